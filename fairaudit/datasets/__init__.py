@@ -14,11 +14,7 @@ and in the ``DESCR`` of each loader's Bunch form.
 
 from __future__ import annotations
 
+from ._hiring import make_hiring
 from ._loaders import load_adult, load_compas, propublica_filter
 
 __all__ = ["load_adult", "load_compas", "make_hiring", "propublica_filter"]
-
-try:  # the synthetic hiring generator lives in its own module
-    from ._hiring import make_hiring
-except ImportError:  # pragma: no cover - only while _hiring.py is absent
-    __all__.remove("make_hiring")
