@@ -1,0 +1,315 @@
+"""The immutable result of an audit, and its JSON form."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .metrics._criteria import overall_verdict
+
+#: Version of the JSON layout written by :meth:`AuditResult.to_dict`.
+SCHEMA_VERSION = "1.0"
+
+_FRAMES = ("by_group", "lower", "upper", "disparities", "to_reference", "criteria", "groups",
+           "undefined", "overall_intervals")
+
+
+def _py(value: Any) -> Any:
+    """A JSON-ready Python value: NaN/inf -> None, numpy scalars -> Python scalars."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, tuple):
+        return [_py(v) for v in value]
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _frame_to_dict(df: pd.DataFrame) -> dict:
+    return {
+        "index": [_py(v) for v in df.index],
+        "index_names": [None if n is None else str(n) for n in df.index.names],
+        "columns": [str(c) for c in df.columns],
+        "data": [[_py(v) for v in row] for row in df.itertuples(index=False, name=None)],
+    }
+
+
+def _frame_from_dict(d: dict) -> pd.DataFrame:
+    names = d["index_names"]
+    if len(names) > 1:
+        index: pd.Index = pd.MultiIndex.from_tuples([tuple(v) for v in d["index"]], names=names)
+    else:
+        index = pd.Index(d["index"], name=names[0], dtype=object)
+    df = pd.DataFrame(d["data"], columns=d["columns"], index=index)
+    for col in df.columns:
+        if df[col].dtype == object:
+            converted = pd.to_numeric(df[col], errors="coerce")
+            if converted.notna().sum() == df[col].notna().sum() and df[col].notna().any():
+                df[col] = converted
+            elif df[col].isna().all():
+                df[col] = df[col].astype(float)
+    return df
+
+
+class AuditResult:
+    """The outcome of :func:`fairaudit.audit`: per-group metrics, disparities and verdicts.
+
+    All tables are returned as copies; the result itself cannot be changed.
+
+    Attributes
+    ----------
+    overall : pandas.Series
+        Every metric over all rows.
+    by_group : pandas.DataFrame
+        One row per group (a ``MultiIndex`` named after the features for intersections),
+        one column per metric, including ``count``.
+    intervals : pandas.DataFrame
+        Confidence bounds of ``by_group``: columns ``(metric, "lower" | "upper")``.
+    disparities : pandas.DataFrame
+        One row per metric: difference (max - min) and ratio (min / max) between groups, to
+        the overall value and to the reference group, each with ``_lower``/``_upper`` bounds.
+    to_reference : pandas.DataFrame
+        Each group against the reference group, per metric: difference and ratio with
+        intervals, p-value, adjusted p-value and significance.
+    criteria : pandas.DataFrame
+        The named fairness criteria for every attribute (each feature and, with several, their
+        intersection): value, interval, tolerance and verdict.
+    """
+
+    __slots__ = ("_d",)
+
+    def __init__(self, data: dict) -> None:
+        object.__setattr__(self, "_d", data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("AuditResult is immutable")
+
+    # ---------------------------------------------------------------- tables
+    @property
+    def overall(self) -> pd.Series:
+        return self._d["overall"].copy()
+
+    @property
+    def overall_intervals(self) -> pd.DataFrame:
+        return self._d["overall_intervals"].copy()
+
+    @property
+    def by_group(self) -> pd.DataFrame:
+        return self._d["by_group"].copy()
+
+    @property
+    def intervals(self) -> pd.DataFrame:
+        lower, upper = self._d["lower"], self._d["upper"]
+        parts = {}
+        for m in lower.columns:
+            parts[(m, "lower")] = lower[m]
+            parts[(m, "upper")] = upper[m]
+        out = pd.DataFrame(parts, index=lower.index)
+        out.columns = pd.MultiIndex.from_tuples(out.columns, names=["metric", "bound"])
+        return out
+
+    @property
+    def disparities(self) -> pd.DataFrame:
+        return self._d["disparities"].copy()
+
+    @property
+    def to_reference(self) -> pd.DataFrame:
+        return self._d["to_reference"].copy()
+
+    @property
+    def criteria(self) -> pd.DataFrame:
+        return self._d["criteria"].copy()
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        return self._d["groups"].copy()
+
+    @property
+    def undefined(self) -> pd.DataFrame:
+        return self._d["undefined"].copy()
+
+    @property
+    def curves(self) -> dict[str, pd.DataFrame] | None:
+        c = self._d["curves"]
+        return None if c is None else {k: v.copy() for k, v in c.items()}
+
+    # ---------------------------------------------------------------- descriptions
+    @property
+    def features(self) -> list[str]:
+        return list(self._d["features"])
+
+    @property
+    def attribute(self) -> str:
+        """Name of what the groups are: a feature, or ``"a × b"`` for an intersection."""
+        return self._d["attribute"]
+
+    @property
+    def marginals(self) -> dict[str, AuditResult]:
+        """Each sensitive feature on its own (empty for a single feature)."""
+        return dict(self._d["marginals"])
+
+    @property
+    def reference_group(self) -> Any:
+        return self._d["reference_group"]
+
+    @property
+    def reference_reason(self) -> str:
+        return self._d["reference_reason"]
+
+    @property
+    def small_groups(self) -> list[str]:
+        g = self._d["groups"]
+        from .metrics._analysis import group_display
+
+        return [group_display(x) for x in g.index[g["small"].to_numpy(dtype=bool)]]
+
+    @property
+    def suppressed_groups(self) -> list[str]:
+        return list(self._d["suppressed"])
+
+    @property
+    def config(self) -> dict:
+        return json.loads(json.dumps(self._d["config"]))
+
+    @property
+    def meta(self) -> dict:
+        return json.loads(json.dumps(self._d["meta"]))
+
+    @property
+    def verdict(self) -> str:
+        """``"fail"`` if any criterion fails, else ``"inconclusive"`` if any is, else ``"pass"``."""
+        return overall_verdict(self._d["criteria"]["verdict"].tolist())
+
+    # ---------------------------------------------------------------- serialisation
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (NaN as None) with a ``schema_version``."""
+        d = self._d
+        curves = d["curves"]
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "attribute": d["attribute"],
+            "features": list(d["features"]),
+            "reference_group": _py(d["reference_group"]),
+            "reference_reason": d["reference_reason"],
+            "suppressed": list(d["suppressed"]),
+            "config": d["config"],
+            "meta": d["meta"],
+            "overall": {str(k): _py(v) for k, v in d["overall"].items()},
+            **{name: _frame_to_dict(d[name]) for name in _FRAMES},
+            "curves": None if curves is None else {
+                k: _frame_to_dict(v) for k, v in curves.items()
+            },
+            "marginals": {k: v.to_dict() for k, v in d["marginals"].items()},
+        }
+
+    def to_json(self, path: str | Path | None = None, *, indent: int | None = None) -> str:
+        """The result as JSON text (NaN written as null); written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False, ensure_ascii=False)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AuditResult:
+        """Rebuild a result from :meth:`to_dict` output."""
+        version = d.get("schema_version")
+        if version is None or str(version).split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+            raise ValueError(
+                f"cannot read an audit result with schema_version {version!r}; this version of "
+                f"fairaudit reads schema {SCHEMA_VERSION}."
+            )
+        data = {name: _frame_from_dict(d[name]) for name in _FRAMES}
+        data["overall_intervals"].index.name = "metric"
+        data["disparities"].index.name = "metric"
+        for name in ("to_reference", "criteria", "undefined"):
+            data[name] = data[name].reset_index(drop=True)
+        data["groups"]["small"] = data["groups"]["small"].astype(bool)
+        if "significant" in data["to_reference"]:
+            data["to_reference"]["significant"] = data["to_reference"]["significant"].astype(bool)
+        ref = d["reference_group"]
+        data.update(
+            {
+                "overall": pd.Series(
+                    {k: (np.nan if v is None else v) for k, v in d["overall"].items()},
+                    dtype=float,
+                ),
+                "attribute": d["attribute"],
+                "features": list(d["features"]),
+                "reference_group": tuple(ref) if isinstance(ref, list) else ref,
+                "reference_reason": d["reference_reason"],
+                "suppressed": list(d["suppressed"]),
+                "config": d["config"],
+                "meta": d["meta"],
+                "curves": None if d["curves"] is None else {
+                    k: _frame_from_dict(v).reset_index(drop=True) for k, v in d["curves"].items()
+                },
+                "marginals": {k: cls.from_dict(v) for k, v in d["marginals"].items()},
+            }
+        )
+        return cls(data)
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> AuditResult:
+        """Read a result written by :meth:`to_json` (JSON text or a path to a file)."""
+        if isinstance(source, Path) or not str(source).lstrip().startswith("{"):
+            text = Path(source).read_text(encoding="utf-8")
+        else:
+            text = str(source)
+        return cls.from_dict(json.loads(text))
+
+    # ---------------------------------------------------------------- rendering
+    def to_html(self, path: str | Path | None = None, **kwargs: Any) -> str:
+        """The self-contained HTML report; written to ``path`` when given."""
+        from .report import render
+
+        return render(self, path=path, **kwargs)
+
+    def _summary_lines(self) -> list[str]:
+        d = self._d
+        n_groups = len(d["by_group"])
+        lines = [
+            f"AuditResult: verdict {self.verdict.upper()} — {d['meta']['n_samples']} rows, "
+            f"{n_groups} groups of {d['attribute']}; reference group "
+            f"{_display(d['reference_group'])!s} ({d['reference_reason']})"
+        ]
+        crit = d["criteria"]
+        for row in crit.itertuples(index=False):
+            ci = (
+                f" [{row.lower:.3f}, {row.upper:.3f}]"
+                if np.isfinite(row.lower) and np.isfinite(row.upper) else ""
+            )
+            op = "<=" if row.kind == "difference" else ">="
+            lines.append(
+                f"  {row.verdict.upper():<12} {row.attribute}: {row.criterion} = {row.value:.3f}"
+                f"{ci} (needs {op} {row.tolerance:g})"
+            )
+        return lines
+
+    def __repr__(self) -> str:
+        return "\n".join(self._summary_lines())
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        head = escape(self._summary_lines()[0])
+        crit = self._d["criteria"][
+            ["attribute", "criterion", "value", "lower", "upper", "tolerance", "verdict"]
+        ]
+        return (
+            f"<div><p><strong>{head}</strong></p>"
+            f"{crit.to_html(index=False, escape=True, float_format='{:.3f}'.format)}"
+            f"{self._d['by_group'].to_html(escape=True, float_format='{:.3f}'.format)}</div>"
+        )
+
+
+def _display(label: Any) -> str:
+    if isinstance(label, tuple | list):
+        return ", ".join(str(v) for v in label)
+    return str(label)

@@ -1,0 +1,387 @@
+"""The one boundary where user input is checked and coerced.
+
+Everything past this module works on plain numpy arrays: ``int8`` labels in {0, 1},
+``float64`` scores and weights, and integer group codes with a table of group labels.
+Error messages are module constants so that tests can match them exactly.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MISSING_GROUP = "(missing)"
+
+ERR_EMPTY = "{name} is empty; pass at least one row."
+ERR_LENGTH = (
+    "{name} has {got} rows but {ref_name} has {n}; every input must have one entry per row."
+)
+ERR_NAN_LABEL = (
+    "{name} contains {k} missing value(s) (NaN/None); drop or impute those rows before auditing."
+)
+ERR_NOT_1D = "{name} must be one-dimensional (one value per row); got an array of shape {shape}."
+ERR_NON_BINARY = (
+    "{name} must be binary: 0/1, booleans, or two labels with pos_label; "
+    "found the values {values}."
+)
+ERR_NEED_POS_LABEL = (
+    "{name} has the labels {values}; pass pos_label= to say which one is the positive outcome."
+)
+ERR_POS_LABEL_ABSENT = (
+    "pos_label={pos_label!r} does not occur in y_true or y_pred (values: {values}); "
+    "pass one of the labels present."
+)
+ERR_SCORE_NAN = "y_score contains {k} missing or infinite value(s); scores must be finite numbers."
+ERR_SCORE_RANGE = (
+    "y_score must be probabilities in [0, 1] for the metrics {metrics}; found values in "
+    "[{lo:.4g}, {hi:.4g}]. Pass predict_proba scores, or leave those metrics out."
+)
+ERR_SCORE_TYPE = "y_score must be numeric; got dtype {dtype}."
+ERR_WEIGHT_NEG = (
+    "sample_weight contains {k} negative value(s); weights must be finite and >= 0."
+)
+ERR_WEIGHT_NAN = "sample_weight contains {k} missing or infinite value(s); weights must be finite."
+ERR_WEIGHT_ZERO = "sample_weight sums to 0; at least one row needs a positive weight."
+ERR_WEIGHT_TYPE = "sample_weight must be numeric; got dtype {dtype}."
+ERR_SF_TYPE = (
+    "sensitive_features must be a Series, a DataFrame, an array, a list, or a dict of "
+    "name -> array; got {type}."
+)
+ERR_SF_COLUMN = (
+    "sensitive_features names the column(s) {missing}, which X does not have; "
+    "X has the columns {columns}."
+)
+ERR_SF_NO_X = (
+    "sensitive_features was given as column name(s) {names} but no X to take them from; "
+    "pass the values themselves."
+)
+ERR_SF_EMPTY = "sensitive_features has no columns; pass at least one sensitive feature."
+ERR_SF_DUP = "sensitive_features has duplicate column names {names}; give each feature its own name."
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Sensitive features encoded as integer group codes.
+
+    Attributes
+    ----------
+    codes : ndarray of int64, shape (n_samples,)
+        Index into ``labels`` for every row.
+    labels : pandas.Index
+        One entry per group present in the data, sorted. A ``MultiIndex`` named after the
+        features when there are several (intersectional groups).
+    names : list of str
+        The feature names.
+    frame : pandas.DataFrame
+        The features, one column each, with missing values replaced by ``MISSING_GROUP``.
+    n_missing : dict
+        Number of rows with a missing value, per feature.
+    """
+
+    codes: np.ndarray
+    labels: pd.Index
+    names: list[str]
+    frame: pd.DataFrame
+    n_missing: dict[str, int]
+    feature_codes: tuple[np.ndarray, ...] = ()
+    feature_labels: tuple[pd.Index, ...] = ()
+
+    @property
+    def n_groups(self) -> int:
+        """Number of groups present."""
+        return len(self.labels)
+
+    def feature(self, name: str) -> Groups:
+        """The groups of one feature on its own (no re-encoding of the data)."""
+        j = self.names.index(name)
+        codes, labels = self.feature_codes[j], self.feature_labels[j]
+        return Groups(
+            codes, labels, [name], self.frame[[name]], {name: self.n_missing[name]},
+            (codes,), (labels,),
+        )
+
+
+def _to_pandas_if_polars(obj: Any) -> Any:
+    mod = type(obj).__module__
+    if mod.startswith("polars") and hasattr(obj, "to_pandas"):
+        return obj.to_pandas()
+    return obj
+
+
+def check_1d(values: Any, name: str) -> np.ndarray:
+    """Return ``values`` as a 1-d numpy array (a view or copy; never modified in place)."""
+    values = _to_pandas_if_polars(values)
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] != 1:
+            raise ValueError(ERR_NOT_1D.format(name=name, shape=values.shape))
+        values = values.iloc[:, 0]
+    if isinstance(values, pd.Series | pd.Index):
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            arr = np.asarray(values.astype(object))
+        elif values.dtype.kind in "biuf" and not isinstance(values.dtype, np.dtype):
+            # nullable extension dtypes: missing values become NaN
+            arr = values.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            arr = values.to_numpy()
+    else:
+        arr = np.asarray(values)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.reshape(-1)
+    if arr.ndim != 1:
+        raise ValueError(ERR_NOT_1D.format(name=name, shape=arr.shape))
+    if arr.shape[0] == 0:
+        raise ValueError(ERR_EMPTY.format(name=name))
+    return arr
+
+
+def check_length(arr: Any, n: int, name: str, ref_name: str = "y_true") -> None:
+    """Raise if ``arr`` does not have ``n`` rows."""
+    got = len(arr)
+    if got != n:
+        raise ValueError(ERR_LENGTH.format(name=name, got=got, ref_name=ref_name, n=n))
+
+
+def _isnull(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype.kind == "f":
+        return np.isnan(arr)
+    if arr.dtype.kind in "biu":
+        return np.zeros(arr.shape, dtype=bool)
+    return pd.isna(arr)
+
+
+def _fmt_values(values: Sequence[Any], limit: int = 6) -> str:
+    shown = [repr(v.item() if isinstance(v, np.generic) else v) for v in list(values)[:limit]]
+    more = "" if len(values) <= limit else f", ... ({len(values)} in all)"
+    return "[" + ", ".join(shown) + more + "]"
+
+
+def binarize_labels(
+    arrays: Mapping[str, np.ndarray], pos_label: Any = None
+) -> dict[str, np.ndarray]:
+    """Map binary label arrays to ``int8`` arrays in {0, 1}.
+
+    Parameters
+    ----------
+    arrays : mapping of name -> 1-d array
+        Label arrays sharing one label set (e.g. ``y_true`` and ``y_pred``).
+    pos_label : scalar, optional
+        The positive label. Required unless the labels are 0/1 or booleans.
+
+    Returns
+    -------
+    dict of name -> ndarray of int8
+    """
+    for name, arr in arrays.items():
+        k = int(_isnull(arr).sum())
+        if k:
+            raise ValueError(ERR_NAN_LABEL.format(name=name, k=k))
+    if pos_label is None:
+        out = {}
+        for name, arr in arrays.items():
+            if arr.dtype.kind == "b":
+                out[name] = arr.astype(np.int8)
+                continue
+            if arr.dtype.kind in "iuf":
+                bad = (arr != 0) & (arr != 1)
+                if bad.any():
+                    values = np.unique(arr)
+                    raise ValueError(ERR_NON_BINARY.format(name=name, values=_fmt_values(values)))
+                out[name] = arr.astype(np.int8)
+                continue
+            values = pd.unique(arr)
+            if set(values.tolist()) <= {0, 1}:
+                out[name] = arr.astype(np.int8)
+                continue
+            if len(values) > 2:
+                raise ValueError(ERR_NON_BINARY.format(name=name, values=_fmt_values(values)))
+            raise ValueError(ERR_NEED_POS_LABEL.format(name=name, values=_fmt_values(values)))
+        return out
+    all_values: list[Any] = []
+    for arr in arrays.values():
+        all_values.extend(pd.unique(arr).tolist())
+    distinct = list(dict.fromkeys(all_values))
+    if pos_label not in distinct:
+        raise ValueError(
+            ERR_POS_LABEL_ABSENT.format(pos_label=pos_label, values=_fmt_values(distinct))
+        )
+    if len(distinct) > 2:
+        name = " and ".join(arrays)
+        raise ValueError(ERR_NON_BINARY.format(name=name, values=_fmt_values(distinct)))
+    return {name: (arr == pos_label).astype(np.int8) for name, arr in arrays.items()}
+
+
+def check_scores(y_score: Any, n: int) -> np.ndarray:
+    """Return scores as a finite float64 array of length ``n``."""
+    arr = check_1d(y_score, "y_score")
+    check_length(arr, n, "y_score")
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(float)
+        except (TypeError, ValueError):
+            raise TypeError(ERR_SCORE_TYPE.format(dtype=arr.dtype)) from None
+    arr = arr.astype(np.float64, copy=False)
+    k = int((~np.isfinite(arr)).sum())
+    if k:
+        raise ValueError(ERR_SCORE_NAN.format(k=k))
+    return arr
+
+
+def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
+    """Return weights as a float64 array of length ``n``, or None when not given."""
+    if sample_weight is None:
+        return None
+    arr = check_1d(sample_weight, "sample_weight")
+    check_length(arr, n, "sample_weight")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(ERR_WEIGHT_TYPE.format(dtype=arr.dtype))
+    arr = arr.astype(np.float64, copy=False)
+    k = int((~np.isfinite(arr)).sum())
+    if k:
+        raise ValueError(ERR_WEIGHT_NAN.format(k=k))
+    k = int((arr < 0).sum())
+    if k:
+        raise ValueError(ERR_WEIGHT_NEG.format(k=k))
+    if arr.sum() <= 0:
+        raise ValueError(ERR_WEIGHT_ZERO)
+    return arr
+
+
+def _sensitive_frame(sensitive_features: Any, X: Any = None) -> pd.DataFrame:
+    sf = _to_pandas_if_polars(sensitive_features)
+    if isinstance(sf, str) or (
+        isinstance(sf, list | tuple) and len(sf) > 0 and all(isinstance(s, str) for s in sf)
+        and X is not None and hasattr(X, "columns")
+    ):
+        names = [sf] if isinstance(sf, str) else list(sf)
+        if X is None or not hasattr(X, "columns"):
+            raise ValueError(ERR_SF_NO_X.format(names=names))
+        X = _to_pandas_if_polars(X)
+        missing = [c for c in names if c not in X.columns]
+        if missing:
+            raise ValueError(
+                ERR_SF_COLUMN.format(missing=missing, columns=_fmt_values(list(X.columns), 10))
+            )
+        return X[names].reset_index(drop=True)
+    if isinstance(sf, pd.DataFrame):
+        frame = sf.reset_index(drop=True)
+    elif isinstance(sf, pd.Series):
+        name = sf.name if sf.name is not None else "sensitive_feature"
+        frame = sf.reset_index(drop=True).to_frame(name=name)
+    elif isinstance(sf, Mapping):
+        frame = pd.DataFrame({str(k): check_1d(v, f"sensitive_features[{k!r}]") for k, v in sf.items()})
+    elif isinstance(sf, np.ndarray | list | tuple | pd.Index):
+        arr = np.asarray(sf, dtype=object) if not isinstance(sf, np.ndarray) else sf
+        if arr.ndim == 1:
+            frame = pd.DataFrame({"sensitive_feature": arr})
+        elif arr.ndim == 2:
+            frame = pd.DataFrame(
+                {f"sensitive_feature_{j}": arr[:, j] for j in range(arr.shape[1])}
+            )
+        else:
+            raise ValueError(ERR_NOT_1D.format(name="sensitive_features", shape=arr.shape))
+    else:
+        raise TypeError(ERR_SF_TYPE.format(type=type(sf).__name__))
+    if frame.shape[1] == 0:
+        raise ValueError(ERR_SF_EMPTY)
+    frame.columns = [str(c) for c in frame.columns]
+    dups = frame.columns[frame.columns.duplicated()].tolist()
+    if dups:
+        raise ValueError(ERR_SF_DUP.format(names=dups))
+    return frame
+
+
+def encode_groups(
+    sensitive_features: Any,
+    *,
+    n_samples: int | None = None,
+    X: Any = None,
+    warn_missing: bool = True,
+) -> Groups:
+    """Encode one or several sensitive features as integer group codes.
+
+    Parameters
+    ----------
+    sensitive_features : Series, DataFrame, array-like, dict, or column name(s) of ``X``
+        One feature, or several (then the groups are the intersections present).
+    n_samples : int, optional
+        Expected number of rows; a mismatch raises a ``ValueError``.
+    X : DataFrame, optional
+        Where column names are looked up.
+    warn_missing : bool, default True
+        Warn when missing values are turned into their own group.
+
+    Returns
+    -------
+    Groups
+    """
+    frame = _sensitive_frame(sensitive_features, X)
+    if len(frame) == 0:
+        raise ValueError(ERR_EMPTY.format(name="sensitive_features"))
+    if n_samples is not None:
+        check_length(frame, n_samples, "sensitive_features")
+    frame = frame.copy()
+    n_missing: dict[str, int] = {}
+    per_feature_codes = []
+    per_feature_uniques = []
+    for col in frame.columns:
+        values = frame[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        miss = values.isna().to_numpy()
+        k = int(miss.sum())
+        n_missing[col] = k
+        if k:
+            values = values.astype(object).where(~miss, MISSING_GROUP)
+            if warn_missing:
+                warnings.warn(
+                    f"sensitive feature {col!r} has {k} missing value(s); they form their own "
+                    f"group labelled {MISSING_GROUP!r}.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        frame[col] = values
+        codes, uniques = pd.factorize(values, sort=False)
+        # sort labels for a stable, readable order (mixed types sort by their text)
+        try:
+            order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+            np.asarray(uniques, dtype=object)[order]  # raises on unorderable mixes
+        except TypeError:
+            order = np.argsort(np.asarray([str(u) for u in uniques]), kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        per_feature_codes.append(rank[codes])
+        per_feature_uniques.append(pd.Index(np.asarray(uniques, dtype=object)[order]))
+    names = list(frame.columns)
+    if len(names) == 1:
+        codes = per_feature_codes[0]
+        labels = pd.Index(per_feature_uniques[0].tolist(), name=names[0], dtype=object)
+        codes = codes.astype(np.int64)
+        return Groups(codes, labels, names, frame, n_missing, (codes,), (labels,))
+    sizes = [len(u) for u in per_feature_uniques]
+    flat = np.ravel_multi_index(per_feature_codes, sizes)
+    n_cells = int(np.prod(sizes, dtype=np.float64))
+    if n_cells <= 50_000_000:
+        # linear time: mark the cells present, then renumber them in order
+        present = np.flatnonzero(np.bincount(flat, minlength=n_cells))
+        lookup = np.zeros(n_cells, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        codes = lookup[flat]
+    else:
+        present, codes = np.unique(flat, return_inverse=True)
+    parts = np.unravel_index(present, sizes)
+    labels = pd.MultiIndex.from_arrays(
+        [u[p] for u, p in zip(per_feature_uniques, parts, strict=True)], names=names
+    )
+    feature_labels = tuple(
+        pd.Index(u.tolist(), name=n, dtype=object)
+        for u, n in zip(per_feature_uniques, names, strict=True)
+    )
+    feature_codes = tuple(c.astype(np.int64) for c in per_feature_codes)
+    return Groups(
+        codes.astype(np.int64), labels, names, frame, n_missing, feature_codes, feature_labels
+    )

@@ -1,0 +1,44 @@
+"""Runnable case studies.
+
+Each case study is a module of this package with a function
+``run(out_dir: pathlib.Path, *, quick: bool = False) -> pathlib.Path`` that writes its
+HTML report (and any figures) into ``out_dir`` and returns the report's path. The scripts in
+the repository's ``case_studies/`` folder and ``fairaudit case-study run NAME`` both call it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+#: Name -> (module, one-line description). Modules are imported only when run.
+CASE_STUDIES: dict[str, tuple[str, str]] = {
+    "hiring": (
+        "fairaudit.casestudies.hiring",
+        "Synthetic hiring data: gender bias learned through proxies after the column is dropped.",
+    ),
+    "policing": (
+        "fairaudit.casestudies.policing",
+        "Simulated predictive-policing feedback loop (Ensign et al. 2018; Lum & Isaac 2016).",
+    ),
+    "compas": (
+        "fairaudit.casestudies.compas",
+        "COMPAS: reproducing ProPublica's analysis and Northpointe's reply on real data.",
+    ),
+}
+
+__all__ = ["CASE_STUDIES", "load_case_study"]
+
+
+def load_case_study(name: str) -> ModuleType:
+    """Import and return the module of case study ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known case study.
+    """
+    if name not in CASE_STUDIES:
+        known = ", ".join(sorted(CASE_STUDIES))
+        raise ValueError(f"case study {name!r} is unknown; choose one of: {known}")
+    return importlib.import_module(CASE_STUDIES[name][0])

@@ -1,0 +1,80 @@
+"""Group metrics, disparities and named fairness criteria.
+
+The engine behind :func:`fairaudit.audit`: sufficient statistics (``ConfusionStats``,
+``ScoreStats``) and pure functions of them, plus functional forms with fairlearn-compatible
+signatures.
+"""
+
+from __future__ import annotations
+
+from ._criteria import CRITERIA, Criterion
+from ._functional import (
+    accuracy,
+    balanced_accuracy,
+    base_rate,
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equal_opportunity_difference,
+    equal_opportunity_ratio,
+    equalized_odds_difference,
+    equalized_odds_ratio,
+    error_rate,
+    false_discovery_rate,
+    false_negative_rate,
+    false_omission_rate,
+    false_positive_rate,
+    four_fifths_ratio,
+    group_confusion_stats,
+    negative_predictive_value,
+    positive_predictive_value,
+    predictive_parity_difference,
+    selection_rate,
+    true_negative_rate,
+    true_positive_rate,
+)
+from ._registry import (
+    ALIASES,
+    ALL_METRICS,
+    COUNT_METRICS,
+    DESCRIPTIONS,
+    FORMULAS,
+    SCORE_METRICS,
+    UNDEFINED_REASONS,
+)
+from ._stats import ConfusionStats, ScoreStats
+
+__all__ = [
+    "ALIASES",
+    "ALL_METRICS",
+    "COUNT_METRICS",
+    "CRITERIA",
+    "DESCRIPTIONS",
+    "FORMULAS",
+    "SCORE_METRICS",
+    "UNDEFINED_REASONS",
+    "ConfusionStats",
+    "Criterion",
+    "ScoreStats",
+    "accuracy",
+    "balanced_accuracy",
+    "base_rate",
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equal_opportunity_difference",
+    "equal_opportunity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "error_rate",
+    "false_discovery_rate",
+    "false_negative_rate",
+    "false_omission_rate",
+    "false_positive_rate",
+    "four_fifths_ratio",
+    "group_confusion_stats",
+    "negative_predictive_value",
+    "positive_predictive_value",
+    "predictive_parity_difference",
+    "selection_rate",
+    "true_negative_rate",
+    "true_positive_rate",
+]

@@ -1,0 +1,435 @@
+"""From sufficient statistics to every table of an audit: values, intervals, disparities,
+tests and criteria. Pure functions of the statistics; no access to the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import _disparities as disp
+from ._criteria import CRITERIA, criterion_value, verdict
+from ._intervals import (
+    bootstrap_confusion,
+    bootstrap_scores,
+    effective_size,
+    percentile_interval,
+    range_interval,
+    target_interval,
+    wilson_interval,
+)
+from ._registry import (
+    COUNT_METRICS,
+    RATES,
+    SCORE_METRICS,
+    UNDEFINED_REASONS,
+    count_metrics,
+    ece_bins,
+    rate_parts,
+    score_metrics,
+)
+from ._significance import adjust_pvalues, two_proportion_pvalues
+from ._stats import ConfusionStats, ScoreStats, histogram_auc
+
+#: Number of thresholds kept in the stored threshold/ROC curves.
+_CURVE_POINTS = 101
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Parameters of one analysis (already validated)."""
+
+    metrics: tuple[str, ...]
+    n_bootstrap: int
+    confidence_level: float
+    ci_method: str
+    min_group_size: int
+    suppress_below: int | None
+    tolerances: dict[str, float]
+    correction: str
+    weighted: bool
+    probabilistic: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def group_display(label: object) -> str:
+    """Text of a group label; intersections are joined with ', '."""
+    if isinstance(label, tuple):
+        return ", ".join(str(v) for v in label)
+    return str(label)
+
+
+def _score_values(scores: ScoreStats, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    return score_metrics(
+        scores.w, scores.ws, scores.ws2, scores.auc, probabilistic=scores.probabilistic,
+        names=names,
+    )
+
+
+def _score_replicates(
+    scores: ScoreStats,
+    scores_overall_auc: float,
+    names: tuple[str, ...],
+    n_bootstrap: int,
+    rng: np.random.Generator,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Bootstrap replicates of the score metrics for groups and overall."""
+    group_reps: dict[str, list[np.ndarray]] = {m: [] for m in names}
+    overall_reps: dict[str, list[np.ndarray]] = {m: [] for m in names}
+    # AUC replicates come from the histogram; shift them by the binning error of the point
+    # estimate so that the interval is centred on the exact AUC.
+    shift = scores.auc - histogram_auc(scores.w)
+    shift_all = scores_overall_auc - float(histogram_auc(scores.w.sum(axis=0)))
+    for w, ws, ws2 in bootstrap_scores(scores, n_bootstrap, rng):
+        auc = histogram_auc(w) + shift
+        vals = score_metrics(w, ws, ws2, auc, probabilistic=scores.probabilistic, names=names)
+        tw, tws, tws2 = w.sum(axis=1), ws.sum(axis=1), ws2.sum(axis=1)
+        tauc = histogram_auc(tw) + shift_all
+        tvals = score_metrics(tw, tws, tws2, tauc, probabilistic=scores.probabilistic, names=names)
+        for m in names:
+            if m in vals:
+                group_reps[m].append(vals[m])
+                overall_reps[m].append(tvals[m])
+    return (
+        {m: np.concatenate(v, axis=0) for m, v in group_reps.items() if v},
+        {m: np.concatenate(v, axis=0) for m, v in overall_reps.items() if v},
+    )
+
+
+def _curves(scores: ScoreStats, labels: list[str]) -> dict[str, pd.DataFrame]:
+    """Threshold, ROC and calibration curves per group (and for all rows) from histograms."""
+    w = np.concatenate([scores.w, scores.w.sum(axis=0, keepdims=True)], axis=0)
+    ws = np.concatenate([scores.ws, scores.ws.sum(axis=0, keepdims=True)], axis=0)
+    names = [*labels, "(all)"]
+    edges = scores.edges
+    n_bins = len(edges) - 1
+    step = max(1, int(np.ceil((n_bins + 1) / _CURVE_POINTS)))
+    idx = np.arange(0, n_bins + 1, step)
+    if idx[-1] != n_bins:
+        idx = np.append(idx, n_bins)
+    # weight at or above each edge (bins k..end), per label
+    tail = np.concatenate(
+        [np.cumsum(w[:, ::-1, :], axis=1)[:, ::-1, :], np.zeros((w.shape[0], 1, 2))], axis=1
+    )
+    tot = w.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sel = tail[:, idx, :].sum(axis=2) / tot.sum(axis=1)[:, None]
+        tpr = tail[:, idx, 1] / tot[:, None, 1]
+        fpr = tail[:, idx, 0] / tot[:, None, 0]
+    g = len(names)
+    threshold = pd.DataFrame(
+        {
+            "group": np.repeat(names, len(idx)),
+            "threshold": np.tile(edges[idx], g),
+            "selection_rate": sel.ravel(),
+            "true_positive_rate": tpr.ravel(),
+            "false_positive_rate": fpr.ravel(),
+        }
+    )
+    roc = threshold[["group", "threshold", "false_positive_rate", "true_positive_rate"]].rename(
+        columns={"false_positive_rate": "fpr", "true_positive_rate": "tpr"}
+    )
+    curves = {"threshold": threshold, "roc": roc}
+    if scores.probabilistic:
+        weight, positives, score_sum = ece_bins(w, ws)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_score = np.where(weight > 0, score_sum / np.where(weight > 0, weight, 1), np.nan)
+            observed = np.where(weight > 0, positives / np.where(weight > 0, weight, 1), np.nan)
+        nb = weight.shape[1]
+        curves["calibration"] = pd.DataFrame(
+            {
+                "group": np.repeat(names, nb),
+                "bin": np.tile(np.arange(nb), g),
+                "bin_lower": np.tile(np.arange(nb) / nb, g),
+                "bin_upper": np.tile((np.arange(nb) + 1) / nb, g),
+                "mean_score": mean_score.ravel(),
+                "observed_rate": observed.ravel(),
+                "weight": weight.ravel(),
+            }
+        )
+    return curves
+
+
+def analyse(
+    conf: ConfusionStats,
+    scores: ScoreStats | None,
+    overall_auc: float,
+    labels: pd.Index,
+    *,
+    attribute: str,
+    ref_index: int,
+    config: AnalysisConfig,
+    rng: np.random.Generator,
+) -> dict:
+    """All tables of the audit of one attribute (a feature or an intersection of features)."""
+    n_groups = conf.n_groups
+    display = [group_display(g) for g in labels]
+    counts = conf.n.sum(axis=1)
+    kept = np.ones(n_groups, dtype=bool)
+    if config.suppress_below is not None:
+        kept = counts >= config.suppress_below
+    if not kept[ref_index]:
+        raise ValueError(
+            f"reference_group {display[ref_index]!r} has {int(counts[ref_index])} rows, fewer "
+            f"than suppress_below={config.suppress_below}; name a larger reference group."
+        )
+    count_names = tuple(m for m in COUNT_METRICS)
+    score_names = tuple(m for m in config.metrics if m in SCORE_METRICS)
+
+    # --- point values -----------------------------------------------------------------
+    values = count_metrics(conf.n, conf.w, count_names)
+    total = conf.total()
+    overall = {k: v[0] for k, v in count_metrics(total.n, total.w, count_names).items()}
+    if scores is not None and score_names:
+        values.update(_score_values(scores, score_names))
+        tw = scores.w.sum(axis=0, keepdims=True)
+        tws = scores.ws.sum(axis=0, keepdims=True)
+        tws2 = scores.ws2.sum(axis=0, keepdims=True)
+        overall.update(
+            {
+                k: v[0]
+                for k, v in score_metrics(
+                    tw, tws, tws2, np.array([overall_auc]),
+                    probabilistic=scores.probabilistic, names=score_names,
+                ).items()
+            }
+        )
+    metric_names = [m for m in config.metrics if m in values]
+
+    # --- bootstrap replicates ---------------------------------------------------------
+    reps: dict[str, np.ndarray] = {}
+    overall_reps: dict[str, np.ndarray] = {}
+    if config.n_bootstrap > 0:
+        n_star, w_star = bootstrap_confusion(conf, config.n_bootstrap, rng, weighted=config.weighted)
+        reps = count_metrics(n_star, w_star, count_names)
+        overall_reps = count_metrics(n_star.sum(axis=1), w_star.sum(axis=1), count_names)
+        if scores is not None and score_names:
+            g_reps, o_reps = _score_replicates(
+                scores, overall_auc, score_names, config.n_bootstrap, rng
+            )
+            reps.update(g_reps)
+            overall_reps.update(o_reps)
+
+    # --- per-group intervals ----------------------------------------------------------
+    lower = {}
+    upper = {}
+    overall_lower = {}
+    overall_upper = {}
+    use_wilson = config.ci_method == "wilson" or config.n_bootstrap == 0
+    for m in metric_names:
+        if m == "count":
+            lower[m] = upper[m] = values[m]
+            overall_lower[m] = overall_upper[m] = overall[m]
+        elif use_wilson and m in RATES:
+            num, den = rate_parts(conf.w, m)
+            _, den2 = rate_parts(conf.w2, m)
+            n_eff = effective_size(den, den2)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                p = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+            lower[m], upper[m] = wilson_interval(p * n_eff, n_eff, config.confidence_level)
+            tnum, tden = rate_parts(total.w, m)
+            _, tden2 = rate_parts(total.w2, m)
+            tn_eff = effective_size(tden, tden2)
+            tp = np.where(tden > 0, tnum / np.where(tden > 0, tden, 1), 0.0)
+            lo, hi = wilson_interval(tp * tn_eff, tn_eff, config.confidence_level)
+            overall_lower[m], overall_upper[m] = lo[0], hi[0]
+        elif m in reps:
+            lower[m], upper[m] = percentile_interval(reps[m], config.confidence_level)
+            lo, hi = percentile_interval(overall_reps[m][:, None], config.confidence_level)
+            overall_lower[m], overall_upper[m] = lo[0], hi[0]
+        else:
+            lower[m] = upper[m] = np.full(n_groups, np.nan)
+            overall_lower[m] = overall_upper[m] = np.nan
+        # an undefined value has no interval
+        undefined = ~np.isfinite(values[m])
+        lower[m] = np.where(undefined, np.nan, lower[m])
+        upper[m] = np.where(undefined, np.nan, upper[m])
+
+    index = labels[kept]
+    by_group = pd.DataFrame({m: values[m][kept] for m in metric_names}, index=index)
+    if "count" in by_group:
+        by_group["count"] = by_group["count"].astype(np.int64)
+    lower_df = pd.DataFrame({m: lower[m][kept] for m in metric_names}, index=index)
+    upper_df = pd.DataFrame({m: upper[m][kept] for m in metric_names}, index=index)
+    overall_s = pd.Series({m: overall[m] for m in metric_names}, dtype=float)
+    overall_iv = pd.DataFrame(
+        {"lower": [overall_lower[m] for m in metric_names],
+         "upper": [overall_upper[m] for m in metric_names]},
+        index=pd.Index(metric_names, name="metric"),
+    )
+
+    # --- disparities --------------------------------------------------------------------
+    ref_k = int(np.flatnonzero(kept).tolist().index(ref_index))
+    kept_display = [d for d, k in zip(display, kept, strict=True) if k]
+    disp_rows = []
+    ref_rows = []
+    for m in metric_names:
+        if m == "count":
+            continue
+        v = values[m][kept]
+        d, r = disp.between_groups(v)
+        do, ro = disp.to_value(v, np.asarray(overall[m]))
+        dg, rg, dref, rref = disp.to_reference(v, ref_k)
+        row = {"metric": m, "difference": float(d), "ratio": float(r),
+               "difference_to_overall": float(do), "ratio_to_overall": float(ro),
+               "difference_to_reference": float(dref), "ratio_to_reference": float(rref)}
+        if m in reps:
+            rv = reps[m][:, kept]
+            cl = config.confidence_level
+            others = np.arange(len(v)) != ref_k
+            bounds = {
+                "difference": range_interval([v], [rv], cl),
+                "ratio": range_interval([v], [rv], cl, ratio=True),
+                "difference_to_overall": target_interval(
+                    v, rv, float(overall[m]), overall_reps[m], cl),
+                "ratio_to_overall": target_interval(
+                    v, rv, float(overall[m]), overall_reps[m], cl, ratio=True),
+                "difference_to_reference": target_interval(
+                    v[others], rv[:, others], float(v[ref_k]), rv[:, ref_k], cl),
+                "ratio_to_reference": target_interval(
+                    v[others], rv[:, others], float(v[ref_k]), rv[:, ref_k], cl, ratio=True),
+            }
+            for key, (lo, hi) in bounds.items():
+                row[key + "_lower"], row[key + "_upper"] = lo, hi
+            _, _, rdg, rrg = (None, None, *disp.to_reference(rv, ref_k)[:2])
+            dg_lo, dg_hi = percentile_interval(rdg, cl)
+            rg_lo, rg_hi = percentile_interval(rrg, cl)
+        else:
+            for key in disp.SUMMARIES:
+                row[key + "_lower"] = row[key + "_upper"] = np.nan
+            dg_lo = dg_hi = rg_lo = rg_hi = np.full(len(v), np.nan)
+        disp_rows.append(row)
+
+        # significance against the reference, for rates
+        p = np.full(len(v), np.nan)
+        if m in RATES:
+            num, den = rate_parts(conf.w[kept], m)
+            _, den2 = rate_parts(conf.w2[kept], m)
+            if config.weighted:
+                n_eff = effective_size(den, den2)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    phat = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+                succ, trials = phat * n_eff, n_eff
+            else:
+                succ, trials = num, den
+            p = two_proportion_pvalues(
+                succ, trials, succ[ref_k], trials[ref_k], exact=not config.weighted
+            )
+            p[ref_k] = np.nan
+        p_adj = adjust_pvalues(p, config.correction)
+        alpha = 1.0 - config.confidence_level
+        for j, gname in enumerate(kept_display):
+            if j == ref_k:
+                continue
+            ref_rows.append(
+                {
+                    "group": gname, "metric": m, "value": v[j], "reference_value": v[ref_k],
+                    "difference": dg[j], "difference_lower": dg_lo[j],
+                    "difference_upper": dg_hi[j], "ratio": rg[j], "ratio_lower": rg_lo[j],
+                    "ratio_upper": rg_hi[j], "p_value": p[j], "p_adjusted": p_adj[j],
+                    "significant": bool(np.isfinite(p_adj[j]) and p_adj[j] < alpha),
+                }
+            )
+    disp_cols = ["metric"]
+    for key in disp.SUMMARIES:
+        disp_cols += [key, key + "_lower", key + "_upper"]
+    disparities = pd.DataFrame(disp_rows, columns=disp_cols).set_index("metric")
+    ref_cols = ["group", "metric", "value", "reference_value", "difference", "difference_lower",
+                "difference_upper", "ratio", "ratio_lower", "ratio_upper", "p_value",
+                "p_adjusted", "significant"]
+    to_reference = pd.DataFrame(ref_rows, columns=ref_cols)
+
+    # --- criteria -----------------------------------------------------------------------
+    kept_values = {m: values[m][kept] for m in values}
+    kept_reps = {m: reps[m][:, kept] for m in reps}
+    crit_rows = []
+    for name, crit in CRITERIA.items():
+        value = float(criterion_value(crit, kept_values))
+        if kept_reps and all(m in kept_reps for m in crit.metrics):
+            lo, hi = range_interval(
+                [kept_values[m] for m in crit.metrics],
+                [kept_reps[m] for m in crit.metrics],
+                config.confidence_level,
+                ratio=crit.kind == "ratio",
+            )
+        else:
+            lo = hi = np.nan
+        tol = config.tolerances[name]
+        # the metric that decides, and its extreme groups
+        worst_metric = crit.metrics[0]
+        if len(crit.metrics) > 1:
+            parts = []
+            for m in crit.metrics:
+                d, r = disp.between_groups(kept_values[m])
+                parts.append(float(d) if crit.kind == "difference" else float(r))
+            arr = np.array(parts)
+            if np.isfinite(arr).any():
+                pick = np.nanargmax(arr) if crit.kind == "difference" else np.nanargmin(arr)
+                worst_metric = crit.metrics[int(pick)]
+        lo_i, hi_i = disp.extremes(kept_values[worst_metric])
+        reason = ""
+        if not np.isfinite(value):
+            reason = (
+                f"{worst_metric} is defined for fewer than two groups"
+                if np.isfinite(kept_values[worst_metric]).sum() < 2
+                else f"{worst_metric} is 0 in every group (ratio 0/0)"
+            )
+        elif not (np.isfinite(lo) and np.isfinite(hi)):
+            reason = "no interval (bootstrap off): the verdict compares the point estimate"
+        crit_rows.append(
+            {
+                "attribute": attribute, "criterion": name, "metric": worst_metric,
+                "kind": crit.kind, "value": value, "lower": lo, "upper": hi, "tolerance": tol,
+                "verdict": verdict(crit.kind, value, lo, hi, tol),
+                "worst_group": kept_display[lo_i] if lo_i >= 0 else None,
+                "best_group": kept_display[hi_i] if hi_i >= 0 else None,
+                "reason": reason,
+            }
+        )
+    criteria = pd.DataFrame(crit_rows)
+
+    # --- groups and undefined values ------------------------------------------------------
+    weight = conf.w.sum(axis=1)
+    groups = pd.DataFrame(
+        {
+            "count": counts[kept].astype(np.int64),
+            "weight": weight[kept],
+            "share": weight[kept] / weight.sum(),
+            "base_rate": values["base_rate"][kept],
+            "small": counts[kept] < config.min_group_size,
+        },
+        index=index,
+    )
+    undef_rows = []
+    for m in metric_names:
+        bad = ~np.isfinite(values[m][kept])
+        for j in np.flatnonzero(bad):
+            undef_rows.append({"group": kept_display[j], "metric": m,
+                               "reason": UNDEFINED_REASONS[m]})
+    undefined = pd.DataFrame(undef_rows, columns=["group", "metric", "reason"])
+
+    curves = None
+    if scores is not None:
+        kept_scores = ScoreStats(
+            scores.edges, scores.probabilistic, scores.n[kept], scores.w[kept], scores.ws[kept],
+            scores.ws2[kept], scores.auc[kept],
+        )
+        curves = _curves(kept_scores, kept_display)
+
+    return {
+        "overall": overall_s,
+        "overall_intervals": overall_iv,
+        "by_group": by_group,
+        "lower": lower_df,
+        "upper": upper_df,
+        "disparities": disparities,
+        "to_reference": to_reference,
+        "criteria": criteria,
+        "groups": groups,
+        "undefined": undefined,
+        "curves": curves,
+        "reference_group": labels[ref_index],
+        "suppressed": [display[j] for j in np.flatnonzero(~kept)],
+    }

@@ -1,0 +1,128 @@
+"""Named fairness criteria, their default tolerances and their verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._disparities import between_groups
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A named criterion: a disparity of one or more metrics compared with a tolerance.
+
+    ``kind="difference"`` passes when the value is at most the tolerance (max - min across
+    groups); ``kind="ratio"`` passes when it is at least the tolerance (min / max). With
+    several metrics the worst one counts (largest difference, smallest ratio).
+    """
+
+    name: str
+    metrics: tuple[str, ...]
+    kind: str
+    tolerance: float
+    description: str
+
+
+CRITERIA: dict[str, Criterion] = {
+    c.name: c
+    for c in [
+        Criterion("demographic_parity_difference", ("selection_rate",), "difference", 0.1,
+                  "Selection rates differ by at most the tolerance across groups."),
+        Criterion("demographic_parity_ratio", ("selection_rate",), "ratio", 0.8,
+                  "The lowest selection rate is at least the tolerance times the highest."),
+        Criterion("equalized_odds_difference", ("true_positive_rate", "false_positive_rate"),
+                  "difference", 0.1,
+                  "True and false positive rates each differ by at most the tolerance."),
+        Criterion("equalized_odds_ratio", ("true_positive_rate", "false_positive_rate"),
+                  "ratio", 0.8,
+                  "The lowest true and false positive rates are at least the tolerance times "
+                  "the highest."),
+        Criterion("equal_opportunity_difference", ("true_positive_rate",), "difference", 0.1,
+                  "True positive rates differ by at most the tolerance across groups."),
+        Criterion("equal_opportunity_ratio", ("true_positive_rate",), "ratio", 0.8,
+                  "The lowest true positive rate is at least the tolerance times the highest."),
+        Criterion("predictive_parity_difference", ("positive_predictive_value",), "difference",
+                  0.1, "Precision (positive predictive value) differs by at most the tolerance."),
+        Criterion("four_fifths_rule", ("selection_rate",), "ratio", 0.8,
+                  "Every group's selection rate is at least four fifths of the highest group's "
+                  "(US EEOC Uniform Guidelines, 1978)."),
+    ]
+}
+
+VERDICTS = ("pass", "fail", "inconclusive", "n/a")
+
+
+def resolve_tolerances(tolerances: object) -> dict[str, float]:
+    """Tolerance per criterion: the defaults updated with the user's mapping."""
+    out = {name: c.tolerance for name, c in CRITERIA.items()}
+    if tolerances is None:
+        return out
+    if not hasattr(tolerances, "items"):
+        raise TypeError(
+            "tolerances must be a dict of criterion name -> value, e.g. "
+            "{'demographic_parity_difference': 0.05}."
+        )
+    for name, value in tolerances.items():  # type: ignore[attr-defined]
+        if name not in CRITERIA:
+            raise ValueError(
+                f"tolerances: unknown criterion {name!r}; known criteria are "
+                f"{', '.join(CRITERIA)}."
+            )
+        v = float(value)
+        if not np.isfinite(v) or v < 0:
+            raise ValueError(f"tolerances: {name} must be a finite number >= 0; got {value!r}.")
+        if CRITERIA[name].kind == "ratio" and v > 1:
+            raise ValueError(f"tolerances: {name} is a ratio tolerance in [0, 1]; got {value!r}.")
+        out[name] = v
+    return out
+
+
+def criterion_value(criterion: Criterion, values: dict[str, np.ndarray]) -> np.ndarray:
+    """The criterion's value from per-group metric values (groups on the last axis)."""
+    parts = []
+    for metric in criterion.metrics:
+        diff, ratio = between_groups(values[metric])
+        parts.append(diff if criterion.kind == "difference" else ratio)
+    if len(parts) == 1:
+        return parts[0]
+    stacked = np.stack(parts)
+    # worst case; NaN only when every part is NaN (as fairlearn's worst_case aggregation)
+    return np.fmax.reduce(stacked) if criterion.kind == "difference" else np.fmin.reduce(stacked)
+
+
+def verdict(kind: str, value: float, lower: float, upper: float, tolerance: float) -> str:
+    """pass / fail / inconclusive (the interval straddles the tolerance) / n/a.
+
+    Compares unrounded values. Without an interval the point estimate decides.
+    """
+    if not np.isfinite(value):
+        return "n/a"
+    has_ci = np.isfinite(lower) and np.isfinite(upper)
+    if kind == "difference":
+        if not has_ci:
+            return "pass" if value <= tolerance else "fail"
+        if upper <= tolerance:
+            return "pass"
+        if lower > tolerance:
+            return "fail"
+        return "inconclusive"
+    if not has_ci:
+        return "pass" if value >= tolerance else "fail"
+    if lower >= tolerance:
+        return "pass"
+    if upper < tolerance:
+        return "fail"
+    return "inconclusive"
+
+
+def overall_verdict(verdicts: list[str]) -> str:
+    """fail if any criterion fails, else inconclusive if any is, else pass (n/a ignored)."""
+    if "fail" in verdicts:
+        return "fail"
+    if "inconclusive" in verdicts:
+        return "inconclusive"
+    if "pass" in verdicts:
+        return "pass"
+    return "n/a"

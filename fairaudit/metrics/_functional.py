@@ -1,0 +1,144 @@
+"""Functional forms with fairlearn-compatible signatures.
+
+``f(y_true, y_pred, *, sensitive_features, sample_weight=None)`` for disparities, and
+``f(y_true, y_pred, *, sample_weight=None)`` for plain metrics. They share the validation and
+statistics of :func:`fairaudit.audit`, without intervals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _validation as v
+from . import _disparities as disp
+from ._criteria import CRITERIA, criterion_value
+from ._registry import count_metrics
+from ._stats import ConfusionStats, confusion_stats
+
+METHODS = ("between_groups", "to_overall")
+
+
+def _prepare(y_true: Any, y_pred: Any, sample_weight: Any, pos_label: Any):
+    yt = v.check_1d(y_true, "y_true")
+    yp = v.check_1d(y_pred, "y_pred")
+    v.check_length(yp, len(yt), "y_pred")
+    labels = v.binarize_labels({"y_true": yt, "y_pred": yp}, pos_label)
+    w = v.check_sample_weight(sample_weight, len(yt))
+    return labels["y_true"], labels["y_pred"], w
+
+
+def group_confusion_stats(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    sensitive_features: Any,
+    sample_weight: Any = None,
+    pos_label: Any = None,
+) -> tuple[ConfusionStats, Any]:
+    """Weighted confusion counts per group: the additive sufficient statistics.
+
+    Returns
+    -------
+    stats : ConfusionStats
+    labels : pandas.Index
+        The group of each row of the statistics.
+    """
+    yt, yp, w = _prepare(y_true, y_pred, sample_weight, pos_label)
+    g = v.encode_groups(sensitive_features, n_samples=len(yt))
+    return confusion_stats(g.codes, g.n_groups, yt, yp, w), g.labels
+
+
+def _metric(name: str):
+    def f(y_true: Any, y_pred: Any, *, sample_weight: Any = None, pos_label: Any = None) -> float:
+        yt, yp, w = _prepare(y_true, y_pred, sample_weight, pos_label)
+        stats = confusion_stats(np.zeros(len(yt), dtype=np.int64), 1, yt, yp, w)
+        return float(count_metrics(stats.n, stats.w, (name,))[name][0])
+
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = (
+        f"The {name.replace('_', ' ')} of binary predictions (NaN when its denominator is "
+        "empty).\n\nParameters\n----------\ny_true, y_pred : array-like\nsample_weight : "
+        "array-like, optional\npos_label : scalar, optional\n\nReturns\n-------\nfloat\n"
+    )
+    return f
+
+
+def _group_values(y_true, y_pred, sensitive_features, sample_weight, pos_label, names):
+    stats, _ = group_confusion_stats(
+        y_true, y_pred, sensitive_features=sensitive_features, sample_weight=sample_weight,
+        pos_label=pos_label,
+    )
+    values = count_metrics(stats.n, stats.w, names)
+    total = stats.total()
+    overall = {k: a[0] for k, a in count_metrics(total.n, total.w, names).items()}
+    return values, overall
+
+
+def _criterion(name: str):
+    crit = CRITERIA[name]
+
+    def f(
+        y_true: Any,
+        y_pred: Any,
+        *,
+        sensitive_features: Any,
+        method: str = "between_groups",
+        sample_weight: Any = None,
+        pos_label: Any = None,
+    ) -> float:
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
+        values, overall = _group_values(
+            y_true, y_pred, sensitive_features, sample_weight, pos_label, crit.metrics
+        )
+        if method == "between_groups":
+            return float(criterion_value(crit, values))
+        parts = []
+        for m in crit.metrics:
+            d, r = disp.to_value(values[m], np.asarray(overall[m]))
+            parts.append(d if crit.kind == "difference" else r)
+        arr = np.array(parts, dtype=float)
+        if not np.isfinite(arr).any():
+            return float("nan")
+        return float(np.nanmax(arr) if crit.kind == "difference" else np.nanmin(arr))
+
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = (
+        f"{crit.description}\n\nThe value of the criterion ``{name}`` ({crit.kind} of "
+        f"{' and '.join(crit.metrics)}; worst case over metrics).\n\nParameters\n----------\n"
+        "y_true, y_pred : array-like\nsensitive_features : array-like, Series, DataFrame or "
+        "dict\nmethod : {'between_groups', 'to_overall'}\nsample_weight : array-like, optional\n"
+        "pos_label : scalar, optional\n\nReturns\n-------\nfloat\n"
+    )
+    return f
+
+
+base_rate = _metric("base_rate")
+selection_rate = _metric("selection_rate")
+true_positive_rate = _metric("true_positive_rate")
+false_positive_rate = _metric("false_positive_rate")
+true_negative_rate = _metric("true_negative_rate")
+false_negative_rate = _metric("false_negative_rate")
+positive_predictive_value = _metric("positive_predictive_value")
+negative_predictive_value = _metric("negative_predictive_value")
+false_discovery_rate = _metric("false_discovery_rate")
+false_omission_rate = _metric("false_omission_rate")
+accuracy = _metric("accuracy")
+error_rate = _metric("error_rate")
+balanced_accuracy = _metric("balanced_accuracy")
+
+demographic_parity_difference = _criterion("demographic_parity_difference")
+demographic_parity_ratio = _criterion("demographic_parity_ratio")
+equalized_odds_difference = _criterion("equalized_odds_difference")
+equalized_odds_ratio = _criterion("equalized_odds_ratio")
+equal_opportunity_difference = _criterion("equal_opportunity_difference")
+equal_opportunity_ratio = _criterion("equal_opportunity_ratio")
+predictive_parity_difference = _criterion("predictive_parity_difference")
+four_fifths_ratio = _criterion("four_fifths_rule")
+four_fifths_ratio.__name__ = four_fifths_ratio.__qualname__ = "four_fifths_ratio"
+
+

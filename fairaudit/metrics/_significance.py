@@ -1,0 +1,87 @@
+"""Is a group's rate different from the reference group's? Tests and multiple comparisons."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+from scipy.stats import fisher_exact
+
+CORRECTIONS = ("holm", "bh", "none")
+
+
+def two_proportion_pvalues(
+    success: np.ndarray,
+    trials: np.ndarray,
+    ref_success: float,
+    ref_trials: float,
+    *,
+    exact: bool,
+) -> np.ndarray:
+    """Two-sided p-values of H0: p_group = p_reference, one per group.
+
+    Uses the pooled two-proportion z-test, or Fisher's exact test when ``exact`` is true and
+    some expected cell count is below 5 (integer counts only). NaN where either side has no
+    trials.
+    """
+    success = np.asarray(success, dtype=np.float64)
+    trials = np.asarray(trials, dtype=np.float64)
+    out = np.full(success.shape, np.nan)
+    if not (ref_trials > 0):
+        return out
+    ok = trials > 0
+    n1 = np.where(ok, trials, 1.0)
+    pooled = (success + ref_success) / (n1 + ref_trials)
+    var = pooled * (1 - pooled) * (1.0 / n1 + 1.0 / ref_trials)
+    diff = success / n1 - ref_success / ref_trials
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(var > 0, diff / np.sqrt(np.where(var > 0, var, 1.0)), 0.0)
+    p = 2.0 * ndtr(-np.abs(z))
+    out = np.where(ok, p, np.nan)
+    if exact:
+        expected_small = (
+            np.minimum.reduce(
+                [
+                    pooled * n1,
+                    (1 - pooled) * n1,
+                    pooled * ref_trials,
+                    (1 - pooled) * ref_trials,
+                ]
+            )
+            < 5
+        )
+        for i in np.flatnonzero(ok & expected_small):
+            table = [
+                [int(round(success[i])), int(round(trials[i] - success[i]))],
+                [int(round(ref_success)), int(round(ref_trials - ref_success))],
+            ]
+            out[i] = fisher_exact(table).pvalue
+    return out
+
+
+def adjust_pvalues(p: np.ndarray, method: str) -> np.ndarray:
+    """Holm (family-wise error) or Benjamini-Hochberg (false discovery rate) adjustment.
+
+    NaN p-values are left NaN and do not count in the family.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    m = int(ok.sum())
+    if m == 0:
+        return out
+    if method == "none":
+        return p.copy()
+    vals = p[ok]
+    order = np.argsort(vals, kind="stable")
+    ranked = vals[order]
+    if method == "holm":
+        adj = np.maximum.accumulate((m - np.arange(m)) * ranked)
+    elif method == "bh":
+        adj = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
+    else:
+        raise ValueError(f"correction must be one of {', '.join(CORRECTIONS)}; got {method!r}.")
+    adj = np.minimum(adj, 1.0)
+    res = np.empty(m)
+    res[order] = adj
+    out[ok] = res
+    return out
