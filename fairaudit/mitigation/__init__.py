@@ -1,0 +1,27 @@
+"""Mitigators: scikit-learn meta-estimators that reduce a model's group disparities.
+
+One for each stage of the pipeline, sharing one vocabulary of constraints
+(:data:`CONSTRAINTS`):
+
+- :class:`Reweighing` and :class:`Resampling` -- preprocessing (Kamiran & Calders, 2012);
+- :class:`ConstrainedClassifier` -- in-processing, the reductions approach (Agarwal et al.,
+  2018), built on ``fairlearn.reductions``;
+- :class:`ThresholdOptimizer` -- post-processing, group-specific randomized thresholds
+  (Hardt, Price & Srebro, 2016).
+
+:func:`compare` fits an unmitigated baseline and several mitigators and tabulates accuracy
+against each fairness criterion on held-out data. See ``docs/mitigation.md``.
+"""
+
+from ._constraints import CONSTRAINTS
+from ._resampling import Resampling
+from ._reweighing import Reweighing, reweighing_weights
+from ._threshold import ThresholdOptimizer
+
+__all__ = [
+    "CONSTRAINTS",
+    "Resampling",
+    "Reweighing",
+    "ThresholdOptimizer",
+    "reweighing_weights",
+]

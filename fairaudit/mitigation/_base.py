@@ -1,0 +1,225 @@
+"""What every mitigator shares: input checks, group codes, and fitting the inner estimator.
+
+Mitigators are scikit-learn meta-estimators. They leave the validation of ``X`` to the
+inner estimator (so ``X`` may be a DataFrame with text columns when the inner estimator is
+a ``Pipeline`` with encoders) and check only what they use themselves: the labels, the
+sensitive features, the sample weights and the number of rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
+from sklearn.utils._metadata_requests import _routing_enabled, get_routing_for_object
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _num_samples,
+    check_is_fitted,
+    column_or_1d,
+    has_fit_parameter,
+    validate_data,
+)
+
+from .._validation import Groups, check_sample_weight, encode_groups
+
+ERR_SF_REQUIRED = (
+    "sensitive_features is required: pass the sensitive feature values (array, Series, "
+    "DataFrame or dict) or the name(s) of columns of X. Inside a Pipeline or GridSearchCV, "
+    "enable metadata routing (sklearn.set_config(enable_metadata_routing=True)) and call "
+    "set_fit_request(sensitive_features=True) on the mitigator."
+)
+ERR_NO_WEIGHTS = (
+    "{name}.fit does not accept sample_weight, which {mitigator} needs; use an estimator "
+    "that takes sample_weight, or Resampling, which needs no weights."
+)
+ERR_ROUTING_WEIGHTS = (
+    "metadata routing is enabled but the inner {name} does not request sample_weight, "
+    "which {mitigator} needs; call set_fit_request(sample_weight=True) on its final step."
+)
+ERR_DROP_NEEDS_NAMES = (
+    "drop_sensitive=True needs sensitive_features given as column name(s) of X (a "
+    "DataFrame); with separate values, leave the sensitive columns out of X yourself."
+)
+ERR_BINARY = (
+    "{mitigator} needs binary labels (two classes); y has {k} class(es): {classes}."
+)
+ERR_N_FEATURES_SF = (
+    "sensitive_features has {got} feature(s) but the mitigator was fitted with {n} "
+    "({names}); pass the same sensitive features as in fit."
+)
+ERR_UNSEEN_GROUP = (
+    "sensitive_features contains group(s) not seen in fit: {groups}; the mitigator has no "
+    "decision rule for them. Fit on data that includes every group."
+)
+ERR_PARAM = "{name}={value!r} is not valid; use one of {allowed}."
+ERR_TOLERANCE = "tolerance={value!r} is not valid; use a number in {interval}."
+
+
+def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """Raise a ValueError naming the parameter when ``value`` is not one of ``allowed``."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(ERR_PARAM.format(name=name, value=value, allowed=list(allowed)))
+    return value
+
+
+def is_sensitive_names(sensitive_features: Any) -> bool:
+    """True when ``sensitive_features`` names columns (a string or a list of strings)."""
+    if isinstance(sensitive_features, str):
+        return True
+    return (
+        isinstance(sensitive_features, list | tuple)
+        and len(sensitive_features) > 0
+        and all(isinstance(s, str) for s in sensitive_features)
+    )
+
+
+def encode(sensitive_features: Any, X: Any, n: int) -> Groups:
+    """Group codes for ``n`` rows; column names are looked up in ``X``."""
+    if sensitive_features is None:
+        raise ValueError(ERR_SF_REQUIRED)
+    return encode_groups(sensitive_features, n_samples=n, X=X)
+
+
+def check_labels(y: Any) -> np.ndarray:
+    """Return ``y`` as a 1-d array of classification labels."""
+    if y is None:
+        raise ValueError("y is required: pass one label per row of X.")
+    y = column_or_1d(y, warn=True)
+    check_classification_targets(y)
+    return y
+
+
+def binary_labels(y: np.ndarray, classes: np.ndarray, mitigator: str) -> np.ndarray:
+    """0/1 labels with ``classes[1]`` as the positive class."""
+    if len(classes) != 2:
+        raise ValueError(
+            ERR_BINARY.format(mitigator=mitigator, k=len(classes), classes=list(classes))
+        )
+    return (y == classes[1]).astype(np.int8)
+
+
+def map_groups(groups: Groups, fitted: Groups) -> np.ndarray:
+    """Codes of ``groups`` expressed in the group numbering of ``fitted``."""
+    if len(groups.names) != len(fitted.names):
+        raise ValueError(
+            ERR_N_FEATURES_SF.format(got=len(groups.names), n=len(fitted.names), names=fitted.names)
+        )
+    pos = fitted.labels.get_indexer(groups.labels)
+    if (pos < 0).any():
+        unseen = [str(v) for v in groups.labels[pos < 0]]
+        raise ValueError(ERR_UNSEEN_GROUP.format(groups=unseen))
+    return pos[groups.codes]
+
+
+def weight_param(estimator: Any, mitigator: str) -> str:
+    """The keyword under which ``estimator.fit`` receives per-row weights.
+
+    With metadata routing off, a ``Pipeline`` takes ``<last step>__sample_weight`` (nested
+    pipelines are followed to their final estimator). With routing on, it takes
+    ``sample_weight`` and routes it to the steps that requested it.
+    """
+    name = type(estimator).__name__
+    if _routing_enabled():
+        if isinstance(estimator, Pipeline):
+            if not get_routing_for_object(estimator).consumes("fit", ["sample_weight"]):
+                raise TypeError(ERR_ROUTING_WEIGHTS.format(name=name, mitigator=mitigator))
+            return "sample_weight"
+        if not has_fit_parameter(estimator, "sample_weight"):
+            raise TypeError(ERR_NO_WEIGHTS.format(name=name, mitigator=mitigator))
+        return "sample_weight"
+    prefix = ""
+    final = estimator
+    while isinstance(final, Pipeline):
+        step, final = final.steps[-1]
+        prefix += f"{step}__"
+        if final is None or final == "passthrough":
+            raise TypeError(ERR_NO_WEIGHTS.format(name=name, mitigator=mitigator))
+    if not has_fit_parameter(final, "sample_weight"):
+        raise TypeError(ERR_NO_WEIGHTS.format(name=type(final).__name__, mitigator=mitigator))
+    return prefix + "sample_weight"
+
+
+def fit_inner(
+    estimator: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None, mitigator: str
+) -> Any:
+    """Fit ``estimator`` (already cloned) with the weights reaching its final step."""
+    if sample_weight is None:
+        return estimator.fit(X, y)
+    return estimator.fit(X, y, **{weight_param(estimator, mitigator): sample_weight})
+
+
+def accepts_weights(estimator: Any) -> bool:
+    """Whether ``estimator`` (or a Pipeline's final step) takes ``sample_weight`` in fit."""
+    try:
+        weight_param(estimator, "")
+    except TypeError:
+        return False
+    return True
+
+
+def take_rows(X: Any, idx: np.ndarray) -> Any:
+    """Rows ``idx`` of X (array, DataFrame, list or sparse matrix), as a copy."""
+    return _safe_indexing(X, idx, axis=0)
+
+
+class MitigatorMixin:
+    """Shared fit preparation and delegation for the mitigators.
+
+    The subclasses define ``estimator`` and ``drop_sensitive`` as constructor parameters.
+    """
+
+    estimator: Any
+    drop_sensitive: bool
+
+    def _prepare(
+        self, X: Any, y: Any, sensitive_features: Any, sample_weight: Any
+    ) -> tuple[Any, np.ndarray, Groups, np.ndarray | None]:
+        """Check the inputs and record the sensitive columns; return X for the inner model."""
+        if y is None:
+            raise ValueError("y is required: pass one label per row of X.")
+        validate_data(self, X, skip_check_array=True, reset=True)
+        y = check_labels(y)
+        n = _num_samples(X)
+        if len(y) != n:
+            raise ValueError(
+                f"y has {len(y)} rows but X has {n}; pass one label per row of X."
+            )
+        groups = encode(sensitive_features, X, n)
+        w = check_sample_weight(sample_weight, n)
+        if not isinstance(self.drop_sensitive, bool | np.bool_):
+            raise TypeError(
+                f"drop_sensitive must be True or False; got {self.drop_sensitive!r}."
+            )
+        self.sensitive_columns_: list[str] = []
+        if self.drop_sensitive:
+            if not (is_sensitive_names(sensitive_features) and hasattr(X, "columns")):
+                raise ValueError(ERR_DROP_NEEDS_NAMES)
+            names = [sensitive_features] if isinstance(sensitive_features, str) else list(
+                sensitive_features
+            )
+            self.sensitive_columns_ = names
+        self.groups_ = groups.labels
+        self._fit_groups = groups
+        return self._inner_X(X), y, groups, w
+
+    def _inner_X(self, X: Any) -> Any:
+        """X as the inner estimator sees it (sensitive columns dropped when asked to)."""
+        cols = getattr(self, "sensitive_columns_", [])
+        if cols and hasattr(X, "drop"):
+            return X.drop(columns=cols)
+        return X
+
+    def _check_predict_X(self, X: Any) -> Any:
+        check_is_fitted(self)
+        validate_data(self, X, skip_check_array=True, reset=False)
+        return self._inner_X(X)
+
+    def _new_inner(self) -> Any:
+        if self.estimator is None:
+            raise ValueError("estimator is required: pass a scikit-learn classifier.")
+        return clone(self.estimator)
+

@@ -1,0 +1,429 @@
+"""Post-processing: group-specific (randomized) thresholds (Hardt, Price & Srebro, 2016)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import accuracy_score
+from sklearn.utils import get_tags
+from sklearn.utils.validation import _num_samples, check_is_fitted
+
+from ._base import (
+    MitigatorMixin,
+    binary_labels,
+    check_choice,
+    encode,
+    fit_inner,
+    map_groups,
+)
+from ._constraints import CONSTRAINED_RATES, check_constraint, warn_undefined
+from ._hashing import draw_key, row_uniforms
+from ._roc import group_rocs, hulls, interpolate
+
+OBJECTIVES = ("accuracy", "balanced_accuracy")
+MODES = ("randomized", "per_group_threshold")
+RESPONSE_METHODS = ("auto", "predict_proba", "decision_function")
+ERR_NO_SCORES = (
+    "{name} has no {what}; ThresholdOptimizer thresholds scores. Use a classifier with "
+    "predict_proba or decision_function."
+)
+ERR_SCORE_NAN = (
+    "the estimator's scores contain {k} missing or infinite value(s); thresholds need "
+    "finite scores."
+)
+ERR_NOT_PREFITTED = (
+    "prefit=True but the estimator is not fitted; fit it first, or use prefit=False."
+)
+ERR_CLASSES = (
+    "the prefitted estimator has the classes {fitted} but y has {got}; fit it on the same "
+    "labels."
+)
+ERR_LP = "the threshold problem could not be solved: {message}"
+
+
+def _scores(model: Any, X: Any, response_method: str) -> np.ndarray:
+    if response_method in ("auto", "predict_proba") and hasattr(model, "predict_proba"):
+        s = np.asarray(model.predict_proba(X))[:, 1]
+    elif response_method in ("auto", "decision_function") and hasattr(
+        model, "decision_function"
+    ):
+        s = np.asarray(model.decision_function(X)).reshape(-1)
+    else:
+        what = "predict_proba or decision_function" if response_method == "auto" else (
+            response_method
+        )
+        raise TypeError(ERR_NO_SCORES.format(name=type(model).__name__, what=what))
+    s = s.astype(np.float64, copy=False)
+    bad = int((~np.isfinite(s)).sum())
+    if bad:
+        raise ValueError(ERR_SCORE_NAN.format(k=bad))
+    return s
+
+
+def _solve(
+    rocs: list, hull_idx: list, pi: np.ndarray, coef_f: np.ndarray, coef_t: np.ndarray,
+    constraint: str, tolerance: float, tpr_ok: np.ndarray, fpr_ok: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Maximize the objective over the groups' hulls subject to the rate bands."""
+    G = len(rocs)
+    rates = CONSTRAINED_RATES[constraint]
+    n_var = 2 * G + 2 * len(rates)
+    rows: list[np.ndarray] = []
+    rhs: list[float] = []
+    bounds = [(0.0, 1.0)] * n_var
+    for g, roc in enumerate(rocs):
+        up, lo = hull_idx[g]
+        for idx, sign in ((up, 1.0), (lo, -1.0)):
+            x, y = roc.fpr[idx], roc.tpr[idx]
+            dx = np.diff(x)
+            ok = dx > 0
+            m = np.diff(y)[ok] / dx[ok]
+            c = y[:-1][ok] - m * x[:-1][ok]
+            block = np.zeros((len(m), n_var))
+            block[:, 2 * g + 1] = sign
+            block[:, 2 * g] = -sign * m
+            rows.append(block)
+            rhs.extend((sign * c).tolist())
+        bounds[2 * g] = (float(roc.fpr[up].min()), float(roc.fpr[up].max()))
+        bounds[2 * g + 1] = (float(roc.tpr[lo].min()), float(roc.tpr[up].max()))
+    for r, rate in enumerate(rates):
+        lo_var, hi_var = 2 * G + 2 * r, 2 * G + 2 * r + 1
+        for g in range(G):
+            a = np.zeros(n_var)
+            const = 0.0
+            if rate == "true_positive_rate":
+                if not tpr_ok[g]:
+                    continue
+                a[2 * g + 1] = 1.0
+            elif rate == "false_positive_rate":
+                if not fpr_ok[g]:
+                    continue
+                a[2 * g] = 1.0
+            elif rate == "selection_rate":
+                a[2 * g + 1], a[2 * g] = pi[g], 1 - pi[g]
+            else:  # error_rate = pi (1 - t) + (1 - pi) f
+                a[2 * g + 1], a[2 * g] = -pi[g], 1 - pi[g]
+                const = pi[g]
+            upper = a.copy()
+            upper[hi_var] = -1.0
+            lower = -a
+            lower[lo_var] = 1.0
+            rows.append(np.vstack([upper, lower]))
+            rhs.extend([-const, const])
+        band = np.zeros(n_var)
+        band[hi_var], band[lo_var] = 1.0, -1.0
+        rows.append(band[None, :])
+        rhs.append(tolerance)
+    cost = np.zeros(n_var)
+    cost[0 : 2 * G : 2] = coef_f
+    cost[1 : 2 * G : 2] = -coef_t
+    res = linprog(
+        cost, A_ub=np.vstack(rows), b_ub=np.asarray(rhs), bounds=bounds, method="highs"
+    )
+    if res.status != 0:
+        raise RuntimeError(ERR_LP.format(message=res.message))
+    return res.x[0 : 2 * G : 2], res.x[1 : 2 * G : 2]
+
+
+class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """Post-processing mitigator: group-specific thresholds on the estimator's scores.
+
+    For each group, a (randomized) threshold on the scores is chosen to maximize the
+    objective on the training data subject to the constraint (Hardt, Price & Srebro, 2016).
+    The problem is solved exactly: each group's reachable (FPR, TPR) points are the convex
+    hull of its ROC curve (computed by one sort of the scores), and the best common
+    operating point is the solution of a small linear program over these hulls. A group's
+    decision rule mixes at most four threshold classifiers.
+
+    Parameters
+    ----------
+    estimator : classifier
+        Needs ``predict_proba`` (column 1 is used) or ``decision_function``.
+    constraint : str, default "equalized_odds"
+        One of ``demographic_parity``, ``equalized_odds``, ``equal_opportunity``,
+        ``false_positive_rate_parity``, ``error_rate_parity``.
+    objective : {"accuracy", "balanced_accuracy"}, default "accuracy"
+    tolerance : float, default 0.0
+        Largest allowed difference of the constrained rate(s) between any two groups, on
+        the training data.
+    mode : {"randomized", "per_group_threshold"}, default "randomized"
+        ``"randomized"`` is Hardt et al.'s optimum: rows whose score lies between a group's
+        thresholds are decided at random. ``"per_group_threshold"`` uses one deterministic
+        threshold per group, the one whose rates are closest to the randomized optimum's
+        (the constraint then holds only approximately; see ``disparity_``; for
+        ``equalized_odds`` a single threshold can rarely equalize both rates).
+    prefit : bool, default False
+        If True, ``estimator`` is already fitted and is used as is.
+    response_method : {"auto", "predict_proba", "decision_function"}, default "auto"
+    drop_sensitive : bool, default False
+        Drop the sensitive columns (given by name) from ``X`` before the estimator sees it.
+    random_state : None, int or numpy Generator
+        Fixes the key of the randomized decisions. Decisions are a function of the row
+        (features and group) and this key, so they are reproducible and do not depend on
+        the batch or the order of the rows.
+
+    Attributes
+    ----------
+    estimator_ : classifier
+    rules_ : pandas.DataFrame
+        The decision rule: one row per (group, threshold) with the probability of using it;
+        a row is positive with probability ``sum(probability[score >= threshold])``.
+    operating_points_ : pandas.DataFrame
+        Per group, the training rates of the rule: ``false_positive_rate``,
+        ``true_positive_rate``, ``selection_rate``, ``error_rate``, and ``weight``.
+    disparity_ : float
+        Training disparity of the constraint (largest between-group difference).
+    objective_value_ : float
+        Training objective of the rule.
+    random_key_ : int
+    classes_, groups_, sensitive_columns_
+    """
+
+    def __init__(
+        self,
+        estimator: Any = None,
+        *,
+        constraint: str = "equalized_odds",
+        objective: str = "accuracy",
+        tolerance: float = 0.0,
+        mode: str = "randomized",
+        prefit: bool = False,
+        response_method: str = "auto",
+        drop_sensitive: bool = False,
+        random_state: Any = None,
+    ) -> None:
+        self.estimator = estimator
+        self.constraint = constraint
+        self.objective = objective
+        self.tolerance = tolerance
+        self.mode = mode
+        self.prefit = prefit
+        self.response_method = response_method
+        self.drop_sensitive = drop_sensitive
+        self.random_state = random_state
+
+    def fit(
+        self, X: Any, y: Any, *, sensitive_features: Any = None, sample_weight: Any = None
+    ) -> ThresholdOptimizer:
+        """Fit the estimator (unless prefit) and choose the thresholds.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), binary
+        sensitive_features : array-like, Series, DataFrame, dict, or column name(s) of X
+            Required.
+        sample_weight : array-like of shape (n_samples,), optional
+            Passed to the estimator's fit and used in the rates.
+
+        Returns
+        -------
+        self
+        """
+        constraint = check_constraint(self.constraint)
+        objective = check_choice("objective", self.objective, OBJECTIVES)
+        mode = check_choice("mode", self.mode, MODES)
+        check_choice("response_method", self.response_method, RESPONSE_METHODS)
+        tol = self.tolerance
+        if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 <= tol <= 1:
+            raise ValueError(f"tolerance={tol!r} is not valid; use a number in [0, 1].")
+        X_inner, y, groups, w = self._prepare(X, y, sensitive_features, sample_weight)
+        classes = np.unique(y)
+        y01 = binary_labels(y, classes, "ThresholdOptimizer")
+        if self.prefit:
+            try:
+                check_is_fitted(self.estimator)
+            except NotFittedError:
+                raise ValueError(ERR_NOT_PREFITTED) from None
+            fitted = getattr(self.estimator, "classes_", classes)
+            if len(fitted) != 2 or not np.array_equal(np.asarray(fitted), classes):
+                raise ValueError(ERR_CLASSES.format(fitted=list(fitted), got=list(classes)))
+            self.estimator_ = self.estimator
+        else:
+            self.estimator_ = fit_inner(self._new_inner(), X_inner, y, w, "ThresholdOptimizer")
+        self.classes_ = classes
+        scores = _scores(self.estimator_, X_inner, self.response_method)
+        self._fit_rule(scores, y01, groups, w, constraint, objective, mode, float(tol))
+        self.random_key_ = draw_key(self.random_state)
+        return self
+
+    def _fit_rule(self, scores, y01, groups, w, constraint, objective, mode, tol) -> None:
+        G = groups.n_groups
+        rocs = group_rocs(scores, y01, groups.codes, G, w)
+        pos = np.array([r.pos for r in rocs])
+        neg = np.array([r.neg for r in rocs])
+        tot = pos + neg
+        tpr_ok, fpr_ok = warn_undefined(constraint, pos, neg, groups.labels)
+        pi = np.divide(pos, tot, out=np.zeros(G), where=tot > 0)
+        if objective == "accuracy":
+            coef_t, coef_f = pos / tot.sum(), neg / tot.sum()
+        else:
+            coef_t = pos / pos.sum() / 2 if pos.sum() > 0 else np.zeros(G)
+            coef_f = neg / neg.sum() / 2 if neg.sum() > 0 else np.zeros(G)
+        hull_idx = [hulls(r) for r in rocs]
+        f_opt, t_opt = _solve(
+            rocs, hull_idx, pi, coef_f, coef_t, constraint, tol, tpr_ok, fpr_ok
+        )
+        thresholds, probs, f_fin, t_fin = [], [], np.empty(G), np.empty(G)
+        for g, roc in enumerate(rocs):
+            if mode == "randomized":
+                thr, p, f_fin[g], t_fin[g] = _mixture(roc, hull_idx[g], f_opt[g], t_opt[g])
+            else:
+                k = _nearest(roc, f_opt[g], t_opt[g], pi[g], constraint, coef_f[g], coef_t[g])
+                thr, p = np.array([roc.threshold[k]]), np.array([1.0])
+                f_fin[g], t_fin[g] = roc.fpr[k], roc.tpr[k]
+            order = np.argsort(thr, kind="stable")
+            thresholds.append(thr[order])
+            probs.append(p[order])
+        self._thresholds = thresholds
+        self._cum_probs = [np.concatenate([[0.0], np.cumsum(p)]) for p in probs]
+        labels = [str(v) for v in groups.labels]
+        self.rules_ = pd.DataFrame(
+            {
+                "group": np.repeat(labels, [len(t) for t in thresholds]),
+                "threshold": np.concatenate(thresholds),
+                "probability": np.concatenate(probs),
+            }
+        )
+        sel = pi * t_fin + (1 - pi) * f_fin
+        err = pi * (1 - t_fin) + (1 - pi) * f_fin
+        self.operating_points_ = pd.DataFrame(
+            {
+                "false_positive_rate": np.where(fpr_ok, f_fin, np.nan),
+                "true_positive_rate": np.where(tpr_ok, t_fin, np.nan),
+                "selection_rate": sel,
+                "error_rate": err,
+                "weight": tot,
+            },
+            index=groups.labels,
+        )
+        worst = 0.0
+        for rate in CONSTRAINED_RATES[constraint]:
+            v = self.operating_points_[rate].dropna().to_numpy()
+            if len(v) > 1:
+                worst = max(worst, float(v.max() - v.min()))
+        self.disparity_ = worst
+        self.objective_value_ = float(
+            (coef_t * t_fin).sum() - (coef_f * f_fin).sum()
+            + (neg.sum() / tot.sum() if objective == "accuracy" else 0.5)
+        )
+
+    def _positive_probability(self, X: Any, sensitive_features: Any) -> tuple[np.ndarray, np.ndarray]:
+        check_is_fitted(self)
+        X_inner = self._check_predict_X(X)
+        n = _num_samples(X_inner)
+        groups = encode(sensitive_features, X, n)
+        codes = map_groups(groups, self._fit_groups)
+        scores = _scores(self.estimator_, X_inner, self.response_method)
+        p = np.empty(n)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(self._thresholds) + 1))
+        for g, (thr, cum) in enumerate(zip(self._thresholds, self._cum_probs, strict=True)):
+            rows = order[bounds[g] : bounds[g + 1]]
+            p[rows] = cum[np.searchsorted(thr, scores[rows], side="right")]
+        return np.clip(p, 0.0, 1.0), codes
+
+    def decision_probability(self, X: Any, *, sensitive_features: Any = None) -> np.ndarray:
+        """Probability that each row is decided positive (``classes_[1]``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        sensitive_features : as in fit (values or column names of X)
+
+        Returns
+        -------
+        ndarray of float in [0, 1]
+            0 or 1 except for rows in a group's randomized band.
+        """
+        return self._positive_probability(X, sensitive_features)[0]
+
+    def predict(
+        self, X: Any, *, sensitive_features: Any = None, random_state: Any = None
+    ) -> np.ndarray:
+        """Decide each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        sensitive_features : as in fit (values or column names of X)
+            Required.
+        random_state : None, int or numpy Generator
+            Overrides the fitted key of the randomized decisions for this call.
+
+        Returns
+        -------
+        ndarray of labels
+        """
+        p, codes = self._positive_probability(X, sensitive_features)
+        if self.mode == "per_group_threshold":
+            return self.classes_[(p >= 0.5).astype(np.intp)]
+        key = self.random_key_ if random_state is None else draw_key(random_state)
+        u = row_uniforms(X, codes, key)
+        return self.classes_[(u < p).astype(np.intp)]
+
+    def score(
+        self, X: Any, y: Any, sample_weight: Any = None, *, sensitive_features: Any = None
+    ) -> float:
+        """Accuracy of ``predict`` (needs ``sensitive_features``, e.g. routed by GridSearchCV)."""
+        return float(
+            accuracy_score(
+                y, self.predict(X, sensitive_features=sensitive_features),
+                sample_weight=sample_weight,
+            )
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.estimator is not None:
+            inner = get_tags(self.estimator)
+            tags.input_tags.sparse = inner.input_tags.sparse
+            tags.input_tags.allow_nan = inner.input_tags.allow_nan
+            tags.input_tags.string = inner.input_tags.string
+        tags.classifier_tags.multi_class = False
+        return tags
+
+
+def _mixture(roc, hull_idx, f: float, t: float):
+    """Thresholds and probabilities reaching (f, t): upper-hull and lower-hull mixes."""
+    up, lo = hull_idx
+    ku, bu, U = interpolate(roc.fpr[up], roc.tpr[up], f)
+    kl, bl, L = interpolate(roc.fpr[lo], roc.tpr[lo], f)
+    alpha = float(np.clip((t - L) / (U - L), 0.0, 1.0)) if U - L > 1e-12 else 1.0
+    thr, p = [], []
+
+    def add(idx, k, beta, mass):
+        thr.append(roc.threshold[idx[k]])
+        p.append(mass * (1 - beta))
+        if len(idx) > 1:
+            thr.append(roc.threshold[idx[k + 1]])
+            p.append(mass * beta)
+
+    add(up, ku, bu, alpha)
+    add(lo, kl, bl, 1 - alpha)
+    thr_a, p_a = np.asarray(thr), np.asarray(p)
+    keep = p_a > 1e-15
+    f_fin = f if len(up) > 1 else float(roc.fpr[up[0]])
+    return thr_a[keep], p_a[keep] / p_a[keep].sum(), f_fin, alpha * U + (1 - alpha) * L
+
+
+def _nearest(roc, f: float, t: float, pi: float, constraint: str, cf: float, ct: float) -> int:
+    """Single threshold whose constrained rates are closest to (f, t); ties: best objective."""
+    dev = np.zeros(len(roc.fpr))
+    for rate in CONSTRAINED_RATES[constraint]:
+        if rate == "true_positive_rate":
+            d = np.abs(roc.tpr - t)
+        elif rate == "false_positive_rate":
+            d = np.abs(roc.fpr - f)
+        elif rate == "selection_rate":
+            d = np.abs(pi * (roc.tpr - t) + (1 - pi) * (roc.fpr - f))
+        else:
+            d = np.abs(-pi * (roc.tpr - t) + (1 - pi) * (roc.fpr - f))
+        dev = np.maximum(dev, d)
+    value = ct * roc.tpr - cf * roc.fpr
+    return int(np.lexsort((-value, np.round(dev, 12)))[0])
