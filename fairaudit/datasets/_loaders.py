@@ -145,16 +145,16 @@ _ADULT_CATEGORIES = {
         "Holand-Netherlands",
     ],
     "income": ["<=50K", ">50K"],
-}  # fmt: skip
+}
 #: Education levels from lowest to highest (education-num 1 to 16).
 ADULT_EDUCATION_LEVELS = [
     "Preschool", "1st-4th", "5th-6th", "7th-8th", "9th", "10th", "11th", "12th", "HS-grad",
     "Some-college", "Assoc-voc", "Assoc-acdm", "Bachelors", "Masters", "Prof-school",
     "Doctorate",
-]  # fmt: skip
+]
 _ADULT_INTS = [
     "age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week",
-]  # fmt: skip
+]
 _ADULT_SENSITIVE = ["race", "sex"]
 
 

@@ -1,0 +1,513 @@
+"""Figures and report sections of the COMPAS case study (see ``compas.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fairaudit.datasets import load_compas
+
+from ._compas_analysis import (
+    AA,
+    EO_TOLERANCE,
+    GROUPS,
+    MIN_DECILE_COUNT,
+    WHITE,
+    rates_at,
+    two_groups,
+)
+
+
+# --------------------------------------------------------------------------------------
+# figures
+# --------------------------------------------------------------------------------------
+def _pct(x: float, digits: int = 1) -> str:
+    return f"{100 * x:.{digits}f}%"
+
+
+def _figure_error_rates(rates: pd.DataFrame, subsets: pd.DataFrame):
+    import matplotlib.pyplot as plt
+
+    from fairaudit.report import Figure, figure_to_svg
+
+    fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.0), sharey=True)
+    published = subsets.loc["all rows"]
+    for ax, metric, short in zip(
+        axes, ("false_positive_rate", "false_negative_rate"), ("fpr", "fnr"), strict=True
+    ):
+        values = rates.loc[list(GROUPS), metric].to_numpy()
+        lower = rates.loc[list(GROUPS), f"{metric}_lower"].to_numpy()
+        upper = rates.loc[list(GROUPS), f"{metric}_upper"].to_numpy()
+        x = np.arange(len(GROUPS))
+        ax.bar(x, values, color=["#D55E00", "#0072B2"], width=0.55, label="filtered rows (6,172)")
+        ax.errorbar(
+            x,
+            values,
+            yerr=[values - lower, upper - values],
+            fmt="none",
+            ecolor="black",
+            capsize=4,
+            linewidth=1,
+        )
+        pub = [published[f"{short}_african_american"], published[f"{short}_caucasian"]]
+        ax.plot(
+            x,
+            pub,
+            linestyle="none",
+            marker="D",
+            color="black",
+            markersize=5,
+            label="all 7,214 rows (published)",
+        )
+        for xi, v in zip(x, values, strict=True):
+            ax.text(xi, v / 2, _pct(v), ha="center", color="white", fontsize=8)
+        ax.set_xticks(x, list(GROUPS))
+        ax.set_title("False positive rate" if short == "fpr" else "False negative rate")
+        ax.set_ylim(0, 0.65)
+    axes[0].set_ylabel("rate (95% Wilson interval)")
+    axes[1].legend(loc="upper left")
+    svg = figure_to_svg(fig)
+    return Figure(
+        svg=svg,
+        alt=(
+            "Bar charts of the false positive and false negative rates of the medium-or-high "
+            "risk label for African-American and Caucasian defendants, with 95% intervals: "
+            f"FPR {_pct(values_of(rates, 'false_positive_rate', AA))} vs "
+            f"{_pct(values_of(rates, 'false_positive_rate', WHITE))}, FNR "
+            f"{_pct(values_of(rates, 'false_negative_rate', AA))} vs "
+            f"{_pct(values_of(rates, 'false_negative_rate', WHITE))}."
+        ),
+        caption=(
+            "Bars: ProPublica's filtered rows with 95% Wilson intervals. Diamonds: the same "
+            "rates on all 7,214 rows, where the published figures come from."
+        ),
+    )
+
+
+def values_of(frame: pd.DataFrame, column: str, group: str) -> float:
+    """``frame.loc[group, column]`` as a float (small helper for report text)."""
+    return float(frame.loc[group, column])
+
+
+def _figure_calibration(calibration: pd.DataFrame):
+    import matplotlib.pyplot as plt
+
+    from fairaudit.report import Figure, figure_to_svg
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.1))
+    styles = {AA: ("#D55E00", "o", -0.12), WHITE: ("#0072B2", "s", 0.12)}
+    for group, (colour, marker, shift) in styles.items():
+        part = calibration[calibration["race"] == group]
+        x = part["decile"].to_numpy() + shift
+        rate = part["rate"].to_numpy()
+        left.errorbar(
+            x,
+            rate,
+            yerr=[rate - part["lower"].to_numpy(), part["upper"].to_numpy() - rate],
+            color=colour,
+            marker=marker,
+            markersize=4,
+            capsize=2,
+            linewidth=1,
+            label=group,
+        )
+        share = part["n"].to_numpy() / part["n"].sum()
+        right.bar(
+            part["decile"].to_numpy() + shift * 1.6,
+            share,
+            width=0.38,
+            color=colour,
+            label=group,
+            hatch="//" if group == WHITE else None,
+            edgecolor="white",
+        )
+    for ax in (left, right):
+        ax.set_xticks(range(1, 11))
+        ax.set_xlabel("COMPAS decile score")
+    left.set_ylabel("two-year recidivism rate (95% CI)")
+    left.set_ylim(0, 1)
+    left.set_title("Calibration within groups")
+    left.legend(loc="upper left")
+    right.set_ylabel("share of the group's defendants")
+    right.set_title("Distribution of scores")
+    right.legend(loc="upper right")
+    return Figure(
+        svg=figure_to_svg(fig),
+        alt=(
+            "Left: observed two-year recidivism rate by COMPAS decile for African-American "
+            "and Caucasian defendants; the two lines rise together and overlap within their "
+            "intervals. Right: African-American defendants' scores are spread across all "
+            "deciles while Caucasian defendants' concentrate in the low deciles."
+        ),
+        caption=(
+            "At the same decile both groups reoffend at similar rates (Northpointe's point); "
+            "but the groups' score distributions differ, and so do their base rates."
+        ),
+    )
+
+
+def _figure_tradeoff(filtered: pd.DataFrame, thresholds: pd.DataFrame):
+    import matplotlib.pyplot as plt
+
+    from fairaudit.report import Figure, figure_to_svg
+
+    sub = two_groups(filtered)
+    ts = np.arange(2, 11)
+    fig, ax = plt.subplots(figsize=(4.8, 3.6))
+    styles = {AA: ("#D55E00", "o", "african_american"), WHITE: ("#0072B2", "s", "caucasian")}
+    for group, (colour, marker, key) in styles.items():
+        part = sub[sub["race"] == group]
+        r = rates_at(part["decile_score"].to_numpy(), part["two_year_recid"].to_numpy(), ts)
+        ax.plot(
+            r["fpr"],
+            r["tpr"],
+            color=colour,
+            marker=marker,
+            markersize=3,
+            linewidth=1,
+            label=f"{group}: decile >= 2 ... 10",
+        )
+        single = thresholds.iloc[0]
+        eo = thresholds.iloc[1]
+        ax.plot(
+            single[f"fpr_{key}"],
+            1 - single[f"fnr_{key}"],
+            marker=marker,
+            markersize=9,
+            markerfacecolor="none",
+            markeredgecolor=colour,
+            linestyle="none",
+        )
+        ax.plot(
+            eo[f"fpr_{key}"],
+            1 - eo[f"fnr_{key}"],
+            marker="*",
+            markersize=11,
+            color=colour,
+            linestyle="none",
+        )
+    ax.plot(
+        [],
+        [],
+        marker="o",
+        markerfacecolor="none",
+        markeredgecolor="black",
+        linestyle="none",
+        label="one threshold (decile >= 5)",
+    )
+    ax.plot(
+        [],
+        [],
+        marker="*",
+        color="black",
+        linestyle="none",
+        label="group thresholds, equalized odds",
+    )
+    ax.plot([0, 1], [0, 1], color="#999999", linewidth=0.8, linestyle=":")
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="lower right", fontsize=7)
+    return Figure(
+        svg=figure_to_svg(fig),
+        alt=(
+            "ROC points of the decile score for the two groups. With one threshold the "
+            "groups sit at different points (higher FPR and TPR for African-American "
+            "defendants); with group thresholds they meet at nearly the same point."
+        ),
+        caption=(
+            "Equalizing error rates means using a higher decile threshold for African-American "
+            "than for Caucasian defendants: the same decile then leads to different labels."
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# the report
+# --------------------------------------------------------------------------------------
+def sections(res: dict[str, Any], filtered: pd.DataFrame) -> list:
+    from fairaudit.report import Section, Table
+
+    rates = res["error_rates"]
+    subsets = res["published_subsets"]
+    diffs = res["calibration_differences"]
+    thresholds = res["thresholds"]
+    fpr_r, fnr_r = res["fpr_ratio"], res["fnr_ratio"]
+    a_fpr, c_fpr = (values_of(rates, "false_positive_rate", g) for g in GROUPS)
+    a_fnr, c_fnr = (values_of(rates, "false_negative_rate", g) for g in GROUPS)
+    a_ppv, c_ppv = (values_of(rates, "positive_predictive_value", g) for g in GROUPS)
+    a_p, c_p = (values_of(rates, "base_rate", g) for g in GROUPS)
+    enough = diffs[diffs["enough_data"]]
+    max_gap = float(enough["difference"].abs().max())
+    n_excl = int(((enough["lower"] > 0) | (enough["upper"] < 0)).sum())
+    single, eo = thresholds.iloc[0], thresholds.iloc[1]
+    pub = subsets.loc[res["published_subset"]] if res["published_subset"] else None
+
+    counts = (
+        pd.DataFrame(
+            {
+                "all rows": load_compas()["race"].astype(str).value_counts(),
+                "after ProPublica's filter": filtered["race"].astype(str).value_counts(),
+            }
+        )
+        .fillna(0)
+        .astype("int64")
+    )
+    counts.index.name = "race"
+    counts.loc["total"] = counts.sum()
+
+    rate_table = rates.loc[
+        ["African-American", "Caucasian", "Hispanic", "Other"],
+        [
+            "n",
+            "fp",
+            "tn",
+            "fn",
+            "tp",
+            "base_rate",
+            "false_positive_rate",
+            "false_positive_rate_lower",
+            "false_positive_rate_upper",
+            "false_negative_rate",
+            "false_negative_rate_lower",
+            "false_negative_rate_upper",
+            "positive_predictive_value",
+        ],
+    ]
+    subset_table = subsets.drop(columns=["description"])
+    calib_table = diffs.copy()
+    calib_table.index.name = "decile"
+    identity = res["impossibility"].copy()
+
+    summary = [
+        f"On the {res['n_rows']['filtered']:,} defendants kept by ProPublica's filter, COMPAS's "
+        f"'medium or high risk' label (decile 5 or more) wrongly flags {_pct(a_fpr)} of the "
+        f"African-American defendants who did not reoffend within two years, against "
+        f"{_pct(c_fpr)} of the Caucasian ones: a ratio of {fpr_r['value']:.2f} (95% CI "
+        f"{fpr_r['lower']:.2f}-{fpr_r['upper']:.2f}). It misses {_pct(c_fnr)} of the "
+        f"Caucasian reoffenders against {_pct(a_fnr)} of the African-American ones (ratio "
+        f"{fnr_r['value']:.2f}, 95% CI {fnr_r['lower']:.2f}-{fnr_r['upper']:.2f}).",
+        f"At the same time the score is calibrated within groups: for every decile with at "
+        f"least {MIN_DECILE_COUNT} defendants of each group, the two groups' recidivism rates "
+        f"differ by at most {_pct(max_gap)} and {n_excl} of these {len(enough)} differences "
+        f"has a 95% interval that excludes zero.",
+        f"Both statements hold at once because the groups' base rates differ ({_pct(a_p)} vs "
+        f"{_pct(c_p)}): by the identity FPR = p/(1-p) x (1-PPV)/PPV x (1-FNR), which holds "
+        f"to {res['identity_max_error']:.1e} on the audited numbers, equal PPV and FNR with "
+        f"unequal p force unequal FPR.",
+    ]
+    if pub is not None:
+        summary.append(
+            f"ProPublica's published 44.9% / 23.5% (FPR) and 28.0% / 47.7% (FNR) are "
+            f"reproduced exactly on all {int(pub['n_rows']):,} rows of the two-year file "
+            f"(outcome two_year_recid, no row filter), not on the 6,172 filtered rows."
+        )
+
+    return [
+        Section("Summary", paragraphs=summary, id="summary"),
+        Section(
+            "Data and ProPublica's filter",
+            paragraphs=[
+                "ProPublica's two-year file (compas-scores-two-years.csv, Broward County, "
+                "Florida, defendants screened in 2013-2014) bundled with fairaudit: 7,214 "
+                "defendants with their COMPAS general-recidivism decile score (1-10), its "
+                "label (Low 1-4, Medium 5-7, High 8-10) and whether they were charged with a "
+                "new offence within two years (two_year_recid).",
+                "ProPublica's filter keeps screenings within 30 days of the arrest "
+                "(-30 <= days_b_screening_arrest <= 30), drops cases without a COMPAS case "
+                "(is_recid = -1), ordinary traffic offences (c_charge_degree = 'O') and "
+                "invalid scores. On this file only the screening window removes rows: 307 "
+                "without a recorded interval and 735 outside it, leaving 6,172.",
+                "The prediction audited is ProPublica's: 'medium or high risk' "
+                "(score_text != 'Low', i.e. decile >= 5); the outcome is two_year_recid.",
+            ],
+            tables=[Table(counts, caption="Defendants by race.", digits=0)],
+        ),
+        Section(
+            "ProPublica: error rates differ by race",
+            paragraphs=[
+                f"False positive rate (non-reoffenders labelled medium or high risk): "
+                f"{_pct(a_fpr)} for African-American and {_pct(c_fpr)} for Caucasian "
+                f"defendants. False negative rate (reoffenders labelled low risk): "
+                f"{_pct(a_fnr)} and {_pct(c_fnr)}. The intervals are far apart; the audit "
+                f"below (bootstrap intervals, reference group Caucasian) says the same.",
+                "Hispanic and Other defendants have error rates close to the Caucasian "
+                "ones; Asian (31) and Native American (11) defendants are too few for "
+                "stable rates and are left out of the audits' comparisons.",
+            ],
+            figures=[_figure_error_rates(rates, subsets)],
+            tables=[
+                Table(
+                    rate_table,
+                    caption="Confusion counts and rates on the filtered rows, "
+                    "with 95% Wilson intervals, computed directly from the counts.",
+                )
+            ],
+            audits=[res["audit_race"]],
+        ),
+        Section(
+            "Which rows the published figures come from",
+            paragraphs=[
+                "The filtered rows give 42.3% / 22.0% (FPR) and 28.5% / 49.6% (FNR), not the "
+                "published 44.9% / 23.5% and 28.0% / 47.7%. ProPublica's notebook computed "
+                "the published figures in its 'direction of the bias' section from the "
+                "survival-analysis records (cox-parsed.csv), keeping everyone with a valid "
+                "score who either reoffended within 730 days or was followed for more than "
+                "730 days: 7,214 people, exactly the rows of the two-year file. The "
+                "screening-window filter was not applied there.",
+                "The table tries the candidate subsets. Only all 7,214 rows with the outcome "
+                "two_year_recid reproduce the notebook's figures to two decimals (44.85%, "
+                "23.45%, 27.99%, 47.72%); the article's one-decimal figures are those rounded "
+                "half up (the exact FPR of African-American defendants is 44.85% to two "
+                "decimals, 44.847% to three). Restricting to the two groups changes nothing, "
+                "since each rate is computed within a group. The difference between the two "
+                "subsets is modest and the conclusions are the same on both.",
+            ],
+            tables=[
+                Table(
+                    subset_table, caption="Candidate subsets (rates of the two groups).", digits=4
+                )
+            ],
+            audits=[res["audit_published"]],
+        ),
+        Section(
+            "Northpointe: the score is calibrated within groups",
+            paragraphs=[
+                "Northpointe (Dieterich, Mendoza & Brennan, 2016) replied that COMPAS is "
+                "equally predictive for both groups. At each decile the observed two-year "
+                "recidivism rates of African-American and Caucasian defendants are close: "
+                f"for the {len(enough)} deciles with at least {MIN_DECILE_COUNT} defendants "
+                f"of each group, the largest gap is {_pct(max_gap)}, and the 95% Newcombe "
+                "interval of each difference includes zero "
+                f"({n_excl} exclude it). For the highest deciles there are few Caucasian "
+                "defendants and the intervals are wide.",
+                f"The label is also roughly equally predictive: among those labelled medium "
+                f"or high risk, {_pct(a_ppv)} of African-American and {_pct(c_ppv)} of "
+                f"Caucasian defendants reoffended (positive predictive value).",
+            ],
+            figures=[_figure_calibration(res["calibration"])],
+            tables=[
+                Table(
+                    calib_table,
+                    caption="Recidivism rate by decile (African-American "
+                    "minus Caucasian) with 95% Newcombe intervals.",
+                    digits=3,
+                )
+            ],
+        ),
+        Section(
+            "Why both are true",
+            paragraphs=[
+                "For any classifier and any group, FPR = p/(1-p) x (1-PPV)/PPV x (1-FNR), "
+                "where p is the group's base rate (Chouldechova 2017). If PPV (predictive "
+                "parity) and FNR are equal across groups but p is not, FPR cannot be equal. "
+                f"Here p is {_pct(a_p)} for African-American and {_pct(c_p)} for Caucasian "
+                "defendants. Kleinberg, Mullainathan & Raghavan (2016) prove the general "
+                "version: unless the base rates are equal or prediction is perfect, no score "
+                "is both calibrated within groups and balanced for both classes.",
+                f"The identity, applied to the audit's per-group numbers, reproduces each "
+                f"group's FPR to {res['identity_max_error']:.1e} (floating-point precision).",
+            ],
+            tables=[
+                Table(
+                    identity,
+                    caption="The identity on the audited numbers (filtered rows).",
+                    digits=6,
+                )
+            ],
+        ),
+        Section(
+            "Equalizing error rates breaks calibration",
+            paragraphs=[
+                f"Post-processing for equalized odds picks a threshold per group. Searching "
+                f"all pairs of decile thresholds for the most accurate pair whose FPR and TPR "
+                f"gaps are at most {EO_TOLERANCE:g} gives decile >= "
+                f"{eo['threshold_african_american']:.0f} for African-American and >= "
+                f"{eo['threshold_caucasian']:.0f} for Caucasian defendants: FPR "
+                f"{_pct(eo['fpr_african_american'])} vs {_pct(eo['fpr_caucasian'])}, FNR "
+                f"{_pct(eo['fnr_african_american'])} vs {_pct(eo['fnr_caucasian'])}.",
+                f"The price is calibration of the label: the share of labelled-high "
+                f"defendants who reoffend (PPV) now differs by "
+                f"{_pct(eo['ppv_difference'])} instead of {_pct(single['ppv_difference'])}, "
+                f"and the NPV gap grows from {_pct(abs(single['npv_difference']))} to "
+                f"{_pct(abs(eo['npv_difference']))}; the same decile now means 'high risk' "
+                f"for one group and 'low risk' for the other, and accuracy moves from "
+                f"{_pct(single['accuracy'])} to {_pct(eo['accuracy'])}. Method: "
+                f"{res['threshold_method']}.",
+            ],
+            figures=[_figure_tradeoff(filtered, thresholds)],
+            tables=[
+                Table(
+                    thresholds,
+                    caption="One threshold versus group thresholds "
+                    "(African-American and Caucasian defendants, filtered rows).",
+                )
+            ],
+        ),
+        Section(
+            "By sex, and race x sex",
+            paragraphs=[
+                "The same label audited by sex and by the intersection of race and sex "
+                "(cells of at least 50 defendants). Women have a lower base rate than men "
+                "and, as the identity predicts, the error rates differ by sex as well.",
+            ],
+            audits=[res["audit_race_all"], res["audit_sex"], res["audit_race_sex"]],
+        ),
+        Section(
+            "What an auditor should and should not conclude",
+            paragraphs=[
+                "Should conclude: with ProPublica's label and outcome, African-American "
+                "defendants who did not reoffend were labelled higher risk about twice as "
+                "often as Caucasian ones, and Caucasian reoffenders were labelled low risk "
+                "more often. This is a measured, statistically clear disparity in who bears "
+                "the errors, and it matters for a punitive decision such as detention.",
+                "Should conclude: the score is also calibrated within groups, so a judge "
+                "reading a given decile gets about the same recidivism risk for either "
+                "group. Neither party's numbers are wrong; they measure different criteria, "
+                "and with unequal base rates no threshold rule can satisfy both. Choosing "
+                "between them is a normative decision about which errors matter, not a "
+                "statistical one.",
+                "Should not conclude: that the score is or is not 'biased' in a single "
+                "sense, or that the error-rate gap proves intent or that calibration proves "
+                "fairness. Should not read the outcome as crime: it is a new charge in "
+                "Broward County, which depends on policing. Should not treat the base rates "
+                "as fixed facts about groups: they reflect this sample, its recording "
+                "problems and the two-year construction of the file. Should not generalize "
+                "beyond Broward County 2013-2014, nor from the small groups.",
+                "Should check before acting: the data's recording problems (below), the "
+                "choice of the label's threshold (the results above are for decile >= 5), "
+                "and what decision the score feeds.",
+            ],
+        ),
+        Section(
+            "Limits of the data, and sources",
+            paragraphs=[
+                "Outcome: two_year_recid is a new criminal charge within two years, not a new "
+                "offence; arrests depend on where and whom the police patrol. People jailed "
+                "during the follow-up could not be rearrested.",
+                "Construction: Barenstein (2019) found that the two-year file applies the "
+                "two-year cut-off to non-recidivists but not to recidivists, inflating the "
+                "recidivism rate (45% in the file, about 36% after his correction) and the "
+                "predictive values; false positive and false negative rates change little. "
+                "The screening dates needed for his correction are not in the bundled file.",
+                "Matching: the scored offence was matched to the arrest by date; 1,042 rows "
+                "with a screening more than 30 days from the arrest, or no recorded interval, "
+                "are dropped by ProPublica's filter because the match may be wrong.",
+                "Sources: J. Angwin, J. Larson, S. Mattu and L. Kirchner, 'Machine Bias', "
+                "ProPublica, 2016; J. Larson, S. Mattu, L. Kirchner and J. Angwin, 'How We "
+                "Analyzed the COMPAS Recidivism Algorithm', ProPublica, 2016, and its "
+                "repository propublica/compas-analysis; W. Dieterich, C. Mendoza and T. "
+                "Brennan, 'COMPAS Risk Scales: Demonstrating Accuracy Equity and Predictive "
+                "Parity', Northpointe, 2016; A. Chouldechova, 'Fair prediction with disparate "
+                "impact', Big Data 5(2), 2017; J. Kleinberg, S. Mullainathan and M. Raghavan, "
+                "'Inherent Trade-Offs in the Fair Determination of Risk Scores', ITCS 2017; "
+                "M. Barenstein, 'ProPublica's COMPAS Data Revisited', arXiv:1906.04711, 2019; "
+                "M. Bao et al., 'It's COMPASlicated', NeurIPS Datasets and Benchmarks 2021; "
+                "M. Hardt, E. Price and N. Srebro, 'Equality of Opportunity in Supervised "
+                "Learning', NeurIPS 2016.",
+            ],
+        ),
+    ]

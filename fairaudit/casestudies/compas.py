@@ -1,0 +1,263 @@
+"""Case study: COMPAS -- reproducing ProPublica's analysis and Northpointe's reply.
+
+ProPublica (Larson, Mattu, Kirchner & Angwin, 2016) found that COMPAS's "medium or high
+risk" label wrongly flags African-American defendants who did not reoffend about twice as
+often as Caucasian ones (false positive rate), and misses Caucasian reoffenders more often
+(false negative rate). Northpointe (Dieterich, Mendoza & Brennan, 2016) replied that the
+score is calibrated within groups: at each decile, both groups reoffend at similar rates.
+Both are true at once, because the groups' base rates differ (Chouldechova 2017;
+Kleinberg, Mullainathan & Raghavan 2016).
+
+:func:`results` returns every number of the case study; :func:`run` writes the HTML
+report ``compas.html``. The data is the bundled copy of ProPublica's two-year file
+(:func:`fairaudit.datasets.load_compas`).
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fairaudit.datasets import load_compas, propublica_filter
+
+from ._compas_analysis import (
+    AA,
+    EO_TOLERANCE,
+    GROUPS,
+    MIN_DECILE_COUNT,
+    PUBLISHED,
+    PUBLISHED_ARTICLE,
+    WHITE,
+    DecileScorer,
+    calibration_by_decile,
+    calibration_differences,
+    equalized_odds_thresholds,
+    error_rates,
+    impossibility_check,
+    labels,
+    newcombe_interval,
+    published_subsets,
+    ratio_interval,
+    two_groups,
+    wilson_interval,
+)
+from ._compas_report import sections
+
+__all__ = [
+    "EO_TOLERANCE",
+    "GROUPS",
+    "MIN_DECILE_COUNT",
+    "PUBLISHED",
+    "PUBLISHED_ARTICLE",
+    "DecileScorer",
+    "calibration_by_decile",
+    "calibration_differences",
+    "equalized_odds_thresholds",
+    "error_rates",
+    "impossibility_check",
+    "newcombe_interval",
+    "published_subsets",
+    "results",
+    "run",
+    "wilson_interval",
+]
+
+_METRICS = [
+    "count",
+    "base_rate",
+    "selection_rate",
+    "false_positive_rate",
+    "false_negative_rate",
+    "true_positive_rate",
+    "positive_predictive_value",
+    "negative_predictive_value",
+    "accuracy",
+    "roc_auc",
+]
+
+
+# --------------------------------------------------------------------------------------
+# the audits and the numbers of the case study
+# --------------------------------------------------------------------------------------
+def _audit(frame: pd.DataFrame, features: str | list[str], **kwargs: Any):
+    """Audit ProPublica's label against two-year recidivism on ``frame``."""
+    from fairaudit import audit
+
+    y_true, y_pred = labels(frame)
+    return audit(
+        y_true,
+        y_pred,
+        sensitive_features=frame[features].reset_index(drop=True),
+        y_score=frame["decile_score"].to_numpy() / 10.0,
+        metrics=_METRICS,
+        threshold=0.5,
+        **kwargs,
+    )
+
+
+def _threshold_optimizer_row(filtered: pd.DataFrame, random_state: int) -> dict[str, Any] | None:
+    """Equalized-odds thresholds from fairaudit.mitigation.ThresholdOptimizer, if available."""
+    try:
+        from fairaudit.mitigation import ThresholdOptimizer
+    except ImportError:
+        return None
+    sub = two_groups(filtered)
+    X = sub[["decile_score"]].to_numpy(dtype=float)
+    y = sub["two_year_recid"].to_numpy()
+    groups = sub["race"].to_numpy()
+    scorer = DecileScorer().fit(X, y)
+    mitigator = ThresholdOptimizer(
+        scorer,
+        constraint="equalized_odds",
+        objective="accuracy",
+        prefit=True,
+        random_state=random_state,
+    )
+    mitigator.fit(X, y, sensitive_features=groups)
+    pred = np.asarray(mitigator.predict(X, sensitive_features=groups)).astype(np.int64)
+    row: dict[str, Any] = {
+        "rule": "ThresholdOptimizer (equalized odds, randomized)",
+        "threshold_african_american": np.nan,
+        "threshold_caucasian": np.nan,
+    }
+    per_group = {}
+    for name, g in ((AA, "african_american"), (WHITE, "caucasian")):
+        m = groups == name
+        yy, pp = y[m], pred[m]
+        tp = int(((pp == 1) & (yy == 1)).sum())
+        fp = int(((pp == 1) & (yy == 0)).sum())
+        fn = int(((pp == 0) & (yy == 1)).sum())
+        tn = int(((pp == 0) & (yy == 0)).sum())
+        per_group[g] = (fp / (fp + tn), fn / (fn + tp), tp / (tp + fp), tn / (tn + fn))
+        row[f"fpr_{g}"], row[f"fnr_{g}"] = per_group[g][0], per_group[g][1]
+        row[f"ppv_{g}"], row[f"npv_{g}"] = per_group[g][2], per_group[g][3]
+    a, c = per_group["african_american"], per_group["caucasian"]
+    row["equalized_odds_difference"] = max(abs(a[0] - c[0]), abs(a[1] - c[1]))
+    row["ppv_difference"] = a[2] - c[2]
+    row["npv_difference"] = a[3] - c[3]
+    row["accuracy"] = float((pred == y).mean())
+    return row
+
+
+def results(*, quick: bool = False, random_state: int = 0) -> dict[str, Any]:
+    """Compute every number of the COMPAS case study.
+
+    Parameters
+    ----------
+    quick : bool, default False
+        Fewer bootstrap replicates in the audits (200 instead of 1000); the point estimates
+        are identical.
+    random_state : int, default 0
+        Seed of the audits' bootstrap (and of a randomized threshold optimizer).
+
+    Returns
+    -------
+    dict
+        ``n_rows`` (all, filtered); the audits (``AuditResult``) ``audit_race`` (African-American
+        vs Caucasian, filtered rows, reference Caucasian), ``audit_race_all`` (every race with
+        at least 50 rows), ``audit_sex``, ``audit_race_sex`` (race x sex, cells of at least 50
+        rows) and ``audit_published`` (the two groups on all 7,214 rows); ``error_rates``
+        (direct counts and Wilson intervals, filtered rows, every race); ``fpr_ratio`` and
+        ``fnr_ratio`` (value, lower, upper: Katz interval; the audit's bootstrap interval is
+        in its ``to_reference``); ``published_subsets`` and ``published_subset`` (the
+        candidate that reproduces the published figures); ``calibration`` and
+        ``calibration_differences``; ``impossibility`` (the identity on the audited numbers)
+        with ``identity_max_error``; ``thresholds`` (single vs group thresholds) and
+        ``threshold_method``.
+    """
+    n_boot = 200 if quick else 1000
+    everything = load_compas()
+    filtered = propublica_filter(everything)
+    two = two_groups(filtered)
+    common = {"n_bootstrap": n_boot, "random_state": random_state}
+
+    audit_race = _audit(two, "race", reference_group=WHITE, **common)
+    audit_race_all = _audit(filtered, "race", reference_group=WHITE, suppress_below=50, **common)
+    audit_sex = _audit(filtered, "sex", reference_group="Male", **common)
+    audit_race_sex = _audit(filtered, ["race", "sex"], suppress_below=50, **common)
+    audit_published = _audit(two_groups(everything), "race", reference_group=WHITE, **common)
+
+    rates = error_rates(filtered, groups=None)
+    fpr_ratio = ratio_interval(
+        rates.loc[AA, "fp"],
+        rates.loc[AA, "tn"] + rates.loc[AA, "fp"],
+        rates.loc[WHITE, "fp"],
+        rates.loc[WHITE, "tn"] + rates.loc[WHITE, "fp"],
+        0.95,
+    )
+    fnr_ratio = ratio_interval(
+        rates.loc[WHITE, "fn"],
+        rates.loc[WHITE, "fn"] + rates.loc[WHITE, "tp"],
+        rates.loc[AA, "fn"],
+        rates.loc[AA, "fn"] + rates.loc[AA, "tp"],
+        0.95,
+    )
+    subsets = published_subsets(everything)
+    matching = subsets.index[subsets["matches_published_2dp"]].tolist()
+
+    calibration = calibration_by_decile(filtered)
+    differences = calibration_differences(calibration)
+    impossibility = impossibility_check(audit_race.by_group)
+
+    thresholds = equalized_odds_thresholds(filtered)
+    method = "direct search over pairs of decile thresholds"
+    optimizer_row = _threshold_optimizer_row(filtered, random_state)
+    if optimizer_row is not None:
+        thresholds = pd.concat([thresholds, pd.DataFrame([optimizer_row]).set_index("rule")])
+        method += " and fairaudit.mitigation.ThresholdOptimizer(prefit=True) on the decile"
+
+    return {
+        "n_rows": {"all": len(everything), "filtered": len(filtered)},
+        "audit_race": audit_race,
+        "audit_race_all": audit_race_all,
+        "audit_sex": audit_sex,
+        "audit_race_sex": audit_race_sex,
+        "audit_published": audit_published,
+        "error_rates": rates,
+        "fpr_ratio": dict(zip(("value", "lower", "upper"), fpr_ratio, strict=True)),
+        "fnr_ratio": dict(zip(("value", "lower", "upper"), fnr_ratio, strict=True)),
+        "published_subsets": subsets,
+        "published_subset": matching[0] if matching else None,
+        "calibration": calibration,
+        "calibration_differences": differences,
+        "impossibility": impossibility,
+        "identity_max_error": float(impossibility["abs_difference"].max()),
+        "thresholds": thresholds,
+        "threshold_method": method,
+    }
+
+
+def run(out_dir: pathlib.Path, *, quick: bool = False) -> pathlib.Path:
+    """Run the COMPAS case study and write ``out_dir/compas.html``.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        Folder for the report; created if needed.
+    quick : bool, default False
+        Fewer bootstrap replicates (see :func:`results`); same findings.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of the written report.
+    """
+    from fairaudit.report import render_document
+
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    res = results(quick=quick)
+    filtered = propublica_filter(load_compas())
+    path = out_dir / "compas.html"
+    render_document(
+        "COMPAS: ProPublica, Northpointe, and why both are right",
+        sections(res, filtered),
+        subtitle=(
+            "Reproducing the 2016 analyses on ProPublica's Broward County data with fairaudit"
+        ),
+        path=path,
+    )
+    return path
