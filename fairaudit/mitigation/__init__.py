@@ -14,12 +14,14 @@ against each fairness criterion on held-out data. See ``docs/mitigation.md``.
 """
 
 from ._constraints import CONSTRAINTS
+from ._reductions import ConstrainedClassifier
 from ._resampling import Resampling
 from ._reweighing import Reweighing, reweighing_weights
 from ._threshold import ThresholdOptimizer
 
 __all__ = [
     "CONSTRAINTS",
+    "ConstrainedClassifier",
     "Resampling",
     "Reweighing",
     "ThresholdOptimizer",

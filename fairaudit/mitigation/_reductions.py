@@ -1,0 +1,235 @@
+"""In-processing: the reductions approach (Agarwal et al., 2018) on top of fairlearn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from fairlearn.reductions import ExponentiatedGradient, GridSearch
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
+from sklearn.utils import get_tags
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import MitigatorMixin, binary_labels, check_choice, weight_param
+from ._constraints import check_constraint, disparity
+from ._hashing import draw_key, row_uniforms
+from ._moments import make_moment
+
+METHODS = ("exponentiated_gradient", "grid_search")
+MODES = ("randomized", "best_single")
+ERR_TOLERANCE = "tolerance={value!r} is not valid; use a number in (0, 1]."
+ERR_POSITIVE_INT = "{name}={value!r} is not valid; use a positive integer."
+
+
+class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """In-processing mitigator: fit the estimator under a fairness constraint.
+
+    The constrained problem is reduced to a sequence of cost-sensitive fits of the
+    estimator (Agarwal et al., 2018) with ``fairlearn.reductions``. On top of fairlearn this
+    adds: user ``sample_weight`` (the weighted problem is solved, not the unweighted one),
+    reproducible randomized predictions, a deterministic mode, metadata routing of
+    ``sensitive_features``, and clear errors.
+
+    Parameters
+    ----------
+    estimator : classifier
+        Must accept ``sample_weight`` in ``fit`` (for a ``Pipeline``, its final step).
+    constraint : str, default "demographic_parity"
+        One of ``demographic_parity``, ``equalized_odds``, ``equal_opportunity``,
+        ``false_positive_rate_parity``, ``error_rate_parity``.
+    tolerance : float, default 0.01
+        Largest allowed difference of the constrained rate(s) between two groups on the
+        training data. Each group's rate is held within ``tolerance / 2`` of the overall rate
+        (fairlearn's ``difference_bound`` and ``eps`` are ``tolerance / 2``).
+    method : {"exponentiated_gradient", "grid_search"}, default "exponentiated_gradient"
+        Exponentiated gradient returns a randomized mixture of classifiers and handles any
+        number of groups; grid search tries a grid of Lagrange multipliers (practical for
+        few groups) and keeps one classifier.
+    mode : {"randomized", "best_single"}, default "randomized"
+        ``"randomized"`` predicts with exponentiated gradient's mixture (the solution with
+        the guarantees). ``"best_single"`` predicts with one of the fitted classifiers: the
+        most accurate one whose training disparity is within ``tolerance``, or, if none is,
+        the one with the smallest disparity. Grid search always uses ``"best_single"``.
+    max_iter : int, default 50
+        Exponentiated gradient iterations.
+    grid_size : int, default 10
+        Grid search size.
+    drop_sensitive : bool, default False
+        Drop the sensitive columns (given by name) from ``X`` before the estimator sees it.
+    random_state : None, int or numpy Generator
+        Fixes the key of the randomized decisions: reproducible, and independent of the batch
+        and the row order (see :class:`ThresholdOptimizer`).
+
+    Attributes
+    ----------
+    predictors_ : list of classifiers
+        The classifiers found (fitted on 0/1 labels, 1 = ``classes_[1]``).
+    weights_ : ndarray
+        Their mixture weights (exponentiated gradient); one-hot at ``best_index_`` for grid
+        search.
+    best_index_ : int
+        The classifier used by ``mode="best_single"``.
+    candidates_ : pandas.DataFrame
+        Per classifier: ``weight``, training ``error`` and ``disparity`` (weighted).
+    disparity_ : float
+        Training disparity of the predictions (expected, for the randomized mixture).
+    reduction_ : fairlearn ExponentiatedGradient or GridSearch
+    random_key_ : int
+    classes_, groups_, sensitive_columns_
+    """
+
+    def __init__(
+        self,
+        estimator: Any = None,
+        *,
+        constraint: str = "demographic_parity",
+        tolerance: float = 0.01,
+        method: str = "exponentiated_gradient",
+        mode: str = "randomized",
+        max_iter: int = 50,
+        grid_size: int = 10,
+        drop_sensitive: bool = False,
+        random_state: Any = None,
+    ) -> None:
+        self.estimator = estimator
+        self.constraint = constraint
+        self.tolerance = tolerance
+        self.method = method
+        self.mode = mode
+        self.max_iter = max_iter
+        self.grid_size = grid_size
+        self.drop_sensitive = drop_sensitive
+        self.random_state = random_state
+
+    def fit(
+        self, X: Any, y: Any, *, sensitive_features: Any = None, sample_weight: Any = None
+    ) -> ConstrainedClassifier:
+        """Solve the constrained problem.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), binary
+        sensitive_features : array-like, Series, DataFrame, dict, or column name(s) of X
+            Required.
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        constraint = check_constraint(self.constraint)
+        method = check_choice("method", self.method, METHODS)
+        check_choice("mode", self.mode, MODES)
+        tol = self.tolerance
+        if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol <= 1:
+            raise ValueError(ERR_TOLERANCE.format(value=tol))
+        for name in ("max_iter", "grid_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(ERR_POSITIVE_INT.format(name=name, value=value))
+        estimator = self._new_inner()
+        X_inner, y, groups, w = self._prepare(X, y, sensitive_features, sample_weight)
+        classes = np.unique(y)
+        y01 = binary_labels(y, classes, "ConstrainedClassifier")
+        weight_name = weight_param(estimator, "ConstrainedClassifier")
+        n = len(y01)
+        row_factor = None if w is None else w * (n / w.sum())
+        moment = make_moment(constraint, tol / 2, row_factor)
+        objective = moment.default_objective()
+        if method == "exponentiated_gradient":
+            reduction = ExponentiatedGradient(
+                estimator,
+                constraints=moment,
+                objective=objective,
+                eps=tol / 2,
+                max_iter=int(self.max_iter),
+                sample_weight_name=weight_name,
+            )
+        else:
+            reduction = GridSearch(
+                estimator,
+                constraints=moment,
+                grid_size=int(self.grid_size),
+                sample_weight_name=weight_name,
+            )
+        reduction.fit(X_inner, y01, sensitive_features=groups.codes)
+        self.reduction_ = reduction
+        if method == "exponentiated_gradient":
+            index = list(reduction.predictors_.index)
+            predictors = [reduction.predictors_[i] for i in index]
+            weights = np.array([float(reduction.weights_.get(i, 0.0)) for i in index])
+        else:
+            predictors = list(reduction.predictors_)
+            weights = np.zeros(len(predictors))
+        H = np.column_stack([np.asarray(p.predict(X_inner), dtype=np.float64) for p in predictors])
+        wt = np.ones(n) if w is None else w
+        errors = (wt[:, None] * np.abs(H - y01[:, None])).sum(axis=0) / wt.sum()
+        disp = np.array(
+            [disparity(constraint, y01, H[:, j], groups.codes, groups.n_groups, w)
+             for j in range(H.shape[1])]
+        )
+        feasible = disp <= tol + 1e-12
+        if feasible.any():
+            best = int(np.flatnonzero(feasible)[np.argmin(errors[feasible])])
+        else:
+            best = int(np.argmin(disp))
+        if method == "grid_search":
+            weights[best] = 1.0
+        self.predictors_ = predictors
+        self.weights_ = weights / weights.sum()
+        self.best_index_ = best
+        self.candidates_ = pd.DataFrame(
+            {"weight": self.weights_, "error": errors, "disparity": disp}
+        )
+        self.classes_ = classes
+        self.random_key_ = draw_key(self.random_state)
+        p_train = H @ self.weights_ if self._randomized() else H[:, best]
+        self.disparity_ = disparity(constraint, y01, p_train, groups.codes, groups.n_groups, w)
+        return self
+
+    def _randomized(self) -> bool:
+        return self.mode == "randomized" and self.method == "exponentiated_gradient"
+
+    def decision_probability(self, X: Any) -> np.ndarray:
+        """Probability that each row is decided positive (``classes_[1]``)."""
+        check_is_fitted(self)
+        X_inner = self._check_predict_X(X)
+        if not self._randomized():
+            return np.asarray(self.predictors_[self.best_index_].predict(X_inner), float)
+        p = np.zeros(X_inner.shape[0] if hasattr(X_inner, "shape") else len(X_inner))
+        for weight, model in zip(self.weights_, self.predictors_, strict=True):
+            if weight > 0:
+                p += weight * np.asarray(model.predict(X_inner), dtype=np.float64)
+        return np.clip(p, 0.0, 1.0)
+
+    def predict(self, X: Any, *, random_state: Any = None) -> np.ndarray:
+        """Decide each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        random_state : None, int or numpy Generator
+            Overrides the fitted key of the randomized decisions for this call.
+
+        Returns
+        -------
+        ndarray of labels
+        """
+        p = self.decision_probability(X)
+        if not self._randomized():
+            return self.classes_[(p >= 0.5).astype(np.intp)]
+        key = self.random_key_ if random_state is None else draw_key(random_state)
+        u = row_uniforms(X, None, key)
+        return self.classes_[(u < p).astype(np.intp)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.estimator is not None:
+            inner = get_tags(self.estimator)
+            tags.input_tags.sparse = inner.input_tags.sparse
+            tags.input_tags.allow_nan = inner.input_tags.allow_nan
+            tags.input_tags.string = inner.input_tags.string
+        tags.classifier_tags.multi_class = False
+        return tags
