@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -168,6 +169,20 @@ class PolicingParams:
         object.__setattr__(
             self, "hotspot_boost", _check_probability(self.hotspot_boost, ERR_HOTSPOT_BOOST)
         )
+
+    @cached_property
+    def rates_array(self) -> np.ndarray:
+        """The rates as a read-only float array of shape (K,)."""
+        arr = np.asarray(self.rates, dtype=np.float64)
+        arr.flags.writeable = False
+        return arr
+
+    @cached_property
+    def unreported_rates(self) -> np.ndarray:
+        """Rate of incidents nobody reports, ``(1 - reported_fraction) * rates`` (read-only)."""
+        arr = (1.0 - self.reported_fraction) * np.asarray(self.rates, dtype=np.float64)
+        arr.flags.writeable = False
+        return arr
 
     @property
     def n_regions(self) -> int:

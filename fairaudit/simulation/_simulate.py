@@ -9,11 +9,12 @@ from sklearn.utils import check_random_state
 
 from ._params import PolicingParams, check_positive_int
 from ._result import PolicingResult
-from ._state import TALLIES, initial_state, policing_step, realise_pending
+from ._state import TALLIES, advance, initial_state, realise_pending
 
 #: Default number of recorded points in the history when ``record_every`` is None.
 DEFAULT_RECORDS = 200
 
+ERR_PARAMS = "params must be a PolicingParams (build one with PolicingParams(...)); got {got}."
 ERR_RANDOM_STATE = (
     "random_state must be None, an integer seed or a numpy Generator/RandomState; got {got!r}."
 )
@@ -47,7 +48,7 @@ def run_policing(
 ) -> PolicingResult:
     """Run the model given by ``params``; see :func:`simulate_policing`."""
     if not isinstance(params, PolicingParams):
-        raise TypeError(f"params must be a PolicingParams; got {type(params).__name__}.")
+        raise TypeError(ERR_PARAMS.format(got=type(params).__name__))
     n_steps = check_positive_int(n_steps, "n_steps")
     n_runs = check_positive_int(n_runs, "n_runs")
     if record_every is None:
@@ -74,8 +75,7 @@ def run_policing(
 
     record(0, state)
     for j in range(1, n_rec):
-        for _ in range(int(steps[j] - steps[j - 1])):
-            state = policing_step(params, state, dynamics_rng)
+        state = advance(params, state, int(steps[j] - steps[j - 1]), dynamics_rng)
         state = realise_pending(state, unseen_rng)
         record(j, state)
 

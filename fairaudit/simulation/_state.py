@@ -20,6 +20,8 @@ from ._params import PolicingParams
 
 #: Cumulative per-region tallies carried by the state (names of its array fields).
 TALLIES = ("patrols", "reported", "discovered", "recorded", "hotspot", "incidents", "flagged")
+#: Poisson intensities of incidents not drawn yet (see realise_pending).
+PENDING = ("pending_discovered", "pending_missed")
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class PolicingState:
     pending_missed: np.ndarray
 
     def __post_init__(self) -> None:
-        for name in (*TALLIES, "belief", "allocation", "pending_discovered", "pending_missed"):
+        for name in (*TALLIES, *PENDING, "belief", "allocation"):
             getattr(self, name).flags.writeable = False
 
     @property
@@ -92,6 +94,52 @@ def initial_state(
     )
 
 
+def _draw(
+    params: PolicingParams,
+    belief: np.ndarray,
+    p: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple:
+    """The random part of one step: what is recorded, discovered and missed.
+
+    Returns ``(added, reported, discovered, extra, flags, pending_discovered, missed)``;
+    entries that do not apply to the model are the scalar 0.0 (or None for ``flags``).
+    Nothing passed in is modified.
+    """
+    rates = params.rates_array
+    r = params.reported_fraction
+    unreported = params.unreported_rates
+    reported = rng.poisson(r * rates, size=p.shape) if r > 0 else 0.0
+    correction = params.correction
+    pending_discovered = 0.0
+    if correction is None:
+        discovered = rng.poisson(unreported * p)
+        added = discovered
+    elif correction == "weight":
+        discovered = rng.poisson(unreported * p)
+        added = discovered * (p.min(axis=1, keepdims=True) / p)
+    else:
+        if correction == "reject":
+            keep = p.min(axis=1, keepdims=True) / p
+        else:  # "complement": the two-region form, biased for K > 2
+            q = 1.0 - p
+            keep = q / q.max(axis=1, keepdims=True)
+        # keeping each discovered incident with probability `keep` is Poisson thinning
+        intensity = unreported * p
+        discovered = rng.poisson(intensity * keep)
+        added = discovered
+        pending_discovered = intensity - intensity * keep
+    missed = unreported * (1.0 - p)
+    flags = None
+    extra = 0.0
+    if params.hotspot_k > 0:
+        flags = top_k_mask(belief, params.hotspot_k, rng)
+        boost = params.hotspot_boost * flags
+        extra = rng.poisson(missed * boost)
+        missed = missed - missed * boost
+    return added, reported, discovered, extra, flags, pending_discovered, missed
+
+
 def policing_step(
     params: PolicingParams, state: PolicingState, rng: np.random.Generator
 ) -> PolicingState:
@@ -106,47 +154,11 @@ def policing_step(
     4. ``belief <- decay * belief + recorded``, and the next allocation follows the belief.
     """
     p = state.allocation
-    rates = np.asarray(params.rates)
-    r = params.reported_fraction
-    shape = p.shape
-    unreported = (1.0 - r) * rates  # intensity of incidents nobody reports
-
-    reported = rng.poisson(r * rates, size=shape).astype(np.float64) if r > 0 else 0.0
-    correction = params.correction
-    pending_discovered = 0.0
-    if correction is None:
-        discovered = rng.poisson(unreported * p).astype(np.float64)
-        added = discovered
-    elif correction == "weight":
-        discovered = rng.poisson(unreported * p).astype(np.float64)
-        added = discovered * (p.min(axis=1, keepdims=True) / p)
-    else:
-        if correction == "reject":
-            keep = p.min(axis=1, keepdims=True) / p
-        else:  # "complement": the two-region form, biased for K > 2
-            q = 1.0 - p
-            keep = q / q.max(axis=1, keepdims=True)
-        # keep each discovered incident with probability `keep`: thinning again
-        discovered = rng.poisson(unreported * p * keep).astype(np.float64)
-        added = discovered
-        pending_discovered = unreported * p * (1.0 - keep)
-
-    missed = unreported * (1.0 - p)
-    if params.hotspot_k > 0:
-        flags = top_k_mask(state.belief, params.hotspot_k, rng)
-        boost = params.hotspot_boost * flags
-        extra = rng.poisson(missed * boost).astype(np.float64)
-        missed = missed * (1.0 - boost)
-        flagged = state.flagged + flags
-    else:
-        extra = 0.0
-        flagged = state.flagged
-
-    recorded_now = reported + added + extra
-    belief = params.decay * state.belief + recorded_now if params.decay < 1.0 else (
-        state.belief + recorded_now
+    added, reported, discovered, extra, flags, pending, missed = _draw(
+        params, state.belief, p, rng
     )
-    seen = reported + discovered + extra  # incidents drawn this step (rejected ones pending)
+    recorded_now = reported + added + extra
+    belief = params.decay * state.belief + recorded_now
     return PolicingState(
         state.step + 1,
         belief,
@@ -156,11 +168,52 @@ def policing_step(
         state.discovered + discovered,
         state.recorded + recorded_now,
         state.hotspot + extra,
-        state.incidents + seen,
-        flagged,
-        state.pending_discovered + pending_discovered,
+        state.incidents + (reported + discovered + extra),
+        state.flagged + (0.0 if flags is None else flags),
+        state.pending_discovered + pending,
         state.pending_missed + missed,
     )
+
+
+def advance(
+    params: PolicingParams, state: PolicingState, n: int, rng: np.random.Generator
+) -> PolicingState:
+    """Apply :func:`policing_step` ``n`` times; same draws, same result, but faster.
+
+    Works on private copies of the state's arrays updated in place, so the per-step cost
+    is a handful of numpy calls; ``state`` itself is not modified.
+    """
+    belief = state.belief.copy()
+    p = state.allocation
+    acc = {name: getattr(state, name).copy() for name in (*TALLIES, *PENDING)}
+    decay = params.decay
+    for _ in range(n):
+        added, reported, discovered, extra, flags, pending, missed = _draw(
+            params, belief, p, rng
+        )
+        acc["patrols"] += p
+        acc["discovered"] += discovered
+        acc["pending_missed"] += missed
+        seen = discovered
+        if params.reported_fraction > 0:
+            acc["reported"] += reported
+            seen = seen + reported
+        if flags is not None:
+            acc["hotspot"] += extra
+            acc["flagged"] += flags
+            seen = seen + extra
+        if params.correction in ("reject", "complement"):
+            acc["pending_discovered"] += pending
+        acc["incidents"] += seen
+        recorded_now = seen if params.correction in (None, "reject", "complement") else (
+            seen - discovered + added
+        )
+        acc["recorded"] += recorded_now
+        if decay < 1.0:
+            belief *= decay
+        belief += recorded_now
+        p = allocate(belief, params.allocation, params.k, rng)
+    return PolicingState(state.step + n, belief, p, *(acc[name] for name in (*TALLIES, *PENDING)))
 
 
 def realise_pending(state: PolicingState, rng: np.random.Generator) -> PolicingState:
