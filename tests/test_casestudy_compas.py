@@ -313,3 +313,29 @@ def test_script_parses_out_and_calls_run(tmp_path, monkeypatch):
         module.main(["--bogus"])
     assert exc.value.code == 2
     assert sys.modules.get("cs_compas") is None
+
+
+def test_threshold_optimizer_equalizes_odds_and_widens_the_ppv_gap(res, raw):
+    table = res["thresholds"]
+    opt = table.loc["ThresholdOptimizer (equalized odds, randomized)"]
+    single = table.loc["single threshold (decile >= 5)"]
+    # expected rates of the randomized rule, computed here from its rules and the counts
+    rules = res["threshold_optimizer_rules"]
+    f = propublica_filter(raw)
+    for group, key in ((AA, "african_american"), (WHITE, "caucasian")):
+        part = rules[rules["group"] == group]
+        g = f[f["race"] == group]
+        # probability of a positive decision at each decile: sum of the mixing
+        # probabilities of the thresholds at or below it (scores are decile / 10)
+        p_pos = sum(
+            prob * (g["decile_score"] / 10 >= thr - 1e-12)
+            for thr, prob in zip(part["threshold"], part["probability"], strict=True)
+        )
+        y = g["two_year_recid"] == 1
+        expected_fpr = p_pos[~y].mean()
+        n_neg = int((~y).sum())
+        se = np.sqrt(expected_fpr * (1 - expected_fpr) / n_neg)
+        assert abs(opt[f"fpr_{key}"] - expected_fpr) < 4 * se + 1e-12
+    assert opt["equalized_odds_difference"] < 0.03
+    assert opt["ppv_difference"] > 1.8 * single["ppv_difference"]
+    assert "ThresholdOptimizer" in res["threshold_method"]

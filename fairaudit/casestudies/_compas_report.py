@@ -244,6 +244,17 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame) -> list:
     max_gap = float(enough["difference"].abs().max())
     n_excl = int(((enough["lower"] > 0) | (enough["upper"] < 0)).sum())
     single, eo = thresholds.iloc[0], thresholds.iloc[1]
+    opt = thresholds.iloc[2]
+    rules = res["threshold_optimizer_rules"]
+    rule_text = "; ".join(
+        f"{group}: "
+        + ", ".join(
+            f"decile >= {10 * t:.0f} with probability {p:.2f}"
+            for t, p in zip(part["threshold"], part["probability"], strict=True)
+        )
+        for group, part in rules.groupby("group", sort=False)
+    )
+    sex = res["audit_sex"].by_group
     pub = subsets.loc[res["published_subset"]] if res["published_subset"] else None
     matching = subsets.index[subsets["matches_published_2dp"]].tolist()
     if len(matching) == 1:
@@ -446,10 +457,17 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame) -> list:
                 f"defendants who reoffend (PPV) now differs by "
                 f"{_pct(eo['ppv_difference'])} instead of {_pct(single['ppv_difference'])}, "
                 f"and the NPV gap grows from {_pct(abs(single['npv_difference']))} to "
-                f"{_pct(abs(eo['npv_difference']))}; the same decile now means 'high risk' "
-                f"for one group and 'low risk' for the other, and accuracy moves from "
-                f"{_pct(single['accuracy'])} to {_pct(eo['accuracy'])}. Method: "
-                f"{res['threshold_method']}.",
+                f"{_pct(abs(eo['npv_difference']))}. A defendant with decile "
+                f"{eo['threshold_caucasian']:.0f} to {eo['threshold_african_american'] - 1:.0f} "
+                f"is labelled high risk if Caucasian and low risk if African-American, although "
+                f"both groups reoffend at about the same rate at those deciles. Accuracy moves "
+                f"from {_pct(single['accuracy'])} to {_pct(eo['accuracy'])}.",
+                f"fairaudit.mitigation.ThresholdOptimizer (Hardt, Price & Srebro 2016), given "
+                f"the decile as a prefitted score, finds the exact equalized-odds optimum by "
+                f"randomizing between adjacent thresholds ({rule_text}). Its realized decisions "
+                f"have an equalized-odds difference of {opt['equalized_odds_difference']:.3f} "
+                f"and a PPV gap of {_pct(opt['ppv_difference'])}: the same trade-off, now with "
+                f"a coin flip for some defendants. Methods: {res['threshold_method']}.",
             ],
             figures=[_figure_tradeoff(filtered, thresholds)],
             tables=[
@@ -463,9 +481,19 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame) -> list:
         Section(
             "By sex, and race x sex",
             paragraphs=[
-                "The same label audited by sex and by the intersection of race and sex "
-                "(cells of at least 50 defendants). Women have a lower base rate than men "
-                "and, as the identity predicts, the error rates differ by sex as well.",
+                "The same label audited for every race with at least 50 defendants, by sex, "
+                "and by the intersection of race and sex (cells of at least 50 defendants).",
+                f"By sex the pattern is reversed. Women reoffend less often than men "
+                f"({_pct(sex.loc['Female', 'base_rate'])} vs "
+                f"{_pct(sex.loc['Male', 'base_rate'])}); the label's false positive rates are "
+                f"almost equal ({_pct(sex.loc['Female', 'false_positive_rate'])} vs "
+                f"{_pct(sex.loc['Male', 'false_positive_rate'])}), so by the same identity its "
+                f"positive predictive values cannot be: "
+                f"{_pct(sex.loc['Female', 'positive_predictive_value'])} of the women "
+                f"labelled medium or high risk reoffended, against "
+                f"{_pct(sex.loc['Male', 'positive_predictive_value'])} of the men. Here the "
+                "label is balanced in its errors but not in its meaning across sexes: the "
+                "same label corresponds to a lower recidivism rate for women than for men.",
             ],
             audits=[res["audit_race_all"], res["audit_sex"], res["audit_race_sex"]],
         ),
