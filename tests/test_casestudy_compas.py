@@ -339,3 +339,36 @@ def test_threshold_optimizer_equalizes_odds_and_widens_the_ppv_gap(res, raw):
     assert opt["equalized_odds_difference"] < 0.03
     assert opt["ppv_difference"] > 1.8 * single["ppv_difference"]
     assert "ThresholdOptimizer" in res["threshold_method"]
+
+
+def test_documented_numbers_match_the_results(res):
+    """docs/case_studies/compas.md quotes the case study's numbers; keep them in sync."""
+    doc = (ROOT / "docs" / "case_studies" / "compas.md").read_text(encoding="utf-8")
+
+    def pct(x, d=1):
+        return f"{100 * x:.{d}f}%"
+
+    rates = res["error_rates"]
+    thresholds = res["thresholds"]
+    opt = thresholds.loc["ThresholdOptimizer (equalized odds, randomized)"]
+    eo = thresholds.loc["group thresholds for equalized odds"]
+    sex = res["audit_sex"].by_group
+    quoted = [
+        f"{pct(rates.loc[AA, 'false_positive_rate'])} ({100 * rates.loc[AA, 'false_positive_rate_lower']:.1f}",
+        f"{pct(rates.loc[WHITE, 'false_negative_rate'])} ({100 * rates.loc[WHITE, 'false_negative_rate_lower']:.1f}",
+        f"{res['fpr_ratio']['value']:.2f} ({res['fpr_ratio']['lower']:.2f}–{res['fpr_ratio']['upper']:.2f})",
+        f"{res['fnr_ratio']['value']:.2f} ({res['fnr_ratio']['lower']:.2f}–{res['fnr_ratio']['upper']:.2f})",
+        f"{pct(eo['fpr_african_american'])} / {pct(eo['fpr_caucasian'])}",
+        f"{pct(opt['fpr_african_american'])} / {pct(opt['fpr_caucasian'])}",
+        f"{pct(opt['ppv_african_american'])} / {pct(opt['ppv_caucasian'])}",
+        f"{100 * opt['ppv_difference']:.1f} pts",
+        f"{100 * eo['ppv_difference']:.1f} pts",
+        f"{pct(sex.loc['Female', 'positive_predictive_value'])} of the women",
+        f"{pct(sex.loc['Male', 'base_rate'])}",
+    ]
+    for text in quoted:
+        assert text in doc, text
+    subsets = res["published_subsets"]
+    for column in ("fpr_african_american", "fpr_caucasian", "fnr_african_american", "fnr_caucasian"):
+        for subset in subsets.index:
+            assert pct(subsets.loc[subset, column], 2) in doc, (subset, column)
