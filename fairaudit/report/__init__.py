@@ -1,0 +1,25 @@
+"""Self-contained HTML reports.
+
+Generic building blocks (:class:`Section`, :class:`Figure`, :class:`Table`,
+:func:`figure_to_svg`, :func:`render_document`) for any report, and :func:`render`, the full
+fairness-audit report read from one or more ``AuditResult`` objects.
+
+Every page is a single HTML file with inline CSS and inline SVG figures: no script, no web
+font, no network request, and a Content-Security-Policy that forbids loading anything.
+All text that comes from data (group values, column names, user text) is escaped.
+"""
+
+from ._audit import render
+from ._document import render_document
+from ._model import Document, Figure, Section, Table
+from ._svg import figure_to_svg
+
+__all__ = [
+    "Document",
+    "Figure",
+    "Section",
+    "Table",
+    "figure_to_svg",
+    "render",
+    "render_document",
+]

@@ -1,0 +1,274 @@
+"""Numbers and data frames turned into display cells (text plus the exact value)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+VERDICTS = {
+    "pass": ("pass", "\u2713", "PASS"),
+    "fail": ("fail", "\u2717", "FAIL"),
+    "inconclusive": ("inconclusive", "?", "INCONCLUSIVE"),
+    "warn": ("inconclusive", "!", "WARN"),
+    "n/a": ("na", "\u2013", "N/A"),
+}
+NA_TEXT = "n/a"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: display text, exact value and presentation hints."""
+
+    text: str
+    value: str | None = None  # exact value for machines (data-value attribute)
+    cls: str = ""
+    title: str = ""
+    header: bool = False
+    badge: tuple[str, str, str] | None = None  # (css class, symbol, word)
+    colspan: int = 1
+    sub: str = ""  # small second line, e.g. a confidence interval
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A table ready for the template."""
+
+    head: list[list[Cell]]
+    body: list[list[Cell]]
+    caption: str = ""
+    cls: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(value, numbers.Real) and math.isnan(value))
+    except TypeError:  # pragma: no cover - exotic numerics
+        return False
+
+
+def fmt_number(value: Any, digits: int = 3) -> str:
+    """Format a number for display; ``n/a`` for missing values."""
+    if is_missing(value):
+        return NA_TEXT
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    x = float(value)
+    if math.isinf(x):
+        return "\u221e" if x > 0 else "\u2212\u221e"
+    if x == 0:
+        return f"{0:.{digits}f}"
+    if abs(x) < 0.5 * 10.0**-digits:
+        return f"{x:.{max(digits - 1, 1)}e}"
+    if abs(x) >= 1e7:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}f}"
+
+
+def fmt_near(value: Any, bound: Any, digits: int = 3) -> str:
+    """Like :func:`fmt_number`, with more digits when rounding would land on ``bound``.
+
+    The displayed number then never seems to contradict a verdict that compared the
+    unrounded value with the bound.
+    """
+    if is_missing(value) or is_missing(bound):
+        return fmt_number(value, digits)
+    x, b = float(value), float(bound)
+    d = digits
+    while d < 12:
+        shown = float(f"{x:.{d}f}")
+        if (shown > b) == (x > b) and (shown < b) == (x < b):
+            break
+        d += 1
+    return fmt_number(x, d)
+
+
+def fmt_interval(lower: Any, upper: Any, digits: int = 3) -> str:
+    if is_missing(lower) and is_missing(upper):
+        return NA_TEXT
+    lo, hi = fmt_number(lower, digits), fmt_number(upper, digits)
+    negative = lo.startswith("-") or hi.startswith("-")
+    return f"{lo} to {hi}" if negative else f"{lo}\u2013{hi}"
+
+
+def exact(value: Any) -> str | None:
+    """The exact value as text for a ``data-value`` attribute (round-trips floats)."""
+    if is_missing(value):
+        return "nan"
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
+    return None
+
+
+def verdict_badge(value: Any) -> tuple[str, str, str] | None:
+    if isinstance(value, str) and value.lower() in VERDICTS:
+        return VERDICTS[value.lower()]
+    return None
+
+
+def label(value: Any) -> str:
+    """Display text of a group label or tuple of labels."""
+    if isinstance(value, tuple):
+        return " \u00d7 ".join(label(v) for v in value)
+    if is_missing(value):
+        return "(missing)"
+    return str(value)
+
+
+def _column_is_integral(series: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+        return False
+    if pd.api.types.is_integer_dtype(series):
+        return True
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    finite = values[np.isfinite(values)]
+    return (
+        finite.size > 0
+        and bool(np.all(finite == np.round(finite)))
+        and str(series.name).lower() in {"count", "n", "size", "n_samples", "rows", "support"}
+    )
+
+
+def value_cell(value: Any, digits: int, *, integral: bool = False, column: Any = None) -> Cell:
+    badge = verdict_badge(value) if str(column).lower() in {"verdict", "status"} else None
+    if badge is not None:
+        return Cell(text=badge[2], value=str(value), cls=f"verdict {badge[0]}", badge=badge)
+    if is_missing(value):
+        return Cell(text=NA_TEXT, value="nan", cls="num na", title="not defined")
+    if isinstance(value, (bool, np.bool_)):
+        return Cell(text="yes" if value else "no", value=exact(value), cls="bool")
+    if isinstance(value, numbers.Real):
+        if integral and float(value).is_integer():
+            return Cell(text=f"{int(value):,}", value=exact(value), cls="num")
+        return Cell(text=fmt_number(value, digits), value=exact(value), cls="num")
+    return Cell(text=label(value))
+
+
+def _header_rows(columns: pd.Index, n_index: int, index_names: list[str]) -> list[list[Cell]]:
+    if isinstance(columns, pd.MultiIndex):
+        levels = [[label(c[i]) for c in columns] for i in range(columns.nlevels)]
+    else:
+        levels = [[label(c) for c in columns]]
+    rows: list[list[Cell]] = []
+    for depth, names in enumerate(levels):
+        last = depth == len(levels) - 1
+        row = [
+            Cell(text=index_names[i] if last else "", header=True, cls="index")
+            for i in range(n_index)
+        ]
+        j = 0
+        while j < len(names):
+            span = 1
+            if not last:
+                # merge equal neighbours that also share all upper levels
+                while (
+                    j + span < len(names)
+                    and names[j + span] == names[j]
+                    and all(levels[u][j + span] == levels[u][j] for u in range(depth))
+                ):
+                    span += 1
+            row.append(Cell(text=names[j], header=True, colspan=span))
+            j += span
+        rows.append(row)
+    return rows
+
+
+def table_view(frame: pd.DataFrame, caption: str = "", digits: int = 3, cls: str = "") -> TableView:
+    """Turn a data frame into a :class:`TableView` (index shown unless it is a default range)."""
+    index = frame.index
+    default_index = (
+        isinstance(index, pd.RangeIndex)
+        and index.start == 0
+        and index.step == 1
+        and index.name is None
+    )
+    n_index = 0 if default_index else index.nlevels
+    index_names = [label(n) if n is not None else "" for n in index.names] if n_index else []
+    head = _header_rows(frame.columns, n_index, index_names)
+    integral = [_column_is_integral(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    columns = [c[-1] if isinstance(c, tuple) else c for c in frame.columns]
+    body: list[list[Cell]] = []
+    for i in range(len(frame)):
+        row: list[Cell] = []
+        if n_index:
+            key = index[i] if isinstance(index[i], tuple) else (index[i],)
+            row.extend(Cell(text=label(k), header=True, cls="index") for k in key)
+        for j in range(frame.shape[1]):
+            row.append(value_cell(frame.iat[i, j], digits, integral=integral[j], column=columns[j]))
+        body.append(row)
+    return TableView(head=head, body=body, caption=caption, cls=cls)
+
+
+def estimate_table(
+    values: pd.DataFrame,
+    intervals: pd.DataFrame | None,
+    metrics: list[str],
+    headers: list[str],
+    *,
+    index_name: str,
+    caption: str = "",
+    digits: int = 3,
+    extra_rows: list[tuple[str, pd.Series, pd.DataFrame | None]] = (),
+) -> TableView:
+    """Groups x metrics, each cell the estimate with its interval on a second line."""
+    head = [
+        [Cell(text=index_name, header=True, cls="index")]
+        + [Cell(text=h, header=True) for h in headers]
+    ]
+    body: list[list[Cell]] = []
+
+    def row(name: str, get_value, get_interval) -> list[Cell]:
+        cells = [Cell(text=name, header=True, cls="index")]
+        for m in metrics:
+            v = get_value(m)
+            lo, hi = get_interval(m)
+            cell = value_cell(v, digits, integral=m == "count")
+            if not (is_missing(lo) and is_missing(hi)):
+                cell = Cell(
+                    text=cell.text,
+                    value=cell.value,
+                    cls=cell.cls,
+                    title=cell.title,
+                    sub=fmt_interval(lo, hi, digits),
+                )
+            cells.append(cell)
+        return cells
+
+    for name, series, iv in extra_rows:
+        body.append(
+            row(
+                name,
+                lambda m, s=series: s.get(m, np.nan),
+                lambda m, iv=iv: (
+                    (iv.loc[m, "lower"], iv.loc[m, "upper"])
+                    if iv is not None and m in iv.index
+                    else (np.nan, np.nan)
+                ),
+            )
+        )
+    for i, key in enumerate(values.index):
+        body.append(
+            row(
+                label(key),
+                lambda m, i=i: values[m].iloc[i] if m in values.columns else np.nan,
+                lambda m, i=i: (
+                    (intervals[(m, "lower")].iloc[i], intervals[(m, "upper")].iloc[i])
+                    if intervals is not None and (m, "lower") in intervals.columns
+                    else (np.nan, np.nan)
+                ),
+            )
+        )
+    return TableView(head=head, body=body, caption=caption, cls="estimates")
