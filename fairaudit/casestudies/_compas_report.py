@@ -228,7 +228,8 @@ def _figure_tradeoff(filtered: pd.DataFrame, thresholds: pd.DataFrame):
 # --------------------------------------------------------------------------------------
 # the report
 # --------------------------------------------------------------------------------------
-def sections(res: dict[str, Any], filtered: pd.DataFrame) -> list:
+def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False) -> list:
+    """The report's sections; ``quick`` embeds only the sex audit in the last audit section."""
     from fairaudit.report import Section, Table
 
     rates = res["error_rates"]
@@ -495,7 +496,11 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame) -> list:
                 "label is balanced in its errors but not in its meaning across sexes: the "
                 "same label corresponds to a lower recidivism rate for women than for men.",
             ],
-            audits=[res["audit_race_all"], res["audit_sex"], res["audit_race_sex"]],
+            audits=(
+                [res["audit_sex"]]
+                if quick
+                else [res["audit_race_all"], res["audit_sex"], res["audit_race_sex"]]
+            ),
         ),
         Section(
             "What an auditor should and should not conclude",
