@@ -1,0 +1,529 @@
+"""Case study: the predictive-policing feedback loop, simulated.
+
+A crime-prediction model sends patrols where recorded crime is high; patrols discover
+crime where they are sent; the new records "confirm" the prediction. Ensign et al.
+("Runaway Feedback Loops in Predictive Policing", FAT* 2018) formalised this as a Pólya
+urn; Lum & Isaac ("To predict and serve?", Significance 2016) showed it on Oakland data.
+Five scenarios are simulated with :func:`fairaudit.simulation.simulate_policing`; the
+report plots each as the allocation share over time against the true share, with the
+spread over runs. The model, its assumptions and the derivations are in
+``docs/case_studies/policing.md``.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure as MplFigure
+from scipy import stats
+
+from fairaudit.report import Figure, Section, Table, figure_to_svg, render_document
+from fairaudit.simulation import PolicingResult, reported_fixed_point, simulate_policing
+
+__all__ = ["results", "run"]
+
+#: Colour-blind-safe colours (matplotlib's tableau-colorblind10).
+COLORS = ("#006BA4", "#FF800E", "#ABABAB", "#595959", "#5F9ED1", "#C85200", "#898989")
+
+#: Rates of the reported-incidents scenario (the issue's example: true share 0.567).
+RATES_REPORTED = (3.685, 2.816)
+REPORTED_FRACTIONS = (0.0, 0.25, 0.5, 0.75)
+RATES_5 = (1.0, 2.0, 3.0, 4.0, 5.0)
+RATES_HOTSPOT = tuple(np.round(np.linspace(0.6, 1.4, 10), 3))
+
+
+@dataclass(frozen=True)
+class _Size:
+    n_runs: int
+    n_steps: int
+
+
+FULL = _Size(n_runs=200, n_steps=8000)
+QUICK = _Size(n_runs=20, n_steps=1000)
+
+
+def _simulate_all(quick: bool) -> dict[str, PolicingResult]:
+    """Every simulation of the case study (fixed seeds)."""
+    size = QUICK if quick else FULL
+    common = {"n_steps": size.n_steps, "n_runs": size.n_runs}
+    sims: dict[str, PolicingResult] = {}
+    sims["s1_proportional"] = simulate_policing([1, 1], prior=[55, 45], random_state=101, **common)
+    sims["s1_greedy"] = simulate_policing(
+        [1, 1], prior=[55, 45], allocation="greedy", random_state=102, **common
+    )
+    sims["s2"] = simulate_policing([2, 1], prior=[50, 50], random_state=201, **common)
+    for i, r in enumerate(REPORTED_FRACTIONS):
+        sims[f"s3_r{r}"] = simulate_policing(
+            RATES_REPORTED, prior=[50, 50], reported_fraction=r, random_state=301 + i, **common
+        )
+    for i, corr in enumerate((None, "reject", "weight")):
+        sims[f"s4_k2_{corr}"] = simulate_policing(
+            [2, 1], prior=[50, 50], correction=corr, random_state=401 + i, **common
+        )
+    for i, corr in enumerate((None, "complement", "reject", "weight")):
+        sims[f"s4_k5_{corr}"] = simulate_policing(
+            RATES_5, prior=20, correction=corr, random_state=411 + i, **common
+        )
+    hot = {
+        "prior": 10,
+        "reported_fraction": 0.3,
+        "hotspot_k": 2,
+        "decay": 0.995,
+        "n_steps": size.n_steps // 2,
+        "n_runs": size.n_runs,
+        "record_every": max(1, size.n_steps // 100),  # shares over windows of 50 points
+    }
+    sims["s5_hotspot"] = simulate_policing(
+        RATES_HOTSPOT, hotspot_boost=0.5, random_state=501, **hot
+    )
+    sims["s5_control"] = simulate_policing(
+        RATES_HOTSPOT, hotspot_boost=0.0, random_state=501, **hot
+    )
+    return sims
+
+
+def _flagged_shares(res: PolicingResult) -> pd.DataFrame:
+    """Per (run, step): share of recorded / true incidents in the flagged regions."""
+    hist = res.history()
+    weights = hist["flagged_fraction"]
+    frame = pd.DataFrame(
+        {
+            "run": hist["run"],
+            "step": hist["step"],
+            "recorded": weights * hist["recorded_share"],
+            "true": weights * hist["true_share"],
+            "allocation": weights * hist["allocation_share"],
+        }
+    )
+    out = frame.groupby(["run", "step"], sort=True).sum(min_count=1)
+    return out[out.index.get_level_values("step") > 0]
+
+
+def _numbers(sims: dict[str, PolicingResult]) -> dict[str, Any]:
+    beta = stats.beta(55, 45)
+    prop = sims["s1_proportional"].final_shares[:, 0]
+    greedy = sims["s1_greedy"].final_shares[:, 0]
+    s2 = sims["s2"]
+    s2_share = s2.final_shares[:, 0]
+    s2_summary = s2.summary()
+    out: dict[str, Any] = {
+        "scenario1": {
+            "proportional_mean": float(prop.mean()),
+            "proportional_sd": float(prop.std(ddof=1)),
+            "beta_mean": float(beta.mean()),
+            "beta_sd": float(beta.std()),
+            "greedy_mean": float(greedy.mean()),
+            "greedy_locked_fraction": float(np.mean(greedy == 1.0)),
+            "true_share": 0.5,
+        },
+        "scenario2": {
+            "true_share": 2 / 3,
+            "mean_share": float(s2_share.mean()),
+            "median_share": float(np.median(s2_share)),
+            "fraction_above_0.9": float(np.mean(s2_share > 0.9)),
+            "median_tv_to_true": float(s2_summary["tv_to_true"].median()),
+            "median_tv_to_recorded": float(s2_summary["tv_to_recorded"].median()),
+        },
+    }
+    true_rep = RATES_REPORTED[0] / sum(RATES_REPORTED)
+    rows = []
+    for r in REPORTED_FRACTIONS:
+        share = sims[f"s3_r{r}"].final_shares[:, 0]
+        fixed = reported_fixed_point(RATES_REPORTED, r)[0] if r > 0 else 1.0
+        rows.append(
+            {
+                "reported_fraction": r,
+                "mean_share": float(share.mean()),
+                "q05": float(np.quantile(share, 0.05)),
+                "q95": float(np.quantile(share, 0.95)),
+                "fixed_point": float(fixed),
+                "true_share": true_rep,
+            }
+        )
+    out["scenario3"] = {"table": pd.DataFrame(rows), "true_share": true_rep}
+    k2 = {str(c): float(sims[f"s4_k2_{c}"].final_shares[:, 0].mean()) for c in
+          (None, "reject", "weight")}
+    k5 = {str(c): float(sims[f"s4_k5_{c}"].tv_distance.mean()) for c in
+          (None, "complement", "reject", "weight")}
+    out["scenario4"] = {"two_regions_mean_share": k2, "five_regions_mean_tv": k5,
+                        "true_share": 2 / 3}
+    s5: dict[str, Any] = {}
+    for name in ("hotspot", "control"):
+        res = sims[f"s5_{name}"]
+        flagged = _flagged_shares(res)
+        late = flagged[flagged.index.get_level_values("step") > res.n_steps // 2]
+        late = late.groupby("run").mean()
+        most = res.tally("flagged")[-1].argmax(axis=1)
+        s5[name] = {
+            "flagged_recorded_share": float(late["recorded"].mean()),
+            "flagged_true_share": float(late["true"].mean()),
+            "flagged_allocation_share": float(late["allocation"].mean()),
+            "most_flagged_is_highest_rate": float(np.mean(most == np.argmax(RATES_HOTSPOT))),
+        }
+    out["scenario5"] = s5
+    out["confirmation"] = _confirmation_table(sims)
+    return out
+
+
+def _confirmation_table(sims: dict[str, PolicingResult]) -> pd.DataFrame:
+    rows = []
+    labels = {
+        "s1_proportional": "1. Equal rates, proportional",
+        "s1_greedy": "1. Equal rates, greedy",
+        "s2": "2. Rates 2:1",
+        "s3_r0.5": "3. Half reported",
+        "s4_k5_None": "4. Five regions, no correction",
+        "s4_k5_reject": "4. Five regions, corrected",
+        "s5_hotspot": "5. Hotspots",
+    }
+    for key, label in labels.items():
+        summary = sims[key].summary()
+        rows.append(
+            {
+                "scenario": label,
+                "allocation vs own records (TV)": summary["tv_to_recorded"].median(),
+                "allocation vs truth (TV)": summary["tv_to_true"].median(),
+            }
+        )
+    return pd.DataFrame(rows).set_index("scenario")
+
+
+def results(quick: bool = False) -> dict[str, Any]:
+    """Run every scenario and return the measured numbers.
+
+    Parameters
+    ----------
+    quick : bool, default False
+        Fewer runs and steps (for tests); the qualitative findings are the same.
+
+    Returns
+    -------
+    dict
+        One entry per scenario (``"scenario1"`` ... ``"scenario5"``) with the final shares,
+        distances and fixed points, and ``"confirmation"``: per scenario the median total
+        variation distance of the allocation to the model's own records and to the truth.
+    """
+    return _numbers(_simulate_all(quick))
+
+
+# ---------------------------------------------------------------------- figures
+def _band(ax, res: PolicingResult, region: int, color: str, label: str) -> None:
+    spread = res.spread().xs(region, level="region")
+    steps = spread.index.to_numpy()
+    ax.fill_between(steps, spread[0.05], spread[0.95], color=color, alpha=0.18, linewidth=0)
+    ax.fill_between(steps, spread[0.25], spread[0.75], color=color, alpha=0.3, linewidth=0)
+    ax.plot(steps, spread[0.5], color=color, label=label)
+
+
+def _finish(ax, title: str, ylabel: str = "allocation share of region A") -> None:
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("step (day)")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, frameon=False)
+
+
+def _fig_scenario1(sims, nums) -> Figure:
+    fig = MplFigure(figsize=(9, 3.4), layout="constrained")
+    ax, hx = fig.subplots(1, 2)
+    _band(ax, sims["s1_proportional"], 0, COLORS[0], "proportional (median, 50% and 90%)")
+    greedy = sims["s1_greedy"].spread().xs(0, level="region")
+    ax.plot(greedy.index, greedy["mean"], color=COLORS[1], label="greedy (every run)")
+    ax.axhline(0.5, color=COLORS[3], linestyle="--", label="true share 0.5")
+    ax.set_ylim(0.3, 1.02)
+    _finish(ax, "Equal true rates, records start at 55:45")
+    share = sims["s1_proportional"].final_shares[:, 0]
+    hx.hist(share, bins=20, density=True, color=COLORS[0], alpha=0.5, label="simulated runs")
+    grid = np.linspace(0.35, 0.75, 200)
+    hx.plot(grid, stats.beta(55, 45).pdf(grid), color=COLORS[5], label="Beta(55, 45) limit")
+    hx.axvline(0.5, color=COLORS[3], linestyle="--", label="true share")
+    hx.set_xlabel("final allocation share of region A")
+    hx.set_ylabel("density")
+    hx.set_title("Where the proportional runs end", fontsize=10)
+    hx.legend(fontsize=8, frameon=False)
+    s1 = nums["scenario1"]
+    return Figure(
+        figure_to_svg(fig, tight=False),
+        alt="Allocation share of region A over time under proportional and greedy allocation, "
+        "and a histogram of final shares against the Beta(55, 45) density.",
+        caption=f"Proportional runs end on average at {s1['proportional_mean']:.3f} "
+        f"(sd {s1['proportional_sd']:.3f}; Beta(55, 45): 0.550, sd {s1['beta_sd']:.3f}); "
+        f"greedy gives region A every patrol in {s1['greedy_locked_fraction']:.0%} of runs.",
+    )
+
+
+def _fig_scenario2(sims, nums) -> Figure:
+    fig = MplFigure(figsize=(6, 3.4), layout="constrained")
+    ax = fig.subplots()
+    _band(ax, sims["s2"], 0, COLORS[0], "allocation (median, 50% and 90%)")
+    ax.axhline(2 / 3, color=COLORS[3], linestyle="--", label="true share 2/3")
+    ax.set_ylim(0.4, 1.02)
+    _finish(ax, "True rates 2:1, no reports, no correction")
+    s2 = nums["scenario2"]
+    return Figure(
+        figure_to_svg(fig, tight=False),
+        alt="Allocation share of the higher-rate region rising towards 1 over time, far above "
+        "its true share of two thirds.",
+        caption=f"{s2['fraction_above_0.9']:.0%} of runs give region A more than 90% of "
+        f"patrols (median final share {s2['median_share']:.3f}; true share 0.667).",
+    )
+
+
+def _fig_scenario3(sims, nums) -> Figure:
+    fig = MplFigure(figsize=(9, 3.4), layout="constrained")
+    ax, bx = fig.subplots(1, 2)
+    table = nums["scenario3"]["table"]
+    true_share = nums["scenario3"]["true_share"]
+    for i, r in enumerate(REPORTED_FRACTIONS):
+        _band(ax, sims[f"s3_r{r}"], 0, COLORS[i], f"{r:.0%} reported")
+    ax.axhline(true_share, color=COLORS[3], linestyle="--", label=f"true share {true_share:.3f}")
+    ax.set_ylim(0.45, 1.02)
+    _finish(ax, "Rates 3.685 : 2.816, share of incidents reported")
+    grid = np.linspace(0.02, 1.0, 100)
+    bx.plot(grid, [reported_fixed_point(RATES_REPORTED, r)[0] for r in grid], color=COLORS[5],
+            label="derived fixed point")
+    yerr = np.vstack([table["mean_share"] - table["q05"], table["q95"] - table["mean_share"]])
+    bx.errorbar(table["reported_fraction"], table["mean_share"], yerr=yerr, fmt="o",
+                color=COLORS[0], label="simulated (mean, 5-95%)")
+    bx.axhline(true_share, color=COLORS[3], linestyle="--", label="true share")
+    bx.set_xlabel("reported fraction")
+    bx.set_ylabel("final allocation share of region A")
+    bx.set_title("Reports attenuate the runaway", fontsize=10)
+    bx.legend(fontsize=8, frameon=False)
+    half = table.set_index("reported_fraction").loc[0.5]
+    return Figure(
+        figure_to_svg(fig, tight=False),
+        alt="Allocation share over time for several reported fractions, and final share "
+        "against reported fraction with the derived fixed-point curve.",
+        caption=f"With half the incidents reported the share settles at "
+        f"{half['mean_share']:.3f} (derived fixed point {half['fixed_point']:.3f}), "
+        f"between the true share {true_share:.3f} and 1.",
+    )
+
+
+def _fig_scenario4(sims, nums) -> Figure:
+    fig = MplFigure(figsize=(9, 3.4), layout="constrained")
+    ax, bx = fig.subplots(1, 2)
+    for i, corr in enumerate((None, "reject", "weight")):
+        _band(ax, sims[f"s4_k2_{corr}"], 0, COLORS[i], f"correction={corr}")
+    ax.axhline(2 / 3, color=COLORS[3], linestyle="--", label="true share 2/3")
+    ax.set_ylim(0.4, 1.02)
+    _finish(ax, "Two regions, rates 2:1")
+    for i, corr in enumerate((None, "complement", "reject", "weight")):
+        res = sims[f"s4_k5_{corr}"]
+        tvd = 0.5 * np.abs(res.allocation - res.true_shares).sum(axis=-1)
+        med = np.median(tvd, axis=1)
+        lo, hi = np.quantile(tvd, [0.05, 0.95], axis=1)
+        bx.fill_between(res.steps, lo, hi, color=COLORS[i], alpha=0.2, linewidth=0)
+        bx.plot(res.steps, med, color=COLORS[i], label=f"correction={corr}")
+    bx.set_yscale("log")
+    _finish(bx, "Five regions, rates 1:2:3:4:5",
+            ylabel="distance to true shares (TV)")
+    k5 = nums["scenario4"]["five_regions_mean_tv"]
+    return Figure(
+        figure_to_svg(fig, tight=False),
+        alt="Allocation share with and without the correction for two regions, and the total "
+        "variation distance to the true shares over time for five regions.",
+        caption=f"Five regions, mean final distance to the true shares: no correction "
+        f"{k5['None']:.3f}, the 1 - p form {k5['complement']:.3f}, rejection "
+        f"{k5['reject']:.3f}, weighting {k5['weight']:.3f}.",
+    )
+
+
+def _fig_scenario5(sims, nums) -> Figure:
+    fig = MplFigure(figsize=(6.5, 3.4), layout="constrained")
+    ax = fig.subplots()
+    for i, name in enumerate(("hotspot", "control")):
+        flagged = _flagged_shares(sims[f"s5_{name}"])
+        by_step = flagged.groupby("step")
+        med = by_step["recorded"].median()
+        lo, hi = by_step["recorded"].quantile(0.05), by_step["recorded"].quantile(0.95)
+        label = "flagged regions' share of records" + (
+            " (extra records)" if name == "hotspot" else " (flags without extra records)"
+        )
+        ax.fill_between(med.index, lo, hi, color=COLORS[i], alpha=0.2, linewidth=0)
+        ax.plot(med.index, med, color=COLORS[i], label=label)
+        if name == "hotspot":
+            ax.plot(med.index, by_step["true"].median(), color=COLORS[3], linestyle="--",
+                    label="their share of true incidents")
+    _finish(ax, "Ten regions, top 2 flagged each day", ylabel="share")
+    s5 = nums["scenario5"]["hotspot"]
+    return Figure(
+        figure_to_svg(fig, tight=False),
+        alt="Share of recorded incidents in the flagged regions over time, above their share "
+        "of true incidents.",
+        caption=f"In the second half of the runs the two flagged regions hold "
+        f"{s5['flagged_recorded_share']:.3f} of the records but "
+        f"{s5['flagged_true_share']:.3f} of the true incidents.",
+    )
+
+
+def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool) -> list[Section]:
+    size = QUICK if quick else FULL
+    s1, s2, s4, s5 = (nums[f"scenario{i}"] for i in (1, 2, 4, 5))
+    half = nums["scenario3"]["table"].set_index("reported_fraction").loc[0.5]
+    sections = [
+        Section(
+            "The model",
+            paragraphs=(
+                "A city has a few regions, each with a hidden true rate of incidents. A "
+                "crime-prediction model believes what the police records say: each day it "
+                "sends patrols to a region with a probability set by that region's share of "
+                "recorded incidents (or all patrols to the top region, or to the top few). "
+                "Incidents happen everywhere; residents report some of them; the rest are "
+                "recorded only if a patrol is there to discover them. What is recorded is "
+                "added to the records, and tomorrow's patrols follow the records.",
+                "This is the urn model of Ensign, Friedler, Neville, Scheidegger and "
+                "Venkatasubramanian (Runaway Feedback Loops in Predictive Policing, FAT* "
+                "2018). Lum and Isaac (To predict and serve?, Significance 2016) showed the "
+                "same loop with a re-implementation of PredPol on Oakland drug-crime data.",
+                f"Every scenario below is {size.n_runs} independent runs of {size.n_steps} "
+                "days (scenario 5: half as many days) with fixed seeds. Bands show the "
+                "middle 50% and 90% of runs; the line is the median run.",
+            ),
+        ),
+        Section(
+            "1. Equal rates: an old imbalance is locked in",
+            paragraphs=(
+                "Both regions have the same true rate; the records start at 55 against 45. "
+                "With proportional allocation the share of patrols never returns to the "
+                "truth (0.5): each run freezes wherever early chance took it, and on average "
+                f"it stays at the historical 0.55 (measured {s1['proportional_mean']:.3f}). "
+                "This is a Pólya urn, whose limit is the Beta(55, 45) distribution. With "
+                "greedy allocation the region that started ahead gets every patrol, for "
+                "ever: the other region's crime is never seen again.",
+                "For an audit: equal treatment at the start of the data would not show. "
+                "The records reflect where the police looked, not where crime is.",
+            ),
+            figures=(_fig_scenario1(sims, nums),),
+        ),
+        Section(
+            "2. Different rates: the allocation runs away",
+            paragraphs=(
+                "Region A has twice the true rate of region B, so a fair allocation would "
+                "give it two thirds of the patrols. Instead the share keeps climbing towards "
+                f"1: {s2['fraction_above_0.9']:.0%} of runs end with more than 90% of "
+                "patrols in region A. More patrols find more crime, which brings more "
+                "patrols; region B's crime goes largely unrecorded.",
+                "Yet the model's records agree with it: the median distance between the "
+                "allocation and the share of incidents recorded in the second half of the "
+                f"run is {s2['median_tv_to_recorded']:.3f}, while its distance to the truth "
+                f"is {s2['median_tv_to_true']:.3f}. Checked against its own data, the model "
+                "looks well calibrated.",
+            ),
+            figures=(_fig_scenario2(sims, nums),),
+        ),
+        Section(
+            "3. Reported incidents attenuate the runaway but do not remove it",
+            paragraphs=(
+                "With true rates 3.685 : 2.816 (region A's true share 0.567), incidents "
+                "reported by residents are recorded wherever the patrols are. They pull the "
+                "allocation back, but only part of the way: with half of all incidents "
+                f"reported the share settles at {half['mean_share']:.3f}, at the fixed point "
+                f"{half['fixed_point']:.3f} derived in the documentation, strictly between "
+                "the true share and 1. The more incidents depend on discovery, the further "
+                "the allocation drifts from the truth.",
+            ),
+            figures=(_fig_scenario3(sims, nums),),
+            tables=(
+                Table(nums["scenario3"]["table"].set_index("reported_fraction"),
+                      caption="Final allocation share of region A by reported fraction."),
+            ),
+        ),
+        Section(
+            "4. The correction: discount what the patrols were bound to find",
+            paragraphs=(
+                "Ensign et al.'s fix: a discovered incident in region i is kept with "
+                "probability min_j p_j / p_i, where p is the patrol allocation (or added "
+                "with that weight). Then every region contributes records at a rate "
+                "proportional to its true rate, and the allocation converges to the true "
+                f"shares: {s4['two_regions_mean_share']['reject']:.3f} (rejection) and "
+                f"{s4['two_regions_mean_share']['weight']:.3f} (weighting) against 2/3 for "
+                "two regions, and a mean distance to the truth of "
+                f"{s4['five_regions_mean_tv']['reject']:.3f} for five regions.",
+                "A simpler-looking form, keeping each incident with probability "
+                "proportional to 1 - p_i, is the same thing for two regions but not for "
+                "more: with five regions it leaves a distance of "
+                f"{s4['five_regions_mean_tv']['complement']:.3f} to the truth. A fix "
+                "checked on two groups must be re-checked on more.",
+            ),
+            figures=(_fig_scenario4(sims, nums),),
+        ),
+        Section(
+            "5. Hotspots: the flagged regions stay over-recorded",
+            paragraphs=(
+                "After Lum and Isaac: each day the two regions with the most recent records "
+                "(records fade by 0.5% a day) are flagged as hotspots, and the extra "
+                "officers there record half of the incidents that would otherwise go "
+                "unrecorded. 30% of incidents are reported. In the second half of the runs "
+                f"the flagged regions hold {s5['hotspot']['flagged_recorded_share']:.3f} of "
+                "all records but only "
+                f"{s5['hotspot']['flagged_true_share']:.3f} of the true incidents. The flags "
+                "stick to whichever regions led early: the region flagged most often is the "
+                "one with the highest true rate in only "
+                f"{s5['hotspot']['most_flagged_is_highest_rate']:.0%} of runs (without the "
+                f"extra records: {s5['control']['most_flagged_is_highest_rate']:.0%}).",
+                "The same flags without extra records leave a gap of their own "
+                f"({s5['control']['flagged_recorded_share']:.3f} of records against "
+                f"{s5['control']['flagged_true_share']:.3f} of incidents): flagging the top "
+                "of a patrol-driven record already selects regions whose records overstate "
+                "their crime.",
+            ),
+            figures=(_fig_scenario5(sims, nums),),
+        ),
+        Section(
+            "What this means for auditing",
+            paragraphs=(
+                "A model trained and evaluated on data that its own decisions produced can "
+                "look well calibrated while being far from the truth: in every uncorrected "
+                "scenario the allocation is close to the share of incidents recorded (the "
+                "model's own evidence) and far from the share of incidents that happened.",
+                "An audit of such a system needs data the system did not generate (victim "
+                "surveys, reports by residents, randomised patrols), or an explicit "
+                "correction for how the data were collected. Comparing a model with its own "
+                "records confirms the loop; it does not test the model.",
+                "Limits: this is a stylised model (independent Poisson incidents, constant "
+                "true rates, patrols as probabilities, no deterrence or displacement). It "
+                "shows a mechanism, not the size of the effect in any real city.",
+            ),
+            tables=(
+                Table(nums["confirmation"],
+                      caption="Median total variation distance of the final allocation to "
+                      "the model's own records (second half of the run) and to the truth."),
+            ),
+        ),
+    ]
+    return sections
+
+
+def run(out_dir: pathlib.Path, *, quick: bool = False) -> pathlib.Path:
+    """Simulate the scenarios and write ``out_dir/policing.html``.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        Folder for the report (created if needed).
+    quick : bool, default False
+        Fewer runs and steps (seconds instead of tens of seconds).
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the written report.
+    """
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sims = _simulate_all(quick)
+    nums = _numbers(sims)
+    path = out_dir / "policing.html"
+    render_document(
+        "The predictive-policing feedback loop",
+        _sections(sims, nums, quick),
+        subtitle="Simulated after Ensign et al. (2018) and Lum & Isaac (2016)"
+        + (" (quick run)" if quick else ""),
+        path=path,
+    )
+    return path

@@ -1,0 +1,76 @@
+"""The policing case study: its report is written and its findings hold (quick mode)."""
+
+from __future__ import annotations
+
+import re
+import runpy
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fairaudit.casestudies import load_case_study, policing
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def numbers():
+    return policing.results(quick=True)
+
+
+def test_run_writes_self_contained_report(tmp_path):
+    path = policing.run(tmp_path / "nested", quick=True)
+    assert path == tmp_path / "nested" / "policing.html"
+    html = path.read_text(encoding="utf-8")
+    for heading in ("1. Equal rates", "2. Different rates", "3. Reported incidents",
+                    "4. The correction", "5. Hotspots", "What this means for auditing"):
+        assert heading in html
+    assert html.count("<svg") >= 5
+    assert "<script" not in html.lower()
+    assert "calibrated" in html
+
+
+def test_registered_case_study_is_this_module():
+    assert load_case_study("policing") is policing
+
+
+def test_findings_hold_in_quick_mode(numbers):
+    s1 = numbers["scenario1"]
+    assert s1["greedy_locked_fraction"] == 1.0
+    assert s1["beta_mean"] == pytest.approx(0.55)
+    assert abs(s1["proportional_mean"] - 0.55) < 4 * s1["beta_sd"] / np.sqrt(20)
+    s2 = numbers["scenario2"]
+    assert s2["mean_share"] > 2 / 3 + 0.1
+    assert s2["median_tv_to_recorded"] < s2["median_tv_to_true"] / 2
+    table = numbers["scenario3"]["table"]
+    shares = table["mean_share"].to_numpy()
+    assert np.all(np.diff(shares) < 0)  # more reports, less runaway
+    assert np.all(shares > numbers["scenario3"]["true_share"])
+    half = table.set_index("reported_fraction").loc[0.5]
+    assert abs(half["mean_share"] - half["fixed_point"]) < 0.01
+    s4 = numbers["scenario4"]
+    assert abs(s4["two_regions_mean_share"]["reject"] - 2 / 3) < 0.02
+    tv5 = s4["five_regions_mean_tv"]
+    assert tv5["reject"] < 0.05 and tv5["weight"] < 0.05
+    assert tv5["complement"] > 0.1 and tv5["None"] > tv5["complement"]
+    s5 = numbers["scenario5"]["hotspot"]
+    assert s5["flagged_recorded_share"] > s5["flagged_true_share"] + 0.05
+    conf = numbers["confirmation"]
+    uncorrected = conf.drop(index="4. Five regions, corrected")
+    assert np.all(uncorrected.iloc[:, 0] < uncorrected.iloc[:, 1])
+
+
+def test_script_calls_run_with_its_arguments(tmp_path, capsys):
+    namespace = runpy.run_path(str(ROOT / "case_studies" / "policing.py"), run_name="policing")
+    main = namespace["main"]
+    calls = []
+
+    def fake_run(out_dir, *, quick=False):
+        calls.append((out_dir, quick))
+        return out_dir / "policing.html"
+
+    main.__globals__["run"] = fake_run
+    assert main(["--out", str(tmp_path), "--quick"]) == 0
+    assert calls == [(tmp_path, True)]
+    assert re.search(r"policing\.html", capsys.readouterr().out)
