@@ -292,6 +292,7 @@ def test_run_writes_a_self_contained_report(tmp_path):
         "<svg",
     ):
         assert needle in html, needle
+    assert "Race: African-American vs Caucasian (6,172 filtered rows)" in html
     assert "<script" not in html.lower()
     assert "http://" not in html and "https://" not in html.replace("https://doi.org", "")
 
@@ -364,7 +365,7 @@ def test_documented_numbers_match_the_results(res):
         f"{100 * opt['ppv_difference']:.1f} pts",
         f"{100 * eo['ppv_difference']:.1f} pts",
         f"{pct(sex.loc['Female', 'positive_predictive_value'])} of the women",
-        f"{pct(sex.loc['Male', 'base_rate'])}",
+        f"{pct(sex.loc['Female', 'base_rate'])} against {pct(sex.loc['Male', 'base_rate'])}",
     ]
     for text in quoted:
         assert text in doc, text

@@ -324,8 +324,8 @@ def calibration_differences(
     wide = calibration.pivot(index="decile", columns="race", values=["n", "recidivists", "rate"])
     out = pd.DataFrame(
         {
-            "n_african_american": wide[("n", AA)],
-            "n_caucasian": wide[("n", WHITE)],
+            "n_african_american": wide[("n", AA)].astype("int64"),
+            "n_caucasian": wide[("n", WHITE)].astype("int64"),
             "rate_african_american": wide[("rate", AA)],
             "rate_caucasian": wide[("rate", WHITE)],
         }

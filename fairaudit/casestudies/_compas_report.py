@@ -96,7 +96,7 @@ def _figure_calibration(calibration: pd.DataFrame):
 
     from fairaudit.report import Figure, figure_to_svg
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.1))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.3), layout="constrained")
     styles = {AA: ("#D55E00", "o", -0.12), WHITE: ("#0072B2", "s", 0.12)}
     for group, (colour, marker, shift) in styles.items():
         part = calibration[calibration["race"] == group]

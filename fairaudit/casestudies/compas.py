@@ -98,6 +98,15 @@ def _audit(frame: pd.DataFrame, features: str | list[str], **kwargs: Any):
     )
 
 
+def _named(result: Any, name: str) -> Any:
+    """The same AuditResult with ``meta["name"]`` set (the title the report shows)."""
+    from fairaudit import AuditResult
+
+    data = result.to_dict()
+    data["meta"]["name"] = name
+    return AuditResult.from_dict(data)
+
+
 def _threshold_optimizer(filtered: pd.DataFrame, random_state: int) -> tuple[dict, pd.DataFrame]:
     """Equalized odds by ``fairaudit.mitigation.ThresholdOptimizer`` on the decile score.
 
@@ -178,11 +187,23 @@ def results(*, quick: bool = False, random_state: int = 0) -> dict[str, Any]:
     two = two_groups(filtered)
     common = {"n_bootstrap": n_boot, "random_state": random_state}
 
-    audit_race = _audit(two, "race", reference_group=WHITE, **common)
-    audit_race_all = _audit(filtered, "race", reference_group=WHITE, suppress_below=50, **common)
-    audit_sex = _audit(filtered, "sex", reference_group="Male", **common)
-    audit_race_sex = _audit(filtered, ["race", "sex"], suppress_below=50, **common)
-    audit_published = _audit(two_groups(everything), "race", reference_group=WHITE, **common)
+    audit_race = _named(
+        _audit(two, "race", reference_group=WHITE, **common),
+        "Race: African-American vs Caucasian (6,172 filtered rows)",
+    )
+    audit_race_all = _named(
+        _audit(filtered, "race", reference_group=WHITE, suppress_below=50, **common),
+        "Race: every group of at least 50 defendants",
+    )
+    audit_sex = _named(_audit(filtered, "sex", reference_group="Male", **common), "Sex")
+    audit_race_sex = _named(
+        _audit(filtered, ["race", "sex"], suppress_below=50, **common),
+        "Race x sex: cells of at least 50 defendants",
+    )
+    audit_published = _named(
+        _audit(two_groups(everything), "race", reference_group=WHITE, **common),
+        "Race: all 7,214 rows (the published figures)",
+    )
 
     rates = error_rates(filtered, groups=None)
     fpr_ratio = ratio_interval(
