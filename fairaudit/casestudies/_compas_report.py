@@ -360,9 +360,14 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 f"defendants. False negative rate (reoffenders labelled low risk): "
                 f"{_pct(a_fnr)} and {_pct(c_fnr)}. The intervals are far apart; the audit "
                 f"below (bootstrap intervals, reference group Caucasian) says the same.",
-                "Hispanic and Other defendants have error rates close to the Caucasian "
-                "ones; Asian (31) and Native American (11) defendants are too few for "
-                "stable rates and are left out of the audits' comparisons.",
+                f"Hispanic and Other defendants have false positive rates at or below the "
+                f"Caucasian one ({_pct(values_of(rates, 'false_positive_rate', 'Hispanic'))} "
+                f"and {_pct(values_of(rates, 'false_positive_rate', 'Other'))}) and higher "
+                f"false negative rates ({_pct(values_of(rates, 'false_negative_rate', 'Hispanic'))}"
+                f" and {_pct(values_of(rates, 'false_negative_rate', 'Other'))}). Asian "
+                f"({int(values_of(rates, 'n', 'Asian'))}) and Native American "
+                f"({int(values_of(rates, 'n', 'Native American'))}) defendants are too few for "
+                "stable rates and are left out of the audits.",
             ],
             figures=[_figure_error_rates(rates, subsets)],
             tables=[
