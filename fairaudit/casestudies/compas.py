@@ -197,7 +197,13 @@ def results(*, quick: bool = False, random_state: int = 0) -> dict[str, Any]:
     )
     audit_sex = _named(_audit(filtered, "sex", reference_group="Male", **common), "Sex")
     audit_race_sex = _named(
-        _audit(filtered, ["race", "sex"], suppress_below=50, **common),
+        _audit(
+            filtered,
+            ["race", "sex"],
+            reference_group=(WHITE, "Male"),
+            suppress_below=50,
+            **common,
+        ),
         "Race x sex: cells of at least 50 defendants",
     )
     audit_published = _named(
