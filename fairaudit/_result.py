@@ -41,12 +41,16 @@ def _frame_to_dict(df: pd.DataFrame) -> dict:
     }
 
 
-def _frame_from_dict(d: dict) -> pd.DataFrame:
+def _frame_from_dict(d: dict, *, group_index: bool = True) -> pd.DataFrame:
     names = d["index_names"]
     if len(names) > 1:
-        index: pd.Index = pd.MultiIndex.from_tuples([tuple(v) for v in d["index"]], names=names)
+        levels = list(zip(*[tuple(v) for v in d["index"]], strict=True)) if d["index"] else [
+            () for _ in names]
+        index: pd.Index = pd.MultiIndex.from_arrays(
+            [pd.Index(list(level), dtype=object) for level in levels], names=names
+        )
     else:
-        index = pd.Index(d["index"], name=names[0], dtype=object)
+        index = pd.Index(d["index"], name=names[0], dtype=object if group_index else None)
     df = pd.DataFrame(d["data"], columns=d["columns"], index=index)
     for col in df.columns:
         if df[col].dtype == object:
@@ -225,7 +229,12 @@ class AuditResult:
                 f"cannot read an audit result with schema_version {version!r}; this version of "
                 f"fairaudit reads schema {SCHEMA_VERSION}."
             )
-        data = {name: _frame_from_dict(d[name]) for name in _FRAMES}
+        data = {
+            name: _frame_from_dict(
+                d[name], group_index=name not in ("disparities", "overall_intervals")
+            )
+            for name in _FRAMES
+        }
         data["overall_intervals"].index.name = "metric"
         data["disparities"].index.name = "metric"
         for name in ("to_reference", "criteria", "undefined"):

@@ -355,7 +355,7 @@ def encode_groups(
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         per_feature_codes.append(rank[codes])
-        per_feature_uniques.append(pd.Index(np.asarray(uniques, dtype=object)[order]))
+        per_feature_uniques.append(pd.Index(np.asarray(uniques, dtype=object)[order], dtype=object))
     names = list(frame.columns)
     if len(names) == 1:
         codes = per_feature_codes[0]
@@ -375,7 +375,8 @@ def encode_groups(
         present, codes = np.unique(flat, return_inverse=True)
     parts = np.unravel_index(present, sizes)
     labels = pd.MultiIndex.from_arrays(
-        [u[p] for u, p in zip(per_feature_uniques, parts, strict=True)], names=names
+        [pd.Index(u[p], dtype=object) for u, p in zip(per_feature_uniques, parts, strict=True)],
+        names=names,
     )
     feature_labels = tuple(
         pd.Index(u.tolist(), name=n, dtype=object)

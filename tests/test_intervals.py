@@ -1,0 +1,186 @@
+"""Uncertainty: bootstrap coverage on simulated data with known truth, Wilson intervals against
+scipy, the bootstrap-on-statistics against a row bootstrap, and the multiple-comparison
+adjustments against their definitions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest, fisher_exact
+
+import fairaudit
+from fairaudit.metrics._intervals import (
+    bootstrap_confusion,
+    percentile_interval,
+    range_interval,
+    wilson_interval,
+)
+from fairaudit.metrics._registry import count_metrics
+from fairaudit.metrics._significance import adjust_pvalues, two_proportion_pvalues
+from fairaudit.metrics._stats import confusion_stats
+
+
+def _simulate(rng, n, p_y, p_pred_given_y, n_groups=1):
+    codes = rng.integers(0, n_groups, n)
+    y = (rng.random(n) < p_y).astype(np.int8)
+    pred = (rng.random(n) < np.where(y == 1, p_pred_given_y[1], p_pred_given_y[0])).astype(
+        np.int8)
+    return codes, y, pred
+
+
+def test_bootstrap_interval_covers_true_rate_about_95_percent():
+    """Seed 20240601; 1000 simulated data sets of 400 rows; true TPR 0.7, selection 0.44."""
+    rng = np.random.default_rng(20240601)
+    true_tpr = 0.7
+    true_sel = 0.4 * 0.7 + 0.6 * 0.2667
+    hits_tpr = hits_sel = 0
+    reps = 1000
+    for _ in range(reps):
+        codes, y, pred = _simulate(rng, 400, 0.4, (0.2667, 0.7))
+        stats = confusion_stats(codes, 1, y, pred)
+        n_star, w_star = bootstrap_confusion(stats, 1000, rng, weighted=False)
+        vals = count_metrics(n_star, w_star, ("true_positive_rate", "selection_rate"))
+        lo, hi = percentile_interval(vals["true_positive_rate"], 0.95)
+        hits_tpr += lo[0] <= true_tpr <= hi[0]
+        lo, hi = percentile_interval(vals["selection_rate"], 0.95)
+        hits_sel += lo[0] <= true_sel <= hi[0]
+    assert 0.93 <= hits_tpr / reps <= 0.97
+    assert 0.93 <= hits_sel / reps <= 0.97
+
+
+def test_audit_interval_is_the_statistics_bootstrap():
+    """The public intervals are those of the statistics-level bootstrap (same generator)."""
+    rng = np.random.default_rng(1)
+    codes, y, pred = _simulate(rng, 2000, 0.3, (0.1, 0.8), n_groups=3)
+    r = fairaudit.audit(y, pred, sensitive_features=codes, n_bootstrap=300, random_state=11)
+    # the audit's generator for a single feature is the first child of its seed
+    child = np.random.default_rng(np.random.SeedSequence(11).spawn(1)[0])
+    stats = confusion_stats(codes.astype(np.int64), 3, y, pred)
+    n_star, w_star = bootstrap_confusion(stats, 300, child, weighted=False)
+    lo, hi = percentile_interval(count_metrics(n_star, w_star, ("accuracy",))["accuracy"], 0.95)
+    np.testing.assert_allclose(r.intervals[("accuracy", "lower")].to_numpy(), lo, atol=1e-15)
+    np.testing.assert_allclose(r.intervals[("accuracy", "upper")].to_numpy(), hi, atol=1e-15)
+
+
+def test_statistics_bootstrap_matches_row_bootstrap_in_distribution():
+    """Resampling counts = resampling rows: compare the replicate mean and sd of a group's
+    FPR with an explicit row-level bootstrap (2000 replicates each; tolerance 3 MC SEs)."""
+    rng = np.random.default_rng(5)
+    codes, y, pred = _simulate(rng, 600, 0.5, (0.3, 0.8))
+    stats = confusion_stats(codes, 1, y, pred)
+    n_star, w_star = bootstrap_confusion(stats, 2000, rng, weighted=False)
+    ours = count_metrics(n_star, w_star, ("false_positive_rate",))["false_positive_rate"][:, 0]
+    idx = rng.integers(0, 600, size=(2000, 600))
+    yy, pp = y[idx], pred[idx]
+    rows = ((pp == 1) & (yy == 0)).sum(axis=1) / (yy == 0).sum(axis=1)
+    se_mean = rows.std() / np.sqrt(2000)
+    assert abs(ours.mean() - rows.mean()) < 3 * np.sqrt(2) * se_mean
+    assert ours.std() == pytest.approx(rows.std(), rel=0.1)
+
+
+def test_weighted_bootstrap_matches_row_bootstrap_sd():
+    rng = np.random.default_rng(9)
+    n = 800
+    codes, y, pred = _simulate(rng, n, 0.5, (0.3, 0.7))
+    w = rng.gamma(2.0, 1.0, n)
+    stats = confusion_stats(codes, 1, y, pred, w)
+    n_star, w_star = bootstrap_confusion(stats, 2000, rng, weighted=True)
+    ours = count_metrics(n_star, w_star, ("selection_rate",))["selection_rate"][:, 0]
+    idx = rng.integers(0, n, size=(2000, n))
+    rows = (w[idx] * pred[idx]).sum(axis=1) / w[idx].sum(axis=1)
+    assert ours.std() == pytest.approx(rows.std(), rel=0.1)
+    assert abs(ours.mean() - rows.mean()) < 4 * rows.std() / np.sqrt(1000)
+
+
+def test_wilson_matches_scipy():
+    for k, n in [(0, 10), (3, 10), (10, 10), (57, 300), (1, 2)]:
+        lo, hi = wilson_interval(np.array([k]), np.array([n]), 0.95)
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        assert lo[0] == pytest.approx(ci.low, abs=1e-12)
+        assert hi[0] == pytest.approx(ci.high, abs=1e-12)
+    lo, hi = wilson_interval(np.array([0.0]), np.array([0.0]), 0.95)
+    assert np.isnan(lo[0]) and np.isnan(hi[0])
+
+
+def test_wilson_option_in_audit():
+    y = np.array([1] * 30 + [0] * 70)
+    pred = np.array([1] * 20 + [0] * 10 + [1] * 7 + [0] * 63)
+    r = fairaudit.audit(y, pred, sensitive_features=np.zeros(100), ci_method="wilson",
+                        n_bootstrap=0)
+    ci = binomtest(20, 30).proportion_ci(method="wilson")
+    assert r.intervals[("true_positive_rate", "lower")].iloc[0] == pytest.approx(ci.low)
+    assert r.intervals[("true_positive_rate", "upper")].iloc[0] == pytest.approx(ci.high)
+    assert r.config["ci_method"] == "wilson"
+    crit = r.criteria
+    assert crit["lower"].isna().all()
+    assert (crit.loc[crit.verdict != "n/a", "reason"].str.contains("point estimate")).all()
+
+
+@pytest.mark.parametrize("true_gap", [0.0, 0.08])
+def test_disparity_interval_covers_true_difference(true_gap):
+    """Three groups; the simultaneous interval for max - min covers the truth >= 93%
+    (it is conservative by construction). Seed 77, 400 repetitions."""
+    rng = np.random.default_rng(77)
+    rates = np.array([0.3, 0.3 + true_gap / 2, 0.3 + true_gap])
+    hits = 0
+    reps = 400
+    for _ in range(reps):
+        codes = np.repeat(np.arange(3), 300)
+        y = np.ones(900, dtype=np.int8)
+        pred = (rng.random(900) < rates[codes]).astype(np.int8)
+        stats = confusion_stats(codes, 3, y, pred)
+        n_star, w_star = bootstrap_confusion(stats, 500, rng, weighted=False)
+        est = count_metrics(stats.n, stats.w, ("selection_rate",))["selection_rate"]
+        rep = count_metrics(n_star, w_star, ("selection_rate",))["selection_rate"]
+        lo, hi = range_interval([est], [rep], 0.95)
+        hits += lo <= true_gap <= hi
+    assert hits / reps >= 0.93
+
+
+def test_ratio_interval_brackets_estimate():
+    rng = np.random.default_rng(3)
+    g = rng.choice(["a", "b"], 4000)
+    pred = (rng.random(4000) < np.where(g == "a", 0.3, 0.5)).astype(int)
+    r = fairaudit.audit(pred, pred, sensitive_features=g, n_bootstrap=500, random_state=0)
+    row = r.criteria.set_index("criterion").loc["four_fifths_rule"]
+    assert row["lower"] <= row["value"] <= row["upper"]
+    assert row["value"] == pytest.approx(0.6, abs=0.05)
+    assert row["verdict"] == "fail"
+
+
+def test_two_proportion_test_matches_closed_form_and_fisher():
+    # z-test: (p1 - p2) / sqrt(p(1-p)(1/n1 + 1/n2))
+    from scipy.stats import norm
+
+    p = two_proportion_pvalues(np.array([40.0]), np.array([100.0]), 25.0, 100.0, exact=False)
+    pooled = 65 / 200
+    z = (0.40 - 0.25) / np.sqrt(pooled * (1 - pooled) * (2 / 100))
+    assert p[0] == pytest.approx(2 * norm.sf(z), rel=1e-12)
+    # small counts: Fisher's exact test
+    p = two_proportion_pvalues(np.array([1.0]), np.array([8.0]), 6.0, 9.0, exact=True)
+    assert p[0] == pytest.approx(fisher_exact([[1, 7], [6, 3]]).pvalue, rel=1e-12)
+
+
+def test_holm_and_bh_match_their_definitions():
+    p = np.array([0.01, 0.04, 0.03, np.nan, 0.2])
+    holm = adjust_pvalues(p, "holm")
+    # sorted: 0.01, 0.03, 0.04, 0.2 (m = 4): 4*0.01, max(.04, 3*.03), max(.09, 2*.04), max(., .2)
+    np.testing.assert_allclose(holm, [0.04, 0.09, 0.09, np.nan, 0.2])
+    bh = adjust_pvalues(p, "bh")
+    # BH: p_(i) * m / i, then running minimum from the top
+    # sorted 0.01, 0.03, 0.04, 0.2 -> 0.04, 0.06, 0.0533, 0.2 -> min from the top
+    np.testing.assert_allclose(bh, [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, np.nan, 0.2])
+    assert np.array_equal(adjust_pvalues(p, "none")[[0, 1, 2, 4]], p[[0, 1, 2, 4]])
+
+
+def test_significance_flags_a_real_difference_only():
+    rng = np.random.default_rng(0)
+    g = np.repeat(["ref", "same", "diff"], [3000, 1000, 1000])
+    rate = np.select([g == "diff"], [0.6], 0.4)
+    pred = (rng.random(len(g)) < rate).astype(int)
+    r = fairaudit.audit(pred, pred, sensitive_features=g, reference_group="ref",
+                        n_bootstrap=0)
+    tr = r.to_reference.set_index(["group", "metric"])
+    assert tr.loc[("diff", "selection_rate"), "significant"]
+    assert tr.loc[("diff", "selection_rate"), "p_adjusted"] < 1e-10
+    assert tr.loc[("same", "selection_rate"), "p_value"] > 0.001
