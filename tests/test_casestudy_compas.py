@@ -373,3 +373,29 @@ def test_documented_numbers_match_the_results(res):
     for column in ("fpr_african_american", "fpr_caucasian", "fnr_african_american", "fnr_caucasian"):
         for subset in subsets.index:
             assert pct(subsets.loc[subset, column], 2) in doc, (subset, column)
+
+
+def test_every_post_processing_constraint_widens_the_ppv_gap(res):
+    table = res["thresholds"]
+    single = table.loc["single threshold (decile >= 5)", "ppv_difference"]
+    labels = list(compas.OPTIMIZER_CONSTRAINTS.values())
+    assert set(labels) <= set(table.index)
+    for label in labels:
+        assert table.loc[label, "ppv_difference"] > 2 * single, label
+    rules = res["threshold_optimizer_all_rules"]
+    sums = rules.groupby(["constraint", "group"])["probability"].sum()
+    np.testing.assert_allclose(sums.to_numpy(), 1.0, atol=1e-9)
+
+
+def test_documented_optimizer_rows_match(res):
+    doc = (ROOT / "docs" / "case_studies" / "compas.md").read_text(encoding="utf-8")
+    table = res["thresholds"]
+    for label in list(compas.OPTIMIZER_CONSTRAINTS.values())[1:]:
+        row = table.loc[label]
+        text = (
+            f"{100 * row['fpr_african_american']:.1f}% / {100 * row['fpr_caucasian']:.1f}% | "
+            f"{100 * row['fnr_african_american']:.1f}% / {100 * row['fnr_caucasian']:.1f}% | "
+            f"{100 * row['ppv_african_american']:.1f}% / {100 * row['ppv_caucasian']:.1f}% | "
+            f"{100 * row['ppv_difference']:.1f} pts | {100 * row['accuracy']:.1f}%"
+        )
+        assert text in doc, (label, text)

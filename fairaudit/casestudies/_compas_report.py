@@ -246,6 +246,10 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
     n_excl = int(((enough["lower"] > 0) | (enough["upper"] < 0)).sum())
     single, eo = thresholds.iloc[0], thresholds.iloc[1]
     opt = thresholds.iloc[2]
+    others = ", ".join(
+        f"{_pct(row['ppv_difference'])} under {rule.split('(')[1].split(',')[0]}"
+        for rule, row in thresholds.iloc[3:].iterrows()
+    )
     rules = res["threshold_optimizer_rules"]
     rule_text = "; ".join(
         f"{group}: "
@@ -474,6 +478,10 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 f"have an equalized-odds difference of {opt['equalized_odds_difference']:.3f} "
                 f"and a PPV gap of {_pct(opt['ppv_difference'])}: the same trade-off, now with "
                 f"a coin flip for some defendants. Methods: {res['threshold_method']}.",
+                "The other post-processing constraints do the same to calibration: the PPV "
+                f"gap becomes {others}. Each of them moves the two groups' thresholds apart, "
+                "and a calibrated score read with different thresholds no longer means the "
+                "same thing for both groups.",
             ],
             figures=[_figure_tradeoff(filtered, thresholds)],
             tables=[
