@@ -58,6 +58,7 @@ from ._views import (
     criteria_for,
     group_labels,
     metrics_of,
+    missing_counts,
     operating_threshold,
     ratio_tolerance,
     reference_label,
@@ -76,6 +77,7 @@ RENDER_COMPARISON = (
 GE, LE = "\u2265", "\u2264"
 MAX_CURVE_GROUPS = 8
 MAX_CHART_GROUPS = 30
+MAX_SENTENCES = 10
 PERFORMANCE_METRICS = (
     "count",
     "accuracy",
@@ -376,13 +378,15 @@ def _data_section(named, ids) -> RenderedSection:
         if len(named) > 1:
             blocks.append(h(name))
         meta = safe_get(audit, "meta", {}) or {}
-        n_missing = meta.get("n_missing")
-        line = f"{fmt_number(meta.get('n_samples'))} samples"
-        if n_missing is not None:
-            line += f"; {fmt_number(n_missing)} with a missing sensitive attribute" + (
-                " (kept as their own group or dropped, see the group tables)" if n_missing else ""
+        missing = missing_counts(audit)
+        line = f"{fmt_number(meta.get('n_samples'))} samples."
+        if missing:
+            line += (
+                " Missing sensitive values: "
+                + ", ".join(f"{k}: {fmt_number(v)}" for k, v in missing.items())
+                + "."
             )
-        blocks.append(p(line + "."))
+        blocks.append(p(line))
         min_size = config_value(audit, "min_group_size")
         for view in attribute_views(audit):
             blocks.append(h(view.name, 3))
@@ -494,7 +498,14 @@ def disparity_blocks(audit: Any, view: AttributeView, views, *, level: int = 3) 
     blocks.append(p(f"Reference group: '{ref}'" + (f" ({reason})." if reason else ".")))
     sentences = failing_sentences(crit_rows, to_ref, ref, conf)
     if sentences:
-        blocks.append(items(sentences, cls="findings"))
+        blocks.append(items(sentences[:MAX_SENTENCES], cls="findings"))
+        if len(sentences) > MAX_SENTENCES:
+            blocks.append(
+                p(
+                    f"\u2026 and {len(sentences) - MAX_SENTENCES} more group-metric pairs "
+                    "outside the tolerance, listed in the table below."
+                )
+            )
     elif not crit_rows.empty:
         blocks.append(p("No criterion fails for this attribute."))
     if rows.empty:
@@ -782,12 +793,14 @@ def _caveats_section(named, ids) -> RenderedSection:
                     "warn",
                 )
             )
-        meta = safe_get(audit, "meta", {}) or {}
-        if meta.get("n_missing"):
+        missing = {k: v for k, v in missing_counts(audit).items() if v}
+        if missing:
             found = True
+            listed = ", ".join(f"{k}: {fmt_number(v)}" for k, v in missing.items())
             blocks.append(
                 note(
-                    f"{fmt_number(meta['n_missing'])} rows had a missing sensitive attribute.",
+                    f"Rows with a missing sensitive value ({listed}). People whose attributes "
+                    "are not recorded are often the least visible in an audit.",
                     "warn",
                 )
             )

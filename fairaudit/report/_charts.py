@@ -75,7 +75,7 @@ def _log_ticks(lo: float, hi: float, tolerance: float) -> list[float]:
     # drop round ticks that crowd the band edges
     keep = []
     for t in ticks:
-        if any(t != b and abs(math.log(t / b)) < 0.18 for b in (tolerance, 1 / tolerance)):
+        if any(t != b and abs(math.log(t / b)) < 0.3 for b in (tolerance, 1 / tolerance)):
             continue
         keep.append(t)
     return keep
@@ -108,7 +108,7 @@ def disparity_chart(
     hi = min(float(bounds.max()) * 1.25, 100.0) if bounds.size else 2.0
     lo, hi = min(lo, 0.6), max(hi, 1.6)
     width = min(2.4 * len(metrics) + 1.6, 10.5)
-    height = 0.34 * n_g + 1.5
+    height = 0.3 * n_g + 1.45
     with style():
         fig, axes = new_figure(width, height, ncols=len(metrics), sharey=True, squeeze=False)
         ypos = np.arange(n_g)[::-1]
@@ -206,9 +206,9 @@ def disparity_chart(
             Line2D([], [], marker="s", mfc="white", mec="black", ls="", label="reference group"),
         ]
         fig.legend(
-            handles=handles, loc="lower center", ncol=4, bbox_to_anchor=(0.5, 0.0), fontsize=7.5
+            handles=handles, loc="upper center", ncol=4, bbox_to_anchor=(0.5, 1.0), fontsize=7.5
         )
-        fig.tight_layout(rect=(0, 0.9 / height, 1, 1))
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / height))
     pct = f"{confidence:.0%}"
     alt = (
         f"Dot-and-whisker chart for {attribute}: the ratio of each group's "

@@ -118,7 +118,12 @@ def failing_sentences(
                 f"of {rel} {fmt_number(tol, 3)}{who} (no group is outside it relative to the "
                 f"reference group '{reference}')."
             )
-    sentences = [
-        _sentence(records[key], reference, conf, failed) for key, failed in per_pair.items()
-    ]
+    def severity(key: tuple[str, str]) -> float:
+        r = _num(records[key].get("ratio"))
+        if np.isfinite(r) and r > 0:
+            return abs(float(np.log(r)))
+        return np.inf if r == 0 else abs(_num(records[key].get("difference")))
+
+    keys = sorted(per_pair, key=severity, reverse=True)  # most extreme first (stable)
+    sentences = [_sentence(records[key], reference, conf, per_pair[key]) for key in keys]
     return sentences + lonely

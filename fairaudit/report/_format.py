@@ -121,8 +121,9 @@ def verdict_badge(value: Any) -> tuple[str, str, str] | None:
 
 def label(value: Any) -> str:
     """Display text of a group label or tuple of labels."""
-    if isinstance(value, tuple):
-        return " \u00d7 ".join(label(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        # the engine's display form of an intersection (AuditResult.to_reference.group)
+        return ", ".join(label(v) for v in value)
     if is_missing(value):
         return "(missing)"
     return str(value)
@@ -236,7 +237,7 @@ def estimate_table(
             v = get_value(m)
             lo, hi = get_interval(m)
             cell = value_cell(v, digits, integral=m == "count")
-            if not (is_missing(lo) and is_missing(hi)):
+            if m != "count" and not (is_missing(lo) and is_missing(hi)):
                 cell = Cell(
                     text=cell.text,
                     value=cell.value,

@@ -44,11 +44,28 @@ def safe_get(obj: Any, name: str, default: Any = None) -> Any:
 def attribute_views(audit: Any) -> list[AttributeView]:
     features = [str(f) for f in safe_get(audit, "features", [])] or ["group"]
     marginals = safe_get(audit, "marginals", {}) or {}
+    name = str(safe_get(audit, "attribute", "") or INTERSECTION.join(features))
     if len(features) == 1 or not marginals:
-        return [AttributeView(INTERSECTION.join(features), audit, len(features) > 1)]
-    views = [AttributeView(f, marginals[f], False) for f in features if f in marginals]
-    views.append(AttributeView(INTERSECTION.join(features), audit, True))
+        return [AttributeView(name, audit, len(features) > 1)]
+    views = [
+        AttributeView(str(safe_get(marginals[f], "attribute", "") or f), marginals[f], False)
+        for f in features
+        if f in marginals
+    ]
+    views.append(AttributeView(name, audit, True))
     return views
+
+
+def missing_counts(audit: Any) -> dict[str, int]:
+    """Rows with a missing sensitive value, per feature (``meta["n_missing"]``)."""
+    meta = safe_get(audit, "meta", {}) or {}
+    value = meta.get("n_missing")
+    if isinstance(value, dict):
+        return {str(k): int(v) for k, v in value.items() if not is_missing(v)}
+    if value is None or is_missing(value):
+        return {}
+    features = [str(f) for f in safe_get(audit, "features", [])]
+    return {", ".join(features) or "sensitive features": int(value)}
 
 
 def group_labels(result: Any) -> list[str]:

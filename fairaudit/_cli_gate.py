@@ -1,0 +1,133 @@
+"""The fairness gate: ``--fail-on`` conditions evaluated on an AuditResult."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ._cli_util import CLIError
+
+ERR_GATE_SYNTAX = (
+    "argument --fail-on: cannot read '{text}'; write CRITERION<VALUE or CRITERION>VALUE "
+    "(e.g. demographic_parity_ratio<0.8), optionally ATTRIBUTE:CRITERION<VALUE, or 'verdict'"
+)
+ERR_GATE_NAME = (
+    "argument --fail-on: '{name}' is neither a criterion ({criteria}) nor an overall metric "
+    "({metrics}) of this result"
+)
+ERR_GATE_ATTRIBUTE = (
+    "argument --fail-on: attribute '{attribute}' is not audited; the attributes are: {known}"
+)
+_GATE = re.compile(
+    r"^\s*(?:(?P<attribute>[^:<>=]+):)?\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*"
+    r"(?:(?P<op><=|>=|<|>)\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
+)
+_OPS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Fail when ``name`` (a criterion value or overall metric) satisfies ``op value``.
+
+    Without an operator, fail when the criterion's verdict is "fail" (for ``verdict``: when
+    the overall verdict is).
+    """
+
+    text: str
+    name: str
+    op: str | None
+    value: float | None
+    attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    gate: Gate
+    status: str  # "pass", "fail", "not evaluated"
+    detail: str
+
+
+def parse_gate(text: str) -> Gate:
+    match = _GATE.match(text)
+    if match is None:
+        raise CLIError(ERR_GATE_SYNTAX.format(text=text))
+    value = match.group("value")
+    if (match.group("op") is None) != (value is None):
+        raise CLIError(ERR_GATE_SYNTAX.format(text=text))
+    attribute = match.group("attribute")
+    return Gate(
+        text=text.strip(),
+        name=match.group("name"),
+        op=match.group("op"),
+        value=None if value is None else float(value),
+        attribute=attribute.strip() if attribute else None,
+    )
+
+
+def _fmt(x: float) -> str:
+    return "nan" if not math.isfinite(x) else f"{x:.6g}"
+
+
+def evaluate(gate: Gate, result: Any) -> list[GateOutcome]:
+    """One outcome per attribute the gate applies to (one for overall metrics)."""
+    criteria = result.criteria
+    if gate.name == "verdict":
+        verdict = str(result.verdict)
+        if verdict == "n/a":
+            return [GateOutcome(gate, "not evaluated", "no criterion could be evaluated")]
+        status = "fail" if verdict == "fail" else "pass"
+        return [GateOutcome(gate, status, f"overall verdict {verdict}")]
+    known_criteria = list(dict.fromkeys(criteria["criterion"].astype(str)))
+    overall = result.overall
+    if gate.name in known_criteria:
+        rows = criteria[criteria["criterion"].astype(str) == gate.name]
+        if gate.attribute is not None:
+            attributes = list(dict.fromkeys(criteria["attribute"].astype(str)))
+            if gate.attribute not in attributes:
+                raise CLIError(ERR_GATE_ATTRIBUTE.format(attribute=gate.attribute,
+                                                         known=", ".join(attributes)))
+            rows = rows[rows["attribute"].astype(str) == gate.attribute]
+        outcomes = []
+        for row in rows.itertuples(index=False):
+            value = float(row.value)
+            where = f"{row.attribute}: {gate.name} = {_fmt(value)}"
+            if gate.op is None:
+                verdict = str(row.verdict)
+                status = {"fail": "fail", "n/a": "not evaluated"}.get(verdict, "pass")
+                outcomes.append(GateOutcome(gate, status, f"{where} (verdict {verdict})"))
+            elif not math.isfinite(value):
+                outcomes.append(GateOutcome(gate, "not evaluated", f"{where} (undefined)"))
+            else:
+                hit = _OPS[gate.op](value, gate.value)
+                outcomes.append(GateOutcome(gate, "fail" if hit else "pass", where))
+        return outcomes
+    if gate.name in overall.index and gate.op is not None and gate.attribute is None:
+        value = float(overall[gate.name])
+        where = f"overall {gate.name} = {_fmt(value)}"
+        if not math.isfinite(value):
+            return [GateOutcome(gate, "not evaluated", f"{where} (undefined)")]
+        hit = _OPS[gate.op](value, gate.value)
+        return [GateOutcome(gate, "fail" if hit else "pass", where)]
+    raise CLIError(ERR_GATE_NAME.format(name=gate.name, criteria=", ".join(known_criteria),
+                                        metrics=", ".join(map(str, overall.index))))
+
+
+def gate_exit_code(outcomes: list[GateOutcome]) -> int:
+    """1 when any gate fails; else 4 when a gate could not be evaluated; else 0."""
+    if any(o.status == "fail" for o in outcomes):
+        return 1
+    if not outcomes or any(o.status == "not evaluated" for o in outcomes):
+        return 4
+    return 0
+
+
+def describe(outcome: GateOutcome) -> str:
+    word = {"fail": "FAIL", "pass": "ok", "not evaluated": "NOT EVALUATED"}[outcome.status]
+    return f"gate {outcome.gate.text!r}: {word} \u2014 {outcome.detail}"

@@ -1,0 +1,362 @@
+"""The ``fairaudit`` command: audit a model from the shell, gate CI on fairness criteria.
+
+Exit codes: 0 all gates pass, 1 a gate failed, 2 usage or input error, 3 internal error,
+4 nothing could be evaluated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._cli_util import (
+    EXIT_INTERNAL,
+    EXIT_USAGE,
+    CLIError,
+)
+
+__all__ = ["main"]
+
+ERR_TOLERANCE = (
+    "argument --tolerance: write CRITERION=VALUE (e.g. demographic_parity_ratio=0.9), "
+    "ratio=VALUE or difference=VALUE; got '{text}'"
+)
+ERR_OUT_DIR = "argument {arg}: directory '{path}' does not exist"
+
+EXIT_CODES_TEXT = """\
+exit codes:
+  0  all gates pass (or no gate was asked for)
+  1  a gate failed
+  2  usage or input error (a one-line message names the argument)
+  3  internal error (re-run with --debug for the traceback)
+  4  nothing could be evaluated (a gate's value is undefined, or every criterion is N/A)
+"""
+
+MAIN_EPILOG = (
+    """\
+examples:
+  fairaudit demo                                   # audit built-in data, write report.html
+  fairaudit audit data.csv --target y --prediction y_hat --sensitive sex --out report.html
+  fairaudit audit data.csv --target y --score p --threshold 0.5 --sensitive sex \\
+      --sensitive race --json results.json --fail-on "demographic_parity_ratio<0.8"
+  fairaudit check results.json --fail-on "equalized_odds_difference>0.1"
+  fairaudit report results.json --out report.html
+  fairaudit case-study list
+
+"""
+    + EXIT_CODES_TEXT
+)
+
+AUDIT_EPILOG = (
+    """\
+examples:
+  fairaudit audit data.csv --target hired --prediction predicted --sensitive gender
+  fairaudit audit data.parquet --target y --prediction y_hat --score p \\
+      --sensitive sex --sensitive race --reference Male --reference White --out report.html
+  fairaudit audit data.csv --target y --score p --threshold 0.3 --sensitive group \\
+      --json - --quiet | jq .verdict
+  fairaudit audit test.csv --target y --sensitive sex --model model.joblib --trust-model \\
+      --features age income education --fail-on "four_fifths_rule<0.8" \\
+      --fail-on "sex:equalized_odds_difference>0.1" --fail-on "accuracy<0.7"
+
+gates (--fail-on, repeatable): NAME<VALUE, NAME>VALUE (also <= and >=) fails when the
+unrounded value satisfies the condition. NAME is a criterion (demographic_parity_difference,
+demographic_parity_ratio, equalized_odds_difference, equalized_odds_ratio,
+equal_opportunity_difference, equal_opportunity_ratio, predictive_parity_difference,
+four_fifths_rule), checked for every attribute unless written ATTRIBUTE:NAME, or an overall
+metric such as accuracy. A bare criterion name fails on its FAIL verdict; 'verdict' fails
+when the overall verdict is FAIL.
+
+"""
+    + EXIT_CODES_TEXT
+)
+
+CHECK_EPILOG = (
+    """\
+examples:
+  fairaudit check results.json                       # fail (exit 1) when the verdict is FAIL
+  fairaudit check results.json --strict              # INCONCLUSIVE fails too
+  fairaudit check results.json --fail-on "demographic_parity_ratio<0.8" \\
+      --fail-on "race:equal_opportunity_difference>0.05"
+
+"""
+    + EXIT_CODES_TEXT
+)
+
+REPORT_EPILOG = """\
+examples:
+  fairaudit report results.json --out report.html
+  fairaudit report model_a.json model_b.json --out comparison.html --title "Models A and B"
+
+The report is rendered from the saved results only; nothing is recomputed.
+"""
+
+CASE_EPILOG = """\
+examples:
+  fairaudit case-study list
+  fairaudit case-study run compas --out reports/
+  fairaudit case-study run hiring --out /tmp/hiring --quick
+"""
+
+DEMO_EPILOG = """\
+examples:
+  fairaudit demo                          # writes report.html in the current directory
+  fairaudit demo --out /tmp/demo.html --json /tmp/demo.json
+  fairaudit demo --no-mitigation --quiet
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and an exit code, never a traceback."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise CLIError(f"{message} (see '{self.prog} --help')", EXIT_USAGE)
+
+    def exit(self, status: int = 0, message: str | None = None):  # type: ignore[override]
+        if message:
+            sys.stderr.write(message)
+        raise _Exit(status)
+
+
+class _Exit(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=34)
+
+
+def _common_output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
+    p.add_argument("--debug", action="store_true",
+                   help="show the traceback of an unexpected error")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = _Parser(
+        prog="fairaudit",
+        description="Audit machine-learning models for bias: group metrics with confidence "
+        "intervals, named fairness criteria, self-contained HTML reports and CI gates.",
+        epilog=MAIN_EPILOG,
+        formatter_class=_formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"fairaudit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    # ------------------------------------------------------------------ audit
+    a = sub.add_parser(
+        "audit", help="audit predictions or a model on a CSV/Parquet file",
+        description="Audit the predictions in DATA (or those of a saved model) for each "
+        "sensitive attribute and their intersection; write an HTML report and/or JSON "
+        "results; optionally fail on fairness gates.",
+        epilog=AUDIT_EPILOG, formatter_class=_formatter,
+    )
+    a.add_argument("data", metavar="DATA", help="CSV (optionally .gz) or Parquet file")
+    g = a.add_argument_group("columns")
+    g.add_argument("--target", required=True, metavar="COL", help="observed outcome column")
+    g.add_argument("--sensitive", required=True, action="append", metavar="COL",
+                   help="sensitive attribute column (repeat for several; their "
+                   "intersection is audited too)")
+    g.add_argument("--prediction", metavar="COL", help="predicted label column")
+    g.add_argument("--score", metavar="COL",
+                   help="score/probability column (adds ROC, calibration and threshold "
+                   "curves; with --threshold and no --prediction, predicts score >= threshold)")
+    g.add_argument("--weight", metavar="COL", help="sample weight column")
+    m = a.add_argument_group("model (instead of --prediction)")
+    m.add_argument("--model", metavar="FILE", help="pickled or joblib scikit-learn classifier")
+    m.add_argument("--trust-model", action="store_true",
+                   help="allow loading --model (unpickling runs code from the file)")
+    m.add_argument("--features", nargs="+", metavar="COL",
+                   help="model input columns (default: the model's feature_names_in_, else "
+                   "every column except target, weight, prediction and score)")
+    o = a.add_argument_group("audit options")
+    o.add_argument("--pos-label", metavar="VALUE", help="positive outcome (default: 1/True)")
+    o.add_argument("--reference", action="append", metavar="VALUE",
+                   help="reference group; repeat once per --sensitive, in the same order "
+                   "(default: the largest group)")
+    o.add_argument("--tolerance", action="append", metavar="NAME=VALUE",
+                   help="criterion tolerance, e.g. demographic_parity_ratio=0.9; ratio=V or "
+                   "difference=V sets every criterion of that kind")
+    o.add_argument("--threshold", type=float, metavar="T",
+                   help="decision threshold on --score or the model's scores")
+    o.add_argument("--n-bootstrap", type=int, default=1000, metavar="N",
+                   help="bootstrap resamples for intervals (default 1000; 0 = none)")
+    o.add_argument("--confidence", type=float, default=0.95, metavar="LEVEL",
+                   help="confidence level of the intervals (default 0.95)")
+    o.add_argument("--ci-method", choices=("bootstrap", "wilson"), default="bootstrap",
+                   help="interval method (default bootstrap)")
+    o.add_argument("--seed", type=int, default=0, metavar="N",
+                   help="random seed for the bootstrap (default 0: reproducible)")
+    o.add_argument("--min-group-size", type=int, default=30, metavar="N",
+                   help="groups smaller than this are flagged (default 30)")
+    o.add_argument("--suppress-below", type=int, metavar="N",
+                   help="suppress intersection cells with fewer than N members")
+    out = a.add_argument_group("output")
+    out.add_argument("--out", metavar="FILE.html", help="write the HTML report here")
+    out.add_argument("--json", metavar="FILE", help="write the results as JSON ('-' = stdout)")
+    out.add_argument("--title", default="Fairness audit", help="report title")
+    out.add_argument("--name", help="name of the audited model, shown in the report")
+    out.add_argument("--fail-on", action="append", metavar="GATE", default=[],
+                     help="fail (exit 1) when GATE holds, e.g. 'demographic_parity_ratio<0.8'"
+                     " (repeatable; see below)")
+    _common_output(a)
+
+    # ------------------------------------------------------------------ check
+    c = sub.add_parser(
+        "check", help="apply fairness gates to saved results (CI)",
+        description="Read results written by 'fairaudit audit --json' (or "
+        "AuditResult.to_json) and exit 1 when a gate fails. Without --fail-on, the gate is "
+        "the overall verdict.",
+        epilog=CHECK_EPILOG, formatter_class=_formatter,
+    )
+    c.add_argument("results", metavar="RESULTS.json")
+    c.add_argument("--fail-on", action="append", metavar="GATE", default=[],
+                   help="gate as in 'fairaudit audit --help' (repeatable)")
+    c.add_argument("--strict", action="store_true",
+                   help="without --fail-on: an INCONCLUSIVE verdict fails too")
+    _common_output(c)
+
+    # ------------------------------------------------------------------ report
+    r = sub.add_parser(
+        "report", help="render an HTML report from saved results",
+        description="Render the HTML report from saved JSON results without recomputing.",
+        epilog=REPORT_EPILOG, formatter_class=_formatter,
+    )
+    r.add_argument("results", nargs="+", metavar="RESULTS.json")
+    r.add_argument("--out", required=True, metavar="FILE.html", help="where to write the report")
+    r.add_argument("--title", default="Fairness audit", help="report title")
+    _common_output(r)
+
+    # ------------------------------------------------------------------ case-study
+    cs = sub.add_parser(
+        "case-study", help="list or run the bundled case studies",
+        description="Run the case studies that ship with fairaudit; each writes an HTML "
+        "report.", epilog=CASE_EPILOG, formatter_class=_formatter,
+    )
+    cs_sub = cs.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    cs_sub.add_parser("list", help="list the case studies", epilog=CASE_EPILOG,
+                      formatter_class=_formatter, description="List the case studies.")
+    run = cs_sub.add_parser("run", help="run one case study", epilog=CASE_EPILOG,
+                            formatter_class=_formatter,
+                            description="Run a case study and write its report into --out.")
+    run.add_argument("name", metavar="NAME")
+    run.add_argument("--out", default=".", metavar="DIR",
+                     help="output directory (created if needed; default: current directory)")
+    run.add_argument("--quick", action="store_true", help="smaller, faster version")
+    _common_output(run)
+    _common_output(cs)
+
+    # ------------------------------------------------------------------ demo
+    d = sub.add_parser(
+        "demo", help="audit built-in data end to end and write report.html",
+        description="Train a model on the bundled UCI Adult census data without the sex and "
+        "race columns, audit it for both and their intersection, compare mitigations, and "
+        "write a self-contained HTML report.",
+        epilog=DEMO_EPILOG, formatter_class=_formatter,
+    )
+    d.add_argument("--out", default="report.html", metavar="FILE.html",
+                   help="where to write the report (default report.html)")
+    d.add_argument("--json", metavar="FILE", help="also write the results as JSON ('-' = stdout)")
+    d.add_argument("--no-mitigation", action="store_true",
+                   help="skip the mitigation comparison (faster)")
+    d.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    _common_output(d)
+    return parser
+
+
+def _check_out_dir(path: str | None, arg: str) -> None:
+    if path and path != "-":
+        parent = Path(path).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise CLIError(ERR_OUT_DIR.format(arg=arg, path=parent))
+
+
+def parse_tolerances(items: list[str] | None) -> dict[str, float] | None:
+    if not items:
+        return None
+    from .metrics._criteria import CRITERIA
+
+    out: dict[str, float] = {}
+    for text in items:
+        name, sep, value = text.partition("=")
+        name = name.strip()
+        try:
+            number = float(value)
+        except ValueError:
+            raise CLIError(ERR_TOLERANCE.format(text=text)) from None
+        if not sep:
+            raise CLIError(ERR_TOLERANCE.format(text=text))
+        if name in ("ratio", "difference"):
+            out.update({k: number for k, c in CRITERIA.items() if c.kind == name})
+        else:
+            out[name] = number  # unknown names are reported by audit() with the known ones
+    return out
+
+
+def _emit(lines: list[str], stream) -> None:
+    for line in lines:
+        print(line, file=stream)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``fairaudit`` command; return its exit code (never raises)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    parser = build_parser()
+    prog = "fairaudit"
+    try:
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        prog = f"fairaudit {args.command}"
+        from . import _cli_commands as commands
+
+        handler = {
+            "audit": commands.cmd_audit,
+            "check": commands.cmd_check,
+            "report": commands.cmd_report,
+            "case-study": commands.cmd_case_study,
+            "demo": commands.cmd_demo,
+        }[args.command]
+        return int(handler(args))
+    except _Exit as exc:
+        return exc.status
+    except CLIError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return exc.code
+    except (ValueError, TypeError) as exc:
+        # input problems found by the library: its messages name the argument and the fix
+        if debug:
+            traceback.print_exc()
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"{prog}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the promise: exit code 3 and one line, not a traceback
+        if debug:
+            traceback.print_exc()
+        message = " ".join(str(exc).split())
+        print(f"{prog}: internal error: {type(exc).__name__}: {message} (re-run with --debug "
+              "for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def write_json(result: Any, target: str) -> None:
+    if target == "-":
+        sys.stdout.write(result.to_json(indent=2) + "\n")
+        sys.stdout.flush()
+    else:
+        result.to_json(target, indent=2)
+
+
