@@ -110,7 +110,8 @@ def _finite_quantile(x: np.ndarray, q: float) -> float:
     x = x[~np.isnan(x)]
     if len(x) == 0:
         return float("nan")
-    return float(np.quantile(x, q))
+    # no interpolation: replicates may hold +inf (a rate of 0 on the log scale)
+    return float(np.quantile(x, q, method="higher"))
 
 
 def _logs(x: np.ndarray) -> np.ndarray:
