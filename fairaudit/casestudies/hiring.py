@@ -98,8 +98,19 @@ def _lr() -> LogisticRegression:
     return LogisticRegression(max_iter=2000)
 
 
+#: Metrics computed for the many tabulated audits (embedded audits compute them all).
+_TABLE_METRICS = [
+    "selection_rate", "true_positive_rate", "false_positive_rate",
+    "positive_predictive_value", "accuracy",
+]
+
+
 def _audit(y, pred, gender, *, score=None, n_bootstrap=0, random_state=0, name=None):
-    """:func:`fairaudit.audit` with men as the reference group, optionally named."""
+    """:func:`fairaudit.audit` with men as the reference group.
+
+    Named audits (the ones embedded in the report) compute every metric and carry the name
+    in ``meta["name"]``; unnamed ones compute only the metrics the tables use.
+    """
     from fairaudit import AuditResult, audit
 
     result = audit(
@@ -108,6 +119,7 @@ def _audit(y, pred, gender, *, score=None, n_bootstrap=0, random_state=0, name=N
         sensitive_features=gender,
         y_score=None if score is None else np.asarray(score),
         reference_group=MALE,
+        metrics=None if name is not None else _TABLE_METRICS,
         n_bootstrap=n_bootstrap,
         random_state=random_state,
     )
@@ -129,13 +141,15 @@ def _criterion(result, name: str) -> str:
     return str(row["verdict"].iloc[0]) if len(row) else "n/a"
 
 
-def _summary_row(pred, data, *, score=None, n_bootstrap=0, seed=0, name="") -> tuple:
+def _summary_row(pred, data, *, score=None, n_bootstrap=0, seed=0, name=None) -> tuple:
     """Audit one set of predictions against the recorded and against the true labels."""
     gender = data.sensitive_features
     hist = _audit(data.y, pred, gender, score=score, n_bootstrap=n_bootstrap,
-                  random_state=seed, name=f"{name}: against the historical labels")
+                  random_state=seed,
+                  name=None if name is None else f"{name}: against the historical labels")
     true = _audit(data.y_true, pred, gender, score=score, n_bootstrap=n_bootstrap,
-                  random_state=seed, name=f"{name}: against true suitability")
+                  random_state=seed,
+                  name=None if name is None else f"{name}: against true suitability")
     sr_f, sr_m = _group_values(hist, "selection_rate")
     tpr_f, tpr_m = _group_values(true, "true_positive_rate")
     tprh_f, tprh_m = _group_values(hist, "true_positive_rate")
@@ -193,7 +207,7 @@ def _models_table(train, test, sizes, seed, *, keep_audits=False):
     for name, (pred, score, _) in fitted.items():
         row, hist, true = _summary_row(
             pred, test, score=score, n_bootstrap=sizes["n_bootstrap"] if keep_audits else 0,
-            seed=seed, name=name,
+            seed=seed, name=name if keep_audits else None,
         )
         row["auc_recorded"] = float(roc_auc_score(test.y, score))
         row["auc_true"] = float(roc_auc_score(test.y_true, score))
@@ -459,6 +473,7 @@ def results(quick: bool = False, random_state: int = 0) -> dict[str, Any]:
         AuditResult against true suitability)), ``leakage`` and ``leakage_auc`` (per-feature
         and cross-validated AUC of predicting gender), ``penalty`` (per-feature share of the
         penalty), ``proxy_free`` (models, leakage table and AUC with ``proxy_strength=0``),
+        ``control`` (the models with every bias switched off),
         ``mitigation`` (DataFrame per method, recorded and true accuracy), ``comparison``
         (the table of :func:`fairaudit.mitigation.compare`), ``switches`` and
         ``fix_matrix`` (one bias at a time), ``shortlist``, ``findings`` (plain-language
@@ -483,6 +498,11 @@ def _results(quick: bool, random_state: int) -> dict[str, Any]:
     models0, _, _ = _models_table(train0, test0, sizes, s[2])
     leak0_features, leak0 = _leakage(test0, s[3])
 
+    # Control: every bias switched off (proxies on).
+    train_c = make_hiring(sizes["n_train"], random_state=s[0], **_OFF)
+    test_c = make_hiring(sizes["n_test"], random_state=s[1], **_OFF)
+    control, _, _ = _models_table(train_c, test_c, sizes, s[2])
+
     mitigation = _evaluate_methods("default", train, test, test, s[5]).drop(
         columns=["scenario", "dp_difference_sample"]).set_index("method")
     comparison = _comparison(train, test, s[5])
@@ -498,13 +518,15 @@ def _results(quick: bool, random_state: int) -> dict[str, Any]:
         "leakage_auc": leak,
         "penalty": penalty,
         "proxy_free": {"models": models0, "leakage": leak0_features, "leakage_auc": leak0},
+        "control": control,
         "mitigation": mitigation,
         "comparison": comparison,
         "switches": switches,
         "fix_matrix": matrix,
         "shortlist": shortlist,
     }
-    out["findings"] = _findings(out)
+    out["findings_by_topic"] = _findings(out)
+    out["findings"] = [t for texts in out["findings_by_topic"].values() for t in texts]
     out["seconds"] = time.perf_counter() - t0
     return out
 
@@ -519,8 +541,8 @@ def _pts(x: float) -> str:
     return f"{100 * x:+.1f} points"
 
 
-def _findings(out: dict[str, Any]) -> list[str]:
-    """The results in plain language; every number comes from ``out``."""
+def _findings(out: dict[str, Any]) -> dict[str, list[str]]:
+    """The results in plain language, by topic; every number comes from ``out``."""
     m = out["models"]
     lw, lo = m.loc[LR_WITH], m.loc[LR_WITHOUT]
     gw, go = m.loc[GB_WITH], m.loc[GB_WITHOUT]
@@ -530,9 +552,12 @@ def _findings(out: dict[str, Any]) -> list[str]:
     pen = out["penalty"]["logit_gap_contribution"]
     total = float(pen.sum())
     proxies = ["womens_org_member", "gendered_wording", "career_gap_months"]
-    proxy_share = float(pen[proxies].sum() / total) if total else float("nan")
+    proxy_part = float(pen[proxies].sum())
     top = pen.sort_values().index[0]
-    text = [
+    c = out["control"]
+    worst_control = float(c["dp_difference"].abs().max())
+    topics: dict[str, list[str]] = {}
+    topics["unawareness"] = [
         (
             f"Dropping the gender column does not remove the bias. Trained on past decisions "
             f"without gender, the logistic regression shortlists {_pct(lo.selection_rate_female)}"
@@ -552,12 +577,20 @@ def _findings(out: dict[str, Any]) -> list[str]:
             f"the truth ({_pct(lo.accuracy_true)}): the labels themselves carry the bias."
         ),
         (
+            f"Control: with every bias switched off (proxies still on) the largest gap in "
+            f"selection rates among the four models is {100 * worst_control:.1f} points. "
+            f"Proxies do no harm when the labels are right; the harm comes from learning "
+            f"biased past decisions."
+        ),
+    ]
+    topics["proxies"] = [
+        (
             f"The remaining six features predict gender with a cross-validated AUC of "
             f"{leak['logistic regression']:.2f} (logistic regression; "
             f"{leak['gradient boosting']:.2f} with boosted trees). The model learned to penalise "
-            f"the proxies: '{top}' carries the largest share of the gap in scores, and the three "
-            f"proxies together {_pct(proxy_share)} of it, although a model of true suitability "
-            f"gives them weights near zero."
+            f"the proxies: women's mean score (log-odds) is {-total:.2f} below men's, the three "
+            f"proxies account for {-proxy_part:.2f} of that and '{top}' for the largest part, "
+            f"although a model fitted to true suitability gives the proxies weights near zero."
         ),
         (
             f"Without proxies (proxy_strength=0) the features predict gender no better than "
@@ -568,21 +601,42 @@ def _findings(out: dict[str, Any]) -> list[str]:
     ]
     mit = out["mitigation"]
     base = mit.loc["unmitigated"]
-    parts = []
+    closes, keeps, hurts = [], [], []
     for method, row in mit.iterrows():
-        if method in ("unmitigated", "with gender") or method in TARGETED_FIX.values():
+        if method in ("unmitigated", "with gender"):
             continue
-        parts.append(
-            f"{method}: gap {_pts(row.dp_difference)}, accuracy against the historical labels "
+        desc = (
+            f"{method} (gap {_pts(row.dp_difference)}; accuracy against the historical labels "
             f"{_pts(row.accuracy_recorded - base.accuracy_recorded)}, against the truth "
-            f"{_pts(row.accuracy_true - base.accuracy_true)}"
+            f"{_pts(row.accuracy_true - base.accuracy_true)})"
         )
-    text.append(
-        f"Every mitigator closes most of the gap of the unmitigated model "
-        f"({_pts(base.dp_difference)}) at a small cost in accuracy against the historical "
-        f"labels, while accuracy against true suitability does not fall: "
-        + "; ".join(parts) + "."
-    )
+        if abs(row.dp_difference) <= 0.5 * abs(base.dp_difference):
+            closes.append(method)
+        (keeps if row.accuracy_true >= base.accuracy_true - 0.005 else hurts).append(desc)
+    mitigation = [
+        f"The unmitigated model without gender has a gap of {_pts(base.dp_difference)}. "
+        f"{len(closes)} of {len(mit) - 2} mitigation methods bring it below half of that: "
+        + ", ".join(closes) + "."
+    ]
+    if keeps:
+        mitigation.append(
+            "Accuracy against true suitability does not fall (the price is paid only against "
+            "the biased historical labels) for: " + "; ".join(keeps) + "."
+        )
+    if hurts:
+        mitigation.append(
+            "Accuracy against true suitability falls for: " + "; ".join(hurts) + "."
+        )
+        if any("equalized odds" in h for h in hurts):
+            mitigation.append(
+                "Why equalized odds fails here: measured against the historical labels, women's "
+                "'false positives' are largely qualified women whom past decisions rejected. "
+                "Equalising false-positive rates therefore pushes women's selection down, and "
+                "equalising true-positive rates as well pushes men's down too: the constraint "
+                "is met against the wrong labels."
+            )
+    topics["mitigation"] = mitigation
+    topics["switches"] = []
     sw = out["switches"]
     for scenario in SCENARIOS:
         part = sw[sw["scenario"] == scenario].set_index("method")
@@ -633,19 +687,20 @@ def _findings(out: dict[str, Any]) -> list[str]:
                 f" changing the target to suitability gives {_pct(fix.accuracy_true)} and a gap "
                 f"of {_pts(fix.dp_difference)}."
             )
-        text.append(sentence)
+        topics["switches"].append(sentence)
+    topics["shortlist"] = []
     sl = out["shortlist"]
     row = sl[(sl["k"] == 0.10) & (sl["policy"] == "top k% overall")]
     if len(row):
         r = row.iloc[0]
-        text.append(
+        topics["shortlist"].append(
             f"Shortlisting the top 10% by the score of the model without gender, women make up "
             f"{_pct(r.women_share_of_shortlist)} of the shortlist although they are about half "
             f"of the applicants and as often suitable; the women who make it are "
             f"{_pct(r.truly_suitable_female)} truly suitable against {_pct(r.truly_suitable_male)}"
             f" of the men, a sign that women face a higher bar."
         )
-    return text
+    return topics
 
 
 # ---------------------------------------------------------------------------- report
@@ -701,17 +756,19 @@ def _fig_switch_heatmap(switches: pd.DataFrame, value: str, title: str):
                         columns=list(SCENARIOS))
     fig, ax = plt.subplots(figsize=(8.0, 0.42 * len(grid) + 1.6))
     lim = max(0.1, float(np.nanmax(np.abs(grid.to_numpy()))))
-    im = ax.imshow(grid.to_numpy(dtype=float), cmap="RdBu", vmin=-lim, vmax=lim,
-                   aspect="auto")
-    ax.set_xticks(np.arange(grid.shape[1]), list(grid.columns), rotation=20, ha="right")
-    ax.set_yticks(np.arange(grid.shape[0]), list(grid.index))
+    values = np.ma.masked_invalid(grid.to_numpy(dtype=float))
+    # pcolormesh keeps the chart vector (imshow would embed a bitmap).
+    ax.pcolormesh(values, cmap="RdBu_r", vmin=-lim, vmax=lim, edgecolors="white")
+    ax.set_xticks(np.arange(grid.shape[1]) + 0.5, list(grid.columns), rotation=20, ha="right")
+    ax.set_yticks(np.arange(grid.shape[0]) + 0.5, list(grid.index))
+    ax.invert_yaxis()
     for i in range(grid.shape[0]):
         for j in range(grid.shape[1]):
             v = grid.iat[i, j]
             if np.isfinite(v):
-                ax.text(j, i, f"{100 * v:+.0f}", ha="center", va="center", fontsize=8)
-    ax.set_title(title, fontsize=10)
-    fig.colorbar(im, ax=ax, shrink=0.8)
+                ax.text(j + 0.5, i + 0.5, f"{100 * v:+.0f}", ha="center", va="center",
+                        fontsize=8)
+    ax.set_title(title, fontsize=10)  # no colour bar: matplotlib draws it as a bitmap
     fig.tight_layout()
     return fig
 
@@ -764,8 +821,7 @@ def _sections(out: dict[str, Any]) -> list:
     from fairaudit.datasets._hiring import FEATURE_DESCRIPTIONS
     from fairaudit.report import Figure, Section, Table, figure_to_svg
 
-    find = out["findings"]
-    n_scen = len(SCENARIOS)
+    find = out["findings_by_topic"]
     models = out["models"]
     audits = out["audits"]
     truth = tuple(
@@ -773,7 +829,7 @@ def _sections(out: dict[str, Any]) -> list:
     )
     settings = out["settings"]
     sections = [
-        Section("Findings", paragraphs=find, id="findings"),
+        Section("Findings", paragraphs=out["findings"], id="findings"),
         Section(
             "The data and its causal structure",
             paragraphs=_STRUCTURE,
@@ -787,7 +843,7 @@ def _sections(out: dict[str, Any]) -> list:
         ),
         Section(
             "Dropping the gender column",
-            paragraphs=find[:2],
+            paragraphs=find["unawareness"],
             figures=[Figure(
                 figure_to_svg(_fig_selection(models, truth)),
                 alt="Bar chart of the share of women and of men selected by each model and the "
@@ -795,14 +851,18 @@ def _sections(out: dict[str, Any]) -> list:
                 caption="Share selected by each model, women and men, at threshold 0.5; the "
                         "last bars are the share truly suitable.",
             )],
-            tables=[Table(_rates_frame(models, [*_RATE_COLS, "auc_recorded", "auc_true"]).T,
-                          caption="Held-out audit of each screening model.")],
+            tables=[
+                Table(_rates_frame(models, [*_RATE_COLS, "auc_recorded", "auc_true"]).T,
+                      caption="Held-out audit of each screening model (default data)."),
+                Table(_rates_frame(out["control"], _RATE_COLS).T,
+                      caption="Control: the same models with every bias switched off."),
+            ],
             audits=[audits[LR_WITHOUT][0], audits[LR_WITHOUT][1], audits[LR_WITH][0]],
             id="unawareness",
         ),
         Section(
             "Proxy leakage and which features carry the penalty",
-            paragraphs=find[2:4],
+            paragraphs=find["proxies"],
             figures=[
                 Figure(
                     figure_to_svg(_fig_bars(out["leakage"]["auc_alone"],
@@ -837,7 +897,7 @@ def _sections(out: dict[str, Any]) -> list:
         ),
         Section(
             "Mitigation",
-            paragraphs=[find[4],
+            paragraphs=[*find["mitigation"],
                         "The comparison below is fairaudit.mitigation.compare on the default "
                         "data (logistic regression without gender, historical labels); the "
                         "table after it adds accuracy against true suitability."],
@@ -850,7 +910,7 @@ def _sections(out: dict[str, Any]) -> list:
         Section(
             "One bias at a time: which mitigation fixes which",
             paragraphs=[
-                *find[5:5 + n_scen],
+                *find["switches"],
                 "Verdicts: 'fixed' = both gaps (selection rate, and rate of finding suitable "
                 f"applicants) within {100 * GAP_TOLERANCE:.0f} points and accuracy against the "
                 f"truth within {100 * ACCURACY_SLACK:.0f} points of the best achievable; 'parity "
@@ -877,7 +937,7 @@ def _sections(out: dict[str, Any]) -> list:
         ),
         Section(
             "Shortlists: the top k% by score",
-            paragraphs=find[5 + n_scen:],
+            paragraphs=find["shortlist"],
             figures=[Figure(
                 figure_to_svg(_fig_shortlist(out["shortlist"])),
                 alt="Women's share of the shortlist by shortlist size, overall ranking and "

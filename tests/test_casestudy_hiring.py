@@ -1,0 +1,267 @@
+"""The hiring case study shows what its issue says it must, on held-out data, with seeds.
+
+The module fixture runs the quick version of the case study once (random_state=0). The
+thresholds come from the findings the case study exists to demonstrate (four-fifths rule,
+"well below", "near 0.5"), not from its own output. An independent check with plain
+scikit-learn and fairlearn on freshly drawn data confirms the central mechanism without
+going through the case study's code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from fairlearn.metrics import demographic_parity_difference, demographic_parity_ratio
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from fairaudit.casestudies import hiring
+from fairaudit.casestudies.hiring import GB_WITH, GB_WITHOUT, LR_WITH, LR_WITHOUT
+from fairaudit.datasets import make_hiring
+
+MITIGATORS = [
+    "reweighing",
+    "resampling",
+    "constrained (demographic parity)",
+    "threshold (demographic parity)",
+]
+
+
+@pytest.fixture(scope="module")
+def res():
+    return hiring.results(quick=True, random_state=0)
+
+
+# ---------------------------------------------- independent check (no case-study code)
+def test_mechanism_with_plain_sklearn_and_fairlearn():
+    """Unawareness fails with proxies and works without them (fairlearn metrics)."""
+    out = {}
+    for strength in (1.0, 0.0):
+        train = make_hiring(8000, random_state=101, proxy_strength=strength)
+        test = make_hiring(8000, random_state=202, proxy_strength=strength)
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        pred = model.fit(train.X, train.y).predict(test.X)
+        g = test.sensitive_features
+        out[strength] = (
+            demographic_parity_ratio(test.y, pred, sensitive_features=g),
+            demographic_parity_difference(test.y, pred, sensitive_features=g),
+        )
+        is_f = (g == "female").to_numpy()
+        score = cross_val_predict(
+            LogisticRegression(max_iter=1000), StandardScaler().fit_transform(test.X), is_f,
+            cv=5, method="predict_proba",
+        )[:, 1]
+        from sklearn.metrics import roc_auc_score
+
+        out[("auc", strength)] = roc_auc_score(is_f, score)
+    assert out[1.0][0] < 0.8  # fails the four-fifths rule
+    assert out[0.0][0] > 0.9 and out[0.0][1] < 0.03
+    assert out[("auc", 1.0)] > 0.85
+    assert abs(out[("auc", 0.0)] - 0.5) < 0.03
+
+
+# ------------------------------------------------------- step 1-2: unawareness
+def test_without_gender_still_fails_four_fifths(res):
+    m = res["models"]
+    for name in (LR_WITHOUT, GB_WITHOUT):
+        assert m.loc[name, "selection_ratio"] < 0.8, name
+        assert m.loc[name, "four_fifths_rule"] == "fail", name
+        assert m.loc[name, "selection_rate_female"] < m.loc[name, "selection_rate_male"]
+
+
+def test_disparity_smaller_but_sizeable_fraction(res):
+    m = res["models"]
+    for with_g, without in ((LR_WITH, LR_WITHOUT), (GB_WITH, GB_WITHOUT)):
+        share = m.loc[without, "dp_difference"] / m.loc[with_g, "dp_difference"]
+        assert 0.25 < share < 0.9, (without, share)
+
+
+def test_audit_against_truth_shows_missed_qualified_women(res):
+    m = res["models"]
+    # True suitability does not depend on gender, yet suitable women are found less often.
+    assert m.loc[LR_WITHOUT, "tpr_gap_true"] > 0.1
+    # Historical accuracy overstates accuracy against the truth.
+    assert m.loc[LR_WITHOUT, "accuracy_recorded"] > m.loc[LR_WITHOUT, "accuracy_true"]
+    hist, true = res["audits"][LR_WITHOUT]
+    assert hist.meta["name"].startswith(LR_WITHOUT)
+    # The embedded audits agree with the table built from them.
+    sr = hist.by_group["selection_rate"]
+    assert sr["female"] == pytest.approx(m.loc[LR_WITHOUT, "selection_rate_female"])
+    assert true.by_group.loc["female", "base_rate"] == pytest.approx(
+        true.by_group.loc["male", "base_rate"], abs=0.05
+    )
+
+
+def test_proxy_leakage_high_with_proxies_chance_without(res):
+    assert res["leakage_auc"]["logistic regression"] > 0.85
+    assert res["leakage_auc"]["gradient boosting"] > 0.85
+    for auc in res["proxy_free"]["leakage_auc"].values():
+        assert abs(auc - 0.5) < 0.03
+    # Each legitimate feature alone says nothing about gender; the wording score says most.
+    leak = res["leakage"]["auc_alone"]
+    for col in ("experience_years", "skills_score", "education_level"):
+        assert abs(leak[col] - 0.5) < 0.03
+    assert leak.idxmax() == "gendered_wording"
+
+
+def test_dropping_gender_removes_almost_all_disparity_without_proxies(res):
+    m0 = res["proxy_free"]["models"]
+    for with_g, without in ((LR_WITH, LR_WITHOUT), (GB_WITH, GB_WITHOUT)):
+        assert abs(m0.loc[without, "dp_difference"]) < 0.15 * m0.loc[with_g, "dp_difference"]
+        assert abs(m0.loc[without, "dp_difference"]) < 0.03
+        assert m0.loc[without, "four_fifths_rule"] == "pass"
+
+
+def test_penalty_is_carried_by_the_proxies(res):
+    pen = res["penalty"]
+    proxies = ["womens_org_member", "gendered_wording", "career_gap_months"]
+    legit = ["experience_years", "skills_score", "education_level"]
+    # Proxies get negative weights on past decisions, near zero on true suitability.
+    assert (pen.loc[["womens_org_member", "gendered_wording"], "coefficient_historical"]
+            < -0.1).all()
+    assert (pen.loc[proxies, "coefficient_true_target"].abs() < 0.1).all()
+    contrib = pen["logit_gap_contribution"]
+    assert contrib[proxies].sum() < -0.3
+    # Legitimate features do not differ by gender (within 4 standard errors of a
+    # difference of standardised means), so they carry no systematic part of the gap.
+    se = np.sqrt(4 / res["settings"]["n_test"])
+    assert (pen.loc[legit, "female_minus_male_mean"].abs() < 4 * se).all()
+    assert (pen.loc[["womens_org_member", "gendered_wording"], "female_minus_male_mean"]
+            > 0.5).all()
+    # Permuting the wording score removes part of the trees' gap; a skills score does not.
+    assert pen.loc["gendered_wording", "trees_gap_removed_by_permuting"] > 0.02
+
+
+def test_control_models_show_no_material_disparity(res):
+    c = res["control"]
+    assert (c["dp_difference"].abs() < 0.05).all()
+    assert (c["tpr_gap_true"].abs() < 0.05).all()
+    assert (c["four_fifths_rule"] == "pass").all()
+
+
+# --------------------------------------------------------------- step 3: mitigation
+def test_every_mitigator_lowers_disparity_at_small_cost(res):
+    mit = res["mitigation"]
+    base = mit.loc["unmitigated"]
+    assert base["dp_difference"] > 0.05
+    for name in MITIGATORS:
+        row = mit.loc[name]
+        assert abs(row["dp_difference"]) < 0.5 * base["dp_difference"], name
+        cost = base["accuracy_recorded"] - row["accuracy_recorded"]
+        assert 0 < cost < 0.04, (name, cost)
+        assert row["accuracy_true"] >= base["accuracy_true"] - 0.005, name
+
+
+def test_equalized_odds_against_biased_labels_costs_true_accuracy(res):
+    mit = res["mitigation"]
+    row, base = mit.loc["threshold (equalized odds)"], mit.loc["unmitigated"]
+    assert row["accuracy_true"] < base["accuracy_true"] - 0.02
+
+
+def test_compare_table_covers_the_four_mitigators(res):
+    comp = res["comparison"]
+    assert isinstance(comp, pd.DataFrame)
+    assert len(comp) >= 5  # the baseline and four mitigators
+
+
+# ----------------------------------------------------- step 4: one bias at a time
+def _scenario(res, name):
+    sw = res["switches"]
+    return sw[sw["scenario"] == name].set_index("method")
+
+
+def test_no_bias_control_has_no_material_disparity(res):
+    part = _scenario(res, "no bias (control)")
+    assert (part["dp_difference"].abs() < 0.05).all()
+    assert (part["tpr_gap_true"].abs() < 0.05).all()
+
+
+def test_each_bias_alone_creates_a_gap_for_the_unaware_model(res):
+    for name in ("label bias", "selection bias", "measurement bias", "framing"):
+        u = _scenario(res, name).loc["unmitigated"]
+        assert u["dp_difference"] > 0.05, name
+        assert u["tpr_gap_true"] > 0.08, name
+
+
+def test_selection_bias_constraint_holds_on_the_wrong_population(res):
+    part = _scenario(res, "selection bias")
+    row = part.loc["constrained (demographic parity)"]
+    assert abs(row["dp_difference_sample"]) < 0.04  # satisfied where it was fitted
+    assert row["dp_difference"] < -0.05  # but women favoured on the real population
+    assert row["verdict"] == "overcorrects"
+    ipw = part.loc["inverse-probability weights"]
+    assert abs(ipw["dp_difference"]) < 0.05 and abs(ipw["tpr_gap_true"]) < 0.05
+
+
+def test_measurement_bias_reweighing_cannot_help_gender_column_can(res):
+    part = _scenario(res, "measurement bias")
+    u = part.loc["unmitigated"]
+    assert part.loc["reweighing", "dp_difference"] > 0.7 * u["dp_difference"]
+    assert abs(part.loc["with gender", "dp_difference"]) < 0.5 * u["dp_difference"]
+    assert part.loc["correct the measurement", "verdict"] == "fixed"
+
+
+def test_framing_fixed_by_changing_target_not_by_post_processing(res):
+    part = _scenario(res, "framing")
+    fix = part.loc["change the target"]
+    assert fix["verdict"] == "fixed"
+    for method in ("threshold (equalized odds)", "threshold (demographic parity)"):
+        assert part.loc[method, "accuracy_true"] < fix["accuracy_true"] - 0.02, method
+        assert part.loc[method, "verdict"] != "fixed", method
+
+
+def test_fix_matrix_matches_the_table(res):
+    matrix = res["fix_matrix"]
+    sw = res["switches"]
+    assert list(matrix.columns) == list(hiring.SCENARIOS)
+    for _, row in sw.iterrows():
+        assert matrix.loc[row["method"], row["scenario"]] == row["verdict"]
+
+
+# ------------------------------------------------------------------ step 5: shortlist
+def test_shortlists(res):
+    sl = res["shortlist"].set_index(["k", "policy"])
+    for k in (0.05, 0.10, 0.25):
+        overall = sl.loc[(k, "top k% overall")]
+        within = sl.loc[(k, "top k% within each gender")]
+        assert overall["women_share_of_shortlist"] < 0.45
+        assert overall["selection_ratio"] < 0.8
+        assert abs(within["selection_ratio"] - 1) < 0.02
+        # Women who make the overall shortlist cleared a higher bar.
+        assert overall["truly_suitable_female"] >= overall["truly_suitable_male"]
+
+
+def test_findings_are_plain_text_with_the_numbers(res):
+    text = " ".join(res["findings"])
+    assert "four-fifths" in text
+    assert f"{res['models'].loc[LR_WITHOUT, 'selection_ratio']:.2f}" in text
+    assert "<" not in text and ">" not in text
+    assert all(np.isfinite(v) for v in res["leakage_auc"].values())
+
+
+# ------------------------------------------------------------------------ the report
+def test_run_writes_a_self_contained_report(res, tmp_path, monkeypatch):
+    # The numbers are those of the fixture; run() renders them.
+    monkeypatch.setattr(hiring, "results", lambda quick=False, random_state=0: res)
+    path = hiring.run(tmp_path / "out", quick=True)
+    assert path == tmp_path / "out" / "hiring.html"
+    html = path.read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert html.count("<svg") >= 5
+    assert "Content-Security-Policy" in html
+    assert "<script" not in html.lower()
+    for link in ('src="http', "src='http", 'href="http', "href='http"):
+        assert link not in html  # nothing loaded from the network
+    for heading in ("Findings", "Dropping the gender column", "Mitigation", "Shortlists"):
+        assert heading in html
+    assert LR_WITHOUT in html
+    assert len(html) < 3_000_000
+
+
+def test_registered_case_study():
+    from fairaudit.casestudies import load_case_study
+
+    assert load_case_study("hiring") is hiring
