@@ -26,7 +26,7 @@ from fairaudit.simulation import (
     simulate_policing,
 )
 from fairaudit.simulation import _params as P
-from fairaudit.simulation._result import ERR_COLUMN, ERR_SINCE
+from fairaudit.simulation._result import ERR_COLUMN, ERR_SINCE, ERR_TALLY
 from fairaudit.simulation._simulate import ERR_RANDOM_STATE
 from fairaudit.simulation._theory import ERR_NO_FIXED_POINT
 
@@ -172,6 +172,13 @@ def test_history_is_tidy_and_bounded():
     with pytest.raises(ValueError) as info:
         res.spread("nonsense")
     assert str(info.value).startswith(ERR_COLUMN.split("{")[0])
+    with pytest.raises(ValueError) as info:
+        res.tally("arrests")
+    assert str(info.value) == ERR_TALLY.format(
+        names=sorted(["patrols", "reported", "discovered", "recorded", "hotspot", "incidents",
+                      "flagged"]), got="arrests")
+    with pytest.raises(ValueError):
+        res.allocation[0, 0, 0] = 0.5  # the result is read-only
     with pytest.raises(ValueError) as info:
         res.confirmation(since=20_000)
     assert str(info.value) == ERR_SINCE.format(n_steps=10_000, got=20_000)

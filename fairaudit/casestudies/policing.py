@@ -347,6 +347,8 @@ def _fig_scenario5(sims, nums) -> Figure:
         ax.fill_between(med.index, lo, hi, color=COLORS[i], alpha=0.2, linewidth=0)
         ax.plot(med.index, med, color=COLORS[i], label=label)
         if name == "hotspot":
+            ax.plot(med.index, by_step["allocation"].median(), color=COLORS[5],
+                    linestyle=":", label="their share of patrols (extra records)")
             ax.plot(med.index, by_step["true"].median(), color=COLORS[3], linestyle="--",
                     label="their share of true incidents")
     _finish(ax, "Ten regions, top 2 flagged each day", ylabel="share")

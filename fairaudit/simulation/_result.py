@@ -14,6 +14,7 @@ from ._state import PolicingState
 
 ERR_SINCE = "since must be a step between 0 and n_steps={n_steps} (inclusive); got {got!r}."
 ERR_COLUMN = "column must be one of {columns}; got {got!r}."
+ERR_TALLY = "name must be one of {names}; got {got!r}."
 
 
 def _shares(counts: np.ndarray) -> np.ndarray:
@@ -52,6 +53,10 @@ class PolicingResult:
     tallies: dict[str, np.ndarray] = field(repr=False)
     final_state: PolicingState = field(repr=False)
 
+    def __post_init__(self) -> None:
+        for arr in (self.steps, self.allocation, self.belief, *self.tallies.values()):
+            arr.flags.writeable = False
+
     # -- final values --------------------------------------------------------------
     @property
     def true_shares(self) -> np.ndarray:
@@ -84,7 +89,7 @@ class PolicingResult:
         Names: patrols, reported, discovered, recorded, hotspot, incidents, flagged.
         """
         if name not in self.tallies:
-            raise ValueError(ERR_COLUMN.format(columns=sorted(self.tallies), got=name))
+            raise ValueError(ERR_TALLY.format(names=sorted(self.tallies), got=name))
         return self.tallies[name].copy()
 
     def _index_since(self, since: int | None) -> int:
