@@ -131,9 +131,17 @@ def test_step_is_pure_and_state_read_only():
 def test_advance_equals_repeated_pure_steps():
     from fairaudit.simulation._state import PENDING, TALLIES, advance
 
-    for correction in (None, "weight", "reject", "complement"):
-        params = PolicingParams(rates=[1, 2, 3], prior=[3, 4, 5], reported_fraction=0.3,
-                                correction=correction, hotspot_k=1, decay=0.99)
+    models = [
+        PolicingParams(rates=[1, 2, 3], prior=[3, 4, 5], reported_fraction=0.3,
+                       correction=correction, hotspot_k=1, decay=0.99)
+        for correction in (None, "weight", "reject", "complement")
+    ]
+    # ties in the prior exercise the random tie-breaking of greedy and top-k allocation
+    models += [
+        PolicingParams(rates=[1, 1, 1], prior=2, allocation="greedy", reported_fraction=0.5),
+        PolicingParams(rates=[1, 2, 1, 2], prior=2, allocation="top_k", k=2, hotspot_k=3),
+    ]
+    for params in models:
         start = initial_state(params, 5, np.random.default_rng(0))
         fast = advance(params, start, 40, np.random.default_rng(1))
         rng, slow = np.random.default_rng(1), start
