@@ -281,8 +281,10 @@ def test_two_to_one_rates_run_away():
     # the model's own records agree with it: it looks calibrated on data it generated
     summary = res.summary()
     np.testing.assert_allclose(summary["tv_to_true"], tv(res.final_shares, [2 / 3, 1 / 3]))
-    assert summary["tv_to_recorded"].median() < 0.02
+    # (records of the second half lag the still-rising share a little: about 0.02)
+    assert summary["tv_to_recorded"].median() < 0.05
     assert summary["tv_to_true"].median() > 0.25
+    assert np.mean(summary["tv_to_recorded"] < summary["tv_to_true"] / 5) > 0.9
 
 
 # Rates are scaled up (8:4, and 4, 8, ..., 20) so that each run records about 20 000
