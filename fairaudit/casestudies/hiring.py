@@ -44,9 +44,10 @@ GAP_TOLERANCE = 0.05
 #: "selects the wrong people" even when the gaps are closed.
 ACCURACY_SLACK = 0.02
 
+CONTROL = "no bias (control)"
 #: One bias at a time (proxies at their default strength in every scenario).
 SCENARIOS: dict[str, dict[str, float]] = {
-    "no bias (control)": {},
+    CONTROL: {},
     "label bias": {"label_bias": 0.5},
     "selection bias": {"selection_bias": 0.7},
     "measurement bias": {"measurement_bias": 0.4},
@@ -387,14 +388,19 @@ def _verdict(row: pd.Series, unmitigated: pd.Series, best_accuracy: float) -> st
     than men; ``fixed``: both gaps within GAP_TOLERANCE and accuracy against true suitability
     within ACCURACY_SLACK of the best achievable; ``parity only``: gaps closed but accuracy
     against the truth clearly worse than achievable; ``partly``: the larger gap at most half
-    the unmitigated one; otherwise ``not fixed``.
+    the unmitigated one; otherwise ``not fixed``. In the control, and for the unmitigated
+    model, ``no material gap`` / ``biased`` replace ``fixed`` / ``not fixed``.
     """
     dp, eo = row["dp_difference"], row["tpr_gap_true"]
     if dp < -GAP_TOLERANCE or eo < -GAP_TOLERANCE:
         return "overcorrects"
     if abs(dp) <= GAP_TOLERANCE and abs(eo) <= GAP_TOLERANCE:
+        if row["scenario"] == CONTROL or row["method"] == "unmitigated":
+            return "no material gap"
         return "fixed" if row["accuracy_true"] >= best_accuracy - ACCURACY_SLACK else (
             "parity only")
+    if row["method"] == "unmitigated":
+        return "biased"
     base = max(unmitigated["dp_difference"], unmitigated["tpr_gap_true"])
     return "partly" if max(dp, eo) <= 0.5 * base else "not fixed"
 
@@ -405,7 +411,7 @@ def _switch_experiment(n, random_state) -> tuple[pd.DataFrame, pd.DataFrame]:
         for i, (name, switches) in enumerate(SCENARIOS.items())
     ]
     table = pd.concat(frames, ignore_index=True)
-    control = table[(table["scenario"] == "no bias (control)")
+    control = table[(table["scenario"] == CONTROL)
                      & (table["method"] == "unmitigated")]
     best_accuracy = float(control["accuracy_true"].iloc[0])
     verdicts = pd.Series("", index=table.index)
@@ -641,18 +647,22 @@ def _findings(out: dict[str, Any]) -> dict[str, list[str]]:
     for scenario in SCENARIOS:
         part = sw[sw["scenario"] == scenario].set_index("method")
         u = part.loc["unmitigated"]
-        fixed = [k for k, v in part["verdict"].items() if v == "fixed" and k != "unmitigated"]
+        fixed = [k for k, v in part["verdict"].items() if v == "fixed"]
         over = [k for k, v in part["verdict"].items() if v == "overcorrects"]
         parity = [k for k, v in part["verdict"].items() if v == "parity only"]
         sentence = (
             f"{scenario.capitalize()}: the unmitigated model's gap is {_pts(u.dp_difference)} in"
             f" selection and {_pts(u.tpr_gap_true)} in finding suitable applicants."
         )
-        if scenario == "no bias (control)":
-            sentence += (
-                " No model shows a material disparity: proxies alone do no harm when the labels"
-                " are right."
-            )
+        if scenario == CONTROL:
+            if (part["verdict"] == "no material gap").all():
+                sentence += (
+                    " No model, mitigated or not, shows a material disparity: proxies alone do "
+                    "no harm when the labels are right."
+                )
+            else:
+                sentence += " Some methods create a gap where there was none: " + ", ".join(
+                    part.index[part["verdict"] != "no material gap"]) + "."
         if fixed:
             sentence += " Fixed by: " + ", ".join(fixed) + "."
         if parity:
