@@ -155,6 +155,7 @@ def audit(
     threshold: float | None = None,
     correction: str = "holm",
     random_state: int | np.random.Generator | None = None,
+    name: str | None = None,
 ) -> AuditResult:
     """Audit binary predictions for group fairness.
 
@@ -204,6 +205,8 @@ def audit(
         Multiple-comparison adjustment of the p-values against the reference group.
     random_state : int, Generator or None
         Seed of the bootstrap. With None a seed is drawn and recorded in ``config["seed"]``.
+    name : str, optional
+        What was audited (a model, a data set), shown in reports; ``meta["name"]``.
 
     Returns
     -------
@@ -296,7 +299,10 @@ def audit(
         "random_state": random_state if isinstance(random_state, int) else None,
         "seed": seed,
     }
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a string; got {type(name).__name__}.")
     meta = {
+        "name": name,
         "n_samples": n,
         "weighted": weight is not None,
         "has_scores": score is not None,
@@ -437,6 +443,7 @@ def audit_model(
         y_pred = np.where(score >= float(threshold), pos, neg_label)
     else:
         y_pred = np.asarray(estimator.predict(X))
+    kwargs.setdefault("name", type(estimator).__name__)
     return audit(
         y, y_pred, sensitive_features=sensitive_features, y_score=score, pos_label=pos_label,
         threshold=threshold, **kwargs,
