@@ -407,8 +407,9 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             paragraphs=(
                 "Region A has twice the true rate of region B, so a fair allocation would "
                 "give it two thirds of the patrols. Instead the share keeps climbing towards "
-                f"1: {s2['fraction_above_0.9']:.0%} of runs end with more than 90% of "
-                "patrols in region A. More patrols find more crime, which brings more "
+                f"1: the median run ends with {s2['median_share']:.1%} of patrols in region "
+                f"A, and {s2['fraction_above_0.9']:.0%} of runs with more than 90%. More "
+                "patrols find more crime, which brings more "
                 "patrols; region B's crime goes largely unrecorded.",
                 "Yet the model's records agree with it: the median distance between the "
                 "allocation and the share of incidents recorded in the second half of the "
