@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -134,8 +135,7 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
 
 def _common_output(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
-    p.add_argument("--debug", action="store_true",
-                   help="show the traceback of an unexpected error")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,82 +153,153 @@ def build_parser() -> argparse.ArgumentParser:
 
     # ------------------------------------------------------------------ audit
     a = sub.add_parser(
-        "audit", help="audit predictions or a model on a CSV/Parquet file",
+        "audit",
+        help="audit predictions or a model on a CSV/Parquet file",
         description="Audit the predictions in DATA (or those of a saved model) for each "
         "sensitive attribute and their intersection; write an HTML report and/or JSON "
         "results; optionally fail on fairness gates.",
-        epilog=AUDIT_EPILOG, formatter_class=_formatter,
+        epilog=AUDIT_EPILOG,
+        formatter_class=_formatter,
     )
     a.add_argument("data", metavar="DATA", help="CSV (optionally .gz) or Parquet file")
     g = a.add_argument_group("columns")
     g.add_argument("--target", required=True, metavar="COL", help="observed outcome column")
-    g.add_argument("--sensitive", required=True, action="append", metavar="COL",
-                   help="sensitive attribute column (repeat for several; their "
-                   "intersection is audited too)")
+    g.add_argument(
+        "--sensitive",
+        required=True,
+        action="append",
+        metavar="COL",
+        help="sensitive attribute column (repeat for several; their intersection is audited too)",
+    )
     g.add_argument("--prediction", metavar="COL", help="predicted label column")
-    g.add_argument("--score", metavar="COL",
-                   help="score/probability column (adds ROC, calibration and threshold "
-                   "curves; with --threshold and no --prediction, predicts score >= threshold)")
+    g.add_argument(
+        "--score",
+        metavar="COL",
+        help="score/probability column (adds ROC, calibration and threshold "
+        "curves; with --threshold and no --prediction, predicts score >= threshold)",
+    )
     g.add_argument("--weight", metavar="COL", help="sample weight column")
     m = a.add_argument_group("model (instead of --prediction)")
     m.add_argument("--model", metavar="FILE", help="pickled or joblib scikit-learn classifier")
-    m.add_argument("--trust-model", action="store_true",
-                   help="allow loading --model (unpickling runs code from the file)")
-    m.add_argument("--features", nargs="+", metavar="COL",
-                   help="model input columns (default: the model's feature_names_in_, else "
-                   "every column except target, weight, prediction and score)")
+    m.add_argument(
+        "--trust-model",
+        action="store_true",
+        help="allow loading --model (unpickling runs code from the file)",
+    )
+    m.add_argument(
+        "--features",
+        nargs="+",
+        metavar="COL",
+        help="model input columns (default: the model's feature_names_in_, else "
+        "every column except target, weight, prediction and score)",
+    )
     o = a.add_argument_group("audit options")
     o.add_argument("--pos-label", metavar="VALUE", help="positive outcome (default: 1/True)")
-    o.add_argument("--reference", action="append", metavar="VALUE",
-                   help="reference group; repeat once per --sensitive, in the same order "
-                   "(default: the largest group)")
-    o.add_argument("--tolerance", action="append", metavar="NAME=VALUE",
-                   help="criterion tolerance, e.g. demographic_parity_ratio=0.9; ratio=V or "
-                   "difference=V sets every criterion of that kind")
-    o.add_argument("--threshold", type=float, metavar="T",
-                   help="decision threshold on --score or the model's scores")
-    o.add_argument("--n-bootstrap", type=int, default=1000, metavar="N",
-                   help="bootstrap resamples for intervals (default 1000; 0 = none)")
-    o.add_argument("--confidence", type=float, default=0.95, metavar="LEVEL",
-                   help="confidence level of the intervals (default 0.95)")
-    o.add_argument("--ci-method", choices=("bootstrap", "wilson"), default="bootstrap",
-                   help="interval method (default bootstrap)")
-    o.add_argument("--seed", type=int, default=0, metavar="N",
-                   help="random seed for the bootstrap (default 0: reproducible)")
-    o.add_argument("--min-group-size", type=int, default=30, metavar="N",
-                   help="groups smaller than this are flagged (default 30)")
-    o.add_argument("--suppress-below", type=int, metavar="N",
-                   help="suppress intersection cells with fewer than N members")
+    o.add_argument(
+        "--reference",
+        action="append",
+        metavar="VALUE",
+        help="reference group; repeat once per --sensitive, in the same order "
+        "(default: the largest group)",
+    )
+    o.add_argument(
+        "--tolerance",
+        action="append",
+        metavar="NAME=VALUE",
+        help="criterion tolerance, e.g. demographic_parity_ratio=0.9; ratio=V or "
+        "difference=V sets every criterion of that kind",
+    )
+    o.add_argument(
+        "--threshold",
+        type=float,
+        metavar="T",
+        help="decision threshold on --score or the model's scores",
+    )
+    o.add_argument(
+        "--n-bootstrap",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="bootstrap resamples for intervals (default 1000; 0 = none)",
+    )
+    o.add_argument(
+        "--confidence",
+        type=float,
+        default=0.95,
+        metavar="LEVEL",
+        help="confidence level of the intervals (default 0.95)",
+    )
+    o.add_argument(
+        "--ci-method",
+        choices=("bootstrap", "wilson"),
+        default="bootstrap",
+        help="interval method (default bootstrap)",
+    )
+    o.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="random seed for the bootstrap (default 0: reproducible)",
+    )
+    o.add_argument(
+        "--min-group-size",
+        type=int,
+        default=30,
+        metavar="N",
+        help="groups smaller than this are flagged (default 30)",
+    )
+    o.add_argument(
+        "--suppress-below",
+        type=int,
+        metavar="N",
+        help="suppress intersection cells with fewer than N members",
+    )
     out = a.add_argument_group("output")
     out.add_argument("--out", metavar="FILE.html", help="write the HTML report here")
     out.add_argument("--json", metavar="FILE", help="write the results as JSON ('-' = stdout)")
     out.add_argument("--title", default="Fairness audit", help="report title")
     out.add_argument("--name", help="name of the audited model, shown in the report")
-    out.add_argument("--fail-on", action="append", metavar="GATE", default=[],
-                     help="fail (exit 1) when GATE holds, e.g. 'demographic_parity_ratio<0.8'"
-                     " (repeatable; see below)")
+    out.add_argument(
+        "--fail-on",
+        action="append",
+        metavar="GATE",
+        default=[],
+        help="fail (exit 1) when GATE holds, e.g. 'demographic_parity_ratio<0.8'"
+        " (repeatable; see below)",
+    )
     _common_output(a)
 
     # ------------------------------------------------------------------ check
     c = sub.add_parser(
-        "check", help="apply fairness gates to saved results (CI)",
+        "check",
+        help="apply fairness gates to saved results (CI)",
         description="Read results written by 'fairaudit audit --json' (or "
         "AuditResult.to_json) and exit 1 when a gate fails. Without --fail-on, the gate is "
         "the overall verdict.",
-        epilog=CHECK_EPILOG, formatter_class=_formatter,
+        epilog=CHECK_EPILOG,
+        formatter_class=_formatter,
     )
     c.add_argument("results", metavar="RESULTS.json")
-    c.add_argument("--fail-on", action="append", metavar="GATE", default=[],
-                   help="gate as in 'fairaudit audit --help' (repeatable)")
-    c.add_argument("--strict", action="store_true",
-                   help="without --fail-on: an INCONCLUSIVE verdict fails too")
+    c.add_argument(
+        "--fail-on",
+        action="append",
+        metavar="GATE",
+        default=[],
+        help="gate as in 'fairaudit audit --help' (repeatable)",
+    )
+    c.add_argument(
+        "--strict", action="store_true", help="without --fail-on: an INCONCLUSIVE verdict fails too"
+    )
     _common_output(c)
 
     # ------------------------------------------------------------------ report
     r = sub.add_parser(
-        "report", help="render an HTML report from saved results",
+        "report",
+        help="render an HTML report from saved results",
         description="Render the HTML report from saved JSON results without recomputing.",
-        epilog=REPORT_EPILOG, formatter_class=_formatter,
+        epilog=REPORT_EPILOG,
+        formatter_class=_formatter,
     )
     r.add_argument("results", nargs="+", metavar="RESULTS.json")
     r.add_argument("--out", required=True, metavar="FILE.html", help="where to write the report")
@@ -237,36 +308,58 @@ def build_parser() -> argparse.ArgumentParser:
 
     # ------------------------------------------------------------------ case-study
     cs = sub.add_parser(
-        "case-study", help="list or run the bundled case studies",
-        description="Run the case studies that ship with fairaudit; each writes an HTML "
-        "report.", epilog=CASE_EPILOG, formatter_class=_formatter,
+        "case-study",
+        help="list or run the bundled case studies",
+        description="Run the case studies that ship with fairaudit; each writes an HTML report.",
+        epilog=CASE_EPILOG,
+        formatter_class=_formatter,
     )
     cs_sub = cs.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    cs_sub.add_parser("list", help="list the case studies", epilog=CASE_EPILOG,
-                      formatter_class=_formatter, description="List the case studies.")
-    run = cs_sub.add_parser("run", help="run one case study", epilog=CASE_EPILOG,
-                            formatter_class=_formatter,
-                            description="Run a case study and write its report into --out.")
+    cs_sub.add_parser(
+        "list",
+        help="list the case studies",
+        epilog=CASE_EPILOG,
+        formatter_class=_formatter,
+        description="List the case studies.",
+    )
+    run = cs_sub.add_parser(
+        "run",
+        help="run one case study",
+        epilog=CASE_EPILOG,
+        formatter_class=_formatter,
+        description="Run a case study and write its report into --out.",
+    )
     run.add_argument("name", metavar="NAME")
-    run.add_argument("--out", default=".", metavar="DIR",
-                     help="output directory (created if needed; default: current directory)")
+    run.add_argument(
+        "--out",
+        default=".",
+        metavar="DIR",
+        help="output directory (created if needed; default: current directory)",
+    )
     run.add_argument("--quick", action="store_true", help="smaller, faster version")
     _common_output(run)
     _common_output(cs)
 
     # ------------------------------------------------------------------ demo
     d = sub.add_parser(
-        "demo", help="audit built-in data end to end and write report.html",
+        "demo",
+        help="audit built-in data end to end and write report.html",
         description="Train a model on the bundled UCI Adult census data without the sex and "
         "race columns, audit it for both and their intersection, compare mitigations, and "
         "write a self-contained HTML report.",
-        epilog=DEMO_EPILOG, formatter_class=_formatter,
+        epilog=DEMO_EPILOG,
+        formatter_class=_formatter,
     )
-    d.add_argument("--out", default="report.html", metavar="FILE.html",
-                   help="where to write the report (default report.html)")
+    d.add_argument(
+        "--out",
+        default="report.html",
+        metavar="FILE.html",
+        help="where to write the report (default report.html)",
+    )
     d.add_argument("--json", metavar="FILE", help="also write the results as JSON ('-' = stdout)")
-    d.add_argument("--no-mitigation", action="store_true",
-                   help="skip the mitigation comparison (faster)")
+    d.add_argument(
+        "--no-mitigation", action="store_true", help="skip the mitigation comparison (faster)"
+    )
     d.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     _common_output(d)
     return parser
@@ -310,6 +403,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``fairaudit`` command; return its exit code (never raises)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
+    with warnings.catch_warnings():
+        if not debug:  # undefined values are reported in the results, not as warnings
+            warnings.simplefilter("ignore", RuntimeWarning)
+        return _main(args_list, debug)
+
+
+def _main(args_list: list[str], debug: bool) -> int:
     parser = build_parser()
     prog = "fairaudit"
     try:
@@ -347,8 +447,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         message = " ".join(str(exc).split())
-        print(f"{prog}: internal error: {type(exc).__name__}: {message} (re-run with --debug "
-              "for the traceback)", file=sys.stderr)
+        print(
+            f"{prog}: internal error: {type(exc).__name__}: {message} (re-run with --debug "
+            "for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 
@@ -358,5 +461,3 @@ def write_json(result: Any, target: str) -> None:
         sys.stdout.flush()
     else:
         result.to_json(target, indent=2)
-
-

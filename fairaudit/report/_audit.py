@@ -51,6 +51,7 @@ from ._model import DOCUMENT_SECTIONS, Section, _as_tuple, _looks_like_audit, ch
 from ._model import check_title as _check_title
 from ._text import AUDIT_LIMITS, CRITERIA_TEXT, ERROR_FRAMING, GLOSSARY, criterion_label
 from ._views import (
+    RATIO_METRICS,
     AttributeView,
     attribute_views,
     confidence,
@@ -487,11 +488,8 @@ def disparity_blocks(audit: Any, view: AttributeView, views, *, level: int = 3) 
     to_ref = res.to_reference
     ref = reference_label(res)
     conf = confidence(audit)
-    metrics = metrics_of(crit_rows) or [
-        m
-        for m in ("selection_rate", "true_positive_rate", "false_positive_rate")
-        if m in set(to_ref["metric"].astype(str))
-    ]
+    present = set(to_ref["metric"].astype(str))
+    metrics = [m for m in RATIO_METRICS if m in present] or metrics_of(crit_rows)
     rows = to_ref[to_ref["metric"].astype(str).isin(metrics)]
     blocks: list[Block] = [h(view.name, level)]
     reason = safe_get(res, "reference_reason", "")

@@ -167,7 +167,23 @@ def disparity_chart(
                     mew=0.6,
                     zorder=3,
                 )
-            for y in ys_a[~defined]:
+            zero = r_a == 0  # defined but off a log axis: an arrow at the left edge
+            if zero.any():
+                ax.plot(
+                    np.full(zero.sum(), lo),
+                    ys_a[zero],
+                    ls="",
+                    marker="<",
+                    ms=7,
+                    color=FAIL_COLOR,
+                    mec="black",
+                    mew=0.6,
+                    zorder=3,
+                    clip_on=False,
+                )
+                for y in ys_a[zero]:
+                    ax.text(lo, y, "  0", va="center", ha="left", fontsize=7, color=FAIL_COLOR)
+            for y in ys_a[~defined & ~zero]:
                 ax.text(1.0, y, " n/a", va="center", ha="left", fontsize=7, color=NEUTRAL_COLOR)
             if reference in groups:
                 ax.plot(

@@ -118,6 +118,7 @@ def failing_sentences(
                 f"of {rel} {fmt_number(tol, 3)}{who} (no group is outside it relative to the "
                 f"reference group '{reference}')."
             )
+
     def severity(key: tuple[str, str]) -> float:
         r = _num(records[key].get("ratio"))
         if np.isfinite(r) and r > 0:

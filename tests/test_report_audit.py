@@ -1,0 +1,284 @@
+"""The full audit report rendered from real AuditResults: structure, numbers, escaping."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_report_parsing import active_content, parse, resource_references
+
+import fairaudit
+from fairaudit.report import Section, render, render_document
+from fairaudit.report import _audit as report_audit
+from fairaudit.report._compare import pareto_mask
+from fairaudit.report._format import fmt_near
+
+SECTIONS = [
+    "Verdict",
+    "Configuration",
+    "Summary of criteria",
+    "Data",
+    "Performance",
+    "Disparities",
+    "Error analysis",
+    "Scores and thresholds",
+    "Caveats",
+    "Glossary",
+    "Reproducibility",
+]
+
+
+def make_data(n=2400, seed=7, names=("sex", "race", "age")):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            names[0]: rng.choice(["F", "M"], n),
+            names[1]: rng.choice(["A", "B", "C"], n, p=[0.5, 0.3, 0.2]),
+            names[2]: rng.choice(["<30", "30-50", "50+"], n),
+        }
+    )
+    latent = rng.normal(0, 1.2, n) - 0.9 * (df[names[0]] == "F") - 0.5 * (df[names[1]] == "C")
+    score = 1 / (1 + np.exp(-latent))
+    y = (rng.random(n) < score).astype(int)
+    pred = (score >= 0.5).astype(int)
+    return df, y, pred, score
+
+
+@pytest.fixture(scope="module")
+def single():
+    df, y, pred, score = make_data()
+    result = fairaudit.audit(
+        y,
+        pred,
+        sensitive_features=df["sex"],
+        y_score=score,
+        threshold=0.5,
+        n_bootstrap=60,
+        random_state=0,
+    )
+    return result, df, y, pred, result.to_html()
+
+
+def _table(page, caption):
+    tables = [t for t in page.tables if t["caption"].strip() == caption]
+    assert tables, f"no table captioned {caption!r}"
+    return tables[0]
+
+
+def test_sections_in_order(single):
+    *_, html = single
+    assert [h for _, h in parse(html).sections] == SECTIONS
+
+
+def test_comparison_section_sits_before_caveats(single):
+    result = single[0]
+    comparison = pd.DataFrame(
+        {
+            "model": ["baseline", "reweighed"],
+            "accuracy": [0.8, 0.78],
+            "demographic_parity_difference": [0.2, 0.05],
+        }
+    )
+    html = render(
+        result,
+        comparison=comparison,
+        sections=[Section("Context and intended use", "Screening only.")],
+    )
+    headings = [h for _, h in parse(html).sections]
+    assert headings == (
+        SECTIONS[:2]
+        + ["Context and intended use"]
+        + SECTIONS[2:8]
+        + ["Mitigation and model comparison"]
+        + SECTIONS[8:]
+    )
+
+
+def test_report_is_self_contained(single):
+    *_, html = single
+    page = parse(html)
+    assert resource_references(page) == []
+    assert active_content(page) == []
+    assert not re.search(r"https?://", html)
+    assert "<script" not in html.lower()
+    assert any(m.get("http-equiv") == "Content-Security-Policy" for m in page.find("meta"))
+
+
+def test_verdict_banner_matches_result(single):
+    result, *_, html = single
+    page = parse(html)
+    word = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}[result.verdict]
+    banner = re.search(r'class="banner ([a-z]+)"', html)
+    assert (
+        banner.group(1)
+        == {"pass": "pass", "fail": "fail", "inconclusive": "inconclusive"}[result.verdict]
+    )
+    counts = result.criteria["verdict"].value_counts()
+    assert (f"{counts.get('fail', 0)} of {len(result.criteria)} checks fail") in page.text
+    assert word in page.text
+
+
+def test_criteria_table_values_are_the_results(single):
+    result, *_, html = single
+    table = _table(
+        parse(html),
+        "All criteria with unrounded values (confidence interval lower and upper bounds)",
+    )
+    header, *rows = table["rows"]
+    names = [c.text for c in header]
+    crit = result.criteria
+    assert len(rows) == len(crit)
+    for row, (_, expected) in zip(rows, crit.iterrows(), strict=True):
+        cells = dict(zip(names, row, strict=True))
+        for col in ("value", "lower", "upper", "tolerance"):
+            shown = float(cells[col].attrs["data-value"])
+            assert shown == pytest.approx(expected[col], rel=0, abs=0) or (
+                np.isnan(shown) and np.isnan(expected[col])
+            )
+        assert cells["verdict"].attrs["data-value"] == expected["verdict"]
+
+
+def test_grid_shows_verdict_words_and_rounding_never_contradicts(single):
+    result, *_, html = single
+    table = _table(parse(html), "Verdict and value of each criterion per attribute")
+    header, *rows = table["rows"]
+    crit = result.criteria
+    for row in rows:
+        cell = row[2]
+        word = cell.text.split()[1]
+        assert word in {"PASS", "FAIL", "INCONCLUSIVE", "N/A"}
+        value = float(cell.attrs["data-value"])
+        tolerance = float(row[1].attrs["data-value"])
+        shown = float(cell.text.split()[-1])
+        if np.isfinite(value):
+            assert (shown < tolerance) == (value < tolerance)
+            assert (shown > tolerance) == (value > tolerance)
+    assert sorted(c.text.split()[1].lower() for r in rows for c in r[2:]) == sorted(
+        v.replace("n/a", "n/a") for v in crit["verdict"]
+    )
+
+
+def test_group_table_equals_result_groups(single):
+    result, *_, html = single
+    table = _table(parse(html), "Groups of sex")
+    header, *rows = table["rows"]
+    groups = result.groups
+    assert [r[0].text for r in rows] == [str(g) for g in groups.index]
+    for r, (_, g) in zip(rows, groups.iterrows(), strict=True):
+        assert float(r[1].attrs["data-value"]) == g["count"]
+        assert float(r[2].attrs["data-value"]) == g["share"]
+        assert float(r[3].attrs["data-value"]) == g["base_rate"]
+
+
+def test_performance_table_equals_by_group_and_overall(single):
+    result, *_, html = single
+    table = _table(parse(html), "Performance by group of sex")
+    header, *rows = table["rows"]
+    labels = [c.text for c in header]
+    col = labels.index("Accuracy")
+    assert rows[0][0].text == "Overall"
+    assert float(rows[0][col].attrs["data-value"]) == result.overall["accuracy"]
+    for r, g in zip(rows[1:], result.by_group.index, strict=True):
+        assert r[0].text == str(g)
+        assert float(r[col].attrs["data-value"]) == result.by_group.loc[g, "accuracy"]
+
+
+def test_disparity_sentence_uses_independent_selection_rates(single):
+    result, df, y, pred, html = single
+    # oracle: selection rates straight from the predictions
+    rate = pd.Series(pred).groupby(df["sex"].to_numpy()).mean()
+    ref = result.reference_group
+    other = "F" if ref == "M" else "M"
+    ratio = rate[other] / rate[ref]
+    assert ratio < 0.8, "the synthetic data are built to fail the four-fifths rule"
+    text = parse(html).text
+    expected = f"'{other}' is selected at {ratio:.2f} times the rate of the reference group '{ref}'"
+    assert expected in text
+    assert "requires a ratio of at least 0.80" in text
+
+
+def test_disparity_table_equals_to_reference(single):
+    result, *_, html = single
+    table = _table(parse(html), f"Disparities of sex relative to '{result.reference_group}'")
+    header, sub, *rows = table["rows"]
+    tr = result.to_reference
+    tr = tr[
+        tr["metric"].isin(
+            [
+                "selection_rate",
+                "true_positive_rate",
+                "false_positive_rate",
+                "positive_predictive_value",
+            ]
+        )
+    ]
+    assert len(rows) == len(tr)
+    for r, (_, e) in zip(rows, tr.iterrows(), strict=True):
+        assert r[0].text == e["group"]
+        assert float(r[2].attrs["data-value"]) == e["value"]
+        assert float(r[4].attrs["data-value"]) == e["ratio"]
+
+
+def test_multiple_audits_are_named_and_kept_apart(single):
+    result = single[0]
+    df, y, pred, _ = make_data(n=500, seed=11)
+    other = fairaudit.audit(y, pred, sensitive_features=df["sex"], n_bootstrap=0)
+    html = render(result, other)
+    text = parse(html).text
+    assert "Audit 1" in text and "Audit 2" in text
+
+
+def test_section_audits_embed_a_summary(single):
+    result = single[0]
+    html = render_document("Case", [Section("Findings", audits=[result])])
+    page = parse(html)
+    assert any(
+        t["caption"] == "Verdict and value of each criterion per attribute" for t in page.tables
+    )
+    assert page.find("svg")
+
+
+def test_render_from_json_round_trip_writes_the_same_report(single, tmp_path):
+    result = single[0]
+    again = fairaudit.AuditResult.from_json(result.to_json())
+    path = tmp_path / "r.html"
+    html = render(again, path=path)
+    assert path.read_text(encoding="utf-8") == html
+    strip = lambda h: re.sub(r"Generated [^<]*", "", h)  # noqa: E731
+    assert strip(html) == strip(single[-1])  # to_html (the fixture) and render agree
+
+
+def test_render_argument_errors(single):
+    with pytest.raises(TypeError, match=re.escape(report_audit.RENDER_NO_AUDIT)):
+        render()
+    with pytest.raises(TypeError, match=re.escape(report_audit.RENDER_AUDIT_TYPE)):
+        render("not a result")
+    with pytest.raises(TypeError, match=re.escape(report_audit.RENDER_COMPARISON)):
+        render(single[0], comparison=[1, 2])
+
+
+def test_fmt_near_keeps_the_side_of_the_bound():
+    assert fmt_near(0.7996, 0.8, 2) == "0.7996"
+    assert fmt_near(0.8004, 0.8, 3) == "0.8004"
+    assert fmt_near(0.75, 0.8, 2) == "0.75"
+    assert fmt_near(0.8, 0.8, 2) == "0.80"
+
+
+def test_pareto_mask_matches_brute_force():
+    rng = np.random.default_rng(0)
+    perf, disp = rng.random(40), rng.random(40)
+    disp[3], perf[3] = disp[5], perf[5]  # a tie: neither dominates the other
+    mask = pareto_mask(perf, disp, "difference")
+    for i in range(40):
+        dominated = any(
+            (perf[j] >= perf[i])
+            and (disp[j] <= disp[i])
+            and ((perf[j] > perf[i]) or (disp[j] < disp[i]))
+            for j in range(40)
+        )
+        assert mask[i] == (not dominated)
+    assert mask[3] == mask[5]
+    ratio_mask = pareto_mask(perf, 1 - disp, "ratio")
+    assert np.array_equal(ratio_mask, mask)
