@@ -41,12 +41,20 @@ def _summary_stream(json_target: str | None):
     return sys.stderr if json_target == "-" else sys.stdout
 
 
-def _finish(result: Any, args: argparse.Namespace, gates: list[str], *, default_gate: bool,
-            strict: bool = False) -> int:
+def _finish(
+    result: Any,
+    args: argparse.Namespace,
+    gates: list[str],
+    *,
+    default_gate: bool,
+    strict: bool = False,
+    notes: tuple[str, ...] = (),
+) -> int:
     """Print the summary and gate outcomes; return the exit code."""
     stream = _summary_stream(getattr(args, "json", None))
     if not args.quiet:
         _emit(summary_lines(result), stream)
+        _emit(list(notes), stream)
     parsed = [parse_gate(g) for g in gates]
     if not parsed:
         verdict = str(result.verdict)
@@ -106,8 +114,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.reference:
         if len(args.reference) != len(args.sensitive):
             raise CLIError(ERR_REFERENCE_COUNT.format(n=len(args.sensitive)))
-        values = [convert_like(v, data[c]) for v, c in zip(args.reference, args.sensitive,
-                                                          strict=True)]
+        values = [
+            convert_like(v, data[c]) for v, c in zip(args.reference, args.sensitive, strict=True)
+        ]
         reference = values[0] if len(values) == 1 else tuple(values)
     pos_label = convert_like(args.pos_label, data[args.target]) if args.pos_label else None
     kwargs: dict[str, Any] = dict(
@@ -153,9 +162,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
         with progress.step("rendering the report"):
             render(result, title=args.title, path=args.out)
-        if not args.quiet:
-            print(f"report written to {args.out}", file=_summary_stream(args.json))
-    return _finish(result, args, args.fail_on, default_gate=False)
+    notes = (f"report written to {args.out}",) if args.out else ()
+    return _finish(result, args, args.fail_on, default_gate=False, notes=notes)
 
 
 def _with_name(result: Any, name: str) -> Any:
@@ -201,8 +209,9 @@ def cmd_case_study(args: argparse.Namespace) -> int:
             print(f"{name:<{width}}  {description}{note}")
         return EXIT_OK
     if args.name not in CASE_STUDIES:
-        raise CLIError(ERR_CASE_UNKNOWN.format(name=args.name,
-                                               known=", ".join(sorted(CASE_STUDIES))))
+        raise CLIError(
+            ERR_CASE_UNKNOWN.format(name=args.name, known=", ".join(sorted(CASE_STUDIES)))
+        )
     if importlib.util.find_spec(CASE_STUDIES[args.name][0]) is None:
         raise CLIError(ERR_CASE_MISSING.format(name=args.name))
     out = Path(args.out)
@@ -223,16 +232,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     _check_out_dir(args.out, "--out")
     _check_out_dir(args.json, "--json")
-    result, comparison = run_demo(seed=args.seed, mitigation=not args.no_mitigation,
-                                  progress=Progress())
+    result, comparison = run_demo(
+        seed=args.seed, mitigation=not args.no_mitigation, progress=Progress()
+    )
     if args.json:
         write_json(result, args.json)
     from ._cli_demo import demo_sections
     from .report import render
 
     with Progress().step("rendering the report"):
-        render(result, comparison=comparison, title="fairaudit demo: income model on UCI Adult",
-               sections=demo_sections(), path=args.out)
+        render(
+            result,
+            comparison=comparison,
+            title="fairaudit demo: income model on UCI Adult",
+            sections=demo_sections(),
+            path=args.out,
+        )
     stream = _summary_stream(args.json)
     if not args.quiet:
         _emit(summary_lines(result, limit=12), stream)

@@ -25,16 +25,19 @@ ERR_TRUST = (
     "argument --model: loading a pickled model runs code from the file; add --trust-model "
     "if you trust '{path}'"
 )
-ERR_NO_PREDICTION = "one of the arguments --prediction, --model or --score with --threshold is required"
+ERR_NO_PREDICTION = (
+    "one of the arguments --prediction, --model or --score with --threshold is required"
+)
 ERR_EMPTY = "argument DATA: '{path}' has no rows"
 
 
 class CLIError(Exception):
     """An error reported as one line on stderr, with an exit code."""
 
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+    def __init__(self, message: str, code: int = EXIT_USAGE, prog: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.prog = prog
 
 
 def read_table(path: str, arg: str = "DATA") -> pd.DataFrame:
@@ -82,9 +85,12 @@ def load_model(path: str, trusted: bool) -> Any:
         return joblib.load(path)
     except Exception as exc:
         raise CLIError(
-            ERR_FILE_READ.format(arg="--model", path=path, kind="a pickled model",
-                                 reason=str(exc).splitlines()[0] if str(exc) else
-                                 type(exc).__name__)
+            ERR_FILE_READ.format(
+                arg="--model",
+                path=path,
+                kind="a pickled model",
+                reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            )
         ) from exc
 
 

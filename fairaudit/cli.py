@@ -115,7 +115,7 @@ class _Parser(argparse.ArgumentParser):
     """An argparse parser whose errors are one line and an exit code, never a traceback."""
 
     def error(self, message: str):  # type: ignore[override]
-        raise CLIError(f"{message} (see '{self.prog} --help')", EXIT_USAGE)
+        raise CLIError(f"{message} (see '{self.prog} --help')", EXIT_USAGE, prog=self.prog)
 
     def exit(self, status: int = 0, message: str | None = None):  # type: ignore[override]
         if message:
@@ -431,7 +431,7 @@ def _main(args_list: list[str], debug: bool) -> int:
     except _Exit as exc:
         return exc.status
     except CLIError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        print(f"{exc.prog or prog}: error: {exc}", file=sys.stderr)
         return exc.code
     except (ValueError, TypeError) as exc:
         # input problems found by the library: its messages name the argument and the fix
