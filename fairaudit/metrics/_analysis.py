@@ -175,7 +175,9 @@ def analyse(
             f"reference_group {display[ref_index]!r} has {int(counts[ref_index])} rows, fewer "
             f"than suppress_below={config.suppress_below}; name a larger reference group."
         )
-    count_names = tuple(m for m in COUNT_METRICS)
+    # what the user asked for, plus what the criteria and the groups table need
+    needed = {"count", "base_rate"} | {m for c in CRITERIA.values() for m in c.metrics}
+    count_names = tuple(m for m in COUNT_METRICS if m in needed or m in config.metrics)
     score_names = tuple(m for m in config.metrics if m in SCORE_METRICS)
 
     # --- point values -----------------------------------------------------------------

@@ -85,6 +85,28 @@ def bootstrap_scores(stats: ScoreStats, n_bootstrap: int, rng: np.random.Generat
         done += b
 
 
+def _nan_quantiles(x: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """Quantiles over axis 0 ignoring non-finite values (linear interpolation, as
+    ``np.quantile``), vectorised over the other axes; NaN where a column has no finite value.
+    """
+    x = np.where(np.isfinite(x), x, np.nan)
+    if not np.isnan(x).any():
+        return list(np.quantile(x, qs, axis=0))
+    srt = np.sort(x, axis=0)  # NaN last
+    k = np.isfinite(srt).sum(axis=0)
+    out = []
+    for q in qs:
+        pos = q * np.maximum(k - 1, 0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, np.maximum(k - 1, 0))
+        frac = pos - lo
+        a = np.take_along_axis(srt, lo[None, ...], axis=0)[0]
+        b = np.take_along_axis(srt, hi[None, ...], axis=0)[0]
+        val = a + (b - a) * frac
+        out.append(np.where(k > 0, val, np.nan))
+    return out
+
+
 def percentile_interval(
     replicates: np.ndarray, confidence_level: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -93,16 +115,7 @@ def percentile_interval(
     if replicates.shape[0] == 0:
         nan = np.full(replicates.shape[1:], np.nan)
         return nan, nan.copy()
-    finite = np.isfinite(replicates)
-    any_finite = finite.any(axis=0)
-    safe = np.where(finite, replicates, np.nan)
-    lo = np.full(replicates.shape[1:], np.nan)
-    hi = np.full(replicates.shape[1:], np.nan)
-    if any_finite.any():
-        with np.errstate(invalid="ignore"):
-            q = np.nanquantile(safe[:, any_finite], [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
-        lo[any_finite] = q[0]
-        hi[any_finite] = q[1]
+    lo, hi = _nan_quantiles(replicates, (alpha / 2.0, 1.0 - alpha / 2.0))
     return lo, hi
 
 
