@@ -256,6 +256,14 @@ def test_shortlists(res):
         assert overall["truly_suitable_female"] >= overall["truly_suitable_male"]
 
 
+def test_summary_states_the_key_findings(res):
+    summary = res["summary"]
+    assert 3 <= len(summary) <= 8
+    assert "fails the four-fifths rule" in summary[0]
+    assert f"{res['models'].loc[LR_WITHOUT, 'selection_ratio']:.2f}" in summary[0]
+    assert "framing: no mitigator fixes it" in " ".join(summary).lower()
+
+
 def test_findings_are_plain_text_with_the_numbers(res):
     text = " ".join(res["findings"])
     assert "four-fifths" in text
@@ -277,7 +285,7 @@ def test_run_writes_a_self_contained_report(res, tmp_path, monkeypatch):
     assert "<script" not in html.lower()
     for link in ('src="http', "src='http", 'href="http', "href='http"):
         assert link not in html  # nothing loaded from the network
-    for heading in ("Findings", "Dropping the gender column", "Mitigation", "Shortlists"):
+    for heading in ("Summary", "Dropping the gender column", "Mitigation", "Shortlists"):
         assert heading in html
     assert LR_WITHOUT in html
     assert len(html) < 3_000_000

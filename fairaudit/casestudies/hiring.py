@@ -483,7 +483,8 @@ def results(quick: bool = False, random_state: int = 0) -> dict[str, Any]:
         ``mitigation`` (DataFrame per method, recorded and true accuracy), ``comparison``
         (the table of :func:`fairaudit.mitigation.compare`), ``switches`` and
         ``fix_matrix`` (one bias at a time), ``shortlist``, ``findings`` (plain-language
-        sentences) and ``seconds``.
+        sentences; ``findings_by_topic`` groups them), ``summary`` (the key findings in a
+        few sentences) and ``seconds``.
     """
     with threadpool_limits(1):  # many small fits: threads only oversubscribe the cores
         return _results(quick, random_state)
@@ -533,6 +534,7 @@ def _results(quick: bool, random_state: int) -> dict[str, Any]:
     }
     out["findings_by_topic"] = _findings(out)
     out["findings"] = [t for texts in out["findings_by_topic"].values() for t in texts]
+    out["summary"] = _summary(out)
     out["seconds"] = time.perf_counter() - t0
     return out
 
@@ -713,6 +715,76 @@ def _findings(out: dict[str, Any]) -> dict[str, list[str]]:
     return topics
 
 
+def _summary(out: dict[str, Any]) -> list[str]:
+    """The key findings in a few sentences (details in the topic sections)."""
+    m = out["models"]
+    lw, lo = m.loc[LR_WITH], m.loc[LR_WITHOUT]
+    m0 = out["proxy_free"]["models"].loc[LR_WITHOUT]
+    mit = out["mitigation"]
+    base = mit.loc["unmitigated"]
+    verdict = "fails" if lo.selection_ratio < 0.8 else "passes"
+    lines = [
+        f"Trained on past hiring decisions without the gender column, the screen selects women "
+        f"at {lo.selection_ratio:.2f} times the rate of men ({verdict} the four-fifths rule); "
+        f"{_pct(lo.dp_difference / lw.dp_difference)} of the gap of the model that sees gender "
+        f"survives. Against true suitability it finds {_pct(lo.tpr_true_female)} of suitable "
+        f"women and {_pct(lo.tpr_true_male)} of suitable men.",
+        f"The other features predict gender with an AUC of "
+        f"{out['leakage_auc']['logistic regression']:.2f}; the proxies (wording, women's "
+        f"organisations, career gaps) carry the penalty. When they do not encode gender, "
+        f"dropping the column works (selection ratio {m0.selection_ratio:.2f}, AUC "
+        f"{out['proxy_free']['leakage_auc']['logistic regression']:.2f}).",
+    ]
+    better, worse = [], []
+    for method, row in mit.iterrows():
+        if method in ("unmitigated", "with gender"):
+            continue
+        closed = abs(row.dp_difference) <= 0.5 * abs(base.dp_difference)
+        if closed and row.accuracy_true >= base.accuracy_true - 0.005:
+            better.append(method)
+        else:
+            worse.append(method)
+    line = (
+        "Mitigation on the default data: " + ", ".join(better) + " close most of the gap "
+        "without losing accuracy against the truth."
+    )
+    if worse:
+        line += " Falling short (less of the gap closed, or accuracy against the truth lost): " + (
+            ", ".join(worse) + ".")
+    lines.append(line)
+    matrix = out["fix_matrix"]
+    parts = []
+    for scenario in SCENARIOS:
+        if scenario == CONTROL:
+            continue
+        col = matrix[scenario]
+        mitigators = [k for k in col.index if k not in ("unmitigated", "with gender")
+                      and k not in TARGETED_FIX.values()]
+        fixed = [k for k in mitigators if col[k] == "fixed"]
+        over = [k for k in mitigators if col[k] == "overcorrects"]
+        text = f"{scenario}: " + ("fixed by " + ", ".join(fixed) if fixed else
+                                  "no mitigator fixes it")
+        if over:
+            text += "; overcorrected by " + ", ".join(over)
+        text += f"; the remedy for the cause ({TARGETED_FIX[scenario]}): {col[TARGETED_FIX[scenario]]}"
+        parts.append(text)
+    biases = [sc for sc in SCENARIOS if sc != CONTROL]
+    universal = [k for k in matrix.index if (matrix.loc[k, biases] == "fixed").all()]
+    lead = ("One bias at a time, " + ", ".join(universal) + " fixes every kind. "
+            if universal else "One bias at a time, no mitigation fixes every kind. ")
+    lines.append(lead + ". ".join(
+        p[0].upper() + p[1:] for p in parts) + ".")
+    control = out["switches"]
+    control = control[control["scenario"] == CONTROL]
+    lines.append(
+        f"Control: with no bias switched on, no model or mitigator has a gap above "
+        f"{100 * float(control['dp_difference'].abs().max()):.1f} points in selection or "
+        f"{100 * float(control['tpr_gap_true'].abs().max()):.1f} points in finding suitable "
+        f"applicants."
+    )
+    return lines
+
+
 # ---------------------------------------------------------------------------- report
 _COLORS = {FEMALE: "#C85200", MALE: "#1170AA", "neutral": "#7B848F"}
 
@@ -738,7 +810,7 @@ def _fig_selection(models: pd.DataFrame, truth: tuple[float, float]):
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlabel("share selected")
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
@@ -776,8 +848,10 @@ def _fig_switch_heatmap(switches: pd.DataFrame, value: str, title: str):
         for j in range(grid.shape[1]):
             v = grid.iat[i, j]
             if np.isfinite(v):
-                ax.text(j + 0.5, i + 0.5, f"{100 * v:+.0f}", ha="center", va="center",
-                        fontsize=8)
+                points = int(round(100 * v))
+                ax.text(j + 0.5, i + 0.5, f"{points:+d}" if points else "0", ha="center",
+                        va="center", fontsize=8,
+                        color="white" if abs(v) > 0.6 * lim else "black")
     ax.set_title(title, fontsize=10)  # no colour bar: matplotlib draws it as a bitmap
     fig.tight_layout()
     return fig
@@ -799,8 +873,41 @@ def _fig_shortlist(shortlist: pd.DataFrame):
     return fig
 
 
+#: Short column labels for the report's tables (results() keeps the long names).
+_LABELS = {
+    "selection_rate_female": "women selected",
+    "selection_rate_male": "men selected",
+    "dp_difference": "gap (men - women)",
+    "dp_difference_sample": "gap on a training-like sample",
+    "selection_ratio": "ratio (women / men)",
+    "four_fifths_rule": "four-fifths rule",
+    "accuracy_recorded": "accuracy (historical labels)",
+    "accuracy_true": "accuracy (truth)",
+    "tpr_gap_recorded": "TPR gap (historical labels)",
+    "tpr_true_female": "suitable women found",
+    "tpr_true_male": "suitable men found",
+    "tpr_gap_true": "suitable found: men - women",
+    "auc_recorded": "AUC (historical labels)",
+    "auc_true": "AUC (truth)",
+    "auc_alone": "AUC of the feature alone",
+    "coefficient_historical": "coefficient (historical labels)",
+    "coefficient_true_target": "coefficient (truth)",
+    "female_minus_male_mean": "women - men (sd)",
+    "logit_gap_contribution": "part of the score gap",
+    "trees_gap_removed_by_permuting": "trees: gap removed by permuting",
+    "women_share_of_shortlist": "women's share of shortlist",
+    "truly_suitable_female": "suitable among women shortlisted",
+    "truly_suitable_male": "suitable among men shortlisted",
+    "truly_suitable_overall": "suitable among all shortlisted",
+}
+
+
 def _rates_frame(table: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    return table[cols].copy()
+    return _labelled(table[cols])
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns=lambda c: _LABELS.get(c, c))
 
 
 _RATE_COLS = [
@@ -839,14 +946,15 @@ def _sections(out: dict[str, Any]) -> list:
     )
     settings = out["settings"]
     sections = [
-        Section("Findings", paragraphs=out["findings"], id="findings"),
+        Section("Summary", paragraphs=out["summary"], id="summary"),
         Section(
             "The data and its causal structure",
             paragraphs=_STRUCTURE,
             tables=[
                 Table(pd.DataFrame({"meaning": FEATURE_DESCRIPTIONS}), caption=(
                     "Features given to the screening models (gender is not among them).")),
-                Table(pd.Series(settings["switches"], name="value").to_frame(),
+                Table(pd.Series({k: f"{v:g}" for k, v in settings["switches"].items()},
+                                name="value").to_frame(),
                       caption="Generator settings of the main experiment."),
             ],
             id="data",
@@ -893,12 +1001,13 @@ def _sections(out: dict[str, Any]) -> list:
                 ),
             ],
             tables=[
-                Table(out["leakage"], caption="Per-feature AUC for predicting gender."),
+                Table(_labelled(out["leakage"]),
+                      caption="Per-feature AUC for predicting gender."),
                 Table(pd.DataFrame({
                     "default proxies": out["leakage_auc"],
                     "proxy_strength=0": out["proxy_free"]["leakage_auc"],
                 }), caption="Cross-validated AUC of predicting gender from all six features."),
-                Table(out["penalty"], caption="Which features carry the penalty."),
+                Table(_labelled(out["penalty"]), caption="Which features carry the penalty."),
                 Table(_rates_frame(out["proxy_free"]["models"], _RATE_COLS).T,
                       caption="The same models when the proxies do not encode gender "
                               "(proxy_strength=0)."),
@@ -939,8 +1048,8 @@ def _sections(out: dict[str, Any]) -> list:
             )],
             tables=[
                 Table(out["fix_matrix"], caption="Which mitigation fixes which bias."),
-                Table(out["switches"].set_index(["scenario", "method"])[
-                    [*_RATE_COLS, "dp_difference_sample", "verdict"]],
+                Table(_labelled(out["switches"].set_index(["scenario", "method"])[
+                    [*_RATE_COLS, "dp_difference_sample", "verdict"]]),
                     caption="All numbers of the per-switch experiment."),
             ],
             id="switches",
@@ -954,7 +1063,7 @@ def _sections(out: dict[str, Any]) -> list:
                     "ranking within each gender.",
                 caption="Dashed line: women's share of applicants (about half).",
             )],
-            tables=[Table(out["shortlist"].set_index(["k", "policy"]),
+            tables=[Table(_labelled(out["shortlist"].set_index(["k", "policy"])),
                           caption="Shortlists from the model without gender.")],
             id="shortlist",
         ),
