@@ -1,0 +1,273 @@
+"""Open reports in headless Chromium: no console error, no network request, a screenshot.
+
+Chromium is driven through the DevTools protocol over ``--remote-debugging-pipe`` (file
+descriptors 3 and 4), with Python's standard library only. Screenshots go to
+``artifacts/`` at the repository root. Without Chromium the tests skip, except under CI
+(``CI=true``), where they fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fairaudit
+from fairaudit.report import Section, render, render_document
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def chromium_path() -> str:
+    for name in CANDIDATES:
+        path = shutil.which(name)
+        if path:
+            return path
+    message = "headless Chromium is not installed (Debian: apt-get install chromium)"
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(message + "; CI must run the browser test")
+    pytest.skip(message)
+
+
+class Browser:
+    """A minimal DevTools-protocol client over the pipe transport."""
+
+    def __init__(self, executable: str, user_data_dir: Path) -> None:
+        to_chrome_r, self._to_chrome_w = os.pipe()
+        self._from_chrome_r, from_chrome_w = os.pipe()
+
+        def wire_pipes() -> None:  # in the child: the protocol expects fds 3 and 4
+            os.dup2(to_chrome_r, 3)
+            os.dup2(from_chrome_w, 4)
+
+        self.proc = subprocess.Popen(
+            [executable, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--no-first-run", "--no-default-browser-check",
+             "--disable-extensions", "--disable-sync", "--disable-component-update",
+             "--hide-scrollbars", "--mute-audio", f"--user-data-dir={user_data_dir}",
+             "--remote-debugging-pipe", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=wire_pipes, close_fds=False,
+        )
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self._next_id = 0
+        self._lock = threading.Condition()
+        self._responses: dict[int, dict] = {}
+        self.events: list[dict] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        buffer = b""
+        while True:
+            try:
+                chunk = os.read(self._from_chrome_r, 1 << 16)
+            except OSError:
+                break
+            if not chunk:
+                break
+            buffer += chunk
+            while b"\0" in buffer:
+                raw, buffer = buffer.split(b"\0", 1)
+                message = json.loads(raw)
+                with self._lock:
+                    if "id" in message:
+                        self._responses[message["id"]] = message
+                    else:
+                        self.events.append(message)
+                    self._lock.notify_all()
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None,
+             timeout: float = 60) -> dict:
+        with self._lock:
+            self._next_id += 1
+            ident = self._next_id
+        message = {"id": ident, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_chrome_w, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while ident not in self._responses:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no answer to {method}")
+                self._lock.wait(left)
+            answer = self._responses.pop(ident)
+        if "error" in answer:
+            raise RuntimeError(f"{method}: {answer['error']}")
+        return answer.get("result", {})
+
+    def wait_for(self, method: str, session: str, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                for event in self.events:
+                    if event.get("method") == method and event.get("sessionId") == session:
+                        return event
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no {method} event")
+                self._lock.wait(left)
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close", timeout=10)
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        for fd in (self._to_chrome_w, self._from_chrome_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: int = 1280,
+         height: int = 1000, full_page: bool = False) -> dict:
+    """Open ``page`` from file://; return console errors, requests and page facts."""
+    browser = Browser(chromium_path(), tmp_path / "profile")
+    try:
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.send("Target.attachToTarget",
+                               {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Runtime", "Log", "Network", "Page"):
+            browser.send(f"{domain}.enable", session=session)
+        browser.send("Emulation.setDeviceMetricsOverride",
+                     {"width": width, "height": height, "deviceScaleFactor": 1,
+                      "mobile": False}, session=session)
+        url = page.resolve().as_uri()
+        browser.send("Page.navigate", {"url": url}, session=session)
+        browser.wait_for("Page.loadEventFired", session)
+        time.sleep(0.3)  # let late console messages arrive
+        facts = browser.send("Runtime.evaluate", {
+            "expression": "JSON.stringify({title: document.title, "
+                          "sections: document.querySelectorAll('main > section').length, "
+                          "svgs: document.querySelectorAll('svg').length, "
+                          "height: document.documentElement.scrollHeight})",
+            "returnByValue": True}, session=session)["result"]["value"]
+        facts = json.loads(facts)
+        if screenshot is not None:
+            params = {"format": "png"}
+            if full_page:
+                params["clip"] = {"x": 0, "y": 0, "width": width, "height": facts["height"],
+                                  "scale": 1}
+                params["captureBeyondViewport"] = True
+            data = browser.send("Page.captureScreenshot", params, session=session)["data"]
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            screenshot.write_bytes(base64.b64decode(data))
+        with browser._lock:
+            events = [e for e in browser.events if e.get("sessionId") == session]
+    finally:
+        browser.close()
+    errors = []
+    requests = []
+    for e in events:
+        method, params = e["method"], e.get("params", {})
+        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "warning",
+                                                                            "assert"):
+            errors.append(f"console.{params['type']}: {params.get('args')}")
+        elif method == "Runtime.exceptionThrown":
+            errors.append(f"exception: {params.get('exceptionDetails', {}).get('text')}")
+        elif method == "Log.entryAdded" and params["entry"]["level"] in ("error", "warning"):
+            errors.append(f"log {params['entry']['level']}: {params['entry'].get('text')}")
+        elif method == "Network.requestWillBeSent":
+            requested = params["request"]["url"]
+            if requested != url:
+                requests.append(requested)
+    return {"errors": errors, "requests": requests, "url": url, **facts}
+
+
+def audit_report() -> str:
+    rng = np.random.default_rng(4)
+    n = 3000
+    sf = pd.DataFrame({"sex": rng.choice(["Female", "Male"], n),
+                       "race": rng.choice(["Black", "White", "Asian"], n, p=[.3, .5, .2])})
+    latent = rng.normal(0, 1.3, n) - 0.8 * (sf["sex"] == "Female") - 0.4 * (sf["race"] == "Black")
+    score = 1 / (1 + np.exp(-latent))
+    y = (rng.random(n) < score).astype(int)
+    result = fairaudit.audit(y, (score >= 0.5).astype(int), sensitive_features=sf,
+                             y_score=score, threshold=0.5, n_bootstrap=100, random_state=0)
+    comparison = pd.DataFrame({
+        "model": ["baseline", "reweighing", "threshold optimizer"],
+        "accuracy": [0.78, 0.77, 0.74],
+        "demographic_parity_difference": [0.21, 0.09, 0.03],
+        "equalized_odds_difference": [0.18, 0.10, 0.04],
+    })
+    context = Section("Context and intended use", paragraphs=[
+        "Synthetic screening model used to check that the report renders in a browser."])
+    return render(result, comparison=comparison, sections=[context],
+                  title="Fairness audit: screening model")
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("browser") / "report.html"
+    path.write_text(audit_report(), encoding="utf-8")
+    return path
+
+
+def test_report_loads_cleanly_and_screenshot_is_saved(report_file, tmp_path):
+    shot = ARTIFACTS / "report-top.png"
+    facts = load(report_file, tmp_path, shot)
+    assert facts["errors"] == []
+    assert facts["requests"] == []
+    assert facts["title"] == "Fairness audit: screening model"
+    assert facts["sections"] == 13  # 11 standard + context + mitigation comparison
+    assert facts["svgs"] >= 6
+    assert shot.stat().st_size > 20_000  # a real rendering, not a blank page
+    full = ARTIFACTS / "report-full.png"
+    load(report_file, tmp_path, full, full_page=True)
+    assert full.stat().st_size > shot.stat().st_size
+
+
+def test_harness_sees_network_requests_and_csp_errors(tmp_path):
+    """Control: a page that tries to load things must be caught, or the test above proves
+    nothing."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        render_document("control", [Section("x", "y")]).replace(
+            "</main>", '<img src="http://127.0.0.1:9/pixel.png" alt="">'
+                       '<script>console.error("boom")</script></main>'),
+        encoding="utf-8")
+    facts = load(bad, tmp_path)
+    assert any("Content Security Policy" in e or "Refused" in e for e in facts["errors"])
+    # CSP blocks the image before any request is made; without the policy it would be sent
+    unguarded = tmp_path / "unguarded.html"
+    unguarded.write_text('<!DOCTYPE html><title>t</title>'
+                         '<img src="http://127.0.0.1:9/pixel.png" alt="">', encoding="utf-8")
+    facts = load(unguarded, tmp_path)
+    assert facts["requests"] == ["http://127.0.0.1:9/pixel.png"]
+
+
+def test_hostile_group_names_do_not_run_in_the_browser(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 400
+    groups = np.array(["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+                       "</script><script>console.error(1)</script>"])[rng.integers(0, 3, n)]
+    y = rng.integers(0, 2, n)
+    result = fairaudit.audit(y, rng.integers(0, 2, n), sensitive_features=pd.Series(
+        groups, name="<b onmouseover=alert(1)>"), n_bootstrap=0)
+    page = tmp_path / "hostile.html"
+    render(result, path=page)
+    facts = load(page, tmp_path)
+    assert facts["errors"] == []
+    assert facts["requests"] == []
