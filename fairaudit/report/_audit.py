@@ -136,11 +136,13 @@ def _banner(named: list[tuple[str, Any]]) -> Block:
 
 
 def _verdict_section(named, ids) -> RenderedSection:
-    blocks: list[Block] = [_banner(named)]
+    blocks: list[Block] = []
     for name, audit in named:
         meta = safe_get(audit, "meta", {}) or {}
         if len(named) > 1:
             blocks.append(h(name))
+        word = _badge(safe_get(audit, "verdict", "n/a"))[2]
+        blocks.append(p(f"Verdict: {word}. {_count_text(verdict_counts(audit.criteria))}"))
         pairs = [("Sensitive attributes", ", ".join(map(str, safe_get(audit, "features", []))))]
         if meta.get("n_samples") is not None:
             pairs.append(("Samples", fmt_number(meta.get("n_samples"))))
@@ -982,4 +984,4 @@ def render(
         _reproducibility_section(named, ids),
     ]
     subtitle = ", ".join(name for name, _ in named) if len(named) > 1 else ""
-    return page(title, rendered, subtitle=subtitle, path=path)
+    return page(title, rendered, subtitle=subtitle, banner=_banner(named), path=path)

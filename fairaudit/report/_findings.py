@@ -38,6 +38,13 @@ def _failing_rows(crow: pd.Series, rows: pd.DataFrame) -> pd.DataFrame:
     return rows.iloc[0:0]
 
 
+def _join(names: list[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    rest = [n[0].lower() + n[1:] for n in names[1:]]
+    return ", ".join([names[0], *rest[:-1]]) + " and " + rest[-1]
+
+
 def _sentence(rec: pd.Series, ref: str, conf: str, failed: list[tuple[str, str, float]]) -> str:
     g, metric = str(rec["group"]), str(rec["metric"])
     r = _num(rec.get("ratio"))
@@ -63,17 +70,26 @@ def _sentence(rec: pd.Series, ref: str, conf: str, failed: list[tuple[str, str, 
             f"{metric_label(metric)} of '{g}' differs from the reference group '{ref}' ({values})"
         )
     reasons = []
+    grouped: dict[tuple[str, float], list[str]] = {}
     for crit, kind, tol in failed:
+        names = grouped.setdefault((kind, tol), [])
+        if crit not in names:
+            names.append(crit)
+    for (kind, tol), names in grouped.items():
+        who = _join(names)
+        plural = len(names) > 1
         if kind == "ratio":
-            reasons.append(f"{crit} requires a ratio of at least {fmt_number(tol, 2)}")
+            verb = "require" if plural else "requires"
+            reasons.append(f"{who} {verb} a ratio of at least {fmt_number(tol, 2)}")
         else:
             d = _num(rec.get("difference"))
             dci = fmt_interval(
                 _num(rec.get("difference_lower")), _num(rec.get("difference_upper")), 3
             )
             extra = "" if dci == "n/a" else f", {conf} CI {dci}"
+            verb = "allow" if plural else "allows"
             reasons.append(
-                f"{crit} allows a difference of at most {fmt_number(tol, 3)} "
+                f"{who} {verb} a difference of at most {fmt_number(tol, 3)} "
                 f"(here {fmt_near(d, tol if d > 0 else -tol, 3)}{extra})"
             )
     return head + "; " + "; ".join(reasons) + "."
