@@ -115,6 +115,21 @@ def test_dropping_gender_removes_almost_all_disparity_without_proxies(res):
         assert m0.loc[without, "four_fifths_rule"] == "pass"
 
 
+def test_proxy_sweep_more_leakage_more_surviving_gap(res):
+    sweep = res["proxy_sweep"]
+    assert sweep.index[0] == 0.0
+    assert abs(sweep["leakage_auc"].iloc[0] - 0.5) < 0.03
+    assert sweep["leakage_auc"].is_monotonic_increasing
+    assert sweep["leakage_auc"].iloc[-1] > 0.95
+    # The surviving share grows with the proxies' strength (allowing noise between
+    # neighbouring strengths: compare every other point).
+    share = sweep["share_surviving"].to_numpy()
+    assert share[0] < 0.2 < 0.6 < share[-1]
+    assert (np.diff(share[::2]) > 0).all()
+    # The model with gender is unaffected by the proxies' strength.
+    assert sweep["gap_with_gender"].max() - sweep["gap_with_gender"].min() < 0.05
+
+
 def test_penalty_is_carried_by_the_proxies(res):
     pen = res["penalty"]
     proxies = ["womens_org_member", "gendered_wording", "career_gap_months"]

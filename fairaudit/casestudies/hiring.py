@@ -277,6 +277,33 @@ def _penalty(train, test, fitted, seed) -> pd.DataFrame:
     return table
 
 
+def _proxy_sweep(n, seeds, strengths=(0.0, 0.25, 0.5, 1.0, 1.5, 2.0)) -> pd.DataFrame:
+    """Leakage and surviving gap of the logistic regression as the proxies strengthen."""
+    rows = []
+    for strength in strengths:
+        train = make_hiring(n, random_state=seeds[0], proxy_strength=strength)
+        test = make_hiring(n, random_state=seeds[1], proxy_strength=strength)
+        is_f = (test.sensitive_features.to_numpy() == FEMALE).astype(int)
+        cv = StratifiedKFold(5, shuffle=True, random_state=seeds[2] % (2**32))
+        leak = cross_val_predict(_lr(), _standardize(test.X)[0], is_f, cv=cv,
+                                 method="predict_proba")[:, 1]
+        gaps = {}
+        for label, cols in (("without", (train.X, test.X)),
+                            ("with", (_with_gender(train.X, train.sensitive_features),
+                                      _with_gender(test.X, test.sensitive_features)))):
+            Xtr, Xte = _standardize(*cols)
+            pred = _lr().fit(Xtr, train.y.to_numpy()).predict(Xte).astype(np.int64)
+            gaps[label] = _dp_difference(test.y, pred, test.sensitive_features, seeds[2])
+        rows.append({
+            "proxy_strength": strength,
+            "leakage_auc": float(roc_auc_score(is_f, leak)),
+            "gap_with_gender": gaps["with"],
+            "gap_without_gender": gaps["without"],
+            "share_surviving": gaps["without"] / gaps["with"] if gaps["with"] else np.nan,
+        })
+    return pd.DataFrame(rows).set_index("proxy_strength")
+
+
 # ------------------------------------------------------------ step 3: the four mitigators
 def _mitigators(seed: int) -> dict[str, Any]:
     from fairaudit.mitigation import (
@@ -479,7 +506,8 @@ def results(quick: bool = False, random_state: int = 0) -> dict[str, Any]:
         AuditResult against true suitability)), ``leakage`` and ``leakage_auc`` (per-feature
         and cross-validated AUC of predicting gender), ``penalty`` (per-feature share of the
         penalty), ``proxy_free`` (models, leakage table and AUC with ``proxy_strength=0``),
-        ``control`` (the models with every bias switched off),
+        ``control`` (the models with every bias switched off), ``proxy_sweep`` (leakage AUC
+        and the gap with and without gender as ``proxy_strength`` goes from 0 to 2),
         ``mitigation`` (DataFrame per method, recorded and true accuracy), ``comparison``
         (the table of :func:`fairaudit.mitigation.compare`), ``switches`` and
         ``fix_matrix`` (one bias at a time), ``shortlist``, ``findings`` (plain-language
@@ -515,6 +543,7 @@ def _results(quick: bool, random_state: int) -> dict[str, Any]:
     comparison = _comparison(train, test, s[5])
     switches, matrix = _switch_experiment(sizes["n_switch"], s[6])
     shortlist = _shortlists(test, fitted[LR_WITHOUT][1], s[7])
+    sweep = _proxy_sweep(sizes["n_switch"], _seeds(s[3], 3))
 
     out = {
         "settings": {**sizes, "random_state": random_state, "seeds": s,
@@ -525,6 +554,7 @@ def _results(quick: bool, random_state: int) -> dict[str, Any]:
         "leakage_auc": leak,
         "penalty": penalty,
         "proxy_free": {"models": models0, "leakage": leak0_features, "leakage_auc": leak0},
+        "proxy_sweep": sweep,
         "control": control,
         "mitigation": mitigation,
         "comparison": comparison,
@@ -607,6 +637,15 @@ def _findings(out: dict[str, Any]) -> dict[str, list[str]]:
             f"{m0.selection_ratio:.2f}). Unawareness only works when nothing else encodes gender."
         ),
     ]
+    sweep = out["proxy_sweep"]
+    lo_s, hi_s = sweep.iloc[0], sweep.iloc[-1]
+    topics["proxies"].append(
+        f"As proxy_strength grows from {sweep.index[0]:g} to {sweep.index[-1]:g}, the leakage "
+        f"AUC rises from {lo_s.leakage_auc:.2f} to {hi_s.leakage_auc:.2f} and the share of the "
+        f"with-gender gap that survives dropping the column from "
+        f"{_pct(lo_s.share_surviving)} to {_pct(hi_s.share_surviving)}: the better the other "
+        f"features encode gender, the less dropping it achieves."
+    )
     mit = out["mitigation"]
     base = mit.loc["unmitigated"]
     closes, keeps, hurts = [], [], []
@@ -831,6 +870,22 @@ def _fig_bars(values: pd.Series, xlabel: str, ref: float | None = None, colors=N
     return fig
 
 
+def _fig_sweep(sweep: pd.DataFrame):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.0, 3.0))
+    x = sweep.index.to_numpy(dtype=float)
+    ax.plot(x, sweep["leakage_auc"], marker="o", color=_COLORS["neutral"],
+            label="leakage AUC (predicting gender)")
+    ax.plot(x, sweep["share_surviving"], marker="s", color=_COLORS[FEMALE],
+            label="share of the gap surviving without gender")
+    ax.set_xlabel("proxy_strength")
+    ax.set_ylim(0, 1.05)
+    ax.legend(frameon=False, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
 def _fig_switch_heatmap(switches: pd.DataFrame, value: str, title: str):
     plt = _plt()
     grid = switches.pivot(index="method", columns="scenario", values=value)
@@ -999,6 +1054,13 @@ def _sections(out: dict[str, Any]) -> list:
                     caption="Logistic regression without gender: coefficient x difference of "
                             "means (standardised). Negative bars push women's scores down.",
                 ),
+                Figure(
+                    figure_to_svg(_fig_sweep(out["proxy_sweep"])),
+                    alt="Line chart: as proxy strength grows, leakage AUC and the share of the "
+                        "gap surviving without gender both rise.",
+                    caption="Logistic regression, default label bias, proxies from absent (0) "
+                            "to strong (2).",
+                ),
             ],
             tables=[
                 Table(_labelled(out["leakage"]),
@@ -1008,6 +1070,8 @@ def _sections(out: dict[str, Any]) -> list:
                     "proxy_strength=0": out["proxy_free"]["leakage_auc"],
                 }), caption="Cross-validated AUC of predicting gender from all six features."),
                 Table(_labelled(out["penalty"]), caption="Which features carry the penalty."),
+                Table(out["proxy_sweep"], caption="Logistic regression as the proxies "
+                      "strengthen: leakage AUC and gap (men - women) with and without gender."),
                 Table(_rates_frame(out["proxy_free"]["models"], _RATE_COLS).T,
                       caption="The same models when the proxies do not encode gender "
                               "(proxy_strength=0)."),
