@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
@@ -45,8 +47,25 @@ ERR_DROP_NEEDS_NAMES = (
     "DataFrame); with separate values, leave the sensitive columns out of X yourself."
 )
 ERR_BINARY = (
-    "{mitigator} needs binary labels (two classes); y has {k} class(es): {classes}."
+    "Only binary classification is supported by {mitigator}; y has {k} classes: {classes}."
 )
+ERR_ONE_CLASS = (
+    "y has only one class with positive weight ({classes}); a classifier needs at least "
+    "two classes."
+)
+ERR_Y_NONE = (
+    "y is None: the mitigator requires y to be passed, but the target y is None; pass one "
+    "label per row of X."
+)
+ERR_WEIGHT_ZERO = (
+    "sample_weight is zero for every row; at least one row needs a positive weight."
+)
+ERR_X_1D = (
+    "X must be 2-dimensional (n_samples, n_features) but is 1-dimensional. Reshape your "
+    "data either using array.reshape(-1, 1) if it has a single feature or "
+    "array.reshape(1, -1) if it contains a single sample."
+)
+ERR_Y_LENGTH = "y has {got} rows but X has {n}; pass one label per row of X."
 ERR_N_FEATURES_SF = (
     "sensitive_features has {got} feature(s) but the mitigator was fitted with {n} "
     "({names}); pass the same sensitive features as in fit."
@@ -87,7 +106,7 @@ def encode(sensitive_features: Any, X: Any, n: int) -> Groups:
 def check_labels(y: Any) -> np.ndarray:
     """Return ``y`` as a 1-d array of classification labels."""
     if y is None:
-        raise ValueError("y is required: pass one label per row of X.")
+        raise ValueError(ERR_Y_NONE)
     y = column_or_1d(y, warn=True)
     check_classification_targets(y)
     return y
@@ -163,7 +182,21 @@ def accepts_weights(estimator: Any) -> bool:
 
 def take_rows(X: Any, idx: np.ndarray) -> Any:
     """Rows ``idx`` of X (array, DataFrame, list or sparse matrix), as a copy."""
+    if sp.issparse(X):
+        if X.format not in ("csr", "csc"):
+            X = X.tocsr()
+    elif not isinstance(X, np.ndarray | list | pd.DataFrame | pd.Series):
+        X = np.asarray(X)
     return _safe_indexing(X, idx, axis=0)
+
+
+def check_2d(X: Any) -> None:
+    """Raise the scikit-learn style error for 1-d X."""
+    if sp.issparse(X) or hasattr(X, "columns"):
+        return
+    ndim = len(X.shape) if hasattr(X, "shape") else np.asarray(X).ndim
+    if ndim == 1:
+        raise ValueError(ERR_X_1D)
 
 
 class MitigatorMixin:
@@ -180,16 +213,22 @@ class MitigatorMixin:
     ) -> tuple[Any, np.ndarray, Groups, np.ndarray | None]:
         """Check the inputs and record the sensitive columns; return X for the inner model."""
         if y is None:
-            raise ValueError("y is required: pass one label per row of X.")
+            raise ValueError(ERR_Y_NONE)
+        check_2d(X)
         validate_data(self, X, skip_check_array=True, reset=True)
         y = check_labels(y)
         n = _num_samples(X)
         if len(y) != n:
-            raise ValueError(
-                f"y has {len(y)} rows but X has {n}; pass one label per row of X."
-            )
+            raise ValueError(ERR_Y_LENGTH.format(got=len(y), n=n))
         groups = encode(sensitive_features, X, n)
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight)
+            if sw.dtype.kind in "biuf" and sw.size and np.all(sw == 0):
+                raise ValueError(ERR_WEIGHT_ZERO)
         w = check_sample_weight(sample_weight, n)
+        present = np.unique(y if w is None else y[w > 0])
+        if len(present) < 2:
+            raise ValueError(ERR_ONE_CLASS.format(classes=[v.item() if hasattr(v, 'item') else v for v in present]))
         if not isinstance(self.drop_sensitive, bool | np.bool_):
             raise TypeError(
                 f"drop_sensitive must be True or False; got {self.drop_sensitive!r}."
@@ -215,6 +254,7 @@ class MitigatorMixin:
 
     def _check_predict_X(self, X: Any) -> Any:
         check_is_fitted(self)
+        check_2d(X)
         validate_data(self, X, skip_check_array=True, reset=False)
         return self._inner_X(X)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from fairlearn.reductions import ExponentiatedGradient, GridSearch
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 from sklearn.utils import get_tags
@@ -19,6 +20,10 @@ from ._moments import make_moment
 METHODS = ("exponentiated_gradient", "grid_search")
 MODES = ("randomized", "best_single")
 ERR_TOLERANCE = "tolerance={value!r} is not valid; use a number in (0, 1]."
+ERR_SPARSE = (
+    "ConstrainedClassifier does not accept sparse X (fairlearn's reductions need dense "
+    "data); pass X.toarray(), or put the sparse step inside a Pipeline estimator."
+)
 ERR_POSITIVE_INT = "{name}={value!r} is not valid; use a positive integer."
 
 
@@ -154,8 +159,16 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
                 grid_size=int(self.grid_size),
                 sample_weight_name=weight_name,
             )
+        if sp.issparse(X_inner):
+            raise TypeError(ERR_SPARSE)
+        if not hasattr(X_inner, "shape"):
+            X_inner = np.asarray(X_inner)
         reduction.fit(X_inner, y01, sensitive_features=groups.codes)
         self.reduction_ = reduction
+        self.n_iter_ = (
+            int(reduction.last_iter_) + 1 if method == "exponentiated_gradient"
+            else len(reduction.predictors_)
+        )
         if method == "exponentiated_gradient":
             index = list(reduction.predictors_.index)
             predictors = [reduction.predictors_[i] for i in index]
@@ -196,6 +209,10 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         """Probability that each row is decided positive (``classes_[1]``)."""
         check_is_fitted(self)
         X_inner = self._check_predict_X(X)
+        if sp.issparse(X_inner):
+            raise TypeError(ERR_SPARSE)
+        if not hasattr(X_inner, "shape"):
+            X_inner = np.asarray(X_inner)
         if not self._randomized():
             return np.asarray(self.predictors_[self.best_index_].predict(X_inner), float)
         p = np.zeros(X_inner.shape[0] if hasattr(X_inner, "shape") else len(X_inner))
@@ -228,7 +245,6 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         tags = super().__sklearn_tags__()
         if self.estimator is not None:
             inner = get_tags(self.estimator)
-            tags.input_tags.sparse = inner.input_tags.sparse
             tags.input_tags.allow_nan = inner.input_tags.allow_nan
             tags.input_tags.string = inner.input_tags.string
         tags.classifier_tags.multi_class = False

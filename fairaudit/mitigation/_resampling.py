@@ -256,17 +256,20 @@ class Resampling(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstima
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict with the fitted estimator."""
-        return self.estimator_.predict(self._check_predict_X(X))
+        X_inner = self._check_predict_X(X)
+        return self.estimator_.predict(X_inner)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities from the fitted estimator."""
-        return self.estimator_.predict_proba(self._check_predict_X(X))
+        X_inner = self._check_predict_X(X)
+        return self.estimator_.predict_proba(X_inner)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X: Any) -> np.ndarray:
         """Decision scores from the fitted estimator."""
-        return self.estimator_.decision_function(self._check_predict_X(X))
+        X_inner = self._check_predict_X(X)
+        return self.estimator_.decision_function(X_inner)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

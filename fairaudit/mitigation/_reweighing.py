@@ -72,7 +72,7 @@ def reweighing_weights(
     w = np.ones(len(y)) if w is None else w
     classes, y_codes = np.unique(y, return_inverse=True)
     table = _cell_weights(y_codes, groups.codes, len(classes), groups.n_groups, w)
-    return w * table[groups.codes, y_codes]
+    return w * np.nan_to_num(table[groups.codes, y_codes])
 
 
 class Reweighing(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -151,29 +151,34 @@ class Reweighing(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstima
                 stacklevel=2,
             )
         self.weights_ = pd.DataFrame(table, index=groups.labels, columns=pd.Index(classes))
-        self.sample_weight_ = w * table[groups.codes, y_codes]
+        # a NaN cell weight only occurs for rows of an all-zero-weight cell
+        self.sample_weight_ = w * np.nan_to_num(table[groups.codes, y_codes])
         self.classes_ = classes
         self.estimator_ = fit_inner(estimator, X_inner, y, self.sample_weight_, "Reweighing")
         return self
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict with the fitted estimator."""
-        return self.estimator_.predict(self._check_predict_X(X))
+        X_inner = self._check_predict_X(X)
+        return self.estimator_.predict(X_inner)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities from the fitted estimator."""
-        return self.estimator_.predict_proba(self._check_predict_X(X))
+        X_inner = self._check_predict_X(X)
+        return self.estimator_.predict_proba(X_inner)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Log class probabilities from the fitted estimator."""
-        return self.estimator_.predict_log_proba(self._check_predict_X(X))
+        X_inner = self._check_predict_X(X)
+        return self.estimator_.predict_log_proba(X_inner)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X: Any) -> np.ndarray:
         """Decision scores from the fitted estimator."""
-        return self.estimator_.decision_function(self._check_predict_X(X))
+        X_inner = self._check_predict_X(X)
+        return self.estimator_.decision_function(X_inner)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

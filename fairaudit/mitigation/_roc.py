@@ -33,6 +33,9 @@ def group_rocs(
     scores: np.ndarray, y: np.ndarray, codes: np.ndarray, n_groups: int, w: np.ndarray | None
 ) -> list[GroupROC]:
     """ROC points of every group, from one sort of (group, -score)."""
+    if w is not None and not (w > 0).all():  # zero-weight rows carry no information
+        keep = w > 0
+        scores, y, codes, w = scores[keep], y[keep], codes[keep], w[keep]
     n = len(scores)
     w = np.ones(n) if w is None else w
     order = np.lexsort((-scores, codes))
