@@ -306,6 +306,23 @@ def test_run_writes_a_self_contained_report(res, tmp_path, monkeypatch):
     assert len(html) < 3_000_000
 
 
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", None, True])
+def test_results_rejects_bad_random_state(bad):
+    with pytest.raises(TypeError) as err:
+        hiring.results(quick=True, random_state=bad)
+    assert str(err.value) == hiring.ERR_RANDOM_STATE.format(value=bad)
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, None])
+def test_bad_quick_flag(bad, tmp_path):
+    with pytest.raises(TypeError) as err:
+        hiring.results(quick=bad)
+    assert str(err.value) == hiring.ERR_QUICK.format(value=bad)
+    with pytest.raises(TypeError):
+        hiring.run(tmp_path, quick=bad)
+    assert not (tmp_path / "hiring.html").exists()
+
+
 def test_registered_case_study():
     from fairaudit.casestudies import load_case_study
 

@@ -37,6 +37,9 @@ __all__ = ["GAP_TOLERANCE", "SCENARIOS", "results", "run"]
 NAME = "hiring"
 FEMALE, MALE = "female", "male"
 
+ERR_QUICK = "quick must be True or False; got {value!r}."
+ERR_RANDOM_STATE = "random_state must be an int >= 0 (the seed of every step); got {value!r}."
+
 #: Absolute gap in selection rate or in true-positive rate (against true suitability) at or
 #: below which the case study calls a disparity immaterial.
 GAP_TOLERANCE = 0.05
@@ -486,6 +489,17 @@ def _shortlists(test, score, seed, fractions=(0.05, 0.10, 0.25)) -> pd.DataFrame
 
 
 # --------------------------------------------------------------------------- results
+def _check_args(quick: Any, random_state: Any) -> None:
+    if not isinstance(quick, (bool, np.bool_)):
+        raise TypeError(ERR_QUICK.format(value=quick))
+    if (
+        isinstance(random_state, (bool, np.bool_))
+        or not isinstance(random_state, (int, np.integer))
+        or random_state < 0
+    ):
+        raise TypeError(ERR_RANDOM_STATE.format(value=random_state))
+
+
 def results(quick: bool = False, random_state: int = 0) -> dict[str, Any]:
     """Run every step of the case study and return the measured numbers.
 
@@ -513,7 +527,13 @@ def results(quick: bool = False, random_state: int = 0) -> dict[str, Any]:
         ``fix_matrix`` (one bias at a time), ``shortlist``, ``findings`` (plain-language
         sentences; ``findings_by_topic`` groups them), ``summary`` (the key findings in a
         few sentences) and ``seconds``.
+
+    Raises
+    ------
+    TypeError
+        If ``quick`` is not a bool or ``random_state`` not a non-negative int.
     """
+    _check_args(quick, random_state)
     with threadpool_limits(1):  # many small fits: threads only oversubscribe the cores
         return _results(quick, random_state)
 
@@ -1170,6 +1190,7 @@ def run(out_dir: Path | str, *, quick: bool = False) -> Path:
     """
     from fairaudit.report import render_document
 
+    _check_args(quick, 0)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = results(quick=quick)
