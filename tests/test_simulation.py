@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from scipy.optimize import brentq
 
@@ -411,3 +413,52 @@ def test_run_policing_matches_simulate_policing():
     assert isinstance(a, PolicingResult)
     np.testing.assert_array_equal(a.final_shares, b.final_shares)
     assert isinstance(a.summary(), pd.DataFrame) and len(a.summary()) == 3
+
+
+# ---------------------------------------------------------------- invariants
+@st.composite
+def models(draw):
+    k = draw(st.integers(2, 5))
+    rates = draw(st.lists(st.floats(0.05, 5.0), min_size=k, max_size=k))
+    prior = draw(st.lists(st.floats(0.1, 50.0), min_size=k, max_size=k))
+    allocation = draw(st.sampled_from(["proportional", "greedy", "top_k"]))
+    kw = {"allocation": allocation}
+    if allocation == "top_k":
+        kw["k"] = draw(st.integers(1, k))
+    if allocation == "proportional":
+        kw["correction"] = draw(st.sampled_from([None, "reject", "weight", "complement"]))
+    kw["reported_fraction"] = draw(st.sampled_from([0.0, 0.3, 1.0]))
+    kw["decay"] = draw(st.sampled_from([1.0, 0.9]))
+    kw["hotspot_k"] = draw(st.integers(0, k))
+    kw["hotspot_boost"] = draw(st.sampled_from([0.0, 0.5, 1.0]))
+    return rates, prior, kw
+
+
+@settings(max_examples=40, deadline=None)
+@given(models(), st.integers(1, 60), st.integers(1, 4), st.integers(0, 2**31))
+def test_invariants_hold_for_any_model(model, n_steps, n_runs, seed):
+    rates, prior, kw = model
+    res = simulate_policing(rates, prior=prior, n_steps=n_steps, n_runs=n_runs,
+                            record_every=7, random_state=seed, **kw)
+    alloc = res.allocation
+    assert np.all(alloc >= 0)
+    np.testing.assert_allclose(alloc.sum(axis=-1), 1.0)
+    if kw["allocation"] != "proportional":
+        top = 1 if kw["allocation"] == "greedy" else kw["k"]
+        assert np.all(np.isin(np.round(alloc * top, 12), [0.0, 1.0]))
+    names = ["patrols", "reported", "discovered", "recorded", "hotspot", "incidents", "flagged"]
+    for name in names:
+        tally = res.tally(name)
+        assert np.all(np.diff(tally, axis=0) >= -1e-9), name  # cumulative
+        assert np.all(tally[0] == 0)
+    final = {name: res.tally(name)[-1] for name in names}
+    np.testing.assert_allclose(final["patrols"].sum(axis=1), n_steps)
+    assert np.all(final["recorded"] <= final["reported"] + final["discovered"]
+                  + final["hotspot"] + 1e-9)
+    assert np.all(final["reported"] + final["discovered"] + final["hotspot"]
+                  <= final["incidents"] + 1e-9)
+    assert np.all(final["flagged"].sum(axis=1) == n_steps * kw["hotspot_k"])
+    expect = np.asarray(prior) * kw["decay"] ** n_steps
+    assert np.all(res.final_belief >= expect - 1e-9)
+    if kw["decay"] == 1.0:
+        np.testing.assert_allclose(res.final_belief, np.asarray(prior) + final["recorded"])
