@@ -462,3 +462,13 @@ def test_invariants_hold_for_any_model(model, n_steps, n_runs, seed):
     assert np.all(res.final_belief >= expect - 1e-9)
     if kw["decay"] == 1.0:
         np.testing.assert_allclose(res.final_belief, np.asarray(prior) + final["recorded"])
+
+
+def test_random_state_forms_are_reproducible():
+    kw = dict(prior=[5, 5], n_steps=50, n_runs=3)
+    a = simulate_policing([1, 2], random_state=np.random.RandomState(3), **kw)
+    b = simulate_policing([1, 2], random_state=np.random.RandomState(3), **kw)
+    np.testing.assert_array_equal(a.final_shares, b.final_shares)
+    c = simulate_policing([1, 2], random_state=np.int64(4), **kw)
+    d = simulate_policing([1, 2], random_state=4, **kw)
+    np.testing.assert_array_equal(c.final_shares, d.final_shares)
