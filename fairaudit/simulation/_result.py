@@ -57,6 +57,12 @@ class PolicingResult:
         for arr in (self.steps, self.allocation, self.belief, *self.tallies.values()):
             arr.flags.writeable = False
 
+    def __repr__(self) -> str:
+        return (
+            f"PolicingResult(n_runs={self.n_runs}, n_steps={self.n_steps}, "
+            f"n_records={len(self.steps)}, params={self.params!r})"
+        )
+
     # -- final values --------------------------------------------------------------
     @property
     def true_shares(self) -> np.ndarray:
