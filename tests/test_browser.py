@@ -9,6 +9,7 @@ descriptors 3 and 4), with Python's standard library only. Screenshots go to
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
@@ -50,8 +51,11 @@ class Browser:
         self._from_chrome_r, from_chrome_w = os.pipe()
 
         def wire_pipes() -> None:  # in the child: the protocol expects fds 3 and 4
-            os.dup2(to_chrome_r, 3)
-            os.dup2(from_chrome_w, 4)
+            # move both out of the way first: a pipe may already sit on fd 3 or 4
+            high_r = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10)
+            high_w = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
+            os.dup2(high_r, 3)  # dup2 makes the target inheritable
+            os.dup2(high_w, 4)
 
         self.proc = subprocess.Popen(
             [executable, "--headless", "--no-sandbox", "--disable-gpu",
@@ -99,7 +103,12 @@ class Browser:
         message = {"id": ident, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
-        os.write(self._to_chrome_w, json.dumps(message).encode() + b"\0")
+        try:
+            os.write(self._to_chrome_w, json.dumps(message).encode() + b"\0")
+        except BrokenPipeError:
+            raise RuntimeError(
+                f"Chromium exited (code {self.proc.poll()}) before answering {method}"
+            ) from None
         deadline = time.monotonic() + timeout
         with self._lock:
             while ident not in self._responses:
@@ -144,7 +153,9 @@ class Browser:
 def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: int = 1280,
          height: int = 1000, full_page: bool = False) -> dict:
     """Open ``page`` from file://; return console errors, requests and page facts."""
-    browser = Browser(chromium_path(), tmp_path / "profile")
+    profile = tmp_path / "profile"
+    profile.mkdir(parents=True, exist_ok=True)
+    browser = Browser(chromium_path(), profile)
     try:
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = browser.send("Target.attachToTarget",

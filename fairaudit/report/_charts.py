@@ -6,7 +6,6 @@ Okabe-Ito palette, and meaning is also carried by marker shape, line style and t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -68,17 +67,15 @@ def _finite(values: Sequence[float]) -> np.ndarray:
     return arr[np.isfinite(arr)]
 
 
-def _log_ticks(lo: float, hi: float, tolerance: float) -> list[float]:
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    """Round ticks on a log axis (the band edges are named in the legend, not as ticks, so
+    that narrow panels never print overlapping labels)."""
     candidates = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
-    candidates += [tolerance, 1.0 / tolerance] if 0 < tolerance < 1 else []
-    ticks = sorted({round(c, 6) for c in candidates if lo <= c <= hi})
-    # drop round ticks that crowd the band edges
-    keep = []
-    for t in ticks:
-        if any(t != b and abs(math.log(t / b)) < 0.3 for b in (tolerance, 1 / tolerance)):
-            continue
-        keep.append(t)
-    return keep
+    ticks = [c for c in candidates if lo <= c <= hi]
+    if len(ticks) > 6:  # keep 1 and every other tick away from it
+        i = ticks.index(1.0)
+        ticks = [t for k, t in enumerate(ticks) if (k - i) % 2 == 0]
+    return ticks
 
 
 def disparity_chart(
@@ -197,7 +194,7 @@ def disparity_chart(
                     zorder=4,
                 )
             ax.set_xlim(lo, hi)
-            ax.xaxis.set_major_locator(FixedLocator(_log_ticks(lo, hi, tolerance)))
+            ax.xaxis.set_major_locator(FixedLocator(_log_ticks(lo, hi)))
             ax.xaxis.set_major_formatter(
                 lambda v, _pos: f"{v:g}" if v >= 0.1 or v == 0 else f"{v:.2g}"
             )
@@ -434,8 +431,13 @@ def threshold_chart(
             ax.set_xlabel("threshold")
             ax.set_xlim(0, 1)
             ax.set_ylim(-0.01, 1.01)
-        axes[0][0].legend(loc="lower left", fontsize=7)
-        fig.tight_layout()
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        ncol = min(len(labels), 4)
+        rows = -(-len(labels) // ncol) if labels else 0
+        fig.legend(
+            handles, labels, loc="upper center", ncol=ncol, fontsize=7, bbox_to_anchor=(0.5, 1.0)
+        )
+        fig.tight_layout(rect=(0, 0, 1, 1 - (0.16 * rows + 0.05) / 3.0))
     alt = (
         f"Selection rate, true positive rate and false positive rate against the decision "
         f"threshold for each group of {attribute}"
