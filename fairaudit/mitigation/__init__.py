@@ -13,6 +13,7 @@ One for each stage of the pipeline, sharing one vocabulary of constraints
 against each fairness criterion on held-out data. See ``docs/mitigation.md``.
 """
 
+from ._compare import compare
 from ._constraints import CONSTRAINTS
 from ._reductions import ConstrainedClassifier
 from ._resampling import Resampling
@@ -25,5 +26,6 @@ __all__ = [
     "Resampling",
     "Reweighing",
     "ThresholdOptimizer",
+    "compare",
     "reweighing_weights",
 ]
