@@ -151,7 +151,7 @@ class Browser:
 
 
 def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: int = 1280,
-         height: int = 1000, full_page: bool = False) -> dict:
+         height: int = 1000, full_page: bool = False, pdf: Path | None = None) -> dict:
     """Open ``page`` from file://; return console errors, requests and page facts."""
     profile = tmp_path / "profile"
     profile.mkdir(parents=True, exist_ok=True)
@@ -185,6 +185,19 @@ def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: i
             data = browser.send("Page.captureScreenshot", params, session=session)["data"]
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             screenshot.write_bytes(base64.b64decode(data))
+        if pdf is not None:
+            browser.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+            printed = browser.send("Runtime.evaluate", {
+                "expression": "JSON.stringify({toc: getComputedStyle("
+                              "document.querySelector('nav.toc')).display, "
+                              "badge: getComputedStyle(document.querySelector('.badge'))"
+                              ".printColorAdjust})",
+                "returnByValue": True}, session=session)["result"]["value"]
+            facts["print"] = json.loads(printed)
+            data = browser.send("Page.printToPDF", {"printBackground": True},
+                                session=session, timeout=120)["data"]
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            pdf.write_bytes(base64.b64decode(data))
         with browser._lock:
             events = [e for e in browser.events if e.get("sessionId") == session]
     finally:
@@ -248,6 +261,14 @@ def test_report_loads_cleanly_and_screenshot_is_saved(report_file, tmp_path):
     full = ARTIFACTS / "report-full.png"
     load(report_file, tmp_path, full, full_page=True)
     assert full.stat().st_size > shot.stat().st_size
+
+
+def test_print_stylesheet_applies(report_file, tmp_path):
+    pdf = ARTIFACTS / "report.pdf"
+    facts = load(report_file, tmp_path, pdf=pdf)
+    assert facts["print"] == {"toc": "none", "badge": "exact"}
+    assert facts["errors"] == []
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 50_000
 
 
 def test_harness_sees_network_requests_and_csp_errors(tmp_path):
