@@ -902,7 +902,7 @@ def audit_summary_blocks(audit: Any, name: str, ids: IdRegistry) -> list[Block]:
         h(name, 3, id=ids(name)),
         Block(
             "banner",
-            text=f"{name}: {badge[2]}",
+            text=f"Verdict: {badge[2]}",
             items=[_count_text(counts)],
             cls=badge[0],
             extra={"badge": badge},
