@@ -116,7 +116,11 @@ def binary_labels(y: np.ndarray, classes: np.ndarray, mitigator: str) -> np.ndar
     """0/1 labels with ``classes[1]`` as the positive class."""
     if len(classes) != 2:
         raise ValueError(
-            ERR_BINARY.format(mitigator=mitigator, k=len(classes), classes=list(classes))
+            ERR_BINARY.format(
+                mitigator=mitigator,
+                k=len(classes),
+                classes=[c.item() if hasattr(c, "item") else c for c in classes],
+            )
         )
     return (y == classes[1]).astype(np.int8)
 

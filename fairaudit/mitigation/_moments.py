@@ -60,8 +60,8 @@ class _WeightedParity:
         super().load_data(X, y, sensitive_features=sensitive_features, **kwargs)  # type: ignore[misc]
         tags = self.tags.assign(**{_R: self.row_factor})
         n = self.total_samples
-        self.prob_event = tags.groupby(_EVENT)[_R].sum() / n
-        self.prob_group_event = tags.groupby([_EVENT, _GROUP_ID])[_R].sum() / n
+        self.prob_event = (tags.groupby(_EVENT)[_R].sum() / n).rename(None)
+        self.prob_group_event = (tags.groupby([_EVENT, _GROUP_ID])[_R].sum() / n).rename(None)
         r = self.row_factor
         event = tags[_EVENT]
         group = tags[_GROUP_ID]
