@@ -339,7 +339,16 @@ def _predict(model, X, gender) -> np.ndarray:
     return np.asarray(model.predict(X)).astype(np.int64)
 
 
-def _comparison(train, test, seed) -> pd.DataFrame:
+#: Criteria tabulated by the mitigation comparison (the first one is plotted).
+COMPARE_CRITERIA = [
+    "demographic_parity_difference",
+    "four_fifths_rule",
+    "equal_opportunity_difference",
+    "equalized_odds_difference",
+]
+
+
+def _comparison(train, test, seed, n_bootstrap) -> pd.DataFrame:
     """fairaudit.mitigation.compare on the default data (historical labels)."""
     from fairaudit.mitigation import compare
 
@@ -348,6 +357,9 @@ def _comparison(train, test, seed) -> pd.DataFrame:
         _lr(), Xs_tr, train.y.to_numpy(), Xs_te, test.y.to_numpy(),
         sensitive_features_train=train.sensitive_features,
         sensitive_features_test=test.sensitive_features,
+        mitigators=_mitigators(seed),
+        criteria=COMPARE_CRITERIA,
+        n_bootstrap=n_bootstrap,
         random_state=seed,
     )
 
@@ -560,7 +572,7 @@ def _results(quick: bool, random_state: int) -> dict[str, Any]:
 
     mitigation = _evaluate_methods("default", train, test, test, s[5]).drop(
         columns=["scenario", "dp_difference_sample"]).set_index("method")
-    comparison = _comparison(train, test, s[5])
+    comparison = _comparison(train, test, s[5], sizes["n_bootstrap"])
     switches, matrix = _switch_experiment(sizes["n_switch"], s[6])
     shortlist = _shortlists(test, fitted[LR_WITHOUT][1], s[7])
     sweep = _proxy_sweep(sizes["n_switch"], _seeds(s[3], 3))
