@@ -233,7 +233,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _check_out_dir(args.out, "--out")
     _check_out_dir(args.json, "--json")
     result, comparison = run_demo(
-        seed=args.seed, mitigation=not args.no_mitigation, progress=Progress()
+        seed=args.seed,
+        mitigation=not args.no_mitigation,
+        full_mitigation=args.full_mitigation,
+        progress=Progress(),
     )
     if args.json:
         write_json(result, args.json)

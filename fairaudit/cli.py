@@ -108,6 +108,7 @@ examples:
   fairaudit demo                          # writes report.html in the current directory
   fairaudit demo --out /tmp/demo.html --json /tmp/demo.json
   fairaudit demo --no-mitigation --quiet
+  fairaudit demo --full-mitigation       # also the in-processing (reductions) mitigator
 """
 
 
@@ -359,6 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", metavar="FILE", help="also write the results as JSON ('-' = stdout)")
     d.add_argument(
         "--no-mitigation", action="store_true", help="skip the mitigation comparison (faster)"
+    )
+    d.add_argument(
+        "--full-mitigation",
+        action="store_true",
+        help="also compare the reductions approach (ConstrainedClassifier; slower)",
     )
     d.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     _common_output(d)

@@ -1,4 +1,10 @@
-"""Model comparison: table and performance-versus-disparity scatter with the Pareto front."""
+"""Model comparison: table and performance-versus-disparity scatter with the Pareto front.
+
+Reads the table of ``fairaudit.mitigation.compare`` (index ``model``; ``accuracy``,
+criteria with ``_lower``/``_upper``/``_verdict`` columns; ``attrs`` naming the performance
+and disparity columns) and, generically, any frame with a model column, a performance
+column and criterion columns.
+"""
 
 from __future__ import annotations
 
@@ -8,57 +14,82 @@ from matplotlib.lines import Line2D
 
 from ._charts import metric_label, short
 from ._document import Block, figure, note, p, table
-from ._format import label, table_view
+from ._format import (
+    Cell,
+    TableView,
+    exact,
+    fmt_interval,
+    is_missing,
+    label,
+    value_cell,
+    verdict_badge,
+)
 from ._model import Figure
-from ._svg import FAIL_COLOR, MARKERS, NEUTRAL_COLOR, PALETTE, figure_to_svg, new_figure, plain
+from ._svg import MARKERS, NEUTRAL_COLOR, PALETTE, figure_to_svg, new_figure, plain, style
 from ._text import CRITERIA_TEXT, criterion_label
 
 PERFORMANCE_COLUMNS = ("accuracy", "balanced_accuracy", "roc_auc", "f1", "f1_score")
+NAME_COLUMNS = ("model", "name", "mitigator", "method", "estimator")
 MAX_PANELS = 3
+SUFFIXES = ("_lower", "_upper", "_verdict")
 
 
 def model_names(frame: pd.DataFrame) -> tuple[list[str], str | None]:
-    """Names of the compared models and the column they come from (None for the index)."""
+    """Names of the compared models and the column they come from (None: the index)."""
+    index = frame.index
+    if index.name is not None or not isinstance(index, pd.RangeIndex):
+        return [label(v) for v in index], None
     for col in frame.columns:
-        if str(col).lower() in {"model", "name", "mitigator", "method", "estimator"}:
+        if str(col).lower() in NAME_COLUMNS:
             return [label(v) for v in frame[col]], col
     for col in frame.columns:
-        if not pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(
-            frame[col]
-        ):
+        if not pd.api.types.is_numeric_dtype(frame[col]):
             return [label(v) for v in frame[col]], col
-    return [label(v) for v in frame.index], None
+    return [label(v) for v in index], None
 
 
-def performance_column(frame: pd.DataFrame) -> str | None:
+def _numeric(frame: pd.DataFrame, col) -> bool:
+    return pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
+
+
+def performance_column(frame: pd.DataFrame):
+    wanted = frame.attrs.get("performance") if isinstance(frame.attrs, dict) else None
+    if wanted in frame.columns and _numeric(frame, wanted):
+        return wanted
     names = {str(c).lower(): c for c in frame.columns}
     for want in PERFORMANCE_COLUMNS:
-        if want in names and pd.api.types.is_numeric_dtype(frame[names[want]]):
+        if want in names and _numeric(frame, names[want]):
             return names[want]
     for c in frame.columns:
-        if "accuracy" in str(c).lower() and pd.api.types.is_numeric_dtype(frame[c]):
+        if "accuracy" in str(c).lower() and _numeric(frame, c) and not str(c).endswith(SUFFIXES):
             return c
     return None
 
 
+def _kind(name: str) -> str:
+    return "ratio" if ("ratio" in name or "four_fifths" in name) else "difference"
+
+
 def criterion_columns(frame: pd.DataFrame) -> list[tuple[object, str]]:
-    """(column, kind) of disparity columns, differences first; kind is difference or ratio."""
+    """(column, kind) of disparity columns in display order; kind: difference or ratio."""
+    listed = frame.attrs.get("criteria") if isinstance(frame.attrs, dict) else None
+    if listed:
+        first = frame.attrs.get("disparity")
+        ordered = ([first] if first in listed else []) + [c for c in listed if c != first]
+        return [(c, _kind(str(c))) for c in ordered if c in frame.columns and _numeric(frame, c)]
     found = []
     for c in frame.columns:
         name = str(c).lower()
-        if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]):
-            continue
-        if name.endswith(("_lower", "_upper")):
+        if not _numeric(frame, c) or name.endswith(SUFFIXES):
             continue
         if any(k in name for k in CRITERIA_TEXT) or name.endswith(("_difference", "_ratio")):
-            kind = "ratio" if ("ratio" in name or "four_fifths" in name) else "difference"
-            found.append((c, kind))
+            found.append((c, _kind(name)))
     return sorted(found, key=lambda ck: ck[1] != "difference")
 
 
 def pareto_mask(perf: np.ndarray, disparity: np.ndarray, kind: str) -> np.ndarray:
-    """True for models no other model beats on both axes (higher performance; lower
-    difference or higher ratio), with at least one strict improvement."""
+    """True for models that no other model beats on both axes (higher performance; lower
+    difference or higher ratio) with at least one strict improvement."""
     cost = disparity if kind == "difference" else -disparity
     ok = np.isfinite(perf) & np.isfinite(cost)
     better_perf = perf[None, :] >= perf[:, None]
@@ -73,81 +104,157 @@ def _nice(col: object) -> str:
     return criterion_label(name) if name in CRITERIA_TEXT else metric_label(name)
 
 
+def _bounds(frame: pd.DataFrame, col) -> tuple[np.ndarray, np.ndarray] | None:
+    lo, hi = f"{col}_lower", f"{col}_upper"
+    if lo in frame.columns and hi in frame.columns:
+        return (
+            pd.to_numeric(frame[lo], errors="coerce").to_numpy(dtype=float),
+            pd.to_numeric(frame[hi], errors="coerce").to_numpy(dtype=float),
+        )
+    return None
+
+
 def pareto_chart(frame: pd.DataFrame, names: list[str], perf_col, crit_cols) -> Figure:
     perf = pd.to_numeric(frame[perf_col], errors="coerce").to_numpy(dtype=float)
+    perf_ci = _bounds(frame, perf_col)
     n = len(crit_cols)
-    fig, axes = new_figure(3.6 * n + 0.6, 3.6, ncols=n, squeeze=False, sharey=True)
-    for ax, (col, kind) in zip(axes[0], crit_cols, strict=True):
-        disp = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
-        front = pareto_mask(perf, disp, kind)
-        order = np.argsort(disp[front])
-        if front.sum() > 1:
-            ax.plot(
-                disp[front][order],
-                perf[front][order],
-                color=NEUTRAL_COLOR,
-                lw=1.2,
-                ls="--",
-                drawstyle="steps-post" if kind == "difference" else "steps-pre",
-                zorder=1,
+    with style():
+        fig, axes = new_figure(3.5 * n + 0.6, 3.7, ncols=n, squeeze=False, sharey=True)
+        for ax, (col, kind) in zip(axes[0], crit_cols, strict=True):
+            disp = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+            disp_ci = _bounds(frame, col)
+            front = pareto_mask(perf, disp, kind)
+            order = np.argsort(disp[front])
+            if front.sum() > 1:
+                ax.plot(
+                    disp[front][order],
+                    perf[front][order],
+                    color=NEUTRAL_COLOR,
+                    lw=1.2,
+                    ls="--",
+                    zorder=1,
+                )
+            for i, name in enumerate(names):
+                if not (np.isfinite(perf[i]) and np.isfinite(disp[i])):
+                    continue
+                color = PALETTE[i % 7]
+                if disp_ci is not None and np.isfinite(disp_ci[0][i]):
+                    ax.plot(
+                        [disp_ci[0][i], disp_ci[1][i]],
+                        [perf[i], perf[i]],
+                        color=color,
+                        lw=1,
+                        alpha=0.7,
+                        zorder=2,
+                    )
+                if perf_ci is not None and np.isfinite(perf_ci[0][i]):
+                    ax.plot(
+                        [disp[i], disp[i]],
+                        [perf_ci[0][i], perf_ci[1][i]],
+                        color=color,
+                        lw=1,
+                        alpha=0.7,
+                        zorder=2,
+                    )
+                ax.plot(
+                    disp[i],
+                    perf[i],
+                    ls="",
+                    marker=MARKERS[i % len(MARKERS)],
+                    color=color,
+                    ms=8 if front[i] else 6,
+                    mec="black" if front[i] else "white",
+                    mew=1.3 if front[i] else 0.5,
+                    zorder=3,
+                    label=plain(short(name, 40)),
+                )
+            ax.set_xlabel(
+                plain(_nice(col))
+                + ("\n(lower is fairer)" if kind == "difference" else "\n(higher is fairer)")
             )
-        for i, name in enumerate(names):
-            if not (np.isfinite(perf[i]) and np.isfinite(disp[i])):
-                continue
-            ax.plot(
-                disp[i],
-                perf[i],
+            ax.margins(0.12)
+        axes[0][0].set_ylabel(plain(_nice(perf_col)))
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        handles += [
+            Line2D([], [], color=NEUTRAL_COLOR, ls="--", label="Pareto front"),
+            Line2D(
+                [],
+                [],
+                marker="o",
                 ls="",
-                marker=MARKERS[i % len(MARKERS)],
-                color=PALETTE[i % 7],
-                ms=8 if front[i] else 6,
-                mec="black" if front[i] else "white",
-                mew=1.2 if front[i] else 0.5,
-                zorder=3,
-            )
-            ax.annotate(
-                plain(short(name, 22)),
-                (disp[i], perf[i]),
-                xytext=(4, 4),
-                textcoords="offset points",
-                fontsize=7,
-            )
-        ax.set_xlabel(
-            plain(_nice(col))
-            + (" (lower is fairer)" if kind == "difference" else " (higher is fairer)")
+                mfc="white",
+                mec="black",
+                mew=1.3,
+                label="on the front (black outline)",
+            ),
+        ]
+        ncol = min(len(handles), 4)
+        rows = -(-len(handles) // ncol)
+        fig.legend(
+            handles=handles, loc="upper center", ncol=ncol, fontsize=7, bbox_to_anchor=(0.5, 1.0)
         )
-        ax.margins(0.15)
-    axes[0][0].set_ylabel(plain(_nice(perf_col)))
-    handles = [
-        Line2D([], [], color=NEUTRAL_COLOR, ls="--", label="Pareto front"),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            mfc="white",
-            mec="black",
-            mew=1.2,
-            label="on the front (black outline)",
-        ),
-    ]
-    axes[0][-1].legend(handles=handles, loc="lower right", fontsize=7)
-    fig.tight_layout()
+        fig.tight_layout(rect=(0, 0, 1, 1 - (0.17 * rows + 0.05) / 3.7))
     alt = (
         f"Scatter of {_nice(perf_col)} against "
-        f"{', '.join(_nice(c) for c, _ in crit_cols)} for each compared model, with the "
-        "Pareto front (models not beaten on both axes) joined by a dashed line. The same "
-        "numbers are in the table."
+        f"{', '.join(_nice(c) for c, _ in crit_cols)} for each compared model with "
+        "confidence intervals, and the Pareto front (models not beaten on both axes) "
+        "joined by a dashed line. The same numbers are in the table."
     )
     return Figure(
         figure_to_svg(fig, tight=False),
         alt=alt,
         caption=(
-            "Performance against disparity. Models on the dashed Pareto front are not beaten "
-            "on both performance and fairness by any other model; off the front, another model "
-            "is at least as good on both."
+            "Performance against disparity, with confidence intervals. Models on the dashed "
+            "Pareto front are not beaten on both performance and fairness by another model."
         ),
     )
+
+
+def comparison_view(
+    frame: pd.DataFrame, names: list[str], name_col, front: np.ndarray | None, front_label: str
+) -> TableView:
+    """One row per model; an estimate with its interval under it, verdicts as badges."""
+    columns = [c for c in frame.columns if c != name_col and not str(c).endswith(SUFFIXES)]
+    head = [
+        [Cell(text="model", header=True, cls="index")]
+        + [
+            Cell(
+                text=_nice(c)
+                if str(c) in CRITERIA_TEXT or str(c) in PERFORMANCE_COLUMNS
+                else str(c).replace("_", " "),
+                header=True,
+            )
+            for c in columns
+        ]
+    ]
+    if front is not None:
+        head[0].append(Cell(text=front_label, header=True))
+    body = []
+    for i, name in enumerate(names):
+        row = [Cell(text=name, header=True, cls="index")]
+        for c in columns:
+            v = frame[c].iloc[i]
+            cell = value_cell(v, 3)
+            bounds = _bounds(frame, c)
+            sub = ""
+            if bounds is not None and not (is_missing(bounds[0][i]) and is_missing(bounds[1][i])):
+                sub = fmt_interval(bounds[0][i], bounds[1][i])
+            verdict_col = f"{c}_verdict"
+            badge = verdict_badge(frame[verdict_col].iloc[i]) if verdict_col in frame else None
+            cls = f"{cell.cls} verdict {badge[0]}" if badge else cell.cls
+            row.append(
+                Cell(
+                    text=cell.text,
+                    value=cell.value if cell.value else exact(v),
+                    cls=cls,
+                    badge=badge,
+                    sub=sub,
+                )
+            )
+        if front is not None:
+            row.append(value_cell(bool(front[i]), 3))
+        body.append(row)
+    return TableView(head=head, body=body, caption="Model comparison", cls="estimates")
 
 
 def comparison_blocks(frame: pd.DataFrame) -> list[Block]:
@@ -157,21 +264,24 @@ def comparison_blocks(frame: pd.DataFrame) -> list[Block]:
     names, name_col = model_names(frame)
     perf_col = performance_column(frame)
     crit_cols = criterion_columns(frame)
-    blocks: list[Block] = [
-        p(
-            "Each row is a model trained or post-processed differently on the same data and "
-            "evaluated on the same test set. Mitigation usually trades some performance for "
-            "smaller disparities; the Pareto front shows the models worth considering."
-        )
-    ]
-    shown = frame.copy()
+    attrs = frame.attrs if isinstance(frame.attrs, dict) else {}
+    intro = (
+        "Each row is a model trained or post-processed differently on the same data and "
+        "evaluated on the same held-out data. Mitigation usually trades some performance "
+        "for smaller disparities; the Pareto front shows the models worth considering."
+    )
+    if attrs.get("attribute"):
+        intro += f" Disparities refer to the attribute '{attrs['attribute']}'."
+    blocks: list[Block] = [p(intro)]
+    front, front_label = None, ""
     if perf_col is not None and crit_cols:
         panels = crit_cols[:MAX_PANELS]
         blocks.append(figure(pareto_chart(frame, names, perf_col, panels)))
         perf = pd.to_numeric(frame[perf_col], errors="coerce").to_numpy(dtype=float)
         col, kind = panels[0]
         disp = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
-        shown[f"Pareto front ({_nice(col)})"] = pareto_mask(perf, disp, kind)
+        front = pareto_mask(perf, disp, kind)
+        front_label = f"Pareto front ({_nice(col)})"
     else:
         blocks.append(
             note(
@@ -180,17 +290,19 @@ def comparison_blocks(frame: pd.DataFrame) -> list[Block]:
                 "info",
             )
         )
-    if name_col is not None:
-        shown = shown.set_index(name_col)
-    blocks.append(table(table_view(shown, caption="Model comparison", digits=3)))
-    if perf_col is not None and crit_cols:
-        front_names = [n for n, f in zip(names, shown.iloc[:, -1].astype(bool), strict=True) if f]
+    blocks.append(table(comparison_view(frame, names, name_col, front, front_label)))
+    if front is not None:
+        on = [f"'{n}'" for n, f in zip(names, front, strict=True) if f]
         blocks.append(
             p(
                 f"On the Pareto front for {_nice(crit_cols[0][0])}: "
-                + (", ".join(f"'{n}'" for n in front_names) or "none")
+                + (", ".join(on) or "none")
                 + "."
             )
         )
-    _ = FAIL_COLOR
+    skipped = attrs.get("skipped") or {}
+    if isinstance(skipped, dict) and skipped:
+        blocks.append(
+            p("Not compared: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()) + ".")
+        )
     return blocks
