@@ -407,7 +407,9 @@ def _mixture(roc, hull_idx, f: float, t: float):
     add(up, ku, bu, alpha)
     add(lo, kl, bl, 1 - alpha)
     thr_a, p_a = np.asarray(thr), np.asarray(p)
-    keep = p_a > 1e-15
+    thr_a, inverse = np.unique(thr_a, return_inverse=True)  # merge repeated thresholds
+    p_a = np.bincount(inverse, p_a, len(thr_a))
+    keep = p_a > 1e-12
     f_fin = f if len(up) > 1 else float(roc.fpr[up[0]])
     return thr_a[keep], p_a[keep] / p_a[keep].sum(), f_fin, alpha * U + (1 - alpha) * L
 
