@@ -1,0 +1,110 @@
+"""compare(): the table's rows and columns against direct computation; naming and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, balanced_accuracy_score
+from sklearn.neighbors import KNeighborsClassifier
+
+from fairaudit import AuditResult
+from fairaudit.mitigation import Resampling, Reweighing, ThresholdOptimizer, compare
+from fairaudit.mitigation._compare import ERR_CRITERION, ERR_MITIGATORS, ERR_NAME
+
+
+@pytest.fixture(scope="module")
+def split():
+    rng = np.random.default_rng(8)
+    n = 3000
+    g = rng.choice(["f", "m"], size=n)
+    X = rng.normal(size=(n, 3)) + 0.7 * (g == "m")[:, None]
+    y = np.where(X[:, 0] + rng.normal(size=n) > 0.6, "hired", "rejected")
+    h = n // 2
+    return X[:h], y[:h], g[:h], X[h:], y[h:], g[h:]
+
+
+def test_default_mitigators_and_columns(split):
+    Xtr, ytr, gtr, Xte, yte, gte = split
+    table = compare(
+        LogisticRegression(), Xtr, ytr, Xte, yte,
+        sensitive_features_train=gtr, sensitive_features_test=gte,
+        n_bootstrap=50, random_state=0,
+    )
+    assert list(table.index) == [
+        "baseline", "Reweighing", "Resampling",
+        "ConstrainedClassifier(demographic_parity)", "ThresholdOptimizer(equalized_odds)",
+    ]
+    assert list(table["kind"]) == [
+        "baseline", "preprocessing", "preprocessing", "in-processing", "post-processing",
+    ]
+    for c in table.attrs["criteria"]:
+        assert {c, f"{c}_lower", f"{c}_upper", f"{c}_verdict"} <= set(table.columns)
+        assert (table[f"{c}_lower"] <= table[c] + 1e-12).all()
+        assert (table[c] <= table[f"{c}_upper"] + 1e-12).all()
+    # the baseline's numbers equal direct computation (the positive class is the larger
+    # label, "rejected", as in scikit-learn; a selection-rate gap is the same either way)
+    base = LogisticRegression().fit(Xtr, ytr).predict(Xte)
+    assert table.loc["baseline", "accuracy"] == pytest.approx(accuracy_score(yte, base))
+    assert table.loc["baseline", "balanced_accuracy"] == pytest.approx(
+        balanced_accuracy_score(yte, base)
+    )
+    rates = pd.Series(base == "rejected").groupby(gte).mean()
+    assert table.loc["baseline", "demographic_parity_difference"] == pytest.approx(
+        rates.max() - rates.min(), abs=1e-12
+    )
+    assert table.attrs["skipped"] == {}
+
+
+def test_skips_what_the_estimator_cannot_support(split):
+    Xtr, ytr, gtr, Xte, yte, gte = split
+    table = compare(
+        KNeighborsClassifier(), Xtr, ytr, Xte, yte,
+        sensitive_features_train=gtr, sensitive_features_test=gte,
+        n_bootstrap=20, random_state=0,
+    )
+    assert "Reweighing" not in table.index and "Resampling" in table.index
+    assert set(table.attrs["skipped"]) == {"Reweighing", "ConstrainedClassifier"}
+
+
+def test_list_of_mitigators_names_and_audits(split):
+    Xtr, ytr, gtr, Xte, yte, gte = split
+    table, audits = compare(
+        LogisticRegression(), Xtr, ytr, Xte, yte,
+        sensitive_features_train=gtr, sensitive_features_test=gte,
+        mitigators=[
+            Resampling(LogisticRegression(), strategy="preferential", random_state=0),
+            ThresholdOptimizer(LogisticRegression(), constraint="equal_opportunity",
+                               random_state=0),
+        ],
+        criteria=["equal_opportunity_difference", "four_fifths_rule"],
+        n_bootstrap=20, random_state=0, return_audits=True,
+    )
+    assert list(table.index) == [
+        "baseline", "Resampling(preferential)", "ThresholdOptimizer(equal_opportunity)",
+    ]
+    assert set(audits) == set(table.index)
+    assert all(isinstance(a, AuditResult) for a in audits.values())
+    assert table.attrs["disparity"] == "equal_opportunity_difference"
+    assert (
+        table.loc["ThresholdOptimizer(equal_opportunity)", "equal_opportunity_difference"]
+        < table.loc["baseline", "equal_opportunity_difference"]
+    )
+
+
+def test_compare_errors(split):
+    Xtr, ytr, gtr, Xte, yte, gte = split
+    kw = dict(sensitive_features_train=gtr, sensitive_features_test=gte, n_bootstrap=10)
+    with pytest.raises(ValueError) as err:
+        compare(LogisticRegression(), Xtr, ytr, Xte, yte,
+                mitigators=[Reweighing(LogisticRegression()), Reweighing(LogisticRegression())],
+                **kw)
+    assert str(err.value) == ERR_NAME.format(name="Reweighing")
+    with pytest.raises(TypeError) as err:
+        compare(LogisticRegression(), Xtr, ytr, Xte, yte, mitigators="Reweighing", **kw)
+    assert str(err.value) == ERR_MITIGATORS.format(type="str")
+    with pytest.raises(ValueError) as err:
+        compare(LogisticRegression(), Xtr, ytr, Xte, yte, mitigators={},
+                criteria=["calibration"], **kw)
+    assert str(err.value).startswith(ERR_CRITERION.format(name="calibration", allowed="")[:40])
