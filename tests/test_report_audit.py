@@ -282,3 +282,50 @@ def test_pareto_mask_matches_brute_force():
     assert mask[3] == mask[5]
     ratio_mask = pareto_mask(perf, 1 - disp, "ratio")
     assert np.array_equal(ratio_mask, mask)
+
+
+def compare_like_table():
+    """A table shaped like fairaudit.mitigation.compare's (index 'model', bounds, verdicts,
+    attrs naming the performance and disparity columns)."""
+    table = pd.DataFrame(
+        {
+            "kind": ["baseline", "preprocessing", "post-processing", "in-processing"],
+            "accuracy": [0.852, 0.848, 0.834, 0.853],
+            "accuracy_lower": [0.847, 0.843, 0.829, 0.848],
+            "accuracy_upper": [0.857, 0.853, 0.840, 0.858],
+            "demographic_parity_difference": [0.183, 0.094, 0.079, 0.150],
+            "demographic_parity_difference_lower": [0.174, 0.082, 0.068, 0.14],
+            "demographic_parity_difference_upper": [0.193, 0.107, 0.090, 0.16],
+            "demographic_parity_difference_verdict": ["fail", "inconclusive", "pass", "fail"],
+            "fit_seconds": [0.1, 0.1, 0.2, 3.0],
+        },
+        index=pd.Index(["baseline", "Reweighing", "<b>ThresholdOptimizer</b>", "Other"],
+                       name="model"),
+    )
+    table.attrs.update(performance="accuracy", disparity="demographic_parity_difference",
+                       criteria=["demographic_parity_difference"], attribute="sex",
+                       skipped={"ConstrainedClassifier": "slow"})
+    return table
+
+
+def test_comparison_table_rows_badges_and_pareto_front():
+    table = compare_like_table()
+    html = render_document("cmp", [Section("Mitigation", comparison=table)])
+    page = parse(html)
+    assert active_content(page) == []
+    view = _table(page, "Model comparison")
+    header, *rows = view["rows"]
+    names = [c.text for c in header]
+    assert names[0] == "model" and names[-1].startswith("Pareto front")
+    assert [r[0].text for r in rows] == list(table.index)  # escaped, shown as text
+    col = names.index("Demographic parity (difference)")
+    for r, (_, e) in zip(rows, table.iterrows(), strict=True):
+        cell = r[col]
+        assert float(cell.attrs["data-value"]) == e["demographic_parity_difference"]
+        assert cell.text.split()[1] == e["demographic_parity_difference_verdict"].upper()
+    # by hand: 'Other' has higher accuracy and lower disparity than the baseline, which is
+    # therefore off the front; nobody beats 'Other' on accuracy, nor the threshold optimizer
+    # on disparity; Reweighing trades between them
+    assert [r[-1].text for r in rows] == ["no", "yes", "yes", "yes"]
+    assert "Not compared: ConstrainedClassifier (slow)." in page.text
+    assert len(page.find("svg")) == 1
