@@ -245,3 +245,20 @@ def test_scores_with_ties_are_handled_exactly():
     p = mit.decision_probability(X, sensitive_features=g)
     rates = pd.Series(p).groupby(g).mean()
     assert rates.max() - rates.min() < 1e-9
+
+
+def test_intersectional_groups_from_a_dataframe(model_and_data):
+    """Several sensitive features: every intersection present is constrained."""
+    model, (X, y, g), (Xt, yt, gt) = model_and_data
+    rng = np.random.default_rng(9)
+    b, bt = rng.integers(0, 2, len(y)), rng.integers(0, 2, len(yt))
+    sf = pd.DataFrame({"region": g, "band": b})
+    mit = ThresholdOptimizer(model, constraint="equal_opportunity", prefit=True, random_state=0)
+    mit.fit(X, y, sensitive_features=sf)
+    assert mit.groups_.names == ["region", "band"] and len(mit.groups_) == 6
+    codes = g * 2 + b
+    rates = group_rates(y, mit.decision_probability(X, sensitive_features=sf), codes, 6)
+    assert np.ptp(rates["true_positive_rate"]) < 1e-6
+    # prediction takes the features in another container (a dict), same groups
+    pred = mit.predict(Xt, sensitive_features={"region": gt, "band": bt})
+    assert set(np.unique(pred)) == {0, 1}
