@@ -860,13 +860,20 @@ def _summary(out: dict[str, Any]) -> list[str]:
 _COLORS = {FEMALE: "#C85200", MALE: "#1170AA", "neutral": "#7B848F"}
 
 
-def _plt():
-    import matplotlib
+class _Figures:
+    """``subplots`` without pyplot: figures are never registered with a GUI backend, so
+    building a report does not switch or disturb the user's matplotlib backend."""
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    @staticmethod
+    def subplots(nrows=1, ncols=1, *, figsize, **kwargs):
+        from matplotlib.figure import Figure
 
-    return plt
+        fig = Figure(figsize=figsize)
+        return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def _plt() -> _Figures:
+    return _Figures()
 
 
 def _fig_selection(models: pd.DataFrame, truth: tuple[float, float]):
