@@ -65,6 +65,11 @@ def test_awkward_audits_render_completely(case):
         assert str(first["reason"]) in page.text
     if case == "tiny groups":
         assert "Small groups (fewer than 30 members): single, solo" in page.text
+    if case == "suppressed intersections":
+        hidden = result.suppressed_groups
+        assert hidden, "the case is built to suppress some cells"
+        assert f"{len(hidden)} cell(s) are not shown ({hidden[0]};" in page.text
+        assert all(f"'{g}'" not in page.text for g in hidden)  # no finding names them
     if case == "weights and scores":
         header = next(t for t in page.tables if t["caption"] == "Groups of group")["rows"][0]
         assert "weight" in [c.text for c in header]

@@ -389,7 +389,8 @@ def _data_section(named, ids) -> RenderedSection:
                 + ", ".join(f"{k}: {fmt_number(v)}" for k, v in missing.items())
                 + "."
             )
-        blocks.append(p(line))
+        suppress = config_value(audit, "suppress_below")
+        blocks.append(p(line + _suppression_text(audit, suppress)))
         min_size = config_value(audit, "min_group_size")
         for view in attribute_views(audit):
             blocks.append(h(view.name, 3))
@@ -562,17 +563,24 @@ def _disparities_section(named, ids) -> RenderedSection:
                     p(
                         "Groups formed by combining the attributes. Disparities can hide in "
                         "intersections that no single attribute shows."
-                        + (
-                            f" Cells with fewer than {suppress} members are suppressed."
-                            if suppress is not None
-                            else ""
-                        )
+                        + _suppression_text(audit, suppress)
                     )
                 )
             blocks += disparity_blocks(
                 audit, view, views, level=4 if view.intersection and len(views) > 1 else 3
             )
     return RenderedSection(ids("Disparities"), "Disparities", blocks)
+
+
+def _suppression_text(audit: Any, suppress: Any) -> str:
+    if suppress is None:
+        return ""
+    hidden = [str(g) for g in safe_get(audit, "suppressed_groups", []) or []]
+    text = f" Cells with fewer than {suppress} members are suppressed"
+    if not hidden:
+        return text + " (none was)."
+    listed = "; ".join(hidden[:12]) + ("; \u2026" if len(hidden) > 12 else "")
+    return text + f": {len(hidden)} cell(s) are not shown ({listed})."
 
 
 # --------------------------------------------------------------------------- errors
