@@ -10,6 +10,7 @@ going through the case study's code.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from fairlearn.metrics import demographic_parity_difference, demographic_parity_ratio
 from sklearn.linear_model import LogisticRegression
@@ -258,6 +259,19 @@ def test_framing_fixed_by_changing_target_not_by_post_processing(res):
     for method in ("threshold (equalized odds)", "threshold (demographic parity)"):
         assert part.loc[method, "accuracy_true"] < fix["accuracy_true"] - 0.02, method
         assert part.loc[method, "verdict"] != "fixed", method
+
+
+def test_scenario_is_deterministic_per_seed(res):
+    """Re-running one scenario with the seeds results() used reproduces its rows exactly:
+    data, models and mitigators (including randomized ones) all follow the seeds."""
+    names = list(hiring.SCENARIOS)
+    i = names.index("selection bias")
+    seeds = hiring._seeds(res["settings"]["seeds"][6] + 101 * i, 4)
+    again = hiring._scenario(names[i], hiring.SCENARIOS[names[i]],
+                             res["settings"]["n_switch"], seeds)
+    sw = res["switches"]
+    before = sw[sw["scenario"] == names[i]].drop(columns="verdict").reset_index(drop=True)
+    pd.testing.assert_frame_equal(again, before)
 
 
 def test_fix_matrix_matches_the_table(res):
