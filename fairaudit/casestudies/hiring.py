@@ -32,7 +32,22 @@ from threadpoolctl import threadpool_limits
 
 from fairaudit.datasets import make_hiring
 
-__all__ = ["GAP_TOLERANCE", "SCENARIOS", "results", "run"]
+__all__ = [
+    "ACCURACY_SLACK",
+    "COMPARE_CRITERIA",
+    "CONTROL",
+    "ERR_QUICK",
+    "ERR_RANDOM_STATE",
+    "GAP_TOLERANCE",
+    "GB_WITH",
+    "GB_WITHOUT",
+    "LR_WITH",
+    "LR_WITHOUT",
+    "SCENARIOS",
+    "TARGETED_FIX",
+    "results",
+    "run",
+]
 
 NAME = "hiring"
 FEMALE, MALE = "female", "male"
