@@ -36,9 +36,30 @@ ERR_CASE_ACTION = "choose an action: 'list' or 'run NAME' (see 'fairaudit case-s
 ERR_PREDICTION_AND_MODEL = "argument --model: not allowed with argument --prediction"
 
 
-def _summary_stream(json_target: str | None):
-    """Human text goes to stdout unless stdout carries JSON."""
-    return sys.stderr if json_target == "-" else sys.stdout
+ERR_TWO_STDOUT = "arguments --json and --markdown cannot both be '-' (stdout)"
+
+
+def _summary_stream(args: argparse.Namespace):
+    """Human text goes to stdout unless stdout carries JSON or Markdown."""
+    targets = (getattr(args, "json", None), getattr(args, "markdown", None))
+    if targets == ("-", "-"):
+        raise CLIError(ERR_TWO_STDOUT)
+    return sys.stderr if "-" in targets else sys.stdout
+
+
+def _write_markdown(results: list[Any], args: argparse.Namespace, title: str) -> None:
+    target = getattr(args, "markdown", None)
+    if not target:
+        return
+    from .report import render_markdown
+
+    text = render_markdown(*results, title=title)
+    if target == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        with open(target, "a", encoding="utf-8") as fh:  # appends, as CI summaries expect
+            fh.write(text)
 
 
 def _finish(
@@ -51,7 +72,7 @@ def _finish(
     notes: tuple[str, ...] = (),
 ) -> int:
     """Print the summary and gate outcomes; return the exit code."""
-    stream = _summary_stream(getattr(args, "json", None))
+    stream = _summary_stream(args)
     if not args.quiet:
         _emit(summary_lines(result), stream)
         _emit(list(notes), stream)
@@ -91,6 +112,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     for gate in args.fail_on:  # report gate typos before the expensive part
         parse_gate(gate)
+    _summary_stream(args)  # refuses two outputs on stdout, before the expensive part
     _check_out_dir(args.out, "--out")
     _check_out_dir(args.json, "--json")
     if args.model and args.prediction:
@@ -157,6 +179,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         result = _with_name(result, args.name)
     if args.json:
         write_json(result, args.json)
+    _write_markdown([result], args, args.title)
     if args.out:
         from .report import render
 
@@ -180,18 +203,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     for gate in args.fail_on:
         parse_gate(gate)
     result = _load_results(args.results)
+    _write_markdown([result], args, "Fairness audit")
     return _finish(result, args, args.fail_on, default_gate=True, strict=args.strict)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     _check_out_dir(args.out, "--out")
     results = [_load_results(p) for p in args.results]
+    _write_markdown(results, args, args.title)
     from .report import render
 
     with Progress().step("rendering the report"):
         render(*results, title=args.title, path=args.out)
     if not args.quiet:
-        print(f"report written to {args.out}")
+        print(f"report written to {args.out}", file=_summary_stream(args))
     return EXIT_OK
 
 
@@ -251,7 +276,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             sections=demo_sections(),
             path=args.out,
         )
-    stream = _summary_stream(args.json)
+    stream = _summary_stream(args)
     if not args.quiet:
         _emit(summary_lines(result, limit=12), stream)
         if comparison is not None:

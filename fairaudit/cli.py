@@ -83,6 +83,7 @@ examples:
   fairaudit check results.json --strict              # INCONCLUSIVE fails too
   fairaudit check results.json --fail-on "demographic_parity_ratio<0.8" \\
       --fail-on "race:equal_opportunity_difference>0.05"
+  fairaudit check results.json --markdown "$GITHUB_STEP_SUMMARY"
 
 """
     + EXIT_CODES_TEXT
@@ -259,6 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     out = a.add_argument_group("output")
     out.add_argument("--out", metavar="FILE.html", help="write the HTML report here")
     out.add_argument("--json", metavar="FILE", help="write the results as JSON ('-' = stdout)")
+    out.add_argument(
+        "--markdown",
+        metavar="FILE",
+        help="write a Markdown summary, e.g. for $GITHUB_STEP_SUMMARY ('-' = stdout)",
+    )
     out.add_argument("--title", default="Fairness audit", help="report title")
     out.add_argument("--name", help="name of the audited model, shown in the report")
     out.add_argument(
@@ -292,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--strict", action="store_true", help="without --fail-on: an INCONCLUSIVE verdict fails too"
     )
+    c.add_argument(
+        "--markdown",
+        metavar="FILE",
+        help="write a Markdown summary, e.g. for $GITHUB_STEP_SUMMARY ('-' = stdout)",
+    )
     _common_output(c)
 
     # ------------------------------------------------------------------ report
@@ -305,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("results", nargs="+", metavar="RESULTS.json")
     r.add_argument("--out", required=True, metavar="FILE.html", help="where to write the report")
     r.add_argument("--title", default="Fairness audit", help="report title")
+    r.add_argument(
+        "--markdown", metavar="FILE", help="also write a Markdown summary ('-' = stdout)"
+    )
     _common_output(r)
 
     # ------------------------------------------------------------------ case-study

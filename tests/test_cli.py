@@ -336,3 +336,21 @@ def test_python_dash_m_entry_is_the_cli():
 
     assert entry.main is main
     assert sys.modules["fairaudit.cli"].main is main
+
+
+# ----------------------------------------------------------------------------- markdown
+def test_markdown_summary_for_ci(files, capsys, tmp_path):
+    js, summary = tmp_path / "r.json", tmp_path / "summary.md"
+    summary.write_text("previous step\n", encoding="utf-8")
+    code, out, err = run(audit_args(files, "--json", js, "--markdown", summary), capsys)
+    assert code == 0, err
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("previous step\n# Fairness audit")  # appended, not overwritten
+    result = fairaudit.AuditResult.from_json(js)
+    assert text.count("\n| sex | ") == len(result.criteria)
+    code, out, err = run(["check", js, "--markdown", "-"], capsys)
+    assert code == 1
+    assert out.startswith("# Fairness audit\n\n**\u2717 FAIL**")
+    assert "checks fail" in err  # the human summary moved to stderr
+    code, _, err = run(audit_args(files, "--json", "-", "--markdown", "-"), capsys)
+    assert code == 2 and _cli_commands.ERR_TWO_STDOUT in err

@@ -329,3 +329,20 @@ def test_comparison_table_rows_badges_and_pareto_front():
     assert [r[-1].text for r in rows] == ["no", "yes", "yes", "yes"]
     assert "Not compared: ConstrainedClassifier (slow)." in page.text
     assert len(page.find("svg")) == 1
+
+
+def test_markdown_summary_escapes_and_matches_the_criteria(single):
+    from fairaudit.report import render_markdown
+    from fairaudit.report._markdown import md
+
+    result = single[0]
+    text = render_markdown(result, title="Model <x> | [link](http://example.org)")
+    assert text.splitlines()[0] == (
+        "# Model &lt;x&gt; \\| \\[link\\](http:\\/\\/example.org)")
+    rows = [line for line in text.splitlines() if line.startswith("| sex |")]
+    assert len(rows) == len(result.criteria)
+    for line, (_, crit) in zip(rows, result.criteria.iterrows(), strict=True):
+        assert line.endswith(f"{crit['verdict'].upper()} |")
+    assert md("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
+    assert md("**x** `y` a|b") == "\\*\\*x\\*\\* \\`y\\` a\\|b"
+    assert md("www.example.org") == "www\\.example.org"

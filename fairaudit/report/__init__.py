@@ -1,8 +1,9 @@
 """Self-contained HTML reports.
 
 Generic building blocks (:class:`Section`, :class:`Figure`, :class:`Table`,
-:func:`figure_to_svg`, :func:`render_document`) for any report, and :func:`render`, the full
-fairness-audit report read from one or more ``AuditResult`` objects.
+:func:`figure_to_svg`, :func:`render_document`) for any report; :func:`render`, the full fairness-audit report
+read from one or more ``AuditResult`` objects; and :func:`render_markdown`, a short Markdown
+summary of the same results for pull requests and CI job summaries.
 
 Every page is a single HTML file with inline CSS and inline SVG figures: no script, no web
 font, no network request, and a Content-Security-Policy that forbids loading anything.
@@ -11,6 +12,7 @@ All text that comes from data (group values, column names, user text) is escaped
 
 from ._audit import render
 from ._document import render_document
+from ._markdown import render_markdown
 from ._model import Document, Figure, Section, Table
 from ._svg import figure_to_svg
 
@@ -22,4 +24,5 @@ __all__ = [
     "figure_to_svg",
     "render",
     "render_document",
+    "render_markdown",
 ]
