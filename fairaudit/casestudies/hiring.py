@@ -764,18 +764,26 @@ def _findings(out: dict[str, Any]) -> dict[str, list[str]]:
         if scenario == "selection bias":
             for meth in ("constrained (demographic parity)", "threshold (demographic parity)"):
                 r = part.loc[meth]
+                held = abs(r.dp_difference_sample) <= GAP_TOLERANCE
+                fails = abs(r.dp_difference) > GAP_TOLERANCE
                 sentence += (
-                    f" The {meth} model meets its constraint on a sample drawn like the training "
-                    f"data (gap {_pts(r.dp_difference_sample)}) but not on the population it is "
-                    f"deployed on (gap {_pts(r.dp_difference)})."
+                    f" The {meth} model's gap is {_pts(r.dp_difference_sample)} on a sample "
+                    f"drawn like the training data and {_pts(r.dp_difference)} on the "
+                    f"population it is deployed on"
+                    + (": the constraint holds on the wrong population." if held and fails
+                       else ".")
                 )
         if scenario == "measurement bias":
             w = part.loc["with gender"]
+            if abs(w.dp_difference) < abs(u.dp_difference):
+                sentence += (
+                    f" Here using the gender column helps: the model with gender has a gap of "
+                    f"{_pts(w.dp_difference)}, because it can learn that women's recorded "
+                    f"experience understates their true experience."
+                )
             sentence += (
-                f" Here using the gender column helps: the model with gender has a gap of "
-                f"{_pts(w.dp_difference)}, because it can learn that women's recorded "
-                f"experience understates their true experience; reweighing cannot help since the"
-                f" labels do not depend on gender."
+                " Reweighing cannot help by construction: the labels do not depend on gender, "
+                "so its weights are all close to 1."
             )
         if scenario == "framing":
             fix = part.loc["change the target"]
