@@ -644,22 +644,27 @@ def _findings(out: dict[str, Any]) -> dict[str, list[str]]:
     topics: dict[str, list[str]] = {}
     topics["unawareness"] = [
         (
-            f"Dropping the gender column does not remove the bias. Trained on past decisions "
+            ("Dropping the gender column does not remove the bias. "
+             if lo.dp_difference > GAP_TOLERANCE else "Dropping the gender column removes "
+             "the bias. ")
+            + f"Trained on past decisions "
             f"without gender, the logistic regression shortlists {_pct(lo.selection_rate_female)}"
             f" of women and {_pct(lo.selection_rate_male)} of men: a selection ratio of "
             f"{lo.selection_ratio:.2f}, which {'fails' if lo.selection_ratio < 0.8 else 'passes'}"
             f" the four-fifths rule. With the gender column the gap is "
             f"{_pts(lw.dp_difference)}; without it {_pts(lo.dp_difference)}, i.e. "
             f"{_pct(lo.dp_difference / lw.dp_difference)} of the gap survives. Gradient-boosted "
-            f"trees behave alike ({_pts(gw.dp_difference)} with gender, "
-            f"{_pts(go.dp_difference)} without)."
+            f"trees: {_pts(gw.dp_difference)} with gender, {_pts(go.dp_difference)} without "
+            f"(selection ratio {go.selection_ratio:.2f})."
         ),
         (
             f"Measured against true suitability, which does not depend on gender, the model "
             f"without gender finds {_pct(lo.tpr_true_female)} of the suitable women and "
-            f"{_pct(lo.tpr_true_male)} of the suitable men. Its accuracy against the "
-            f"historical labels ({_pct(lo.accuracy_recorded)}) overstates its accuracy against "
-            f"the truth ({_pct(lo.accuracy_true)}): the labels themselves carry the bias."
+            f"{_pct(lo.tpr_true_male)} of the suitable men. Its accuracy is "
+            f"{_pct(lo.accuracy_recorded)} against the historical labels and "
+            f"{_pct(lo.accuracy_true)} against the truth"
+            + (": the labels themselves carry the bias, and an audit against them overstates "
+               "how good the screen is." if lo.accuracy_recorded > lo.accuracy_true else ".")
         ),
         (
             f"Control: with every bias switched off (proxies still on) the largest gap in "
@@ -804,7 +809,9 @@ def _findings(out: dict[str, Any]) -> dict[str, list[str]]:
             f"{_pct(r.women_share_of_shortlist)} of the shortlist although they are about half "
             f"of the applicants and as often suitable; the women who make it are "
             f"{_pct(r.truly_suitable_female)} truly suitable against {_pct(r.truly_suitable_male)}"
-            f" of the men, a sign that women face a higher bar."
+            f" of the men"
+            + (", a sign that women face a higher bar." if r.truly_suitable_female
+               > r.truly_suitable_male else ".")
         )
     return topics
 
