@@ -324,6 +324,7 @@ def _criteria_long(audit: Any) -> TableView:
     ]
     frame = crit[cols].copy()
     frame["criterion"] = frame["criterion"].map(lambda c: criterion_label(str(c)))
+    frame = frame.rename(columns={"worst_group": "worst group"})
     return table_view(
         frame,
         caption="All criteria with unrounded values (confidence interval lower and upper bounds)",
