@@ -91,8 +91,9 @@ def evaluate(gate: Gate, result: Any) -> list[GateOutcome]:
         if gate.attribute is not None:
             attributes = list(dict.fromkeys(criteria["attribute"].astype(str)))
             if gate.attribute not in attributes:
-                raise CLIError(ERR_GATE_ATTRIBUTE.format(attribute=gate.attribute,
-                                                         known=", ".join(attributes)))
+                raise CLIError(
+                    ERR_GATE_ATTRIBUTE.format(attribute=gate.attribute, known=", ".join(attributes))
+                )
             rows = rows[rows["attribute"].astype(str) == gate.attribute]
         outcomes = []
         for row in rows.itertuples(index=False):
@@ -115,8 +116,13 @@ def evaluate(gate: Gate, result: Any) -> list[GateOutcome]:
             return [GateOutcome(gate, "not evaluated", f"{where} (undefined)")]
         hit = _OPS[gate.op](value, gate.value)
         return [GateOutcome(gate, "fail" if hit else "pass", where)]
-    raise CLIError(ERR_GATE_NAME.format(name=gate.name, criteria=", ".join(known_criteria),
-                                        metrics=", ".join(map(str, overall.index))))
+    raise CLIError(
+        ERR_GATE_NAME.format(
+            name=gate.name,
+            criteria=", ".join(known_criteria),
+            metrics=", ".join(map(str, overall.index)),
+        )
+    )
 
 
 def gate_exit_code(outcomes: list[GateOutcome]) -> int:

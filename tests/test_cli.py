@@ -236,6 +236,13 @@ def test_usage_errors_are_one_line_exit_2(files, capsys, argv, message):
         assert err.strip().endswith("error: " + message.format(d=files))
 
 
+def test_gate_on_an_unknown_attribute(files, capsys):
+    code, _, err = run(audit_args(files, "--fail-on", "age:four_fifths_rule<0.8"), capsys)
+    assert code == 2
+    assert err.strip() == "fairaudit audit: error: " + _cli_gate.ERR_GATE_ATTRIBUTE.format(
+        attribute="age", known="sex")
+
+
 def test_library_value_errors_are_usage_errors(files, capsys):
     code, _, err = run(audit_args(files, "--tolerance", "no_such_criterion=0.5"), capsys)
     assert code == 2
