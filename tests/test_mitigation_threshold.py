@@ -262,3 +262,44 @@ def test_intersectional_groups_from_a_dataframe(model_and_data):
     # prediction takes the features in another container (a dict), same groups
     pred = mit.predict(Xt, sensitive_features={"region": gt, "band": bt})
     assert set(np.unique(pred)) == {0, 1}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_roc_hulls_match_scipy_convex_hull(seed):
+    """The vectorized pruning finds exactly qhull's hull vertices."""
+    from scipy.spatial import ConvexHull
+
+    from fairaudit.mitigation._roc import group_rocs, hulls
+
+    rng = np.random.default_rng(seed)
+    n = 5000
+    s = np.round(rng.normal(size=n), 2)  # ties included
+    y = (s + rng.normal(scale=1.5, size=n) > 0).astype(int)
+    roc = group_rocs(s, y, np.zeros(n, dtype=np.int64), 1, None)[0]
+    up, lo = hulls(roc)
+    pts = np.column_stack([roc.fpr, roc.tpr])
+    vertices = {tuple(np.round(p, 12)) for p in pts[ConvexHull(pts).vertices]}
+    ours = {tuple(np.round(p, 12)) for p in pts[np.r_[up, lo]]}
+    assert ours == vertices
+    assert np.all(np.diff(roc.fpr[up]) > 0) and np.all(np.diff(np.diff(roc.tpr[up]) / np.diff(roc.fpr[up])) < 0)
+
+
+def test_prefit_errors_and_pickle(model_and_data, tmp_path):
+    import pickle
+
+    from fairaudit.mitigation._threshold import ERR_CLASSES, ERR_NOT_PREFITTED
+
+    model, (X, y, g), (Xt, yt, gt) = model_and_data
+    with pytest.raises(ValueError) as err:
+        ThresholdOptimizer(LogisticRegression(), prefit=True).fit(X, y, sensitive_features=g)
+    assert str(err.value) == ERR_NOT_PREFITTED
+    with pytest.raises(ValueError) as err:
+        ThresholdOptimizer(model, prefit=True).fit(X, y + 1, sensitive_features=g)
+    assert str(err.value) == ERR_CLASSES.format(fitted=[0, 1], got=[1, 2])
+    mit = ThresholdOptimizer(model, prefit=True, random_state=0).fit(X, y, sensitive_features=g)
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(mit))
+    again = pickle.loads(path.read_bytes())
+    np.testing.assert_array_equal(
+        again.predict(Xt, sensitive_features=gt), mit.predict(Xt, sensitive_features=gt)
+    )

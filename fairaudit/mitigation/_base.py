@@ -78,6 +78,11 @@ ERR_PARAM = "{name}={value!r} is not valid; use one of {allowed}."
 ERR_TOLERANCE = "tolerance={value!r} is not valid; use a number in {interval}."
 
 
+def plain(values: Any) -> list:
+    """Values as a list of Python scalars (for readable error messages)."""
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
 def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     """Raise a ValueError naming the parameter when ``value`` is not one of ``allowed``."""
     if not isinstance(value, str) or value not in allowed:
@@ -119,7 +124,7 @@ def binary_labels(y: np.ndarray, classes: np.ndarray, mitigator: str) -> np.ndar
             ERR_BINARY.format(
                 mitigator=mitigator,
                 k=len(classes),
-                classes=[c.item() if hasattr(c, "item") else c for c in classes],
+                classes=plain(classes),
             )
         )
     return (y == classes[1]).astype(np.int8)
@@ -232,7 +237,7 @@ class MitigatorMixin:
         w = check_sample_weight(sample_weight, n)
         present = np.unique(y if w is None else y[w > 0])
         if len(present) < 2:
-            raise ValueError(ERR_ONE_CLASS.format(classes=[v.item() if hasattr(v, 'item') else v for v in present]))
+            raise ValueError(ERR_ONE_CLASS.format(classes=plain(present)))
         if not isinstance(self.drop_sensitive, bool | np.bool_):
             raise TypeError(
                 f"drop_sensitive must be True or False; got {self.drop_sensitive!r}."

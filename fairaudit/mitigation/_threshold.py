@@ -20,6 +20,7 @@ from ._base import (
     encode,
     fit_inner,
     map_groups,
+    plain,
 )
 from ._constraints import CONSTRAINED_RATES, check_constraint, warn_undefined
 from ._hashing import draw_key, row_uniforms
@@ -242,7 +243,7 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
                 raise ValueError(ERR_NOT_PREFITTED) from None
             fitted = getattr(self.estimator, "classes_", classes)
             if len(fitted) != 2 or not np.array_equal(np.asarray(fitted), classes):
-                raise ValueError(ERR_CLASSES.format(fitted=list(fitted), got=list(classes)))
+                raise ValueError(ERR_CLASSES.format(fitted=plain(fitted), got=plain(classes)))
             self.estimator_ = self.estimator
         else:
             self.estimator_ = fit_inner(self._new_inner(), X_inner, y, w, "ThresholdOptimizer")
