@@ -279,6 +279,7 @@ def audit(
         tolerances=tol,
         correction=correction,
         weighted=weight is not None,
+        probabilistic=edges is None or bool(edges[1]),
     )
     config_dict = {
         "metrics": list(metric_names),

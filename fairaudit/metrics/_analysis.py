@@ -54,6 +54,11 @@ class AnalysisConfig:
     extra: dict = field(default_factory=dict)
 
 
+def _bounded(metric: str, config: AnalysisConfig) -> bool:
+    """Whether a metric lives in [0, 1] (so differences do too)."""
+    return metric != "mean_score" or config.probabilistic
+
+
 def group_display(label: object) -> str:
     """Text of a group label; intersections are joined with ', '."""
     if isinstance(label, tuple):
@@ -281,15 +286,17 @@ def analyse(
             rv = reps[m][:, kept]
             cl = config.confidence_level
             others = np.arange(len(v)) != ref_k
+            ub = 1.0 if _bounded(m, config) else np.inf
             bounds = {
-                "difference": range_interval([v], [rv], cl),
+                "difference": range_interval([v], [rv], cl, upper_bound=ub),
                 "ratio": range_interval([v], [rv], cl, ratio=True),
                 "difference_to_overall": target_interval(
-                    v, rv, float(overall[m]), overall_reps[m], cl),
+                    v, rv, float(overall[m]), overall_reps[m], cl, upper_bound=ub),
                 "ratio_to_overall": target_interval(
                     v, rv, float(overall[m]), overall_reps[m], cl, ratio=True),
                 "difference_to_reference": target_interval(
-                    v[others], rv[:, others], float(v[ref_k]), rv[:, ref_k], cl),
+                    v[others], rv[:, others], float(v[ref_k]), rv[:, ref_k], cl,
+                    upper_bound=ub),
                 "ratio_to_reference": target_interval(
                     v[others], rv[:, others], float(v[ref_k]), rv[:, ref_k], cl, ratio=True),
             }
@@ -355,6 +362,7 @@ def analyse(
                 [kept_reps[m] for m in crit.metrics],
                 config.confidence_level,
                 ratio=crit.kind == "ratio",
+                upper_bound=1.0,
             )
         else:
             lo = hi = np.nan
@@ -379,12 +387,19 @@ def analyse(
                 else f"{worst_metric} is 0 in every group (ratio 0/0)"
             )
         elif not (np.isfinite(lo) and np.isfinite(hi)):
-            reason = "no interval (bootstrap off): the verdict compares the point estimate"
+            if config.n_bootstrap == 0:
+                reason = "no interval (bootstrap off): the verdict compares the point estimate"
+            else:
+                reason = (
+                    "no interval: the value is undefined in the resamples (groups too small)"
+                )
         crit_rows.append(
             {
                 "attribute": attribute, "criterion": name, "metric": worst_metric,
                 "kind": crit.kind, "value": value, "lower": lo, "upper": hi, "tolerance": tol,
-                "verdict": verdict(crit.kind, value, lo, hi, tol),
+                "verdict": verdict(crit.kind, value, lo, hi, tol)
+                if config.n_bootstrap == 0 or np.isfinite(lo) or not np.isfinite(value)
+                else "inconclusive",
                 "worst_group": kept_display[lo_i] if lo_i >= 0 else None,
                 "best_group": kept_display[hi_i] if hi_i >= 0 else None,
                 "reason": reason,

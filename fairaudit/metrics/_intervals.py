@@ -143,6 +143,7 @@ def range_interval(
     confidence_level: float,
     *,
     ratio: bool = False,
+    upper_bound: float = np.inf,
 ) -> tuple[float, float]:
     """Interval for the spread across groups, max - min (or min / max with ``ratio``).
 
@@ -171,13 +172,23 @@ def range_interval(
         return float("nan"), float("nan")
     stat = max(spreads)
     worst = np.fmax.reduce(np.stack(dev), axis=0)
-    c = _finite_quantile(worst, confidence_level)
-    if not np.isfinite(c):
+    return _spread_bounds(stat, _finite_quantile(worst, confidence_level), ratio, upper_bound)
+
+
+def _spread_bounds(
+    stat: float, c: float, ratio: bool, upper_bound: float
+) -> tuple[float, float]:
+    """[max(0, D - c), D + c] for a spread D (on the log scale for ratios).
+
+    ``c`` is NaN when no replicate had a defined value (no interval), and infinite when too
+    many had a rate of 0 on the log scale (the interval is then the whole range).
+    """
+    if np.isnan(c):
         return float("nan"), float("nan")
     lo, hi = max(0.0, stat - c), stat + c
     if ratio:
         return _from_log_spread(lo, hi)
-    return lo, hi
+    return lo, min(hi, upper_bound)
 
 
 def target_interval(
@@ -188,6 +199,7 @@ def target_interval(
     confidence_level: float,
     *,
     ratio: bool = False,
+    upper_bound: float = np.inf,
 ) -> tuple[float, float]:
     """Interval for the largest deviation from a target, max_i |x_i - t| (or the ratio
     furthest from 1 with ``ratio``), by the same simultaneous bound as
@@ -205,12 +217,7 @@ def target_interval(
     stat = float(np.abs(e - t).max())
     d = (r - tr[:, None]) - (e - t)
     c = _finite_quantile(np.fmax.reduce(np.abs(d), axis=1), confidence_level)
-    if not np.isfinite(c):
-        return float("nan"), float("nan")
-    lo, hi = max(0.0, stat - c), stat + c
-    if ratio:
-        return _from_log_spread(lo, hi)
-    return lo, hi
+    return _spread_bounds(stat, c, ratio, upper_bound)
 
 
 def wilson_interval(
