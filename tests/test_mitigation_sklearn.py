@@ -339,3 +339,25 @@ def test_estimator_without_weights_is_a_clear_error(data):
     )
     # Resampling needs no weights: the suggested alternative works
     Resampling(KNeighborsClassifier(), random_state=0).fit(X, y, sensitive_features=s)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ThresholdOptimizer(_lr(), random_state=0),
+        lambda: ConstrainedClassifier(_lr(), max_iter=5, random_state=0),
+    ],
+    ids=["ThresholdOptimizer", "ConstrainedClassifier"],
+)
+def test_fitted_models_keep_no_training_rows(make):
+    """A pickled model does not carry the training data or its sensitive features
+    (fairlearn's reduction objects do; they are not kept)."""
+    import pickle
+
+    rng = np.random.default_rng(0)
+    n = 8000
+    s = rng.integers(0, 2, n)
+    X = rng.normal(size=(n, 3)) + s[:, None]
+    y = (X[:, 0] + rng.normal(size=n) > 0).astype(int)
+    model = make().fit(X, y, sensitive_features=s)
+    assert len(pickle.dumps(model)) < 20_000  # the sensitive column alone is 64 kB

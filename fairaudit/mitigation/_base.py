@@ -130,13 +130,14 @@ def binary_labels(y: np.ndarray, classes: np.ndarray, mitigator: str) -> np.ndar
     return (y == classes[1]).astype(np.int8)
 
 
-def map_groups(groups: Groups, fitted: Groups) -> np.ndarray:
-    """Codes of ``groups`` expressed in the group numbering of ``fitted``."""
-    if len(groups.names) != len(fitted.names):
+def map_groups(groups: Groups, fitted: pd.Index) -> np.ndarray:
+    """Codes of ``groups`` expressed in the numbering of the fitted group labels."""
+    names = list(fitted.names)
+    if len(groups.names) != len(names):
         raise ValueError(
-            ERR_N_FEATURES_SF.format(got=len(groups.names), n=len(fitted.names), names=fitted.names)
+            ERR_N_FEATURES_SF.format(got=len(groups.names), n=len(names), names=names)
         )
-    pos = fitted.labels.get_indexer(groups.labels)
+    pos = fitted.get_indexer(groups.labels)
     if (pos < 0).any():
         unseen = [str(v) for v in groups.labels[pos < 0]]
         raise ValueError(ERR_UNSEEN_GROUP.format(groups=unseen))
@@ -250,8 +251,8 @@ class MitigatorMixin:
                 sensitive_features
             )
             self.sensitive_columns_ = names
+        # only the group labels are kept: a fitted model stores no row of sensitive data
         self.groups_ = groups.labels
-        self._fit_groups = groups
         return self._inner_X(X), y, groups, w
 
     def _inner_X(self, X: Any) -> Any:

@@ -79,7 +79,8 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         Per classifier: ``weight``, training ``error`` and ``disparity`` (weighted).
     disparity_ : float
         Training disparity of the predictions (expected, for the randomized mixture).
-    reduction_ : fairlearn ExponentiatedGradient or GridSearch
+    n_iter_ : int
+        Exponentiated gradient iterations run (grid search: grid points tried).
     random_key_ : int
     classes_, groups_, sensitive_columns_
     """
@@ -164,7 +165,8 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         if not hasattr(X_inner, "shape"):
             X_inner = np.asarray(X_inner)
         reduction.fit(X_inner, y01, sensitive_features=groups.codes)
-        self.reduction_ = reduction
+        # fairlearn's reduction object keeps the training data (X and the sensitive
+        # features) in its moments; only the fitted classifiers are kept here
         self.n_iter_ = (
             int(reduction.last_iter_) + 1 if method == "exponentiated_gradient"
             else len(reduction.predictors_)

@@ -319,7 +319,7 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
         X_inner = self._check_predict_X(X)
         n = _num_samples(X_inner)
         groups = encode(sensitive_features, X, n)
-        codes = map_groups(groups, self._fit_groups)
+        codes = map_groups(groups, self.groups_)
         scores = _scores(self.estimator_, X_inner, self.response_method)
         p = np.empty(n)
         order = np.argsort(codes, kind="stable")
