@@ -10,8 +10,9 @@ with the mean and variance of a sum of ``K`` weights drawn from that cell.
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
-from scipy.special import ndtri
 
 from ._stats import ConfusionStats, ScoreStats
 
@@ -21,7 +22,7 @@ _SCORE_CHUNK = 50
 
 def z_value(confidence_level: float) -> float:
     """Two-sided standard-normal quantile of a confidence level."""
-    return float(ndtri(0.5 + confidence_level / 2.0))
+    return NormalDist().inv_cdf(0.5 + confidence_level / 2.0)
 
 
 def _resample_weights(
