@@ -303,3 +303,19 @@ def test_prefit_errors_and_pickle(model_and_data, tmp_path):
     np.testing.assert_array_equal(
         again.predict(Xt, sensitive_features=gt), mit.predict(Xt, sensitive_features=gt)
     )
+
+
+def test_operating_points_lie_in_the_hulls(model_and_data):
+    """Each group's chosen (FPR, TPR) is inside its hull: under the upper chain, above the
+    lower one; for equalized odds the points coincide."""
+    model, (X, y, g), _ = model_and_data
+    mit = ThresholdOptimizer(model, prefit=True).fit(X, y, sensitive_features=g)
+    ops = mit.operating_points_
+    for k, label in enumerate(mit.groups_):
+        h = mit.hulls_[mit.hulls_["group"] == str(label)]
+        up, lo = h[h.side == "upper"], h[h.side == "lower"]
+        f, t = ops.iloc[k]["false_positive_rate"], ops.iloc[k]["true_positive_rate"]
+        assert t <= np.interp(f, up.false_positive_rate, up.true_positive_rate) + 1e-9
+        assert t >= np.interp(f, lo.false_positive_rate, lo.true_positive_rate) - 1e-9
+    assert np.ptp(ops["false_positive_rate"]) < 1e-9
+    assert np.ptp(ops["true_positive_rate"]) < 1e-9

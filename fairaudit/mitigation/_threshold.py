@@ -177,6 +177,10 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
     operating_points_ : pandas.DataFrame
         Per group, the training rates of the rule: ``false_positive_rate``,
         ``true_positive_rate``, ``selection_rate``, ``error_rate``, and ``weight``.
+    hulls_ : pandas.DataFrame
+        The vertices of each group's ROC convex hull on the training data (``group``,
+        ``side`` "upper"/"lower", ``false_positive_rate``, ``true_positive_rate``,
+        ``threshold``): with ``operating_points_``, what a plot of the solution needs.
     disparity_ : float
         Training disparity of the constraint (largest between-group difference).
     objective_value_ : float
@@ -281,6 +285,21 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
             order = np.argsort(thr, kind="stable")
             thresholds.append(thr[order])
             probs.append(p[order])
+        hull_rows = []
+        for g, roc in enumerate(rocs):
+            for side, idx in zip(("upper", "lower"), hull_idx[g], strict=True):
+                hull_rows.append(
+                    pd.DataFrame(
+                        {
+                            "group": str(groups.labels[g]),
+                            "side": side,
+                            "false_positive_rate": roc.fpr[idx],
+                            "true_positive_rate": roc.tpr[idx],
+                            "threshold": roc.threshold[idx],
+                        }
+                    )
+                )
+        self.hulls_ = pd.concat(hull_rows, ignore_index=True)
         self._thresholds = thresholds
         self._cum_probs = [np.concatenate([[0.0], np.cumsum(p)]) for p in probs]
         labels = [str(v) for v in groups.labels]
