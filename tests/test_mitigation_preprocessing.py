@@ -263,3 +263,23 @@ def test_preprocessing_lowers_held_out_parity_gap(biased):
     ):
         mit.fit(Xtr, y[train], sensitive_features=g[train])
         assert gap(mit.predict(Xte), g[test]) < 0.75 * base_gap
+
+
+def test_parameter_errors(biased):
+    from fairaudit.mitigation import ThresholdOptimizer
+    from fairaudit.mitigation._base import ERR_DROP_TYPE, ERR_NO_ESTIMATOR, ERR_Y_NONE
+    from fairaudit.mitigation._threshold import ERR_TOLERANCE
+
+    frame, y, _, g, _ = biased
+    with pytest.raises(ValueError) as err:
+        Reweighing().fit(frame, y, sensitive_features=g)
+    assert str(err.value) == ERR_NO_ESTIMATOR
+    with pytest.raises(TypeError) as err:
+        Reweighing(LogisticRegression(), drop_sensitive="yes").fit(frame, y, sensitive_features=g)
+    assert str(err.value) == ERR_DROP_TYPE.format(value="yes")
+    with pytest.raises(ValueError) as err:
+        Resampling(LogisticRegression()).fit(frame, None, sensitive_features=g)
+    assert str(err.value) == ERR_Y_NONE
+    with pytest.raises(ValueError) as err:
+        ThresholdOptimizer(LogisticRegression(), tolerance=1.5).fit(frame, y, sensitive_features=g)
+    assert str(err.value) == ERR_TOLERANCE.format(value=1.5)

@@ -75,7 +75,8 @@ ERR_UNSEEN_GROUP = (
     "decision rule for them. Fit on data that includes every group."
 )
 ERR_PARAM = "{name}={value!r} is not valid; use one of {allowed}."
-ERR_TOLERANCE = "tolerance={value!r} is not valid; use a number in {interval}."
+ERR_NO_ESTIMATOR = "estimator is required: pass a scikit-learn classifier."
+ERR_DROP_TYPE = "drop_sensitive must be True or False; got {value!r}."
 
 
 def plain(values: Any) -> list:
@@ -240,9 +241,7 @@ class MitigatorMixin:
         if len(present) < 2:
             raise ValueError(ERR_ONE_CLASS.format(classes=plain(present)))
         if not isinstance(self.drop_sensitive, bool | np.bool_):
-            raise TypeError(
-                f"drop_sensitive must be True or False; got {self.drop_sensitive!r}."
-            )
+            raise TypeError(ERR_DROP_TYPE.format(value=self.drop_sensitive))
         self.sensitive_columns_: list[str] = []
         if self.drop_sensitive:
             if not (is_sensitive_names(sensitive_features) and hasattr(X, "columns")):
@@ -270,6 +269,6 @@ class MitigatorMixin:
 
     def _new_inner(self) -> Any:
         if self.estimator is None:
-            raise ValueError("estimator is required: pass a scikit-learn classifier.")
+            raise ValueError(ERR_NO_ESTIMATOR)
         return clone(self.estimator)
 

@@ -44,6 +44,7 @@ ERR_CLASSES = (
     "the prefitted estimator has the classes {fitted} but y has {got}; fit it on the same "
     "labels."
 )
+ERR_TOLERANCE = "tolerance={value!r} is not valid; use a number in [0, 1]."
 ERR_LP = "the threshold problem could not be solved: {message}"
 
 
@@ -236,7 +237,7 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
         check_choice("response_method", self.response_method, RESPONSE_METHODS)
         tol = self.tolerance
         if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 <= tol <= 1:
-            raise ValueError(f"tolerance={tol!r} is not valid; use a number in [0, 1].")
+            raise ValueError(ERR_TOLERANCE.format(value=tol))
         X_inner, y, groups, w = self._prepare(X, y, sensitive_features, sample_weight)
         classes = np.unique(y)
         y01 = binary_labels(y, classes, "ThresholdOptimizer")
