@@ -4,8 +4,13 @@ A randomized mitigator decides a row in its randomized band by comparing the pro
 a positive decision with a uniform number. That number is a keyed hash of the row's content
 (its features and group), not a draw from a stream, so a fitted model is a fixed function:
 the same row gets the same decision whatever batch it arrives in, in any order, on every
-call. Across distinct rows the numbers behave as independent uniforms. Identical rows get
-identical decisions (the same applicant is never decided two ways).
+call. Across distinct rows the numbers behave as independent uniforms.
+
+Identical rows in one batch are told apart by their order of occurrence (the first copy,
+the second copy, ...), so that they are randomized independently: without this, a model whose
+features are coarse (a risk decile, say) would give every row of a score level the same
+decision and the randomization that a constraint needs would disappear. A row that occurs
+once in a batch is decided the same way in every batch.
 """
 
 from __future__ import annotations
@@ -82,9 +87,22 @@ def row_uniforms(X: Any, codes: np.ndarray | None, key: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         if codes is not None:
             h = h ^ _mix(np.asarray(codes, dtype=np.uint64) + _GOLDEN)
+        h = h ^ _mix(_occurrence(h) * _GOLDEN)
         h = _mix(h ^ np.uint64(key & 0xFFFFFFFFFFFFFFFF))
         h = _mix(h + _GOLDEN)
     return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def _occurrence(h: np.ndarray) -> np.ndarray:
+    """For each row, how many earlier rows have the same hash (0 for the first copy)."""
+    order = np.argsort(h, kind="stable")
+    sorted_h = h[order]
+    start = np.ones(len(h), dtype=bool)
+    start[1:] = sorted_h[1:] != sorted_h[:-1]
+    run_start = np.maximum.accumulate(np.where(start, np.arange(len(h)), 0))
+    occ = np.empty(len(h), dtype=np.uint64)
+    occ[order] = (np.arange(len(h)) - run_start).astype(np.uint64)
+    return occ
 
 
 def draw_key(random_state: Any) -> int:
