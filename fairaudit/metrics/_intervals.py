@@ -165,7 +165,9 @@ def range_interval(
         if ratio:
             e, r = _logs(e), _logs(r)
             if not np.isfinite(e).all():
-                continue
+                # a rate of exactly 0: the ratio is 0, and resampling a group with no events
+                # never produces one, so the bootstrap cannot bound it
+                return 0.0, 1.0
         spreads.append(float(e.max() - e.min()))
         d = r - e
         dev.append(np.fmax.reduce(d, axis=1) - np.fmin.reduce(d, axis=1))
@@ -214,7 +216,7 @@ def target_interval(
     if ratio:
         e, r, t, tr = _logs(e), _logs(r), float(np.log(t)) if t > 0 else -np.inf, _logs(tr)
         if not (np.isfinite(e).all() and np.isfinite(t)):
-            return float("nan"), float("nan")
+            return 0.0, 1.0  # a rate of exactly 0 (see range_interval)
     stat = float(np.abs(e - t).max())
     d = (r - tr[:, None]) - (e - t)
     c = _finite_quantile(np.fmax.reduce(np.abs(d), axis=1), confidence_level)
