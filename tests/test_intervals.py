@@ -184,3 +184,24 @@ def test_significance_flags_a_real_difference_only():
     assert tr.loc[("diff", "selection_rate"), "significant"]
     assert tr.loc[("diff", "selection_rate"), "p_adjusted"] < 1e-10
     assert tr.loc[("same", "selection_rate"), "p_value"] > 0.001
+
+
+def test_ratio_with_a_zero_rate_uses_the_exact_upper_limit():
+    """One group selects nobody (0 of 100), the other half of 400: the ratio is 0 and its
+    upper bound is the Clopper-Pearson limit 1 - 0.025**(1/100) over the other group's
+    lower percentile, well below the four-fifths line: a clear fail, not inconclusive."""
+    g = np.array(["a"] * 100 + ["b"] * 400)
+    pred = np.r_[np.zeros(100, int), np.tile([0, 1], 200)]
+    r = fairaudit.audit(pred, pred, sensitive_features=g, n_bootstrap=500, random_state=0)
+    row = r.criteria.set_index("criterion").loc["four_fifths_rule"]
+    assert row["value"] == 0.0
+    assert row["lower"] == 0.0
+    cp_upper = 1 - 0.025 ** (1 / 100)
+    assert cp_upper / 0.5 < row["upper"] < cp_upper / 0.4
+    assert row["verdict"] == "fail"
+    # a tiny group with no selections cannot be told apart from the others
+    small = fairaudit.audit(np.r_[np.zeros(3, int), pred[100:]], np.r_[np.zeros(3, int), pred[100:]],
+                            sensitive_features=np.r_[["a"] * 3, ["b"] * 400], n_bootstrap=500,
+                            random_state=0)
+    assert small.criteria.set_index("criterion").loc["four_fifths_rule", "verdict"] == (
+        "inconclusive")

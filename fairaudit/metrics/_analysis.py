@@ -59,6 +59,19 @@ def _bounded(metric: str, config: AnalysisConfig) -> bool:
     return metric != "mean_score" or config.probabilistic
 
 
+def _trials(
+    conf: ConfusionStats, metric: str, kept: np.ndarray, config: AnalysisConfig
+) -> np.ndarray:
+    """Rows in each group's denominator of a rate (Kish effective size with weights)."""
+    if metric not in RATES:
+        return np.full(int(kept.sum()), np.nan)
+    if not config.weighted:
+        return rate_parts(conf.n[kept].astype(np.float64), metric)[1]
+    _, den = rate_parts(conf.w[kept], metric)
+    _, den2 = rate_parts(conf.w2[kept], metric)
+    return effective_size(den, den2)
+
+
 def group_display(label: object) -> str:
     """Text of a group label; intersections are joined with ', '."""
     if isinstance(label, tuple):
@@ -289,7 +302,8 @@ def analyse(
             ub = 1.0 if _bounded(m, config) else np.inf
             bounds = {
                 "difference": range_interval([v], [rv], cl, upper_bound=ub),
-                "ratio": range_interval([v], [rv], cl, ratio=True),
+                "ratio": range_interval([v], [rv], cl, ratio=True,
+                                        trials=[_trials(conf, m, kept, config)]),
                 "difference_to_overall": target_interval(
                     v, rv, float(overall[m]), overall_reps[m], cl, upper_bound=ub),
                 "ratio_to_overall": target_interval(
@@ -363,6 +377,7 @@ def analyse(
                 config.confidence_level,
                 ratio=crit.kind == "ratio",
                 upper_bound=1.0,
+                trials=[_trials(conf, m, kept, config) for m in crit.metrics],
             )
         else:
             lo = hi = np.nan

@@ -145,6 +145,7 @@ def range_interval(
     *,
     ratio: bool = False,
     upper_bound: float = np.inf,
+    trials: list[np.ndarray] | None = None,
 ) -> tuple[float, float]:
     """Interval for the spread across groups, max - min (or min / max with ``ratio``).
 
@@ -154,10 +155,17 @@ def range_interval(
     simultaneous bound ``c`` on the error of every pairwise difference,
     ``P(max_ij |(d*_ij - d^_ij)| <= c) = confidence``; the true spread then lies in
     ``[max(0, D^ - c), D^ + c]``. Ratios work on the log scale. Conservative by design.
+
+    A group whose rate is exactly 0 makes the ratio 0, and the bootstrap cannot bound it
+    (resampling a group without events never produces one). The upper bound then comes from
+    the exact (Clopper-Pearson) upper limit of that group's rate, ``1 - (alpha/2)^(1/n)`` with
+    ``n`` from ``trials``, over the lower percentile of the highest group's rate; without
+    ``trials`` the interval is the whole range [0, 1].
     """
     spreads = []
     dev = []
-    for est, rep in zip(estimates, replicates, strict=True):
+    alpha = 1.0 - confidence_level
+    for k, (est, rep) in enumerate(zip(estimates, replicates, strict=True)):
         ok = np.isfinite(est)
         if ok.sum() < 2:
             continue
@@ -165,9 +173,16 @@ def range_interval(
         if ratio:
             e, r = _logs(e), _logs(r)
             if not np.isfinite(e).all():
-                # a rate of exactly 0: the ratio is 0, and resampling a group with no events
-                # never produces one, so the bootstrap cannot bound it
-                return 0.0, 1.0
+                if trials is None:
+                    return 0.0, 1.0
+                n = np.asarray(trials[k], dtype=np.float64)[ok]
+                zero = est[ok] == 0
+                upper_zero = float(np.max(1.0 - (alpha / 2.0) ** (1.0 / np.maximum(n[zero], 1))))
+                top = int(np.argmax(est[ok]))
+                top_low = _finite_quantile(rep[:, ok][:, top], alpha / 2.0)
+                if not (np.isfinite(top_low) and top_low > 0):
+                    return 0.0, 1.0
+                return 0.0, float(min(1.0, upper_zero / top_low))
         spreads.append(float(e.max() - e.min()))
         d = r - e
         dev.append(np.fmax.reduce(d, axis=1) - np.fmin.reduce(d, axis=1))
