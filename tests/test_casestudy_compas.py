@@ -8,9 +8,7 @@ Newcombe's (1998) worked example; a brute-force threshold search written here.
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
-import sys
 
 import numpy as np
 import pandas as pd
@@ -295,25 +293,6 @@ def test_run_writes_a_self_contained_report(tmp_path):
     assert "Race: African-American vs Caucasian (6,172 filtered rows)" in html
     assert "<script" not in html.lower()
     assert "http://" not in html and "https://" not in html.replace("https://doi.org", "")
-
-
-def test_script_parses_out_and_calls_run(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("cs_compas", ROOT / "case_studies" / "compas.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    calls = []
-
-    def fake_run(out_dir, *, quick=False):
-        calls.append((pathlib.Path(out_dir), quick))
-        return pathlib.Path(out_dir) / "compas.html"
-
-    monkeypatch.setattr(module, "run", fake_run)
-    assert module.main(["--out", str(tmp_path), "--quick"]) == 0
-    assert calls == [(tmp_path, True)]
-    with pytest.raises(SystemExit) as exc:
-        module.main(["--bogus"])
-    assert exc.value.code == 2
-    assert sys.modules.get("cs_compas") is None
 
 
 def test_threshold_optimizer_equalizes_odds_and_widens_the_ppv_gap(res, raw):

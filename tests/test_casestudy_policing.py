@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import runpy
 from pathlib import Path
 
 import numpy as np
@@ -59,18 +57,3 @@ def test_findings_hold_in_quick_mode(numbers):
     conf = numbers["confirmation"]
     uncorrected = conf.drop(index="4. Five regions, corrected")
     assert np.all(uncorrected.iloc[:, 0] < uncorrected.iloc[:, 1])
-
-
-def test_script_calls_run_with_its_arguments(tmp_path, capsys):
-    namespace = runpy.run_path(str(ROOT / "case_studies" / "policing.py"), run_name="policing")
-    main = namespace["main"]
-    calls = []
-
-    def fake_run(out_dir, *, quick=False):
-        calls.append((out_dir, quick))
-        return out_dir / "policing.html"
-
-    main.__globals__["run"] = fake_run
-    assert main(["--out", str(tmp_path), "--quick"]) == 0
-    assert calls == [(tmp_path, True)]
-    assert re.search(r"policing\.html", capsys.readouterr().out)

@@ -8,7 +8,9 @@ the repository's ``case_studies/`` folder and ``fairaudit case-study run NAME`` 
 
 from __future__ import annotations
 
+import argparse
 import importlib
+import pathlib
 from types import ModuleType
 
 #: Name -> (module, one-line description). Modules are imported only when run.
@@ -27,7 +29,7 @@ CASE_STUDIES: dict[str, tuple[str, str]] = {
     ),
 }
 
-__all__ = ["CASE_STUDIES", "load_case_study"]
+__all__ = ["CASE_STUDIES", "load_case_study", "script_main"]
 
 
 def load_case_study(name: str) -> ModuleType:
@@ -42,3 +44,39 @@ def load_case_study(name: str) -> ModuleType:
         known = ", ".join(sorted(CASE_STUDIES))
         raise ValueError(f"case study {name!r} is unknown; choose one of: {known}")
     return importlib.import_module(CASE_STUDIES[name][0])
+
+
+def script_main(name: str, argv: list[str] | None = None) -> int:
+    """Command line of the script ``case_studies/NAME.py``: run the case study, print the path.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`CASE_STUDIES`.
+    argv : list of str, optional
+        Arguments (default: ``sys.argv[1:]``): ``--out DIR`` and ``--quick``.
+
+    Returns
+    -------
+    int
+        The exit code (0).
+    """
+    module = load_case_study(name)
+    parser = argparse.ArgumentParser(
+        prog=f"case_studies/{name}.py",
+        description=CASE_STUDIES[name][1] + f" Same as `fairaudit case-study run {name}`.",
+    )
+    parser.add_argument(
+        "--out",
+        type=pathlib.Path,
+        default=pathlib.Path("."),
+        help=f"folder for {name}.html (created if needed; default: current folder)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smaller, faster run (fewer samples or resamples) with the same findings",
+    )
+    args = parser.parse_args(argv)
+    print(module.run(args.out, quick=args.quick))
+    return 0

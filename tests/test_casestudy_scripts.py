@@ -1,0 +1,44 @@
+"""The scripts in case_studies/ run their case study through one shared command line."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from fairaudit import casestudies
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", sorted(casestudies.CASE_STUDIES))
+def test_script_main_passes_out_and_quick_to_run(name, tmp_path, monkeypatch, capsys):
+    module = casestudies.load_case_study(name)
+    calls = []
+
+    def fake_run(out_dir, *, quick=False):
+        calls.append((out_dir, quick))
+        return out_dir / f"{name}.html"
+
+    monkeypatch.setattr(module, "run", fake_run)
+    assert casestudies.script_main(name, ["--out", str(tmp_path), "--quick"]) == 0
+    assert calls == [(tmp_path, True)]
+    assert f"{name}.html" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        casestudies.script_main(name, ["--bogus"])
+    assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("name", sorted(casestudies.CASE_STUDIES))
+def test_each_script_exists_and_answers_help(name):
+    script = ROOT / "case_studies" / f"{name}.py"
+    out = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
+                         text=True, timeout=120, check=True)
+    assert f"fairaudit case-study run {name}" in out.stdout
+
+
+def test_unknown_case_study_is_a_clear_error():
+    with pytest.raises(ValueError, match="case study 'nope' is unknown; choose one of: "):
+        casestudies.load_case_study("nope")
