@@ -99,15 +99,6 @@ def _audit(frame: pd.DataFrame, features: str | list[str], **kwargs: Any):
     )
 
 
-def _named(result: Any, name: str) -> Any:
-    """The same AuditResult with ``meta["name"]`` set (the title the report shows)."""
-    from fairaudit import AuditResult
-
-    data = result.to_dict()
-    data["meta"]["name"] = name
-    return AuditResult.from_dict(data)
-
-
 #: Constraints of ThresholdOptimizer compared in the case study, with their row labels.
 OPTIMIZER_CONSTRAINTS = {
     "equalized_odds": "ThresholdOptimizer (equalized odds, randomized)",
@@ -201,28 +192,36 @@ def results(*, quick: bool = False, random_state: int = 0) -> dict[str, Any]:
     two = two_groups(filtered)
     common = {"n_bootstrap": n_boot, "random_state": random_state}
 
-    audit_race = _named(
-        _audit(two, "race", reference_group=WHITE, **common),
-        "Race: African-American vs Caucasian (6,172 filtered rows)",
+    audit_race = _audit(
+        two,
+        "race",
+        reference_group=WHITE,
+        name="Race: African-American vs Caucasian (6,172 filtered rows)",
+        **common,
     )
-    audit_race_all = _named(
-        _audit(filtered, "race", reference_group=WHITE, suppress_below=50, **common),
-        "Race: every group of at least 50 defendants",
+    audit_race_all = _audit(
+        filtered,
+        "race",
+        reference_group=WHITE,
+        suppress_below=50,
+        name="Race: every group of at least 50 defendants",
+        **common,
     )
-    audit_sex = _named(_audit(filtered, "sex", reference_group="Male", **common), "Sex")
-    audit_race_sex = _named(
-        _audit(
-            filtered,
-            ["race", "sex"],
-            reference_group=(WHITE, "Male"),
-            suppress_below=50,
-            **common,
-        ),
-        "Race x sex: cells of at least 50 defendants",
+    audit_sex = _audit(filtered, "sex", reference_group="Male", name="Sex", **common)
+    audit_race_sex = _audit(
+        filtered,
+        ["race", "sex"],
+        reference_group=(WHITE, "Male"),
+        suppress_below=50,
+        name="Race x sex: cells of at least 50 defendants",
+        **common,
     )
-    audit_published = _named(
-        _audit(two_groups(everything), "race", reference_group=WHITE, **common),
-        "Race: all 7,214 rows (the published figures)",
+    audit_published = _audit(
+        two_groups(everything),
+        "race",
+        reference_group=WHITE,
+        name="Race: all 7,214 rows (the published figures)",
+        **common,
     )
 
     rates = error_rates(filtered, groups=None)

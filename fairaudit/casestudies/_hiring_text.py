@@ -1,0 +1,289 @@
+"""Plain-language findings of the hiring case study.
+
+Every number and every judgement in the text comes from the dictionary built by
+:func:`fairaudit.casestudies._hiring_analysis.measure`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._hiring_analysis import (
+    CONTROL,
+    GAP_TOLERANCE,
+    GB_WITH,
+    GB_WITHOUT,
+    LR_WITH,
+    LR_WITHOUT,
+    SCENARIOS,
+    TARGETED_FIX,
+)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _pts(x: float) -> str:
+    """A difference of rates in percentage points, signed."""
+    return f"{100 * x:+.1f} points"
+
+
+def findings(out: dict[str, Any]) -> dict[str, list[str]]:
+    """The results in plain language, by topic; every number comes from ``out``."""
+    m = out["models"]
+    lw, lo = m.loc[LR_WITH], m.loc[LR_WITHOUT]
+    gw, go = m.loc[GB_WITH], m.loc[GB_WITHOUT]
+    m0 = out["proxy_free"]["models"].loc[LR_WITHOUT]
+    leak = out["leakage_auc"]
+    leak0 = out["proxy_free"]["leakage_auc"]
+    pen = out["penalty"]["logit_gap_contribution"]
+    total = float(pen.sum())
+    proxies = ["womens_org_member", "gendered_wording", "career_gap_months"]
+    proxy_part = float(pen[proxies].sum())
+    top = pen.sort_values().index[0]
+    c = out["control"]
+    worst_control = float(c["dp_difference"].abs().max())
+    topics: dict[str, list[str]] = {}
+    topics["unawareness"] = [
+        (
+            ("Dropping the gender column does not remove the bias. "
+             if lo.dp_difference > GAP_TOLERANCE else "Dropping the gender column removes "
+             "the bias. ")
+            + f"Trained on past decisions "
+            f"without gender, the logistic regression shortlists {_pct(lo.selection_rate_female)}"
+            f" of women and {_pct(lo.selection_rate_male)} of men: a selection ratio of "
+            f"{lo.selection_ratio:.2f}, which {'fails' if lo.selection_ratio < 0.8 else 'passes'}"
+            f" the four-fifths rule. With the gender column the gap is "
+            f"{_pts(lw.dp_difference)}; without it {_pts(lo.dp_difference)}, i.e. "
+            f"{_pct(lo.dp_difference / lw.dp_difference)} of the gap survives. Gradient-boosted "
+            f"trees: {_pts(gw.dp_difference)} with gender, {_pts(go.dp_difference)} without "
+            f"(selection ratio {go.selection_ratio:.2f})."
+        ),
+        (
+            f"Measured against true suitability, which does not depend on gender, the model "
+            f"without gender finds {_pct(lo.tpr_true_female)} of the suitable women and "
+            f"{_pct(lo.tpr_true_male)} of the suitable men. Its accuracy is "
+            f"{_pct(lo.accuracy_recorded)} against the historical labels and "
+            f"{_pct(lo.accuracy_true)} against the truth"
+            + (": the labels themselves carry the bias, and an audit against them overstates "
+               "how good the screen is." if lo.accuracy_recorded > lo.accuracy_true else ".")
+        ),
+        (
+            f"Control: with every bias switched off (proxies still on) the largest gap in "
+            f"selection rates among the four models is {100 * worst_control:.1f} points. "
+            f"Proxies do no harm when the labels are right; the harm comes from learning "
+            f"biased past decisions."
+        ),
+    ]
+    topics["proxies"] = [
+        (
+            f"The remaining six features predict gender with a cross-validated AUC of "
+            f"{leak['logistic regression']:.2f} (logistic regression; "
+            f"{leak['gradient boosting']:.2f} with boosted trees). The model learned to penalise "
+            f"the proxies: women's mean score (log-odds) is {-total:.2f} below men's, the three "
+            f"proxies account for {-proxy_part:.2f} of that and '{top}' for the largest part, "
+            f"although a model fitted to true suitability gives the proxies weights near zero."
+        ),
+        (
+            f"Without proxies (proxy_strength=0) the features predict gender no better than "
+            f"chance (AUC {leak0['logistic regression']:.2f}) and dropping the gender column "
+            f"removes almost all of the gap ({_pts(m0.dp_difference)}, selection ratio "
+            f"{m0.selection_ratio:.2f}). Unawareness only works when nothing else encodes gender."
+        ),
+    ]
+    sweep = out["proxy_sweep"]
+    lo_s, hi_s = sweep.iloc[0], sweep.iloc[-1]
+    topics["proxies"].append(
+        f"As proxy_strength grows from {sweep.index[0]:g} to {sweep.index[-1]:g}, the leakage "
+        f"AUC rises from {lo_s.leakage_auc:.2f} to {hi_s.leakage_auc:.2f} and the share of the "
+        f"with-gender gap that survives dropping the column from "
+        f"{_pct(lo_s.share_surviving)} to {_pct(hi_s.share_surviving)}: the better the other "
+        f"features encode gender, the less dropping it achieves."
+    )
+    mit = out["mitigation"]
+    base = mit.loc["unmitigated"]
+    closes, keeps, hurts = [], [], []
+    for method, row in mit.iterrows():
+        if method in ("unmitigated", "with gender"):
+            continue
+        desc = (
+            f"{method} (gap {_pts(row.dp_difference)}; accuracy against the historical labels "
+            f"{_pts(row.accuracy_recorded - base.accuracy_recorded)}, against the truth "
+            f"{_pts(row.accuracy_true - base.accuracy_true)})"
+        )
+        if abs(row.dp_difference) <= 0.5 * abs(base.dp_difference):
+            closes.append(method)
+        (keeps if row.accuracy_true >= base.accuracy_true - 0.005 else hurts).append(desc)
+    mitigation = [
+        f"The unmitigated model without gender has a gap of {_pts(base.dp_difference)}. "
+        f"{len(closes)} of {len(mit) - 2} mitigation methods bring it below half of that: "
+        + ", ".join(closes) + "."
+    ]
+    if keeps:
+        mitigation.append(
+            "Accuracy against true suitability does not fall (the price is paid only against "
+            "the biased historical labels) for: " + "; ".join(keeps) + "."
+        )
+    if hurts:
+        mitigation.append(
+            "Accuracy against true suitability falls for: " + "; ".join(hurts) + "."
+        )
+        if any("equalized odds" in h for h in hurts):
+            mitigation.append(
+                "Why equalized odds fails here: measured against the historical labels, women's "
+                "'false positives' are largely qualified women whom past decisions rejected. "
+                "Equalising false-positive rates therefore pushes women's selection down, and "
+                "equalising true-positive rates as well pushes men's down too: the constraint "
+                "is met against the wrong labels."
+            )
+    topics["mitigation"] = mitigation
+    topics["switches"] = []
+    sw = out["switches"]
+    for scenario in SCENARIOS:
+        part = sw[sw["scenario"] == scenario].set_index("method")
+        u = part.loc["unmitigated"]
+        fixed = [k for k, v in part["verdict"].items() if v == "fixed"]
+        over = [k for k, v in part["verdict"].items() if v == "overcorrects"]
+        parity = [k for k, v in part["verdict"].items() if v == "parity only"]
+        sentence = (
+            f"{scenario.capitalize()}: the unmitigated model's gap is {_pts(u.dp_difference)} in"
+            f" selection and {_pts(u.tpr_gap_true)} in finding suitable applicants."
+        )
+        if scenario == CONTROL:
+            if (part["verdict"] == "no material gap").all():
+                sentence += (
+                    " No model, mitigated or not, shows a material disparity: proxies alone do "
+                    "no harm when the labels are right."
+                )
+            else:
+                sentence += " Some methods create a gap where there was none: " + ", ".join(
+                    part.index[part["verdict"] != "no material gap"]) + "."
+        if fixed:
+            sentence += " Fixed by: " + ", ".join(fixed) + "."
+        if parity:
+            sentence += (
+                " Gaps closed but still selecting the wrong people (accuracy against the truth "
+                "well below what is achievable): " + ", ".join(parity) + "."
+            )
+        if over:
+            sentence += " Overcorrects (favours women on the real population): " + ", ".join(
+                over) + "."
+        if scenario == "selection bias":
+            for meth in ("constrained (demographic parity)", "threshold (demographic parity)"):
+                r = part.loc[meth]
+                held = abs(r.dp_difference_sample) <= GAP_TOLERANCE
+                fails = abs(r.dp_difference) > GAP_TOLERANCE
+                sentence += (
+                    f" The {meth} model's gap is {_pts(r.dp_difference_sample)} on a sample "
+                    f"drawn like the training data and {_pts(r.dp_difference)} on the "
+                    f"population it is deployed on"
+                    + (": the constraint holds on the wrong population." if held and fails
+                       else ".")
+                )
+        if scenario == "measurement bias":
+            w = part.loc["with gender"]
+            if abs(w.dp_difference) < abs(u.dp_difference):
+                sentence += (
+                    f" Here using the gender column helps: the model with gender has a gap of "
+                    f"{_pts(w.dp_difference)}, because it can learn that women's recorded "
+                    f"experience understates their true experience."
+                )
+            sentence += (
+                " Reweighing cannot help by construction: the labels do not depend on gender, "
+                "so its weights are all close to 1."
+            )
+        if scenario == "framing":
+            fix = part.loc["change the target"]
+            sentence += (
+                f" Post-processing to equalized odds against the framed target leaves accuracy "
+                f"against true suitability at {_pct(part.loc['threshold (equalized odds)'].accuracy_true)};"
+                f" changing the target to suitability gives {_pct(fix.accuracy_true)} and a gap "
+                f"of {_pts(fix.dp_difference)}."
+            )
+        topics["switches"].append(sentence)
+    topics["shortlist"] = []
+    sl = out["shortlist"]
+    row = sl[(sl["k"] == 0.10) & (sl["policy"] == "top k% overall")]
+    if len(row):
+        r = row.iloc[0]
+        topics["shortlist"].append(
+            f"Shortlisting the top 10% by the score of the model without gender, women make up "
+            f"{_pct(r.women_share_of_shortlist)} of the shortlist although they are about half "
+            f"of the applicants and as often suitable; the women who make it are "
+            f"{_pct(r.truly_suitable_female)} truly suitable against {_pct(r.truly_suitable_male)}"
+            f" of the men"
+            + (", a sign that women face a higher bar." if r.truly_suitable_female
+               > r.truly_suitable_male else ".")
+        )
+    return topics
+
+
+def summary(out: dict[str, Any]) -> list[str]:
+    """The key findings in a few sentences (details in the topic sections)."""
+    m = out["models"]
+    lw, lo = m.loc[LR_WITH], m.loc[LR_WITHOUT]
+    m0 = out["proxy_free"]["models"].loc[LR_WITHOUT]
+    mit = out["mitigation"]
+    base = mit.loc["unmitigated"]
+    verdict = "fails" if lo.selection_ratio < 0.8 else "passes"
+    lines = [
+        f"Trained on past hiring decisions without the gender column, the screen selects women "
+        f"at {lo.selection_ratio:.2f} times the rate of men ({verdict} the four-fifths rule); "
+        f"{_pct(lo.dp_difference / lw.dp_difference)} of the gap of the model that sees gender "
+        f"survives. Against true suitability it finds {_pct(lo.tpr_true_female)} of suitable "
+        f"women and {_pct(lo.tpr_true_male)} of suitable men.",
+        f"The other features predict gender with an AUC of "
+        f"{out['leakage_auc']['logistic regression']:.2f}; the proxies (wording, women's "
+        f"organisations, career gaps) carry the penalty. When they do not encode gender, "
+        f"dropping the column works (selection ratio {m0.selection_ratio:.2f}, AUC "
+        f"{out['proxy_free']['leakage_auc']['logistic regression']:.2f}).",
+    ]
+    better, worse = [], []
+    for method, row in mit.iterrows():
+        if method in ("unmitigated", "with gender"):
+            continue
+        closed = abs(row.dp_difference) <= 0.5 * abs(base.dp_difference)
+        if closed and row.accuracy_true >= base.accuracy_true - 0.005:
+            better.append(method)
+        else:
+            worse.append(method)
+    line = (
+        "Mitigation on the default data: " + ", ".join(better) + " close most of the gap "
+        "without losing accuracy against the truth."
+    )
+    if worse:
+        line += " Falling short (less of the gap closed, or accuracy against the truth lost): " + (
+            ", ".join(worse) + ".")
+    lines.append(line)
+    matrix = out["fix_matrix"]
+    parts = []
+    for scenario in SCENARIOS:
+        if scenario == CONTROL:
+            continue
+        col = matrix[scenario]
+        mitigators = [k for k in col.index if k not in ("unmitigated", "with gender")
+                      and k not in TARGETED_FIX.values()]
+        fixed = [k for k in mitigators if col[k] == "fixed"]
+        over = [k for k in mitigators if col[k] == "overcorrects"]
+        text = f"{scenario}: " + ("fixed by " + ", ".join(fixed) if fixed else
+                                  "no mitigator fixes it")
+        if over:
+            text += "; overcorrected by " + ", ".join(over)
+        text += f"; the remedy for the cause ({TARGETED_FIX[scenario]}): {col[TARGETED_FIX[scenario]]}"
+        parts.append(text)
+    biases = [sc for sc in SCENARIOS if sc != CONTROL]
+    universal = [k for k in matrix.index if (matrix.loc[k, biases] == "fixed").all()]
+    lead = ("One bias at a time, " + ", ".join(universal) + " fixes every kind. "
+            if universal else "One bias at a time, no mitigation fixes every kind. ")
+    lines.append(lead + ". ".join(
+        p[0].upper() + p[1:] for p in parts) + ".")
+    control = out["switches"]
+    control = control[control["scenario"] == CONTROL]
+    lines.append(
+        f"Control: with no bias switched on, no model or mitigator has a gap above "
+        f"{100 * float(control['dp_difference'].abs().max()):.1f} points in selection or "
+        f"{100 * float(control['tpr_gap_true'].abs().max()):.1f} points in finding suitable "
+        f"applicants."
+    )
+    return lines
