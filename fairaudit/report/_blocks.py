@@ -1,0 +1,113 @@
+"""Pieces shared by the sections of the audit report.
+
+Per-audit headings, verdict badges, estimate tables, small groups and the suppression
+note. Like the rest of the report, nothing here computes a metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ._charts import metric_label
+from ._document import Block, IdRegistry, RenderedSection, h, table
+from ._format import VERDICTS, estimate_table, fmt_number, verdict_badge
+from ._views import AttributeView, config_value, safe_get
+
+GE, LE = "\u2265", "\u2264"
+MAX_CHART_GROUPS = 30
+MAX_SUPPRESSED_LISTED = 12
+
+Named = Sequence[tuple[str, Any]]
+
+
+def badge(verdict: Any) -> tuple[str, str, str]:
+    """(css class, symbol, word) of a verdict; N/A for anything unknown."""
+    return verdict_badge(str(verdict)) or VERDICTS["n/a"]
+
+
+def count_text(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    return (
+        f"{counts['fail']} of {total} checks fail, {counts['inconclusive']} inconclusive, "
+        f"{counts['pass']} pass, {counts['n/a']} not applicable."
+    )
+
+
+def each_audit(named: Named, blocks: list[Block]) -> Iterator[tuple[str, Any]]:
+    """Yield each (name, audit), first adding its heading to ``blocks`` when there are several."""
+    for name, audit in named:
+        if len(named) > 1:
+            blocks.append(h(name))
+        yield name, audit
+
+
+def section(ids: IdRegistry, heading: str, blocks: list[Block]) -> RenderedSection:
+    return RenderedSection(ids(heading), heading, blocks)
+
+
+def meta_of(audit: Any) -> dict:
+    return safe_get(audit, "meta", {}) or {}
+
+
+def separate_intersection(view: AttributeView, views: Sequence[AttributeView]) -> bool:
+    """True for the intersection of several attributes, shown apart from each attribute."""
+    return view.intersection and len(views) > 1
+
+
+def present(frame: pd.DataFrame, metrics: Sequence[str]) -> list[str]:
+    return [m for m in metrics if m in frame.columns]
+
+
+def estimates(
+    view: AttributeView, wanted: Sequence[str], what: str, *, overall: Any = None
+) -> Block:
+    """The ``wanted`` metrics of each group of ``view`` with intervals, captioned "``what`` by
+    group of ...", with a first row "Overall" from ``overall`` when given."""
+    result = view.result
+    metrics = present(result.by_group, wanted)
+    extra = (
+        [("Overall", overall.overall, safe_get(overall, "overall_intervals"))]
+        if overall is not None
+        else []
+    )
+    return table(
+        estimate_table(
+            result.by_group,
+            safe_get(result, "intervals"),
+            metrics,
+            [metric_label(m) for m in metrics],
+            index_name=view.name,
+            caption=f"{what} by group of {view.name}",
+            extra_rows=extra,
+        )
+    )
+
+
+def small_groups(view: AttributeView) -> pd.DataFrame | None:
+    """Rows of the view's group table flagged small; None when there is no such flag."""
+    groups = safe_get(view.result, "groups")
+    if isinstance(groups, pd.DataFrame) and "small" in groups.columns:
+        return groups[groups["small"].astype(bool)]
+    return None
+
+
+def counts_text(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{k}: {fmt_number(v)}" for k, v in counts.items())
+
+
+def suppression_text(audit: Any) -> str:
+    """Sentence on small-cell suppression (empty when the audit suppresses nothing)."""
+    suppress = config_value(audit, "suppress_below")
+    if suppress is None:
+        return ""
+    hidden = [str(g) for g in safe_get(audit, "suppressed_groups", []) or []]
+    text = f" Cells with fewer than {suppress} members are suppressed"
+    if not hidden:
+        return text + " (none was)."
+    listed = "; ".join(hidden[:MAX_SUPPRESSED_LISTED]) + (
+        "; \u2026" if len(hidden) > MAX_SUPPRESSED_LISTED else ""
+    )
+    return text + f": {len(hidden)} cell(s) are not shown ({listed})."

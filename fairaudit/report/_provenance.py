@@ -1,0 +1,163 @@
+"""How an audit was run: the configuration and reproducibility sections of the report."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._blocks import GE, LE, Named, each_audit, meta_of, section, separate_intersection
+from ._document import Block, IdRegistry, RenderedSection, h, kv, p
+from ._format import fmt_number
+from ._text import criterion_label
+from ._views import (
+    attribute_views,
+    confidence,
+    config_value,
+    reference_label,
+    safe_get,
+)
+
+COMPARISON_BASIS = (
+    "Criteria compare the lowest and highest group (ratio min/max, difference max\u2212min); "
+    "charts and tables show each group against the reference group."
+)
+REPRODUCE_KEYS = (
+    "metrics",
+    "reference_group",
+    "pos_label",
+    "n_bootstrap",
+    "confidence_level",
+    "ci_method",
+    "min_group_size",
+    "suppress_below",
+    "tolerances",
+    "threshold",
+    "correction",
+    "random_state",
+)
+RERENDER_TEXT = (
+    "Save the result with result.to_json('results.json'); "
+    "'fairaudit report results.json --out report.html' re-renders this "
+    "report without recomputing anything."
+)
+
+
+def fmt_config(value: Any) -> str:
+    """A configuration value as text (floats to 4 places, containers as JSON)."""
+    if isinstance(value, float):
+        return fmt_number(value, 4)
+    if isinstance(value, (dict, list, tuple)):
+        try:
+            return json.dumps(value, default=str, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return str(value)
+    return str(value)
+
+
+def _reference_text(audit: Any) -> str:
+    views = attribute_views(audit)
+    bits = []
+    for view in views:
+        if separate_intersection(view, views):
+            continue
+        reason = safe_get(view.result, "reference_reason", "")
+        bits.append(
+            f"{view.name}: '{reference_label(view.result)}'" + (f" ({reason})" if reason else "")
+        )
+    return "; ".join(bits) or "n/a"
+
+
+def _tolerance_text(audit: Any) -> str:
+    tol = audit.criteria.drop_duplicates("criterion")[["criterion", "kind", "tolerance"]]
+    text = "; ".join(
+        f"{criterion_label(r.criterion)} {GE if r.kind == 'ratio' else LE} "
+        f"{fmt_number(r.tolerance, 3)}"
+        for r in tol.itertuples()
+    )
+    return text or "n/a"
+
+
+def _configuration_pairs(audit: Any) -> list[tuple[str, str]]:
+    threshold = config_value(audit, "threshold")
+    pairs = [
+        ("Sensitive attributes", ", ".join(v.name for v in attribute_views(audit))),
+        ("Reference group", _reference_text(audit)),
+        ("Comparison basis", COMPARISON_BASIS),
+        ("Tolerances", _tolerance_text(audit)),
+        (
+            "Decision threshold",
+            "predictions given (no threshold applied)"
+            if threshold is None
+            else fmt_config(threshold),
+        ),
+        (
+            "Confidence intervals",
+            f"{confidence(audit):.0%}, method "
+            f"{config_value(audit, 'ci_method', 'n/a')}, "
+            f"{config_value(audit, 'n_bootstrap', 'n/a')} resamples, seed "
+            f"{config_value(audit, 'random_state', 'none (not reproducible)')}",
+        ),
+        ("Multiple-testing correction", fmt_config(config_value(audit, "correction", "none"))),
+        ("Minimum group size", fmt_config(config_value(audit, "min_group_size", "n/a"))),
+    ]
+    suppress = config_value(audit, "suppress_below")
+    if suppress is not None:
+        pairs.append(("Small cells suppressed below", fmt_config(suppress)))
+    if config_value(audit, "pos_label") is not None:
+        pairs.append(("Positive label", fmt_config(config_value(audit, "pos_label"))))
+    pairs.append(("Sample weights", "yes" if meta_of(audit).get("weighted") else "no"))
+    return pairs
+
+
+def configuration_section(named: Named, ids: IdRegistry) -> RenderedSection:
+    blocks: list[Block] = []
+    for _, audit in each_audit(named, blocks):
+        blocks.append(kv(_configuration_pairs(audit)))
+    return section(ids, "Configuration", blocks)
+
+
+# --------------------------------------------------------------------------- reproducibility
+def _schema_version(audit: Any) -> str:
+    try:
+        d = audit.to_dict()
+    except Exception:
+        return "n/a"
+    for key in ("schema_version", "schema", "version"):
+        if isinstance(d, dict) and key in d and not isinstance(d[key], dict):
+            return str(d[key])
+    return "n/a"
+
+
+def reproduce_call(audit: Any) -> str:
+    """The ``fairaudit.audit(...)`` call that gives this result again."""
+    config = safe_get(audit, "config", {}) or {}
+    args = ", ".join(f"{k}={config[k]!r}" for k in REPRODUCE_KEYS if k in config)
+    extra = ", y_score=y_score" if safe_get(audit, "curves") else ""
+    return (
+        f"fairaudit.audit(y_true, y_pred, sensitive_features=sensitive_features{extra}"
+        f"{', ' + args if args else ''})"
+    )
+
+
+def reproducibility_section(named: Named, ids: IdRegistry) -> RenderedSection:
+    blocks: list[Block] = []
+    for _, audit in each_audit(named, blocks):
+        meta = meta_of(audit)
+        config = safe_get(audit, "config", {}) or {}
+        pairs = [
+            ("JSON schema version", _schema_version(audit)),
+            ("Data hash", str(meta.get("data_hash", "n/a"))),
+            ("Samples", fmt_number(meta.get("n_samples"))),
+            ("Seed (random_state)", fmt_config(config.get("random_state"))),
+            ("Created", str(meta.get("created", "n/a"))),
+        ]
+        versions = meta.get("versions") or {}
+        if isinstance(versions, dict):
+            pairs += [(f"{k} version", str(v)) for k, v in versions.items()]
+        blocks.append(kv(pairs))
+        blocks.append(h("Parameters", 3))
+        blocks.append(kv([(str(k), fmt_config(v)) for k, v in config.items()]))
+        blocks.append(h("Reproduce", 3))
+        blocks.append(Block("p", text=reproduce_call(audit), cls="mono"))
+        blocks.append(p(RERENDER_TEXT))
+    return section(ids, "Reproducibility", blocks)
