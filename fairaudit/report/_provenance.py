@@ -94,8 +94,7 @@ def _configuration_pairs(audit: Any) -> list[tuple[str, str]]:
             "Confidence intervals",
             f"{confidence(audit):.0%}, method "
             f"{config_value(audit, 'ci_method', 'n/a')}, "
-            f"{config_value(audit, 'n_bootstrap', 'n/a')} resamples, seed "
-            f"{config_value(audit, 'random_state', 'none (not reproducible)')}",
+            f"{config_value(audit, 'n_bootstrap', 'n/a')} resamples, seed {seed_text(audit)}",
         ),
         ("Multiple-testing correction", fmt_config(config_value(audit, "correction", "none"))),
         ("Minimum group size", fmt_config(config_value(audit, "min_group_size", "n/a"))),
@@ -128,11 +127,28 @@ def _schema_version(audit: Any) -> str:
     return "n/a"
 
 
+def seed_text(audit: Any) -> str:
+    """The bootstrap seed: ``random_state`` as given, else the seed the audit drew."""
+    given = config_value(audit, "random_state")
+    if given is not None:
+        return fmt_config(given)
+    drawn = config_value(audit, "seed")
+    return "none (not reproducible)" if drawn is None else f"{fmt_config(drawn)} (drawn)"
+
+
 def reproduce_call(audit: Any) -> str:
-    """The ``fairaudit.audit(...)`` call that gives this result again."""
-    config = safe_get(audit, "config", {}) or {}
+    """The ``fairaudit.audit(...)`` call that gives this result again.
+
+    The seed is the one the audit used (``config["seed"]`` when no ``random_state`` was
+    given), and sample weights are passed when the audit was weighted.
+    """
+    config = dict(safe_get(audit, "config", {}) or {})
+    if config.get("random_state") is None and config.get("seed") is not None:
+        config["random_state"] = config["seed"]
     args = ", ".join(f"{k}={config[k]!r}" for k in REPRODUCE_KEYS if k in config)
     extra = ", y_score=y_score" if safe_get(audit, "curves") else ""
+    if meta_of(audit).get("weighted"):
+        extra += ", sample_weight=sample_weight"
     return (
         f"fairaudit.audit(y_true, y_pred, sensitive_features=sensitive_features{extra}"
         f"{', ' + args if args else ''})"
@@ -148,7 +164,7 @@ def reproducibility_section(named: Named, ids: IdRegistry) -> RenderedSection:
             ("JSON schema version", _schema_version(audit)),
             ("Data hash", str(meta.get("data_hash", "n/a"))),
             ("Samples", fmt_number(meta.get("n_samples"))),
-            ("Seed (random_state)", fmt_config(config.get("random_state"))),
+            ("Seed (random_state)", seed_text(audit)),
             ("Created", str(meta.get("created", "n/a"))),
         ]
         versions = meta.get("versions") or {}
