@@ -295,7 +295,8 @@ def audit(
         "suppress_below": config.suppress_below,
         "tolerances": tol,
         "correction": correction,
-        "pos_label": None if pos_label is None else str(pos_label),
+        "pos_label": _jsonable(pos_label),
+        "reference_group": _jsonable(reference_group),
         "threshold": None if threshold is None else float(threshold),
         "random_state": random_state if isinstance(random_state, int) else None,
         "seed": seed,
@@ -453,3 +454,15 @@ def audit_model(
 
 def _plain(x: Any) -> Any:
     return x.item() if isinstance(x, np.generic) else x
+
+
+def _jsonable(value: Any) -> Any:
+    """A configuration value as JSON can hold it, keeping numbers and booleans as they are."""
+    value = _plain(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)

@@ -352,3 +352,15 @@ def test_html_repr_escapes_group_names():
     r = fairaudit.audit([0, 1, 0, 1, 0, 1], [0, 1, 1, 1, 0, 0], sensitive_features=g,
                         n_bootstrap=0)
     assert "<script>" not in r._repr_html_()
+
+
+def test_config_keeps_reference_and_pos_label_types():
+    r = fairaudit.audit([0, 1, 1, 0], [0, 1, 0, 0], sensitive_features=["a", "a", "b", "b"],
+                        pos_label=1, reference_group="b", n_bootstrap=0)
+    assert r.config["pos_label"] == 1 and isinstance(r.config["pos_label"], int)
+    assert r.config["reference_group"] == "b"
+    m = fairaudit.audit([0, 1, 1, 0], [0, 1, 0, 0],
+                        sensitive_features={"f": ["a", "a", "b", "b"], "g": [1, 1, 2, 2]},
+                        reference_group=("b", 2), n_bootstrap=0)
+    assert m.config["reference_group"] == ["b", 2]
+    json.loads(m.to_json())
