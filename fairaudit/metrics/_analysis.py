@@ -4,7 +4,7 @@ tests and criteria. Pure functions of the statistics; no access to the rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,6 @@ class AnalysisConfig:
     correction: str
     weighted: bool
     probabilistic: bool = True
-    extra: dict = field(default_factory=dict)
 
 
 def _bounded(metric: str, config: AnalysisConfig) -> bool:

@@ -11,6 +11,7 @@ import pandas as pd
 from ._charts import metric_label
 from ._format import fmt_interval, fmt_near, fmt_number, is_missing
 from ._text import criterion_label
+from ._views import attribute_views, confidence, criteria_for, reference_label
 
 _WORD = re.compile(r"[a-z_]+")
 
@@ -144,3 +145,19 @@ def failing_sentences(
     keys = sorted(per_pair, key=severity, reverse=True)  # most extreme first (stable)
     sentences = [_sentence(records[key], reference, conf, per_pair[key]) for key in keys]
     return sentences + lonely
+
+
+def audit_findings(audit: Any, limit: int | None = None) -> list[tuple[str, str]]:
+    """(attribute name, plain sentence) for each failing group of each attribute of ``audit``.
+
+    ``limit`` caps the sentences per attribute (None: all). Shared by the HTML report and the
+    Markdown summary.
+    """
+    out: list[tuple[str, str]] = []
+    views = attribute_views(audit)
+    for view in views:
+        rows = criteria_for(audit, view, views)
+        ref = reference_label(view.result)
+        sentences = failing_sentences(rows, view.result.to_reference, ref, confidence(audit))
+        out += [(view.name, s) for s in sentences[:limit]]
+    return out

@@ -10,12 +10,13 @@ import html
 import re
 from typing import Any
 
+from ._blocks import count_text
 from ._document import audit_name
-from ._findings import failing_sentences
+from ._findings import audit_findings
 from ._format import VERDICTS, fmt_interval, fmt_near, fmt_number
 from ._model import _looks_like_audit
 from ._text import criterion_label
-from ._views import attribute_views, confidence, criteria_for, reference_label, verdict_counts
+from ._views import verdict_counts
 
 MARKDOWN_NO_AUDIT = "render_markdown() needs at least one AuditResult"
 MARKDOWN_AUDIT_TYPE = "render_markdown() takes AuditResult objects as positional arguments"
@@ -59,14 +60,11 @@ def render_markdown(*audits: Any, title: str = "Fairness audit") -> str:
         if len(audits) > 1:
             lines += [f"## {md(name)}", ""]
         lines += [
-            f"**{symbol} {word}** \u2014 {counts['fail']} of {sum(counts.values())} checks "
-            f"fail, {counts['inconclusive']} inconclusive, {counts['pass']} pass, "
-            f"{counts['n/a']} not applicable.",
+            f"**{symbol} {word}** \u2014 {count_text(counts)}",
             "",
             "| attribute | criterion | value | CI | tolerance | verdict |",
             "|---|---|---:|---|---:|---|",
         ]
-        conf = confidence(audit)
         for row in audit.criteria.itertuples(index=False):
             _, sym, w = VERDICTS.get(str(row.verdict), VERDICTS["n/a"])
             rel = "\u2265" if row.kind == "ratio" else "\u2264"
@@ -76,15 +74,7 @@ def render_markdown(*audits: Any, title: str = "Fairness audit") -> str:
                 f"{fmt_interval(row.lower, row.upper)} | {rel} {fmt_number(row.tolerance)} | "
                 f"{sym} {w} |"
             )
-        findings = []
-        views = attribute_views(audit)
-        for view in views:
-            rows = criteria_for(audit, view, views)
-            ref = reference_label(view.result)
-            findings += [
-                f"- {md(view.name)}: {md(s)}"
-                for s in failing_sentences(rows, view.result.to_reference, ref, conf)[:5]
-            ]
+        findings = [f"- {md(name)}: {md(s)}" for name, s in audit_findings(audit, limit=5)]
         if findings:
             lines += ["", "Findings:", "", *findings]
         lines.append("")

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ._blocks import GE, LE, Named, badge, count_text, each_audit, meta_of, section
 from ._document import Block, IdRegistry, RenderedSection, h, items, kv, p, table
-from ._findings import failing_sentences
+from ._findings import audit_findings
 from ._format import (
     Cell,
     TableView,
@@ -22,11 +22,8 @@ from ._format import (
 )
 from ._text import CRITERIA_TEXT, criterion_label
 from ._views import (
-    attribute_views,
     confidence,
     config_value,
-    criteria_for,
-    reference_label,
     safe_get,
     verdict_counts,
     worst_verdict,
@@ -80,14 +77,7 @@ def banner(named: Named) -> Block:
 
 
 def _findings(audit: Any) -> list[str]:
-    findings: list[str] = []
-    views = attribute_views(audit)
-    for view in views:
-        rows = criteria_for(audit, view, views)
-        ref = reference_label(view.result)
-        found = failing_sentences(rows, view.result.to_reference, ref, confidence(audit))
-        findings += [f"{view.name}: {s}" for s in found]
-    return findings
+    return [f"{name}: {sentence}" for name, sentence in audit_findings(audit)]
 
 
 def verdict_section(named: Named, ids: IdRegistry) -> RenderedSection:
