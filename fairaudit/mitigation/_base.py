@@ -15,8 +15,9 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing
+from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._metadata_requests import _routing_enabled, get_routing_for_object
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _num_samples,
@@ -272,3 +273,50 @@ class MitigatorMixin:
             raise ValueError(ERR_NO_ESTIMATOR)
         return clone(self.estimator)
 
+
+
+def inherit_input_tags(tags: Any, estimator: Any, *, sparse: bool = True) -> Any:
+    """Copy the inner estimator's input tags (NaN, strings and, optionally, sparse input)."""
+    if estimator is not None:
+        inner = get_tags(estimator)
+        if sparse:
+            tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.input_tags.string = inner.input_tags.string
+    return tags
+
+
+def _estimator_has(attr: str):
+    def check(self: Any) -> bool:
+        est = self.estimator_ if hasattr(self, "estimator_") else self.estimator
+        return hasattr(est, attr)
+
+    return check
+
+
+class DelegatingPredictMixin:
+    """Prediction methods of a preprocessing mitigator: those of the fitted inner estimator,
+    available exactly when the inner estimator has them."""
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict with the fitted estimator."""
+        X_inner = self._check_predict_X(X)  # checks fitted first
+        return self.estimator_.predict(X_inner)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities from the fitted estimator."""
+        X_inner = self._check_predict_X(X)  # checks fitted first
+        return self.estimator_.predict_proba(X_inner)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """Log class probabilities from the fitted estimator."""
+        X_inner = self._check_predict_X(X)  # checks fitted first
+        return self.estimator_.predict_log_proba(X_inner)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Decision scores from the fitted estimator."""
+        X_inner = self._check_predict_X(X)  # checks fitted first
+        return self.estimator_.decision_function(X_inner)

@@ -9,10 +9,15 @@ import pandas as pd
 import scipy.sparse as sp
 from fairlearn.reductions import ExponentiatedGradient, GridSearch
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
-from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import MitigatorMixin, binary_labels, check_choice, weight_param
+from ._base import (
+    MitigatorMixin,
+    binary_labels,
+    check_choice,
+    inherit_input_tags,
+    weight_param,
+)
 from ._constraints import check_constraint, disparity
 from ._hashing import draw_key, row_uniforms
 from ._moments import make_moment
@@ -244,10 +249,6 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         return self.classes_[(u < p).astype(np.intp)]
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        if self.estimator is not None:
-            inner = get_tags(self.estimator)
-            tags.input_tags.allow_nan = inner.input_tags.allow_nan
-            tags.input_tags.string = inner.input_tags.string
+        tags = inherit_input_tags(super().__sklearn_tags__(), self.estimator, sparse=False)
         tags.classifier_tags.multi_class = False
         return tags

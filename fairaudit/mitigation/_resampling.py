@@ -7,16 +7,15 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils import get_tags
-from sklearn.utils.metaestimators import available_if
 
 from ._base import (
+    DelegatingPredictMixin,
     MitigatorMixin,
     binary_labels,
     check_choice,
+    inherit_input_tags,
     take_rows,
 )
-from ._reweighing import _estimator_has
 
 STRATEGIES = ("uniform", "preferential")
 ERR_PREFERENTIAL_WEIGHTS = (
@@ -66,7 +65,7 @@ def scores_of(model: Any, X: Any) -> np.ndarray:
     raise TypeError(ERR_NO_SCORES.format(name=type(model).__name__))
 
 
-class Resampling(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class Resampling(MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """Preprocessing mitigator for estimators without weights: resample (group, label) cells.
 
     Every (group, label) cell is resized to its expected size if label and group were
@@ -254,29 +253,7 @@ class Resampling(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstima
         self.estimator_ = estimator.fit(take_rows(X_inner, idx), y_arr[idx])
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Predict with the fitted estimator."""
-        X_inner = self._check_predict_X(X)
-        return self.estimator_.predict(X_inner)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities from the fitted estimator."""
-        X_inner = self._check_predict_X(X)
-        return self.estimator_.predict_proba(X_inner)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Decision scores from the fitted estimator."""
-        X_inner = self._check_predict_X(X)
-        return self.estimator_.decision_function(X_inner)
-
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        if self.estimator is not None:
-            inner = get_tags(self.estimator)
-            tags.input_tags.sparse = inner.input_tags.sparse
-            tags.input_tags.allow_nan = inner.input_tags.allow_nan
-            tags.input_tags.string = inner.input_tags.string
+        tags = inherit_input_tags(super().__sklearn_tags__(), self.estimator)
         tags.classifier_tags.multi_class = self.strategy != "preferential"
         return tags

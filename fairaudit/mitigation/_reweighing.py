@@ -8,24 +8,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
-from sklearn.utils import get_tags
-from sklearn.utils.metaestimators import available_if
 
 from .._validation import check_sample_weight
-from ._base import MitigatorMixin, check_labels, encode, fit_inner
+from ._base import (
+    DelegatingPredictMixin,
+    MitigatorMixin,
+    check_labels,
+    encode,
+    fit_inner,
+    inherit_input_tags,
+)
 
 WARN_ONE_LABEL = (
     "group(s) {groups} have only one label in the training data; no weighting can make the "
     "label independent of the group for them."
 )
-
-
-def _estimator_has(attr: str):
-    def check(self: Any) -> bool:
-        est = self.estimator_ if hasattr(self, "estimator_") else self.estimator
-        return hasattr(est, attr)
-
-    return check
 
 
 def _cell_weights(
@@ -75,7 +72,7 @@ def reweighing_weights(
     return w * np.nan_to_num(table[groups.codes, y_codes])
 
 
-class Reweighing(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class Reweighing(MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """Preprocessing mitigator: fit the estimator on Kamiran & Calders weights.
 
     Each row of group ``g`` and label ``y`` gets the weight ``P(g) P(y) / P(g, y)`` so that
@@ -157,34 +154,5 @@ class Reweighing(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstima
         self.estimator_ = fit_inner(estimator, X_inner, y, self.sample_weight_, "Reweighing")
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Predict with the fitted estimator."""
-        X_inner = self._check_predict_X(X)
-        return self.estimator_.predict(X_inner)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities from the fitted estimator."""
-        X_inner = self._check_predict_X(X)
-        return self.estimator_.predict_proba(X_inner)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X: Any) -> np.ndarray:
-        """Log class probabilities from the fitted estimator."""
-        X_inner = self._check_predict_X(X)
-        return self.estimator_.predict_log_proba(X_inner)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Decision scores from the fitted estimator."""
-        X_inner = self._check_predict_X(X)
-        return self.estimator_.decision_function(X_inner)
-
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        if self.estimator is not None:
-            inner = get_tags(self.estimator)
-            tags.input_tags.sparse = inner.input_tags.sparse
-            tags.input_tags.allow_nan = inner.input_tags.allow_nan
-            tags.input_tags.string = inner.input_tags.string
-        return tags
+        return inherit_input_tags(super().__sklearn_tags__(), self.estimator)

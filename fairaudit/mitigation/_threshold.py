@@ -10,7 +10,6 @@ from scipy.optimize import linprog
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
-from sklearn.utils import get_tags
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from ._base import (
@@ -19,6 +18,7 @@ from ._base import (
     check_choice,
     encode,
     fit_inner,
+    inherit_input_tags,
     map_groups,
     plain,
 )
@@ -400,12 +400,7 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
         )
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        if self.estimator is not None:
-            inner = get_tags(self.estimator)
-            tags.input_tags.sparse = inner.input_tags.sparse
-            tags.input_tags.allow_nan = inner.input_tags.allow_nan
-            tags.input_tags.string = inner.input_tags.string
+        tags = inherit_input_tags(super().__sklearn_tags__(), self.estimator)
         tags.classifier_tags.multi_class = False
         return tags
 
