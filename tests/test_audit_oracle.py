@@ -260,6 +260,56 @@ def test_functional_forms_equal_fairlearn(data, method):
         assert a == pytest.approx(b, abs=TOL), (ours.__name__, method)
 
 
+# Criterion -> (metrics, kind); the definitions of the documented criteria, written out.
+CRITERION_DEFS = {
+    "demographic_parity_difference": (("selection_rate",), "difference"),
+    "demographic_parity_ratio": (("selection_rate",), "ratio"),
+    "equalized_odds_difference": (("true_positive_rate", "false_positive_rate"), "difference"),
+    "equalized_odds_ratio": (("true_positive_rate", "false_positive_rate"), "ratio"),
+    "equal_opportunity_difference": (("true_positive_rate",), "difference"),
+    "equal_opportunity_ratio": (("true_positive_rate",), "ratio"),
+    "predictive_parity_difference": (("positive_predictive_value",), "difference"),
+    "four_fifths_rule": (("selection_rate",), "ratio"),
+}
+def _ratio(num, den):
+    return num / den if den > 0 else np.nan
+
+
+# (numerator, denominator) of each rate as weighted counts of one group's rows
+GROUP_RATE = {
+    "selection_rate": lambda y, p, w: _ratio(np.sum(w * p), np.sum(w)),
+    "true_positive_rate": lambda y, p, w: _ratio(np.sum(w * p * y), np.sum(w * y)),
+    "false_positive_rate": lambda y, p, w: _ratio(np.sum(w * p * (1 - y)), np.sum(w * (1 - y))),
+    "positive_predictive_value": lambda y, p, w: _ratio(np.sum(w * p * y), np.sum(w * p)),
+}
+DEFAULT_TOLERANCE = {"difference": 0.1, "ratio": 0.8}
+
+
+def _oracle_criterion(y, p, w, groups: pd.DataFrame, metrics, kind):
+    """Per-group rates from weighted counts of each group's rows; groups whose rate is
+    undefined are left out; max - min (or min / max) needs two defined groups, and with
+    two metrics the worst defined one counts."""
+    keys = groups.astype(str).agg("\x1f".join, axis=1).to_numpy()
+    parts = []
+    for metric in metrics:
+        rates = []
+        for key in np.unique(keys):
+            m = keys == key
+            rate = GROUP_RATE[metric](y[m], p[m], np.ones(m.sum()) if w is None else w[m])
+            if np.isfinite(rate):
+                rates.append(rate)
+        if len(rates) < 2:
+            continue
+        hi, lo = max(rates), min(rates)
+        if kind == "difference":
+            parts.append(hi - lo)
+        elif hi > 0:
+            parts.append(lo / hi)
+    if not parts:
+        return np.nan
+    return max(parts) if kind == "difference" else min(parts)
+
+
 @settings(max_examples=40, deadline=None, phases=NO_SHRINK)
 @given(audit_inputs())
 def test_audit_disparities_agree_with_functional_forms(data):
@@ -280,8 +330,21 @@ def test_audit_disparities_agree_with_functional_forms(data):
         assert d["difference_to_overall"] == pytest.approx(
             (present - mf.overall["sr"]).abs().max(), abs=TOL
         )
+    # every criterion of every attribute (each feature and the intersection) against the
+    # definition evaluated here on the raw rows, including groups with undefined rates
     crit = r.criteria.set_index(["attribute", "criterion"])
-    attr = " × ".join(sf.columns)
-    assert crit.loc[(attr, "demographic_parity_difference"), "value"] == pytest.approx(
-        d["difference"], nan_ok=True, abs=TOL
-    )
+    attributes = {" × ".join(sf.columns): list(sf.columns)}
+    if len(features) > 1:
+        attributes.update({name: [name] for name in sf.columns})
+    for attr, columns in attributes.items():
+        for name, (metrics, kind) in CRITERION_DEFS.items():
+            expected = _oracle_criterion(y, p, w, sf[columns], metrics, kind)
+            row = crit.loc[(attr, name)]
+            if np.isnan(expected):
+                assert np.isnan(row["value"]) and row["verdict"] == "n/a", (attr, name, row)
+                continue
+            assert row["value"] == pytest.approx(expected, abs=TOL), (attr, name)
+            tol = DEFAULT_TOLERANCE[kind]
+            passes = expected <= tol if kind == "difference" else expected >= tol
+            if abs(expected - tol) > 1e-9:  # no bootstrap: the point estimate decides
+                assert row["verdict"] == ("pass" if passes else "fail"), (attr, name, row)
