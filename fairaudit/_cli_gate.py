@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._cli_util import CLIError
+from .metrics import ALIASES, ALL_METRICS, CRITERIA
 
 ERR_GATE_SYNTAX = (
     "argument --fail-on: cannot read '{text}'; write CRITERION<VALUE or CRITERION>VALUE "
@@ -24,6 +25,7 @@ _GATE = re.compile(
     r"^\s*(?:(?P<attribute>[^:<>=]+):)?\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*"
     r"(?:(?P<op><=|>=|<|>)\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
 )
+_KNOWN_NAMES = frozenset(CRITERIA) | frozenset(ALL_METRICS) | frozenset(ALIASES)
 _OPS = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
@@ -61,10 +63,19 @@ def parse_gate(text: str) -> Gate:
     value = match.group("value")
     if (match.group("op") is None) != (value is None):
         raise CLIError(ERR_GATE_SYNTAX.format(text=text))
+    name = match.group("name")
+    if name != "verdict" and name not in _KNOWN_NAMES:
+        # a typo is reported before any audit is computed; names the result lacks (e.g. a
+        # score metric without scores) are reported by evaluate()
+        raise CLIError(
+            ERR_GATE_NAME.format(
+                name=name, criteria=", ".join(CRITERIA), metrics=", ".join(ALL_METRICS)
+            ).replace(" of this result", "")
+        )
     attribute = match.group("attribute")
     return Gate(
         text=text.strip(),
-        name=match.group("name"),
+        name=name,
         op=match.group("op"),
         value=None if value is None else float(value),
         attribute=attribute.strip() if attribute else None,
