@@ -392,7 +392,9 @@ def audit_model(
 
     Scores come from ``predict_proba`` (the positive class's column) or, failing that,
     ``decision_function``. Predictions come from ``predict``, or from the scores with
-    ``threshold`` when given.
+    ``threshold`` when given. An estimator whose ``predict`` takes ``sensitive_features``
+    (such as :class:`fairaudit.mitigation.ThresholdOptimizer`) is given them, and its
+    decisions are audited without scores (its inner model's scores are not its decisions).
 
     Parameters
     ----------
@@ -417,12 +419,16 @@ def audit_model(
             f"estimator must be a fitted classifier with a predict method; got "
             f"{type(estimator).__name__}."
         )
+    raw_sensitive = sensitive_features
     if isinstance(sensitive_features, str) or (
         isinstance(sensitive_features, list | tuple)
         and sensitive_features and all(isinstance(s, str) for s in sensitive_features)
         and hasattr(X, "columns")
     ):
         sensitive_features = v.encode_groups(sensitive_features, X=X).frame
+    # postprocessing mitigators decide per group: give them the groups at predict time
+    needs_groups = _takes_sensitive_features(estimator.predict)
+    predict_kwargs = {"sensitive_features": raw_sensitive} if needs_groups else {}
     classes = list(getattr(estimator, "classes_", [0, 1]))
     if len(classes) != 2:
         raise ValueError(
@@ -433,7 +439,7 @@ def audit_model(
     pos_index = classes.index(pos_label) if pos_label is not None else classes.index(1) if (
         1 in classes
     ) else 1
-    score = _positive_scores(estimator, X, pos_index)
+    score = None if needs_groups else _positive_scores(estimator, X, pos_index)
     if threshold is not None:
         if score is None:
             raise ValueError(
@@ -444,12 +450,22 @@ def audit_model(
         pos = classes[pos_index]
         y_pred = np.where(score >= float(threshold), pos, neg_label)
     else:
-        y_pred = np.asarray(estimator.predict(X))
+        y_pred = np.asarray(estimator.predict(X, **predict_kwargs))
     kwargs.setdefault("name", type(estimator).__name__)
     return audit(
         y, y_pred, sensitive_features=sensitive_features, y_score=score, pos_label=pos_label,
         threshold=threshold, **kwargs,
     )
+
+
+def _takes_sensitive_features(method: Any) -> bool:
+    """Whether a predict method has a ``sensitive_features`` parameter."""
+    import inspect
+
+    try:
+        return "sensitive_features" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _plain(x: Any) -> Any:

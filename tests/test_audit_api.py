@@ -373,3 +373,22 @@ def test_config_keeps_reference_and_pos_label_types():
                         reference_group=("b", 2), n_bootstrap=0)
     assert m.config["reference_group"] == ["b", 2]
     json.loads(m.to_json())
+
+
+def test_audit_model_passes_groups_to_postprocessing_mitigators():
+    from sklearn.linear_model import LogisticRegression
+
+    from fairaudit.mitigation import ThresholdOptimizer
+
+    rng = np.random.default_rng(3)
+    n = 4000
+    X = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b"], n)})
+    y = (X["x"] + 0.8 * (X["g"] == "a") + rng.normal(size=n) > 0.5).astype(int)
+    opt = ThresholdOptimizer(LogisticRegression(), constraint="demographic_parity",
+                             random_state=0).fit(X[["x"]], y, sensitive_features=X["g"])
+    r = fairaudit.audit_model(opt, X[["x"]], y, sensitive_features=X["g"], n_bootstrap=0)
+    expected = opt.predict(X[["x"]], sensitive_features=X["g"])
+    direct = fairaudit.audit(y, expected, sensitive_features=X["g"], n_bootstrap=0)
+    pd.testing.assert_frame_equal(r.by_group, direct.by_group)
+    assert r.meta["name"] == "ThresholdOptimizer"
+    assert r.disparities.loc["selection_rate", "difference"] < 0.05
