@@ -218,10 +218,19 @@ def test_suppress_below_drops_small_groups():
 
 
 def test_y_pred_from_score_and_threshold():
-    s = np.array([0.1, 0.6, 0.8, 0.3])
-    r = fairaudit.audit([0, 1, 1, 0], sensitive_features=["a", "a", "b", "b"], y_score=s,
-                        threshold=0.5, n_bootstrap=0)
-    assert r.overall["accuracy"] == 1.0
+    # a score equal to the threshold is predicted positive ("at least the threshold")
+    s = np.array([0.1, 0.5, 0.8, 0.3, 0.45, 0.9])
+    y = [0, 1, 1, 0, 1, 0]
+    r = fairaudit.audit(y, sensitive_features=["a", "a", "b", "b", "c", "c"], y_score=s,
+                        threshold=0.5, n_bootstrap=0, min_group_size=1)
+    pred = [0, 1, 1, 0, 0, 1]  # written out by hand
+    assert r.overall["accuracy"] == pytest.approx(4 / 6, abs=1e-15)
+    assert r.by_group["selection_rate"].tolist() == [0.5, 0.5, 0.5]
+    assert r.by_group["accuracy"].tolist() == [1.0, 1.0, 0.0]
+    direct = fairaudit.audit(y, pred, sensitive_features=["a", "a", "b", "b", "c", "c"],
+                             n_bootstrap=0, min_group_size=1)
+    pd.testing.assert_frame_equal(r.by_group.drop(columns=[
+        c for c in r.by_group.columns if c not in direct.by_group.columns]), direct.by_group)
     assert r.config["threshold"] == 0.5
 
 
