@@ -74,6 +74,27 @@ def o_bal(y, p, sample_weight=None):
         return balanced_accuracy_score(y, p, **_w(sample_weight))
 
 
+def _without_zero_weights(fn):
+    """A row of weight 0 counts for nothing: the oracle sees the group without it (and the
+    rate is undefined when no row has weight)."""
+
+    def oracle(y, p, sample_weight=None):
+        if sample_weight is None:
+            return fn(y, p)
+        keep = np.asarray(sample_weight) > 0
+        if not keep.any():
+            return np.nan
+        return fn(np.asarray(y)[keep], np.asarray(p)[keep], np.asarray(sample_weight)[keep])
+
+    oracle.__name__ = fn.__name__
+    return oracle
+
+
+o_selection_rate, o_base_rate, o_tpr, o_tnr, o_ppv, o_npv, o_acc, o_bal = map(
+    _without_zero_weights,
+    (o_selection_rate, o_base_rate, o_tpr, o_tnr, o_ppv, o_npv, o_acc, o_bal),
+)
+
 ORACLES = {
     "selection_rate": (o_selection_rate, lambda x: x),
     "base_rate": (o_base_rate, lambda x: x),
@@ -111,12 +132,18 @@ def audit_inputs(draw):
     else:
         y = np.array(draw(st.lists(st.sampled_from([0, 0, 0, 0, 1]), min_size=n, max_size=n)))
     p = np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
-    weighted = draw(st.booleans())
+    weights = draw(st.sampled_from(["none", "positive", "with zeros"]))
     w = None
-    if weighted:
+    if weights == "positive":
         w = np.array(
             draw(st.lists(st.floats(0.1, 5.0, allow_nan=False), min_size=n, max_size=n))
         )
+    elif weights == "with zeros":
+        # rows (and whole groups, or all of a group's positives) of weight 0
+        w = np.array(draw(st.lists(st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0]), min_size=n,
+                                   max_size=n)))
+        if w.sum() == 0:  # an all-zero weight vector is an input error, tested elsewhere
+            w[draw(st.integers(0, n - 1))] = 1.0
     score = np.array(draw(st.lists(st.sampled_from(np.linspace(0, 1, 11).tolist() + [0.37, 0.91]),
                                    min_size=n, max_size=n)))
     return features, y, p, w, score
@@ -181,6 +208,12 @@ def test_score_metrics_equal_sklearn(data):
     bg = result.by_group
     for label in bg.index:
         m = g == label
+        if w is not None:
+            if not np.any(w[m] > 0):  # the group has no weight: nothing is defined
+                assert bg.loc[label, ["roc_auc", "brier_score", "mean_score",
+                                      "expected_calibration_error"]].isna().all()
+                continue
+            m = m & (w > 0)  # a row of weight 0 counts for nothing
         yw = None if w is None else w[m]
         if _both_classes(y[m]):
             expected = roc_auc_score(y[m], score[m], sample_weight=yw)
@@ -271,36 +304,32 @@ CRITERION_DEFS = {
     "predictive_parity_difference": (("positive_predictive_value",), "difference"),
     "four_fifths_rule": (("selection_rate",), "ratio"),
 }
-def _ratio(num, den):
-    return num / den if den > 0 else np.nan
-
-
-# (numerator, denominator) of each rate as weighted counts of one group's rows
+# (numerator, denominator) of each rate as per-row weights: the rate of a group is the sum
+# of the numerator over its rows divided by the sum of the denominator
 GROUP_RATE = {
-    "selection_rate": lambda y, p, w: _ratio(np.sum(w * p), np.sum(w)),
-    "true_positive_rate": lambda y, p, w: _ratio(np.sum(w * p * y), np.sum(w * y)),
-    "false_positive_rate": lambda y, p, w: _ratio(np.sum(w * p * (1 - y)), np.sum(w * (1 - y))),
-    "positive_predictive_value": lambda y, p, w: _ratio(np.sum(w * p * y), np.sum(w * p)),
+    "selection_rate": lambda y, p: (p, np.ones_like(p)),
+    "true_positive_rate": lambda y, p: (p * y, y),
+    "false_positive_rate": lambda y, p: (p * (1 - y), 1 - y),
+    "positive_predictive_value": lambda y, p: (p * y, p),
 }
 DEFAULT_TOLERANCE = {"difference": 0.1, "ratio": 0.8}
 
 
 def _oracle_criterion(y, p, w, groups: pd.DataFrame, metrics, kind):
     """Per-group rates from weighted counts of each group's rows; groups whose rate is
-    undefined are left out; max - min (or min / max) needs two defined groups, and with
-    two metrics the worst defined one counts."""
-    keys = groups.astype(str).agg("\x1f".join, axis=1).to_numpy()
+    undefined (denominator 0) are left out; max - min (or min / max) needs two defined
+    groups, and with two metrics the worst defined one counts."""
+    codes = groups.groupby(list(groups.columns), sort=False).ngroup().to_numpy()
+    weight = np.ones(len(y)) if w is None else w
     parts = []
     for metric in metrics:
-        rates = []
-        for key in np.unique(keys):
-            m = keys == key
-            rate = GROUP_RATE[metric](y[m], p[m], np.ones(m.sum()) if w is None else w[m])
-            if np.isfinite(rate):
-                rates.append(rate)
+        num, den = GROUP_RATE[metric](y.astype(float), p.astype(float))
+        num = np.bincount(codes, weight * num)
+        den = np.bincount(codes, weight * den)
+        rates = num[den > 0] / den[den > 0]
         if len(rates) < 2:
             continue
-        hi, lo = max(rates), min(rates)
+        hi, lo = rates.max(), rates.min()
         if kind == "difference":
             parts.append(hi - lo)
         elif hi > 0:
@@ -323,13 +352,15 @@ def test_audit_disparities_agree_with_functional_forms(data):
             sample_params=None if w is None else {"sr": {"sample_weight": w}},
         )
     d = r.disparities.loc["selection_rate"]
-    if len(mf.by_group) and r.by_group.shape[0] >= 2:
-        present = mf.by_group["sr"].loc[r.by_group.index] if len(features) > 1 else mf.by_group[
-            "sr"]
+    present = mf.by_group["sr"].loc[r.by_group.index] if len(features) > 1 else mf.by_group["sr"]
+    present = present.dropna()  # groups without weight have no selection rate
+    if len(present) >= 2:
         assert d["difference"] == pytest.approx(present.max() - present.min(), abs=TOL)
-        assert d["difference_to_overall"] == pytest.approx(
-            (present - mf.overall["sr"]).abs().max(), abs=TOL
-        )
+    else:
+        assert np.isnan(d["difference"])
+    assert d["difference_to_overall"] == pytest.approx(
+        (present - mf.overall["sr"]).abs().max(), abs=TOL
+    )
     # every criterion of every attribute (each feature and the intersection) against the
     # definition evaluated here on the raw rows, including groups with undefined rates
     crit = r.criteria.set_index(["attribute", "criterion"])
