@@ -27,6 +27,18 @@ ERR_REFERENCE_SHAPE = (
     "reference_group must name one group per feature when there are several sensitive "
     "features: a tuple in the order {names} or a dict of feature -> value; got {ref!r}."
 )
+ERR_N_BOOTSTRAP = (
+    "n_bootstrap must be a whole number >= 0 (0 turns the bootstrap off); got {value!r}."
+)
+ERR_CONFIDENCE = (
+    "confidence_level must be a number strictly between 0 and 1, e.g. 0.95; got {value!r}."
+)
+ERR_CI_METHOD = "ci_method must be one of {allowed}; got {value!r}."
+ERR_MIN_GROUP_SIZE = "min_group_size must be a whole number >= 0; got {value!r}."
+ERR_SUPPRESS = "suppress_below must be None or a whole number >= 1; got {value!r}."
+ERR_CORRECTION = "correction must be one of {allowed}; got {value!r}."
+ERR_THRESHOLD = "threshold must be a finite number; got {value!r}."
+ERR_NAME = "name must be a string; got {type}."
 ERR_NO_PRED = (
     "y_pred is required; or pass y_score= together with threshold= to predict "
     "positive when the score is at least the threshold."
@@ -43,36 +55,26 @@ def _check_params(
     threshold: Any,
 ) -> None:
     if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, Integral) or n_bootstrap < 0:
-        raise ValueError(
-            f"n_bootstrap must be a whole number >= 0 (0 turns the bootstrap off); "
-            f"got {n_bootstrap!r}."
-        )
+        raise ValueError(ERR_N_BOOTSTRAP.format(value=n_bootstrap))
     if not isinstance(confidence_level, Real) or not 0 < float(confidence_level) < 1:
-        raise ValueError(
-            f"confidence_level must be a number strictly between 0 and 1, e.g. 0.95; "
-            f"got {confidence_level!r}."
-        )
+        raise ValueError(ERR_CONFIDENCE.format(value=confidence_level))
     if ci_method not in CI_METHODS:
-        raise ValueError(f"ci_method must be one of {', '.join(CI_METHODS)}; got {ci_method!r}.")
+        raise ValueError(ERR_CI_METHOD.format(allowed=", ".join(CI_METHODS), value=ci_method))
     if isinstance(min_group_size, bool) or not isinstance(min_group_size, Integral) or (
         min_group_size < 0
     ):
-        raise ValueError(f"min_group_size must be a whole number >= 0; got {min_group_size!r}.")
+        raise ValueError(ERR_MIN_GROUP_SIZE.format(value=min_group_size))
     if suppress_below is not None and (
         isinstance(suppress_below, bool) or not isinstance(suppress_below, Integral)
         or suppress_below < 1
     ):
-        raise ValueError(
-            f"suppress_below must be None or a whole number >= 1; got {suppress_below!r}."
-        )
+        raise ValueError(ERR_SUPPRESS.format(value=suppress_below))
     if correction not in CORRECTIONS:
-        raise ValueError(
-            f"correction must be one of {', '.join(CORRECTIONS)}; got {correction!r}."
-        )
+        raise ValueError(ERR_CORRECTION.format(allowed=", ".join(CORRECTIONS), value=correction))
     if threshold is not None and (
         not isinstance(threshold, Real) or not np.isfinite(float(threshold))
     ):
-        raise ValueError(f"threshold must be a finite number; got {threshold!r}.")
+        raise ValueError(ERR_THRESHOLD.format(value=threshold))
 
 
 def _largest(groups_weight: np.ndarray) -> int:
@@ -302,7 +304,7 @@ def audit(
         "seed": seed,
     }
     if name is not None and not isinstance(name, str):
-        raise TypeError(f"name must be a string; got {type(name).__name__}.")
+        raise TypeError(ERR_NAME.format(type=type(name).__name__))
     meta = {
         "name": name,
         "n_samples": n,

@@ -29,6 +29,8 @@ CASE_STUDIES: dict[str, tuple[str, str]] = {
     ),
 }
 
+ERR_UNKNOWN_CASE_STUDY = "case study {name!r} is unknown; choose one of: {known}"
+
 __all__ = ["CASE_STUDIES", "load_case_study", "script_main"]
 
 
@@ -42,7 +44,7 @@ def load_case_study(name: str) -> ModuleType:
     """
     if name not in CASE_STUDIES:
         known = ", ".join(sorted(CASE_STUDIES))
-        raise ValueError(f"case study {name!r} is unknown; choose one of: {known}")
+        raise ValueError(ERR_UNKNOWN_CASE_STUDY.format(name=name, known=known))
     return importlib.import_module(CASE_STUDIES[name][0])
 
 

@@ -53,6 +53,14 @@ CRITERIA: dict[str, Criterion] = {
 
 VERDICTS = ("pass", "fail", "inconclusive", "n/a")
 
+ERR_TOLERANCES_TYPE = (
+    "tolerances must be a dict of criterion name -> value, e.g. "
+    "{'demographic_parity_difference': 0.05}."
+)
+ERR_TOLERANCE_NAME = "tolerances: unknown criterion {name!r}; known criteria are {known}."
+ERR_TOLERANCE_VALUE = "tolerances: {name} must be a finite number >= 0; got {value!r}."
+ERR_TOLERANCE_RATIO = "tolerances: {name} is a ratio tolerance in [0, 1]; got {value!r}."
+
 
 def resolve_tolerances(tolerances: object) -> dict[str, float]:
     """Tolerance per criterion: the defaults updated with the user's mapping."""
@@ -60,21 +68,15 @@ def resolve_tolerances(tolerances: object) -> dict[str, float]:
     if tolerances is None:
         return out
     if not hasattr(tolerances, "items"):
-        raise TypeError(
-            "tolerances must be a dict of criterion name -> value, e.g. "
-            "{'demographic_parity_difference': 0.05}."
-        )
+        raise TypeError(ERR_TOLERANCES_TYPE)
     for name, value in tolerances.items():  # type: ignore[attr-defined]
         if name not in CRITERIA:
-            raise ValueError(
-                f"tolerances: unknown criterion {name!r}; known criteria are "
-                f"{', '.join(CRITERIA)}."
-            )
+            raise ValueError(ERR_TOLERANCE_NAME.format(name=name, known=", ".join(CRITERIA)))
         v = float(value)
         if not np.isfinite(v) or v < 0:
-            raise ValueError(f"tolerances: {name} must be a finite number >= 0; got {value!r}.")
+            raise ValueError(ERR_TOLERANCE_VALUE.format(name=name, value=value))
         if CRITERIA[name].kind == "ratio" and v > 1:
-            raise ValueError(f"tolerances: {name} is a ratio tolerance in [0, 1]; got {value!r}.")
+            raise ValueError(ERR_TOLERANCE_RATIO.format(name=name, value=value))
         out[name] = v
     return out
 

@@ -62,6 +62,8 @@ PROBABILITY_METRICS = ("brier_score", "expected_calibration_error")
 ALL_METRICS = COUNT_METRICS + SCORE_METRICS
 ALIASES = {"precision": "positive_predictive_value", "recall": "true_positive_rate"}
 
+ERR_NEEDS_SCORES = "metrics: {metric!r} needs scores; pass y_score= (e.g. predict_proba[:, 1])."
+ERR_UNKNOWN_METRIC = "metrics: unknown metric {metric!r}; known metrics are {known}."
 _DENOMINATOR_REASON = {
     ALL: "the group's sample weights sum to 0",
     (FN, TP): "no actual positives in the group (TP + FN = 0)",
@@ -120,11 +122,9 @@ def resolve_metric_names(metrics: object, *, has_scores: bool) -> tuple[str, ...
         name = ALIASES.get(m, m)
         if name not in ALL_METRICS:
             known = ", ".join(ALL_METRICS + tuple(ALIASES))
-            raise ValueError(f"metrics: unknown metric {m!r}; known metrics are {known}.")
+            raise ValueError(ERR_UNKNOWN_METRIC.format(metric=m, known=known))
         if name in SCORE_METRICS and not has_scores:
-            raise ValueError(
-                f"metrics: {m!r} needs scores; pass y_score= (e.g. predict_proba[:, 1])."
-            )
+            raise ValueError(ERR_NEEDS_SCORES.format(metric=m))
         if name not in out:
             out.append(name)
     return tuple(out)
