@@ -406,3 +406,24 @@ def test_audit_model_passes_groups_to_postprocessing_mitigators():
     pd.testing.assert_frame_equal(r.by_group, direct.by_group)
     assert r.meta["name"] == "ThresholdOptimizer"
     assert r.disparities.loc["selection_rate", "difference"] < 0.05
+
+
+def test_zero_weight_rows_give_their_own_reason_and_no_warning():
+    y = np.array([1, 0, 1, 0, 1, 1, 0, 0])
+    p = np.array([1, 1, 0, 0, 1, 0, 1, 0])
+    g = np.array(list("aaaabbbb"))
+    w = np.array([1, 1, 1, 1, 0, 0, 0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = fairaudit.audit(y, p, sensitive_features=g, sample_weight=w, n_bootstrap=50,
+                            random_state=0, min_group_size=1)
+    reasons = r.undefined.set_index(["group", "metric"])["reason"]
+    assert reasons[("b", "true_positive_rate")] == (
+        "only zero-weight actual positives in the group (2 row(s), all with sample_weight 0)"
+    )
+    assert reasons[("b", "selection_rate")].startswith("the group's sample weights sum to 0")
+    # a group without positive rows at all keeps the plain reason
+    r2 = fairaudit.audit([0, 0, 1, 0], [0, 1, 1, 0], sensitive_features=["a", "a", "b", "b"],
+                         n_bootstrap=0, min_group_size=1)
+    assert r2.undefined.set_index(["group", "metric"])["reason"][
+        ("a", "true_positive_rate")] == "no actual positives in the group (TP + FN = 0)"

@@ -71,6 +71,23 @@ def _trials(
     return effective_size(den, den2)
 
 
+def _undefined_reason(conf: ConfusionStats, metric: str, g: int) -> str:
+    """Why ``metric`` is NaN for group ``g``: an empty denominator, or one of zero weight."""
+    reason = UNDEFINED_REASONS[metric]
+    if metric in RATES:
+        _, rows = rate_parts(conf.n[g].astype(np.float64), metric)
+        if rows > 0:
+            return (
+                f"{reason.split(' (')[0].replace('no ', 'only zero-weight ', 1)} "
+                f"({int(rows)} row(s), all with sample_weight 0)"
+            )
+    if metric == "balanced_accuracy":
+        n = conf.n[g]
+        if n[0] + n[1] > 0 and n[2] + n[3] > 0:
+            return "the group's actual positives or actual negatives all have sample_weight 0"
+    return reason
+
+
 def group_display(label: object) -> str:
     """Text of a group label; intersections are joined with ', '."""
     if isinstance(label, tuple):
@@ -438,7 +455,7 @@ def analyse(
         bad = ~np.isfinite(values[m][kept])
         for j in np.flatnonzero(bad):
             undef_rows.append({"group": kept_display[j], "metric": m,
-                               "reason": UNDEFINED_REASONS[m]})
+                               "reason": _undefined_reason(conf, m, np.flatnonzero(kept)[j])})
     undefined = pd.DataFrame(undef_rows, columns=["group", "metric", "reason"])
 
     curves = None

@@ -184,7 +184,8 @@ def range_interval(
                     return 0.0, 1.0
                 return 0.0, float(min(1.0, upper_zero / top_low))
         spreads.append(float(e.max() - e.min()))
-        d = r - e
+        with np.errstate(invalid="ignore"):
+            d = r - e
         dev.append(np.fmax.reduce(d, axis=1) - np.fmin.reduce(d, axis=1))
     if not spreads:
         return float("nan"), float("nan")
@@ -233,7 +234,8 @@ def target_interval(
         if not (np.isfinite(e).all() and np.isfinite(t)):
             return 0.0, 1.0  # a rate of exactly 0 (see range_interval)
     stat = float(np.abs(e - t).max())
-    d = (r - tr[:, None]) - (e - t)
+    with np.errstate(invalid="ignore"):  # inf - inf in resamples where a rate is 0 or undefined
+        d = (r - tr[:, None]) - (e - t)
     c = _finite_quantile(np.fmax.reduce(np.abs(d), axis=1), confidence_level)
     return _spread_bounds(stat, c, ratio, upper_bound)
 
