@@ -1,14 +1,41 @@
 """fairaudit: audit machine-learning models for bias, and mitigate it.
 
+The audit engine is imported with the package; the subpackages load on first use:
+``fairaudit.metrics``, ``fairaudit.mitigation``, ``fairaudit.report``, ``fairaudit.datasets``,
+``fairaudit.simulation`` and ``fairaudit.casestudies``.
+
 >>> import fairaudit
 >>> result = fairaudit.audit(y_true, y_pred, sensitive_features=gender)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
 from ._audit import audit, audit_model
 from ._result import SCHEMA_VERSION, AuditResult
 
-__all__ = ["SCHEMA_VERSION", "AuditResult", "__version__", "audit", "audit_model"]
+_SUBPACKAGES = ("casestudies", "datasets", "metrics", "mitigation", "report", "simulation")
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AuditResult",
+    "__version__",
+    "audit",
+    "audit_model",
+    "casestudies",
+    "datasets",
+    "metrics",
+    "mitigation",
+    "report",
+    "simulation",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -427,3 +427,20 @@ def test_zero_weight_rows_give_their_own_reason_and_no_warning():
                          n_bootstrap=0, min_group_size=1)
     assert r2.undefined.set_index(["group", "metric"])["reason"][
         ("a", "true_positive_rate")] == "no actual positives in the group (TP + FN = 0)"
+
+
+def test_subpackages_load_on_first_use():
+    import importlib
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fairaudit; assert 'fairaudit.mitigation' not in sys.modules; "
+        "assert fairaudit.mitigation.Reweighing.__name__ == 'Reweighing'; "
+        "assert fairaudit.simulation.simulate_policing; print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        importlib.import_module("fairaudit").nope
