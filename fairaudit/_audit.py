@@ -17,7 +17,13 @@ from .metrics._analysis import AnalysisConfig, analyse, group_display
 from .metrics._criteria import resolve_tolerances
 from .metrics._registry import PROBABILITY_METRICS, resolve_metric_names
 from .metrics._significance import CORRECTIONS
-from .metrics._stats import confusion_stats, exact_auc, score_bin_edges, score_stats
+from .metrics._stats import (
+    ConfusionStats,
+    confusion_stats,
+    exact_auc,
+    score_bin_edges,
+    score_stats,
+)
 
 CI_METHODS = ("bootstrap", "wilson")
 ERR_REFERENCE = (
@@ -77,10 +83,6 @@ def _check_params(
         raise ValueError(ERR_THRESHOLD.format(value=threshold))
 
 
-def _largest(groups_weight: np.ndarray) -> int:
-    return int(np.argmax(groups_weight))
-
-
 def _find_group(labels: pd.Index, ref: Any, attribute: str) -> int:
     key = tuple(ref) if isinstance(labels, pd.MultiIndex) else ref
     matches = [i for i, g in enumerate(labels) if g == key]
@@ -94,24 +96,27 @@ def _find_group(labels: pd.Index, ref: Any, attribute: str) -> int:
     return matches[0]
 
 
+def _reference_by_feature(ref: Any, names: list[str]) -> dict[str, Any] | None:
+    """The user's reference group as {feature: value} (None: the largest group)."""
+    if ref is None or isinstance(ref, dict):
+        return ref
+    if len(names) == 1:
+        return {names[0]: ref}
+    if not isinstance(ref, tuple | list) or len(ref) != len(names):
+        raise ValueError(ERR_REFERENCE_SHAPE.format(names=names, ref=ref))
+    return dict(zip(names, ref, strict=True))
+
+
 def _reference_for(
-    ref: Any, names: list[str], labels: pd.Index, weight: np.ndarray, attribute: str
+    ref: dict[str, Any] | None, g: v.Groups, conf: ConfusionStats, attribute: str
 ) -> tuple[int, str]:
     """Index of the reference group of one attribute, and why it was chosen."""
-    if ref is None:
-        i = _largest(weight)
-        return i, "largest group"
-    if isinstance(ref, dict):
-        if not all(n in ref for n in names):
-            i = _largest(weight)
-            return i, "largest group (no reference named for every feature)"
-        value = tuple(ref[n] for n in names) if len(names) > 1 else ref[names[0]]
-        return _find_group(labels, value, attribute), "named by the user"
-    if len(names) > 1:
-        if not isinstance(ref, tuple | list) or len(ref) != len(names):
-            raise ValueError(ERR_REFERENCE_SHAPE.format(names=names, ref=ref))
-        return _find_group(labels, tuple(ref), attribute), "named by the user"
-    return _find_group(labels, ref, attribute), "named by the user"
+    if ref is None or not all(n in ref for n in g.names):
+        i = int(np.argmax(conf.w.sum(axis=1)))
+        why = "" if ref is None else "; no reference named for every feature"
+        return i, f"largest group ({int(conf.n[i].sum())} rows{why})"
+    value = tuple(ref[n] for n in g.names) if len(g.names) > 1 else ref[g.names[0]]
+    return _find_group(g.labels, value, attribute), "named by the user"
 
 
 def _data_hash(*arrays: np.ndarray | None) -> str:
@@ -265,6 +270,7 @@ def audit(
     if len(groups.names) > 1:
         attributes += [(name, groups.feature(name)) for name in groups.names]
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(attributes))]
+    reference = _reference_by_feature(reference_group, groups.names)
 
     overall_auc = np.nan
     if score is not None:
@@ -323,18 +329,7 @@ def audit(
         sstats = None
         if score is not None:
             sstats = score_stats(g.codes, g.n_groups, yt01, score, weight, edges)
-        if len(g.names) > 1 or len(groups.names) == 1:
-            ref = reference_group
-        elif isinstance(reference_group, dict):
-            ref = reference_group
-        elif reference_group is not None:
-            j = groups.names.index(g.names[0])
-            ref = {g.names[0]: tuple(reference_group)[j]}
-        else:
-            ref = None
-        ref_index, reason = _reference_for(ref, g.names, g.labels, conf.w.sum(axis=1), attribute)
-        if ref is None:
-            reason = f"largest group ({int(conf.n[ref_index].sum())} rows)"
+        ref_index, reason = _reference_for(reference, g, conf, attribute)
         tables = analyse(
             conf, sstats, overall_auc, g.labels, attribute=attribute, ref_index=ref_index,
             config=config, rng=rng,

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .metrics._analysis import group_display
 from .metrics._criteria import overall_verdict
 
 #: Version of the JSON layout written by :meth:`AuditResult.to_dict`.
@@ -170,8 +171,6 @@ class AuditResult:
     @property
     def small_groups(self) -> list[str]:
         g = self._d["groups"]
-        from .metrics._analysis import group_display
-
         return [group_display(x) for x in g.index[g["small"].to_numpy(dtype=bool)]]
 
     @property
@@ -286,7 +285,7 @@ class AuditResult:
         lines = [
             f"AuditResult: verdict {self.verdict.upper()} — {d['meta']['n_samples']} rows, "
             f"{n_groups} groups of {d['attribute']}; reference group "
-            f"{_display(d['reference_group'])!s} ({d['reference_reason']})"
+            f"{group_display(d['reference_group'])} ({d['reference_reason']})"
         ]
         crit = d["criteria"]
         for row in crit.itertuples(index=False):
@@ -317,8 +316,3 @@ class AuditResult:
             f"{self._d['by_group'].to_html(escape=True, float_format='{:.3f}'.format)}</div>"
         )
 
-
-def _display(label: Any) -> str:
-    if isinstance(label, tuple | list):
-        return ", ".join(str(v) for v in label)
-    return str(label)

@@ -90,7 +90,7 @@ def _undefined_reason(conf: ConfusionStats, metric: str, g: int) -> str:
 
 def group_display(label: object) -> str:
     """Text of a group label; intersections are joined with ', '."""
-    if isinstance(label, tuple):
+    if isinstance(label, tuple | list):
         return ", ".join(str(v) for v in label)
     return str(label)
 
@@ -332,7 +332,7 @@ def analyse(
             }
             for key, (lo, hi) in bounds.items():
                 row[key + "_lower"], row[key + "_upper"] = lo, hi
-            _, _, rdg, rrg = (None, None, *disp.to_reference(rv, ref_k)[:2])
+            rdg, rrg = disp.to_reference(rv, ref_k)[:2]
             dg_lo, dg_hi = percentile_interval(rdg, cl)
             rg_lo, rg_hi = percentile_interval(rrg, cl)
         else:
@@ -428,9 +428,8 @@ def analyse(
             {
                 "attribute": attribute, "criterion": name, "metric": worst_metric,
                 "kind": crit.kind, "value": value, "lower": lo, "upper": hi, "tolerance": tol,
-                "verdict": verdict(crit.kind, value, lo, hi, tol)
-                if config.n_bootstrap == 0 or np.isfinite(lo) or not np.isfinite(value)
-                else "inconclusive",
+                "verdict": verdict(crit.kind, value, lo, hi, tol,
+                                   interval_expected=config.n_bootstrap > 0),
                 "worst_group": kept_display[lo_i] if lo_i >= 0 else None,
                 "best_group": kept_display[hi_i] if hi_i >= 0 else None,
                 "reason": reason,

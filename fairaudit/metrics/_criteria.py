@@ -94,14 +94,26 @@ def criterion_value(criterion: Criterion, values: dict[str, np.ndarray]) -> np.n
     return np.fmax.reduce(stacked) if criterion.kind == "difference" else np.fmin.reduce(stacked)
 
 
-def verdict(kind: str, value: float, lower: float, upper: float, tolerance: float) -> str:
+def verdict(
+    kind: str,
+    value: float,
+    lower: float,
+    upper: float,
+    tolerance: float,
+    *,
+    interval_expected: bool = False,
+) -> str:
     """pass / fail / inconclusive (the interval straddles the tolerance) / n/a.
 
-    Compares unrounded values. Without an interval the point estimate decides.
+    Compares unrounded values. Without an interval the point estimate decides, unless one was
+    expected (the bootstrap ran) and could not be computed: then the data cannot decide and
+    the verdict is inconclusive.
     """
     if not np.isfinite(value):
         return "n/a"
     has_ci = np.isfinite(lower) and np.isfinite(upper)
+    if not has_ci and interval_expected:
+        return "inconclusive"
     if kind == "difference":
         if not has_ci:
             return "pass" if value <= tolerance else "fail"
