@@ -142,26 +142,19 @@ def warn_undefined(
     rates = CONSTRAINED_RATES[constraint]
     tpr_ok = pos > 0
     fpr_ok = neg > 0
-    if "true_positive_rate" in rates and not tpr_ok.all():
-        warnings.warn(
-            WARN_UNDEFINED_RATE.format(
-                groups=[str(g) for g in labels[~tpr_ok]],
-                what="positive",
-                rate="true positive rate",
-                constraint=constraint,
-            ),
-            UserWarning,
-            stacklevel=4,
-        )
-    if "false_positive_rate" in rates and not fpr_ok.all():
-        warnings.warn(
-            WARN_UNDEFINED_RATE.format(
-                groups=[str(g) for g in labels[~fpr_ok]],
-                what="negative",
-                rate="false positive rate",
-                constraint=constraint,
-            ),
-            UserWarning,
-            stacklevel=4,
-        )
+    for rate, ok, what in (
+        ("true_positive_rate", tpr_ok, "positive"),
+        ("false_positive_rate", fpr_ok, "negative"),
+    ):
+        if rate in rates and not ok.all():
+            warnings.warn(
+                WARN_UNDEFINED_RATE.format(
+                    groups=[str(g) for g in labels[~ok]],
+                    what=what,
+                    rate=rate.replace("_", " "),
+                    constraint=constraint,
+                ),
+                UserWarning,
+                stacklevel=4,
+            )
     return tpr_ok, fpr_ok

@@ -140,30 +140,14 @@ def disparity_chart(
                 if mask.any():
                     ax.hlines(ys_a[mask], left[mask], right[mask], colors=color, lw=1.6, zorder=2)
             clipped = np.clip(r_a, lo, hi)
-            if inside.any():
-                ax.plot(
-                    clipped[inside],
-                    ys_a[inside],
-                    ls="",
-                    marker="o",
-                    ms=5.5,
-                    color=PASS_COLOR,
-                    mec="white",
-                    mew=0.6,
-                    zorder=3,
-                )
-            if outside.any():
-                ax.plot(
-                    clipped[outside],
-                    ys_a[outside],
-                    ls="",
-                    marker="D",
-                    ms=6.5,
-                    color=FAIL_COLOR,
-                    mec="black",
-                    mew=0.6,
-                    zorder=3,
-                )
+            # inside the band: round dots; outside: larger diamonds (shape as well as colour)
+            for mask, marker, size, color, edge in (
+                (inside, "o", 5.5, PASS_COLOR, "white"),
+                (outside, "D", 6.5, FAIL_COLOR, "black"),
+            ):
+                if mask.any():
+                    ax.plot(clipped[mask], ys_a[mask], ls="", marker=marker, ms=size,
+                            color=color, mec=edge, mew=0.6, zorder=3)
             zero = r_a == 0  # defined but off a log axis: an arrow at the left edge
             if zero.any():
                 ax.plot(
