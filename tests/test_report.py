@@ -83,15 +83,20 @@ def test_figure_validation():
         Figure(b"<svg></svg>", alt="x")
     with pytest.raises(ValueError, match=re.escape(_model.FIGURE_SVG_MISSING)):
         Figure("<p>no svg</p>", alt="x")
-    for bad in [
-        "<svg><script>alert(1)</script></svg>",
-        '<svg onload="alert(1)"></svg>',
-        '<svg><a href="https://example.org">x</a></svg>',
-        '<svg><image href="http://example.org/a.png"/></svg>',
-        "<svg><foreignObject><p>x</p></foreignObject></svg>",
-        '<svg><rect style="fill: url(https://example.org/x)"/></svg>',
+    for bad, reason in [
+        ("<svg><script>alert(1)</script></svg>", "the element <script> is not allowed"),
+        ('<svg onload="alert(1)"></svg>', "the attribute 'onload' of <svg> is not allowed"),
+        ('<svg><a href="https://example.org">x</a></svg>', "the element <a> is not allowed"),
+        ('<svg><image href="http://example.org/a.png"/></svg>',
+         "the element <image> is not allowed"),
+        ("<svg><foreignObject><p>x</p></foreignObject></svg>",
+         "the element <foreignObject> is not allowed"),
+        ('<svg><rect style="fill: url(https://example.org/x)"/></svg>',
+         "the attribute 'style' of <rect> holds 'url(https://example.org/x)', which a report "
+         "does not allow"),
     ]:
-        with pytest.raises(ValueError, match=re.escape(_model.FIGURE_SVG_UNSAFE)):
+        message = _model.FIGURE_SVG_UNSAFE.format(reason=reason)
+        with pytest.raises(ValueError, match=re.escape(message) + "$"):
             Figure(bad, alt="x")
     # text that merely looks like a handler is fine (it is escaped text, not an attribute)
     Figure('<svg><text>x onerror=alert(1)</text><use href="#a"/></svg>', alt="x")

@@ -58,7 +58,8 @@ def metric_label(name: str) -> str:
 
 
 def short(text: str, limit: int = MAX_LABEL) -> str:
-    text = str(text)
+    """One line of at most ``limit`` characters (line breaks and runs of spaces flattened)."""
+    text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 

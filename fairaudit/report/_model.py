@@ -14,15 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._svgsafe import FIGURE_SVG_UNSAFE, unsafe_reason
+
 if TYPE_CHECKING:  # pragma: no cover
     from .._result import AuditResult
 
 FIGURE_SVG_TYPE = "Figure.svg must be a str holding SVG markup, e.g. from figure_to_svg(fig)"
 FIGURE_SVG_MISSING = "Figure.svg must contain an <svg> element; build it with figure_to_svg(fig)"
-FIGURE_SVG_UNSAFE = (
-    "Figure.svg contains active content (script, event handler, foreignObject or an external "
-    "link); build it with figure_to_svg(fig)"
-)
 FIGURE_ALT = "Figure.alt must be a non-empty str describing the figure for screen readers"
 FIGURE_CAPTION = "Figure.caption must be a str"
 TABLE_FRAME = "Table.frame must be a pandas DataFrame (wrap a Series with .to_frame())"
@@ -43,23 +41,19 @@ DOCUMENT_SECTIONS = "sections must be a sequence of fairaudit.report.Section"
 DOCUMENT_PATH = "path must be None, a str or an os.PathLike"
 
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-_UNSAFE_SVG = re.compile(
-    r"<\s*(script|foreignObject|iframe|object|embed)\b"  # active elements
-    r"|<[^>]*\son[a-z]+\s*="  # event-handler attributes inside a tag
-    r"|<[^>]*\bhref\s*=\s*[\"']\s*(?!#)"  # any link that is not a fragment
-    r"|url\(\s*[\"']?\s*(?!#)",  # css url() that is not a fragment
-    re.IGNORECASE,
-)
-
-
 def check_svg(svg: Any) -> str:
-    """Validate SVG text given to :class:`Figure` and return it."""
+    """Validate SVG text given to :class:`Figure` and return it.
+
+    The markup is parsed as XML and checked against an allow-list of elements and attributes
+    (see :mod:`fairaudit.report._svgsafe`); anything else raises ``ValueError`` naming it.
+    """
     if not isinstance(svg, str):
         raise TypeError(FIGURE_SVG_TYPE)
     if "<svg" not in svg:
         raise ValueError(FIGURE_SVG_MISSING)
-    if _UNSAFE_SVG.search(svg):
-        raise ValueError(FIGURE_SVG_UNSAFE)
+    reason = unsafe_reason(svg)
+    if reason is not None:
+        raise ValueError(FIGURE_SVG_UNSAFE.format(reason=reason))
     return svg
 
 
@@ -70,8 +64,10 @@ class Figure:
     Parameters
     ----------
     svg : str
-        SVG markup, normally from :func:`figure_to_svg`. Scripts, event handlers and
-        external links are refused.
+        SVG markup, normally from :func:`figure_to_svg`. It must be well-formed XML made of
+        the elements and attributes matplotlib writes: scripts, event handlers, links other
+        than to a local ``#id``, images, animations, foreign objects, DOCTYPEs and CSS that
+        loads, escapes or imports anything are refused.
     alt : str
         Text alternative read by screen readers; describe what the chart shows.
     caption : str, default ""

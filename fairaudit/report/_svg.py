@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import warnings
 from contextlib import contextmanager
 from typing import Any
 
@@ -65,12 +66,24 @@ _ID = re.compile(r'\sid="([^"]+)"')
 _INDENT = re.compile(r"\n[ \t]+")
 _ID_USE = re.compile(r'(\bid="|url\(#|href="#)')
 _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
+_MISSING_GLYPH = r"Glyph \d+ .* missing from font"
+#: Characters XML 1.0 does not allow (control characters, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@contextmanager
+def _browser_fonts():
+    """The browser draws SVG text with its own fonts: matplotlib's warning that its layout
+    font lacks a glyph (an emoji in a group name) says nothing about the report."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_MISSING_GLYPH, category=UserWarning)
+        yield
 
 
 @contextmanager
 def style():
     """Context in which the report's figures are drawn (palette, fonts, SVG text as text)."""
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_RC), _browser_fonts():
         yield
 
 
@@ -81,9 +94,16 @@ def new_figure(width: float, height: float, **kwargs: Any):
         return fig, fig.subplots(**kwargs)
 
 
+def xml_text(text: Any) -> str:
+    """``text`` without the characters XML cannot hold (they would make the SVG unreadable)."""
+    return _NOT_XML.sub("\ufffd", str(text))
+
+
 def plain(text: Any) -> str:
-    """Text safe to hand to matplotlib: ``$`` would start mathtext, so it is escaped."""
-    return str(text).replace("\\", "\\\\").replace("$", r"\$")
+    """Text safe to hand to matplotlib, shown as given: ``$`` would start mathtext, so it is
+    escaped (backslashes are literal outside mathtext), and characters XML cannot hold are
+    replaced."""
+    return xml_text(text).replace("$", r"\$")
 
 
 def figure_to_svg(fig: MplFigure, *, tight: bool = True) -> str:
@@ -109,7 +129,10 @@ def figure_to_svg(fig: MplFigure, *, tight: bool = True) -> str:
         raise TypeError(FIGURE_TO_SVG_TYPE)
     buffer = io.StringIO()
     try:
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "fairaudit"}):
+        with (
+            matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "fairaudit"}),
+            _browser_fonts(),
+        ):
             fig.savefig(
                 buffer,
                 format="svg",
@@ -156,12 +179,13 @@ def _short_family(match: re.Match[str]) -> str:
 def inline_svg(svg: str, alt: str) -> str:
     """Prepare validated SVG for inlining: ``role="img"``, ``aria-label`` and a ``<title>``."""
     svg = clean_svg(svg)
+    text = " ".join(xml_text(alt).split())
 
     def _open(match: re.Match[str]) -> str:
         attrs = re.sub(r'\s(role|aria-label)="[^"]*"', "", match.group(1))
         return (
-            f'<svg{attrs} role="img" aria-label="{html.escape(alt, quote=True)}">'
-            f"<title>{html.escape(alt, quote=False)}</title>"
+            f'<svg{attrs} role="img" aria-label="{html.escape(text, quote=True)}">'
+            f"<title>{html.escape(text, quote=False)}</title>"
         )
 
     return _SVG_OPEN.sub(_open, svg, count=1)
