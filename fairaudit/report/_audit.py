@@ -48,7 +48,7 @@ def audit_summary_blocks(audit: Any, name: str, ids: IdRegistry) -> list[Block]:
     verdict = safe_get(audit, "verdict", "n/a")
     blocks: list[Block] = [
         h(name, 3, id=ids(name)),
-        verdict_banner(verdict, audit.criteria, text=f"Verdict: {badge(verdict)[2]}"),
+        verdict_banner(verdict, audit, text=f"Verdict: {badge(verdict)[2]}"),
         table(criteria_grid(audit)),
     ]
     views = attribute_views(audit)

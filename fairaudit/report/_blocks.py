@@ -7,14 +7,23 @@ note. Like the rest of the report, nothing here computes a metric.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from ._charts import metric_label
 from ._document import Block, IdRegistry, RenderedSection, h, table
-from ._format import VERDICTS, estimate_table, fmt_number, verdict_badge
-from ._views import AttributeView, config_value, safe_get
+from ._format import (
+    FEW_LEGEND,
+    FEW_MARK,
+    VERDICTS,
+    TableView,
+    estimate_table,
+    fmt_number,
+    verdict_badge,
+)
+from ._views import AttributeView, config_value, few_flags, safe_get
 
 GE, LE = "\u2265", "\u2264"
 MAX_CHART_GROUPS = 30
@@ -28,12 +37,36 @@ def badge(verdict: Any) -> tuple[str, str, str]:
     return verdict_badge(str(verdict)) or VERDICTS["n/a"]
 
 
+_COUNT_WORDS = (
+    ("fail", "fails", "fail"),
+    ("inconclusive", "is inconclusive", "are inconclusive"),
+    ("pass", "passes", "pass"),
+)
+
+
 def count_text(counts: dict[str, int]) -> str:
-    total = sum(counts.values())
-    return (
-        f"{counts['fail']} of {total} checks fail, {counts['inconclusive']} inconclusive, "
-        f"{counts['pass']} pass, {counts['n/a']} not applicable."
-    )
+    """How many criteria were evaluated and with what verdict, and how many were not, e.g.
+    "3 criteria pass; 1 could not be evaluated." ``counts`` has the keys of
+    ``AuditResult.verdict_counts`` ("n/a": not evaluated)."""
+    evaluated = sum(int(counts.get(k, 0)) for k, _, _ in _COUNT_WORDS)
+    missing = int(counts.get("n/a", 0))
+    total = evaluated + missing
+    if total == 0:
+        return "No criterion was computed."
+    if evaluated == 0:
+        return (
+            "The only criterion could not be evaluated." if total == 1
+            else f"None of the {total} criteria could be evaluated."
+        )
+    phrases = [(int(counts[k]), one, many) for k, one, many in _COUNT_WORDS if counts.get(k)]
+    words = []
+    for i, (n, one, many) in enumerate(phrases):
+        noun = ("criterion " if n == 1 else "criteria ") if i == 0 else ""
+        words.append(f"{n} {noun}{one if n == 1 else many}")
+    text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    if missing:
+        return f"{text}; {missing} could not be evaluated."
+    return f"{text} (all {total} evaluated)." if total > 1 else f"{text}."
 
 
 def each_audit(named: Named, blocks: list[Block]) -> Iterator[tuple[str, Any]]:
@@ -68,6 +101,7 @@ def estimates(
     group of ...", with a first row "Overall" from ``overall`` when given."""
     result = view.result
     metrics = present(result.by_group, wanted)
+    flags = few_flags(result)
     extra = (
         [("Overall", overall.overall, safe_get(overall, "overall_intervals"))]
         if overall is not None
@@ -82,8 +116,27 @@ def estimates(
             index_name=view.name,
             caption=f"{what} by group of {view.name}",
             extra_rows=extra,
+            flags=flags,
+            flag_title=few_legend(overall if overall is not None else result),
         )
     )
+
+
+def few_legend(audit: Any) -> str:
+    """The legend of the flag on values resting on few observations."""
+    return FEW_LEGEND.format(mark=FEW_MARK, m=config_value(audit, "min_group_size", 30))
+
+
+def flag_column(tv: TableView, column: int, flags: Sequence[bool], title: str) -> TableView:
+    """``tv`` with the cell in ``column`` of each body row whose flag is set marked as
+    resting on few observations (and the legend added when any is)."""
+    body = [
+        [replace(c, flag=FEW_MARK, flag_title=title) if j == column and flag else c
+         for j, c in enumerate(row)]
+        for row, flag in zip(tv.body, flags, strict=True)
+    ]
+    notes = list(tv.notes) + ([title] if any(flags) and title not in tv.notes else [])
+    return replace(tv, body=body, notes=notes)
 
 
 def small_groups(view: AttributeView) -> pd.DataFrame | None:

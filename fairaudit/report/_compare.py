@@ -26,7 +26,7 @@ from ._format import (
 )
 from ._model import Figure
 from ._svg import MARKERS, NEUTRAL_COLOR, PALETTE, figure_to_svg, new_figure, plain, style
-from ._text import CRITERIA_TEXT, criterion_label
+from ._text import CRITERIA_TEXT, OLD_NAMES, criterion_label
 
 PERFORMANCE_COLUMNS = ("accuracy", "balanced_accuracy", "roc_auc", "f1", "f1_score")
 NAME_COLUMNS = ("model", "name", "mitigator", "method", "estimator")
@@ -101,7 +101,8 @@ def pareto_mask(perf: np.ndarray, disparity: np.ndarray, kind: str) -> np.ndarra
 
 def _nice(col: object) -> str:
     name = str(col)
-    return criterion_label(name) if name in CRITERIA_TEXT else metric_label(name)
+    known = name in CRITERIA_TEXT or name in OLD_NAMES
+    return criterion_label(name) if known else metric_label(name)
 
 
 def _bounds(frame: pd.DataFrame, col) -> tuple[np.ndarray, np.ndarray] | None:

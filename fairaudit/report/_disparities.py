@@ -17,13 +17,15 @@ from ._blocks import (
     MAX_CHART_GROUPS,
     Named,
     each_audit,
+    few_legend,
+    flag_column,
     section,
     separate_intersection,
     suppression_text,
 )
 from ._charts import disparity_chart, metric_label
-from ._document import Block, IdRegistry, RenderedSection, figure, h, items, note, p, table
-from ._findings import failing_sentences
+from ._document import Block, IdRegistry, RenderedSection, figure, h, marked, note, p, table
+from ._findings import Finding, view_findings
 from ._format import fmt_number, table_view
 from ._views import (
     RATIO_METRICS,
@@ -31,7 +33,9 @@ from ._views import (
     attribute_views,
     confidence,
     criteria_for,
+    few_flags,
     group_labels,
+    group_positions,
     metrics_of,
     ratio_tolerance,
     reference_label,
@@ -59,6 +63,7 @@ INTRO = (
     "ratio of 1 means parity; the shaded band shows the tolerance. Every chart is "
     "followed by its numbers."
 )
+ALL_PASS = "Every criterion passes for this attribute."
 INTERSECTION_TEXT = (
     "Groups formed by combining the attributes. Disparities can hide in "
     "intersections that no single attribute shows."
@@ -90,18 +95,34 @@ def _chart_groups(view: AttributeView, rows: pd.DataFrame, ref: str) -> tuple[li
     )
 
 
-def _sentence_blocks(sentences: list[str], crit_rows: pd.DataFrame) -> list[Block]:
-    if not sentences:
-        return [] if crit_rows.empty else [p("No criterion fails for this attribute.")]
-    blocks = [items(sentences[:MAX_SENTENCES], cls="findings")]
-    if len(sentences) > MAX_SENTENCES:
+def _sentence_blocks(findings: list[Finding], crit_rows: pd.DataFrame) -> list[Block]:
+    if not findings:
+        return [] if crit_rows.empty else [p(ALL_PASS)]
+    shown = findings[:MAX_SENTENCES]
+    blocks = [marked([(*f.mark, f.text) for f in shown])]
+    if len(findings) > MAX_SENTENCES:
         blocks.append(
             p(
-                f"\u2026 and {len(sentences) - MAX_SENTENCES} more group-metric pairs "
-                "outside the tolerance, listed in the table below."
+                f"\u2026 and {len(findings) - MAX_SENTENCES} more findings, whose numbers are "
+                "in the table below."
             )
         )
     return blocks
+
+
+def _flags(view: AttributeView, rows: pd.DataFrame, column: str) -> list[bool]:
+    """Whether each row's group (or, for ``column="reference"``, the reference group) rests
+    on few observations for the row's metric."""
+    flags = few_flags(view.result)
+    if flags is None:
+        return [False] * len(rows)
+    positions = group_positions(view.result)
+    ref = reference_label(view.result)
+    groups = [ref] * len(rows) if column == "reference" else rows["group"].astype(str).tolist()
+    return [
+        bool(flags[m].iloc[positions[g]]) if g in positions and m in flags.columns else False
+        for g, m in zip(groups, rows["metric"].astype(str), strict=True)
+    ]
 
 
 def disparity_blocks(
@@ -119,7 +140,7 @@ def disparity_blocks(
     blocks: list[Block] = [h(view.name, level)]
     reason = safe_get(res, "reference_reason", "")
     blocks.append(p(f"Reference group: '{ref}'" + (f" ({reason})." if reason else ".")))
-    blocks += _sentence_blocks(failing_sentences(crit_rows, to_ref, ref, conf), crit_rows)
+    blocks += _sentence_blocks(view_findings(audit, view, list(views)), crit_rows)
     if rows.empty:
         blocks.append(note("No disparity could be computed for this attribute.", "info"))
         return blocks
@@ -145,7 +166,14 @@ def disparity_blocks(
     )
     blocks.append(figure(fig))
     caption = f"Disparities of {view.name} relative to '{ref}'"
-    blocks.append(table(table_view(_disparity_frame(rows), caption=caption)))
+    frame = _disparity_frame(rows)
+    tv = table_view(frame, caption=caption)
+    legend = few_legend(audit)
+    for key in (("value", ""), ("reference", "")):
+        if key in frame.columns:
+            tv = flag_column(tv, list(frame.columns).index(key), _flags(view, rows, key[0]),
+                             legend)
+    blocks.append(table(tv))
     return blocks
 
 

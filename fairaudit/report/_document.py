@@ -40,7 +40,7 @@ CSP = (
 class Block:
     """One piece of a rendered section; ``kind`` selects the template macro."""
 
-    kind: str  # p, h, figure, table, list, kv, note, banner
+    kind: str  # p, h, figure, table, list, findings, kv, note, banner
     text: str = ""
     level: int = 3
     id: str = ""
@@ -75,6 +75,11 @@ def note(text: str, cls: str = "warn") -> Block:
 
 def items(values: Sequence[str], cls: str = "") -> Block:
     return Block("list", items=[str(v) for v in values], cls=cls)
+
+
+def marked(entries: Sequence[tuple[str, str, str, str]]) -> Block:
+    """A list whose items each carry a mark: (css class, symbol, word, text)."""
+    return Block("findings", items=[tuple(str(x) for x in e) for e in entries])
 
 
 def kv(pairs: Sequence[tuple[str, Any]], cls: str = "") -> Block:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,8 @@ VERDICTS = {
     "n/a": ("na", "\u2013", "N/A"),
 }
 NA_TEXT = "n/a"
+FEW_MARK = "\u2020"
+FEW_LEGEND = "{mark} rests on fewer than {m} observations"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Cell:
     badge: tuple[str, str, str] | None = None  # (css class, symbol, word)
     colspan: int = 1
     sub: str = ""  # small second line, e.g. a confidence interval
+    flag: str = ""  # a mark after the value (FEW_MARK: it rests on few observations)
+    flag_title: str = ""  # what the flag means, shown as a tooltip
 
 
 @dataclass(frozen=True)
@@ -223,30 +227,42 @@ def estimate_table(
     caption: str = "",
     digits: int = 3,
     extra_rows: list[tuple[str, pd.Series, pd.DataFrame | None]] = (),
+    flags: pd.DataFrame | None = None,
+    flag_title: str = "",
 ) -> TableView:
-    """Groups x metrics, each cell the estimate with its interval on a second line."""
+    """Groups x metrics, each cell the estimate with its interval on a second line.
+
+    ``flags`` (bool, shaped like ``values``) marks the values resting on few observations
+    with :data:`FEW_MARK` and ``flag_title``; the table then has a legend note.
+    """
     head = [
         [Cell(text=index_name, header=True, cls="index")]
         + [Cell(text=h, header=True) for h in headers]
     ]
     body: list[list[Cell]] = []
 
-    def row(name: str, get_value, get_interval) -> list[Cell]:
+    flagged = False
+
+    def row(name: str, get_value, get_interval, get_flag=lambda m: False) -> list[Cell]:
+        nonlocal flagged
         cells = [Cell(text=name, header=True, cls="index")]
         for m in metrics:
             v = get_value(m)
             lo, hi = get_interval(m)
             cell = value_cell(v, digits, integral=m == "count")
             if m != "count" and not (is_missing(lo) and is_missing(hi)):
-                cell = Cell(
-                    text=cell.text,
-                    value=cell.value,
-                    cls=cell.cls,
-                    title=cell.title,
-                    sub=fmt_interval(lo, hi, digits),
-                )
+                cell = replace(cell, sub=fmt_interval(lo, hi, digits))
+            if m != "count" and get_flag(m):
+                cell = replace(cell, flag=FEW_MARK, flag_title=flag_title)
+                flagged = True
             cells.append(cell)
         return cells
+
+    def flag_of(m: str, i: int) -> bool:
+        if flags is None or m not in flags.columns:
+            return False
+        value = flags[m].iloc[i]
+        return bool(value) and not is_missing(value)
 
     for name, series, iv in extra_rows:
         body.append(
@@ -270,6 +286,8 @@ def estimate_table(
                     if intervals is not None and (m, "lower") in intervals.columns
                     else (np.nan, np.nan)
                 ),
+                lambda m, i=i: flag_of(m, i),
             )
         )
-    return TableView(head=head, body=body, caption=caption, cls="estimates")
+    notes = [flag_title] if flagged and flag_title else []
+    return TableView(head=head, body=body, caption=caption, cls="estimates", notes=notes)

@@ -18,6 +18,7 @@ from ._blocks import (
 from ._charts import metric_label
 from ._document import Block, IdRegistry, RenderedSection, h, items, kv, note, p, table
 from ._format import fmt_number, label, table_view
+from ._provenance import correction_text
 from ._text import AUDIT_LIMITS, GLOSSARY
 from ._views import AttributeView, attribute_views, config_value, missing_counts, safe_get
 
@@ -33,8 +34,8 @@ BASE_RATE_TEXT = (
 )
 MISSING_TEXT = "People whose attributes are not recorded are often the least visible in an audit."
 CORRECTION_TEXT = (
-    "Significance flags use p-values adjusted for testing many groups and metrics at once; a "
-    "non-significant difference is not evidence of equality, only of too little data to tell."
+    "Significance flags use p-values adjusted with {how}; a non-significant difference is not "
+    "evidence of equality, only of too little data to tell."
 )
 
 
@@ -161,8 +162,12 @@ def caveats_section(named: Named, ids: IdRegistry) -> RenderedSection:
         ]
     blocks.append(h("What an audit cannot see", 3))
     blocks.append(items(AUDIT_LIMITS))
-    if any(str(config_value(a, "correction", "none")) != "none" for _, a in named):
-        blocks.append(p(CORRECTION_TEXT))
+    corrections = list(dict.fromkeys(
+        correction_text(a) for _, a in named
+        if str(config_value(a, "correction", "none")) != "none"
+    ))
+    for how in corrections:
+        blocks.append(p(CORRECTION_TEXT.format(how=how)))
     return section(ids, "Caveats", blocks)
 
 

@@ -10,13 +10,14 @@ import html
 import re
 from typing import Any
 
-from ._blocks import count_text
+from ._blocks import count_text, few_legend
 from ._document import audit_name
-from ._findings import audit_findings
-from ._format import VERDICTS, fmt_interval, fmt_near, fmt_number
+from ._findings import audit_findings, criteria_resting_on_few
+from ._format import FEW_MARK, VERDICTS, fmt_interval, fmt_near, fmt_number
 from ._model import _looks_like_audit
 from ._text import criterion_label
-from ._views import verdict_counts
+from ._verdict import DEGENERATE_HEAD, MAX_FINDINGS, NOT_EVALUATED_HEAD, not_evaluated
+from ._views import criteria_table, degenerate_causes, verdict_counts
 
 MARKDOWN_NO_AUDIT = "render_markdown() needs at least one AuditResult"
 MARKDOWN_AUDIT_TYPE = "render_markdown() takes AuditResult objects as positional arguments"
@@ -54,28 +55,45 @@ def render_markdown(*audits: Any, title: str = "Fairness audit") -> str:
         raise TypeError(MARKDOWN_AUDIT_TYPE)
     lines = [f"# {md(title)}", ""]
     for i, audit in enumerate(audits):
-        name = audit_name(audit, i, len(audits))
-        _, symbol, word = VERDICTS.get(str(audit.verdict), VERDICTS["n/a"])
-        counts = verdict_counts(audit.criteria)
         if len(audits) > 1:
-            lines += [f"## {md(name)}", ""]
-        lines += [
-            f"**{symbol} {word}** \u2014 {count_text(counts)}",
-            "",
-            "| attribute | criterion | value | CI | tolerance | verdict |",
-            "|---|---|---:|---|---:|---|",
-        ]
-        for row in audit.criteria.itertuples(index=False):
-            _, sym, w = VERDICTS.get(str(row.verdict), VERDICTS["n/a"])
-            rel = "\u2265" if row.kind == "ratio" else "\u2264"
-            lines.append(
-                f"| {md(row.attribute)} | {md(criterion_label(str(row.criterion)))} | "
-                f"{fmt_near(row.value, row.tolerance, 3)} | "
-                f"{fmt_interval(row.lower, row.upper)} | {rel} {fmt_number(row.tolerance)} | "
-                f"{sym} {w} |"
-            )
-        findings = [f"- {md(name)}: {md(s)}" for name, s in audit_findings(audit, limit=5)]
-        if findings:
-            lines += ["", "Findings:", "", *findings]
-        lines.append("")
+            lines += [f"## {md(audit_name(audit, i, len(audits)))}", ""]
+        lines += _audit_lines(audit)
     return "\n".join(lines)
+
+
+def _audit_lines(audit: Any) -> list[str]:
+    _, symbol, word = VERDICTS.get(str(audit.verdict), VERDICTS["n/a"])
+    lines = [f"**{symbol} {word}** \u2014 {count_text(verdict_counts(audit))}", ""]
+    causes = degenerate_causes(audit)
+    if causes:
+        lines += [f"**{md(DEGENERATE_HEAD.strip())}** {md('; '.join(causes))}.", ""]
+    missing = not_evaluated(audit)
+    if missing:
+        lines += [NOT_EVALUATED_HEAD, "", *[f"- {md(m)}" for m in missing], ""]
+    lines += [
+        "| attribute | criterion | value | CI | tolerance | verdict |",
+        "|---|---|---:|---|---:|---|",
+    ]
+    few = criteria_resting_on_few(audit)
+    for row in criteria_table(audit).itertuples(index=False):
+        _, sym, w = VERDICTS.get(str(row.verdict), VERDICTS["n/a"])
+        rel = "\u2265" if row.kind == "ratio" else "\u2264"
+        flag = f" {FEW_MARK}" if (str(row.attribute), str(row.criterion)) in few else ""
+        lines.append(
+            f"| {md(row.attribute)} | {md(criterion_label(str(row.criterion), row.tolerance))} | "
+            f"{fmt_near(row.value, row.tolerance, 3)}{flag} | "
+            f"{fmt_interval(row.lower, row.upper)} | {rel} {fmt_number(row.tolerance)} | "
+            f"{sym} {w} |"
+        )
+    if few:
+        lines += ["", md(few_legend(audit)) + "."]
+    findings = [f for f in audit_findings(audit) if f.status != "n/a"]
+    if findings:
+        lines += ["", "Findings, the best supported first:", ""]
+        for f in findings[:MAX_FINDINGS]:
+            _, sym, w = f.mark
+            lines.append(f"- {sym} {w} \u2014 {md(f.attribute)}: {md(f.text)}")
+        if len(findings) > MAX_FINDINGS:
+            lines.append(f"- \u2026 and {len(findings) - MAX_FINDINGS} more in the HTML report.")
+    lines.append("")
+    return lines

@@ -8,11 +8,12 @@ from typing import Any
 from ._blocks import GE, LE, Named, each_audit, meta_of, section, separate_intersection
 from ._document import Block, IdRegistry, RenderedSection, h, kv, p
 from ._format import fmt_number
-from ._text import criterion_label
+from ._text import CORRECTION_METHODS, CORRECTION_SCOPES, NO_CORRECTION, criterion_label
 from ._views import (
     attribute_views,
     confidence,
     config_value,
+    criteria_table,
     reference_label,
     safe_get,
 )
@@ -68,13 +69,28 @@ def _reference_text(audit: Any) -> str:
 
 
 def _tolerance_text(audit: Any) -> str:
-    tol = audit.criteria.drop_duplicates("criterion")[["criterion", "kind", "tolerance"]]
+    crit = criteria_table(audit)
+    tol = crit.drop_duplicates("criterion")[["criterion", "kind", "tolerance"]]
     text = "; ".join(
-        f"{criterion_label(r.criterion)} {GE if r.kind == 'ratio' else LE} "
+        f"{criterion_label(r.criterion, r.tolerance)} {GE if r.kind == 'ratio' else LE} "
         f"{fmt_number(r.tolerance, 3)}"
         for r in tol.itertuples()
     )
     return text or "n/a"
+
+
+def correction_text(audit: Any) -> str:
+    """The multiple-testing correction as configured: method and which p-values are adjusted
+    together (``correction_scope``; results written by earlier versions adjusted them per
+    metric)."""
+    method = str(config_value(audit, "correction", "none"))
+    if method == "none":
+        return NO_CORRECTION
+    scope = str(config_value(audit, "correction_scope", "metric"))
+    return (
+        f"{CORRECTION_METHODS.get(method, method)}, p-values adjusted together "
+        f"{CORRECTION_SCOPES.get(scope, scope)}"
+    )
 
 
 def _configuration_pairs(audit: Any) -> list[tuple[str, str]]:
@@ -96,7 +112,7 @@ def _configuration_pairs(audit: Any) -> list[tuple[str, str]]:
             f"{config_value(audit, 'ci_method', 'n/a')}, "
             f"{config_value(audit, 'n_bootstrap', 'n/a')} resamples, seed {seed_text(audit)}",
         ),
-        ("Multiple-testing correction", fmt_config(config_value(audit, "correction", "none"))),
+        ("Multiple-testing correction", correction_text(audit)),
         ("Minimum group size", fmt_config(config_value(audit, "min_group_size", "n/a"))),
     ]
     suppress = config_value(audit, "suppress_below")

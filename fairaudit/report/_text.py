@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
     # name -> (label, what it asks, when it matters)
     "demographic_parity_difference": (
@@ -12,14 +15,10 @@ CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
     ),
     "demographic_parity_ratio": (
         "Demographic parity (ratio)",
-        "Smallest selection rate divided by the largest.",
-        "As above, on a relative scale; the usual form in employment law.",
-    ),
-    "four_fifths_rule": (
-        "Four-fifths rule",
-        "Every group's selection rate is at least 0.8 times the highest group's.",
-        "US employment selection (EEOC Uniform Guidelines, 1978): a ratio below 0.8 is "
-        "evidence of adverse impact.",
+        "Smallest selection rate divided by the largest. With the tolerance 0.8 it is the "
+        "four-fifths rule.",
+        "As above, on a relative scale; the usual form in employment law (US EEOC Uniform "
+        "Guidelines, 1978: a ratio below 0.8 is evidence of adverse impact).",
     ),
     "equalized_odds_difference": (
         "Equalized odds (difference)",
@@ -52,8 +51,28 @@ CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
 }
 
 
-def criterion_label(name: str) -> str:
-    return CRITERIA_TEXT.get(name, (str(name).replace("_", " ").capitalize(), "", ""))[0]
+FOUR_FIFTHS = 0.8
+FOUR_FIFTHS_LABEL = "Demographic parity ratio (the four-fifths rule)"
+#: Names results written by earlier versions gave to a check another name now covers.
+OLD_NAMES = {"four_fifths_rule": "Four-fifths rule"}
+
+
+def criterion_label(name: str, tolerance: Any = None) -> str:
+    """Display name of a criterion; the demographic parity ratio with the tolerance 0.8 is
+    named as the four-fifths rule it then is."""
+    name = str(name)
+    if name == "demographic_parity_ratio" and _is_four_fifths(tolerance):
+        return FOUR_FIFTHS_LABEL
+    if name in OLD_NAMES:
+        return OLD_NAMES[name]
+    return CRITERIA_TEXT.get(name, (name.replace("_", " ").capitalize(), "", ""))[0]
+
+
+def _is_four_fifths(tolerance: Any) -> bool:
+    try:
+        return math.isclose(float(tolerance), FOUR_FIFTHS)
+    except (TypeError, ValueError):
+        return False
 
 
 GLOSSARY: list[tuple[str, str]] = [
@@ -119,7 +138,8 @@ GLOSSARY: list[tuple[str, str]] = [
     (
         "Adjusted p-value",
         "p-value of the test that a group's metric equals the reference "
-        "group's, adjusted for testing many groups and metrics at once.",
+        "group's, adjusted for testing several groups at once (the configuration names the "
+        "method and which p-values are adjusted together).",
     ),
 ]
 
@@ -144,3 +164,13 @@ ERROR_FRAMING = (
     "decision (a loan, a job, a treatment) a false negative wrongly denies a benefit. "
     "Compare the groups on the error that hurts."
 )
+
+CORRECTION_METHODS = {
+    "holm": "Holm's step-down method (controls the chance of any false flag)",
+    "bh": "the Benjamini\u2013Hochberg method (controls the share of false flags)",
+}
+CORRECTION_SCOPES = {
+    "metric": "across the groups of each metric",
+    "all": "across all groups and metrics of the attribute",
+}
+NO_CORRECTION = "none: p-values are not adjusted for testing several groups"

@@ -7,10 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from ._blocks import GE, LE, Named, badge, count_text, each_audit, meta_of, section
-from ._document import Block, IdRegistry, RenderedSection, h, items, kv, p, table
-from ._findings import audit_findings
+from ._blocks import GE, LE, Named, badge, count_text, each_audit, few_legend, meta_of, section
+from ._document import Block, IdRegistry, RenderedSection, h, items, kv, marked, note, p, table
+from ._findings import UNDEFINED, Finding, audit_findings, criteria_resting_on_few
 from ._format import (
+    FEW_MARK,
     Cell,
     TableView,
     exact,
@@ -24,6 +25,8 @@ from ._text import CRITERIA_TEXT, criterion_label
 from ._views import (
     confidence,
     config_value,
+    criteria_table,
+    degenerate_causes,
     safe_get,
     verdict_counts,
     worst_verdict,
@@ -37,6 +40,10 @@ HEADLINES = {
     "pass": "Every evaluated criterion passes its tolerance.",
     "n/a": "No criterion could be evaluated.",
 }
+NONE_EVALUATED = "No criterion could be evaluated, so the audit cannot pass."
+DEGENERATE_HEAD = "The verdict cannot be PASS: "
+NOT_EVALUATED_HEAD = "Not evaluated:"
+MAIN_FINDINGS = "Main findings, the best supported first (details under Disparities):"
 CRITERIA_LONG_COLUMNS = (
     "attribute",
     "criterion",
@@ -50,15 +57,31 @@ CRITERIA_LONG_COLUMNS = (
 )
 
 
+def headline(verdict: Any, counts: dict[str, int], causes: Sequence[str]) -> str:
+    """The banner's first line: what the verdict means for this audit."""
+    mark = badge(verdict)[0]
+    evaluated = counts["fail"] + counts["inconclusive"] + counts["pass"]
+    if mark == "fail":
+        return HEADLINES["fail"]
+    if causes:
+        return DEGENERATE_HEAD + causes[0] + (
+            "." if len(causes) == 1 else f" (and {len(causes) - 1} more, below).")
+    if evaluated == 0:
+        return NONE_EVALUATED
+    return HEADLINES["n/a" if mark == "na" else mark]
+
+
 def verdict_banner(
-    verdict: Any, criteria: pd.DataFrame, *, text: str | None = None, lines: Sequence[str] = ()
+    verdict: Any, audit: Any, *, text: str | None = None, lines: Sequence[str] = ()
 ) -> Block:
-    """A banner coloured by ``verdict``; by default its lines are the counts of checks."""
+    """A banner coloured by ``verdict``; by default its lines are the counts of criteria."""
     mark = badge(verdict)
+    counts = verdict_counts(audit)
+    causes = degenerate_causes(audit)
     return Block(
         "banner",
-        text=HEADLINES[mark[0] if mark[0] != "na" else "n/a"] if text is None else text,
-        items=list(lines) or [count_text(verdict_counts(criteria))],
+        text=headline(verdict, counts, causes) if text is None else text,
+        items=list(lines) or [count_text(counts)],
         cls=mark[0],
         extra={"badge": mark},
     )
@@ -67,17 +90,38 @@ def verdict_banner(
 def banner(named: Named) -> Block:
     """The banner at the top of the page: the worst verdict of all audits."""
     verdicts = [str(safe_get(a, "verdict", "n/a")) for _, a in named]
+    worst = worst_verdict(verdicts)
+    if len(named) == 1:
+        return verdict_banner(worst, named[0][1])
     lines = []
-    if len(named) > 1:
-        lines = [
-            f"{name}: {badge(v)[2]} \u2014 {count_text(verdict_counts(a.criteria))}"
-            for (name, a), v in zip(named, verdicts, strict=True)
-        ]
-    return verdict_banner(worst_verdict(verdicts), named[0][1].criteria, lines=lines)
+    for (name, a), v in zip(named, verdicts, strict=True):
+        causes = degenerate_causes(a)
+        extra = f" {DEGENERATE_HEAD}{'; '.join(causes)}." if causes else ""
+        lines.append(f"{name}: {badge(v)[2]} \u2014 {count_text(verdict_counts(a))}{extra}")
+    first = next((a for (_, a), v in zip(named, verdicts, strict=True) if v == worst), named[0][1])
+    return verdict_banner(worst, first, lines=lines)
 
 
-def _findings(audit: Any) -> list[str]:
-    return [f"{name}: {sentence}" for name, sentence in audit_findings(audit)]
+def not_evaluated(audit: Any) -> list[str]:
+    """'criterion for attribute: reason' of each criterion that could not be evaluated."""
+    crit = criteria_table(audit)
+    rows = crit[~crit["verdict"].astype(str).isin(["pass", "fail", "inconclusive"])]
+    reasons = rows["reason"] if "reason" in rows.columns else pd.Series("", index=rows.index)
+    return [
+        f"{criterion_label(c, t)} for {a}: "
+        + (str(r) if not is_missing(r) and str(r).strip() else UNDEFINED)
+        for a, c, t, r in zip(
+            rows["attribute"].astype(str), rows["criterion"].astype(str), rows["tolerance"],
+            reasons, strict=True,
+        )
+    ]
+
+
+def finding_entries(findings: Sequence[Finding], *, named: bool) -> list[tuple[str, ...]]:
+    """(css class, symbol, word, text) of each finding, the attribute first when ``named``."""
+    return [
+        (*f.mark, f"{f.attribute}: {f.text}" if named else f.text) for f in findings
+    ]
 
 
 def verdict_section(named: Named, ids: IdRegistry) -> RenderedSection:
@@ -85,7 +129,14 @@ def verdict_section(named: Named, ids: IdRegistry) -> RenderedSection:
     for _, audit in each_audit(named, blocks):
         meta = meta_of(audit)
         word = badge(safe_get(audit, "verdict", "n/a"))[2]
-        blocks.append(p(f"Verdict: {word}. {count_text(verdict_counts(audit.criteria))}"))
+        blocks.append(p(f"Verdict: {word}. {count_text(verdict_counts(audit))}"))
+        causes = degenerate_causes(audit)
+        if causes:
+            blocks.append(note(DEGENERATE_HEAD + "; ".join(causes) + ".", "fail"))
+        missing = not_evaluated(audit)
+        if missing:
+            blocks.append(p(NOT_EVALUATED_HEAD))
+            blocks.append(items(missing, cls="causes"))
         pairs = [("Sensitive attributes", ", ".join(map(str, safe_get(audit, "features", []))))]
         if meta.get("n_samples") is not None:
             pairs.append(("Samples", fmt_number(meta.get("n_samples"))))
@@ -96,11 +147,11 @@ def verdict_section(named: Named, ids: IdRegistry) -> RenderedSection:
         if meta.get("created"):
             pairs.append(("Created", str(meta["created"])))
         blocks.append(kv(pairs))
-        findings = _findings(audit)
+        findings = [f for f in audit_findings(audit) if f.status != "n/a"]
         if findings:
-            blocks.append(p("Main findings (details under Disparities):"))
+            blocks.append(p(MAIN_FINDINGS))
             shown = findings[:MAX_FINDINGS]
-            blocks.append(items(shown, cls="findings"))
+            blocks.append(marked(finding_entries(shown, named=True)))
             if len(findings) > len(shown):
                 blocks.append(
                     p(f"\u2026 and {len(findings) - len(shown)} more in the Disparities section.")
@@ -109,11 +160,13 @@ def verdict_section(named: Named, ids: IdRegistry) -> RenderedSection:
 
 
 # --------------------------------------------------------------------------- criteria grid
-def _grid_cell(r: pd.Series, name: str, attribute: str, rel: str, conf: float) -> Cell:
+def _grid_cell(
+    r: pd.Series, name: str, attribute: str, rel: str, conf: float, few: str, legend: str
+) -> Cell:
     mark = badge(r["verdict"])
     value_text = fmt_near(r["value"], r["tolerance"], 3)
     tip = (
-        f"{criterion_label(name)} for {attribute}: {value_text} "
+        f"{criterion_label(name, r['tolerance'])} for {attribute}: {value_text} "
         f"({conf:.0%} CI {fmt_interval(r.get('lower'), r.get('upper'))}), tolerance "
         f"{rel}{fmt_number(r['tolerance'], 3)}"
     )
@@ -123,17 +176,22 @@ def _grid_cell(r: pd.Series, name: str, attribute: str, rel: str, conf: float) -
     reason = r.get("reason")
     if not is_missing(reason) and str(reason):
         tip += f"; {reason}"
+    if few:
+        tip += f"; {few}"
     return Cell(
-        text=value_text, value=exact(r["value"]), cls=f"verdict {mark[0]}", badge=mark, title=tip
+        text=value_text, value=exact(r["value"]), cls=f"verdict {mark[0]}", badge=mark, title=tip,
+        flag=FEW_MARK if few else "", flag_title=f"{legend}: {few}" if few else "",
     )
 
 
 def criteria_grid(audit: Any) -> TableView:
     """Criteria (rows) x attributes (columns); each cell verdict + value."""
-    crit = audit.criteria
+    crit = criteria_table(audit)
     attributes = list(dict.fromkeys(crit["attribute"].astype(str)))
     criteria = list(dict.fromkeys(crit["criterion"].astype(str)))
     conf = confidence(audit)
+    few = criteria_resting_on_few(audit)
+    legend = few_legend(audit)
     head = [
         [Cell(text="Criterion", header=True, cls="index"), Cell(text="Tolerance", header=True)]
         + [Cell(text=a, header=True) for a in attributes]
@@ -144,7 +202,10 @@ def criteria_grid(audit: Any) -> TableView:
         first = rows.iloc[0]
         rel = (GE if str(first["kind"]) == "ratio" else LE) + " "
         line = [
-            Cell(text=criterion_label(name), header=True, cls="index", title=name),
+            Cell(
+                text=criterion_label(name, first["tolerance"]), header=True, cls="index",
+                title=name,
+            ),
             Cell(
                 text=rel + fmt_number(first["tolerance"], 3),
                 value=exact(first["tolerance"]),
@@ -156,20 +217,27 @@ def criteria_grid(audit: Any) -> TableView:
             if match.empty:
                 line.append(Cell(text="", cls="empty"))
             else:
-                line.append(_grid_cell(match.iloc[0], name, attribute, rel, conf))
+                line.append(
+                    _grid_cell(match.iloc[0], name, attribute, rel, conf,
+                               few.get((attribute, name), ""), legend)
+                )
         body.append(line)
     return TableView(
         head=head,
         body=body,
         cls="grid",
         caption="Verdict and value of each criterion per attribute",
+        notes=[legend] if few else [],
     )
 
 
 def _criteria_long(audit: Any) -> TableView:
-    crit = audit.criteria
+    crit = criteria_table(audit)
     frame = crit[[c for c in CRITERIA_LONG_COLUMNS if c in crit.columns]].copy()
-    frame["criterion"] = frame["criterion"].map(lambda c: criterion_label(str(c)))
+    frame["criterion"] = [
+        criterion_label(str(c), t) for c, t in zip(crit["criterion"], crit["tolerance"],
+                                                   strict=True)
+    ]
     frame = frame.rename(columns={"worst_group": "worst group"})
     return table_view(
         frame,
@@ -183,8 +251,9 @@ def grid_section(named: Named, ids: IdRegistry) -> RenderedSection:
         p(
             "Each criterion compares the groups of one attribute. PASS: the whole confidence "
             "interval meets the tolerance; FAIL: the whole interval violates it; INCONCLUSIVE: "
-            "the interval straddles the tolerance; N/A: the value is undefined. Hover a cell for "
-            "its interval and worst group."
+            "the interval straddles the tolerance; N/A: not evaluated (the value is undefined). "
+            f"{FEW_MARK}: the groups compared rest on few observations. Hover a cell for its "
+            "interval, worst group and reasons."
         )
     ]
     for _, audit in each_audit(named, blocks):

@@ -21,6 +21,10 @@ RATIO_METRICS = (
     "positive_predictive_value",
 )
 INTERSECTION = " \u00d7 "
+VERDICT_ORDER = ("fail", "inconclusive", "pass", "n/a")
+#: A criterion of results written by earlier versions that repeats another one.
+ALIASES = {"four_fifths_rule": "demographic_parity_ratio"}
+_SAME = ("value", "lower", "upper", "tolerance", "verdict")
 _WORD = re.compile(r"[a-z_]+")
 
 
@@ -82,13 +86,13 @@ def criteria_for(audit: Any, view: AttributeView, views: list[AttributeView]) ->
     Rows come from the top-level result (it lists every attribute); when a marginal
     result is the only one holding them, they come from there.
     """
-    crit = audit.criteria
+    crit = criteria_table(audit)
     names = {v.name for v in views}
     rows = crit[crit["attribute"].astype(str) == view.name]
     if rows.empty and view.intersection:
         rows = crit[~crit["attribute"].astype(str).isin(names - {view.name})]
     if rows.empty and view.result is not audit:
-        own = view.result.criteria
+        own = criteria_table(view.result)
         rows = own[own["attribute"].astype(str) == view.name]
         if rows.empty:
             rows = own
@@ -133,9 +137,79 @@ def operating_threshold(audit: Any) -> float | None:
     return None
 
 
-def verdict_counts(criteria: pd.DataFrame) -> dict[str, int]:
-    counts = criteria["verdict"].astype(str).value_counts()
-    return {k: int(counts.get(k, 0)) for k in ("fail", "inconclusive", "pass", "n/a")}
+def criteria_table(audit: Any) -> pd.DataFrame:
+    """The criteria rows to show.
+
+    Results written by earlier versions hold a ``four_fifths_rule`` row that repeats the
+    demographic parity ratio of the same attribute; it is left out when it is the same check
+    (same value, interval, tolerance and verdict), so that no check is counted twice.
+    """
+    crit = audit.criteria
+    names = crit["criterion"].astype(str)
+    alias = names.isin(list(ALIASES))
+    if not alias.any():
+        return crit
+    same = pd.Series(False, index=crit.index)
+    for name, target in ALIASES.items():
+        cols = ["attribute", *[c for c in _SAME if c in crit.columns]]
+        rows = crit[names == name][cols].astype(str).reset_index()
+        targets = crit[names == target][cols].astype(str).drop_duplicates()
+        matched = rows.merge(targets, on=cols, how="inner")["index"]
+        same.loc[matched.to_numpy()] = True
+    return crit[~same].reset_index(drop=True)
+
+
+def verdict_counts(audit: Any) -> dict[str, int]:
+    """Criteria per verdict: ``result.verdict_counts`` when the result has it, else counted
+    from :func:`criteria_table` (``"n/a"``: not evaluated)."""
+    given = safe_get(audit, "verdict_counts")
+    if isinstance(given, dict):
+        return {k: int(given.get(k, 0) or 0) for k in VERDICT_ORDER}
+    counts = criteria_table(audit)["verdict"].astype(str).value_counts()
+    return {k: int(counts.get(k, 0)) for k in VERDICT_ORDER}
+
+
+def degenerate_causes(audit: Any) -> list[str]:
+    """Why the audit cannot pass whatever the criteria say (``meta["degenerate"]``)."""
+    causes = (safe_get(audit, "meta", {}) or {}).get("degenerate") or []
+    if isinstance(causes, str):
+        causes = [causes]
+    return [str(c) for c in causes if str(c).strip()]
+
+
+def frame_of(result: Any, name: str) -> pd.DataFrame | None:
+    """A per-group table of ``result`` shaped like ``by_group`` (``denominators``,
+    ``few_observations``), or None when the result does not hold it."""
+    frame = safe_get(result, name)
+    return frame if isinstance(frame, pd.DataFrame) else None
+
+
+def few_flags(result: Any) -> pd.DataFrame | None:
+    """Which values of ``by_group`` rest on few observations: ``result.few_observations``,
+    or, for results that do not hold it, every value of a group flagged small (a group of
+    fewer than ``min_group_size`` rows gives every value fewer observations than that)."""
+    few = frame_of(result, "few_observations")
+    if few is not None:
+        return few.where(few.notna(), False).astype(bool)
+    groups = frame_of(result, "groups")
+    by_group = result.by_group
+    if groups is None or "small" not in groups.columns or len(groups) != len(by_group):
+        return None
+    small = groups["small"].to_numpy(dtype=bool)
+    return pd.DataFrame(
+        np.repeat(small[:, None], by_group.shape[1], axis=1),
+        index=by_group.index,
+        columns=by_group.columns,
+    )
+
+
+def group_positions(result: Any) -> dict[str, int]:
+    """Row of each group (by its display label) in ``by_group`` and the tables shaped like it."""
+    return {label(k): i for i, k in enumerate(result.by_group.index)}
+
+
+def min_group_size(audit: Any) -> Any:
+    return config_value(audit, "min_group_size", 30)
 
 
 def worst_verdict(verdicts: list[str]) -> str:
