@@ -258,3 +258,342 @@ def test_awkward_names_are_escaped_text_in_html_svg_titles_and_tooltips(awkward)
     # tooltips (title attributes) carry names as text
     titles = " ".join(a.get("title", "") for _, a in page.elements)
     assert "group|url(z)" in titles
+
+
+def test_markdown_tables_keep_their_columns_with_pipes_in_names(awkward):
+    from fairaudit.report import render_markdown
+
+    result, *_ = awkward
+    text = render_markdown(result, title="a | b")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
+    header, *body = rows
+    assert len(body) >= 2
+    # GitHub splits a row on every '|' not preceded by a backslash
+    for line in rows:
+        assert len(re.split(r"(?<!\\)\|", line)) == 8, line
+    assert any(line.startswith("| group\\|url(z) |") for line in body)
+    assert "\nline" not in text  # names with line breaks stay on their line
+
+
+# ----------------------------------------------------------------------------- contracts
+class ContractResult(fairaudit.AuditResult):
+    """An AuditResult with the data the report reads from newer results (verdict,
+    verdict_counts, denominators, few_observations), held in ``_d`` like the others."""
+
+    __slots__ = ()
+
+    @property
+    def verdict(self) -> str:
+        return self._d.get("verdict") or super().verdict
+
+    @property
+    def verdict_counts(self) -> dict | None:
+        counts = self._d.get("verdict_counts")
+        return None if counts is None else dict(counts)
+
+    @property
+    def denominators(self) -> pd.DataFrame | None:
+        frame = self._d.get("denominators")
+        return None if frame is None else frame.copy()
+
+    @property
+    def few_observations(self) -> pd.DataFrame | None:
+        frame = self._d.get("few_observations")
+        return None if frame is None else frame.copy()
+
+
+def contract(result, **data) -> ContractResult:
+    """``result`` with the contract's data added (``config``/``meta`` entries are merged)."""
+    d = dict(result._d)
+    d["config"] = {**d["config"], **data.pop("config", {})}
+    d["meta"] = {**d["meta"], **data.pop("meta", {})}
+    d.update(data)
+    return ContractResult(d)
+
+
+def counted_denominators(frame: pd.DataFrame, group: str) -> pd.DataFrame:
+    """Rows each rate of each group rests on, counted from the raw rows (the oracle)."""
+    g = frame.groupby(group, sort=True)
+    y, p = frame["y"], frame["p"]
+    out = pd.DataFrame({
+        "selection_rate": g.size(),
+        "base_rate": g.size(),
+        "true_positive_rate": (y == 1).groupby(frame[group]).sum(),
+        "false_positive_rate": (y == 0).groupby(frame[group]).sum(),
+        "positive_predictive_value": (p == 1).groupby(frame[group]).sum(),
+    }).astype(float)
+    out.index = out.index.astype(object)
+    return out
+
+
+def rows_with(groups: dict[str, tuple[int, int, int, int]], seed: int = 0) -> pd.DataFrame:
+    """Rows per group with exact counts (TP, FP, FN, TN), shuffled."""
+    parts = []
+    for name, (tp, fp, fn, tn) in groups.items():
+        parts.append(pd.DataFrame({
+            "g": name,
+            "y": [1] * tp + [0] * fp + [1] * fn + [0] * tn,
+            "p": [1] * tp + [1] * fp + [0] * fn + [0] * tn,
+        }))
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def audit_rows(frame: pd.DataFrame, **kwargs):
+    kwargs.setdefault("n_bootstrap", 200)
+    kwargs.setdefault("random_state", 0)
+    return fairaudit.audit(frame["y"], frame["p"], sensitive_features=frame["g"], **kwargs)
+
+
+def findings_of(html: str) -> list[tuple[str, str]]:
+    """(class, text) of each finding of the page's verdict section and disparities."""
+    page = parse(html)
+    classes = [a.get("class", "") for t, a in page.elements if t == "li" and "finding" in
+               a.get("class", "")]
+    texts = re.findall(r'<li class="finding [a-z]+">(.*?)</li>', html, re.S)
+    texts = [re.sub(r"<[^>]+>", "", t) for t in texts]
+    import html as html_lib
+    return [(c.split()[1], " ".join(html_lib.unescape(t).split())) for c, t in
+            zip(classes, texts, strict=True)]
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """ref selected at 0.5; low at 0.2 (far below); high at 0.635 (1.27 times ref)."""
+    frame = rows_with({
+        "ref": (360, 240, 240, 360),  # 1200 rows, 600 selected
+        "low": (150, 90, 450, 510),  # 1200 rows, 240 selected
+        "high": (127, 63, 53, 57),  # 300 rows, 190 selected
+    })
+    result = audit_rows(frame, reference_group="ref")
+    return frame, result, render(result)
+
+
+def selection(frame: pd.DataFrame) -> pd.Series:
+    return frame.groupby("g")["p"].mean()
+
+
+def test_fail_marks_only_findings_whose_criterion_fails_and_whose_interval_is_outside(mixed):
+    frame, result, html = mixed
+    rate = selection(frame)
+    found = findings_of(html)
+    assert found, "the data are built to fail"
+    low = [(c, t) for c, t in found if "'low' is selected" in t]
+    ratio = rate["low"] / rate["ref"]
+    assert ratio == pytest.approx(0.4)
+    assert {c for c, t in low} == {"fail"}
+    assert any(f"'low' is selected at {ratio:.2f} times" in t for _, t in low)
+    crit = result.criteria
+    failing = crit[crit["verdict"] == "fail"]
+    assert not failing.empty
+    from fairaudit.report._text import criterion_label
+
+    failing_labels = {criterion_label(c, t) for c, t in zip(failing["criterion"],
+                                                             failing["tolerance"], strict=True)}
+    for cls, text in found:
+        assert text.split()[0] == {"fail": "\u2717", "inconclusive": "?", "na": "\u2013"}[cls]
+        if cls == "fail":  # a FAIL finding names a failing criterion
+            assert any(label in text for label in failing_labels), text
+    # the group ratio intervals of FAIL pairs lie wholly outside [0.8, 1.25]
+    to_ref = result.to_reference.set_index(["group", "metric"])
+    for cls, text in found:
+        m = re.search(r"'(\w+)' is selected at", text)
+        if cls == "fail" and m:
+            row = to_ref.loc[(m.group(1), "selection_rate")]
+            assert row["ratio_upper"] < 0.8 or row["ratio_lower"] > 1.25
+
+
+def test_ratio_above_one_is_explained_the_way_the_criterion_takes_it(mixed):
+    frame, result, html = mixed
+    rate = selection(frame)
+    ratio = rate["high"] / rate["ref"]
+    assert round(ratio, 2) == 1.27 and round(1 / ratio, 2) == 0.79  # the oracle, by hand
+    text = next(t for _, t in findings_of(html) if "'high' is selected" in t)
+    assert f"'high' is selected at {ratio:.2f} times the rate of the reference group 'ref'" in text
+    assert f"takes the ratio the other way, {1 / ratio:.2f}" in text
+    assert "below 0.80" in text
+    row = result.to_reference.set_index(["group", "metric"]).loc[("high", "selection_rate")]
+    inverse = f"95% CI {1 / row['ratio_upper']:.2f}\u2013{1 / row['ratio_lower']:.2f}"
+    assert inverse in text
+    if row["ratio_lower"] <= 1.25:  # its interval includes the tolerance: no FAIL mark
+        assert text.startswith("? CANNOT TELL")
+        assert "cannot tell: the 95% interval includes the tolerance" in text
+
+
+def test_inconclusive_criteria_give_cannot_tell_findings():
+    # selection 0.5 and 0.375 in 200 rows each: ratio 0.75, whose interval includes 0.8
+    frame = rows_with({"ref": (60, 40, 40, 60), "border": (45, 30, 55, 70)})
+    assert selection(frame)["border"] / selection(frame)["ref"] == 0.75
+    result = audit_rows(frame, reference_group="ref")
+    crit = result.criteria.set_index("criterion")
+    assert crit.loc["demographic_parity_ratio", "verdict"] == "inconclusive"
+    html = render(result)
+    found = findings_of(html)
+    border = [t for c, t in found if "'border' is selected at 0.75 times" in t]
+    assert border and all(t.startswith("? CANNOT TELL") for t in border)
+    assert all(t.endswith("cannot tell: the 95% interval includes the tolerance.")
+               for t in border)
+    assert not [c for c, _ in found if c == "fail"]  # nothing fails: no FAIL mark anywhere
+
+
+def test_not_evaluated_criteria_are_counted_listed_and_marked():
+    # no positive outcome anywhere: true positive rates are undefined in every group
+    frame = rows_with({"a": (0, 30, 0, 70), "b": (0, 50, 0, 50)})
+    result = audit_rows(frame)
+    crit = result.criteria
+    counts = crit["verdict"].value_counts()
+    assert counts.get("n/a", 0) >= 2
+    html = render(result)
+    text = parse(html).text
+    assert f"; {counts['n/a']} could not be evaluated." in text
+    assert "Not evaluated:" in text
+    missing = crit[crit["verdict"] == "n/a"]
+    from fairaudit.report._text import criterion_label
+
+    for name, tol, reason in zip(missing["criterion"], missing["tolerance"], missing["reason"],
+                                 strict=True):
+        shown = reason if isinstance(reason, str) and reason.strip() else "its value is undefined"
+        assert f"{criterion_label(name, tol)} for g: {shown}" in text
+    assert any(c == "na" for c, _ in findings_of(html))
+
+
+def test_verdict_counts_of_the_result_are_what_the_report_says(mixed):
+    _, result, _ = mixed
+    # a newer result counts the criteria itself (the four-fifths row is not a criterion)
+    counts = {"pass": 3, "fail": 0, "inconclusive": 0, "n/a": 1}
+    newer = contract(result, verdict="pass", verdict_counts=counts)
+    html = render(newer)
+    assert "3 criteria pass; 1 could not be evaluated." in parse(html).text
+    from fairaudit.report import render_markdown
+
+    assert "3 criteria pass; 1 could not be evaluated." in render_markdown(newer)
+
+
+def test_no_criterion_evaluated_is_not_a_pass():
+    frame = rows_with({"a": (0, 30, 0, 70), "b": (0, 50, 0, 50)})
+    result = audit_rows(frame)
+    everything_na = result.criteria.assign(verdict="n/a", reason="undefined here")
+    newer = contract(result, criteria=everything_na, verdict="inconclusive",
+                     verdict_counts={"pass": 0, "fail": 0, "inconclusive": 0,
+                                     "n/a": len(everything_na)})
+    html = render(newer)
+    page = parse(html)
+    assert re.search(r'class="banner inconclusive"', html)
+    assert "No criterion could be evaluated, so the audit cannot pass." in page.text
+    assert f"None of the {len(everything_na)} criteria could be evaluated." in page.text
+
+
+def test_degenerate_causes_are_shown_as_why_the_verdict_cannot_pass():
+    frame = rows_with({"a": (40, 60, 0, 0), "b": (30, 70, 0, 0)})
+    assert (frame["p"] == 1).all()  # the model predicts the positive class for every row
+    result = audit_rows(frame)
+    causes = ["the model predicts the positive class for every row",
+              "threshold 50 is above every score (highest 0.98)"]
+    newer = contract(result, verdict="inconclusive", meta={"degenerate": causes})
+    html = render(newer)
+    page = parse(html)
+    banner = page.text.split("Contents")[0]
+    assert f"The verdict cannot be PASS: {causes[0]} (and 1 more, below)." in banner
+    assert f"The verdict cannot be PASS: {causes[0]}; {causes[1]}." in page.text
+    assert "PASS" not in re.search(r'class="banner ([a-z]+)"', html).group(1)
+    from fairaudit.report import render_markdown
+
+    assert f"**The verdict cannot be PASS:** {causes[0]}; {causes[1]}." in render_markdown(newer)
+
+
+def test_few_observations_are_flagged_in_tables_findings_and_markdown():
+    from fairaudit.report import render_markdown
+
+    # 'tiny' has 40 rows but only 3 positives, none found; 'ref' is large
+    frame = rows_with({"ref": (310, 190, 190, 310), "tiny": (0, 5, 3, 32)})
+    result = audit_rows(frame, reference_group="ref")
+    den = counted_denominators(frame, "g").reindex(result.by_group.index)
+    den = den.reindex(columns=result.by_group.columns)
+    few = den < 30
+    assert few.loc["tiny", "true_positive_rate"] and not few.loc["tiny", "selection_rate"]
+    newer = contract(result, denominators=den, few_observations=few)
+    html = render(newer)
+    page = parse(html)
+    legend = "\u2020 rests on fewer than 30 observations"
+    assert legend in page.text
+    perf = next(t for t in page.tables if t["caption"] == "Performance by group of g")
+    header = [c.text for c in perf["rows"][0]]
+    tiny = next(r for r in perf["rows"] if r[0].text == "tiny")
+    cells = dict(zip(header, tiny, strict=True))
+    assert "\u2020" in cells["True positive rate"].text
+    assert "\u2020" not in cells["Selection rate"].text  # 40 rows: not few
+    ref = next(r for r in perf["rows"] if r[0].text == "ref")
+    assert not any("\u2020" in c.text for c in ref)
+    found = findings_of(html)
+    tpr = [i for i, (_, t) in enumerate(found) if "True positive rate of 'tiny'" in t]
+    assert tpr and all("'tiny' rests on 3 observations for the true positive rate (fewer than "
+                       "30)" in found[i][1] for i in tpr)
+    # ranked after every finding of the same mark that does not rest on few observations
+    for i in tpr:
+        assert all(j < i for j, (c, t) in enumerate(found)
+                   if c == found[i][0] and "rests on" not in t)
+    md_text = render_markdown(newer)
+    flagged = [line for line in md_text.splitlines()
+               if line.startswith("| g | Equal opportunity")]
+    assert flagged and all(" \u2020 |" in line for line in flagged)
+    assert not any(" \u2020 |" in line for line in md_text.splitlines()
+                   if line.startswith("| g | Demographic parity"))
+    assert legend + "." in md_text
+
+
+def test_zero_width_interval_is_never_the_most_certain_finding():
+    # 'none' has 3 positives and finds none of them: a true positive rate of 0/3, whose
+    # resampled values are all 0 -- an interval without width that says nothing of certainty
+    frame = rows_with({"ref": (300, 200, 200, 300), "none": (0, 30, 3, 67),
+                       "low": (60, 20, 240, 180)})
+    result = audit_rows(frame, reference_group="ref")
+    d = dict(result._d)
+    lower, upper = d["lower"].copy(), d["upper"].copy()
+    lower.loc["none", "true_positive_rate"] = upper.loc["none", "true_positive_rate"] = 0.0
+    to_ref = d["to_reference"].copy()
+    at = (to_ref["group"] == "none") & (to_ref["metric"] == "true_positive_rate")
+    to_ref.loc[at, ["ratio_lower", "ratio_upper"]] = 0.0
+    zero = contract(result, lower=lower, upper=upper, to_reference=to_ref)
+    found = findings_of(render(zero))
+    tpr = [(c, t) for c, t in found if "True positive rate of 'none'" in t]
+    assert tpr and all(c == "inconclusive" for c, _ in tpr)
+    assert all("the 95% interval has no width, which shows how few observations there are "
+               "rather than certainty" in t for _, t in tpr)
+    first = found[0][1]
+    assert "'none'" not in first and first.startswith("\u2717 FAIL")
+
+
+def test_correction_is_described_as_configured(mixed):
+    _, result, _ = mixed
+    earlier = parse(render(result)).text  # files without correction_scope: per metric
+    assert ("Holm's step-down method (controls the chance of any false flag), p-values "
+            "adjusted together across the groups of each metric") in earlier
+    assert "groups and metrics at once" not in earlier
+    newer = contract(result, config={"correction": "bh", "correction_scope": "all"})
+    text = parse(render(newer)).text
+    assert ("the Benjamini\u2013Hochberg method (controls the share of false flags), p-values "
+            "adjusted together across all groups and metrics of the attribute") in text
+    none = parse(render(contract(result, config={"correction": "none"}))).text
+    assert "none: p-values are not adjusted for testing several groups" in none
+
+
+def test_four_fifths_rule_is_the_demographic_parity_ratio_shown_once(mixed):
+    _, result, html = mixed
+    page = parse(html)
+    grid = next(t for t in page.tables
+                if t["caption"] == "Verdict and value of each criterion per attribute")
+    names = [r[0].text for r in grid["rows"][1:]]
+    assert "Demographic parity ratio (the four-fifths rule)" in names
+    assert "Four-fifths rule" not in names and len(names) == len(set(names))
+    crit = result.criteria
+    shown = crit[crit["criterion"] != "four_fifths_rule"]
+    assert len(grid["rows"]) - 1 == shown["criterion"].nunique()
+    counts = shown["verdict"].value_counts()
+    assert f"{counts['fail']} criteria fail" in page.text
+    # another tolerance is not the four-fifths rule
+    other = audit_rows(rows_with({"a": (30, 20, 20, 30), "b": (25, 20, 25, 30)}),
+                       tolerances={"demographic_parity_ratio": 0.9})
+    names = [r[0].text for r in next(
+        t for t in parse(render(other)).tables
+        if t["caption"] == "Verdict and value of each criterion per attribute")["rows"][1:]]
+    assert "Demographic parity (ratio)" in names
