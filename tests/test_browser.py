@@ -303,3 +303,25 @@ def test_hostile_group_names_do_not_run_in_the_browser(tmp_path):
     facts = load(page, tmp_path)
     assert facts["errors"] == []
     assert facts["requests"] == []
+
+
+def test_awkward_group_names_render_with_their_charts(tmp_path):
+    """Names that look like CSS, markup or links are text: the charts are drawn (none is
+    refused by the report's own SVG check) and nothing runs or loads."""
+    rng = np.random.default_rng(2)
+    n = 900
+    names = np.array(["url(x)", "</svg><b>bold</b>", "A & B", "\\75 rl(x)", "a|b",
+                      "javascript:alert(1)", "line one\nline two", "\U0001F469 emoji"],
+                     dtype=object)
+    groups = names[rng.integers(0, len(names), n)]
+    score = rng.random(n)
+    result = fairaudit.audit(rng.integers(0, 2, n), (score > 0.5).astype(int),
+                             sensitive_features=pd.Series(groups, name="url(#a)"),
+                             y_score=score, n_bootstrap=20, random_state=0)
+    page = tmp_path / "awkward.html"
+    render(result, path=page)
+    shot = ARTIFACTS / "report-awkward-names.png"
+    facts = load(page, tmp_path, shot, width=400, full_page=True)
+    assert facts["errors"] == []
+    assert facts["requests"] == []
+    assert facts["svgs"] >= 3  # disparities, errors, scores

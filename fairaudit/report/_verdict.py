@@ -78,10 +78,13 @@ def verdict_banner(
     mark = badge(verdict)
     counts = verdict_counts(audit)
     causes = degenerate_causes(audit)
+    default = [count_text(counts)]
+    if causes and mark[0] == "fail":  # otherwise the headline names them
+        default.append(DEGENERATE_HEAD + "; ".join(causes) + ".")
     return Block(
         "banner",
         text=headline(verdict, counts, causes) if text is None else text,
-        items=list(lines) or [count_text(counts)],
+        items=list(lines) or default,
         cls=mark[0],
         extra={"badge": mark},
     )
