@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+import warnings
 from datetime import UTC, datetime
 from numbers import Integral, Real
 from typing import Any
@@ -16,7 +17,7 @@ from ._result import AuditResult
 from .metrics._analysis import AnalysisConfig, analyse, group_display
 from .metrics._criteria import resolve_tolerances
 from .metrics._registry import PROBABILITY_METRICS, resolve_metric_names
-from .metrics._significance import CORRECTIONS
+from .metrics._significance import CORRECTION_SCOPES, CORRECTIONS
 from .metrics._stats import (
     ConfusionStats,
     confusion_stats,
@@ -43,6 +44,22 @@ ERR_CI_METHOD = "ci_method must be one of {allowed}; got {value!r}."
 ERR_MIN_GROUP_SIZE = "min_group_size must be a whole number >= 0; got {value!r}."
 ERR_SUPPRESS = "suppress_below must be None or a whole number >= 1; got {value!r}."
 ERR_CORRECTION = "correction must be one of {allowed}; got {value!r}."
+ERR_CORRECTION_SCOPE = (
+    "correction_scope must be one of {allowed} (adjust across every group and metric, or "
+    "across the groups of each metric); got {value!r}."
+)
+WARN_ONE_CLASS = (
+    "the predictions are {label} for every row: the model does not discriminate at all, so "
+    "parity criteria say nothing about it; the overall verdict cannot be PASS."
+)
+WARN_ONE_CLASS_PER_GROUP = (
+    "every group receives a single prediction (each group all positive or all negative): the "
+    "model decides by group alone; the overall verdict cannot be PASS."
+)
+WARN_THRESHOLD_OUTSIDE = (
+    "threshold {threshold:g} is {side} every score (scores range from {lo:.4g} to {hi:.4g}), "
+    "so every prediction is {label}{hint}; the overall verdict cannot be PASS."
+)
 ERR_THRESHOLD = "threshold must be a finite number; got {value!r}."
 ERR_NAME = "name must be a string; got {type}."
 ERR_NO_PRED = (
@@ -59,6 +76,7 @@ def _check_params(
     suppress_below: Any,
     correction: Any,
     threshold: Any,
+    correction_scope: Any = "all",
 ) -> None:
     if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, Integral) or n_bootstrap < 0:
         raise ValueError(ERR_N_BOOTSTRAP.format(value=n_bootstrap))
@@ -77,6 +95,10 @@ def _check_params(
         raise ValueError(ERR_SUPPRESS.format(value=suppress_below))
     if correction not in CORRECTIONS:
         raise ValueError(ERR_CORRECTION.format(allowed=", ".join(CORRECTIONS), value=correction))
+    if correction_scope not in CORRECTION_SCOPES:
+        raise ValueError(
+            ERR_CORRECTION_SCOPE.format(allowed=", ".join(CORRECTION_SCOPES), value=correction_scope)
+        )
     if threshold is not None and (
         not isinstance(threshold, Real) or not np.isfinite(float(threshold))
     ):
@@ -143,6 +165,37 @@ def _versions() -> dict[str, str]:
     }
 
 
+def _degenerate_causes(
+    y_pred01: np.ndarray, codes: np.ndarray, n_groups: int, score: np.ndarray | None,
+    threshold: float | None,
+) -> list[str]:
+    """Why the audited predictions cannot support a PASS (empty when they can)."""
+    positives = int(y_pred01.sum())
+    n = len(y_pred01)
+    if score is not None and threshold is not None:
+        lo, hi = float(score.min()), float(score.max())
+        t = float(threshold)
+        if t > hi or t <= lo:
+            side = "above" if t > hi else "at or below"
+            label = "negative" if t > hi else "positive"
+            hint = (
+                f" (a threshold given in percent? {t / 100:g} is the same on a 0-1 scale)"
+                if t > hi and 1 < t <= 100 and hi <= 1 else ""
+            )
+            return [WARN_THRESHOLD_OUTSIDE.format(
+                threshold=t, side=side, lo=lo, hi=hi, label=label, hint=hint)]
+    if positives in (0, n):
+        return [WARN_ONE_CLASS.format(label="positive" if positives else "negative")]
+    if n_groups > 1:
+        pos = np.bincount(codes, weights=y_pred01, minlength=n_groups)
+        size = np.bincount(codes, minlength=n_groups)
+        present = size > 0
+        # groups of one row always get a single prediction; they prove nothing
+        if size.max() > 1 and np.all((pos[present] == 0) | (pos[present] == size[present])):
+            return [WARN_ONE_CLASS_PER_GROUP]
+    return []
+
+
 def audit(
     y_true: Any,
     y_pred: Any = None,
@@ -161,6 +214,7 @@ def audit(
     tolerances: dict[str, float] | None = None,
     threshold: float | None = None,
     correction: str = "holm",
+    correction_scope: str = "all",
     random_state: int | np.random.Generator | None = None,
     name: str | None = None,
 ) -> AuditResult:
@@ -210,6 +264,10 @@ def audit(
         The decision threshold behind ``y_pred``, recorded for reports.
     correction : {"holm", "bh", "none"}, default "holm"
         Multiple-comparison adjustment of the p-values against the reference group.
+    correction_scope : {"all", "metric"}, default "all"
+        The family the adjustment runs over: every group and metric of an attribute together
+        (``"all"``; a rate and its complement, such as the true positive and false negative
+        rates, are one test), or the groups of each metric separately (``"metric"``).
     random_state : int, Generator or None
         Seed of the bootstrap. With None a seed is drawn and recorded in ``config["seed"]``.
     name : str, optional
@@ -220,7 +278,7 @@ def audit(
     AuditResult
     """
     _check_params(n_bootstrap, confidence_level, ci_method, min_group_size, suppress_below,
-                  correction, threshold)
+                  correction, threshold, correction_scope)
     yt = v.check_1d(y_true, "y_true")
     n = len(yt)
     score = None if y_score is None else v.check_scores(y_score, n)
@@ -242,6 +300,7 @@ def audit(
     metric_names = resolve_metric_names(metrics, has_scores=score is not None)
     edges = None
     notes: list[str] = []
+    left_out: tuple[tuple[str, str], ...] = ()
     if score is not None:
         edges = score_bin_edges(score)
         if not edges[1]:
@@ -252,7 +311,14 @@ def audit(
                         metrics=", ".join(asked), lo=float(score.min()), hi=float(score.max())
                     )
                 )
+            left = tuple(m for m in metric_names if m in PROBABILITY_METRICS)
             metric_names = tuple(m for m in metric_names if m not in PROBABILITY_METRICS)
+            why = (
+                f"the scores are not probabilities in [0, 1] (they range from "
+                f"{float(score.min()):.4g} to {float(score.max()):.4g}); this metric needs "
+                "probabilities"
+            )
+            left_out = tuple((m, why) for m in left)
             notes.append(
                 "scores are not probabilities in [0, 1]: brier_score and "
                 "expected_calibration_error are left out"
@@ -288,6 +354,9 @@ def audit(
         correction=correction,
         weighted=weight is not None,
         probabilistic=edges is None or bool(edges[1]),
+        nonnegative_scores=score is None or float(score.min()) >= 0.0,
+        correction_scope=correction_scope,
+        left_out=left_out,
     )
     config_dict = {
         "metrics": list(metric_names),
@@ -303,6 +372,7 @@ def audit(
         "suppress_below": config.suppress_below,
         "tolerances": tol,
         "correction": correction,
+        "correction_scope": correction_scope,
         "pos_label": _jsonable(pos_label),
         "reference_group": _jsonable(reference_group),
         "threshold": None if threshold is None else float(threshold),
@@ -311,6 +381,9 @@ def audit(
     }
     if name is not None and not isinstance(name, str):
         raise TypeError(ERR_NAME.format(type=type(name).__name__))
+    degenerate = _degenerate_causes(yp01, groups.codes, groups.n_groups, score, threshold)
+    for cause in degenerate:
+        warnings.warn(cause, UserWarning, stacklevel=2)
     meta = {
         "name": name,
         "n_samples": n,
@@ -321,6 +394,7 @@ def audit(
         "versions": _versions(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "notes": notes,
+        "degenerate": degenerate,
     }
 
     results = []

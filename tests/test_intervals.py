@@ -152,7 +152,7 @@ def test_ratio_interval_brackets_estimate():
     g = rng.choice(["a", "b"], 4000)
     pred = (rng.random(4000) < np.where(g == "a", 0.3, 0.5)).astype(int)
     r = fairaudit.audit(pred, pred, sensitive_features=g, n_bootstrap=500, random_state=0)
-    row = r.criteria.set_index("criterion").loc["four_fifths_rule"]
+    row = r.criteria.set_index("criterion").loc["demographic_parity_ratio"]
     assert row["lower"] <= row["value"] <= row["upper"]
     assert row["value"] == pytest.approx(0.6, abs=0.05)
     assert row["verdict"] == "fail"
@@ -203,7 +203,7 @@ def test_ratio_with_a_zero_rate_uses_the_exact_upper_limit():
     g = np.array(["a"] * 100 + ["b"] * 400)
     pred = np.r_[np.zeros(100, int), np.tile([0, 1], 200)]
     r = fairaudit.audit(pred, pred, sensitive_features=g, n_bootstrap=500, random_state=0)
-    row = r.criteria.set_index("criterion").loc["four_fifths_rule"]
+    row = r.criteria.set_index("criterion").loc["demographic_parity_ratio"]
     assert row["value"] == 0.0
     assert row["lower"] == 0.0
     cp_upper = 1 - 0.025 ** (1 / 100)
@@ -213,5 +213,5 @@ def test_ratio_with_a_zero_rate_uses_the_exact_upper_limit():
     small = fairaudit.audit(np.r_[np.zeros(3, int), pred[100:]], np.r_[np.zeros(3, int), pred[100:]],
                             sensitive_features=np.r_[["a"] * 3, ["b"] * 400], n_bootstrap=500,
                             random_state=0)
-    assert small.criteria.set_index("criterion").loc["four_fifths_rule", "verdict"] == (
+    assert small.criteria.set_index("criterion").loc["demographic_parity_ratio", "verdict"] == (
         "inconclusive")

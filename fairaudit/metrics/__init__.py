@@ -7,7 +7,7 @@ signatures.
 
 from __future__ import annotations
 
-from ._criteria import CRITERIA, Criterion
+from ._criteria import CRITERIA, CRITERION_ALIASES, Criterion
 from ._functional import (
     accuracy,
     balanced_accuracy,
@@ -48,6 +48,7 @@ __all__ = [
     "ALL_METRICS",
     "COUNT_METRICS",
     "CRITERIA",
+    "CRITERION_ALIASES",
     "DESCRIPTIONS",
     "FORMULAS",
     "SCORE_METRICS",

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _validation as v
 from . import _disparities as disp
-from ._criteria import CRITERIA, criterion_value
+from ._criteria import CRITERIA, canonical_criterion, criterion_value
 from ._registry import count_metrics
 from ._stats import ConfusionStats, confusion_stats
 
@@ -78,7 +78,7 @@ def _group_values(y_true, y_pred, sensitive_features, sample_weight, pos_label, 
 
 
 def _criterion(name: str):
-    crit = CRITERIA[name]
+    crit = CRITERIA[canonical_criterion(name)]
 
     def f(
         y_true: Any,
