@@ -399,10 +399,10 @@ def audit(
 
     results = []
     for (attribute, g), rng in zip(attributes, rngs, strict=True):
-        conf = confusion_stats(g.codes, g.n_groups, yt01, yp01, weight)
+        conf = confusion_stats(g.codes, g.n_groups, yt01, yp01, weight, g.labels)
         sstats = None
         if score is not None:
-            sstats = score_stats(g.codes, g.n_groups, yt01, score, weight, edges)
+            sstats = score_stats(g.codes, g.n_groups, yt01, score, weight, edges, g.labels)
         ref_index, reason = _reference_for(reference, g, conf, attribute)
         tables = analyse(
             conf, sstats, overall_auc, g.labels, attribute=attribute, ref_index=ref_index,
