@@ -7,6 +7,7 @@ signatures.
 
 from __future__ import annotations
 
+from ._collect import confusion_stats, score_stats
 from ._criteria import CRITERIA, CRITERION_ALIASES, Criterion
 from ._functional import (
     accuracy,
@@ -59,6 +60,7 @@ __all__ = [
     "accuracy",
     "balanced_accuracy",
     "base_rate",
+    "confusion_stats",
     "demographic_parity_difference",
     "demographic_parity_ratio",
     "equal_opportunity_difference",
@@ -75,6 +77,7 @@ __all__ = [
     "negative_predictive_value",
     "positive_predictive_value",
     "predictive_parity_difference",
+    "score_stats",
     "selection_rate",
     "true_negative_rate",
     "true_positive_rate",

@@ -41,6 +41,7 @@ ERR_EDGES = (
     "score statistics can only be merged when their bin edges agree; declare the same "
     "score_bins for every chunk."
 )
+ERR_NO_FEATURE = "there is no sensitive feature {feature!r}; the features are {features}."
 ERR_LABELS = "labels has {k} entries but the statistics have {g} groups; give one label per group."
 ERR_DUP_LABELS = "labels must name each group once; {labels} occur more than once."
 ERR_FRAME_COLUMNS = (
@@ -142,6 +143,31 @@ def _union(a: pd.Index | None, b: pd.Index | None) -> pd.Index:
     return both[sort_groups(both)]
 
 
+def _marginal(
+    labels: pd.Index | None, feature: str, arrays: tuple[np.ndarray, ...]
+) -> tuple[pd.Index, list[np.ndarray]]:
+    """Arrays of intersectional groups summed over every feature but ``feature``."""
+    if labels is None:
+        raise ValueError(ERR_UNLABELLED)
+    names = [str(x) for x in labels.names]
+    if feature not in names:
+        raise ValueError(ERR_NO_FEATURE.format(feature=feature, features=names))
+    values = np.asarray(labels.get_level_values(names.index(feature)), dtype=object)
+    codes, uniques = pd.factorize(values)
+    order = _sort_key(np.asarray(uniques, dtype=object))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[codes]
+    out = []
+    for a in arrays:
+        total = np.zeros((len(order), *a.shape[1:]), dtype=a.dtype)
+        np.add.at(total, codes, a)
+        out.append(total)
+    marginal_labels = pd.Index(np.asarray(uniques, dtype=object)[order], name=feature,
+                               dtype=object)
+    return marginal_labels, out
+
+
 @dataclass(frozen=True)
 class ConfusionStats:
     """Confusion counts per group.
@@ -188,6 +214,16 @@ class ConfusionStats:
         a = _align(self.labels, union, (self.n, self.w, self.w2))
         b = _align(other.labels, union, (other.n, other.w, other.w2))
         return ConfusionStats(a[0] + b[0], a[1] + b[1], a[2] + b[2], union)
+
+    def marginal(self, feature: str) -> ConfusionStats:
+        """The statistics of one feature's groups, summed over the other features."""
+        labels, (n, w, w2) = _marginal(self.labels, feature, (self.n, self.w, self.w2))
+        return ConfusionStats(n, w, w2, labels)
+
+    @property
+    def weighted(self) -> bool:
+        """Whether any weight differs from 1 (unweighted statistics have ``w = w2 = n``)."""
+        return not (np.array_equal(self.w, self.n) and np.array_equal(self.w2, self.n))
 
     def total(self) -> ConfusionStats:
         """The statistics of all groups pooled, as a single group."""
@@ -291,7 +327,7 @@ class ConfusionStats:
         return cls(n, w, w2, labels)
 
 
-def confusion_stats(
+def count_confusion(
     codes: np.ndarray,
     n_groups: int,
     y_true: np.ndarray,
@@ -377,6 +413,22 @@ class ScoreStats:
             histogram_auc(w), union,
         )
 
+    def marginal(self, feature: str) -> ScoreStats:
+        """The histograms of one feature's groups, summed over the other features; their AUC
+        comes from the histogram."""
+        labels, (n, w, ws, ws2) = _marginal(
+            self.labels, feature, (self.n, self.w, self.ws, self.ws2))
+        return ScoreStats(
+            self.edges, self.probabilistic, n, w, ws, ws2, histogram_auc(w), labels)
+
+    def score_range(self) -> tuple[float, float]:
+        """Lower edge of the lowest bin and upper edge of the highest bin holding a score
+        (the exact minimum and maximum for edges at the score quantiles)."""
+        filled = np.flatnonzero(self.n.sum(axis=(0, 2)))
+        if len(filled) == 0:
+            return float("nan"), float("nan")
+        return float(self.edges[filled[0]]), float(self.edges[filled[-1] + 1])
+
 
 def score_bin_edges(y_score: np.ndarray) -> tuple[np.ndarray, bool]:
     """Shared bin edges: the 1/200 grid for probabilities, score quantiles otherwise."""
@@ -399,7 +451,7 @@ def _bin_index(y_score: np.ndarray, edges: np.ndarray, probabilistic: bool) -> n
     return np.clip(idx, 0, n_bins - 1)
 
 
-def score_stats(
+def count_scores(
     codes: np.ndarray,
     n_groups: int,
     y_true: np.ndarray,
@@ -458,7 +510,9 @@ def exact_auc(
     num = np.bincount(level_group, weights=pos * (below + 0.5 * neg), minlength=n_groups)
     den = pos_total * neg_total
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        auc = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    # cumulative sums of weights can cancel to -1e-16 instead of 0
+    return np.clip(auc, 0.0, 1.0)
 
 
 def histogram_auc(w: np.ndarray) -> np.ndarray:
