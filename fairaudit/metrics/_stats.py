@@ -100,11 +100,20 @@ def _group_labels(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
         labels_all = pd.MultiIndex.from_arrays(
             [cols[c].to_numpy(dtype=object) for c in frame], names=names)
         codes, labels = pd.factorize(labels_all)
-        labels = pd.MultiIndex.from_tuples(list(labels), names=names)
+        labels = _object_index(list(labels), names)
     order = sort_groups(labels)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank[codes], labels[order]
+
+
+def _object_index(values: list, names: list) -> pd.Index:
+    """Group labels with object levels (as the validation layer makes them), not inferred."""
+    if len(names) == 1 and not (values and isinstance(values[0], tuple)):
+        return pd.Index(np.asarray(values, dtype=object), name=names[0], dtype=object)
+    columns = list(zip(*values, strict=True)) if values else [() for _ in names]
+    return pd.MultiIndex.from_arrays(
+        [pd.Index(np.asarray(c, dtype=object), dtype=object) for c in columns], names=names)
 
 
 def _align(labels: pd.Index, union: pd.Index, arrays: tuple[np.ndarray, ...]):
@@ -135,11 +144,7 @@ def _union(a: pd.Index | None, b: pd.Index | None) -> pd.Index:
     if list(a.names) != list(b.names):
         raise ValueError(ERR_FEATURES.format(a=list(a.names), b=list(b.names)))
     both = a.append(b)
-    both = both[~both.duplicated()]
-    if isinstance(a, pd.MultiIndex):
-        both = pd.MultiIndex.from_tuples(list(both), names=a.names)
-    else:
-        both = pd.Index(list(both), name=a.name, dtype=object)
+    both = _object_index(list(both[~both.duplicated()]), list(a.names))
     return both[sort_groups(both)]
 
 
