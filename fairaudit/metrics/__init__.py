@@ -39,8 +39,10 @@ from ._registry import (
     COUNT_METRICS,
     DESCRIPTIONS,
     FORMULAS,
+    METRICS,
     SCORE_METRICS,
     UNDEFINED_REASONS,
+    Metric,
 )
 from ._stats import ConfusionStats, ScoreStats
 
@@ -52,10 +54,12 @@ __all__ = [
     "CRITERION_ALIASES",
     "DESCRIPTIONS",
     "FORMULAS",
+    "METRICS",
     "SCORE_METRICS",
     "UNDEFINED_REASONS",
     "ConfusionStats",
     "Criterion",
+    "Metric",
     "ScoreStats",
     "accuracy",
     "balanced_accuracy",
