@@ -15,7 +15,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-from ._audit import audit, audit_model
+from ._audit import audit, audit_from_stats, audit_model
 from ._result import SCHEMA_VERSION, AuditResult
 
 _SUBPACKAGES = ("casestudies", "datasets", "metrics", "mitigation", "report", "simulation")
@@ -25,6 +25,7 @@ __all__ = [
     "AuditResult",
     "__version__",
     "audit",
+    "audit_from_stats",
     "audit_model",
     "casestudies",
     "datasets",

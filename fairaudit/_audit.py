@@ -1,146 +1,50 @@
-"""``audit`` and ``audit_model``: validation -> statistics -> analysis -> AuditResult."""
+"""``audit``, ``audit_from_stats`` and ``audit_model``: validation -> statistics -> analysis
+-> AuditResult. The part after the statistics lives in :mod:`fairaudit._engine`."""
 
 from __future__ import annotations
 
-import hashlib
-import platform
-from datetime import UTC, datetime
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import _validation as v
+from ._engine import (  # noqa: F401  (error texts re-exported for callers and tests)
+    ERR_REFERENCE,
+    ERR_REFERENCE_SHAPE,
+    WARN_ONE_CLASS,
+    WARN_ONE_CLASS_PER_GROUP,
+    WARN_THRESHOLD_OUTSIDE,
+    check_options,
+    jsonable,
+    run,
+    stats_hash,
+)
 from ._result import AuditResult
-from .metrics._analysis import AnalysisConfig, analyse, group_display
-from .metrics._criteria import resolve_tolerances
-from .metrics._registry import PROBABILITY_METRICS, resolve_metric_names
-from .metrics._significance import CORRECTIONS
+from .metrics._collect import declared_edges
 from .metrics._stats import (
     ConfusionStats,
-    confusion_stats,
+    ScoreStats,
+    count_confusion,
+    count_scores,
     exact_auc,
     score_bin_edges,
-    score_stats,
 )
 
-CI_METHODS = ("bootstrap", "wilson")
-ERR_REFERENCE = (
-    "reference_group={ref!r} is not a group of {attribute}; the groups are {groups}."
-)
-ERR_REFERENCE_SHAPE = (
-    "reference_group must name one group per feature when there are several sensitive "
-    "features: a tuple in the order {names} or a dict of feature -> value; got {ref!r}."
-)
-ERR_N_BOOTSTRAP = (
-    "n_bootstrap must be a whole number >= 0 (0 turns the bootstrap off); got {value!r}."
-)
-ERR_CONFIDENCE = (
-    "confidence_level must be a number strictly between 0 and 1, e.g. 0.95; got {value!r}."
-)
-ERR_CI_METHOD = "ci_method must be one of {allowed}; got {value!r}."
-ERR_MIN_GROUP_SIZE = "min_group_size must be a whole number >= 0; got {value!r}."
-ERR_SUPPRESS = "suppress_below must be None or a whole number >= 1; got {value!r}."
-ERR_CORRECTION = "correction must be one of {allowed}; got {value!r}."
-ERR_THRESHOLD = "threshold must be a finite number; got {value!r}."
-ERR_NAME = "name must be a string; got {type}."
 ERR_NO_PRED = (
     "y_pred is required; or pass y_score= together with threshold= to predict "
     "positive when the score is at least the threshold."
 )
-
-
-def _check_params(
-    n_bootstrap: Any,
-    confidence_level: Any,
-    ci_method: Any,
-    min_group_size: Any,
-    suppress_below: Any,
-    correction: Any,
-    threshold: Any,
-) -> None:
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, Integral) or n_bootstrap < 0:
-        raise ValueError(ERR_N_BOOTSTRAP.format(value=n_bootstrap))
-    if not isinstance(confidence_level, Real) or not 0 < float(confidence_level) < 1:
-        raise ValueError(ERR_CONFIDENCE.format(value=confidence_level))
-    if ci_method not in CI_METHODS:
-        raise ValueError(ERR_CI_METHOD.format(allowed=", ".join(CI_METHODS), value=ci_method))
-    if isinstance(min_group_size, bool) or not isinstance(min_group_size, Integral) or (
-        min_group_size < 0
-    ):
-        raise ValueError(ERR_MIN_GROUP_SIZE.format(value=min_group_size))
-    if suppress_below is not None and (
-        isinstance(suppress_below, bool) or not isinstance(suppress_below, Integral)
-        or suppress_below < 1
-    ):
-        raise ValueError(ERR_SUPPRESS.format(value=suppress_below))
-    if correction not in CORRECTIONS:
-        raise ValueError(ERR_CORRECTION.format(allowed=", ".join(CORRECTIONS), value=correction))
-    if threshold is not None and (
-        not isinstance(threshold, Real) or not np.isfinite(float(threshold))
-    ):
-        raise ValueError(ERR_THRESHOLD.format(value=threshold))
-
-
-def _find_group(labels: pd.Index, ref: Any, attribute: str) -> int:
-    key = tuple(ref) if isinstance(labels, pd.MultiIndex) else ref
-    matches = [i for i, g in enumerate(labels) if g == key]
-    if not matches:
-        shown = [group_display(g) for g in labels[:12]]
-        more = "" if len(labels) <= 12 else f" ... ({len(labels)} in all)"
-        raise ValueError(
-            ERR_REFERENCE.format(ref=ref, attribute=attribute, groups=", ".join(map(repr, shown)))
-            [:-1] + more + "."
-        )
-    return matches[0]
-
-
-def _reference_by_feature(ref: Any, names: list[str]) -> dict[str, Any] | None:
-    """The user's reference group as {feature: value} (None: the largest group)."""
-    if ref is None or isinstance(ref, dict):
-        return ref
-    if len(names) == 1:
-        return {names[0]: ref}
-    if not isinstance(ref, tuple | list) or len(ref) != len(names):
-        raise ValueError(ERR_REFERENCE_SHAPE.format(names=names, ref=ref))
-    return dict(zip(names, ref, strict=True))
-
-
-def _reference_for(
-    ref: dict[str, Any] | None, g: v.Groups, conf: ConfusionStats, attribute: str
-) -> tuple[int, str]:
-    """Index of the reference group of one attribute, and why it was chosen."""
-    if ref is None or not all(n in ref for n in g.names):
-        i = int(np.argmax(conf.w.sum(axis=1)))
-        why = "" if ref is None else "; no reference named for every feature"
-        return i, f"largest group ({int(conf.n[i].sum())} rows{why})"
-    value = tuple(ref[n] for n in g.names) if len(g.names) > 1 else ref[g.names[0]]
-    return _find_group(g.labels, value, attribute), "named by the user"
-
-
-def _data_hash(*arrays: np.ndarray | None) -> str:
-    h = hashlib.sha256()
-    for a in arrays:
-        if a is None:
-            h.update(b"-")
-        else:
-            h.update(np.ascontiguousarray(a).view(np.uint8).tobytes())
-    return h.hexdigest()[:16]
-
-
-def _versions() -> dict[str, str]:
-    import sklearn
-
-    from . import __version__
-
-    return {
-        "fairaudit": __version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "scikit-learn": sklearn.__version__,
-    }
+ERR_STATS_TYPE = (
+    "stats must be ConfusionStats with group labels (from fairaudit.metrics.confusion_stats "
+    "or ConfusionStats.from_frame); got {type}."
+)
+ERR_SCORE_STATS_TYPE = "score_stats must be ScoreStats or None; got {type}."
+ERR_SCORE_STATS_GROUPS = (
+    "score_stats must describe the same groups as stats (the same labels); {k} group(s) "
+    "differ, e.g. {examples}."
+)
+ERR_STATS_EMPTY = "stats hold no rows; pass statistics of at least one row."
 
 
 def audit(
@@ -161,8 +65,10 @@ def audit(
     tolerances: dict[str, float] | None = None,
     threshold: float | None = None,
     correction: str = "holm",
+    correction_scope: str = "all",
     random_state: int | np.random.Generator | None = None,
     name: str | None = None,
+    score_bins: Any = None,
 ) -> AuditResult:
     """Audit binary predictions for group fairness.
 
@@ -210,17 +116,31 @@ def audit(
         The decision threshold behind ``y_pred``, recorded for reports.
     correction : {"holm", "bh", "none"}, default "holm"
         Multiple-comparison adjustment of the p-values against the reference group.
+    correction_scope : {"all", "metric"}, default "all"
+        The family the adjustment runs over: every group and metric of an attribute together
+        (``"all"``; a rate and its complement, such as the true positive and false negative
+        rates, are one test), or the groups of each metric separately (``"metric"``).
     random_state : int, Generator or None
         Seed of the bootstrap. With None a seed is drawn and recorded in ``config["seed"]``.
     name : str, optional
         What was audited (a model, a data set), shown in reports; ``meta["name"]``.
+    score_bins : array-like of bin edges, optional
+        Edges of the score histograms (curves, calibration, intervals of the score metrics).
+        Default: 200 equal bins on [0, 1] for probabilities, the score quantiles otherwise.
+        Declare them to compare with :func:`audit_from_stats` on statistics computed with
+        the same edges.
 
     Returns
     -------
     AuditResult
     """
-    _check_params(n_bootstrap, confidence_level, ci_method, min_group_size, suppress_below,
-                  correction, threshold)
+    options = check_options(
+        metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
+        confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
+        suppress_below=suppress_below, tolerances=tolerances, threshold=threshold,
+        correction=correction, correction_scope=correction_scope, random_state=random_state,
+        name=name, pos_label=pos_label,
+    )
     yt = v.check_1d(y_true, "y_true")
     n = len(yt)
     score = None if y_score is None else v.check_scores(y_score, n)
@@ -237,125 +157,116 @@ def audit(
         yt01, yp01 = labels01["y_true"], labels01["y_pred"]
     weight = v.check_sample_weight(sample_weight, n)
     groups = v.encode_groups(sensitive_features, n_samples=n)
-    tol = resolve_tolerances(tolerances)
 
-    metric_names = resolve_metric_names(metrics, has_scores=score is not None)
-    edges = None
-    notes: list[str] = []
+    conf = count_confusion(groups.codes, groups.n_groups, yt01, yp01, weight, groups.labels)
+    sstats = None
+    marginal_scores: dict[str, ScoreStats] = {}
+    overall_auc = None
+    score_range = None
     if score is not None:
-        edges = score_bin_edges(score)
-        if not edges[1]:
-            asked = [m for m in metric_names if m in PROBABILITY_METRICS]
-            if metrics is not None and asked:
-                raise ValueError(
-                    v.ERR_SCORE_RANGE.format(
-                        metrics=", ".join(asked), lo=float(score.min()), hi=float(score.max())
-                    )
-                )
-            metric_names = tuple(m for m in metric_names if m not in PROBABILITY_METRICS)
-            notes.append(
-                "scores are not probabilities in [0, 1]: brier_score and "
-                "expected_calibration_error are left out"
-            )
-    if "count" not in metric_names:
-        metric_names = ("count", *metric_names)
-
-    if isinstance(random_state, np.random.Generator):
-        seed = int(random_state.integers(0, 2**63 - 1))
-    elif random_state is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
-    else:
-        seed = int(random_state)
-    attributes: list[tuple[str, v.Groups]] = [(" × ".join(groups.names), groups)]
-    if len(groups.names) > 1:
-        attributes += [(name, groups.feature(name)) for name in groups.names]
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(attributes))]
-    reference = _reference_by_feature(reference_group, groups.names)
-
-    overall_auc = np.nan
-    if score is not None:
+        edges = score_bin_edges(score) if score_bins is None else declared_edges(
+            score_bins, score)
+        sstats = count_scores(groups.codes, groups.n_groups, yt01, score, weight, edges,
+                             groups.labels)
+        if len(groups.names) > 1:
+            # from the rows, so that each feature's groups keep their exact AUC
+            for feature in groups.names:
+                g = groups.feature(feature)
+                marginal_scores[feature] = count_scores(
+                    g.codes, g.n_groups, yt01, score, weight, edges, g.labels)
         wt = np.ones(n) if weight is None else weight
         overall_auc = float(exact_auc(np.zeros(n, dtype=np.int64), 1, yt01, score, wt)[0])
-
-    config = AnalysisConfig(
-        metrics=metric_names,
-        n_bootstrap=int(n_bootstrap),
-        confidence_level=float(confidence_level),
-        ci_method=ci_method,
-        min_group_size=int(min_group_size),
-        suppress_below=None if suppress_below is None else int(suppress_below),
-        tolerances=tol,
-        correction=correction,
-        weighted=weight is not None,
-        probabilistic=edges is None or bool(edges[1]),
-    )
-    config_dict = {
-        "metrics": list(metric_names),
-        "n_bootstrap": int(n_bootstrap),
-        "confidence_level": float(confidence_level),
-        "ci_method": ci_method if n_bootstrap > 0 else "wilson",
-        "bootstrap": (
-            "stratified by group, resampling the confusion counts (multinomial)"
-            + ("; weight totals moment-matched (gamma)" if weight is not None else "")
-            if n_bootstrap > 0 else "off"
-        ),
-        "min_group_size": int(min_group_size),
-        "suppress_below": config.suppress_below,
-        "tolerances": tol,
-        "correction": correction,
-        "pos_label": _jsonable(pos_label),
-        "reference_group": _jsonable(reference_group),
-        "threshold": None if threshold is None else float(threshold),
-        "random_state": random_state if isinstance(random_state, int) else None,
-        "seed": seed,
-    }
-    if name is not None and not isinstance(name, str):
-        raise TypeError(ERR_NAME.format(type=type(name).__name__))
+        score_range = (float(score.min()), float(score.max()))
     meta = {
-        "name": name,
         "n_samples": n,
         "weighted": weight is not None,
-        "has_scores": score is not None,
         "n_missing": dict(groups.n_missing),
-        "data_hash": _data_hash(yt01, yp01, groups.codes, weight, score),
-        "versions": _versions(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "notes": notes,
+        "data_hash": stats_hash(yt01, yp01, groups.codes, weight, score),
+        "source": "rows",
     }
+    return run(conf, sstats, options=options, meta=meta, overall_auc=overall_auc,
+               marginal_scores=marginal_scores, threshold_range=score_range)
 
-    results = []
-    for (attribute, g), rng in zip(attributes, rngs, strict=True):
-        conf = confusion_stats(g.codes, g.n_groups, yt01, yp01, weight)
-        sstats = None
-        if score is not None:
-            sstats = score_stats(g.codes, g.n_groups, yt01, score, weight, edges)
-        ref_index, reason = _reference_for(reference, g, conf, attribute)
-        tables = analyse(
-            conf, sstats, overall_auc, g.labels, attribute=attribute, ref_index=ref_index,
-            config=config, rng=rng,
-        )
-        tables.update(
-            {
-                "attribute": attribute,
-                "features": list(g.names),
-                "reference_reason": reason,
-                "config": config_dict,
-                "meta": {**meta, "n_missing": {k: groups.n_missing[k] for k in g.names}},
-                "marginals": {},
-            }
-        )
-        results.append(tables)
 
-    top = results[0]
-    if len(results) > 1:
-        marginals = {}
-        for name, tables in zip(groups.names, results[1:], strict=True):
-            marginals[name] = AuditResult(tables)
-        top["marginals"] = marginals
-        top["criteria"] = pd.concat(
-            [t["criteria"] for t in results[1:]] + [top["criteria"]], ignore_index=True
+def audit_from_stats(
+    stats: ConfusionStats,
+    *,
+    score_stats: ScoreStats | None = None,
+    metrics: Any = None,
+    reference_group: Any = None,
+    n_bootstrap: int = 1000,
+    confidence_level: float = 0.95,
+    ci_method: str = "bootstrap",
+    min_group_size: int = 30,
+    suppress_below: int | None = None,
+    tolerances: dict[str, float] | None = None,
+    threshold: float | None = None,
+    correction: str = "holm",
+    correction_scope: str = "all",
+    random_state: int | np.random.Generator | None = None,
+    name: str | None = None,
+) -> AuditResult:
+    """Audit from per-group statistics instead of rows.
+
+    The statistics may come from chunks of a file merged with :meth:`ConfusionStats.merge`,
+    or from a ``GROUP BY`` in a database read with :meth:`ConfusionStats.from_frame`. The
+    result equals :func:`audit` on the rows the statistics were computed from — every
+    value, interval and verdict, with the same ``random_state`` — except that AUCs come from
+    the score histograms (ties within a bin count one half; the bins are 1/200 wide for
+    probabilities) where :func:`audit` computes them exactly from the rows.
+
+    Parameters
+    ----------
+    stats : ConfusionStats
+        Labelled statistics of the intersectional groups, one label level per sensitive
+        feature (each feature on its own is audited too, as in :func:`audit`).
+    score_stats : ScoreStats, optional
+        Score histograms of the same groups, for the score metrics.
+    metrics, reference_group, n_bootstrap, confidence_level, ci_method, min_group_size, suppress_below, tolerances, threshold, correction, correction_scope, random_state, name
+        As in :func:`audit`.
+
+    Returns
+    -------
+    AuditResult
+    """
+    options = check_options(
+        metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
+        confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
+        suppress_below=suppress_below, tolerances=tolerances, threshold=threshold,
+        correction=correction, correction_scope=correction_scope, random_state=random_state,
+        name=name,
+    )
+    if not isinstance(stats, ConfusionStats) or stats.labels is None:
+        raise TypeError(ERR_STATS_TYPE.format(type=type(stats).__name__))
+    if score_stats is not None:
+        if not isinstance(score_stats, ScoreStats) or score_stats.labels is None:
+            raise TypeError(ERR_SCORE_STATS_TYPE.format(type=type(score_stats).__name__))
+        differ = stats.labels.symmetric_difference(score_stats.labels)
+        if len(differ) or list(stats.labels.names) != list(score_stats.labels.names):
+            examples = [str(x) for x in list(differ)[:3]] or [str(score_stats.labels.names)]
+            raise ValueError(ERR_SCORE_STATS_GROUPS.format(k=len(differ), examples=examples))
+        order = score_stats.labels.get_indexer(stats.labels)
+        score_stats = ScoreStats(
+            score_stats.edges, score_stats.probabilistic, score_stats.n[order],
+            score_stats.w[order], score_stats.ws[order], score_stats.ws2[order],
+            score_stats.auc[order], stats.labels,
         )
-    return AuditResult(top)
+    if stats.n.sum() == 0:
+        raise ValueError(ERR_STATS_EMPTY)
+    missing = {}
+    for i, feature in enumerate(stats.features):
+        level = stats.labels.get_level_values(i) if isinstance(
+            stats.labels, pd.MultiIndex) else stats.labels
+        missing[feature] = int(stats.n[np.asarray(level == v.MISSING_GROUP)].sum())
+    meta = {
+        "n_samples": int(stats.n.sum()),
+        "weighted": stats.weighted,
+        "n_missing": missing,
+        "data_hash": stats_hash(stats.n, stats.w, stats.w2,
+                                None if score_stats is None else score_stats.w),
+        "source": "statistics",
+    }
+    return run(stats, score_stats, options=options, meta=meta)
 
 
 def _positive_scores(estimator: Any, X: Any, pos_index: int) -> np.ndarray | None:
@@ -431,7 +342,7 @@ def audit_model(
         raise ValueError(
             f"estimator must be a binary classifier; its classes_ are {classes}."
         )
-    if pos_label is None and not set(map(_plain, classes)) <= {0, 1}:
+    if pos_label is None and not set(map(_plain_value, classes)) <= {0, 1}:
         pos_label = classes[1]
     pos_index = classes.index(pos_label) if pos_label is not None else classes.index(1) if (
         1 in classes
@@ -465,17 +376,5 @@ def _takes_sensitive_features(method: Any) -> bool:
         return False
 
 
-def _plain(x: Any) -> Any:
+def _plain_value(x: Any) -> Any:
     return x.item() if isinstance(x, np.generic) else x
-
-
-def _jsonable(value: Any) -> Any:
-    """A configuration value as JSON can hold it, keeping numbers and booleans as they are."""
-    value = _plain(value)
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return str(value)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._cli_util import CLIError
-from .metrics import ALIASES, ALL_METRICS, CRITERIA
+from .metrics import ALIASES, ALL_METRICS, CRITERIA, CRITERION_ALIASES
 
 ERR_GATE_SYNTAX = (
     "argument --fail-on: cannot read '{text}'; write CRITERION<VALUE or CRITERION>VALUE "
@@ -25,7 +25,9 @@ _GATE = re.compile(
     r"^\s*(?:(?P<attribute>[^:<>=]+):)?\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*"
     r"(?:(?P<op><=|>=|<|>)\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
 )
-_KNOWN_NAMES = frozenset(CRITERIA) | frozenset(ALL_METRICS) | frozenset(ALIASES)
+_KNOWN_NAMES = (
+    frozenset(CRITERIA) | frozenset(CRITERION_ALIASES) | frozenset(ALL_METRICS) | frozenset(ALIASES)
+)
 _OPS = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
@@ -69,7 +71,8 @@ def parse_gate(text: str) -> Gate:
         # score metric without scores) are reported by evaluate()
         raise CLIError(
             ERR_GATE_NAME.format(
-                name=name, criteria=", ".join(CRITERIA), metrics=", ".join(ALL_METRICS)
+                name=name, criteria=", ".join([*CRITERIA, *CRITERION_ALIASES]),
+                metrics=", ".join(ALL_METRICS),
             ).replace(" of this result", "")
         )
     attribute = match.group("attribute")
@@ -97,8 +100,9 @@ def evaluate(gate: Gate, result: Any) -> list[GateOutcome]:
         return [GateOutcome(gate, status, f"overall verdict {verdict}")]
     known_criteria = list(dict.fromkeys(criteria["criterion"].astype(str)))
     overall = result.overall
-    if gate.name in known_criteria:
-        rows = criteria[criteria["criterion"].astype(str) == gate.name]
+    criterion = CRITERION_ALIASES.get(gate.name, gate.name)
+    if criterion in known_criteria:
+        rows = criteria[criteria["criterion"].astype(str) == criterion]
         if gate.attribute is not None:
             attributes = list(dict.fromkeys(criteria["attribute"].astype(str)))
             if gate.attribute not in attributes:
@@ -127,10 +131,11 @@ def evaluate(gate: Gate, result: Any) -> list[GateOutcome]:
             return [GateOutcome(gate, "not evaluated", f"{where} (undefined)")]
         hit = _OPS[gate.op](value, gate.value)
         return [GateOutcome(gate, "fail" if hit else "pass", where)]
+    aliases = [a for a, c in CRITERION_ALIASES.items() if c in known_criteria]
     raise CLIError(
         ERR_GATE_NAME.format(
             name=gate.name,
-            criteria=", ".join(known_criteria),
+            criteria=", ".join([*known_criteria, *aliases]),
             metrics=", ".join(map(str, overall.index)),
         )
     )

@@ -11,13 +11,15 @@ import numpy as np
 import pandas as pd
 
 from .metrics._analysis import group_display
-from .metrics._criteria import overall_verdict
+from .metrics._criteria import overall_verdict, verdict_counts
 
 #: Version of the JSON layout written by :meth:`AuditResult.to_dict`.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 _FRAMES = ("by_group", "lower", "upper", "disparities", "to_reference", "criteria", "groups",
-           "undefined", "overall_intervals")
+           "undefined", "overall_intervals", "denominators")
+#: Tables added after schema 1.0; files of that version load with them empty (all NaN).
+_ADDED_FRAMES = ("denominators",)
 
 
 def _py(value: Any) -> Any:
@@ -96,6 +98,11 @@ class AuditResult:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("AuditResult is immutable")
 
+    def __reduce__(self) -> tuple:
+        # pickle, copy and deepcopy rebuild the result from its tables (the default protocol
+        # would set the slot by assignment, which an immutable result refuses)
+        return (type(self), (self._d,))
+
     # ---------------------------------------------------------------- tables
     @property
     def overall(self) -> pd.Series:
@@ -139,6 +146,21 @@ class AuditResult:
     @property
     def undefined(self) -> pd.DataFrame:
         return self._d["undefined"].copy()
+
+    @property
+    def denominators(self) -> pd.DataFrame:
+        """Observations each value of ``by_group`` rests on: the rows in the denominator of a
+        rate (actual positives for the true positive rate, predicted positives for the
+        positive predictive value, ...), the Kish effective size with sample weights; NaN for
+        ``count``."""
+        return self._d["denominators"].copy()
+
+    @property
+    def few_observations(self) -> pd.DataFrame:
+        """True where a value of ``by_group`` rests on fewer than ``min_group_size``
+        observations (see :attr:`denominators`)."""
+        den = self._d["denominators"]
+        return den.lt(self._d["config"]["min_group_size"]) & den.notna()
 
     @property
     def curves(self) -> dict[str, pd.DataFrame] | None:
@@ -186,9 +208,24 @@ class AuditResult:
         return json.loads(json.dumps(self._d["meta"]))
 
     @property
+    def degenerate(self) -> list[str]:
+        """Why the audited model cannot support a PASS (one class predicted for everyone, a
+        threshold outside the scores); empty when nothing is wrong."""
+        return list(self._d["meta"].get("degenerate", []))
+
+    @property
     def verdict(self) -> str:
-        """``"fail"`` if any criterion fails, else ``"inconclusive"`` if any is, else ``"pass"``."""
-        return overall_verdict(self._d["criteria"]["verdict"].tolist())
+        """``"fail"`` if any criterion fails; else ``"inconclusive"`` if any is, if none could
+        be evaluated, or if the model is :attr:`degenerate`; else ``"pass"``."""
+        return overall_verdict(
+            self._d["criteria"]["verdict"].tolist(), degenerate=bool(self.degenerate)
+        )
+
+    @property
+    def verdict_counts(self) -> dict[str, int]:
+        """Number of criteria rows per verdict: ``pass``, ``fail``, ``inconclusive`` and
+        ``n/a`` (not evaluated)."""
+        return verdict_counts(self._d["criteria"]["verdict"].tolist())
 
     # ---------------------------------------------------------------- serialisation
     def to_dict(self) -> dict:
@@ -197,6 +234,8 @@ class AuditResult:
         curves = d["curves"]
         return {
             "schema_version": SCHEMA_VERSION,
+            "verdict": self.verdict,
+            "verdict_counts": self.verdict_counts,
             "attribute": d["attribute"],
             "features": list(d["features"]),
             "reference_group": _py(d["reference_group"]),
@@ -232,8 +271,12 @@ class AuditResult:
             name: _frame_from_dict(
                 d[name], group_index=name not in ("disparities", "overall_intervals")
             )
-            for name in _FRAMES
+            for name in _FRAMES if name in d or name not in _ADDED_FRAMES
         }
+        for name in _ADDED_FRAMES:
+            if name not in data:  # written by schema 1.0
+                by_group = data["by_group"]
+                data[name] = pd.DataFrame(np.nan, index=by_group.index, columns=by_group.columns)
         data["overall_intervals"].index.name = "metric"
         data["disparities"].index.name = "metric"
         for name in ("to_reference", "criteria", "undefined"):

@@ -365,7 +365,7 @@ def test_repr_and_html_repr(data):
     r = fairaudit.audit(y, pred, sensitive_features=sf["sex"], n_bootstrap=0)
     text = repr(r)
     assert text.startswith("AuditResult: verdict")
-    assert "four_fifths_rule" in text
+    assert "demographic_parity_ratio" in text
     html = r._repr_html_()
     assert "<table" in html and "demographic_parity_ratio" in html
 

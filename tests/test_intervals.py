@@ -17,7 +17,7 @@ from fairaudit.metrics._intervals import (
 )
 from fairaudit.metrics._registry import count_metrics
 from fairaudit.metrics._significance import adjust_pvalues, two_proportion_pvalues
-from fairaudit.metrics._stats import confusion_stats
+from fairaudit.metrics._stats import count_confusion
 
 
 def _simulate(rng, n, p_y, p_pred_given_y, n_groups=1):
@@ -37,7 +37,7 @@ def test_bootstrap_interval_covers_true_rate_about_95_percent():
     reps = 1000
     for _ in range(reps):
         codes, y, pred = _simulate(rng, 400, 0.4, (0.2667, 0.7))
-        stats = confusion_stats(codes, 1, y, pred)
+        stats = count_confusion(codes, 1, y, pred)
         n_star, w_star = bootstrap_confusion(stats, 1000, rng, weighted=False)
         vals = count_metrics(n_star, w_star, ("true_positive_rate", "selection_rate"))
         lo, hi = percentile_interval(vals["true_positive_rate"], 0.95)
@@ -55,7 +55,7 @@ def test_audit_interval_is_the_statistics_bootstrap():
     r = fairaudit.audit(y, pred, sensitive_features=codes, n_bootstrap=300, random_state=11)
     # the audit's generator for a single feature is the first child of its seed
     child = np.random.default_rng(np.random.SeedSequence(11).spawn(1)[0])
-    stats = confusion_stats(codes.astype(np.int64), 3, y, pred)
+    stats = count_confusion(codes.astype(np.int64), 3, y, pred)
     n_star, w_star = bootstrap_confusion(stats, 300, child, weighted=False)
     lo, hi = percentile_interval(count_metrics(n_star, w_star, ("accuracy",))["accuracy"], 0.95)
     np.testing.assert_allclose(r.intervals[("accuracy", "lower")].to_numpy(), lo, atol=1e-15)
@@ -67,7 +67,7 @@ def test_statistics_bootstrap_matches_row_bootstrap_in_distribution():
     FPR with an explicit row-level bootstrap (2000 replicates each; tolerance 3 MC SEs)."""
     rng = np.random.default_rng(5)
     codes, y, pred = _simulate(rng, 600, 0.5, (0.3, 0.8))
-    stats = confusion_stats(codes, 1, y, pred)
+    stats = count_confusion(codes, 1, y, pred)
     n_star, w_star = bootstrap_confusion(stats, 2000, rng, weighted=False)
     ours = count_metrics(n_star, w_star, ("false_positive_rate",))["false_positive_rate"][:, 0]
     idx = rng.integers(0, 600, size=(2000, 600))
@@ -83,7 +83,7 @@ def test_weighted_bootstrap_matches_row_bootstrap_sd():
     n = 800
     codes, y, pred = _simulate(rng, n, 0.5, (0.3, 0.7))
     w = rng.gamma(2.0, 1.0, n)
-    stats = confusion_stats(codes, 1, y, pred, w)
+    stats = count_confusion(codes, 1, y, pred, w)
     n_star, w_star = bootstrap_confusion(stats, 2000, rng, weighted=True)
     ours = count_metrics(n_star, w_star, ("selection_rate",))["selection_rate"][:, 0]
     idx = rng.integers(0, n, size=(2000, n))
@@ -133,7 +133,7 @@ def test_disparity_interval_covers_true_difference(true_gap):
         codes = np.repeat(np.arange(3), 300)
         y = np.ones(900, dtype=np.int8)
         pred = (rng.random(900) < rates[codes]).astype(np.int8)
-        stats = confusion_stats(codes, 3, y, pred)
+        stats = count_confusion(codes, 3, y, pred)
         n_star, w_star = bootstrap_confusion(stats, 500, rng, weighted=False)
         est = count_metrics(stats.n, stats.w, ("selection_rate",))["selection_rate"]
         rep = count_metrics(n_star, w_star, ("selection_rate",))["selection_rate"]
@@ -152,7 +152,7 @@ def test_ratio_interval_brackets_estimate():
     g = rng.choice(["a", "b"], 4000)
     pred = (rng.random(4000) < np.where(g == "a", 0.3, 0.5)).astype(int)
     r = fairaudit.audit(pred, pred, sensitive_features=g, n_bootstrap=500, random_state=0)
-    row = r.criteria.set_index("criterion").loc["four_fifths_rule"]
+    row = r.criteria.set_index("criterion").loc["demographic_parity_ratio"]
     assert row["lower"] <= row["value"] <= row["upper"]
     assert row["value"] == pytest.approx(0.6, abs=0.05)
     assert row["verdict"] == "fail"
@@ -203,7 +203,7 @@ def test_ratio_with_a_zero_rate_uses_the_exact_upper_limit():
     g = np.array(["a"] * 100 + ["b"] * 400)
     pred = np.r_[np.zeros(100, int), np.tile([0, 1], 200)]
     r = fairaudit.audit(pred, pred, sensitive_features=g, n_bootstrap=500, random_state=0)
-    row = r.criteria.set_index("criterion").loc["four_fifths_rule"]
+    row = r.criteria.set_index("criterion").loc["demographic_parity_ratio"]
     assert row["value"] == 0.0
     assert row["lower"] == 0.0
     cp_upper = 1 - 0.025 ** (1 / 100)
@@ -213,5 +213,5 @@ def test_ratio_with_a_zero_rate_uses_the_exact_upper_limit():
     small = fairaudit.audit(np.r_[np.zeros(3, int), pred[100:]], np.r_[np.zeros(3, int), pred[100:]],
                             sensitive_features=np.r_[["a"] * 3, ["b"] * 400], n_bootstrap=500,
                             random_state=0)
-    assert small.criteria.set_index("criterion").loc["four_fifths_rule", "verdict"] == (
+    assert small.criteria.set_index("criterion").loc["demographic_parity_ratio", "verdict"] == (
         "inconclusive")

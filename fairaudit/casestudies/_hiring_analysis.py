@@ -21,6 +21,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler
 
 from fairaudit.datasets import make_hiring
+from fairaudit.metrics._criteria import canonical_criterion
 
 FEMALE, MALE = "female", "male"
 
@@ -123,7 +124,7 @@ def group_values(result, metric: str) -> tuple[float, float]:
 
 def _criterion(result, name: str) -> str:
     crit = result.criteria
-    row = crit[crit["criterion"] == name]
+    row = crit[crit["criterion"] == canonical_criterion(name)]
     return str(row["verdict"].iloc[0]) if len(row) else "n/a"
 
 

@@ -7,7 +7,8 @@ signatures.
 
 from __future__ import annotations
 
-from ._criteria import CRITERIA, Criterion
+from ._collect import confusion_stats, score_stats
+from ._criteria import CRITERIA, CRITERION_ALIASES, Criterion
 from ._functional import (
     accuracy,
     balanced_accuracy,
@@ -38,8 +39,10 @@ from ._registry import (
     COUNT_METRICS,
     DESCRIPTIONS,
     FORMULAS,
+    METRICS,
     SCORE_METRICS,
     UNDEFINED_REASONS,
+    Metric,
 )
 from ._stats import ConfusionStats, ScoreStats
 
@@ -48,16 +51,20 @@ __all__ = [
     "ALL_METRICS",
     "COUNT_METRICS",
     "CRITERIA",
+    "CRITERION_ALIASES",
     "DESCRIPTIONS",
     "FORMULAS",
+    "METRICS",
     "SCORE_METRICS",
     "UNDEFINED_REASONS",
     "ConfusionStats",
     "Criterion",
+    "Metric",
     "ScoreStats",
     "accuracy",
     "balanced_accuracy",
     "base_rate",
+    "confusion_stats",
     "demographic_parity_difference",
     "demographic_parity_ratio",
     "equal_opportunity_difference",
@@ -74,6 +81,7 @@ __all__ = [
     "negative_predictive_value",
     "positive_predictive_value",
     "predictive_parity_difference",
+    "score_stats",
     "selection_rate",
     "true_negative_rate",
     "true_positive_rate",

@@ -30,11 +30,13 @@ from ._registry import (
     rate_parts,
     score_metrics,
 )
-from ._significance import adjust_pvalues, two_proportion_pvalues
+from ._significance import adjust_family, two_proportion_pvalues
 from ._stats import ConfusionStats, ScoreStats, histogram_auc
 
 #: Number of thresholds kept in the stored threshold/ROC curves.
 _CURVE_POINTS = 101
+#: Bounds of an interval that is not formed.
+_NO_BOUNDS = (float("nan"), float("nan"))
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class AnalysisConfig:
     correction: str
     weighted: bool
     probabilistic: bool = True
+    nonnegative_scores: bool = True
+    correction_scope: str = "all"
+    left_out: tuple[tuple[str, str], ...] = ()
 
 
 def _bounded(metric: str, config: AnalysisConfig) -> bool:
@@ -69,6 +74,33 @@ def _trials(
     _, den = rate_parts(conf.w[kept], metric)
     _, den2 = rate_parts(conf.w2[kept], metric)
     return effective_size(den, den2)
+
+
+def _denominators(conf: ConfusionStats, metric: str, config: AnalysisConfig) -> np.ndarray:
+    """Observations each group's value of ``metric`` rests on (rows; Kish size with weights).
+
+    A rate rests on its denominator (actual positives for the true positive rate, predicted
+    positives for the positive predictive value, ...); the AUC on the smaller of the group's
+    actual positives and negatives; other score metrics and the balanced accuracy on the group.
+    NaN for ``count``.
+    """
+    if metric == "count":
+        return np.full(conf.n_groups, np.nan)
+    every = np.ones(conf.n_groups, dtype=bool)
+    if metric in RATES:
+        return _trials(conf, metric, every, config)
+    if config.weighted:
+        w, w2 = conf.w, conf.w2
+        pos = effective_size(w[:, 2:].sum(axis=1), w2[:, 2:].sum(axis=1))
+        neg = effective_size(w[:, :2].sum(axis=1), w2[:, :2].sum(axis=1))
+    else:
+        pos = conf.n[:, 2:].sum(axis=1).astype(np.float64)
+        neg = conf.n[:, :2].sum(axis=1).astype(np.float64)
+    if metric in ("roc_auc", "balanced_accuracy"):
+        return np.minimum(pos, neg)
+    if config.weighted:
+        return effective_size(conf.w.sum(axis=1), conf.w2.sum(axis=1))
+    return conf.n.sum(axis=1).astype(np.float64)
 
 
 def _undefined_reason(conf: ConfusionStats, metric: str, g: int) -> str:
@@ -308,6 +340,11 @@ def analyse(
         d, r = disp.between_groups(v)
         do, ro = disp.to_value(v, np.asarray(overall[m]))
         dg, rg, dref, rref = disp.to_reference(v, ref_k)
+        # a ratio of scores that can be negative means nothing (differences still do)
+        no_ratio = m == "mean_score" and not config.nonnegative_scores
+        if no_ratio:
+            r = ro = rref = np.nan
+            rg = np.full(len(v), np.nan)
         row = {"metric": m, "difference": float(d), "ratio": float(r),
                "difference_to_overall": float(do), "ratio_to_overall": float(ro),
                "difference_to_reference": float(dref), "ratio_to_reference": float(rref)}
@@ -318,23 +355,23 @@ def analyse(
             ub = 1.0 if _bounded(m, config) else np.inf
             bounds = {
                 "difference": range_interval([v], [rv], cl, upper_bound=ub),
-                "ratio": range_interval([v], [rv], cl, ratio=True,
-                                        trials=[_trials(conf, m, kept, config)]),
+                "ratio": _NO_BOUNDS if no_ratio else range_interval(
+                    [v], [rv], cl, ratio=True, trials=[_trials(conf, m, kept, config)]),
                 "difference_to_overall": target_interval(
                     v, rv, float(overall[m]), overall_reps[m], cl, upper_bound=ub),
-                "ratio_to_overall": target_interval(
+                "ratio_to_overall": _NO_BOUNDS if no_ratio else target_interval(
                     v, rv, float(overall[m]), overall_reps[m], cl, ratio=True),
                 "difference_to_reference": target_interval(
                     v[others], rv[:, others], float(v[ref_k]), rv[:, ref_k], cl,
                     upper_bound=ub),
-                "ratio_to_reference": target_interval(
+                "ratio_to_reference": _NO_BOUNDS if no_ratio else target_interval(
                     v[others], rv[:, others], float(v[ref_k]), rv[:, ref_k], cl, ratio=True),
             }
             for key, (lo, hi) in bounds.items():
                 row[key + "_lower"], row[key + "_upper"] = lo, hi
             rdg, rrg = disp.to_reference(rv, ref_k)[:2]
             dg_lo, dg_hi = percentile_interval(rdg, cl)
-            rg_lo, rg_hi = percentile_interval(rrg, cl)
+            rg_lo, rg_hi = percentile_interval(np.full_like(rrg, np.nan) if no_ratio else rrg, cl)
         else:
             for key in disp.SUMMARIES:
                 row[key + "_lower"] = row[key + "_upper"] = np.nan
@@ -357,8 +394,6 @@ def analyse(
                 succ, trials, succ[ref_k], trials[ref_k], exact=not config.weighted
             )
             p[ref_k] = np.nan
-        p_adj = adjust_pvalues(p, config.correction)
-        alpha = 1.0 - config.confidence_level
         for j, gname in enumerate(kept_display):
             if j == ref_k:
                 continue
@@ -367,8 +402,7 @@ def analyse(
                     "group": gname, "metric": m, "value": v[j], "reference_value": v[ref_k],
                     "difference": dg[j], "difference_lower": dg_lo[j],
                     "difference_upper": dg_hi[j], "ratio": rg[j], "ratio_lower": rg_lo[j],
-                    "ratio_upper": rg_hi[j], "p_value": p[j], "p_adjusted": p_adj[j],
-                    "significant": bool(np.isfinite(p_adj[j]) and p_adj[j] < alpha),
+                    "ratio_upper": rg_hi[j], "p_value": p[j],
                 }
             )
     disp_cols = ["metric"]
@@ -378,7 +412,17 @@ def analyse(
     ref_cols = ["group", "metric", "value", "reference_value", "difference", "difference_lower",
                 "difference_upper", "ratio", "ratio_lower", "ratio_upper", "p_value",
                 "p_adjusted", "significant"]
-    to_reference = pd.DataFrame(ref_rows, columns=ref_cols)
+    to_reference = pd.DataFrame(ref_rows, columns=ref_cols[:-2])
+    to_reference["p_adjusted"] = adjust_family(
+        to_reference["p_value"].to_numpy(dtype=np.float64),
+        to_reference["metric"].to_numpy(dtype=object),
+        to_reference["group"].to_numpy(dtype=object),
+        config.correction,
+        config.correction_scope,
+    )
+    alpha = 1.0 - config.confidence_level
+    adjusted = to_reference["p_adjusted"].to_numpy(dtype=np.float64)
+    to_reference["significant"] = np.isfinite(adjusted) & (adjusted < alpha)
 
     # --- criteria -----------------------------------------------------------------------
     kept_values = {m: values[m][kept] for m in values}
@@ -455,7 +499,11 @@ def analyse(
         for j in np.flatnonzero(bad):
             undef_rows.append({"group": kept_display[j], "metric": m,
                                "reason": _undefined_reason(conf, m, np.flatnonzero(kept)[j])})
+    undef_rows += [{"group": "(all)", "metric": m, "reason": why} for m, why in config.left_out]
     undefined = pd.DataFrame(undef_rows, columns=["group", "metric", "reason"])
+    denominators = pd.DataFrame(
+        {m: _denominators(conf, m, config)[kept] for m in metric_names}, index=index
+    )
 
     curves = None
     if scores is not None:
@@ -476,6 +524,7 @@ def analyse(
         "criteria": criteria,
         "groups": groups,
         "undefined": undefined,
+        "denominators": denominators,
         "curves": curves,
         "reference_group": labels[ref_index],
         "suppressed": [display[j] for j in np.flatnonzero(~kept)],

@@ -45,11 +45,13 @@ CRITERIA: dict[str, Criterion] = {
                   "The lowest true positive rate is at least the tolerance times the highest."),
         Criterion("predictive_parity_difference", ("positive_predictive_value",), "difference",
                   0.1, "Precision (positive predictive value) differs by at most the tolerance."),
-        Criterion("four_fifths_rule", ("selection_rate",), "ratio", 0.8,
-                  "Every group's selection rate is at least four fifths of the highest group's "
-                  "(US EEOC Uniform Guidelines, 1978)."),
     ]
 }
+
+#: Other names of criteria. ``four_fifths_rule`` is the demographic parity ratio at the
+#: tolerance 0.8 (the EEOC rule of thumb): the same check, so it is not a row of its own and
+#: is counted once.
+CRITERION_ALIASES: dict[str, str] = {"four_fifths_rule": "demographic_parity_ratio"}
 
 VERDICTS = ("pass", "fail", "inconclusive", "n/a")
 
@@ -60,6 +62,15 @@ ERR_TOLERANCES_TYPE = (
 ERR_TOLERANCE_NAME = "tolerances: unknown criterion {name!r}; known criteria are {known}."
 ERR_TOLERANCE_VALUE = "tolerances: {name} must be a finite number >= 0; got {value!r}."
 ERR_TOLERANCE_RATIO = "tolerances: {name} is a ratio tolerance in [0, 1]; got {value!r}."
+ERR_TOLERANCE_ALIAS = (
+    "tolerances: {a} and {b} name the same criterion but were given different values "
+    "({va!r} and {vb!r}); give one of them."
+)
+
+
+def canonical_criterion(name: str) -> str:
+    """The criterion a name stands for (aliases resolved); unknown names are returned as is."""
+    return CRITERION_ALIASES.get(name, name)
 
 
 def resolve_tolerances(tolerances: object) -> dict[str, float]:
@@ -69,9 +80,16 @@ def resolve_tolerances(tolerances: object) -> dict[str, float]:
         return out
     if not hasattr(tolerances, "items"):
         raise TypeError(ERR_TOLERANCES_TYPE)
-    for name, value in tolerances.items():  # type: ignore[attr-defined]
+    given: dict[str, tuple[str, object]] = {}
+    for key, value in tolerances.items():  # type: ignore[attr-defined]
+        name = canonical_criterion(key)
         if name not in CRITERIA:
-            raise ValueError(ERR_TOLERANCE_NAME.format(name=name, known=", ".join(CRITERIA)))
+            known = ", ".join([*CRITERIA, *CRITERION_ALIASES])
+            raise ValueError(ERR_TOLERANCE_NAME.format(name=key, known=known))
+        if name in given and given[name][1] != value:
+            first, before = given[name]
+            raise ValueError(ERR_TOLERANCE_ALIAS.format(a=first, va=before, b=key, vb=value))
+        given[name] = (key, value)
         v = float(value)
         if not np.isfinite(v) or v < 0:
             raise ValueError(ERR_TOLERANCE_VALUE.format(name=name, value=value))
@@ -131,12 +149,22 @@ def verdict(
     return "inconclusive"
 
 
-def overall_verdict(verdicts: list[str]) -> str:
-    """fail if any criterion fails, else inconclusive if any is, else pass (n/a ignored)."""
+def overall_verdict(verdicts: list[str], *, degenerate: bool = False) -> str:
+    """The verdict of a whole audit from the verdicts of its criteria.
+
+    ``"fail"`` if any criterion fails; else ``"inconclusive"`` if any criterion is, if no
+    criterion could be evaluated (all ``"n/a"``, or none at all), or if the audited model is
+    degenerate (``degenerate=True``: one class predicted for everyone, a threshold outside the
+    scores); else ``"pass"``. A pass therefore always means that at least one criterion was
+    evaluated; criteria that were not are counted by :func:`verdict_counts`.
+    """
     if "fail" in verdicts:
         return "fail"
-    if "inconclusive" in verdicts:
+    if "inconclusive" in verdicts or "pass" not in verdicts or degenerate:
         return "inconclusive"
-    if "pass" in verdicts:
-        return "pass"
-    return "n/a"
+    return "pass"
+
+
+def verdict_counts(verdicts: list[str]) -> dict[str, int]:
+    """How many criteria have each verdict, in the order of ``VERDICTS``."""
+    return {v: sum(1 for x in verdicts if x == v) for v in VERDICTS}

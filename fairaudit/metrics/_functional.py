@@ -13,9 +13,10 @@ import numpy as np
 
 from .. import _validation as v
 from . import _disparities as disp
-from ._criteria import CRITERIA, criterion_value
+from ._collect import confusion_stats
+from ._criteria import CRITERIA, canonical_criterion, criterion_value
 from ._registry import count_metrics
-from ._stats import ConfusionStats, confusion_stats
+from ._stats import ConfusionStats, count_confusion
 
 METHODS = ("between_groups", "to_overall")
 
@@ -45,15 +46,15 @@ def group_confusion_stats(
     labels : pandas.Index
         The group of each row of the statistics.
     """
-    yt, yp, w = _prepare(y_true, y_pred, sample_weight, pos_label)
-    g = v.encode_groups(sensitive_features, n_samples=len(yt))
-    return confusion_stats(g.codes, g.n_groups, yt, yp, w), g.labels
+    stats = confusion_stats(y_true, y_pred, sensitive_features=sensitive_features,
+                            sample_weight=sample_weight, pos_label=pos_label)
+    return stats, stats.labels
 
 
 def _metric(name: str):
     def f(y_true: Any, y_pred: Any, *, sample_weight: Any = None, pos_label: Any = None) -> float:
         yt, yp, w = _prepare(y_true, y_pred, sample_weight, pos_label)
-        stats = confusion_stats(np.zeros(len(yt), dtype=np.int64), 1, yt, yp, w)
+        stats = count_confusion(np.zeros(len(yt), dtype=np.int64), 1, yt, yp, w)
         return float(count_metrics(stats.n, stats.w, (name,))[name][0])
 
     f.__name__ = name
@@ -78,7 +79,7 @@ def _group_values(y_true, y_pred, sensitive_features, sample_weight, pos_label, 
 
 
 def _criterion(name: str):
-    crit = CRITERIA[name]
+    crit = CRITERIA[canonical_criterion(name)]
 
     def f(
         y_true: Any,

@@ -7,6 +7,7 @@ leading axes (groups, bootstrap replicates).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,13 +54,6 @@ RATES: dict[str, Rate] = {
     ]
 }
 
-#: Metrics computed from the confusion counts, in display order.
-COUNT_METRICS = ("count", *RATES, "balanced_accuracy")
-#: Metrics that need scores.
-SCORE_METRICS = ("roc_auc", "brier_score", "expected_calibration_error", "mean_score")
-#: Score metrics that need probabilities in [0, 1].
-PROBABILITY_METRICS = ("brier_score", "expected_calibration_error")
-ALL_METRICS = COUNT_METRICS + SCORE_METRICS
 ALIASES = {"precision": "positive_predictive_value", "recall": "true_positive_rate"}
 
 ERR_NEEDS_SCORES = "metrics: {metric!r} needs scores; pass y_score= (e.g. predict_proba[:, 1])."
@@ -71,44 +65,90 @@ _DENOMINATOR_REASON = {
     (FP, TP): "no predicted positives in the group (TP + FP = 0)",
     (TN, FN): "no predicted negatives in the group (TN + FN = 0)",
 }
+_NO_WEIGHT = "the group's sample weights sum to 0"
+_ONE_CLASS = "the group lacks actual positives or actual negatives"
 
-#: Why each metric can be undefined (NaN).
-UNDEFINED_REASONS: dict[str, str] = {
-    name: _DENOMINATOR_REASON[rate.denominator] for name, rate in RATES.items()
+
+@dataclass(frozen=True)
+class Metric:
+    """One group metric: what it needs, how it is computed, and how it is explained.
+
+    ``family`` names the statistics it is a function of: ``"confusion"`` (the weighted
+    confusion counts, ``compute(n, w)`` with arrays of shape (..., 4)) or ``"scores"`` (score
+    histograms, ``compute(w, ws, ws2, auc)`` with arrays of shape (..., n_bins, 2) and the
+    AUC per group). Adding a metric is adding one entry to :data:`METRICS`.
+    """
+
+    name: str
+    family: str
+    compute: Callable[..., np.ndarray]
+    description: str
+    formula: str
+    undefined: str
+    needs_probabilities: bool = False
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def rate(w: np.ndarray, name: str) -> np.ndarray:
+    """Value of the rate ``name`` from weighted confusion counts of shape (..., 4)."""
+    r = RATES[name]
+    num = w[..., list(r.numerator)].sum(axis=-1)
+    den = w[..., list(r.denominator)].sum(axis=-1)
+    return _ratio(num, den)
+
+
+def _rate_metric(r: Rate) -> Metric:
+    return Metric(r.name, "confusion", lambda n, w: rate(w, r.name), r.description, r.formula,
+                  _DENOMINATOR_REASON[r.denominator])
+
+
+def _brier(w: np.ndarray, ws: np.ndarray, ws2: np.ndarray, auc: np.ndarray) -> np.ndarray:
+    # sum w (s - y)^2 = sum w s^2 - 2 sum_{y=1} w s + sum_{y=1} w
+    sq = ws2.sum(axis=(-2, -1)) - 2.0 * ws[..., 1].sum(axis=-1) + w[..., 1].sum(axis=-1)
+    return _ratio(np.maximum(sq, 0.0), w.sum(axis=(-2, -1)))
+
+
+#: Every metric, in display order.
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in [
+        Metric("count", "confusion", lambda n, w: n.sum(axis=-1).astype(np.float64),
+               "number of rows", "n", ""),
+        *(_rate_metric(r) for r in RATES.values()),
+        Metric("balanced_accuracy", "confusion",
+               lambda n, w: 0.5 * (rate(w, "true_positive_rate") + rate(w, "true_negative_rate")),
+               "mean of true positive and true negative rates", "(TPR + TNR) / 2", _ONE_CLASS),
+        Metric("roc_auc", "scores", lambda w, ws, ws2, auc: auc,
+               "probability that a random positive scores above a random negative",
+               "P(score of a positive > score of a negative) + P(tie) / 2", _ONE_CLASS),
+        Metric("brier_score", "scores", _brier,
+               "mean squared difference between score and outcome", "sum w (s - y)^2 / sum w",
+               _NO_WEIGHT, needs_probabilities=True),
+        Metric("expected_calibration_error", "scores",
+               lambda w, ws, ws2, auc: _ratio(ece_numerator(w, ws), w.sum(axis=(-2, -1))),
+               "weighted mean |observed rate - mean score| over 10 bins",
+               "sum_b (W_b / W) |mean y_b - mean s_b|", _NO_WEIGHT, needs_probabilities=True),
+        Metric("mean_score", "scores",
+               lambda w, ws, ws2, auc: _ratio(ws.sum(axis=(-2, -1)), w.sum(axis=(-2, -1))),
+               "mean score", "sum w s / sum w", _NO_WEIGHT),
+    ]
 }
-UNDEFINED_REASONS.update(
-    {
-        "count": "",
-        "balanced_accuracy": "the group lacks actual positives or actual negatives",
-        "roc_auc": "the group lacks actual positives or actual negatives",
-        "brier_score": "the group's sample weights sum to 0",
-        "expected_calibration_error": "the group's sample weights sum to 0",
-        "mean_score": "the group's sample weights sum to 0",
-    }
-)
 
-DESCRIPTIONS: dict[str, str] = {name: rate.description for name, rate in RATES.items()}
-DESCRIPTIONS.update(
-    {
-        "count": "number of rows",
-        "balanced_accuracy": "mean of true positive and true negative rates",
-        "roc_auc": "probability that a random positive scores above a random negative",
-        "brier_score": "mean squared difference between score and outcome",
-        "expected_calibration_error": "weighted mean |observed rate - mean score| over 10 bins",
-        "mean_score": "mean score",
-    }
-)
-FORMULAS: dict[str, str] = {name: rate.formula for name, rate in RATES.items()}
-FORMULAS.update(
-    {
-        "count": "n",
-        "balanced_accuracy": "(TPR + TNR) / 2",
-        "roc_auc": "P(score of a positive > score of a negative) + P(tie) / 2",
-        "brier_score": "sum w (s - y)^2 / sum w",
-        "expected_calibration_error": "sum_b (W_b / W) |mean y_b - mean s_b|",
-        "mean_score": "sum w s / sum w",
-    }
-)
+#: Metrics computed from the confusion counts, in display order.
+COUNT_METRICS = tuple(name for name, m in METRICS.items() if m.family == "confusion")
+#: Metrics that need scores.
+SCORE_METRICS = tuple(name for name, m in METRICS.items() if m.family == "scores")
+#: Score metrics that need probabilities in [0, 1].
+PROBABILITY_METRICS = tuple(name for name, m in METRICS.items() if m.needs_probabilities)
+ALL_METRICS = COUNT_METRICS + SCORE_METRICS
+#: Why each metric can be undefined (NaN).
+UNDEFINED_REASONS: dict[str, str] = {name: m.undefined for name, m in METRICS.items()}
+DESCRIPTIONS: dict[str, str] = {name: m.description for name, m in METRICS.items()}
+FORMULAS: dict[str, str] = {name: m.formula for name, m in METRICS.items()}
 
 
 def resolve_metric_names(metrics: object, *, has_scores: bool) -> tuple[str, ...]:
@@ -130,19 +170,6 @@ def resolve_metric_names(metrics: object, *, has_scores: bool) -> tuple[str, ...
     return tuple(out)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-
-def rate(w: np.ndarray, name: str) -> np.ndarray:
-    """Value of the rate ``name`` from weighted confusion counts of shape (..., 4)."""
-    r = RATES[name]
-    num = w[..., list(r.numerator)].sum(axis=-1)
-    den = w[..., list(r.denominator)].sum(axis=-1)
-    return _ratio(num, den)
-
-
 def rate_parts(w: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Numerator and denominator sums of the rate ``name``."""
     r = RATES[name]
@@ -151,15 +178,10 @@ def rate_parts(w: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 def count_metrics(n: np.ndarray, w: np.ndarray, names: tuple[str, ...] = COUNT_METRICS) -> dict:
     """Count-based metrics from confusion counts ``n`` (rows) and ``w`` (weights)."""
-    out: dict[str, np.ndarray] = {}
-    for name in names:
-        if name == "count":
-            out[name] = n.sum(axis=-1).astype(np.float64)
-        elif name == "balanced_accuracy":
-            out[name] = 0.5 * (rate(w, "true_positive_rate") + rate(w, "true_negative_rate"))
-        elif name in RATES:
-            out[name] = rate(w, name)
-    return out
+    return {
+        name: METRICS[name].compute(n, w) for name in names
+        if METRICS.get(name) is not None and METRICS[name].family == "confusion"
+    }
 
 
 def score_metrics(
@@ -171,19 +193,16 @@ def score_metrics(
     probabilistic: bool,
     names: tuple[str, ...] = SCORE_METRICS,
 ) -> dict:
-    """Score metrics from histograms of shape (..., n_bins, 2); ``auc`` given per group."""
+    """Score metrics from histograms of shape (..., n_bins, 2); ``auc`` given per group.
+
+    Metrics that need probabilities are left out when ``probabilistic`` is false.
+    """
     out: dict[str, np.ndarray] = {}
-    total = w.sum(axis=(-2, -1))
-    if "roc_auc" in names:
-        out["roc_auc"] = auc
-    if "mean_score" in names:
-        out["mean_score"] = _ratio(ws.sum(axis=(-2, -1)), total)
-    if probabilistic and "brier_score" in names:
-        # sum w (s - y)^2 = sum w s^2 - 2 sum_{y=1} w s + sum_{y=1} w
-        sq = ws2.sum(axis=(-2, -1)) - 2.0 * ws[..., 1].sum(axis=-1) + w[..., 1].sum(axis=-1)
-        out["brier_score"] = _ratio(np.maximum(sq, 0.0), total)
-    if probabilistic and "expected_calibration_error" in names:
-        out["expected_calibration_error"] = _ratio(ece_numerator(w, ws), total)
+    for name in names:
+        m = METRICS.get(name)
+        if m is None or m.family != "scores" or (m.needs_probabilities and not probabilistic):
+            continue
+        out[name] = m.compute(w, ws, ws2, auc)
     return out
 
 

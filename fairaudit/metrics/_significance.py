@@ -5,8 +5,21 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 CORRECTIONS = ("holm", "bh", "none")
+#: Families of p-values adjusted together: the groups of one metric, or every group and
+#: metric of an attribute.
+CORRECTION_SCOPES = ("all", "metric")
+#: Rates whose test against the reference is the same test as another rate's (a complement:
+#: 1 - p in both groups); in the family of every metric each such pair counts once.
+_SAME_TEST = {
+    "true_negative_rate": "false_positive_rate",
+    "false_negative_rate": "true_positive_rate",
+    "false_discovery_rate": "positive_predictive_value",
+    "false_omission_rate": "negative_predictive_value",
+    "error_rate": "accuracy",
+}
 _erfc = np.frompyfunc(math.erfc, 1, 1)
 
 
@@ -90,3 +103,54 @@ def adjust_pvalues(p: np.ndarray, method: str) -> np.ndarray:
     res[order] = adj
     out[ok] = res
     return out
+
+
+def adjust_family(
+    p: np.ndarray, metric: np.ndarray, group: np.ndarray, method: str, scope: str
+) -> np.ndarray:
+    """Adjust p-values (one per group and metric) for multiple comparisons.
+
+    Parameters
+    ----------
+    p : ndarray of float
+        Unadjusted p-values; NaN where no test was made (they do not count in the family).
+    metric, group : ndarray, same shape
+        The metric and the group of each p-value.
+    method : {"holm", "bh", "none"}
+    scope : {"all", "metric"}
+        ``"metric"`` adjusts across the groups of each metric separately; ``"all"`` across
+        every group and metric together. In ``"all"``, a rate and its complement (true
+        positive and false negative rate, ...) test the same hypothesis for a group, so the
+        pair counts once in the family and both get the same adjusted p-value.
+
+    Returns
+    -------
+    ndarray of float
+    """
+    p = np.asarray(p, dtype=np.float64)
+    metric = np.asarray(metric, dtype=object)
+    if len(p) == 0:
+        return p.copy()
+    if scope == "metric":
+        out = np.full(p.shape, np.nan)
+        for m in dict.fromkeys(metric.tolist()):
+            sel = metric == m
+            out[sel] = adjust_pvalues(p[sel], method)
+        return out
+    if scope != "all":
+        raise ValueError(
+            f"correction_scope must be one of {', '.join(CORRECTION_SCOPES)}; got {scope!r}."
+        )
+    canonical = pd.Series(metric).replace(_SAME_TEST).to_numpy(dtype=object)
+    key = pd.MultiIndex.from_arrays([canonical, np.asarray(group, dtype=object)])
+    codes = pd.factorize(key)[0]
+    finite = np.isfinite(p)
+    # the first tested p-value of each (hypothesis, group) stands for the family member
+    _, rep = np.unique(np.where(finite, codes, -1), return_index=True)
+    rep = rep[finite[rep]]
+    adjusted = np.full(p.shape, np.nan)
+    adjusted[rep] = adjust_pvalues(p[rep], method)
+    source = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype=np.int64)
+    source[codes[rep]] = rep
+    source = source[codes]
+    return np.where(source >= 0, adjusted[np.maximum(source, 0)], np.nan)

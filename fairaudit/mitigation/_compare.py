@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ..metrics._criteria import CRITERION_ALIASES, canonical_criterion
 from ._base import accepts_weights, check_labels
 from ._reductions import ConstrainedClassifier
 from ._resampling import Resampling
@@ -199,12 +200,14 @@ def compare(
             attribute = crit["attribute"].iloc[0]
         crit = crit[crit["attribute"] == attribute].set_index("criterion")
         for c in criteria:
-            if c not in crit.index:
-                raise ValueError(ERR_CRITERION.format(name=c, allowed=sorted(crit.index)))
-            row[c] = float(crit.loc[c, "value"])
-            row[f"{c}_lower"] = float(crit.loc[c, "lower"])
-            row[f"{c}_upper"] = float(crit.loc[c, "upper"])
-            row[f"{c}_verdict"] = crit.loc[c, "verdict"]
+            name = canonical_criterion(c)
+            if name not in crit.index:
+                allowed = sorted([*crit.index, *CRITERION_ALIASES])
+                raise ValueError(ERR_CRITERION.format(name=c, allowed=allowed))
+            row[c] = float(crit.loc[name, "value"])
+            row[f"{c}_lower"] = float(crit.loc[name, "lower"])
+            row[f"{c}_upper"] = float(crit.loc[name, "upper"])
+            row[f"{c}_verdict"] = crit.loc[name, "verdict"]
         row["fit_seconds"] = fit_seconds
         row["predict_seconds"] = predict_seconds
         rows.append(row)

@@ -1,0 +1,413 @@
+"""From labelled statistics to an :class:`AuditResult`: the part of an audit that never sees a
+row. :func:`fairaudit.audit` reaches it after validating and counting the rows,
+:func:`fairaudit.audit_from_stats` directly from statistics computed anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._result import AuditResult
+from .metrics._analysis import AnalysisConfig, analyse, group_display
+from .metrics._criteria import resolve_tolerances
+from .metrics._registry import PROBABILITY_METRICS, resolve_metric_names
+from .metrics._significance import CORRECTION_SCOPES, CORRECTIONS
+from .metrics._stats import ConfusionStats, ScoreStats, histogram_auc
+
+CI_METHODS = ("bootstrap", "wilson")
+ERR_REFERENCE = (
+    "reference_group={ref!r} is not a group of {attribute}; the groups are {groups}."
+)
+ERR_REFERENCE_SHAPE = (
+    "reference_group must name one group per feature when there are several sensitive "
+    "features: a tuple in the order {names} or a dict of feature -> value; got {ref!r}."
+)
+ERR_N_BOOTSTRAP = (
+    "n_bootstrap must be a whole number >= 0 (0 turns the bootstrap off); got {value!r}."
+)
+ERR_CONFIDENCE = (
+    "confidence_level must be a number strictly between 0 and 1, e.g. 0.95; got {value!r}."
+)
+ERR_CI_METHOD = "ci_method must be one of {allowed}; got {value!r}."
+ERR_MIN_GROUP_SIZE = "min_group_size must be a whole number >= 0; got {value!r}."
+ERR_SUPPRESS = "suppress_below must be None or a whole number >= 1; got {value!r}."
+ERR_CORRECTION = "correction must be one of {allowed}; got {value!r}."
+ERR_CORRECTION_SCOPE = (
+    "correction_scope must be one of {allowed} (adjust across every group and metric, or "
+    "across the groups of each metric); got {value!r}."
+)
+ERR_THRESHOLD = "threshold must be a finite number; got {value!r}."
+ERR_NAME = "name must be a string; got {type}."
+ERR_SCORE_RANGE = (
+    "y_score must be probabilities in [0, 1] for the metrics {metrics}; found values in "
+    "[{lo:.4g}, {hi:.4g}]. Pass predict_proba scores, or leave those metrics out."
+)
+WARN_ONE_CLASS = (
+    "the predictions are {label} for every row: the model does not discriminate at all, so "
+    "parity criteria say nothing about it; the overall verdict cannot be PASS."
+)
+WARN_ONE_CLASS_PER_GROUP = (
+    "every group receives a single prediction (each group all positive or all negative): the "
+    "model decides by group alone; the overall verdict cannot be PASS."
+)
+WARN_THRESHOLD_OUTSIDE = (
+    "threshold {threshold:g} is {side} every score (scores range from {lo:.4g} to {hi:.4g}), "
+    "so every prediction is {label}{hint}; the overall verdict cannot be PASS."
+)
+LEFT_OUT_REASON = (
+    "the scores are not probabilities in [0, 1] (they range from {lo:.4g} to {hi:.4g}); this "
+    "metric needs probabilities"
+)
+NOTE_LEFT_OUT = (
+    "scores are not probabilities in [0, 1]: brier_score and expected_calibration_error are "
+    "left out"
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The validated options of one audit (everything but the data)."""
+
+    metrics: Any
+    reference_group: Any
+    n_bootstrap: int
+    confidence_level: float
+    ci_method: str
+    min_group_size: int
+    suppress_below: int | None
+    tolerances: dict[str, float]
+    threshold: float | None
+    correction: str
+    correction_scope: str
+    random_state: Any
+    seed: int
+    name: str | None
+    pos_label: Any = None
+
+
+def check_options(
+    *,
+    metrics: Any = None,
+    reference_group: Any = None,
+    n_bootstrap: Any = 1000,
+    confidence_level: Any = 0.95,
+    ci_method: Any = "bootstrap",
+    min_group_size: Any = 30,
+    suppress_below: Any = None,
+    tolerances: Any = None,
+    threshold: Any = None,
+    correction: Any = "holm",
+    correction_scope: Any = "all",
+    random_state: Any = None,
+    name: Any = None,
+    pos_label: Any = None,
+) -> Options:
+    """Check the options of an audit and draw its seed; clear errors name the option."""
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, Integral) or n_bootstrap < 0:
+        raise ValueError(ERR_N_BOOTSTRAP.format(value=n_bootstrap))
+    if not isinstance(confidence_level, Real) or not 0 < float(confidence_level) < 1:
+        raise ValueError(ERR_CONFIDENCE.format(value=confidence_level))
+    if ci_method not in CI_METHODS:
+        raise ValueError(ERR_CI_METHOD.format(allowed=", ".join(CI_METHODS), value=ci_method))
+    if isinstance(min_group_size, bool) or not isinstance(min_group_size, Integral) or (
+        min_group_size < 0
+    ):
+        raise ValueError(ERR_MIN_GROUP_SIZE.format(value=min_group_size))
+    if suppress_below is not None and (
+        isinstance(suppress_below, bool) or not isinstance(suppress_below, Integral)
+        or suppress_below < 1
+    ):
+        raise ValueError(ERR_SUPPRESS.format(value=suppress_below))
+    if correction not in CORRECTIONS:
+        raise ValueError(ERR_CORRECTION.format(allowed=", ".join(CORRECTIONS), value=correction))
+    if correction_scope not in CORRECTION_SCOPES:
+        raise ValueError(ERR_CORRECTION_SCOPE.format(
+            allowed=", ".join(CORRECTION_SCOPES), value=correction_scope))
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, Real)
+        or not np.isfinite(float(threshold))
+    ):
+        raise ValueError(ERR_THRESHOLD.format(value=threshold))
+    if name is not None and not isinstance(name, str):
+        raise TypeError(ERR_NAME.format(type=type(name).__name__))
+    tol = resolve_tolerances(tolerances)
+    if isinstance(random_state, np.random.Generator):
+        seed = int(random_state.integers(0, 2**63 - 1))
+    elif random_state is None:
+        seed = int(np.random.SeedSequence().entropy % (2**63))
+    else:
+        seed = int(random_state)
+    return Options(
+        metrics=metrics, reference_group=reference_group, n_bootstrap=int(n_bootstrap),
+        confidence_level=float(confidence_level), ci_method=ci_method,
+        min_group_size=int(min_group_size),
+        suppress_below=None if suppress_below is None else int(suppress_below),
+        tolerances=tol, threshold=None if threshold is None else float(threshold),
+        correction=correction, correction_scope=correction_scope, random_state=random_state,
+        seed=seed, name=name, pos_label=pos_label,
+    )
+
+
+def _find_group(labels: pd.Index, ref: Any, attribute: str) -> int:
+    key = tuple(ref) if isinstance(labels, pd.MultiIndex) else ref
+    matches = [i for i, g in enumerate(labels) if g == key]
+    if not matches:
+        shown = [group_display(g) for g in labels[:12]]
+        more = "" if len(labels) <= 12 else f" ... ({len(labels)} in all)"
+        raise ValueError(
+            ERR_REFERENCE.format(ref=ref, attribute=attribute, groups=", ".join(map(repr, shown)))
+            [:-1] + more + "."
+        )
+    return matches[0]
+
+
+def _reference_by_feature(ref: Any, names: list[str]) -> dict[str, Any] | None:
+    """The user's reference group as {feature: value} (None: the largest group)."""
+    if ref is None or isinstance(ref, dict):
+        return ref
+    if len(names) == 1:
+        return {names[0]: ref}
+    if not isinstance(ref, tuple | list) or len(ref) != len(names):
+        raise ValueError(ERR_REFERENCE_SHAPE.format(names=names, ref=ref))
+    return dict(zip(names, ref, strict=True))
+
+
+def _reference_for(
+    ref: dict[str, Any] | None, conf: ConfusionStats, attribute: str
+) -> tuple[int, str]:
+    """Index of the reference group of one attribute, and why it was chosen."""
+    names = conf.features
+    if ref is None or not all(n in ref for n in names):
+        i = int(np.argmax(conf.w.sum(axis=1)))
+        why = "" if ref is None else "; no reference named for every feature"
+        return i, f"largest group ({int(conf.n[i].sum())} rows{why})"
+    value = tuple(ref[n] for n in names) if len(names) > 1 else ref[names[0]]
+    return _find_group(conf.labels, value, attribute), "named by the user"
+
+
+def stats_hash(*arrays: np.ndarray | None) -> str:
+    """A short hash of arrays (the audited data, or its statistics)."""
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            h.update(b"-")
+        else:
+            h.update(np.ascontiguousarray(a).view(np.uint8).tobytes())
+    return h.hexdigest()[:16]
+
+
+def _versions() -> dict[str, str]:
+    import sklearn
+
+    from . import __version__
+
+    return {
+        "fairaudit": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+
+
+def _plain(x: Any) -> Any:
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def jsonable(value: Any) -> Any:
+    """A configuration value as JSON can hold it, keeping numbers and booleans as they are."""
+    value = _plain(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple | list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def degenerate_causes(
+    conf: ConfusionStats, threshold: float | None, score_range: tuple[float, float] | None
+) -> list[str]:
+    """Why the audited predictions cannot support a PASS (empty when they can).
+
+    ``score_range`` is the smallest and largest score (or bounds that surely contain them).
+    """
+    if threshold is not None and score_range is not None and np.isfinite(score_range[0]):
+        lo, hi = score_range
+        t = float(threshold)
+        if t > hi or t <= lo:
+            above = t > hi
+            hint = (
+                f" (a threshold given in percent? {t / 100:g} is the same on a 0-1 scale)"
+                if above and 1 < t <= 100 and hi <= 1 else ""
+            )
+            return [WARN_THRESHOLD_OUTSIDE.format(
+                threshold=t, side="above" if above else "at or below", lo=lo, hi=hi,
+                label="negative" if above else "positive", hint=hint)]
+    positives = conf.n[:, 1] + conf.n[:, 3]
+    size = conf.n.sum(axis=1)
+    if positives.sum() in (0, size.sum()):
+        return [WARN_ONE_CLASS.format(label="positive" if positives.sum() else "negative")]
+    present = size > 0
+    # groups of one row always get a single prediction; they prove nothing
+    if conf.n_groups > 1 and size.max() > 1 and np.all(
+        (positives[present] == 0) | (positives[present] == size[present])
+    ):
+        return [WARN_ONE_CLASS_PER_GROUP]
+    return []
+
+
+def _metric_names(options: Options, scores: ScoreStats | None):
+    """Metrics to report, and those left out because the scores are not probabilities."""
+    names = resolve_metric_names(options.metrics, has_scores=scores is not None)
+    left_out: tuple[tuple[str, str], ...] = ()
+    notes: list[str] = []
+    if scores is not None and not scores.probabilistic:
+        lo, hi = scores.score_range()
+        asked = [m for m in names if m in PROBABILITY_METRICS]
+        if options.metrics is not None and asked:
+            raise ValueError(ERR_SCORE_RANGE.format(metrics=", ".join(asked), lo=lo, hi=hi))
+        why = LEFT_OUT_REASON.format(lo=lo, hi=hi)
+        left_out = tuple((m, why) for m in asked)
+        names = tuple(m for m in names if m not in PROBABILITY_METRICS)
+        notes.append(NOTE_LEFT_OUT)
+    if "count" not in names:
+        names = ("count", *names)
+    return names, left_out, notes
+
+
+def run(
+    conf: ConfusionStats,
+    scores: ScoreStats | None,
+    *,
+    options: Options,
+    meta: dict,
+    overall_auc: float | None = None,
+    marginal_scores: dict[str, ScoreStats] | None = None,
+    threshold_range: tuple[float, float] | None = None,
+) -> AuditResult:
+    """The audit of labelled statistics.
+
+    Parameters
+    ----------
+    conf : ConfusionStats
+        Labelled statistics of the intersectional groups (one label level per feature).
+    scores : ScoreStats, optional
+        Score histograms of the same groups.
+    options : Options
+    meta : dict
+        What was audited (name, row count, hash, ...); the run adds versions, time, notes
+        and degenerate causes.
+    overall_auc : float, optional
+        The exact AUC of all rows, when the rows were seen (else from the histogram).
+    marginal_scores : dict, optional
+        Score statistics of each feature computed from the rows (exact AUCs); by default
+        the intersectional histograms are summed.
+    threshold_range : tuple, optional
+        The exact smallest and largest score, for the threshold check (else the bins').
+    """
+    metric_names, left_out, notes = _metric_names(options, scores)
+    names = conf.features
+    if threshold_range is None and scores is not None:
+        threshold_range = scores.score_range()
+    degenerate = degenerate_causes(conf, options.threshold, threshold_range)
+    for cause in degenerate:
+        warnings.warn(cause, UserWarning, stacklevel=3)
+    if overall_auc is None:
+        overall_auc = (
+            np.nan if scores is None else float(histogram_auc(scores.w.sum(axis=0)))
+        )
+    lo_score = np.nan if scores is None else scores.score_range()[0]
+    config = AnalysisConfig(
+        metrics=metric_names,
+        n_bootstrap=options.n_bootstrap,
+        confidence_level=options.confidence_level,
+        ci_method=options.ci_method,
+        min_group_size=options.min_group_size,
+        suppress_below=options.suppress_below,
+        tolerances=options.tolerances,
+        correction=options.correction,
+        weighted=conf.weighted,
+        probabilistic=scores is None or scores.probabilistic,
+        nonnegative_scores=scores is None or not lo_score < 0,
+        correction_scope=options.correction_scope,
+        left_out=left_out,
+    )
+    config_dict = {
+        "metrics": list(metric_names),
+        "n_bootstrap": options.n_bootstrap,
+        "confidence_level": options.confidence_level,
+        "ci_method": options.ci_method if options.n_bootstrap > 0 else "wilson",
+        "bootstrap": (
+            "stratified by group, resampling the confusion counts (multinomial)"
+            + ("; weight totals moment-matched (gamma)" if conf.weighted else "")
+            if options.n_bootstrap > 0 else "off"
+        ),
+        "min_group_size": options.min_group_size,
+        "suppress_below": options.suppress_below,
+        "tolerances": options.tolerances,
+        "correction": options.correction,
+        "correction_scope": options.correction_scope,
+        "pos_label": jsonable(options.pos_label),
+        "reference_group": jsonable(options.reference_group),
+        "threshold": options.threshold,
+        "random_state": options.random_state if isinstance(options.random_state, int) else None,
+        "seed": options.seed,
+    }
+    meta = {
+        **meta,
+        "name": options.name,
+        "has_scores": scores is not None,
+        "versions": _versions(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "notes": [*meta.get("notes", []), *notes],
+        "degenerate": degenerate,
+    }
+    attributes: list[tuple[str, ConfusionStats, ScoreStats | None]] = [
+        (" × ".join(names), conf, scores)]
+    if len(names) > 1:
+        for feature in names:
+            marginal = scores
+            if scores is not None:
+                marginal = (marginal_scores or {}).get(feature) or scores.marginal(feature)
+            attributes.append((feature, conf.marginal(feature), marginal))
+    seeds = np.random.SeedSequence(options.seed).spawn(len(attributes))
+    reference = _reference_by_feature(options.reference_group, names)
+    n_missing = meta.get("n_missing", {})
+    results = []
+    for (attribute, stats, sstats), seed in zip(attributes, seeds, strict=True):
+        ref_index, reason = _reference_for(reference, stats, attribute)
+        tables = analyse(
+            stats, sstats, overall_auc, stats.labels, attribute=attribute, ref_index=ref_index,
+            config=config, rng=np.random.default_rng(seed),
+        )
+        tables.update(
+            {
+                "attribute": attribute,
+                "features": list(stats.features),
+                "reference_reason": reason,
+                "config": config_dict,
+                "meta": {**meta, "n_missing": {k: n_missing.get(k, 0) for k in stats.features}},
+                "marginals": {},
+            }
+        )
+        results.append(tables)
+    top = results[0]
+    if len(results) > 1:
+        top["marginals"] = {
+            name: AuditResult(tables) for name, tables in zip(names, results[1:], strict=True)
+        }
+        top["criteria"] = pd.concat(
+            [t["criteria"] for t in results[1:]] + [top["criteria"]], ignore_index=True
+        )
+    return AuditResult(top)
