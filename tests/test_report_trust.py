@@ -458,47 +458,59 @@ def test_not_evaluated_criteria_are_counted_listed_and_marked():
 
 
 def test_verdict_counts_of_the_result_are_what_the_report_says(mixed):
-    _, result, _ = mixed
-    # a newer result counts the criteria itself (the four-fifths row is not a criterion)
-    counts = {"pass": 3, "fail": 0, "inconclusive": 0, "n/a": 1}
-    newer = contract(result, verdict="pass", verdict_counts=counts)
-    html = render(newer)
-    assert "3 criteria pass; 1 could not be evaluated." in parse(html).text
     from fairaudit.report import render_markdown
 
+    _, result, html = mixed
+    counts = result.criteria["verdict"].value_counts()
+    assert result.verdict_counts == {k: int(counts.get(k, 0))
+                                     for k in ("pass", "fail", "inconclusive", "n/a")}
+    # the report takes the counts from the result, not from its own count of the rows
+    made_up = {"pass": 3, "fail": 0, "inconclusive": 0, "n/a": 1}
+    newer = contract(result, verdict="pass", verdict_counts=made_up)
+    assert "3 criteria pass; 1 could not be evaluated." in parse(render(newer)).text
     assert "3 criteria pass; 1 could not be evaluated." in render_markdown(newer)
 
 
 def test_no_criterion_evaluated_is_not_a_pass():
-    frame = rows_with({"a": (0, 30, 0, 70), "b": (0, 50, 0, 50)})
-    result = audit_rows(frame)
-    everything_na = result.criteria.assign(verdict="n/a", reason="undefined here")
-    newer = contract(result, criteria=everything_na, verdict="inconclusive",
-                     verdict_counts={"pass": 0, "fail": 0, "inconclusive": 0,
-                                     "n/a": len(everything_na)})
-    html = render(newer)
+    result = audit_rows(rows_with({"only": (40, 30, 20, 10)}))  # one group: nothing to compare
+    crit = result.criteria
+    assert (crit["verdict"] == "n/a").all() and result.verdict == "inconclusive"
+    html = render(result)
     page = parse(html)
     assert re.search(r'class="banner inconclusive"', html)
     assert "No criterion could be evaluated, so the audit cannot pass." in page.text
-    assert f"None of the {len(everything_na)} criteria could be evaluated." in page.text
+    assert f"None of the {len(crit)} criteria could be evaluated." in page.text
+    from fairaudit.report._text import criterion_label
+
+    for name, tol, reason in zip(crit["criterion"], crit["tolerance"], crit["reason"],
+                                 strict=True):
+        assert f"{criterion_label(name, tol)} for g: {reason}" in page.text
 
 
 def test_degenerate_causes_are_shown_as_why_the_verdict_cannot_pass():
-    frame = rows_with({"a": (40, 60, 0, 0), "b": (30, 70, 0, 0)})
-    assert (frame["p"] == 1).all()  # the model predicts the positive class for every row
-    result = audit_rows(frame)
-    causes = ["the model predicts the positive class for every row",
-              "threshold 50 is above every score (highest 0.98)"]
-    newer = contract(result, verdict="inconclusive", meta={"degenerate": causes})
-    html = render(newer)
-    page = parse(html)
-    banner = page.text.split("Contents")[0]
-    assert f"The verdict cannot be PASS: {causes[0]} (and 1 more, below)." in banner
-    assert f"The verdict cannot be PASS: {causes[0]}; {causes[1]}." in page.text
-    assert "PASS" not in re.search(r'class="banner ([a-z]+)"', html).group(1)
     from fairaudit.report import render_markdown
 
-    assert f"**The verdict cannot be PASS:** {causes[0]}; {causes[1]}." in render_markdown(newer)
+    frame = rows_with({"a": (40, 60, 0, 0), "b": (30, 70, 0, 0)})
+    assert (frame["p"] == 1).all()  # the model predicts the positive class for every row
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = audit_rows(frame)
+    causes = result.meta["degenerate"]
+    assert causes and result.verdict != "pass"
+    html = render(result)
+    page = parse(html)
+    banner = page.text.split("Contents")[0]
+    first = causes[0][0].upper() + causes[0][1:]
+    assert "The verdict cannot be PASS, whatever the criteria say." in banner
+    assert first in banner
+    assert f"The verdict cannot be PASS. {first}" in page.text.split("Contents")[1]
+    assert "PASS" not in re.search(r'class="banner ([a-z]+)"', html).group(1)
+    # several causes, each shown; with a failing verdict too
+    more = ["threshold 50 is above every score (highest 0.98)"]
+    failing = contract(result, verdict="fail", meta={"degenerate": [*causes, more[0]]})
+    text = parse(render(failing)).text
+    assert f"{first} Threshold 50 is above every score (highest 0.98)." in text
+    assert f"**The verdict cannot be PASS.** {first}" in render_markdown(result)
 
 
 def test_few_observations_are_flagged_in_tables_findings_and_markdown():
@@ -507,12 +519,13 @@ def test_few_observations_are_flagged_in_tables_findings_and_markdown():
     # 'tiny' has 40 rows but only 3 positives, none found; 'ref' is large
     frame = rows_with({"ref": (310, 190, 190, 310), "tiny": (0, 5, 3, 32)})
     result = audit_rows(frame, reference_group="ref")
-    den = counted_denominators(frame, "g").reindex(result.by_group.index)
-    den = den.reindex(columns=result.by_group.columns)
-    few = den < 30
+    oracle = counted_denominators(frame, "g")
+    den = result.denominators
+    for column in oracle.columns:
+        assert den[column].to_numpy().tolist() == oracle[column].reindex(den.index).tolist()
+    few = result.few_observations
     assert few.loc["tiny", "true_positive_rate"] and not few.loc["tiny", "selection_rate"]
-    newer = contract(result, denominators=den, few_observations=few)
-    html = render(newer)
+    html = render(result)
     page = parse(html)
     legend = "\u2020 rests on fewer than 30 observations"
     assert legend in page.text
@@ -521,7 +534,9 @@ def test_few_observations_are_flagged_in_tables_findings_and_markdown():
     tiny = next(r for r in perf["rows"] if r[0].text == "tiny")
     cells = dict(zip(header, tiny, strict=True))
     assert "\u2020" in cells["True positive rate"].text
+    assert "\u2020" in cells["Precision (PPV)"].text  # 5 predicted positives
     assert "\u2020" not in cells["Selection rate"].text  # 40 rows: not few
+    assert "\u2020" not in cells["False positive rate"].text  # 37 negatives
     ref = next(r for r in perf["rows"] if r[0].text == "ref")
     assert not any("\u2020" in c.text for c in ref)
     found = findings_of(html)
@@ -532,7 +547,7 @@ def test_few_observations_are_flagged_in_tables_findings_and_markdown():
     for i in tpr:
         assert all(j < i for j, (c, t) in enumerate(found)
                    if c == found[i][0] and "rests on" not in t)
-    md_text = render_markdown(newer)
+    md_text = render_markdown(result)
     flagged = [line for line in md_text.splitlines()
                if line.startswith("| g | Equal opportunity")]
     assert flagged and all(" \u2020 |" in line for line in flagged)
@@ -564,15 +579,21 @@ def test_zero_width_interval_is_never_the_most_certain_finding():
 
 
 def test_correction_is_described_as_configured(mixed):
-    _, result, _ = mixed
-    earlier = parse(render(result)).text  # files without correction_scope: per metric
+    _, result, html = mixed
+    assert result.config["correction"] == "holm" and result.config["correction_scope"] == "all"
+    text = parse(html).text
     assert ("Holm's step-down method (controls the chance of any false flag), p-values "
-            "adjusted together across the groups of each metric") in earlier
-    assert "groups and metrics at once" not in earlier
-    newer = contract(result, config={"correction": "bh", "correction_scope": "all"})
-    text = parse(render(newer)).text
-    assert ("the Benjamini\u2013Hochberg method (controls the share of false flags), p-values "
             "adjusted together across all groups and metrics of the attribute") in text
+    assert "groups and metrics at once" not in text
+    per_metric = parse(render(audit_rows(
+        rows_with({"a": (30, 20, 20, 30), "b": (25, 20, 25, 30)}), correction="bh",
+        correction_scope="metric"))).text
+    assert ("the Benjamini\u2013Hochberg method (controls the share of false flags), p-values "
+            "adjusted together across the groups of each metric") in per_metric
+    # results written before correction_scope existed adjusted per metric
+    config = {k: v for k, v in result._d["config"].items() if k != "correction_scope"}
+    earlier = parse(render(ContractResult({**result._d, "config": config}))).text
+    assert "adjusted together across the groups of each metric" in earlier
     none = parse(render(contract(result, config={"correction": "none"}))).text
     assert "none: p-values are not adjusted for testing several groups" in none
 
@@ -597,3 +618,29 @@ def test_four_fifths_rule_is_the_demographic_parity_ratio_shown_once(mixed):
         t for t in parse(render(other)).tables
         if t["caption"] == "Verdict and value of each criterion per attribute")["rows"][1:]]
     assert "Demographic parity (ratio)" in names
+
+
+def test_a_result_written_by_an_earlier_version_is_shown_consistently():
+    import gzip
+    from pathlib import Path
+
+    from fairaudit.report import render_markdown
+
+    path = Path(__file__).parent / "data" / "audit-schema-1.0.json.gz"
+    old = fairaudit.AuditResult.from_json(gzip.decompress(path.read_bytes()).decode("utf-8"))
+    crit = old.criteria
+    assert (crit["criterion"] == "four_fifths_rule").any()  # it repeats the ratio row
+    assert "correction_scope" not in old.config
+    shown = crit[crit["criterion"] != "four_fifths_rule"]
+    counts = shown["verdict"].value_counts()
+    html = render(old)
+    page = parse(html)
+    grid = next(t for t in page.tables
+                if t["caption"] == "Verdict and value of each criterion per attribute")
+    names = [r[0].text for r in grid["rows"][1:]]
+    assert len(names) == len(set(names)) == shown["criterion"].nunique()
+    assert "Demographic parity ratio (the four-fifths rule)" in names
+    phrase = (f"{counts['inconclusive']} criteria are inconclusive and {counts['pass']} passes "
+              f"(all {len(shown)} evaluated).")
+    assert phrase in page.text and phrase in render_markdown(old)
+    assert "p-values adjusted together across the groups of each metric" in page.text

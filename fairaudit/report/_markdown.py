@@ -16,7 +16,13 @@ from ._findings import audit_findings, criteria_resting_on_few
 from ._format import FEW_MARK, VERDICTS, fmt_interval, fmt_near, fmt_number
 from ._model import _looks_like_audit
 from ._text import criterion_label
-from ._verdict import DEGENERATE_HEAD, MAX_FINDINGS, NOT_EVALUATED_HEAD, not_evaluated
+from ._verdict import (
+    DEGENERATE_HEAD,
+    MAX_FINDINGS,
+    NOT_EVALUATED_HEAD,
+    degenerate_text,
+    not_evaluated,
+)
 from ._views import criteria_table, degenerate_causes, verdict_counts
 
 MARKDOWN_NO_AUDIT = "render_markdown() needs at least one AuditResult"
@@ -66,7 +72,8 @@ def _audit_lines(audit: Any) -> list[str]:
     lines = [f"**{symbol} {word}** \u2014 {count_text(verdict_counts(audit))}", ""]
     causes = degenerate_causes(audit)
     if causes:
-        lines += [f"**{md(DEGENERATE_HEAD.strip())}** {md('; '.join(causes))}.", ""]
+        text = degenerate_text(causes)[len(DEGENERATE_HEAD):].strip()
+        lines += [f"**{md(DEGENERATE_HEAD)}** {md(text)}", ""]
     missing = not_evaluated(audit)
     if missing:
         lines += [NOT_EVALUATED_HEAD, "", *[f"- {md(m)}" for m in missing], ""]

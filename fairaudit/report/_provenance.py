@@ -34,6 +34,7 @@ REPRODUCE_KEYS = (
     "tolerances",
     "threshold",
     "correction",
+    "correction_scope",
     "random_state",
 )
 RERENDER_TEXT = (

@@ -41,7 +41,8 @@ HEADLINES = {
     "n/a": "No criterion could be evaluated.",
 }
 NONE_EVALUATED = "No criterion could be evaluated, so the audit cannot pass."
-DEGENERATE_HEAD = "The verdict cannot be PASS: "
+DEGENERATE_HEAD = "The verdict cannot be PASS."
+DEGENERATE_HEADLINE = "The verdict cannot be PASS, whatever the criteria say."
 NOT_EVALUATED_HEAD = "Not evaluated:"
 MAIN_FINDINGS = "Main findings, the best supported first (details under Disparities):"
 CRITERIA_LONG_COLUMNS = (
@@ -64,11 +65,24 @@ def headline(verdict: Any, counts: dict[str, int], causes: Sequence[str]) -> str
     if mark == "fail":
         return HEADLINES["fail"]
     if causes:
-        return DEGENERATE_HEAD + causes[0] + (
-            "." if len(causes) == 1 else f" (and {len(causes) - 1} more, below).")
+        return DEGENERATE_HEADLINE
     if evaluated == 0:
         return NONE_EVALUATED
     return HEADLINES["n/a" if mark == "na" else mark]
+
+
+def as_sentence(text: str) -> str:
+    """``text`` with a capital first letter and a final full stop."""
+    text = " ".join(str(text).split())
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def degenerate_text(causes: Sequence[str]) -> str:
+    """Why the verdict cannot be PASS, as one paragraph."""
+    return " ".join([DEGENERATE_HEAD, *(as_sentence(c) for c in causes)])
 
 
 def verdict_banner(
@@ -78,9 +92,7 @@ def verdict_banner(
     mark = badge(verdict)
     counts = verdict_counts(audit)
     causes = degenerate_causes(audit)
-    default = [count_text(counts)]
-    if causes and mark[0] == "fail":  # otherwise the headline names them
-        default.append(DEGENERATE_HEAD + "; ".join(causes) + ".")
+    default = [count_text(counts), *(as_sentence(c) for c in causes)]
     return Block(
         "banner",
         text=headline(verdict, counts, causes) if text is None else text,
@@ -99,7 +111,7 @@ def banner(named: Named) -> Block:
     lines = []
     for (name, a), v in zip(named, verdicts, strict=True):
         causes = degenerate_causes(a)
-        extra = f" {DEGENERATE_HEAD}{'; '.join(causes)}." if causes else ""
+        extra = "".join(f" {as_sentence(c)}" for c in causes)
         lines.append(f"{name}: {badge(v)[2]} \u2014 {count_text(verdict_counts(a))}{extra}")
     first = next((a for (_, a), v in zip(named, verdicts, strict=True) if v == worst), named[0][1])
     return verdict_banner(worst, first, lines=lines)
@@ -135,7 +147,7 @@ def verdict_section(named: Named, ids: IdRegistry) -> RenderedSection:
         blocks.append(p(f"Verdict: {word}. {count_text(verdict_counts(audit))}"))
         causes = degenerate_causes(audit)
         if causes:
-            blocks.append(note(DEGENERATE_HEAD + "; ".join(causes) + ".", "fail"))
+            blocks.append(note(degenerate_text(causes), "fail"))
         missing = not_evaluated(audit)
         if missing:
             blocks.append(p(NOT_EVALUATED_HEAD))

@@ -160,12 +160,14 @@ def criteria_table(audit: Any) -> pd.DataFrame:
 
 
 def verdict_counts(audit: Any) -> dict[str, int]:
-    """Criteria per verdict: ``result.verdict_counts`` when the result has it, else counted
-    from :func:`criteria_table` (``"n/a"``: not evaluated)."""
+    """Criteria per verdict (``"n/a"``: not evaluated): ``result.verdict_counts`` when the
+    result has it, else -- and for results of earlier versions, whose repeated four-fifths
+    rows the report leaves out -- counted over the rows of :func:`criteria_table`."""
+    shown = criteria_table(audit)
     given = safe_get(audit, "verdict_counts")
-    if isinstance(given, dict):
+    if isinstance(given, dict) and len(shown) == len(audit.criteria):
         return {k: int(given.get(k, 0) or 0) for k in VERDICT_ORDER}
-    counts = criteria_table(audit)["verdict"].astype(str).value_counts()
+    counts = shown["verdict"].astype(str).value_counts()
     return {k: int(counts.get(k, 0)) for k in VERDICT_ORDER}
 
 
