@@ -644,3 +644,24 @@ def test_a_result_written_by_an_earlier_version_is_shown_consistently():
               f"(all {len(shown)} evaluated).")
     assert phrase in page.text and phrase in render_markdown(old)
     assert "p-values adjusted together across the groups of each metric" in page.text
+
+
+def test_chart_labels_and_alternative_text_are_never_rewritten_as_markup():
+    """The SVG clean-up and the per-figure id prefix touch tags only: names that look like
+    ids, references, namespaces or CSS stay as they are in the charts' text."""
+    names = ["url(#a) x", 'k id="q" z', "font-family: Foo; w", "v xlink:href=u",
+             'n xmlns="m" o', 'p x="1.23456789" q']
+    rng = np.random.default_rng(0)
+    n = 600
+    groups = np.array(names, dtype=object)[rng.integers(0, len(names), n)]
+    result = fairaudit.audit(rng.integers(0, 2, n), rng.integers(0, 2, n),
+                             sensitive_features=pd.Series(groups, name="url(#b) name"),
+                             n_bootstrap=10, random_state=0)
+    texts, labels = set(), set()
+    for svg in svgs_of(render(result)):
+        root = ET.fromstring(svg)
+        texts |= {"".join(e.itertext()) for e in root.iter("text")}
+        labels |= {root.get("aria-label")} | {e.text for e in root.iter("title")}
+    for name in names:
+        assert any(name in t for t in texts), name
+    assert all("url(#b) name" in label for label in labels)

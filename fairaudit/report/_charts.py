@@ -57,6 +57,11 @@ def metric_label(name: str) -> str:
     return METRIC_LABELS.get(name, str(name).replace("_", " ").capitalize())
 
 
+def in_sentence(name: str) -> str:
+    """A label inside a sentence: first letter in lower case unless it starts an acronym."""
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
+
+
 def short(text: str, limit: int = MAX_LABEL) -> str:
     """One line of at most ``limit`` characters (line breaks and runs of spaces flattened)."""
     text = " ".join(str(text).split())
@@ -210,7 +215,7 @@ def disparity_chart(
     pct = f"{confidence:.0%}"
     alt = (
         f"Dot-and-whisker chart for {attribute}: the ratio of each group's "
-        f"{', '.join(metric_label(m).lower() for m in metrics)} to the reference group "
+        f"{', '.join(in_sentence(metric_label(m)) for m in metrics)} to the reference group "
         f"{reference!s} on a log axis with {pct} confidence intervals; the shaded band is the "
         f"tolerance. The same numbers are in the table below."
     )

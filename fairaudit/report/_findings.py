@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._charts import metric_label
+from ._charts import in_sentence, metric_label
 from ._format import fmt_interval, fmt_near, fmt_number, is_missing
 from ._text import criterion_label
 from ._views import (
@@ -100,11 +100,6 @@ def _num(value: Any) -> float:
         return float("nan")
 
 
-def _in_sentence(name: str) -> str:
-    """A label inside a sentence: first letter in lower case unless it starts an acronym."""
-    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
-
-
 def _log(x: float) -> float:
     return math.log(x) if x > 0 else -math.inf
 
@@ -157,7 +152,7 @@ class _Reader:
                 count = f"an effective {fmt_number(n, 1)} observations"
             else:
                 count = f"{fmt_number(int(round(n)))} observation" + ("" if n == 1 else "s")
-            what = f"{count} for the {_in_sentence(metric_label(metric))}"
+            what = f"{count} for the {in_sentence(metric_label(metric))}"
             return FEW.format(who=who, n=what, m=self.min_size)
         if self.groups is None or "small" not in self.groups.columns:
             return ""

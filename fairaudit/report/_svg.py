@@ -56,15 +56,18 @@ _RC = {
 
 _XML_HEADER = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*", re.DOTALL)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
-_XMLNS = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
 _FONT_FAMILY = re.compile(r"font-family: ([^;\"]+)")
-_NO_ROTATION = re.compile(r' transform="rotate\(-?0 [^"]*\)"')
-_GEOMETRY = re.compile(r'(\s(?:d|x|y|x1|x2|y1|y2|cx|cy|r|points|transform)=")([^"]*)"')
+_NO_ROTATION = re.compile(r"rotate\(-?0 [^)]*\)")
+_GEOMETRY = frozenset({"d", "x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "points",
+                       "transform"})
 _LONG_NUMBER = re.compile(r"(-?\d+\.\d\d)\d+")
-_REFERENCE = re.compile(r'(?:url\(#|href="#)([^)"]+)')
-_ID = re.compile(r'\sid="([^"]+)"')
+_LOCAL_URL = re.compile(r"url\(#([^)\"']+)\)")
 _INDENT = re.compile(r"\n[ \t]+")
-_ID_USE = re.compile(r'(\bid="|url\(#|href="#)')
+#: One tag (quoted attribute values may hold '>'); text between tags is never rewritten.
+_TAG = re.compile(r"""<(?:[^<>"']|"[^"]*"|'[^']*')*>""")
+_ATTR = re.compile(r"""(\s+)([\w:.-]+)(\s*=\s*)("[^"]*"|'[^']*')""")
+#: Attributes holding text for people (never ids, links or CSS).
+_FREE_TEXT = frozenset({"aria-label", "aria-description", "title", "alt"})
 _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
 _MISSING_GLYPH = r"Glyph \d+ .* missing from font"
 #: Characters XML 1.0 does not allow (control characters, lone surrogates, U+FFFE/U+FFFF).
@@ -144,25 +147,68 @@ def figure_to_svg(fig: MplFigure, *, tight: bool = True) -> str:
     return clean_svg(buffer.getvalue())
 
 
+def _attributes(tag: str, rewrite) -> str:
+    """``tag`` with each attribute passed through ``rewrite(name, value) -> (name, value)``
+    (a None name drops it); attributes holding text for people are left alone."""
+
+    def one(m: re.Match[str]) -> str:
+        name, quoted = m.group(2), m.group(4)
+        if name in _FREE_TEXT:
+            return m.group(0)
+        new_name, value = rewrite(name, quoted[1:-1])
+        if new_name is None:
+            return ""
+        return f"{m.group(1)}{new_name}{m.group(3)}{quoted[0]}{value}{quoted[0]}"
+
+    return _ATTR.sub(one, tag)
+
+
+def _in_tags(svg: str, rewrite) -> str:
+    """``svg`` with the attributes of every tag rewritten (see :func:`_attributes`)."""
+    return _TAG.sub(lambda m: _attributes(m.group(0), rewrite), svg)
+
+
+def _references(svg: str) -> set[str]:
+    """The ids that ``url(#id)`` and ``href="#id"`` in the tags point to."""
+    found: set[str] = set()
+
+    def collect(name: str, value: str) -> tuple[str, str]:
+        if name in ("href", "xlink:href") and value.startswith("#"):
+            found.add(value[1:])
+        found.update(_LOCAL_URL.findall(value))
+        return name, value
+
+    _in_tags(svg, collect)
+    return found
+
+
 def clean_svg(svg: str) -> str:
-    """Strip what an inline SVG does not need (prologue, metadata, namespaces)."""
+    """Strip what an inline SVG does not need (prologue, metadata, namespaces, ids nothing
+    refers to, digits below 1/100 pt). Only tags are rewritten, never the text of labels."""
     svg = _XML_HEADER.sub("", svg)
     svg = _METADATA.sub("", svg)
-    svg = _XMLNS.sub("", svg)
-    svg = svg.replace("xlink:href=", "href=")
-    # text is drawn by the browser: give it a generic fallback family
-    svg = _FONT_FAMILY.sub(_short_family, svg)
-    svg = _NO_ROTATION.sub("", svg)
-    svg = _GEOMETRY.sub(_round_geometry, svg)
-    referenced = set(_REFERENCE.findall(svg))
-    svg = _ID.sub(lambda m: m.group(0) if m.group(1) in referenced else "", svg)
+    referenced = _references(svg)
+
+    def rewrite(name: str, value: str) -> tuple[str | None, str]:
+        if name == "xmlns" or name.startswith("xmlns:"):
+            return None, value
+        if name == "xlink:href":
+            name = "href"
+        if name == "id" and value not in referenced:
+            return None, value
+        if name == "transform" and _NO_ROTATION.fullmatch(value):
+            return None, value
+        if name == "style":
+            # text is drawn by the browser: give it a generic fallback family
+            value = _FONT_FAMILY.sub(_short_family, value)
+        if name in _GEOMETRY:
+            # coordinates to 1/100 pt: invisible, and a third smaller
+            value = _LONG_NUMBER.sub(r"\1", value)
+        return name, value
+
+    svg = _in_tags(svg, rewrite)
     svg = _INDENT.sub("\n", svg)
     return svg.strip()
-
-
-def _round_geometry(match: re.Match[str]) -> str:
-    """Coordinates to 1/100 pt: invisible, and a third smaller."""
-    return match.group(1) + _LONG_NUMBER.sub(r"\1", match.group(2)) + '"'
 
 
 def _short_family(match: re.Match[str]) -> str:
@@ -193,5 +239,14 @@ def inline_svg(svg: str, alt: str) -> str:
 
 def prefix_ids(svg: str, prefix: str) -> str:
     """Prefix every element id (and the references to it) so that several figures in one
-    page never share an id: matplotlib reuses clip-path and marker ids between figures."""
-    return _ID_USE.sub(lambda m: m.group(1) + prefix + "-", svg)
+    page never share an id: matplotlib reuses clip-path and marker ids between figures.
+    Only tags are rewritten, never the text of labels or the alternative text."""
+
+    def rewrite(name: str, value: str) -> tuple[str, str]:
+        if name == "id":
+            return name, f"{prefix}-{value}"
+        if name in ("href", "xlink:href") and value.startswith("#"):
+            return name, f"#{prefix}-{value[1:]}"
+        return name, _LOCAL_URL.sub(lambda m: f"url(#{prefix}-{m.group(1)})", value)
+
+    return _in_tags(svg, rewrite)
