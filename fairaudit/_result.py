@@ -306,6 +306,15 @@ class AuditResult:
         )
         return cls(data)
 
+    @staticmethod
+    def json_schema() -> dict:
+        """The JSON Schema (draft 7) of :meth:`to_dict` output, shipped with the package."""
+        from importlib.resources import files
+
+        text = files("fairaudit").joinpath("schema/audit-result.schema.json").read_text(
+            encoding="utf-8")
+        return json.loads(text)
+
     @classmethod
     def from_json(cls, source: str | Path) -> AuditResult:
         """Read a result written by :meth:`to_json` (JSON text or a path to a file)."""
