@@ -149,19 +149,30 @@ def _load_results(path: str):
 
 
 # ----------------------------------------------------------------------------- audit
-def _accepts(function: Any, name: str) -> bool:
-    """Whether ``function`` takes the keyword argument ``name``."""
+def _accepts(function: Any, name: str, forwards_to: Any = None) -> bool:
+    """Whether ``function`` takes the keyword argument ``name``.
+
+    A function taking ``**kwargs`` accepts it when ``forwards_to`` (where they go) does.
+    """
     try:
         params = inspect.signature(function).parameters
     except (TypeError, ValueError):
         return True
-    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+    if name in params:
+        return True
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return False
+    return forwards_to is None or _accepts(forwards_to, name)
 
 
 def _optional_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """Options passed to ``audit`` only when given (so that older versions still work)."""
+    """Options passed to the audit only when given (so that older versions still work)."""
     import fairaudit
 
+    if args.model:
+        function, forwards_to = fairaudit.audit_model, fairaudit.audit
+    else:
+        function, forwards_to = fairaudit.audit, None
     given = {
         "--max-groups": ("max_groups", args.max_groups),
         "--correction-scope": ("correction_scope", args.correction_scope),
@@ -170,7 +181,7 @@ def _optional_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     for arg, (param, value) in given.items():
         if value is None:
             continue
-        if not _accepts(fairaudit.audit, param):
+        if not _accepts(function, param, forwards_to):
             raise CLIError(ERR_UNSUPPORTED.format(arg=arg, param=param))
         out[param] = value
     return out
