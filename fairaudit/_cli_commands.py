@@ -37,17 +37,27 @@ ERR_CASE_MISSING = (
 ERR_CASE_ACTION = "choose an action: 'list' or 'run NAME' (see 'fairaudit case-study --help')"
 ERR_PREDICTION_AND_MODEL = "argument --model: not allowed with argument --prediction"
 ERR_TWO_STDOUT = "arguments --json and --markdown cannot both be '-' (stdout)"
+ERR_STDOUT_REPORT = "arguments --out and {other} cannot both be '-' (stdout)"
 MSG_NOTHING_EVALUATED = "nothing could be evaluated: every criterion is N/A"
 MSG_STRICT = "gate 'strict': FAIL \u2014 overall verdict {verdict}, not PASS"
 MSG_CAUSE = "  cause: {cause}"
 
 
 def _summary_stream(args: argparse.Namespace):
-    """Human text goes to stdout unless stdout carries JSON or Markdown."""
-    targets = (getattr(args, "json", None), getattr(args, "markdown", None))
-    if targets == ("-", "-"):
+    """Human text goes to stdout unless stdout carries the report, JSON or Markdown."""
+    on_stdout = [
+        arg for arg in ("--out", "--json", "--markdown") if getattr(args, arg[2:], None) == "-"
+    ]
+    if len(on_stdout) > 1:
+        if "--out" in on_stdout:
+            raise CLIError(ERR_STDOUT_REPORT.format(other=on_stdout[1]))
         raise CLIError(ERR_TWO_STDOUT)
-    return sys.stderr if "-" in targets else sys.stdout
+    return sys.stderr if on_stdout else sys.stdout
+
+
+def _written(path: str) -> tuple[str, ...]:
+    """The note that a report was written (none when it went to stdout)."""
+    return () if path == "-" else (f"report written to {path}",)
 
 
 def _markdown(results: list[Any], args: argparse.Namespace, title: str) -> list[Output]:
@@ -281,7 +291,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             outputs.append(Output("--out", args.out, render(result, title=args.title)))
     outputs += _markdown([result], args, args.title)
     write_outputs(outputs)
-    notes = (f"report written to {args.out}",) if args.out else ()
+    notes = _written(args.out) if args.out else ()
     return _finish(result, args, args.fail_on, default_gate=False, notes=notes)
 
 
@@ -309,7 +319,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         html = render(*results, title=args.title)
     write_outputs([Output("--out", args.out, html), *_markdown(results, args, args.title)])
     if not args.quiet:
-        print(f"report written to {args.out}", file=stream)
+        _emit(list(_written(args.out)), stream)
     return EXIT_OK
 
 
@@ -366,5 +376,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _emit(summary_lines(result, limit=12), stream)
         if comparison is not None:
             print(f"mitigation comparison: {len(comparison)} models (see the report)", file=stream)
-        print(f"report written to {args.out}", file=stream)
+        _emit(list(_written(args.out)), stream)
     return EXIT_OK

@@ -27,6 +27,7 @@ TEXT_NA = ("",)
 _TRUE = frozenset({"True", "TRUE", "true"})
 _FALSE = frozenset({"False", "FALSE", "false"})
 
+ERR_DATA_FOLDER = "argument {arg}: '{path}' is a folder; give a CSV or Parquet file"
 ERR_NA_PARQUET = (
     "argument --na-values: applies to CSV files only; a Parquet file marks its missing "
     "values itself"
@@ -60,6 +61,8 @@ def read_columns(path: str, arg: str = "DATA") -> list[str]:
     -------
     list of str
     """
+    if Path(path).is_dir():
+        raise CLIError(ERR_DATA_FOLDER.format(arg=arg, path=path))
     if not Path(path).is_file():
         raise CLIError(ERR_FILE_MISSING.format(arg=arg, path=path))
     kind, sep = _format(path)

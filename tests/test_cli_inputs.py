@@ -323,7 +323,7 @@ def test_an_audit_without_the_parameter_gets_a_clear_error(small, monkeypatch, c
     (["--correction-scope", "everything"],
      "argument --correction-scope: invalid choice: 'everything' (choose from "),
     (["--na-values"], "argument --na-values: expected one argument"),
-    (["--sensitive", "regoin"], "argument --sensitive: column 'regoin' is not in small.csv; "
+    (["--na-values", "?", "--sensitive", "regoin"], "argument --sensitive: column 'regoin' is not in small.csv; "
                                 "its columns are: y, p, sex"),
 ])
 def test_wrong_arguments_are_one_line_exit_2(small, capsys, monkeypatch, extra, message):
@@ -336,3 +336,11 @@ def test_wrong_arguments_are_one_line_exit_2(small, capsys, monkeypatch, extra, 
     assert code == 2 and out == ""
     assert err.count("\n") == 1
     assert err.startswith("fairaudit audit: error: " + message)
+
+
+def test_data_that_is_a_folder(tmp_path, capsys):
+    code, _, err = run(["audit", tmp_path, "--target", "y", "--prediction", "p", "--sensitive",
+                        "g"], capsys)
+    assert code == 2
+    assert err == "fairaudit audit: error: " + _cli_read.ERR_DATA_FOLDER.format(
+        arg="DATA", path=tmp_path) + "\n"

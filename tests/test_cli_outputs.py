@@ -263,6 +263,17 @@ def test_case_study_out_must_be_a_folder(tmp_path, capsys):
         arg="--out", path=afile) + "\n"
 
 
+def test_the_report_on_stdout(data, capsys):
+    code, out, err = run(audit_argv(data / "data.csv", "--out", "-"), capsys)
+    assert code == 0, err
+    assert out.startswith("<!DOCTYPE html>") and out.rstrip().endswith("</html>")
+    assert "checks fail" in err  # the summary moved to stderr
+    code, out, err = run(audit_argv(data / "data.csv", "--out", "-", "--json", "-"), capsys)
+    assert (code, out) == (2, "")
+    assert err == "fairaudit audit: error: " + _cli_commands.ERR_STDOUT_REPORT.format(
+        other="--json") + "\n"
+
+
 # ----------------------------------------------------------------------------- the JSON
 def test_json_on_stdout_carries_the_verdict(data):
     """``fairaudit audit ... --json - | jq .verdict`` prints the verdict."""
