@@ -63,9 +63,15 @@ examples:
       --sensitive sex --sensitive race --reference Male --reference White --out report.html
   fairaudit audit data.csv --target y --score p --threshold 0.3 --sensitive group \\
       --json - --quiet | jq .verdict
+  fairaudit audit survey.csv --target y --prediction y_hat --sensitive region \\
+      --na-values NA --max-groups 50
   fairaudit audit test.csv --target y --sensitive sex --model model.joblib --trust-model \\
       --features age income education --fail-on "four_fifths_rule<0.8" \\
       --fail-on "sex:equalized_odds_difference>0.1" --fail-on "accuracy<0.7"
+
+data: sensitive columns of a CSV file are read as written ('01', '1' and 'NA' are three
+groups; an empty field is missing; --na-values adds missing markers). Output paths are
+checked before any work and every file is replaced only when complete.
 
 gates (--fail-on, repeatable): NAME<VALUE, NAME>VALUE (also <= and >=) fails when the
 unrounded value satisfies the condition. NAME is a criterion (demographic_parity_difference,
