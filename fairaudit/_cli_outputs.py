@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,15 +53,6 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def _is_special(path: str) -> bool:
-    """An existing target that is neither a regular file nor a folder (/dev/null, a pipe)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
-
-
 def same_file(a: str, b: str) -> bool:
     """Whether two paths name one file: after symbolic links and ``..``, or as hard links."""
     if os.path.realpath(a) == os.path.realpath(b):
@@ -91,8 +81,8 @@ def check_output(arg: str, path: str) -> None:
     if os.path.isdir(target):
         example = os.path.join(path, EXAMPLE_NAMES.get(arg, "output"))
         raise CLIError(ERR_OUT_FOLDER.format(arg=arg, path=path, example=example))
-    if _is_special(target):
-        if not os.access(target, os.W_OK):
+    if _io.is_direct(path) and os.path.exists(path):  # /dev/stdout, a pipe: written in place
+        if not os.access(path, os.W_OK):
             reason = os.strerror(errno.EACCES)
             raise CLIError(ERR_OUT_DENIED.format(arg=arg, path=path, reason=reason))
         return
@@ -134,7 +124,7 @@ def check_outputs(
                 )
     for i, (first, a) in enumerate(given):
         for second, b in given[i + 1 :]:
-            if same_file(a, b) and not _is_special(a):
+            if same_file(a, b) and not _io.is_direct(a):
                 raise CLIError(ERR_OUT_TWICE.format(first=first, second=second, path=b))
     for arg, path in given:
         check_output(arg, path)

@@ -8,8 +8,9 @@ system). On any failure the temporary file is removed and the target is left as 
 The new file gets the permissions of the file it replaces, or, for a new file, those of
 any file the process creates (``0o666`` less the umask) -- not the ``0o600`` of
 :func:`tempfile.mkstemp`. A target that exists and is not a regular file (``/dev/null``, a
-terminal, a named pipe) cannot be replaced; it is written to directly. A symbolic link is
-followed: the file it points to is replaced, the link stays.
+terminal, a named pipe), or a path under ``/dev`` or ``/proc`` (``/dev/stdout``), cannot be
+replaced; it is written to directly. A symbolic link is followed: the file it points to is
+replaced, the link stays.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "StagedFile",
     "append_text",
     "appended",
+    "is_direct",
     "new_temp_file",
     "stage",
     "write_bytes",
@@ -64,6 +66,24 @@ class StagedFile:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.temp)
             self.temp = None
+
+
+#: Folders of device files and process links (``/dev/stdout``, ``/proc/self/fd/1``): written
+#: directly, because what they point to (a pipe, a terminal) cannot be replaced.
+DIRECT_FOLDERS = ("/dev/", "/proc/")
+
+
+def is_direct(path: PathLike) -> bool:
+    """Whether ``path`` is written in place: an existing target that is neither a regular
+    file nor a folder (after symbolic links), or a path under ``/dev`` or ``/proc``."""
+    target = os.fspath(path)
+    if os.path.abspath(target).startswith(DIRECT_FOLDERS):
+        return True
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def _resolve(path: PathLike) -> str:
@@ -135,6 +155,8 @@ def stage(path: PathLike, data: bytes) -> StagedFile:
         When the folder is missing or not writable, the target is a folder, or the disk
         is full; no file is left behind.
     """
+    if is_direct(path):
+        return StagedFile(os.fspath(path), None, bytes(data))
     target = _resolve(path)
     try:
         info = os.stat(target)
@@ -142,8 +164,6 @@ def stage(path: PathLike, data: bytes) -> StagedFile:
         info = None
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), target)
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        return StagedFile(target, None, bytes(data))
     folder, name = os.path.split(target)
     fd, temp = new_temp_file(folder or os.curdir, name)
     staged = StagedFile(target, temp)
@@ -194,16 +214,15 @@ def write_text(path: PathLike, text: str, *, encoding: str = "utf-8") -> None:
 
 
 def appended(path: PathLike, data: bytes) -> bytes:
-    """The content of ``path`` (empty when missing or not a regular file) followed by ``data``."""
-    target = _resolve(path)
+    """The content of ``path`` followed by ``data`` (just ``data`` for a new file, or one
+    written in place, see :func:`is_direct`)."""
+    if is_direct(path):
+        return bytes(data)
     try:
-        info = os.stat(target)
+        with open(_resolve(path), "rb") as fh:
+            return fh.read() + data
     except FileNotFoundError:
         return bytes(data)
-    if not stat.S_ISREG(info.st_mode):
-        return bytes(data)
-    with open(target, "rb") as fh:
-        return fh.read() + data
 
 
 def append_text(path: PathLike, text: str, *, encoding: str = "utf-8") -> None:

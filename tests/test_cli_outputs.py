@@ -165,6 +165,13 @@ def test_a_special_file_is_written_directly():
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
 
 
+def test_dev_stdout_is_written_in_place(data):
+    # /dev/stdout leads to a pipe here: it cannot be replaced, only written
+    proc = run_script(audit_argv(data / "data.csv", "--json", "/dev/stdout", "--quiet"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["schema_version"] == fairaudit.SCHEMA_VERSION
+
+
 # ----------------------------------------------------------------------------- output paths
 def unwritable_folder(tmp_path: Path) -> Path:
     """A folder where this process cannot create a file (a read-only one for a user; /sys,
