@@ -101,6 +101,9 @@ def test_without_a_failure_all_outputs_are_new(data, tmp_path):
         "# previous step\n# Fairness audit")
     json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert (tmp_path / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    # what the failure test above relies on: the limit lets the JSON through, not the HTML
+    assert (tmp_path / "results.json").stat().st_size < FILE_LIMIT
+    assert (tmp_path / "report.html").stat().st_size > FILE_LIMIT
 
 
 @pytest.mark.parametrize("call", [
