@@ -255,7 +255,9 @@ class AuditResult:
         """The result as JSON text (NaN written as null); written to ``path`` when given."""
         text = json.dumps(self.to_dict(), indent=indent, allow_nan=False, ensure_ascii=False)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            from ._io import write_text  # atomic: never a truncated file
+
+            write_text(path, text)
         return text
 
     @classmethod
