@@ -241,8 +241,8 @@ class AuditResult:
             "reference_group": _py(d["reference_group"]),
             "reference_reason": d["reference_reason"],
             "suppressed": list(d["suppressed"]),
-            "config": d["config"],
-            "meta": d["meta"],
+            "config": self.config,
+            "meta": self.meta,
             "overall": {str(k): _py(v) for k, v in d["overall"].items()},
             **{name: _frame_to_dict(d[name]) for name in _FRAMES},
             "curves": None if curves is None else {
