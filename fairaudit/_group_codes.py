@@ -141,7 +141,7 @@ def _compact(flat: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def combine(
-    feature_codes: list[np.ndarray], sizes: list[int], what: str, max_groups: int | str | None
+    feature_codes: list[np.ndarray], sizes: list[int]
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Codes of the intersections present, in lexicographic order of the feature codes.
 
@@ -152,7 +152,6 @@ def combine(
     parts : list of ndarray of int64
         For every feature, its code in each group present.
     """
-    n = len(feature_codes[0])
     codes = feature_codes[0]
     parts = [np.arange(sizes[0], dtype=np.int64)]
     for c, size in zip(feature_codes[1:], sizes[1:], strict=True):
@@ -161,5 +160,4 @@ def combine(
         codes, present = _compact(flat, len(parts[0]) * size)
         outer, inner = np.divmod(present, size)
         parts = [p[outer] for p in parts] + [inner]
-        check_group_count(len(present), n, what, max_groups)
     return codes, parts

@@ -67,7 +67,7 @@ ERR_WEIGHT_NAN = "sample_weight contains {k} missing or infinite value(s); weigh
 ERR_WEIGHT_ZERO = "sample_weight sums to 0; at least one row needs a positive weight."
 ERR_WEIGHT_TYPE = "sample_weight must be numeric; got dtype {dtype}."
 ERR_WEIGHT_OVERFLOW = (
-    "sample_weight is too large: the {what} of the weights is not a finite number (largest "
+    "sample_weight is too large: the {what} is not a finite number (largest "
     "weight {big:.4g}). Divide every weight by the same constant, e.g. by the largest weight: "
     "rates and effective sample sizes do not change when all weights are multiplied by the "
     "same positive number."
@@ -301,13 +301,13 @@ def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
         squares = float(np.dot(arr, arr))
     big = float(arr.max())
     if not np.isfinite(total):
-        raise ValueError(ERR_WEIGHT_OVERFLOW.format(what="sum", big=big))
+        raise ValueError(ERR_WEIGHT_OVERFLOW.format(what="sum of the weights", big=big))
     if total <= 0:
         raise ValueError(ERR_WEIGHT_ZERO)
     if not np.isfinite(squares):
         raise ValueError(
             ERR_WEIGHT_OVERFLOW.format(
-                what="sum of squares (used for effective sample sizes)", big=big
+                what="sum of squares of the weights (used for effective sample sizes)", big=big
             )
         )
     if squares == 0:
@@ -482,10 +482,9 @@ def encode_groups(
     if len(names) == 1:
         codes, labels = per_feature_codes[0], per_feature_labels[0]
         return Groups(codes, labels, names, frame, n_missing, (codes,), (labels,))
+    codes, parts = combine(per_feature_codes, [len(u) for u in per_feature_labels])
     what = "the intersection of the sensitive features " + ", ".join(map(repr, names))
-    codes, parts = combine(
-        per_feature_codes, [len(u) for u in per_feature_labels], what, max_groups
-    )
+    check_group_count(len(parts[0]), n, what, max_groups)
     labels = pd.MultiIndex.from_arrays(
         [pd.Index(np.asarray(u, dtype=object)[p], dtype=object)
          for u, p in zip(per_feature_labels, parts, strict=True)],

@@ -21,6 +21,8 @@ METHODS = ("between_groups", "to_overall")
 
 
 def _prepare(y_true: Any, y_pred: Any, sample_weight: Any, pos_label: Any):
+    rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight})
+    y_true, y_pred, sample_weight = rows["y_true"], rows["y_pred"], rows["sample_weight"]
     yt = v.check_1d(y_true, "y_true")
     yp = v.check_1d(y_pred, "y_pred")
     v.check_length(yp, len(yt), "y_pred")
@@ -45,8 +47,10 @@ def group_confusion_stats(
     labels : pandas.Index
         The group of each row of the statistics.
     """
-    yt, yp, w = _prepare(y_true, y_pred, sample_weight, pos_label)
-    g = v.encode_groups(sensitive_features, n_samples=len(yt))
+    rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight,
+                         "sensitive_features": sensitive_features})
+    yt, yp, w = _prepare(rows["y_true"], rows["y_pred"], rows["sample_weight"], pos_label)
+    g = v.encode_groups(rows["sensitive_features"], n_samples=len(yt))
     return confusion_stats(g.codes, g.n_groups, yt, yp, w), g.labels
 
 
