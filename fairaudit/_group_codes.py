@@ -86,7 +86,10 @@ def check_one_type(values: np.ndarray, name: str) -> None:
     kinds: dict[str, list[Any]] = {}
     for j, t in enumerate(uniq_types):
         rows = present[type_codes == j]
-        kinds.setdefault(_kind(t), []).extend(pd.unique(rows[: 1000]).tolist()[:3])
+        shown = pd.unique(rows[:1000]).tolist()[:3]
+        kinds.setdefault(_kind(t), []).extend(
+            x.item() if isinstance(x, np.generic) else x for x in shown
+        )
     if len(kinds) < 2:
         return
     examples = "; ".join(
