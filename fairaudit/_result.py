@@ -32,7 +32,10 @@ def _py(value: Any) -> Any:
         return [_py(v) for v in value]
     if value is pd.NA or value is pd.NaT:
         return None
-    return value
+    if value is None or isinstance(value, bool | int | float | str | list):
+        return value
+    # group labels such as pd.Interval (from pd.cut) or dates are written as their text
+    return str(value)
 
 
 def _frame_to_dict(df: pd.DataFrame) -> dict:

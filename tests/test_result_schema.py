@@ -68,3 +68,17 @@ def test_a_schema_1_0_file_validates_once_read_again():
     data = Path(__file__).parent / "data" / "audit-schema-1.0.json.gz"
     old = fairaudit.AuditResult.from_json(gzip.decompress(data.read_bytes()).decode("utf-8"))
     jsonschema.Draft7Validator(SCHEMA).validate(json.loads(old.to_json()))
+
+
+def test_binned_groups_are_written_as_their_text():
+    """Groups from pd.cut are Interval objects; JSON holds their text."""
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    age = pd.Series(pd.cut(rng.uniform(18, 80, 400), bins=[18, 40, 60, 80]), name="age")
+    y = rng.integers(0, 2, 400)
+    result = fairaudit.audit(y, rng.integers(0, 2, 400), sensitive_features=age, n_bootstrap=0)
+    document = json.loads(result.to_json())
+    jsonschema.Draft7Validator(SCHEMA).validate(document)
+    assert document["by_group"]["index"] == ["(18, 40]", "(40, 60]", "(60, 80]"]
+    assert document["reference_group"] == str(result.reference_group)
