@@ -69,6 +69,7 @@ def audit(
     random_state: int | np.random.Generator | None = None,
     name: str | None = None,
     score_bins: Any = None,
+    max_groups: int | str = "auto",
 ) -> AuditResult:
     """Audit binary predictions for group fairness.
 
@@ -79,14 +80,20 @@ def audit(
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        Observed outcomes: 0/1, booleans, or two labels with ``pos_label``.
+        Observed outcomes: 0/1, booleans, or two labels with ``pos_label``. Every row input
+        may be a list, a numpy array, any pandas array (``Categorical``, nullable ``Int64``
+        or ``boolean``, ``string``, Arrow-backed), a pandas Series or a polars Series.
+        pandas inputs are paired by index label, in the row order of the first of them;
+        other inputs by position (see the auditing guide, "Inputs: alignment, types and
+        groups").
     y_pred : array-like of shape (n_samples,), optional
         Predicted outcomes, with the labels of ``y_true``. May be omitted when ``y_score``
         and ``threshold`` are given (positive when ``y_score >= threshold``).
     sensitive_features : Series, DataFrame, array-like or dict of name -> array
         One feature or several; with several, the groups are their intersections present in
         the data, and each feature on its own is audited too (``AuditResult.marginals``).
-        Missing values form their own group, with a warning.
+        Missing values form their own group, with a warning. A feature must hold values of
+        one kind (numbers, booleans, strings, ...).
     y_score : array-like of shape (n_samples,), optional
         Scores for the positive class (probabilities for ``brier_score`` and
         ``expected_calibration_error``); enables the score metrics and curves.
@@ -129,6 +136,12 @@ def audit(
         Default: 200 equal bins on [0, 1] for probabilities, the score quantiles otherwise.
         Declare them to compare with :func:`audit_from_stats` on statistics computed with
         the same edges.
+    max_groups : int or "auto", default "auto"
+        The most groups a sensitive feature, and the intersection of several, may have.
+        ``"auto"``: at most 1,000,000, and a feature (or intersection) with at least 100
+        groups that outnumber half the rows is refused too, as its values are mostly unique
+        like those of a score or an identifier. A number sets the limit and turns the
+        uniqueness rule off. Recorded in ``config["max_groups"]``.
 
     Returns
     -------
@@ -139,8 +152,13 @@ def audit(
         confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
         suppress_below=suppress_below, tolerances=tolerances, threshold=threshold,
         correction=correction, correction_scope=correction_scope, random_state=random_state,
-        name=name, pos_label=pos_label,
+        name=name, pos_label=pos_label, max_groups=v.check_max_groups(max_groups),
     )
+    rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "y_score": y_score,
+                         "sample_weight": sample_weight,
+                         "sensitive_features": sensitive_features})
+    y_true, y_pred, y_score = rows["y_true"], rows["y_pred"], rows["y_score"]
+    sample_weight, sensitive_features = rows["sample_weight"], rows["sensitive_features"]
     yt = v.check_1d(y_true, "y_true")
     n = len(yt)
     score = None if y_score is None else v.check_scores(y_score, n)
@@ -156,7 +174,7 @@ def audit(
         labels01 = v.binarize_labels({"y_true": yt, "y_pred": yp}, pos_label)
         yt01, yp01 = labels01["y_true"], labels01["y_pred"]
     weight = v.check_sample_weight(sample_weight, n)
-    groups = v.encode_groups(sensitive_features, n_samples=n)
+    groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
 
     conf = count_confusion(groups.codes, groups.n_groups, yt01, yp01, weight, groups.labels)
     sstats = None
@@ -294,6 +312,7 @@ def audit_model(
     sensitive_features: Any,
     threshold: float | None = None,
     pos_label: Any = None,
+    max_groups: int | str = "auto",
     **kwargs: Any,
 ) -> AuditResult:
     """Predict with a fitted binary classifier and audit its predictions.
@@ -311,10 +330,14 @@ def audit_model(
     y : array-like
         Observed outcomes.
     sensitive_features : array-like, Series, DataFrame, dict, or column name(s) of ``X``
+        pandas inputs (``y``, ``sensitive_features``) are paired with the rows of ``X`` by
+        index label when ``X`` is a DataFrame; the predictions follow the rows of ``X``.
     threshold : float, optional
         Predict positive when the positive-class score is at least this value.
     pos_label : scalar, optional
         The positive class; default: ``estimator.classes_[1]`` when labels are not 0/1.
+    max_groups : int or "auto", default "auto"
+        As in :func:`audit`.
     **kwargs
         Passed on to :func:`audit`.
 
@@ -333,7 +356,12 @@ def audit_model(
         and sensitive_features and all(isinstance(s, str) for s in sensitive_features)
         and hasattr(X, "columns")
     ):
-        sensitive_features = v.encode_groups(sensitive_features, X=X).frame
+        sensitive_features = v.sensitive_columns(X, sensitive_features)
+    # y and the sensitive features follow the rows of X, and so do the predictions
+    rows = v.align_rows({"X": X, "y": y, "sensitive_features": sensitive_features})
+    y, sensitive_features = rows["y"], rows["sensitive_features"]
+    if not isinstance(raw_sensitive, str | list | tuple):
+        raw_sensitive = sensitive_features
     # postprocessing mitigators decide per group: give them the groups at predict time
     needs_groups = _takes_sensitive_features(estimator.predict)
     predict_kwargs = {"sensitive_features": raw_sensitive} if needs_groups else {}
@@ -362,7 +390,7 @@ def audit_model(
     kwargs.setdefault("name", type(estimator).__name__)
     return audit(
         y, y_pred, sensitive_features=sensitive_features, y_score=score, pos_label=pos_label,
-        threshold=threshold, **kwargs,
+        threshold=threshold, max_groups=max_groups, **kwargs,
     )
 
 

@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
 
 from ._cli_gate import describe, evaluate, gate_exit_code, parse_gate
+from ._cli_outputs import Output, check_folder, check_outputs, write_outputs
+from ._cli_read import convert_like, parsed, read_columns, read_table
 from ._cli_summary import summary_lines
 from ._cli_util import (
     ERR_NO_PREDICTION,
     EXIT_GATE_FAILED,
+    EXIT_INCONCLUSIVE,
     EXIT_NOTHING_EVALUATED,
     EXIT_OK,
     CLIError,
     Progress,
     check_columns,
-    convert_like,
     load_model,
-    read_table,
 )
-from .cli import _check_out_dir, _emit, parse_tolerances, write_json
+from .cli import ERR_UNSUPPORTED, _emit, parse_tolerances
 
 ERR_RESULTS = "argument RESULTS.json: cannot read '{path}': {reason}"
 ERR_REFERENCE_COUNT = (
@@ -34,32 +36,74 @@ ERR_CASE_MISSING = (
 )
 ERR_CASE_ACTION = "choose an action: 'list' or 'run NAME' (see 'fairaudit case-study --help')"
 ERR_PREDICTION_AND_MODEL = "argument --model: not allowed with argument --prediction"
-
-
 ERR_TWO_STDOUT = "arguments --json and --markdown cannot both be '-' (stdout)"
+ERR_STDOUT_REPORT = "arguments --out and {other} cannot both be '-' (stdout)"
+MSG_NOTHING_EVALUATED = "nothing could be evaluated: every criterion is N/A"
+MSG_STRICT = "gate 'strict': FAIL \u2014 overall verdict {verdict}, not PASS"
+MSG_CAUSE = "  cause: {cause}"
 
 
 def _summary_stream(args: argparse.Namespace):
-    """Human text goes to stdout unless stdout carries JSON or Markdown."""
-    targets = (getattr(args, "json", None), getattr(args, "markdown", None))
-    if targets == ("-", "-"):
+    """Human text goes to stdout unless stdout carries the report, JSON or Markdown."""
+    on_stdout = [
+        arg for arg in ("--out", "--json", "--markdown") if getattr(args, arg[2:], None) == "-"
+    ]
+    if len(on_stdout) > 1:
+        if "--out" in on_stdout:
+            raise CLIError(ERR_STDOUT_REPORT.format(other=on_stdout[1]))
         raise CLIError(ERR_TWO_STDOUT)
-    return sys.stderr if "-" in targets else sys.stdout
+    return sys.stderr if on_stdout else sys.stdout
 
 
-def _write_markdown(results: list[Any], args: argparse.Namespace, title: str) -> None:
+def _written(path: str) -> tuple[str, ...]:
+    """The note that a report was written (none when it went to stdout)."""
+    return () if path == "-" else (f"report written to {path}",)
+
+
+def _markdown(results: list[Any], args: argparse.Namespace, title: str) -> list[Output]:
+    """The Markdown summary asked for with --markdown (appended to its file), if any."""
     target = getattr(args, "markdown", None)
     if not target:
-        return
+        return []
     from .report import render_markdown
 
     text = render_markdown(*results, title=title)
-    if target == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        with open(target, "a", encoding="utf-8") as fh:  # appends, as CI summaries expect
-            fh.write(text)
+    return [Output("--markdown", target, text, append=True)]
+
+
+def _json_output(result: Any, target: str | None) -> list[Output]:
+    """The results as JSON for --json (the library's text; stdout gets a final newline)."""
+    if not target:
+        return []
+    text = result.to_json(indent=2)
+    return [Output("--json", target, text + "\n" if target == "-" else text)]
+
+
+def _nothing_evaluated(result: Any) -> bool:
+    verdicts = result.criteria["verdict"].astype(str)
+    return str(result.verdict) == "n/a" or bool((verdicts == "n/a").all())
+
+
+def _cause_text(cause: Any) -> str:
+    if isinstance(cause, dict):
+        for key in ("message", "reason", "detail", "cause"):
+            if key in cause:
+                return str(cause[key])
+    return str(cause)
+
+
+def strict_causes(result: Any) -> list[str]:
+    """Why the verdict is not PASS, one line each: the result's degenerate causes if it
+    records any (``meta["degenerate"]``), else the criteria that did not pass."""
+    causes = [_cause_text(c) for c in (result.meta.get("degenerate") or [])]
+    if not causes:
+        crit = result.criteria
+        rows = crit[crit["verdict"].astype(str) != "pass"]
+        causes = [
+            f"{row.attribute}: {row.criterion} is {str(row.verdict).upper()}"
+            for row in rows.itertuples(index=False)
+        ]
+    return [" ".join(c.split()) for c in causes]
 
 
 def _finish(
@@ -76,21 +120,29 @@ def _finish(
     if not args.quiet:
         _emit(summary_lines(result), stream)
         _emit(list(notes), stream)
-    parsed = [parse_gate(g) for g in gates]
-    if not parsed:
-        verdict = str(result.verdict)
-        if verdict == "n/a":
-            print("nothing could be evaluated: every criterion is N/A", file=sys.stderr)
+    gates_parsed = [parse_gate(g) for g in gates]
+    verdict = str(result.verdict)
+    if not gates_parsed:
+        if _nothing_evaluated(result):
+            print(MSG_NOTHING_EVALUATED, file=sys.stderr)
+            if strict:
+                _emit([MSG_CAUSE.format(cause=c) for c in strict_causes(result)], sys.stderr)
             return EXIT_NOTHING_EVALUATED
-        if default_gate and (verdict == "fail" or (strict and verdict == "inconclusive")):
+        if default_gate and verdict == "fail":
             if not args.quiet:
                 print(f"gate 'verdict': FAIL \u2014 overall verdict {verdict}", file=stream)
             return EXIT_GATE_FAILED
-        return EXIT_OK
-    outcomes = [o for gate in parsed for o in evaluate(gate, result)]
-    if not args.quiet:
-        _emit([describe(o) for o in outcomes], stream)
-    return gate_exit_code(outcomes)
+        code = EXIT_OK
+    else:
+        outcomes = [o for gate in gates_parsed for o in evaluate(gate, result)]
+        if not args.quiet:
+            _emit([describe(o) for o in outcomes], stream)
+        code = gate_exit_code(outcomes)
+    if strict and code == EXIT_OK and verdict != "pass":
+        print(MSG_STRICT.format(verdict=verdict.upper()), file=sys.stderr)
+        _emit([MSG_CAUSE.format(cause=c) for c in strict_causes(result)], sys.stderr)
+        return EXIT_INCONCLUSIVE
+    return code
 
 
 def _load_results(path: str):
@@ -107,35 +159,94 @@ def _load_results(path: str):
 
 
 # ----------------------------------------------------------------------------- audit
+def _accepts(function: Any, name: str, forwards_to: Any = None) -> bool:
+    """Whether ``function`` takes the keyword argument ``name``.
+
+    A function taking ``**kwargs`` accepts it when ``forwards_to`` (where they go) does.
+    """
+    try:
+        params = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return True
+    if name in params:
+        return True
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return False
+    return forwards_to is None or _accepts(forwards_to, name)
+
+
+def _optional_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Options passed to the audit only when given (so that older versions still work)."""
+    import fairaudit
+
+    if args.model:
+        function, forwards_to = fairaudit.audit_model, fairaudit.audit
+    else:
+        function, forwards_to = fairaudit.audit, None
+    given = {
+        "--max-groups": ("max_groups", args.max_groups),
+        "--correction-scope": ("correction_scope", args.correction_scope),
+    }
+    out: dict[str, Any] = {}
+    for arg, (param, value) in given.items():
+        if value is None:
+            continue
+        if not _accepts(function, param, forwards_to):
+            raise CLIError(ERR_UNSUPPORTED.format(arg=arg, param=param))
+        out[param] = value
+    return out
+
+
+def _model_inputs(data: Any, features: list[str], sensitive: list[str]) -> Any:
+    """The model's columns; sensitive ones (read as text) parsed as pandas parses them."""
+    X = data[features]
+    text = [c for c in features if c in sensitive]
+    if text:
+        X = X.assign(**{c: parsed(data[c]) for c in text})
+    return X
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     import fairaudit
 
     for gate in args.fail_on:  # report gate typos before the expensive part
         parse_gate(gate)
     _summary_stream(args)  # refuses two outputs on stdout, before the expensive part
-    _check_out_dir(args.out, "--out")
-    _check_out_dir(args.json, "--json")
     if args.model and args.prediction:
         raise CLIError(ERR_PREDICTION_AND_MODEL)
     if not args.model and not args.prediction and not (args.score and args.threshold is not None):
         raise CLIError(ERR_NO_PREDICTION)
+    check_outputs(
+        [("--out", args.out), ("--json", args.json), ("--markdown", args.markdown)],
+        [("DATA", args.data), ("--model", args.model)],
+    )
+    extra = _optional_kwargs(args)
+    if args.reference and len(args.reference) != len(args.sensitive):
+        raise CLIError(ERR_REFERENCE_COUNT.format(n=len(args.sensitive)))
     model = load_model(args.model, args.trust_model) if args.model else None
+    columns = read_columns(args.data)
+    name = Path(args.data).name
+    check_columns(columns, [args.target], "--target", name)
+    check_columns(columns, args.sensitive, "--sensitive", name)
+    check_columns(columns, [args.prediction] if args.prediction else [], "--prediction", name)
+    check_columns(columns, [args.score] if args.score else [], "--score", name)
+    check_columns(columns, [args.weight] if args.weight else [], "--weight", name)
+    check_columns(columns, args.features, "--features", name)
+    features = args.features
+    if model is not None and features is None:
+        if hasattr(model, "feature_names_in_"):
+            features = [str(c) for c in model.feature_names_in_]
+            check_columns(columns, features, "--features (the model's feature_names_in_)", name)
+        else:
+            drop = {args.target, args.weight, args.prediction, args.score}
+            features = [c for c in columns if c not in drop]
+
     progress = Progress()
     with progress.step(f"reading {args.data}"):
-        data = read_table(args.data)
-    name = Path(args.data).name
-    check_columns(data, [args.target], "--target", name)
-    check_columns(data, args.sensitive, "--sensitive", name)
-    check_columns(data, [args.prediction] if args.prediction else [], "--prediction", name)
-    check_columns(data, [args.score] if args.score else [], "--score", name)
-    check_columns(data, [args.weight] if args.weight else [], "--weight", name)
-    check_columns(data, args.features, "--features", name)
-
+        data = read_table(args.data, text_columns=args.sensitive, na_values=args.na_values)
     sensitive = data[args.sensitive]
     reference: Any = None
     if args.reference:
-        if len(args.reference) != len(args.sensitive):
-            raise CLIError(ERR_REFERENCE_COUNT.format(n=len(args.sensitive)))
         values = [
             convert_like(v, data[c]) for v, c in zip(args.reference, args.sensitive, strict=True)
         ]
@@ -154,19 +265,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
         tolerances=parse_tolerances(args.tolerance),
         threshold=args.threshold,
         random_state=args.seed,
+        **extra,
     )
+    if args.name:
+        kwargs["name"] = args.name
     y = data[args.target]
     if model is not None:
-        features = args.features
-        if features is None and hasattr(model, "feature_names_in_"):
-            features = [str(c) for c in model.feature_names_in_]
-            check_columns(data, features, "--features (the model's feature_names_in_)", name)
-        if features is None:
-            drop = {args.target, args.weight, args.prediction, args.score}
-            features = [c for c in data.columns if c not in drop]
         label = f"auditing {type(model).__name__} ({args.n_bootstrap} bootstrap resamples)"
         with progress.step(label):
-            result = fairaudit.audit_model(model, data[features], y, **kwargs)
+            X = _model_inputs(data, features, args.sensitive)
+            result = fairaudit.audit_model(model, X, y, **kwargs)
     else:
         with progress.step(f"auditing ({args.n_bootstrap} bootstrap resamples)"):
             result = fairaudit.audit(
@@ -175,48 +283,43 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 y_score=data[args.score] if args.score else None,
                 **kwargs,
             )
-    if args.name:
-        result = _with_name(result, args.name)
-    if args.json:
-        write_json(result, args.json)
-    _write_markdown([result], args, args.title)
+    outputs = _json_output(result, args.json)
     if args.out:
         from .report import render
 
         with progress.step("rendering the report"):
-            render(result, title=args.title, path=args.out)
-    notes = (f"report written to {args.out}",) if args.out else ()
+            outputs.append(Output("--out", args.out, render(result, title=args.title)))
+    outputs += _markdown([result], args, args.title)
+    write_outputs(outputs)
+    notes = _written(args.out) if args.out else ()
     return _finish(result, args, args.fail_on, default_gate=False, notes=notes)
-
-
-def _with_name(result: Any, name: str) -> Any:
-    """A copy of the result whose meta carries the display name (results are immutable)."""
-    from ._result import AuditResult
-
-    d = result.to_dict()
-    d.setdefault("meta", {})["name"] = name
-    return AuditResult.from_dict(d)
 
 
 # ----------------------------------------------------------------------------- check/report
 def cmd_check(args: argparse.Namespace) -> int:
     for gate in args.fail_on:
         parse_gate(gate)
+    _summary_stream(args)
+    check_outputs([("--markdown", args.markdown)], [("RESULTS.json", args.results)])
     result = _load_results(args.results)
-    _write_markdown([result], args, "Fairness audit")
+    write_outputs(_markdown([result], args, "Fairness audit"))
     return _finish(result, args, args.fail_on, default_gate=True, strict=args.strict)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    _check_out_dir(args.out, "--out")
+    stream = _summary_stream(args)
+    check_outputs(
+        [("--out", args.out), ("--markdown", args.markdown)],
+        [("RESULTS.json", p) for p in args.results],
+    )
     results = [_load_results(p) for p in args.results]
-    _write_markdown(results, args, args.title)
     from .report import render
 
     with Progress().step("rendering the report"):
-        render(*results, title=args.title, path=args.out)
+        html = render(*results, title=args.title)
+    write_outputs([Output("--out", args.out, html), *_markdown(results, args, args.title)])
     if not args.quiet:
-        print(f"report written to {args.out}", file=_summary_stream(args))
+        _emit(list(_written(args.out)), stream)
     return EXIT_OK
 
 
@@ -239,13 +342,10 @@ def cmd_case_study(args: argparse.Namespace) -> int:
         )
     if importlib.util.find_spec(CASE_STUDIES[args.name][0]) is None:
         raise CLIError(ERR_CASE_MISSING.format(name=args.name))
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise CLIError(f"argument --out: '{out}' exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
+    check_folder("--out", args.out)
     module = load_case_study(args.name)
     with Progress().step(f"running case study {args.name}" + (" (quick)" if args.quick else "")):
-        path = module.run(out, quick=args.quick)
+        path = module.run(Path(args.out), quick=args.quick)
     if not args.quiet:
         print(f"report written to {path}")
     return EXIT_OK
@@ -253,33 +353,28 @@ def cmd_case_study(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- demo
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ._cli_demo import run_demo
+    from ._cli_demo import demo_sections, run_demo
+    from .report import render
 
-    _check_out_dir(args.out, "--out")
-    _check_out_dir(args.json, "--json")
+    stream = _summary_stream(args)
+    check_outputs([("--out", args.out), ("--json", args.json)])
     result, comparison = run_demo(
         seed=args.seed,
         mitigation=not args.no_mitigation,
         full_mitigation=args.full_mitigation,
         progress=Progress(),
     )
-    if args.json:
-        write_json(result, args.json)
-    from ._cli_demo import demo_sections
-    from .report import render
-
     with Progress().step("rendering the report"):
-        render(
+        html = render(
             result,
             comparison=comparison,
             title="fairaudit demo: income model on UCI Adult",
             sections=demo_sections(),
-            path=args.out,
         )
-    stream = _summary_stream(args)
+    write_outputs([Output("--out", args.out, html), *_json_output(result, args.json)])
     if not args.quiet:
         _emit(summary_lines(result, limit=12), stream)
         if comparison is not None:
             print(f"mitigation comparison: {len(comparison)} models (see the report)", file=stream)
-        print(f"report written to {args.out}", file=stream)
+        _emit(list(_written(args.out)), stream)
     return EXIT_OK

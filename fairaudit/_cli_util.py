@@ -1,4 +1,4 @@
-"""Command-line plumbing: errors with exit codes, progress on stderr, data loading."""
+"""Command-line plumbing: errors with exit codes, progress on stderr, model loading."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-import pandas as pd
-
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_NOTHING_EVALUATED = 4
+EXIT_INCONCLUSIVE = 5  # check --strict: the overall verdict is not PASS
 
 ERR_FILE_MISSING = "argument {arg}: file '{path}' does not exist"
 ERR_FILE_READ = "argument {arg}: cannot read '{path}' as {kind}: {reason}"
@@ -40,35 +39,12 @@ class CLIError(Exception):
         self.prog = prog
 
 
-def read_table(path: str, arg: str = "DATA") -> pd.DataFrame:
-    """Read a CSV (optionally compressed) or Parquet file into a DataFrame."""
-    p = Path(path)
-    if not p.is_file():
-        raise CLIError(ERR_FILE_MISSING.format(arg=arg, path=path))
-    suffixes = [s.lower() for s in p.suffixes]
-    parquet = bool(suffixes) and suffixes[-1] in (".parquet", ".pq")
-    kind = "Parquet" if parquet else "CSV"
-    try:
-        if parquet:
-            frame = pd.read_parquet(p)
-        else:
-            sep = "\t" if ".tsv" in suffixes else ","
-            frame = pd.read_csv(p, sep=sep)
-    except ImportError as exc:  # parquet engine missing
-        raise CLIError(ERR_FILE_READ.format(arg=arg, path=path, kind=kind, reason=exc)) from exc
-    except Exception as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CLIError(ERR_FILE_READ.format(arg=arg, path=path, kind=kind, reason=reason)) from exc
-    if frame.empty:
-        raise CLIError(ERR_EMPTY.format(path=path))
-    return frame
-
-
-def check_columns(frame: pd.DataFrame, columns: list[str] | None, arg: str, data: str) -> None:
+def check_columns(known: list[str], columns: list[str] | None, arg: str, data: str) -> None:
+    """Refuse a column name that the file does not have, listing the ones it has."""
     for column in columns or []:
-        if column not in frame.columns:
-            listed = ", ".join(map(str, frame.columns[:40]))
-            if len(frame.columns) > 40:
+        if column not in known:
+            listed = ", ".join(map(str, known[:40]))
+            if len(known) > 40:
                 listed += ", ..."
             raise CLIError(ERR_COLUMN.format(arg=arg, column=column, data=data, columns=listed))
 
@@ -92,32 +68,6 @@ def load_model(path: str, trusted: bool) -> Any:
                 reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
             )
         ) from exc
-
-
-def convert_like(value: str, column: pd.Series) -> Any:
-    """Turn a command-line string into a value of the column's type (for labels, groups)."""
-    values = column.dropna()
-    if values.empty:
-        return value
-    sample = values.iloc[0]
-    if isinstance(sample, bool) or pd.api.types.is_bool_dtype(column):
-        lowered = value.strip().lower()
-        if lowered in ("true", "1", "yes"):
-            return True
-        if lowered in ("false", "0", "no"):
-            return False
-        return value
-    if pd.api.types.is_integer_dtype(column):
-        try:
-            return int(value)
-        except ValueError:
-            return value
-    if pd.api.types.is_float_dtype(column):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
 
 
 class Progress:

@@ -92,6 +92,7 @@ class Options:
     seed: int
     name: str | None
     pos_label: Any = None
+    max_groups: Any = None
 
 
 def check_options(
@@ -110,6 +111,7 @@ def check_options(
     random_state: Any = None,
     name: Any = None,
     pos_label: Any = None,
+    max_groups: Any = None,
 ) -> Options:
     """Check the options of an audit and draw its seed; clear errors name the option."""
     if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, Integral) or n_bootstrap < 0:
@@ -153,7 +155,7 @@ def check_options(
         suppress_below=None if suppress_below is None else int(suppress_below),
         tolerances=tol, threshold=None if threshold is None else float(threshold),
         correction=correction, correction_scope=correction_scope, random_state=random_state,
-        seed=seed, name=name, pos_label=pos_label,
+        seed=seed, name=name, pos_label=pos_label, max_groups=max_groups,
     )
 
 
@@ -355,6 +357,7 @@ def run(
         ),
         "min_group_size": options.min_group_size,
         "suppress_below": options.suppress_below,
+        "max_groups": options.max_groups,
         "tolerances": options.tolerances,
         "correction": options.correction,
         "correction_scope": options.correction_scope,

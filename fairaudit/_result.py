@@ -32,7 +32,10 @@ def _py(value: Any) -> Any:
         return [_py(v) for v in value]
     if value is pd.NA or value is pd.NaT:
         return None
-    return value
+    if value is None or isinstance(value, bool | int | float | str | list):
+        return value
+    # group labels such as pd.Interval (from pd.cut) or dates are written as their text
+    return str(value)
 
 
 def _frame_to_dict(df: pd.DataFrame) -> dict:
@@ -241,8 +244,8 @@ class AuditResult:
             "reference_group": _py(d["reference_group"]),
             "reference_reason": d["reference_reason"],
             "suppressed": list(d["suppressed"]),
-            "config": d["config"],
-            "meta": d["meta"],
+            "config": self.config,
+            "meta": self.meta,
             "overall": {str(k): _py(v) for k, v in d["overall"].items()},
             **{name: _frame_to_dict(d[name]) for name in _FRAMES},
             "curves": None if curves is None else {
@@ -255,7 +258,9 @@ class AuditResult:
         """The result as JSON text (NaN written as null); written to ``path`` when given."""
         text = json.dumps(self.to_dict(), indent=indent, allow_nan=False, ensure_ascii=False)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            from ._io import write_text  # atomic: never a truncated file
+
+            write_text(path, text)
         return text
 
     @classmethod
@@ -305,6 +310,15 @@ class AuditResult:
             }
         )
         return cls(data)
+
+    @staticmethod
+    def json_schema() -> dict:
+        """The JSON Schema (draft 7) of :meth:`to_dict` output, shipped with the package."""
+        from importlib.resources import files
+
+        text = files("fairaudit").joinpath("schema/audit-result.schema.json").read_text(
+            encoding="utf-8")
+        return json.loads(text)
 
     @classmethod
     def from_json(cls, source: str | Path) -> AuditResult:

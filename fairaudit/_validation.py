@@ -14,8 +14,26 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
-MISSING_GROUP = "(missing)"
+from ._alignment import align_rows
+from ._group_codes import (
+    MISSING_GROUP,
+    WARN_MISSING,
+    WARN_MISSING_RENAMED,
+    check_group_count,
+    check_max_groups,
+    check_one_type,
+    combine,
+    missing_label,
+    sorted_uniques,
+)
+
+__all__ = [
+    "MISSING_GROUP", "Groups", "align_rows", "binarize_labels", "check_1d", "check_length",
+    "check_max_groups", "check_sample_weight", "check_scores", "encode_groups",
+    "sensitive_columns",
+]
 
 ERR_EMPTY = "{name} is empty; pass at least one row."
 ERR_LENGTH = (
@@ -48,6 +66,19 @@ ERR_WEIGHT_NEG = (
 ERR_WEIGHT_NAN = "sample_weight contains {k} missing or infinite value(s); weights must be finite."
 ERR_WEIGHT_ZERO = "sample_weight sums to 0; at least one row needs a positive weight."
 ERR_WEIGHT_TYPE = "sample_weight must be numeric; got dtype {dtype}."
+ERR_WEIGHT_OVERFLOW = (
+    "sample_weight is too large: the {what} is not a finite number (largest "
+    "weight {big:.4g}). Divide every weight by the same constant, e.g. by the largest weight: "
+    "rates and effective sample sizes do not change when all weights are multiplied by the "
+    "same positive number."
+)
+ERR_WEIGHT_UNDERFLOW = (
+    "sample_weight is too small: the sum of squares of the weights (used for effective "
+    "sample sizes) is 0 although the weights are not all 0 (largest weight {big:.4g}). "
+    "Multiply every weight by the same constant, e.g. divide by the largest weight: rates and "
+    "effective sample sizes do not change when all weights are multiplied by the same "
+    "positive number."
+)
 ERR_SF_TYPE = (
     "sensitive_features must be a Series, a DataFrame, an array, a list, or a dict of "
     "name -> array; got {type}."
@@ -62,6 +93,10 @@ ERR_SF_NO_X = (
 )
 ERR_SF_EMPTY = "sensitive_features has no columns; pass at least one sensitive feature."
 ERR_SF_DUP = "sensitive_features has duplicate column names {names}; give each feature its own name."
+ERR_SF_DICT_LENGTH = (
+    "sensitive_features[{name!r}] has {got} rows but sensitive_features[{ref!r}] has {n}; "
+    "every feature must have one value per row."
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +113,7 @@ class Groups:
     names : list of str
         The feature names.
     frame : pandas.DataFrame
-        The features, one column each, with missing values replaced by ``MISSING_GROUP``.
+        The features as given, one column each (missing values left missing).
     n_missing : dict
         Number of rows with a missing value, per feature.
     """
@@ -113,21 +148,36 @@ def _to_pandas_if_polars(obj: Any) -> Any:
     return obj
 
 
+def _pandas_to_numpy(values: pd.Series | pd.Index | ExtensionArray) -> np.ndarray:
+    """A pandas column or array as numpy: categories as their values, nullable numbers and
+    booleans as numbers (float with NaN where a value is missing), text as objects."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return np.asarray(values, dtype=object)
+    if isinstance(dtype, np.dtype):
+        return np.asarray(values)
+    if dtype.kind in "biuf":
+        if np.asarray(pd.isna(values)).any():
+            return values.to_numpy(dtype=float, na_value=np.nan)
+        numpy_dtype = getattr(dtype, "numpy_dtype", None)
+        return values.to_numpy(dtype=numpy_dtype if numpy_dtype is not None else float)
+    return values.to_numpy()
+
+
 def check_1d(values: Any, name: str) -> np.ndarray:
-    """Return ``values`` as a 1-d numpy array (a view or copy; never modified in place)."""
+    """Return ``values`` as a 1-d numpy array (a view or copy; never modified in place).
+
+    Accepts arrays, lists, pandas Series, Index, one-column DataFrames and every pandas
+    array (``Categorical``, nullable ``Int64``/``boolean``, ``string``, Arrow-backed), and
+    polars Series.
+    """
     values = _to_pandas_if_polars(values)
     if isinstance(values, pd.DataFrame):
         if values.shape[1] != 1:
             raise ValueError(ERR_NOT_1D.format(name=name, shape=values.shape))
         values = values.iloc[:, 0]
-    if isinstance(values, pd.Series | pd.Index):
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            arr = np.asarray(values.astype(object))
-        elif values.dtype.kind in "biuf" and not isinstance(values.dtype, np.dtype):
-            # nullable extension dtypes: missing values become NaN
-            arr = values.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            arr = values.to_numpy()
+    if isinstance(values, pd.Series | pd.Index | ExtensionArray):
+        arr = _pandas_to_numpy(values)
     else:
         arr = np.asarray(values)
     if arr.ndim == 2 and 1 in arr.shape:
@@ -246,35 +296,93 @@ def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
     k = int((arr < 0).sum())
     if k:
         raise ValueError(ERR_WEIGHT_NEG.format(k=k))
-    if arr.sum() <= 0:
+    with np.errstate(over="ignore", under="ignore"):
+        total = float(arr.sum())
+        squares = float(np.dot(arr, arr))
+    big = float(arr.max())
+    if not np.isfinite(total):
+        raise ValueError(ERR_WEIGHT_OVERFLOW.format(what="sum of the weights", big=big))
+    if total <= 0:
         raise ValueError(ERR_WEIGHT_ZERO)
+    if not np.isfinite(squares):
+        raise ValueError(
+            ERR_WEIGHT_OVERFLOW.format(
+                what="sum of squares of the weights (used for effective sample sizes)", big=big
+            )
+        )
+    if squares == 0:
+        raise ValueError(ERR_WEIGHT_UNDERFLOW.format(big=big))
     return arr
+
+
+def _is_names(sensitive_features: Any, X: Any) -> bool:
+    """Whether ``sensitive_features`` names columns of ``X`` rather than holding values."""
+    sf = sensitive_features
+    return isinstance(sf, str) or (
+        isinstance(sf, list | tuple) and len(sf) > 0 and all(isinstance(s, str) for s in sf)
+        and X is not None and hasattr(X, "columns")
+    )
+
+
+def sensitive_columns(X: Any, names: str | Sequence[str]) -> pd.DataFrame:
+    """The columns ``names`` of the DataFrame ``X`` (a new frame with X's index).
+
+    Raises a ValueError naming the missing columns, or saying that ``X`` has no columns.
+    """
+    names = [names] if isinstance(names, str) else list(names)
+    if X is None or not hasattr(X, "columns"):
+        raise ValueError(ERR_SF_NO_X.format(names=names))
+    X = _to_pandas_if_polars(X)
+    missing = [c for c in names if c not in X.columns]
+    if missing:
+        raise ValueError(
+            ERR_SF_COLUMN.format(missing=missing, columns=_fmt_values(list(X.columns), 10))
+        )
+    return X[names]
+
+
+def _feature_column(values: Any, name: str) -> pd.Series:
+    """One sensitive feature as a Series with a RangeIndex, its dtype kept."""
+    values = _to_pandas_if_polars(values)
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] != 1:
+            raise ValueError(ERR_NOT_1D.format(name=name, shape=values.shape))
+        values = values.iloc[:, 0]
+    if isinstance(values, pd.Series):
+        return values.reset_index(drop=True)
+    if isinstance(values, pd.Index | ExtensionArray):
+        return pd.Series(values, copy=False)
+    arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.reshape(-1)
+    if arr.ndim != 1:
+        raise ValueError(ERR_NOT_1D.format(name=name, shape=arr.shape))
+    return pd.Series(arr, copy=False)
 
 
 def _sensitive_frame(sensitive_features: Any, X: Any = None) -> pd.DataFrame:
     sf = _to_pandas_if_polars(sensitive_features)
-    if isinstance(sf, str) or (
-        isinstance(sf, list | tuple) and len(sf) > 0 and all(isinstance(s, str) for s in sf)
-        and X is not None and hasattr(X, "columns")
-    ):
-        names = [sf] if isinstance(sf, str) else list(sf)
-        if X is None or not hasattr(X, "columns"):
-            raise ValueError(ERR_SF_NO_X.format(names=names))
-        X = _to_pandas_if_polars(X)
-        missing = [c for c in names if c not in X.columns]
-        if missing:
-            raise ValueError(
-                ERR_SF_COLUMN.format(missing=missing, columns=_fmt_values(list(X.columns), 10))
-            )
-        return X[names].reset_index(drop=True)
+    if isinstance(sf, str) or _is_names(sf, X):
+        return sensitive_columns(X, sf).reset_index(drop=True)
     if isinstance(sf, pd.DataFrame):
         frame = sf.reset_index(drop=True)
     elif isinstance(sf, pd.Series):
         name = sf.name if sf.name is not None else "sensitive_feature"
         frame = sf.reset_index(drop=True).to_frame(name=name)
     elif isinstance(sf, Mapping):
-        frame = pd.DataFrame({str(k): check_1d(v, f"sensitive_features[{k!r}]") for k, v in sf.items()})
-    elif isinstance(sf, np.ndarray | list | tuple | pd.Index):
+        columns = {str(k): _feature_column(val, f"sensitive_features[{k!r}]")
+                   for k, val in sf.items()}
+        lengths = {k: len(c) for k, c in columns.items()}
+        if len(set(lengths.values())) > 1:
+            ref, *_ = lengths
+            bad = next(k for k, m in lengths.items() if m != lengths[ref])
+            raise ValueError(
+                ERR_SF_DICT_LENGTH.format(name=bad, got=lengths[bad], ref=ref, n=lengths[ref])
+            )
+        frame = pd.DataFrame(columns)
+    elif isinstance(sf, ExtensionArray | pd.Index):
+        frame = pd.DataFrame({"sensitive_feature": _feature_column(sf, "sensitive_features")})
+    elif isinstance(sf, np.ndarray | list | tuple):
         arr = np.asarray(sf, dtype=object) if not isinstance(sf, np.ndarray) else sf
         if arr.ndim == 1:
             frame = pd.DataFrame({"sensitive_feature": arr})
@@ -295,18 +403,45 @@ def _sensitive_frame(sensitive_features: Any, X: Any = None) -> pd.DataFrame:
     return frame
 
 
+def _encode_feature(
+    values: pd.Series, name: str, warn_missing: bool
+) -> tuple[np.ndarray, pd.Index, int]:
+    """Codes, sorted labels (the missing group last) and number of missing values."""
+    if values.dtype == object:
+        check_one_type(values.to_numpy(), name)
+    elif isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == object:
+        check_one_type(values.cat.categories.to_numpy(), name)
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+    codes, uniq = sorted_uniques(codes, uniques)
+    miss = codes < 0
+    k = int(miss.sum())
+    labels = uniq.tolist()
+    if k:
+        label = missing_label(uniq)
+        codes[miss] = len(labels)
+        labels.append(label)
+        if warn_missing:
+            message = (
+                WARN_MISSING.format(name=name, k=k, label=label) if label == MISSING_GROUP
+                else WARN_MISSING_RENAMED.format(name=name, k=k, label=label, taken=MISSING_GROUP)
+            )
+            warnings.warn(message, UserWarning, stacklevel=4)
+    return codes, pd.Index(labels, name=name, dtype=object), k
+
+
 def encode_groups(
     sensitive_features: Any,
     *,
     n_samples: int | None = None,
     X: Any = None,
     warn_missing: bool = True,
+    max_groups: int | str | None = None,
 ) -> Groups:
     """Encode one or several sensitive features as integer group codes.
 
     Parameters
     ----------
-    sensitive_features : Series, DataFrame, array-like, dict, or column name(s) of ``X``
+    sensitive_features : Series, DataFrame, array-like, pandas array, dict, or column name(s) of ``X``
         One feature, or several (then the groups are the intersections present).
     n_samples : int, optional
         Expected number of rows; a mismatch raises a ``ValueError``.
@@ -314,75 +449,48 @@ def encode_groups(
         Where column names are looked up.
     warn_missing : bool, default True
         Warn when missing values are turned into their own group.
+    max_groups : int, 'auto' or None, default None
+        The most groups a feature, and the intersection, may have; ``'auto'`` also refuses
+        mostly unique values (see :func:`fairaudit.audit`). None: no limit.
 
     Returns
     -------
     Groups
+
+    Raises
+    ------
+    TypeError
+        When a feature mixes kinds of values (numbers, booleans, strings, ...).
+    ValueError
+        On a length mismatch, or when a feature or the intersection has too many groups.
     """
     frame = _sensitive_frame(sensitive_features, X)
     if len(frame) == 0:
         raise ValueError(ERR_EMPTY.format(name="sensitive_features"))
     if n_samples is not None:
         check_length(frame, n_samples, "sensitive_features")
-    frame = frame.copy()
+    n = len(frame)
     n_missing: dict[str, int] = {}
     per_feature_codes = []
-    per_feature_uniques = []
+    per_feature_labels = []
     for col in frame.columns:
-        values = frame[col]
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            values = values.astype(object)
-        miss = values.isna().to_numpy()
-        k = int(miss.sum())
-        n_missing[col] = k
-        if k:
-            values = values.astype(object).where(~miss, MISSING_GROUP)
-            if warn_missing:
-                warnings.warn(
-                    f"sensitive feature {col!r} has {k} missing value(s); they form their own "
-                    f"group labelled {MISSING_GROUP!r}.",
-                    UserWarning,
-                    stacklevel=3,
-                )
-        frame[col] = values
-        codes, uniques = pd.factorize(values, sort=False)
-        # sort labels for a stable, readable order (mixed types sort by their text)
-        try:
-            order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
-            np.asarray(uniques, dtype=object)[order]  # raises on unorderable mixes
-        except TypeError:
-            order = np.argsort(np.asarray([str(u) for u in uniques]), kind="stable")
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        per_feature_codes.append(rank[codes])
-        per_feature_uniques.append(pd.Index(np.asarray(uniques, dtype=object)[order], dtype=object))
+        codes, labels, n_missing[col] = _encode_feature(frame[col], col, warn_missing)
+        check_group_count(len(labels), n, f"sensitive feature {col!r}", max_groups)
+        per_feature_codes.append(codes)
+        per_feature_labels.append(labels)
     names = list(frame.columns)
     if len(names) == 1:
-        codes = per_feature_codes[0]
-        labels = pd.Index(per_feature_uniques[0].tolist(), name=names[0], dtype=object)
-        codes = codes.astype(np.int64)
+        codes, labels = per_feature_codes[0], per_feature_labels[0]
         return Groups(codes, labels, names, frame, n_missing, (codes,), (labels,))
-    sizes = [len(u) for u in per_feature_uniques]
-    flat = np.ravel_multi_index(per_feature_codes, sizes)
-    n_cells = int(np.prod(sizes, dtype=np.float64))
-    if n_cells <= 50_000_000:
-        # linear time: mark the cells present, then renumber them in order
-        present = np.flatnonzero(np.bincount(flat, minlength=n_cells))
-        lookup = np.zeros(n_cells, dtype=np.int64)
-        lookup[present] = np.arange(len(present))
-        codes = lookup[flat]
-    else:
-        present, codes = np.unique(flat, return_inverse=True)
-    parts = np.unravel_index(present, sizes)
+    codes, parts = combine(per_feature_codes, [len(u) for u in per_feature_labels])
+    what = "the intersection of the sensitive features " + ", ".join(map(repr, names))
+    check_group_count(len(parts[0]), n, what, max_groups)
     labels = pd.MultiIndex.from_arrays(
-        [pd.Index(u[p], dtype=object) for u, p in zip(per_feature_uniques, parts, strict=True)],
+        [pd.Index(np.asarray(u, dtype=object)[p], dtype=object)
+         for u, p in zip(per_feature_labels, parts, strict=True)],
         names=names,
     )
-    feature_labels = tuple(
-        pd.Index(u.tolist(), name=n, dtype=object)
-        for u, n in zip(per_feature_uniques, names, strict=True)
-    )
-    feature_codes = tuple(c.astype(np.int64) for c in per_feature_codes)
     return Groups(
-        codes.astype(np.int64), labels, names, frame, n_missing, feature_codes, feature_labels
+        codes, labels, names, frame, n_missing, tuple(per_feature_codes),
+        tuple(per_feature_labels),
     )

@@ -1,7 +1,7 @@
 """The ``fairaudit`` command: audit a model from the shell, gate CI on fairness criteria.
 
 Exit codes: 0 all gates pass, 1 a gate failed, 2 usage or input error, 3 internal error,
-4 nothing could be evaluated.
+4 nothing could be evaluated, 5 ``check --strict``: the overall verdict is not PASS.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import sys
 import traceback
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 from ._cli_util import (
     EXIT_INTERNAL,
@@ -26,7 +24,11 @@ ERR_TOLERANCE = (
     "argument --tolerance: write CRITERION=VALUE (e.g. demographic_parity_ratio=0.9), "
     "ratio=VALUE or difference=VALUE; got '{text}'"
 )
-ERR_OUT_DIR = "argument {arg}: directory '{path}' does not exist"
+ERR_POSITIVE_INT = "invalid positive integer: '{text}'"
+ERR_UNSUPPORTED = (
+    "argument {arg}: this version of fairaudit.audit has no parameter '{param}'; upgrade "
+    "fairaudit or leave {arg} out"
+)
 
 EXIT_CODES_TEXT = """\
 exit codes:
@@ -35,6 +37,7 @@ exit codes:
   2  usage or input error (a one-line message names the argument)
   3  internal error (re-run with --debug for the traceback)
   4  nothing could be evaluated (a gate's value is undefined, or every criterion is N/A)
+  5  check --strict: no gate failed, but the overall verdict is not PASS (inconclusive)
 """
 
 MAIN_EPILOG = (
@@ -60,9 +63,15 @@ examples:
       --sensitive sex --sensitive race --reference Male --reference White --out report.html
   fairaudit audit data.csv --target y --score p --threshold 0.3 --sensitive group \\
       --json - --quiet | jq .verdict
+  fairaudit audit survey.csv --target y --prediction y_hat --sensitive region \\
+      --na-values NA --max-groups 50
   fairaudit audit test.csv --target y --sensitive sex --model model.joblib --trust-model \\
       --features age income education --fail-on "four_fifths_rule<0.8" \\
       --fail-on "sex:equalized_odds_difference>0.1" --fail-on "accuracy<0.7"
+
+data: sensitive columns of a CSV file are read as written ('01', '1' and 'NA' are three
+groups; an empty field is missing; --na-values adds missing markers). Output paths are
+checked before any work and every file is replaced only when complete.
 
 gates (--fail-on, repeatable): NAME<VALUE, NAME>VALUE (also <= and >=) fails when the
 unrounded value satisfies the condition. NAME is a criterion (demographic_parity_difference,
@@ -80,7 +89,7 @@ CHECK_EPILOG = (
     """\
 examples:
   fairaudit check results.json                       # fail (exit 1) when the verdict is FAIL
-  fairaudit check results.json --strict              # INCONCLUSIVE fails too
+  fairaudit check results.json --strict              # INCONCLUSIVE fails too (exit 5)
   fairaudit check results.json --fail-on "demographic_parity_ratio<0.8" \\
       --fail-on "race:equal_opportunity_difference>0.05"
   fairaudit check results.json --markdown "$GITHUB_STEP_SUMMARY"
@@ -198,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     o = a.add_argument_group("audit options")
     o.add_argument("--pos-label", metavar="VALUE", help="positive outcome (default: 1/True)")
     o.add_argument(
+        "--na-values",
+        action="append",
+        default=[],
+        metavar="VALUE",
+        help="read VALUE as missing in every column of a CSV file (repeatable); sensitive "
+        "columns are read as written, so that 'NA' is a group unless given here",
+    )
+    o.add_argument(
         "--reference",
         action="append",
         metavar="VALUE",
@@ -245,6 +262,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="random seed for the bootstrap (default 0: reproducible)",
     )
     o.add_argument(
+        "--correction-scope",
+        choices=("metric", "all"),
+        help="scope of the multiple-comparison correction of the p-values: within each "
+        "metric, or across all tests of the audit (default: the library's)",
+    )
+    o.add_argument(
+        "--max-groups",
+        type=_positive_int,
+        metavar="N",
+        help="refuse a sensitive attribute with more than N groups (default: the library's)",
+    )
+    o.add_argument(
         "--min-group-size",
         type=int,
         default=30,
@@ -263,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument(
         "--markdown",
         metavar="FILE",
-        help="write a Markdown summary, e.g. for $GITHUB_STEP_SUMMARY ('-' = stdout)",
+        help="append a Markdown summary, e.g. to $GITHUB_STEP_SUMMARY ('-' = stdout)",
     )
     out.add_argument("--title", default="Fairness audit", help="report title")
     out.add_argument("--name", help="name of the audited model, shown in the report")
@@ -296,12 +325,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="gate as in 'fairaudit audit --help' (repeatable)",
     )
     c.add_argument(
-        "--strict", action="store_true", help="without --fail-on: an INCONCLUSIVE verdict fails too"
+        "--strict",
+        action="store_true",
+        help="also fail (exit 5) when the overall verdict is not PASS, e.g. INCONCLUSIVE "
+        "because nothing could be evaluated or the model is degenerate",
     )
     c.add_argument(
         "--markdown",
         metavar="FILE",
-        help="write a Markdown summary, e.g. for $GITHUB_STEP_SUMMARY ('-' = stdout)",
+        help="append a Markdown summary, e.g. to $GITHUB_STEP_SUMMARY ('-' = stdout)",
     )
     _common_output(c)
 
@@ -317,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, metavar="FILE.html", help="where to write the report")
     r.add_argument("--title", default="Fairness audit", help="report title")
     r.add_argument(
-        "--markdown", metavar="FILE", help="also write a Markdown summary ('-' = stdout)"
+        "--markdown", metavar="FILE", help="also append a Markdown summary ('-' = stdout)"
     )
     _common_output(r)
 
@@ -385,11 +417,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_out_dir(path: str | None, arg: str) -> None:
-    if path and path != "-":
-        parent = Path(path).expanduser().resolve().parent
-        if not parent.is_dir():
-            raise CLIError(ERR_OUT_DIR.format(arg=arg, path=parent))
+def _positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(ERR_POSITIVE_INT.format(text=text))
+    return number
 
 
 def parse_tolerances(items: list[str] | None) -> dict[str, float] | None:
@@ -426,7 +462,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     with warnings.catch_warnings():
         if not debug:  # undefined values are reported in the results, not as warnings
             warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.showwarning = _one_line_warning(_prog(args_list))
         return _main(args_list, debug)
+
+
+COMMANDS = ("audit", "check", "report", "case-study", "demo")
+
+
+def _prog(args_list: list[str]) -> str:
+    command = next((a for a in args_list if not a.startswith("-")), None)
+    return f"fairaudit {command}" if command in COMMANDS else "fairaudit"
+
+
+def _one_line_warning(prog: str):
+    """A ``warnings.showwarning`` that writes ``PROG: warning: MESSAGE`` on one line."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = " ".join(str(message).split())
+        print(f"{prog}: warning: {text}", file=file or sys.stderr)
+
+    return show
 
 
 def _main(args_list: list[str], debug: bool) -> int:
@@ -473,11 +528,3 @@ def _main(args_list: list[str], debug: bool) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-
-
-def write_json(result: Any, target: str) -> None:
-    if target == "-":
-        sys.stdout.write(result.to_json(indent=2) + "\n")
-        sys.stdout.flush()
-    else:
-        result.to_json(target, indent=2)

@@ -91,6 +91,10 @@ def confusion_stats(
     -------
     ConfusionStats
     """
+    rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight,
+                         "sensitive_features": sensitive_features})
+    y_true, y_pred, sample_weight = rows["y_true"], rows["y_pred"], rows["sample_weight"]
+    sensitive_features = rows["sensitive_features"]
     yt = v.check_1d(y_true, "y_true")
     yp = v.check_1d(y_pred, "y_pred")
     v.check_length(yp, len(yt), "y_pred")
@@ -131,6 +135,10 @@ def score_stats(
         With the exact AUC of each group of this chunk (merged statistics take the AUC from
         the histogram).
     """
+    rows = v.align_rows({"y_true": y_true, "y_score": y_score, "sample_weight": sample_weight,
+                         "sensitive_features": sensitive_features})
+    y_true, y_score, sample_weight = rows["y_true"], rows["y_score"], rows["sample_weight"]
+    sensitive_features = rows["sensitive_features"]
     yt = v.check_1d(y_true, "y_true")
     score = v.check_scores(y_score, len(yt))
     yt01 = v.binarize_labels({"y_true": yt}, pos_label)["y_true"]

@@ -22,6 +22,8 @@ METHODS = ("between_groups", "to_overall")
 
 
 def _prepare(y_true: Any, y_pred: Any, sample_weight: Any, pos_label: Any):
+    rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight})
+    y_true, y_pred, sample_weight = rows["y_true"], rows["y_pred"], rows["sample_weight"]
     yt = v.check_1d(y_true, "y_true")
     yp = v.check_1d(y_pred, "y_pred")
     v.check_length(yp, len(yt), "y_pred")

@@ -27,7 +27,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._validation import Groups, check_sample_weight, encode_groups
+from .._validation import Groups, align_rows, check_sample_weight, encode_groups
 
 ERR_SF_REQUIRED = (
     "sensitive_features is required: pass the sensitive feature values (array, Series, "
@@ -101,6 +101,18 @@ def is_sensitive_names(sensitive_features: Any) -> bool:
         and len(sensitive_features) > 0
         and all(isinstance(s, str) for s in sensitive_features)
     )
+
+
+def align_to_X(X: Any, **inputs: Any) -> dict[str, Any]:
+    """``inputs`` with their pandas objects paired with the rows of ``X`` by index label.
+
+    Column names of ``X`` given as ``sensitive_features`` follow ``X`` already and are
+    passed through. See :func:`fairaudit._alignment.align_rows` for the rules.
+    """
+    names = {k: val for k, val in inputs.items() if is_sensitive_names(val)}
+    rows = {k: val for k, val in inputs.items() if k not in names}
+    aligned = align_rows({"X": X, **rows})
+    return {k: names[k] if k in names else aligned[k] for k in inputs}
 
 
 def encode(sensitive_features: Any, X: Any, n: int) -> Groups:
@@ -228,6 +240,10 @@ class MitigatorMixin:
             raise ValueError(ERR_Y_NONE)
         check_2d(X)
         validate_data(self, X, skip_check_array=True, reset=True)
+        rows = align_to_X(X, y=y, sensitive_features=sensitive_features,
+                          sample_weight=sample_weight)
+        y, sensitive_features = rows["y"], rows["sensitive_features"]
+        sample_weight = rows["sample_weight"]
         y = check_labels(y)
         n = _num_samples(X)
         if len(y) != n:

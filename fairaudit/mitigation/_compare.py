@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from ..metrics._criteria import CRITERION_ALIASES, canonical_criterion
-from ._base import accepts_weights, check_labels
+from ._base import accepts_weights, align_to_X, check_labels
 from ._reductions import ConstrainedClassifier
 from ._resampling import Resampling
 from ._reweighing import Reweighing
@@ -95,7 +95,8 @@ def compare(
         The unmitigated model (cloned; never modified). Also the inner estimator of the
         default mitigators.
     X_train, y_train, X_test, y_test
-        Training and held-out data (binary labels).
+        Training and held-out data (binary labels). pandas labels, sensitive features and
+        weights are paired with the rows of ``X_train`` / ``X_test`` by index label.
     sensitive_features_train, sensitive_features_test
         Values, or column name(s) of ``X_train`` / ``X_test``.
     mitigators : dict of name -> mitigator, or list of mitigators, optional
@@ -149,8 +150,14 @@ def compare(
         raise TypeError(ERR_MITIGATORS.format(type=type(mitigators).__name__))
     if "baseline" in models:
         raise ValueError(ERR_NAME.format(name="baseline"))
-    y_tr = check_labels(y_train)
-    y_te = check_labels(y_test)
+    # labels, groups and weights follow the rows of X (pandas inputs paired by index label)
+    train = align_to_X(X_train, y=y_train, sensitive_features=sensitive_features_train,
+                       sample_weight=sample_weight)
+    test = align_to_X(X_test, y=y_test, sensitive_features=sensitive_features_test)
+    sensitive_features_train, sample_weight = train["sensitive_features"], train["sample_weight"]
+    sensitive_features_test = test["sensitive_features"]
+    y_tr = check_labels(train["y"])
+    y_te = check_labels(test["y"])
     classes = np.unique(np.concatenate([np.unique(y_tr), np.unique(y_te)]))
     pos_label = None if set(classes.tolist()) <= {0, 1} else classes[-1]
     fit_kw = {} if sample_weight is None else {"sample_weight": sample_weight}

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 
-from .._validation import check_sample_weight
+from .._validation import align_rows, check_sample_weight
 from ._base import (
     DelegatingPredictMixin,
     MitigatorMixin,
@@ -17,6 +17,7 @@ from ._base import (
     encode,
     fit_inner,
     inherit_input_tags,
+    is_sensitive_names,
 )
 
 WARN_ONE_LABEL = (
@@ -60,9 +61,21 @@ def reweighing_weights(
     Returns
     -------
     ndarray of float64, shape (n_samples,)
+        In the row order of ``y`` (pandas inputs are paired with ``y`` by index label).
         In the reweighted data, label and group are independent: every group has the
         overall (weighted) label distribution.
     """
+    # column names of X: the rows of X take part in the alignment, else the values do
+    source = "X" if is_sensitive_names(sensitive_features) and hasattr(X, "columns") else (
+        "sensitive_features"
+    )
+    rows = align_rows({"y": y, source: X if source == "X" else sensitive_features,
+                       "sample_weight": sample_weight})
+    y, sample_weight = rows["y"], rows["sample_weight"]
+    if source == "X":
+        X = rows["X"]
+    else:
+        sensitive_features = rows["sensitive_features"]
     y = check_labels(y)
     groups = encode(sensitive_features, X, len(y))
     w = check_sample_weight(sample_weight, len(y))

@@ -14,6 +14,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from ._base import (
     MitigatorMixin,
+    align_to_X,
     binary_labels,
     check_choice,
     encode,
@@ -338,6 +339,9 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
         check_is_fitted(self)
         X_inner = self._check_predict_X(X)
         n = _num_samples(X_inner)
+        sensitive_features = align_to_X(X, sensitive_features=sensitive_features)[
+            "sensitive_features"
+        ]
         groups = encode(sensitive_features, X, n)
         codes = map_groups(groups, self.groups_)
         scores = _scores(self.estimator_, X_inner, self.response_method)
@@ -392,6 +396,10 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
         self, X: Any, y: Any, sample_weight: Any = None, *, sensitive_features: Any = None
     ) -> float:
         """Accuracy of ``predict`` (needs ``sensitive_features``, e.g. routed by GridSearchCV)."""
+        rows = align_to_X(X, y=y, sample_weight=sample_weight,
+                          sensitive_features=sensitive_features)
+        y, sample_weight = rows["y"], rows["sample_weight"]
+        sensitive_features = rows["sensitive_features"]
         return float(
             accuracy_score(
                 y, self.predict(X, sensitive_features=sensitive_features),

@@ -216,7 +216,9 @@ def page(
         )
     )
     if path is not None:
-        Path(path).write_text(html, encoding="utf-8")
+        from .._io import write_text  # atomic: never a truncated file
+
+        write_text(Path(path), html)
     return html
 
 

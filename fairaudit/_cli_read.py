@@ -1,0 +1,177 @@
+"""Reading the audited table: sensitive columns exactly as written, the others parsed.
+
+A CSV file is read once, with a type set per column: sensitive columns as text (``01``,
+``1`` and ``NA`` are three groups; only an empty field, or a value given with
+``--na-values``, is missing), every other column parsed by pandas with its usual missing
+markers, over the whole column at once (no chunk-by-chunk type guessing). A Parquet file
+keeps the types it was written with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._cli_util import ERR_EMPTY, ERR_FILE_MISSING, ERR_FILE_READ, CLIError
+
+#: What pandas reads as missing in a column it parses (its documented default list).
+PANDAS_NA = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+    "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
+#: What is missing in a sensitive column of a CSV file (besides ``--na-values``).
+TEXT_NA = ("",)
+_TRUE = frozenset({"True", "TRUE", "true"})
+_FALSE = frozenset({"False", "FALSE", "false"})
+
+ERR_DATA_FOLDER = "argument {arg}: '{path}' is a folder; give a CSV or Parquet file"
+ERR_NA_PARQUET = (
+    "argument --na-values: applies to CSV files only; a Parquet file marks its missing "
+    "values itself"
+)
+
+
+def _format(path: str) -> tuple[str, str]:
+    """('Parquet' or 'CSV', the field separator)."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] in (".parquet", ".pq"):
+        return "Parquet", ""
+    return "CSV", "\t" if ".tsv" in suffixes else ","
+
+
+def _read_error(exc: BaseException, path: str, kind: str, arg: str) -> CLIError:
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return CLIError(ERR_FILE_READ.format(arg=arg, path=path, kind=kind, reason=reason))
+
+
+def read_columns(path: str, arg: str = "DATA") -> list[str]:
+    """The column names of a CSV or Parquet file, read from its header or schema only.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    arg : str, default "DATA"
+        The argument named in error messages.
+
+    Returns
+    -------
+    list of str
+    """
+    if Path(path).is_dir():
+        raise CLIError(ERR_DATA_FOLDER.format(arg=arg, path=path))
+    if not Path(path).is_file():
+        raise CLIError(ERR_FILE_MISSING.format(arg=arg, path=path))
+    kind, sep = _format(path)
+    try:
+        if kind == "Parquet":
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(path)
+            index = (schema.pandas_metadata or {}).get("index_columns", [])
+            hidden = {c for c in index if isinstance(c, str)}
+            return [n for n in schema.names if n not in hidden]
+        return [str(c) for c in pd.read_csv(path, sep=sep, nrows=0).columns]
+    except Exception as exc:
+        raise _read_error(exc, path, kind, arg) from exc
+
+
+def read_table(
+    path: str,
+    *,
+    text_columns: Sequence[str] = (),
+    na_values: Sequence[str] = (),
+    arg: str = "DATA",
+) -> pd.DataFrame:
+    """Read a CSV (optionally compressed) or Parquet file into a DataFrame.
+
+    Parameters
+    ----------
+    path : str
+        The file: ``.parquet``/``.pq`` is Parquet, ``.tsv`` tab-separated, anything else CSV.
+    text_columns : sequence of str, default ()
+        CSV columns read as text exactly as written; only an empty field or one of
+        ``na_values`` is missing in them.
+    na_values : sequence of str, default ()
+        Further values read as missing, in every column of a CSV file.
+    arg : str, default "DATA"
+        The argument named in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    kind, sep = _format(path)
+    if kind == "Parquet" and na_values:
+        raise CLIError(ERR_NA_PARQUET)
+    columns = read_columns(path, arg)
+    try:
+        if kind == "Parquet":
+            frame = pd.read_parquet(path)
+        else:
+            text = set(text_columns)
+            extra = tuple(na_values)
+            frame = pd.read_csv(
+                path,
+                sep=sep,
+                dtype={c: str for c in columns if c in text},
+                keep_default_na=False,
+                na_values={c: (TEXT_NA if c in text else PANDAS_NA) + extra for c in columns},
+                low_memory=False,
+            )
+    except Exception as exc:  # a parse error, or a missing Parquet engine
+        raise _read_error(exc, path, kind, arg) from exc
+    if frame.empty:
+        raise CLIError(ERR_EMPTY.format(path=path))
+    return frame
+
+
+def parsed(column: pd.Series) -> pd.Series:
+    """A text column as pandas parses a CSV column: numbers, booleans, else text.
+
+    Used where a sensitive column (read as text) is also an input of the model, which was
+    trained on the parsed values. pandas' missing markers are missing here.
+    """
+    values = column.where(~column.isin(PANDAS_NA))
+    present = values.dropna()
+    try:
+        return pd.to_numeric(values)
+    except (ValueError, TypeError):
+        pass
+    if len(present) and present.isin(_TRUE | _FALSE).all() and len(present) == len(values):
+        return values.isin(_TRUE)
+    return values
+
+
+def convert_like(value: str, column: pd.Series) -> Any:
+    """Turn a command-line string into a value of the column's type (for labels, groups).
+
+    A categorical column is converted like its categories; a text column keeps the string.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = pd.Series(column.cat.categories)
+    values = column.dropna()
+    if values.empty:
+        return value
+    sample = values.iloc[0]
+    if isinstance(sample, bool) or pd.api.types.is_bool_dtype(column):
+        lowered = value.strip().lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+        return value
+    if pd.api.types.is_integer_dtype(column):
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    if pd.api.types.is_float_dtype(column):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value

@@ -1,0 +1,84 @@
+"""The JSON Schema of audit results: valid itself, shipped with the package, and strict
+enough to refuse documents that are not results."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from pathlib import Path
+
+import fastjsonschema
+import jsonschema
+import numpy as np
+import pytest
+
+import fairaudit
+
+SCHEMA = fairaudit.AuditResult.json_schema()
+
+
+@pytest.fixture(scope="module")
+def document():
+    rng = np.random.default_rng(4)
+    n = 800
+    result = fairaudit.audit(
+        rng.integers(0, 2, n), rng.integers(0, 2, n), y_score=rng.random(n),
+        sensitive_features={"sex": rng.choice(["F", "M"], n), "age": rng.choice(["<40", "40+"], n)},
+        sample_weight=rng.uniform(0.5, 2, n), n_bootstrap=30, random_state=0)
+    return json.loads(result.to_json())
+
+
+def test_the_schema_is_a_valid_draft_7_schema():
+    jsonschema.Draft7Validator.check_schema(SCHEMA)
+
+
+def test_a_result_validates_with_both_validators(document):
+    jsonschema.Draft7Validator(SCHEMA).validate(document)
+    fastjsonschema.compile(SCHEMA)(document)
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda d: d.pop("verdict"),
+    lambda d: d.update(verdict="n/a"),
+    lambda d: d.update(schema_version="2.0"),
+    lambda d: d["config"].update(correction="bonferroni"),
+    lambda d: d["meta"].pop("n_samples"),
+    lambda d: d["by_group"].pop("columns"),
+    lambda d: d["criteria"].update(columns=["value"]),
+    lambda d: d["marginals"]["sex"].pop("criteria"),
+    lambda d: d.update(extra=1),
+    lambda d: d["verdict_counts"].update(fail=-1),
+])
+def test_documents_that_are_not_results_are_refused(document, mutate):
+    bad = copy.deepcopy(document)
+    mutate(bad)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(SCHEMA).validate(bad)
+
+
+def test_the_schema_travels_with_the_installed_package():
+    import fairaudit as pkg
+
+    path = Path(pkg.__file__).parent / "schema" / "audit-result.schema.json"
+    assert json.loads(path.read_text(encoding="utf-8")) == SCHEMA
+
+
+def test_a_schema_1_0_file_validates_once_read_again():
+    data = Path(__file__).parent / "data" / "audit-schema-1.0.json.gz"
+    old = fairaudit.AuditResult.from_json(gzip.decompress(data.read_bytes()).decode("utf-8"))
+    jsonschema.Draft7Validator(SCHEMA).validate(json.loads(old.to_json()))
+
+
+def test_binned_groups_are_written_as_their_text():
+    """Groups from pd.cut are Interval objects; JSON holds their text."""
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    age = pd.Series(pd.cut(rng.uniform(18, 80, 400), bins=[18, 40, 60, 80]), name="age")
+    y = rng.integers(0, 2, 400)
+    result = fairaudit.audit(y, rng.integers(0, 2, 400), sensitive_features=age, n_bootstrap=0)
+    document = json.loads(result.to_json())
+    jsonschema.Draft7Validator(SCHEMA).validate(document)
+    assert document["by_group"]["index"] == ["(18, 40]", "(40, 60]", "(60, 80]"]
+    assert document["reference_group"] == str(result.reference_group)
