@@ -46,7 +46,7 @@ from ._registry import RATES, rate_parts
 from ._stats import ConfusionStats
 
 #: Replicate values (groups x replicates) held in memory per chunk, per array.
-CHUNK_VALUES = 1 << 19
+CHUNK_VALUES = 1 << 16
 
 
 def cell_shapes(stats: ConfusionStats, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -66,6 +66,16 @@ def cell_shapes(stats: ConfusionStats, weighted: bool) -> tuple[np.ndarray, np.n
     return np.maximum(shape, 0.0), scale
 
 
+def rate_intervals(
+    stats: ConfusionStats, metric: str, confidence_level: float, *, weighted: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's interval for a rate: the exact quantiles of its replicates' distribution,
+    the Jeffreys posterior ``Beta(x + 1/2, m - x + 1/2)`` in (effective) counts."""
+    shape, _ = cell_shapes(stats, weighted)
+    num, den = rate_parts(shape, metric)
+    return jeffreys_interval(num, den, confidence_level)
+
+
 def overall_scale(stats: ConfusionStats, weighted: bool) -> float:
     """Effective row weight of all rows pooled (the scale of the overall prior part)."""
     if not weighted:
@@ -82,14 +92,19 @@ def replicate_rates(
     ``data`` is in weight units (``s * G``); ``scale`` is ``s`` (broadcast over the leading
     axes). Returns arrays of shape (..., B).
     """
-    s = np.asarray(scale, dtype=np.float64)[..., None, None]
+    s = np.asarray(scale, dtype=np.float64)
+    if s.ndim:
+        s = s[..., None]  # one scale per group, broadcast over the replicates
+    half, quarter = 0.5 * s, 0.25 * s
     single: dict[int, np.ndarray] = {}
     pairs: dict[tuple[int, ...], np.ndarray] = {}
 
     def cell(c: int) -> np.ndarray:
         if c not in single:
-            zc = z[..., c, :]
-            single[c] = data[..., c, :] + (s[..., 0, :] * 0.5) * zc * zc
+            v = np.square(z[..., c, :])
+            v *= half
+            v += data[..., c, :]
+            single[c] = v
         return single[c]
 
     def side(cells: tuple[int, ...]) -> np.ndarray:
@@ -100,23 +115,31 @@ def replicate_rates(
         key = tuple(sorted(cells))
         if key not in pairs:
             i, j = key
-            zz = z[..., i, :] + z[..., j, :]
-            pairs[key] = data[..., i, :] + data[..., j, :] + (s[..., 0, :] * 0.25) * zz * zz
+            v = np.add(z[..., i, :], z[..., j, :])
+            np.square(v, out=v)
+            v *= quarter
+            v += data[..., i, :]
+            v += data[..., j, :]
+            pairs[key] = v
         return pairs[key]
+
+    def share(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = np.add(a, b)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(a, out, out=out)
+        return out
 
     out: dict[str, np.ndarray] = {}
     for name in names:
         if name == "balanced_accuracy":
-            tpr = side((3,)) / (side((3,)) + side((2,)))
-            tnr = side((0,)) / (side((0,)) + side((1,)))
-            out[name] = 0.5 * (tpr + tnr)
+            v = share(side((3,)), side((2,)))
+            v += share(side((0,)), side((1,)))
+            v *= 0.5
+            out[name] = v
         elif name in RATES:
             r = RATES[name]
-            num = r.numerator
-            comp = tuple(c for c in r.denominator if c not in num)
-            a, b = side(num), side(comp)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out[name] = a / (a + b)
+            comp = tuple(c for c in r.denominator if c not in r.numerator)
+            out[name] = share(side(r.numerator), side(comp))
     return out
 
 
@@ -149,8 +172,29 @@ def _logs(x: np.ndarray) -> np.ndarray:
         return np.log(x)
 
 
+def _data_parts(shape: np.ndarray, b: int, rngs: list[np.random.Generator]) -> np.ndarray:
+    """Gamma(shape) draws, shape (*shape.shape, b): 0 for empty cells, exponential draws
+    (from ``rngs[0]``) for cells of exactly one row, single-precision gamma draws
+    (``rngs[1]``) otherwise. Each generator is consumed in group order, whatever the chunk.
+    """
+    out = np.zeros((*shape.shape, b))
+    one = shape == 1.0
+    rest = (shape > 0) & ~one
+    if one.any():
+        out[one] = rngs[0].standard_exponential((int(one.sum()), b))
+    if rest.any():
+        # single precision: over twice as fast, and its rounding (6e-8 of the value) is far
+        # below the spread of any gamma variable (1 / sqrt(shape) of its value)
+        k = shape[rest].astype(np.float32)
+        out[rest] = rngs[1].standard_gamma(np.broadcast_to(k[:, None], (len(k), b)),
+                                           dtype=np.float32)
+    return out
+
+
 def _ratio_to(values: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """values / ref, 1 where both are 0, NaN where only ref is 0 (as ``to_reference``)."""
+    if (ref > 0).all():
+        return values / ref
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.where(ref != 0, values / np.where(ref != 0, ref, 1.0), np.nan)
     return np.where((values == 0) & (ref == 0), 1.0, r)
@@ -340,7 +384,7 @@ def summarise_bootstrap(
     rate_names = tuple(m for m in names if m != "count")
     all_names = rate_names + tuple(m for m in extra_replicates if m not in rate_names)
     shape, scale = cell_shapes(stats, weighted)
-    data_rng, prior_rng = rng.spawn(2)
+    *data_rngs, prior_rng = rng.spawn(3)
 
     kept_pos = np.cumsum(kept) - 1  # position of each kept group among the kept
     ref_k = int(kept_pos[ref_index])
@@ -362,10 +406,8 @@ def summarise_bootstrap(
         if m in RATES and m in interval_names:
             # the replicates of a rate are exactly Beta(x + 1/2, m - x + 1/2) draws: report
             # the exact quantiles of that distribution (no Monte-Carlo error)
-            num, den = rate_parts(shape[kept], m)
-            summary.metrics[m].lower, summary.metrics[m].upper = jeffreys_interval(
-                num, den, confidence_level
-            )
+            lo, hi = rate_intervals(stats, m, confidence_level, weighted=weighted)
+            summary.metrics[m].lower, summary.metrics[m].upper = lo[kept], hi[kept]
             tnum, tden = rate_parts(pooled_shape, m)
             lo, hi = jeffreys_interval(np.array([tnum]), np.array([tden]), confidence_level)
             summary.metrics[m].overall_exact = (float(lo[0]), float(hi[0]))
@@ -377,20 +419,23 @@ def summarise_bootstrap(
 
     for first, idx in enumerate(_chunks(order, b)):
         g = len(idx)
-        u = data_rng.standard_gamma(np.broadcast_to(shape[idx][:, :, None], (g, 4, b)))
+        u = _data_parts(shape[idx], b, data_rngs)
         z = prior_rng.standard_normal((g, 4, b))
         data = u * scale[idx][:, None, None] if weighted else u
         acc = np.concatenate([acc[None], data]).sum(axis=0)  # in group order, as one pass
         reps = replicate_rates(data, z, scale[idx], rate_names)
+        del u, z, data
         for m, full in extra_replicates.items():
             reps[m] = full[:, idx].T
         keep = kept[idx]
+        if not keep.any():
+            continue
         pos = kept_pos[idx][keep]
         for m in all_names:
             s = summary.metrics[m]
-            r = reps[m][keep]
-            if len(pos) == 0:
-                continue
+            r = reps.pop(m)
+            if not keep.all():
+                r = r[keep]
             e = s.estimate[pos]
             if m in interval_names and m not in RATES:
                 lo, hi = row_percentiles(r, confidence_level)
@@ -399,24 +444,29 @@ def summarise_bootstrap(
                 top = r[int(np.flatnonzero(pos == s.zero_top)[0])]
                 s.top_low = _higher_quantile(top, (1.0 - confidence_level) / 2.0)
             ok = np.isfinite(e)
-            with np.errstate(invalid="ignore"):
-                d = r[ok] - e[ok, None]
             pos_log = ok & (e > 0)
+            rok = r if ok.all() else r[ok]
+            rlog = r if pos_log.all() else r[pos_log]
             with np.errstate(invalid="ignore", divide="ignore"):
-                dl = _logs(r[pos_log]) - np.log(e[pos_log])[:, None]
+                d = rok - e[ok, None]
+                q = rlog / e[pos_log, None]  # log-scale deviations are logs of these ratios
             if first == 0:  # the reference group alone
                 ref_reps[m] = r[0]
                 s.ref_dev = d[0] if ok[0] else None
-                s.ref_logdev = dl[0] if pos_log[0] else None
+                s.ref_logdev = _logs(q[0]) if pos_log[0] else None
                 continue
             s.others.update(d)
-            s.others_log.update(dl)
+            s.others_log.update(q)
             if m in interval_names:
-                rr = ref_reps[m][None, :]
-                s.ref_diff[0][pos], s.ref_diff[1][pos] = row_percentiles(r - rr, confidence_level)
-                s.ref_ratio[0][pos], s.ref_ratio[1][pos] = row_percentiles(
-                    _ratio_to(r, rr), confidence_level
+                rr = ref_reps[m]
+                s.ref_diff[0][pos], s.ref_diff[1][pos] = row_percentiles(
+                    r - rr, confidence_level, single=True
                 )
+                s.ref_ratio[0][pos], s.ref_ratio[1][pos] = row_percentiles(
+                    _ratio_to(r, rr), confidence_level, single=True
+                )
+    for s in summary.metrics.values():
+        s.others_log = _Extremes(_logs(s.others_log.hi), _logs(s.others_log.lo))
 
     z_all = prior_rng.standard_normal((4, b))
     overall_reps = replicate_rates(acc, z_all, overall_scale(stats, weighted), rate_names)
@@ -454,9 +504,9 @@ def confusion_replicates(
     """
     b = int(n_bootstrap)
     shape, scale = cell_shapes(stats, weighted)
-    data_rng, prior_rng = rng.spawn(2)
+    *data_rngs, prior_rng = rng.spawn(3)
     g = stats.n_groups
-    u = data_rng.standard_gamma(np.broadcast_to(shape[:, :, None], (g, 4, b)))
+    u = _data_parts(shape, b, data_rngs)
     z = prior_rng.standard_normal((g, 4, b))
     data = u * scale[:, None, None]
     acc = np.concatenate([np.zeros((1, 4, b)), data]).sum(axis=0)

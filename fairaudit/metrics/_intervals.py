@@ -81,11 +81,15 @@ def percentile_interval(
     return lo, hi
 
 
-def row_percentiles(x: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
+def row_percentiles(
+    x: np.ndarray, confidence_level: float, *, single: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Equal-tailed percentile interval of each row of ``x`` (groups x replicates).
 
     Linear interpolation between order statistics (as ``np.quantile``); non-finite
-    replicates are ignored, and a row without a finite one gives NaN.
+    replicates are ignored, and a row without a finite one gives NaN. With ``single`` the
+    replicates are ordered in single precision, which moves a limit by at most 6e-8 of its
+    value (far below its Monte-Carlo error) and halves the time of the sort.
     """
     alpha = 1.0 - confidence_level
     if x.shape[-1] == 0:
@@ -94,7 +98,8 @@ def row_percentiles(x: np.ndarray, confidence_level: float) -> tuple[np.ndarray,
     if not np.isfinite(x).all():
         lo, hi = _nan_quantiles(x.T, (alpha / 2.0, 1.0 - alpha / 2.0))
         return lo, hi
-    srt = np.sort(x, axis=-1)
+    srt = x.astype(np.float32) if single else x.copy()
+    srt.sort(axis=-1)
     b = x.shape[-1]
     out = []
     for q in (alpha / 2.0, 1.0 - alpha / 2.0):
@@ -102,8 +107,8 @@ def row_percentiles(x: np.ndarray, confidence_level: float) -> tuple[np.ndarray,
         i = int(np.floor(pos))
         j = min(i + 1, b - 1)
         frac = pos - i
-        a = srt[..., i]
-        out.append(a + (srt[..., j] - a) * frac)
+        a = srt[..., i].astype(np.float64)
+        out.append(a + (srt[..., j].astype(np.float64) - a) * frac)
     return out[0], out[1]
 
 
