@@ -39,6 +39,7 @@ from ._intervals import (
     jeffreys_interval,
     ratio_zero_upper,
     row_percentiles,
+    sorted_percentiles,
     spread_bounds,
     spread_quantile,
 )
@@ -415,6 +416,7 @@ def summarise_bootstrap(
         if finite.any() and not (est[finite] > 0).all():
             summary.metrics[m].zero_top = int(np.flatnonzero(finite)[np.argmax(est[finite])])
     ref_reps: dict[str, np.ndarray] = {}
+    ref_ok: dict[str, bool] = {}
     acc = np.zeros((4, b))
 
     for first, idx in enumerate(_chunks(order, b)):
@@ -452,19 +454,24 @@ def summarise_bootstrap(
                 q = rlog / e[pos_log, None]  # log-scale deviations are logs of these ratios
             if first == 0:  # the reference group alone
                 ref_reps[m] = r[0]
+                ref_ok[m] = bool(ok[0])
                 s.ref_dev = d[0] if ok[0] else None
                 s.ref_logdev = _logs(q[0]) if pos_log[0] else None
                 continue
             s.others.update(d)
             s.others_log.update(q)
-            if m in interval_names:
+            if m in interval_names and ref_ok[m] and ok.any():
+                # an undefined difference (the group's value is undefined) has no interval
                 rr = ref_reps[m]
-                s.ref_diff[0][pos], s.ref_diff[1][pos] = row_percentiles(
-                    r - rr, confidence_level, single=True
-                )
-                s.ref_ratio[0][pos], s.ref_ratio[1][pos] = row_percentiles(
-                    _ratio_to(r, rr), confidence_level, single=True
-                )
+                buf = np.empty(rok.shape, dtype=np.float32)
+                np.subtract(rok, rr, out=buf, casting="same_kind")
+                at = pos[ok]
+                s.ref_diff[0][at], s.ref_diff[1][at] = sorted_percentiles(buf, confidence_level)
+                if (rr > 0).all():
+                    np.divide(rok, rr, out=buf, casting="same_kind")
+                else:
+                    buf[...] = _ratio_to(rok, rr)
+                s.ref_ratio[0][at], s.ref_ratio[1][at] = sorted_percentiles(buf, confidence_level)
     for s in summary.metrics.values():
         s.others_log = _Extremes(_logs(s.others_log.hi), _logs(s.others_log.lo))
 
