@@ -295,8 +295,8 @@ def audit(
         "confidence_level": float(confidence_level),
         "ci_method": ci_method if n_bootstrap > 0 else "wilson",
         "bootstrap": (
-            "stratified by group, resampling the confusion counts (multinomial)"
-            + ("; weight totals moment-matched (gamma)" if weight is not None else "")
+            "Bayesian, stratified by group: gamma cell totals, Jeffreys prior on every rate"
+            + ("; weights as Kish effective counts" if weight is not None else "")
             if n_bootstrap > 0 else "off"
         ),
         "min_group_size": int(min_group_size),

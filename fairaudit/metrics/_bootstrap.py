@@ -24,9 +24,10 @@ Replicates are never stored for all groups at once. Groups are drawn in chunks (
 reference group first, then the others in order), and each chunk is reduced to what the
 audit reports: per-group percentile intervals, intervals of each group's difference and
 ratio to the reference, and, per replicate, the largest and smallest centred deviation of
-any group (from which the simultaneous intervals of spreads are computed). The data and the
-prior parts come from two generators spawned from the audit's, each consumed group by
-group, so the results are identical whatever the chunk size.
+any group (from which the simultaneous intervals of spreads are computed). The data parts
+(exponential draws for one-row cells, gamma draws for the others) and the prior normals
+come from three generators spawned from the audit's, each consumed group by group, so the
+results are identical whatever the chunk size.
 """
 
 from __future__ import annotations

@@ -311,8 +311,9 @@ def modified_wilson_interval(
     The Wilson interval's coverage dips well below nominal for rates of a few events per
     group (0.91 at 10 trials and a rate of 0.05). Following Brown, Cai and DasGupta (2001),
     for ``1 <= x <= x*`` successes (``x* = 2`` up to 50 trials, 3 above) the lower limit is
-    the exact Poisson one, ``Gamma(x).ppf(alpha/2) / n``, and symmetrically for failures
-    and the upper limit. Counts may be effective (non-integer) counts. NaN without trials.
+    the exact Poisson one, ``Gamma(x).ppf(alpha/2) / n``, where it is lower than Wilson's,
+    and symmetrically for failures and the upper limit. Counts may be effective
+    (non-integer) counts. NaN without trials.
     """
     from scipy.special import gammaincinv  # heavy import, only when needed
 
