@@ -351,8 +351,8 @@ def run(
         "confidence_level": options.confidence_level,
         "ci_method": options.ci_method if options.n_bootstrap > 0 else "wilson",
         "bootstrap": (
-            "stratified by group, resampling the confusion counts (multinomial)"
-            + ("; weight totals moment-matched (gamma)" if conf.weighted else "")
+            "Bayesian, stratified by group: gamma cell totals, Jeffreys prior on every rate"
+            + ("; weights as Kish effective counts" if conf.weighted else "")
             if options.n_bootstrap > 0 else "off"
         ),
         "min_group_size": options.min_group_size,

@@ -10,16 +10,9 @@ import numpy as np
 import pandas as pd
 
 from . import _disparities as disp
+from ._bootstrap import summarise_bootstrap
 from ._criteria import CRITERIA, criterion_value, verdict
-from ._intervals import (
-    bootstrap_confusion,
-    bootstrap_scores,
-    effective_size,
-    percentile_interval,
-    range_interval,
-    target_interval,
-    wilson_interval,
-)
+from ._intervals import bootstrap_scores, effective_size, modified_wilson_interval
 from ._registry import (
     COUNT_METRICS,
     RATES,
@@ -266,19 +259,22 @@ def analyse(
         )
     metric_names = [m for m in config.metrics if m in values]
 
-    # --- bootstrap replicates ---------------------------------------------------------
-    reps: dict[str, np.ndarray] = {}
-    overall_reps: dict[str, np.ndarray] = {}
+    # --- bootstrap: summaries of the replicates, drawn a chunk of groups at a time -------
+    boot = None
     if config.n_bootstrap > 0:
-        n_star, w_star = bootstrap_confusion(conf, config.n_bootstrap, rng, weighted=config.weighted)
-        reps = count_metrics(n_star, w_star, count_names)
-        overall_reps = count_metrics(n_star.sum(axis=1), w_star.sum(axis=1), count_names)
+        g_reps: dict[str, np.ndarray] = {}
+        o_reps: dict[str, np.ndarray] = {}
         if scores is not None and score_names:
             g_reps, o_reps = _score_replicates(
                 scores, overall_auc, score_names, config.n_bootstrap, rng
             )
-            reps.update(g_reps)
-            overall_reps.update(o_reps)
+        boot = summarise_bootstrap(
+            conf, values, overall, names=count_names,
+            interval_names=tuple(m for m in metric_names if m != "count"), kept=kept,
+            ref_index=ref_index, n_bootstrap=config.n_bootstrap,
+            confidence_level=config.confidence_level, rng=rng, weighted=config.weighted,
+            extra_replicates=g_reps, extra_overall=o_reps,
+        )
 
     # --- per-group intervals ----------------------------------------------------------
     lower = {}
@@ -296,17 +292,20 @@ def analyse(
             n_eff = effective_size(den, den2)
             with np.errstate(invalid="ignore", divide="ignore"):
                 p = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
-            lower[m], upper[m] = wilson_interval(p * n_eff, n_eff, config.confidence_level)
+            lower[m], upper[m] = modified_wilson_interval(
+                p * n_eff, n_eff, config.confidence_level
+            )
             tnum, tden = rate_parts(total.w, m)
             _, tden2 = rate_parts(total.w2, m)
             tn_eff = effective_size(tden, tden2)
             tp = np.where(tden > 0, tnum / np.where(tden > 0, tden, 1), 0.0)
-            lo, hi = wilson_interval(tp * tn_eff, tn_eff, config.confidence_level)
+            lo, hi = modified_wilson_interval(tp * tn_eff, tn_eff, config.confidence_level)
             overall_lower[m], overall_upper[m] = lo[0], hi[0]
-        elif m in reps:
-            lower[m], upper[m] = percentile_interval(reps[m], config.confidence_level)
-            lo, hi = percentile_interval(overall_reps[m][:, None], config.confidence_level)
-            overall_lower[m], overall_upper[m] = lo[0], hi[0]
+        elif boot is not None and m in boot:
+            lower[m] = np.full(n_groups, np.nan)
+            upper[m] = np.full(n_groups, np.nan)
+            lower[m][kept], upper[m][kept] = boot.group_interval(m)
+            overall_lower[m], overall_upper[m] = boot.overall_interval(m)
         else:
             lower[m] = upper[m] = np.full(n_groups, np.nan)
             overall_lower[m] = overall_upper[m] = np.nan
@@ -348,30 +347,25 @@ def analyse(
         row = {"metric": m, "difference": float(d), "ratio": float(r),
                "difference_to_overall": float(do), "ratio_to_overall": float(ro),
                "difference_to_reference": float(dref), "ratio_to_reference": float(rref)}
-        if m in reps:
-            rv = reps[m][:, kept]
-            cl = config.confidence_level
-            others = np.arange(len(v)) != ref_k
+        if boot is not None and m in boot:
             ub = 1.0 if _bounded(m, config) else np.inf
             bounds = {
-                "difference": range_interval([v], [rv], cl, upper_bound=ub),
-                "ratio": _NO_BOUNDS if no_ratio else range_interval(
-                    [v], [rv], cl, ratio=True, trials=[_trials(conf, m, kept, config)]),
-                "difference_to_overall": target_interval(
-                    v, rv, float(overall[m]), overall_reps[m], cl, upper_bound=ub),
-                "ratio_to_overall": _NO_BOUNDS if no_ratio else target_interval(
-                    v, rv, float(overall[m]), overall_reps[m], cl, ratio=True),
-                "difference_to_reference": target_interval(
-                    v[others], rv[:, others], float(v[ref_k]), rv[:, ref_k], cl,
-                    upper_bound=ub),
-                "ratio_to_reference": _NO_BOUNDS if no_ratio else target_interval(
-                    v[others], rv[:, others], float(v[ref_k]), rv[:, ref_k], cl, ratio=True),
+                "difference": boot.spread_interval([m], upper_bound=ub),
+                "ratio": _NO_BOUNDS if no_ratio else boot.spread_interval(
+                    [m], ratio=True, trials=[_trials(conf, m, kept, config)]),
+                "difference_to_overall": boot.target_interval(m, to="overall", upper_bound=ub),
+                "ratio_to_overall": _NO_BOUNDS if no_ratio else boot.target_interval(
+                    m, to="overall", ratio=True),
+                "difference_to_reference": boot.target_interval(
+                    m, to="reference", upper_bound=ub),
+                "ratio_to_reference": _NO_BOUNDS if no_ratio else boot.target_interval(
+                    m, to="reference", ratio=True),
             }
             for key, (lo, hi) in bounds.items():
                 row[key + "_lower"], row[key + "_upper"] = lo, hi
-            rdg, rrg = disp.to_reference(rv, ref_k)[:2]
-            dg_lo, dg_hi = percentile_interval(rdg, cl)
-            rg_lo, rg_hi = percentile_interval(np.full_like(rrg, np.nan) if no_ratio else rrg, cl)
+            dg_lo, dg_hi, rg_lo, rg_hi = boot.reference_intervals(m)
+            if no_ratio:
+                rg_lo = rg_hi = np.full(len(v), np.nan)
         else:
             for key in disp.SUMMARIES:
                 row[key + "_lower"] = row[key + "_upper"] = np.nan
@@ -426,15 +420,12 @@ def analyse(
 
     # --- criteria -----------------------------------------------------------------------
     kept_values = {m: values[m][kept] for m in values}
-    kept_reps = {m: reps[m][:, kept] for m in reps}
     crit_rows = []
     for name, crit in CRITERIA.items():
         value = float(criterion_value(crit, kept_values))
-        if kept_reps and all(m in kept_reps for m in crit.metrics):
-            lo, hi = range_interval(
-                [kept_values[m] for m in crit.metrics],
-                [kept_reps[m] for m in crit.metrics],
-                config.confidence_level,
+        if boot is not None and all(m in boot for m in crit.metrics):
+            lo, hi = boot.spread_interval(
+                crit.metrics,
                 ratio=crit.kind == "ratio",
                 upper_bound=1.0,
                 trials=[_trials(conf, m, kept, config) for m in crit.metrics],

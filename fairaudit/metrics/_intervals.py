@@ -1,11 +1,10 @@
-"""Uncertainty from the sufficient statistics: bootstrap replicates and Wilson intervals.
+"""Interval arithmetic: percentile and simultaneous intervals from bootstrap replicates,
+Wilson intervals, and the score-histogram bootstrap.
 
-The bootstrap resamples the *statistics*, not the rows. Resampling the rows of a group with
-replacement gives its cell counts a multinomial distribution with the observed cell shares,
-so drawing those counts directly is exactly the stratified row bootstrap (group sizes fixed)
-for unweighted data, at a cost that does not depend on the number of rows. With sample
-weights, the weight total of a cell drawn ``K`` times is approximated by a gamma variable
-with the mean and variance of a sum of ``K`` weights drawn from that cell.
+The replicates of the confusion counts come from the Bayesian bootstrap in
+:mod:`fairaudit.metrics._bootstrap` (Jeffreys posteriors of every rate, drawn a chunk of
+groups at a time). Score histograms are resampled here by a multinomial draw of their bin
+counts (the stratified row bootstrap of the binned scores).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from ._stats import ConfusionStats, ScoreStats
+from ._stats import ScoreStats
 
 #: Score-histogram replicates are processed in chunks of this many to bound memory.
 _SCORE_CHUNK = 50
@@ -23,44 +22,6 @@ _SCORE_CHUNK = 50
 def z_value(confidence_level: float) -> float:
     """Two-sided standard-normal quantile of a confidence level."""
     return NormalDist().inv_cdf(0.5 + confidence_level / 2.0)
-
-
-def _resample_weights(
-    counts: np.ndarray, n: np.ndarray, w: np.ndarray, w2: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Weight totals for resampled cell counts ``counts`` (shape (B, *n.shape))."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, w / np.where(n > 0, n, 1), 0.0)
-        var = np.where(n > 0, w2 / np.where(n > 0, n, 1), 0.0) - mean * mean
-    var = np.maximum(var, 0.0)
-    fixed = counts * mean
-    varies = var > 1e-12 * np.maximum(mean * mean, 1e-300)
-    if not varies.any():
-        return fixed
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shape = np.where(varies, counts * mean * mean / np.where(varies, var, 1.0), 0.0)
-        scale = np.where(varies, var / np.where(mean > 0, mean, 1.0), 1.0)
-    drawn = rng.gamma(np.where(shape > 0, shape, 1.0), scale)
-    return np.where(varies & (counts > 0), drawn, fixed)
-
-
-def bootstrap_confusion(
-    stats: ConfusionStats, n_bootstrap: int, rng: np.random.Generator, *, weighted: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Bootstrap replicates of the confusion counts.
-
-    Returns
-    -------
-    n_star, w_star : ndarray, shape (n_bootstrap, n_groups, 4)
-        Resampled row counts and weight totals.
-    """
-    size_g = stats.n.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pvals = stats.n / np.where(size_g > 0, size_g, 1)[:, None]
-    n_star = rng.multinomial(size_g, pvals, size=(n_bootstrap, stats.n_groups))
-    if not weighted:
-        return n_star, n_star.astype(np.float64)
-    return n_star, _resample_weights(n_star, stats.n, stats.w, stats.w2, rng)
 
 
 def bootstrap_scores(stats: ScoreStats, n_bootstrap: int, rng: np.random.Generator):
@@ -120,6 +81,67 @@ def percentile_interval(
     return lo, hi
 
 
+def row_percentiles(x: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Equal-tailed percentile interval of each row of ``x`` (groups x replicates).
+
+    Linear interpolation between order statistics (as ``np.quantile``); non-finite
+    replicates are ignored, and a row without a finite one gives NaN.
+    """
+    return sorted_percentiles(x.copy(), confidence_level)
+
+
+def sorted_percentiles(
+    x: np.ndarray, confidence_level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`row_percentiles` that sorts ``x`` in place (its precision is kept: the audit
+    passes single-precision copies of to-reference replicates, which moves a limit by at
+    most 6e-8 of its value, far below its Monte-Carlo error, and halves the sort)."""
+    alpha = 1.0 - confidence_level
+    if x.shape[-1] == 0:
+        nan = np.full(x.shape[:-1], np.nan)
+        return nan, nan.copy()
+    x.sort(axis=-1)  # NaN last, -inf first, +inf before NaN
+    if not (np.isfinite(x[..., 0]).all() and np.isfinite(x[..., -1]).all()):
+        lo, hi = _nan_quantiles(x.T.astype(np.float64), (alpha / 2.0, 1.0 - alpha / 2.0))
+        return lo, hi
+    b = x.shape[-1]
+    out = []
+    for q in (alpha / 2.0, 1.0 - alpha / 2.0):
+        pos = q * (b - 1)
+        i = int(np.floor(pos))
+        j = min(i + 1, b - 1)
+        frac = pos - i
+        a = x[..., i].astype(np.float64)
+        out.append(a + (x[..., j].astype(np.float64) - a) * frac)
+    return out[0], out[1]
+
+
+def spread_quantile(deviations: np.ndarray, confidence_level: float) -> float:
+    """The simultaneous bound ``c``: the ``confidence_level`` quantile of the per-replicate
+    largest deviation, ignoring undefined replicates (NaN; no interpolation, as replicates
+    may be infinite on the log scale)."""
+    return _finite_quantile(deviations, confidence_level)
+
+
+def ratio_zero_upper(
+    estimates: np.ndarray, trials: np.ndarray | None, top_low: float, confidence_level: float
+) -> tuple[float, float]:
+    """Interval [0, U] of a min / max ratio whose smallest rate is exactly 0.
+
+    ``U`` is the exact (Clopper-Pearson) upper limit of the rate of a group with 0 events,
+    ``1 - (alpha/2)^(1/n)``, largest over such groups, divided by ``top_low``, the lower
+    ``alpha/2`` percentile of the highest group's rate; the whole range [0, 1] without
+    ``trials`` or a positive ``top_low``. Each limit is one-sided at ``alpha/2``, so the true
+    ratio is below ``U`` with probability at least the confidence level.
+    """
+    alpha = 1.0 - confidence_level
+    if trials is None or not (np.isfinite(top_low) and top_low > 0):
+        return 0.0, 1.0
+    n = np.asarray(trials, dtype=np.float64)[~(estimates > 0)]
+    upper_zero = float(np.max(1.0 - (alpha / 2.0) ** (1.0 / np.maximum(n, 1))))
+    return 0.0, float(min(1.0, upper_zero / top_low))
+
+
 def _finite_quantile(x: np.ndarray, q: float) -> float:
     x = x[~np.isnan(x)]
     if len(x) == 0:
@@ -156,11 +178,10 @@ def range_interval(
     ``P(max_ij |(d*_ij - d^_ij)| <= c) = confidence``; the true spread then lies in
     ``[max(0, D^ - c), D^ + c]``. Ratios work on the log scale. Conservative by design.
 
-    A group whose rate is exactly 0 makes the ratio 0, and the bootstrap cannot bound it
-    (resampling a group without events never produces one). The upper bound then comes from
-    the exact (Clopper-Pearson) upper limit of that group's rate, ``1 - (alpha/2)^(1/n)`` with
-    ``n`` from ``trials``, over the lower percentile of the highest group's rate; without
-    ``trials`` the interval is the whole range [0, 1].
+    A group whose rate is exactly 0 makes the ratio 0, which no log-scale deviation can
+    bound: the interval is then [0, U] with U from :func:`ratio_zero_upper` (exact limits).
+    Replicates have shape (B, G); :class:`fairaudit.metrics._bootstrap.BootstrapSummary`
+    computes the same interval without holding them.
     """
     spreads = []
     dev = []
@@ -171,18 +192,12 @@ def range_interval(
             continue
         e, r = est[ok], rep[:, ok]
         if ratio:
-            e, r = _logs(e), _logs(r)
-            if not np.isfinite(e).all():
-                if trials is None:
-                    return 0.0, 1.0
-                n = np.asarray(trials[k], dtype=np.float64)[ok]
-                zero = est[ok] == 0
-                upper_zero = float(np.max(1.0 - (alpha / 2.0) ** (1.0 / np.maximum(n[zero], 1))))
-                top = int(np.argmax(est[ok]))
-                top_low = _finite_quantile(rep[:, ok][:, top], alpha / 2.0)
-                if not (np.isfinite(top_low) and top_low > 0):
-                    return 0.0, 1.0
-                return 0.0, float(min(1.0, upper_zero / top_low))
+            if not (e > 0).all():
+                top = int(np.argmax(e))
+                n = None if trials is None else np.asarray(trials[k])[ok]
+                return ratio_zero_upper(e, n, _finite_quantile(r[:, top], alpha / 2.0),
+                                        confidence_level)
+            e, r = np.log(e), _logs(r)
         spreads.append(float(e.max() - e.min()))
         with np.errstate(invalid="ignore"):
             d = r - e
@@ -191,10 +206,10 @@ def range_interval(
         return float("nan"), float("nan")
     stat = max(spreads)
     worst = np.fmax.reduce(np.stack(dev), axis=0)
-    return _spread_bounds(stat, _finite_quantile(worst, confidence_level), ratio, upper_bound)
+    return spread_bounds(stat, spread_quantile(worst, confidence_level), ratio, upper_bound)
 
 
-def _spread_bounds(
+def spread_bounds(
     stat: float, c: float, ratio: bool, upper_bound: float
 ) -> tuple[float, float]:
     """[max(0, D - c), D + c] for a spread D (on the log scale for ratios).
@@ -237,7 +252,7 @@ def target_interval(
     with np.errstate(invalid="ignore"):  # inf - inf in resamples where a rate is 0 or undefined
         d = (r - tr[:, None]) - (e - t)
     c = _finite_quantile(np.fmax.reduce(np.abs(d), axis=1), confidence_level)
-    return _spread_bounds(stat, c, ratio, upper_bound)
+    return spread_bounds(stat, c, ratio, upper_bound)
 
 
 def wilson_interval(
@@ -258,6 +273,66 @@ def wilson_interval(
     centre = (p + z2 / (2 * t)) / (1 + z2 / t)
     half = z * np.sqrt(np.maximum(p * (1 - p) / t + z2 / (4 * t * t), 0.0)) / (1 + z2 / t)
     return np.where(ok, centre - half, np.nan), np.where(ok, centre + half, np.nan)
+
+
+def jeffreys_interval(
+    successes: np.ndarray, trials: np.ndarray, confidence_level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Equal-tailed Jeffreys interval: quantiles of Beta(x + 1/2, n - x + 1/2).
+
+    Counts may be effective (non-integer) counts. NaN without trials. Repeated count pairs
+    (many small groups) are computed once.
+    """
+    from scipy.special import betaincinv  # heavy import, only when needed
+
+    alpha = 1.0 - confidence_level
+    x = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    ok = n > 0
+    a = np.where(ok, np.clip(x, 0.0, None), 0.0) + 0.5
+    b = np.where(ok, np.clip(n - x, 0.0, None), 0.0) + 0.5
+    pairs, inverse = np.unique(np.stack([a.ravel(), b.ravel()], axis=1), axis=0,
+                               return_inverse=True)
+    lo = betaincinv(pairs[:, 0], pairs[:, 1], alpha / 2.0)[inverse.ravel()].reshape(x.shape)
+    hi = betaincinv(pairs[:, 0], pairs[:, 1], 1.0 - alpha / 2.0)[inverse.ravel()].reshape(x.shape)
+    return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
+
+
+#: Successes (or failures) up to which the Wilson lower (upper) limit is replaced by the
+#: exact Poisson limit, for up to 50 trials and for more (Brown, Cai and DasGupta, 2001).
+_POISSON_SMALL = (2.0, 3.0)
+
+
+def modified_wilson_interval(
+    successes: np.ndarray, trials: np.ndarray, confidence_level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson interval with the Poisson modification near 0 and near the number of trials.
+
+    The Wilson interval's coverage dips well below nominal for rates of a few events per
+    group (0.91 at 10 trials and a rate of 0.05). Following Brown, Cai and DasGupta (2001),
+    for ``1 <= x <= x*`` successes (``x* = 2`` up to 50 trials, 3 above) the lower limit is
+    the exact Poisson one, ``Gamma(x).ppf(alpha/2) / n``, where it is lower than Wilson's,
+    and symmetrically for failures and the upper limit. Counts may be effective
+    (non-integer) counts. NaN without trials.
+    """
+    from scipy.special import gammaincinv  # heavy import, only when needed
+
+    lo, hi = wilson_interval(successes, trials, confidence_level)
+    alpha = 1.0 - confidence_level
+    x = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    ok = n > 0
+    t = np.where(ok, n, 1.0)
+    x_star = np.where(t <= 50, *_POISSON_SMALL)
+    failures = t - x
+    few = ok & (x >= 1) & (x <= x_star)
+    few_failures = ok & (failures >= 1) & (failures <= x_star)
+    with np.errstate(invalid="ignore"):
+        poisson_lo = gammaincinv(np.where(few, x, 1.0), alpha / 2.0) / t
+        poisson_hi = 1.0 - gammaincinv(np.where(few_failures, failures, 1.0), alpha / 2.0) / t
+    lo = np.where(few, np.minimum(lo, poisson_lo), lo)
+    hi = np.where(few_failures, np.maximum(hi, poisson_hi), hi)
+    return lo, hi
 
 
 def effective_size(w: np.ndarray, w2: np.ndarray) -> np.ndarray:
