@@ -331,7 +331,8 @@ def analyse(
     ref_k = int(np.flatnonzero(kept).tolist().index(ref_index))
     kept_display = [d for d, k in zip(display, kept, strict=True) if k]
     disp_rows = []
-    ref_rows = []
+    ref_rows: list[dict[str, np.ndarray]] = []
+    kept_groups = np.asarray(kept_display, dtype=object)
     for m in metric_names:
         if m == "count":
             continue
@@ -388,17 +389,17 @@ def analyse(
                 succ, trials, succ[ref_k], trials[ref_k], exact=not config.weighted
             )
             p[ref_k] = np.nan
-        for j, gname in enumerate(kept_display):
-            if j == ref_k:
-                continue
-            ref_rows.append(
-                {
-                    "group": gname, "metric": m, "value": v[j], "reference_value": v[ref_k],
-                    "difference": dg[j], "difference_lower": dg_lo[j],
-                    "difference_upper": dg_hi[j], "ratio": rg[j], "ratio_lower": rg_lo[j],
-                    "ratio_upper": rg_hi[j], "p_value": p[j],
-                }
-            )
+        others = np.arange(len(v)) != ref_k
+        ref_rows.append(
+            {
+                "group": kept_groups[others], "metric": np.full(int(others.sum()), m, object),
+                "value": v[others], "reference_value": np.full(int(others.sum()), v[ref_k]),
+                "difference": dg[others], "difference_lower": dg_lo[others],
+                "difference_upper": dg_hi[others], "ratio": rg[others],
+                "ratio_lower": rg_lo[others], "ratio_upper": rg_hi[others],
+                "p_value": p[others],
+            }
+        )
     disp_cols = ["metric"]
     for key in disp.SUMMARIES:
         disp_cols += [key, key + "_lower", key + "_upper"]
@@ -406,7 +407,10 @@ def analyse(
     ref_cols = ["group", "metric", "value", "reference_value", "difference", "difference_lower",
                 "difference_upper", "ratio", "ratio_lower", "ratio_upper", "p_value",
                 "p_adjusted", "significant"]
-    to_reference = pd.DataFrame(ref_rows, columns=ref_cols[:-2])
+    to_reference = pd.DataFrame(
+        {c: np.concatenate([r[c] for r in ref_rows]) if ref_rows else [] for c in ref_cols[:-2]},
+        columns=ref_cols[:-2],
+    )
     to_reference["p_adjusted"] = adjust_family(
         to_reference["p_value"].to_numpy(dtype=np.float64),
         to_reference["metric"].to_numpy(dtype=object),

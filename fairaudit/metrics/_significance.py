@@ -213,9 +213,11 @@ def adjust_family(
         raise ValueError(
             f"correction_scope must be one of {', '.join(CORRECTION_SCOPES)}; got {scope!r}."
         )
-    canonical = pd.Series(metric).replace(_SAME_TEST).to_numpy(dtype=object)
-    key = pd.MultiIndex.from_arrays([canonical, np.asarray(group, dtype=object)])
-    codes = pd.factorize(key)[0]
+    metric_codes, metric_names = pd.factorize(metric)
+    canonical = np.array([_SAME_TEST.get(m, m) for m in metric_names], dtype=object)
+    hypothesis = pd.factorize(canonical)[0][metric_codes]
+    group_codes, group_names = pd.factorize(np.asarray(group, dtype=object))
+    codes = hypothesis.astype(np.int64) * max(len(group_names), 1) + group_codes
     finite = np.isfinite(p)
     # the first tested p-value of each (hypothesis, group) stands for the family member
     _, rep = np.unique(np.where(finite, codes, -1), return_index=True)
