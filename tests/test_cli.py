@@ -382,3 +382,22 @@ def test_markdown_summary_for_ci(files, capsys, tmp_path):
     assert "checks fail" in err  # the human summary moved to stderr
     code, _, err = run(audit_args(files, "--json", "-", "--markdown", "-"), capsys)
     assert code == 2 and _cli_commands.ERR_TWO_STDOUT in err
+
+
+def test_audit_of_logits_with_threshold_zero(files, capsys, tmp_path):
+    """Margins and logits are scores too: --score logit --threshold 0 audits them, leaving
+    out the metrics that need probabilities (with their reason)."""
+    frame = pd.read_csv(files / "data.csv")
+    frame["logit"] = np.log(frame["score"] / (1 - frame["score"]))
+    path = tmp_path / "logits.csv"
+    frame.to_csv(path, index=False)
+    js = tmp_path / "logits.json"
+    code, _, err = run(["audit", path, "--target", "y", "--score", "logit", "--threshold", "0",
+                        "--sensitive", "sex", "--n-bootstrap", "20", "--json", js, "--quiet"],
+                       capsys)
+    assert code in (0, 1), err
+    result = fairaudit.AuditResult.from_json(js)
+    expected = (frame["logit"] >= 0).groupby(frame["sex"]).mean()
+    assert result.by_group["selection_rate"].to_dict() == pytest.approx(expected.to_dict())
+    undefined = result.undefined.set_index("metric")
+    assert "not probabilities" in undefined.loc["brier_score", "reason"]
