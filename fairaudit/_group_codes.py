@@ -155,6 +155,15 @@ def combine(
     parts : list of ndarray of int64
         For every feature, its code in each group present.
     """
+    n_cells = int(np.prod(sizes, dtype=np.float64))
+    if n_cells <= 4 * len(feature_codes[0]) + 1024:
+        # few possible cells: one flat code for all features at once, one compaction
+        flat = np.zeros(len(feature_codes[0]), dtype=np.int64)
+        for c, size in zip(feature_codes, sizes, strict=True):
+            flat *= size
+            flat += c
+        codes, present = _compact(flat, n_cells)
+        return codes, [p.astype(np.int64) for p in np.unravel_index(present, sizes)]
     codes = feature_codes[0]
     parts = [np.arange(sizes[0], dtype=np.int64)]
     for c, size in zip(feature_codes[1:], sizes[1:], strict=True):

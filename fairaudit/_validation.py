@@ -403,6 +403,19 @@ def _sensitive_frame(sensitive_features: Any, X: Any = None) -> pd.DataFrame:
     return frame
 
 
+def _category_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a categorical feature from its own codes (no hashing of the rows): the
+    categories present, sorted by value; -1 for missing values."""
+    raw = values.cat.codes.to_numpy().astype(np.intp) + 1  # 0: missing
+    counts = np.bincount(raw, minlength=len(values.cat.categories) + 1)
+    present = np.flatnonzero(counts[1:])
+    # each present category's place among them in sorted order, and the sorted categories
+    rank, uniq = sorted_uniques(np.arange(len(present)), values.cat.categories[present])
+    lookup = np.full(len(counts), -1, dtype=np.int64)
+    lookup[present + 1] = rank
+    return lookup[raw], uniq
+
+
 def _encode_feature(
     values: pd.Series, name: str, warn_missing: bool
 ) -> tuple[np.ndarray, pd.Index, int]:
@@ -411,8 +424,11 @@ def _encode_feature(
         check_one_type(values.to_numpy(), name)
     elif isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == object:
         check_one_type(values.cat.categories.to_numpy(), name)
-    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
-    codes, uniq = sorted_uniques(codes, uniques)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniq = _category_codes(values)
+    else:
+        codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+        codes, uniq = sorted_uniques(codes, uniques)
     miss = codes < 0
     k = int(miss.sum())
     labels = uniq.tolist()

@@ -306,3 +306,27 @@ def test_five_features_with_the_default_give_a_clear_error():
         with pytest.raises(ValueError, match=_exact(ERR_MOSTLY_UNIQUE.format(what=what, k=k,
                                                                              n=len(sf)))):
             fairaudit.audit(y, pred, sensitive_features=sf, n_bootstrap=0)
+
+
+@pytest.mark.parametrize("categories", [["b", "a", "c", "unused"], [30, 10, 20, 99]])
+def test_categorical_features_equal_their_values(categories):
+    """Categorical features are encoded from their own codes; the groups, their order and
+    every count equal those of the same values as plain objects (unused categories left out,
+    missing values their own group)."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    raw = rng.choice(categories[:3], n).astype(object)
+    raw[rng.random(n) < 0.05] = None
+    cat = pd.Series(pd.Categorical(raw, categories=categories), name="g")
+    other = pd.Series(pd.Categorical(rng.choice(["x", "y"], n)), name="h")
+    y, pred = _labels(n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        a = fairaudit.audit(y, pred, sensitive_features=pd.concat([cat, other], axis=1),
+                            n_bootstrap=0)
+        b = fairaudit.audit(y, pred, sensitive_features=pd.DataFrame(
+            {"g": cat.astype(object), "h": other.astype(object)}), n_bootstrap=0)
+    pd.testing.assert_frame_equal(a.by_group, b.by_group)
+    assert "unused" not in a.marginals["g"].by_group.index
+    counts = pd.Series(raw).fillna("(missing)").value_counts()
+    assert a.marginals["g"].by_group["count"].to_dict() == counts.to_dict()
