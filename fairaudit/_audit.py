@@ -271,6 +271,8 @@ def audit_from_stats(
         )
     if stats.n.sum() == 0:
         raise ValueError(ERR_STATS_EMPTY)
+    if not stats.w.sum() > 0:
+        raise ValueError(v.ERR_WEIGHT_ZERO)
     missing = {}
     for i, feature in enumerate(stats.features):
         level = stats.labels.get_level_values(i) if isinstance(

@@ -281,8 +281,14 @@ def check_scores(y_score: Any, n: int) -> np.ndarray:
     return arr
 
 
-def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
-    """Return weights as a float64 array of length ``n``, or None when not given."""
+def check_sample_weight(
+    sample_weight: Any, n: int, *, allow_zero_total: bool = False
+) -> np.ndarray | None:
+    """Return weights as a float64 array of length ``n``, or None when not given.
+
+    ``allow_zero_total`` accepts weights that are all 0 (a chunk of a larger data set may
+    hold only rows of weight 0; the audit of the merged statistics checks the total).
+    """
     if sample_weight is None:
         return None
     arr = check_1d(sample_weight, "sample_weight")
@@ -303,6 +309,8 @@ def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
     if not np.isfinite(total):
         raise ValueError(ERR_WEIGHT_OVERFLOW.format(what="sum of the weights", big=big))
     if total <= 0:
+        if allow_zero_total:
+            return arr
         raise ValueError(ERR_WEIGHT_ZERO)
     if not np.isfinite(squares):
         raise ValueError(

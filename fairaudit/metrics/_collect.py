@@ -64,6 +64,19 @@ def declared_edges(score_bins: Any, y_score: np.ndarray) -> tuple[np.ndarray, bo
     return edges, bool(len(edges) == len(grid) and np.array_equal(edges, grid))
 
 
+def prepare_labels(
+    y_true: Any, y_pred: Any, sample_weight: Any, pos_label: Any, *, chunk: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Outcomes and predictions as 0/1 ``int8`` and weights as float, paired row by row."""
+    rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight})
+    yt = v.check_1d(rows["y_true"], "y_true")
+    yp = v.check_1d(rows["y_pred"], "y_pred")
+    v.check_length(yp, len(yt), "y_pred")
+    labels = v.binarize_labels({"y_true": yt, "y_pred": yp}, pos_label)
+    weight = v.check_sample_weight(rows["sample_weight"], len(yt), allow_zero_total=chunk)
+    return labels["y_true"], labels["y_pred"], weight
+
+
 def confusion_stats(
     y_true: Any,
     y_pred: Any,
@@ -93,16 +106,10 @@ def confusion_stats(
     """
     rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight,
                          "sensitive_features": sensitive_features})
-    y_true, y_pred, sample_weight = rows["y_true"], rows["y_pred"], rows["sample_weight"]
-    sensitive_features = rows["sensitive_features"]
-    yt = v.check_1d(y_true, "y_true")
-    yp = v.check_1d(y_pred, "y_pred")
-    v.check_length(yp, len(yt), "y_pred")
-    labels01 = v.binarize_labels({"y_true": yt, "y_pred": yp}, pos_label)
-    weight = v.check_sample_weight(sample_weight, len(yt))
-    groups = v.encode_groups(sensitive_features, n_samples=len(yt))
-    return count_confusion(groups.codes, groups.n_groups, labels01["y_true"],
-                           labels01["y_pred"], weight, groups.labels)
+    yt, yp, weight = prepare_labels(rows["y_true"], rows["y_pred"], rows["sample_weight"],
+                                    pos_label, chunk=True)
+    groups = v.encode_groups(rows["sensitive_features"], n_samples=len(yt))
+    return count_confusion(groups.codes, groups.n_groups, yt, yp, weight, groups.labels)
 
 
 def score_stats(
@@ -142,7 +149,7 @@ def score_stats(
     yt = v.check_1d(y_true, "y_true")
     score = v.check_scores(y_score, len(yt))
     yt01 = v.binarize_labels({"y_true": yt}, pos_label)["y_true"]
-    weight = v.check_sample_weight(sample_weight, len(yt))
+    weight = v.check_sample_weight(sample_weight, len(yt), allow_zero_total=True)
     groups = v.encode_groups(sensitive_features, n_samples=len(yt))
     edges = declared_edges(score_bins, score)
     return count_scores(groups.codes, groups.n_groups, yt01, score, weight, edges, groups.labels)

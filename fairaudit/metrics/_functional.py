@@ -11,25 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validation as v
 from . import _disparities as disp
-from ._collect import confusion_stats
+from ._collect import confusion_stats, prepare_labels
 from ._criteria import CRITERIA, canonical_criterion, criterion_value
 from ._registry import count_metrics
 from ._stats import ConfusionStats, count_confusion
 
 METHODS = ("between_groups", "to_overall")
-
-
-def _prepare(y_true: Any, y_pred: Any, sample_weight: Any, pos_label: Any):
-    rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight})
-    y_true, y_pred, sample_weight = rows["y_true"], rows["y_pred"], rows["sample_weight"]
-    yt = v.check_1d(y_true, "y_true")
-    yp = v.check_1d(y_pred, "y_pred")
-    v.check_length(yp, len(yt), "y_pred")
-    labels = v.binarize_labels({"y_true": yt, "y_pred": yp}, pos_label)
-    w = v.check_sample_weight(sample_weight, len(yt))
-    return labels["y_true"], labels["y_pred"], w
 
 
 def group_confusion_stats(
@@ -55,7 +43,7 @@ def group_confusion_stats(
 
 def _metric(name: str):
     def f(y_true: Any, y_pred: Any, *, sample_weight: Any = None, pos_label: Any = None) -> float:
-        yt, yp, w = _prepare(y_true, y_pred, sample_weight, pos_label)
+        yt, yp, w = prepare_labels(y_true, y_pred, sample_weight, pos_label)
         stats = count_confusion(np.zeros(len(yt), dtype=np.int64), 1, yt, yp, w)
         return float(count_metrics(stats.n, stats.w, (name,))[name][0])
 
