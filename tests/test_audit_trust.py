@@ -374,3 +374,21 @@ def test_json_has_the_verdict_at_the_top():
     assert d["verdict"] == result.verdict
     assert d["verdict_counts"] == result.verdict_counts
     assert sum(d["verdict_counts"].values()) == len(result.criteria)
+
+
+def test_auc_intervals_stay_between_0_and_1():
+    """Perfect separation, but some positives and negatives share a histogram bin: the exact
+    AUC is 1 and the replicates, shifted by the binning error, must not rise above 1."""
+    rng = np.random.default_rng(21)
+    k = 40
+    neg = np.r_[rng.uniform(0.1, 0.5, k), np.full(6, 0.602)]
+    pos = np.r_[rng.uniform(0.7, 0.95, k), np.full(6, 0.603)]   # bin [0.600, 0.605) shared
+    score = np.r_[neg, pos]
+    y = np.r_[np.zeros(len(neg), int), np.ones(len(pos), int)]
+    group = np.tile(["a", "b"], len(y) // 2)
+    result = fairaudit.audit(y, (score > 0.6).astype(int), y_score=score,
+                             sensitive_features=group, n_bootstrap=300, random_state=0)
+    assert result.by_group["roc_auc"].eq(1.0).all()
+    bounds = result.intervals["roc_auc"].to_numpy()
+    assert (bounds >= 0).all() and (bounds <= 1).all()
+    assert result.overall_intervals.loc["roc_auc", "upper"] <= 1

@@ -142,10 +142,10 @@ def _score_replicates(
     shift = scores.auc - histogram_auc(scores.w)
     shift_all = scores_overall_auc - float(histogram_auc(scores.w.sum(axis=0)))
     for w, ws, ws2 in bootstrap_scores(scores, n_bootstrap, rng):
-        auc = histogram_auc(w) + shift
+        auc = np.clip(histogram_auc(w) + shift, 0.0, 1.0)  # an AUC stays in [0, 1]
         vals = score_metrics(w, ws, ws2, auc, probabilistic=scores.probabilistic, names=names)
         tw, tws, tws2 = w.sum(axis=1), ws.sum(axis=1), ws2.sum(axis=1)
-        tauc = histogram_auc(tw) + shift_all
+        tauc = np.clip(histogram_auc(tw) + shift_all, 0.0, 1.0)
         tvals = score_metrics(tw, tws, tws2, tauc, probabilistic=scores.probabilistic, names=names)
         for m in names:
             if m in vals:
