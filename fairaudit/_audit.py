@@ -16,7 +16,6 @@ from ._engine import (  # noqa: F401  (error texts re-exported for callers and t
     WARN_ONE_CLASS_PER_GROUP,
     WARN_THRESHOLD_OUTSIDE,
     check_options,
-    jsonable,
     run,
     stats_hash,
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import warnings
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime
 from numbers import Integral, Real
 from typing import Any
@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ._result import AuditResult
-from .metrics._analysis import AnalysisConfig, analyse, group_display
+from .metrics._analysis import analyse, group_display
+from .metrics._config import AuditConfig
 from .metrics._criteria import resolve_tolerances
 from .metrics._registry import PROBABILITY_METRICS, resolve_metric_names
 from .metrics._significance import CORRECTION_SCOPES, CORRECTIONS
@@ -73,28 +74,6 @@ NOTE_LEFT_OUT = (
 )
 
 
-@dataclass(frozen=True)
-class Options:
-    """The validated options of one audit (everything but the data)."""
-
-    metrics: Any
-    reference_group: Any
-    n_bootstrap: int
-    confidence_level: float
-    ci_method: str
-    min_group_size: int
-    suppress_below: int | None
-    tolerances: dict[str, float]
-    threshold: float | None
-    correction: str
-    correction_scope: str
-    random_state: Any
-    seed: int
-    name: str | None
-    pos_label: Any = None
-    max_groups: Any = None
-
-
 def check_options(
     *,
     metrics: Any = None,
@@ -112,7 +91,7 @@ def check_options(
     name: Any = None,
     pos_label: Any = None,
     max_groups: Any = None,
-) -> Options:
+) -> AuditConfig:
     """Check the options of an audit and draw its seed; clear errors name the option."""
     if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, Integral) or n_bootstrap < 0:
         raise ValueError(ERR_N_BOOTSTRAP.format(value=n_bootstrap))
@@ -148,7 +127,7 @@ def check_options(
         seed = int(np.random.SeedSequence().entropy % (2**63))
     else:
         seed = int(random_state)
-    return Options(
+    return AuditConfig(
         metrics=metrics, reference_group=reference_group, n_bootstrap=int(n_bootstrap),
         confidence_level=float(confidence_level), ci_method=ci_method,
         min_group_size=int(min_group_size),
@@ -221,22 +200,6 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _plain(x: Any) -> Any:
-    return x.item() if isinstance(x, np.generic) else x
-
-
-def jsonable(value: Any) -> Any:
-    """A configuration value as JSON can hold it, keeping numbers and booleans as they are."""
-    value = _plain(value)
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, tuple | list):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    return str(value)
-
-
 def degenerate_causes(
     conf: ConfusionStats, threshold: float | None, score_range: tuple[float, float] | None
 ) -> list[str]:
@@ -269,7 +232,7 @@ def degenerate_causes(
     return []
 
 
-def _metric_names(options: Options, scores: ScoreStats | None):
+def _metric_names(options: AuditConfig, scores: ScoreStats | None):
     """Metrics to report, and those left out because the scores are not probabilities."""
     names = resolve_metric_names(options.metrics, has_scores=scores is not None)
     left_out: tuple[tuple[str, str], ...] = ()
@@ -292,7 +255,7 @@ def run(
     conf: ConfusionStats,
     scores: ScoreStats | None,
     *,
-    options: Options,
+    options: AuditConfig,
     meta: dict,
     overall_auc: float | None = None,
     marginal_scores: dict[str, ScoreStats] | None = None,
@@ -306,7 +269,8 @@ def run(
         Labelled statistics of the intersectional groups (one label level per feature).
     scores : ScoreStats, optional
         Score histograms of the same groups.
-    options : Options
+    options : AuditConfig
+        The validated options (from :func:`check_options`).
     meta : dict
         What was audited (name, row count, hash, ...); the run adds versions, time, notes
         and degenerate causes.
@@ -330,43 +294,15 @@ def run(
             np.nan if scores is None else float(histogram_auc(scores.w.sum(axis=0)))
         )
     lo_score = np.nan if scores is None else scores.score_range()[0]
-    config = AnalysisConfig(
+    config = replace(
+        options,
         metrics=metric_names,
-        n_bootstrap=options.n_bootstrap,
-        confidence_level=options.confidence_level,
-        ci_method=options.ci_method,
-        min_group_size=options.min_group_size,
-        suppress_below=options.suppress_below,
-        tolerances=options.tolerances,
-        correction=options.correction,
         weighted=conf.weighted,
         probabilistic=scores is None or scores.probabilistic,
         nonnegative_scores=scores is None or not lo_score < 0,
-        correction_scope=options.correction_scope,
         left_out=left_out,
     )
-    config_dict = {
-        "metrics": list(metric_names),
-        "n_bootstrap": options.n_bootstrap,
-        "confidence_level": options.confidence_level,
-        "ci_method": options.ci_method if options.n_bootstrap > 0 else "wilson",
-        "bootstrap": (
-            "Bayesian, stratified by group: gamma cell totals, Jeffreys prior on every rate"
-            + ("; weights as Kish effective counts" if conf.weighted else "")
-            if options.n_bootstrap > 0 else "off"
-        ),
-        "min_group_size": options.min_group_size,
-        "suppress_below": options.suppress_below,
-        "max_groups": options.max_groups,
-        "tolerances": options.tolerances,
-        "correction": options.correction,
-        "correction_scope": options.correction_scope,
-        "pos_label": jsonable(options.pos_label),
-        "reference_group": jsonable(options.reference_group),
-        "threshold": options.threshold,
-        "random_state": options.random_state if isinstance(options.random_state, int) else None,
-        "seed": options.seed,
-    }
+    config_dict = config.to_dict()
     meta = {
         **meta,
         "name": options.name,

@@ -4,13 +4,12 @@ tests and criteria. Pure functions of the statistics; no access to the rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from . import _disparities as disp
 from ._bootstrap import summarise_bootstrap
+from ._config import AuditConfig
 from ._criteria import CRITERIA, criterion_value, verdict
 from ._intervals import bootstrap_scores, effective_size, modified_wilson_interval
 from ._registry import (
@@ -32,32 +31,13 @@ _CURVE_POINTS = 101
 _NO_BOUNDS = (float("nan"), float("nan"))
 
 
-@dataclass(frozen=True)
-class AnalysisConfig:
-    """Parameters of one analysis (already validated)."""
-
-    metrics: tuple[str, ...]
-    n_bootstrap: int
-    confidence_level: float
-    ci_method: str
-    min_group_size: int
-    suppress_below: int | None
-    tolerances: dict[str, float]
-    correction: str
-    weighted: bool
-    probabilistic: bool = True
-    nonnegative_scores: bool = True
-    correction_scope: str = "all"
-    left_out: tuple[tuple[str, str], ...] = ()
-
-
-def _bounded(metric: str, config: AnalysisConfig) -> bool:
+def _bounded(metric: str, config: AuditConfig) -> bool:
     """Whether a metric lives in [0, 1] (so differences do too)."""
     return metric != "mean_score" or config.probabilistic
 
 
 def _trials(
-    conf: ConfusionStats, metric: str, kept: np.ndarray, config: AnalysisConfig
+    conf: ConfusionStats, metric: str, kept: np.ndarray, config: AuditConfig
 ) -> np.ndarray:
     """Rows in each group's denominator of a rate (Kish effective size with weights)."""
     if metric not in RATES:
@@ -69,7 +49,7 @@ def _trials(
     return effective_size(den, den2)
 
 
-def _denominators(conf: ConfusionStats, metric: str, config: AnalysisConfig) -> np.ndarray:
+def _denominators(conf: ConfusionStats, metric: str, config: AuditConfig) -> np.ndarray:
     """Observations each group's value of ``metric`` rests on (rows; Kish size with weights).
 
     A rate rests on its denominator (actual positives for the true positive rate, predicted
@@ -219,7 +199,7 @@ def analyse(
     *,
     attribute: str,
     ref_index: int,
-    config: AnalysisConfig,
+    config: AuditConfig,
     rng: np.random.Generator,
 ) -> dict:
     """All tables of the audit of one attribute (a feature or an intersection of features)."""

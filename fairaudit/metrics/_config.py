@@ -1,0 +1,81 @@
+"""The configuration of one audit: what the user chose and what the data decided, in one
+place, and its JSON form (``AuditResult.config``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: How the bootstrap is described in the configuration of a result.
+BOOTSTRAP_TEXT = "Bayesian, stratified by group: gamma cell totals, Jeffreys prior on every rate"
+BOOTSTRAP_WEIGHTS_TEXT = "; weights as Kish effective counts"
+
+
+def jsonable(value: Any) -> Any:
+    """A configuration value as JSON can hold it, keeping numbers and booleans as they are."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple | list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """Everything that decides an audit's numbers besides the data (validated).
+
+    The options the user chose are set by :func:`fairaudit._engine.check_options`; the
+    fields under "decided by the data" are filled in once the statistics are known.
+    """
+
+    metrics: Any
+    n_bootstrap: int
+    confidence_level: float
+    ci_method: str
+    min_group_size: int
+    suppress_below: int | None
+    tolerances: dict[str, float]
+    correction: str
+    correction_scope: str = "all"
+    reference_group: Any = None
+    threshold: float | None = None
+    pos_label: Any = None
+    max_groups: Any = None
+    random_state: Any = None
+    seed: int = 0
+    name: str | None = None
+    # decided by the data
+    weighted: bool = False
+    probabilistic: bool = True
+    nonnegative_scores: bool = True
+    left_out: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict:
+        """The JSON form recorded in every result (``AuditResult.config``)."""
+        return {
+            "metrics": list(self.metrics),
+            "n_bootstrap": self.n_bootstrap,
+            "confidence_level": self.confidence_level,
+            "ci_method": self.ci_method if self.n_bootstrap > 0 else "wilson",
+            "bootstrap": (
+                BOOTSTRAP_TEXT + (BOOTSTRAP_WEIGHTS_TEXT if self.weighted else "")
+                if self.n_bootstrap > 0 else "off"
+            ),
+            "min_group_size": self.min_group_size,
+            "suppress_below": self.suppress_below,
+            "max_groups": self.max_groups,
+            "tolerances": dict(self.tolerances),
+            "correction": self.correction,
+            "correction_scope": self.correction_scope,
+            "pos_label": jsonable(self.pos_label),
+            "reference_group": jsonable(self.reference_group),
+            "threshold": self.threshold,
+            "random_state": self.random_state if isinstance(self.random_state, int) else None,
+            "seed": self.seed,
+        }
