@@ -261,3 +261,15 @@ def test_a_chunk_of_weight_zero_merges_and_the_total_is_checked():
     assert merged.w.sum() == 3
     with pytest.raises(ValueError, match="sample_weight sums to 0"):
         fairaudit.audit_from_stats(a)
+
+
+def test_functional_forms_still_refuse_weights_that_sum_to_zero():
+    """Only the chunk builders accept an all-zero chunk; a whole data set must have weight."""
+    from fairaudit.metrics import demographic_parity_difference, group_confusion_stats
+
+    with pytest.raises(ValueError, match="sample_weight sums to 0"):
+        demographic_parity_difference([1, 0], [1, 1], sensitive_features=["x", "y"],
+                                      sample_weight=[0, 0])
+    with pytest.raises(ValueError, match="sample_weight sums to 0"):
+        group_confusion_stats([1, 0], [1, 1], sensitive_features=["x", "y"],
+                              sample_weight=[0, 0])

@@ -104,10 +104,20 @@ def confusion_stats(
     -------
     ConfusionStats
     """
+    return labelled_confusion(y_true, y_pred, sensitive_features, sample_weight, pos_label,
+                              chunk=True)
+
+
+def labelled_confusion(
+    y_true: Any, y_pred: Any, sensitive_features: Any, sample_weight: Any, pos_label: Any,
+    *, chunk: bool,
+) -> ConfusionStats:
+    """:func:`confusion_stats`; ``chunk=False`` also refuses weights that sum to 0 (for data
+    that is the whole of an audit, not a part of it)."""
     rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight,
                          "sensitive_features": sensitive_features})
     yt, yp, weight = prepare_labels(rows["y_true"], rows["y_pred"], rows["sample_weight"],
-                                    pos_label, chunk=True)
+                                    pos_label, chunk=chunk)
     groups = v.encode_groups(rows["sensitive_features"], n_samples=len(yt))
     return count_confusion(groups.codes, groups.n_groups, yt, yp, weight, groups.labels)
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import _disparities as disp
-from ._collect import confusion_stats, prepare_labels
+from ._collect import labelled_confusion, prepare_labels
 from ._criteria import CRITERIA, canonical_criterion, criterion_value
 from ._registry import count_metrics
 from ._stats import ConfusionStats, count_confusion
@@ -36,8 +36,8 @@ def group_confusion_stats(
     labels : pandas.Index
         The group of each row of the statistics.
     """
-    stats = confusion_stats(y_true, y_pred, sensitive_features=sensitive_features,
-                            sample_weight=sample_weight, pos_label=pos_label)
+    stats = labelled_confusion(y_true, y_pred, sensitive_features, sample_weight, pos_label,
+                               chunk=False)
     return stats, stats.labels
 
 
