@@ -16,6 +16,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 from ._audit import audit, audit_from_stats, audit_model
+from ._comparison import Comparison
 from ._result import SCHEMA_VERSION, AuditResult
 
 _SUBPACKAGES = ("casestudies", "datasets", "metrics", "mitigation", "report", "simulation")
@@ -23,6 +24,7 @@ _SUBPACKAGES = ("casestudies", "datasets", "metrics", "mitigation", "report", "s
 __all__ = [
     "SCHEMA_VERSION",
     "AuditResult",
+    "Comparison",
     "__version__",
     "audit",
     "audit_from_stats",

@@ -256,7 +256,7 @@ def test_compare_aligns_the_held_out_labels_and_groups():
                       y.loc[X_te.index].to_numpy(), sensitive_features_train=sex.loc[X_tr.index],
                       sensitive_features_test=sex.loc[X_te.index].to_numpy(), **kw)
     cols = ["accuracy", "demographic_parity_difference"]
-    pd.testing.assert_frame_equal(aligned[cols], by_hand[cols])
+    pd.testing.assert_frame_equal(aligned.table[cols], by_hand.table[cols])
 
 
 # --- item: every pandas array type is accepted where a Series is ----------------------------

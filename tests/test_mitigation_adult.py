@@ -175,7 +175,7 @@ def test_compare_on_adult(adult, baseline):
     Xtr, ytr, str_, Xte, yte, ste = adult
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        table = compare(
+        comparison = compare(
             _lr(), Xtr, ytr, Xte, yte,
             sensitive_features_train=str_, sensitive_features_test=ste,
             mitigators={
@@ -188,6 +188,7 @@ def test_compare_on_adult(adult, baseline):
             n_bootstrap=100,
             random_state=0,
         )
+    table = comparison.table
     assert list(table.index) == [
         "baseline", "Reweighing", "ThresholdOptimizer(equalized_odds)",
         "ThresholdOptimizer(demographic_parity)",
@@ -208,5 +209,5 @@ def test_compare_on_adult(adult, baseline):
         table.loc["baseline", "accuracy"] - row["accuracy"], abs=1e-12
     )
     assert (table["fit_seconds"] > 0).all()
-    assert table.attrs["disparity"] == "demographic_parity_difference"
-    assert table.attrs["attribute"] == "sensitive_feature"
+    assert comparison.disparity == "demographic_parity_difference"
+    assert comparison.attribute == "sensitive_feature"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 from sklearn.neighbors import KNeighborsClassifier
 
-from fairaudit import AuditResult
+from fairaudit import AuditResult, Comparison
 from fairaudit.mitigation import Resampling, Reweighing, ThresholdOptimizer, compare
 from fairaudit.mitigation._compare import ERR_CRITERION, ERR_MITIGATORS, ERR_NAME
 
@@ -27,11 +29,13 @@ def split():
 
 def test_default_mitigators_and_columns(split):
     Xtr, ytr, gtr, Xte, yte, gte = split
-    table = compare(
+    comparison = compare(
         LogisticRegression(), Xtr, ytr, Xte, yte,
         sensitive_features_train=gtr, sensitive_features_test=gte,
         n_bootstrap=50, random_state=0,
     )
+    assert isinstance(comparison, Comparison)
+    table = comparison.table
     assert list(table.index) == [
         "baseline", "Reweighing", "Resampling",
         "ConstrainedClassifier(demographic_parity)", "ThresholdOptimizer(equalized_odds)",
@@ -39,7 +43,7 @@ def test_default_mitigators_and_columns(split):
     assert list(table["kind"]) == [
         "baseline", "preprocessing", "preprocessing", "in-processing", "post-processing",
     ]
-    for c in table.attrs["criteria"]:
+    for c in comparison.criteria:
         assert {c, f"{c}_lower", f"{c}_upper", f"{c}_verdict"} <= set(table.columns)
         assert (table[f"{c}_lower"] <= table[c] + 1e-12).all()
         assert (table[c] <= table[f"{c}_upper"] + 1e-12).all()
@@ -54,7 +58,9 @@ def test_default_mitigators_and_columns(split):
     assert table.loc["baseline", "demographic_parity_difference"] == pytest.approx(
         rates.max() - rates.min(), abs=1e-12
     )
-    assert table.attrs["skipped"] == {}
+    assert dict(comparison.skipped) == {}
+    # each model's audit is named after the model, as a report of them shows
+    assert [a.meta["name"] for a in comparison.audits.values()] == list(table.index)
     # the Reweighing row: the same estimator fitted here with the reweighing weights
     # P(g) P(y) / P(g, y) from a crosstab of the training rows
     joint = pd.crosstab(gtr, ytr, normalize=True)
@@ -74,18 +80,18 @@ def test_default_mitigators_and_columns(split):
 
 def test_skips_what_the_estimator_cannot_support(split):
     Xtr, ytr, gtr, Xte, yte, gte = split
-    table = compare(
+    comparison = compare(
         KNeighborsClassifier(), Xtr, ytr, Xte, yte,
         sensitive_features_train=gtr, sensitive_features_test=gte,
         n_bootstrap=20, random_state=0,
     )
-    assert "Reweighing" not in table.index and "Resampling" in table.index
-    assert set(table.attrs["skipped"]) == {"Reweighing", "ConstrainedClassifier"}
+    assert "Reweighing" not in comparison.models and "Resampling" in comparison.models
+    assert set(comparison.skipped) == {"Reweighing", "ConstrainedClassifier"}
 
 
 def test_list_of_mitigators_names_and_audits(split):
     Xtr, ytr, gtr, Xte, yte, gte = split
-    table, audits = compare(
+    comparison, audits = compare(
         LogisticRegression(), Xtr, ytr, Xte, yte,
         sensitive_features_train=gtr, sensitive_features_test=gte,
         mitigators=[
@@ -96,12 +102,14 @@ def test_list_of_mitigators_names_and_audits(split):
         criteria=["equal_opportunity_difference", "four_fifths_rule"],
         n_bootstrap=20, random_state=0, return_audits=True,
     )
+    table = comparison.table
     assert list(table.index) == [
         "baseline", "Resampling(preferential)", "ThresholdOptimizer(equal_opportunity)",
     ]
+    assert dict(comparison.audits) == audits
     assert set(audits) == set(table.index)
     assert all(isinstance(a, AuditResult) for a in audits.values())
-    assert table.attrs["disparity"] == "equal_opportunity_difference"
+    assert comparison.disparity == "equal_opportunity_difference"
     assert (
         table.loc["ThresholdOptimizer(equal_opportunity)", "equal_opportunity_difference"]
         < table.loc["baseline", "equal_opportunity_difference"]
@@ -127,3 +135,26 @@ def test_compare_errors(split):
         "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
         "predictive_parity_difference", "four_fifths_rule",
     ]))
+
+
+def test_comparison_is_typed_and_renders_with_named_audits(split):
+    Xtr, ytr, gtr, Xte, yte, gte = split
+    comparison = compare(
+        LogisticRegression(), Xtr, ytr, Xte, yte,
+        sensitive_features_train=gtr, sensitive_features_test=gte,
+        mitigators={"Thresholds (DP)": ThresholdOptimizer(
+            LogisticRegression(), constraint="demographic_parity", random_state=0)},
+        n_bootstrap=0, random_state=0,
+    )
+    with pytest.raises(FrozenInstanceError):
+        comparison.performance = "roc_auc"
+    with pytest.raises(TypeError):
+        comparison.audits["x"] = None  # a read-only mapping
+    with pytest.raises(ValueError, match="not a numeric column"):
+        Comparison(comparison.table, criteria=("no_such_column",))
+    html = comparison.to_html()
+    # the audits carry the models' names, and the comparison section is there
+    assert "Thresholds (DP)" in html and "Audit 1" not in html
+    assert "Mitigation and model comparison" in html
+    more = comparison.with_skipped({"X": "why"})
+    assert dict(more.skipped) == {"X": "why"} and dict(comparison.skipped) == {}

@@ -20,6 +20,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler
 
+from fairaudit._comparison import Comparison
 from fairaudit.datasets import make_hiring
 from fairaudit.metrics._criteria import canonical_criterion
 
@@ -331,7 +332,7 @@ COMPARE_CRITERIA = [
 ]
 
 
-def _comparison(train, test, seed, n_bootstrap) -> pd.DataFrame:
+def _comparison(train, test, seed, n_bootstrap) -> Comparison:
     """fairaudit.mitigation.compare on the default data (historical labels)."""
     from fairaudit.mitigation import compare
 

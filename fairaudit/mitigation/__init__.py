@@ -13,6 +13,7 @@ One for each stage of the pipeline, sharing one vocabulary of constraints
 against each fairness criterion on held-out data. See ``docs/mitigation.md``.
 """
 
+from .._comparison import Comparison
 from ._compare import compare
 from ._constraints import CONSTRAINTS
 from ._reductions import ConstrainedClassifier
@@ -22,6 +23,7 @@ from ._threshold import ThresholdOptimizer
 
 __all__ = [
     "CONSTRAINTS",
+    "Comparison",
     "ConstrainedClassifier",
     "Resampling",
     "Reweighing",

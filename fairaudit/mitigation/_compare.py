@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from .._comparison import Comparison
 from ..metrics._criteria import CRITERION_ALIASES, canonical_criterion
 from ._base import accepts_weights, align_to_X, check_labels
 from ._reductions import ConstrainedClassifier
@@ -86,7 +87,7 @@ def compare(
     confidence_level: float = 0.95,
     random_state: Any = None,
     return_audits: bool = False,
-) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, Any]]:
+) -> Comparison | tuple[Comparison, dict[str, Any]]:
     """Fit the unmitigated estimator and each mitigator; audit them on held-out data.
 
     Parameters
@@ -103,7 +104,7 @@ def compare(
         Unfitted mitigators (cloned before fitting). Default: ``Reweighing``,
         ``Resampling``, ``ConstrainedClassifier(demographic_parity)`` and
         ``ThresholdOptimizer(equalized_odds)`` around ``estimator`` (those the estimator
-        supports; the others are listed in ``table.attrs["skipped"]``).
+        supports; the others are listed in :attr:`Comparison.skipped`).
     criteria : list of str, optional
         Criteria of :func:`fairaudit.audit` to tabulate. Default: demographic parity,
         equalized odds and equal opportunity differences.
@@ -114,20 +115,22 @@ def compare(
     random_state : None, int
         Seeds the mitigators and the bootstrap.
     return_audits : bool, default False
-        Also return the :class:`~fairaudit.AuditResult` of each model.
+        Also return the :class:`~fairaudit.AuditResult` of each model as a dict (they are
+        in :attr:`Comparison.audits` in any case).
 
     Returns
     -------
-    table : pandas.DataFrame
-        One row per model (index ``model``; the baseline first): ``kind`` (baseline,
-        preprocessing, in-processing, post-processing), ``accuracy`` and
+    comparison : Comparison
+        ``comparison.table`` has one row per model (index ``model``; the baseline first):
+        ``kind`` (baseline, preprocessing, in-processing, post-processing), ``accuracy`` and
         ``balanced_accuracy`` with ``_lower``/``_upper`` interval bounds, ``accuracy_cost``
         (baseline accuracy minus the model's), then for each criterion its value,
         ``<criterion>_lower``, ``<criterion>_upper`` and ``<criterion>_verdict``, and
-        ``fit_seconds``, ``predict_seconds``. ``table.attrs`` holds what a
-        performance-vs-disparity plot needs: ``performance`` ("accuracy"), ``disparity``
-        (the first criterion), ``criteria``, ``attribute`` (the sensitive attribute the
-        criteria refer to), ``confidence_level``, and ``skipped``.
+        ``fit_seconds``, ``predict_seconds``. The other fields say what a
+        performance-versus-disparity plot needs: ``performance`` ("accuracy"),
+        ``criteria`` (the first is plotted), ``attribute`` (the sensitive attribute the
+        criteria refer to), ``confidence_level``, ``skipped`` and ``audits`` (each model's
+        audit, named after the model).
     audits : dict of name -> AuditResult
         Only with ``return_audits=True``.
     """
@@ -190,6 +193,7 @@ def compare(
             n_bootstrap=n_bootstrap,
             confidence_level=confidence_level,
             random_state=random_state,
+            name=name,
         )
         audits[name] = result
         row: dict[str, Any] = {
@@ -224,12 +228,8 @@ def compare(
         "accuracy_cost",
         table.loc["baseline", "accuracy"] - table["accuracy"],
     )
-    table.attrs = {
-        "performance": "accuracy",
-        "disparity": criteria[0],
-        "criteria": criteria,
-        "attribute": attribute,
-        "confidence_level": confidence_level,
-        "skipped": skipped,
-    }
-    return (table, audits) if return_audits else table
+    comparison = Comparison(
+        table, performance="accuracy", criteria=tuple(criteria), attribute=attribute,
+        confidence_level=confidence_level, skipped=skipped, audits=audits,
+    )
+    return (comparison, dict(audits)) if return_audits else comparison

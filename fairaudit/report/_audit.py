@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._comparison import Comparison
 from ._blocks import badge
 from ._disparities import disparities_section, disparity_blocks
 from ._document import (
@@ -39,7 +40,8 @@ RENDER_AUDIT_TYPE = (
     "render() takes AuditResult objects as positional arguments (from fairaudit.audit)"
 )
 RENDER_COMPARISON = (
-    "comparison must be a pandas DataFrame (from fairaudit.mitigation.compare) or None"
+    "comparison must be a Comparison (from fairaudit.mitigation.compare), a pandas DataFrame "
+    "or None"
 )
 
 
@@ -59,7 +61,7 @@ def audit_summary_blocks(audit: Any, name: str, ids: IdRegistry) -> list[Block]:
 
 def render(
     *audits: Any,
-    comparison: pd.DataFrame | None = None,
+    comparison: Comparison | pd.DataFrame | None = None,
     title: str = "Fairness audit",
     sections: Sequence[Section] = (),
     path: str | os.PathLike[str] | None = None,
@@ -77,8 +79,9 @@ def render(
     *audits : AuditResult
         One or more results of :func:`fairaudit.audit` (e.g. several models on the same
         data). Each is named by ``meta["name"]`` when present, else "Audit 1", "Audit 2"...
-    comparison : pandas.DataFrame, optional
-        A model comparison (``fairaudit.mitigation.compare``): shown as a table and a
+    comparison : Comparison or pandas.DataFrame, optional
+        A model comparison (``fairaudit.mitigation.compare``, or a frame with a model,
+        a performance and criterion columns): shown as a table and a
         performance-versus-disparity scatter with the Pareto front.
     title : str, default "Fairness audit"
     sections : sequence of Section, default ()
@@ -95,7 +98,7 @@ def render(
         raise TypeError(RENDER_NO_AUDIT)
     if not all(_looks_like_audit(a) for a in audits):
         raise TypeError(RENDER_AUDIT_TYPE)
-    if comparison is not None and not isinstance(comparison, pd.DataFrame):
+    if comparison is not None and not isinstance(comparison, Comparison | pd.DataFrame):
         raise TypeError(RENDER_COMPARISON)
     _check_title(title, "")
     check_path(path)

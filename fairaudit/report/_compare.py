@@ -1,9 +1,8 @@
 """Model comparison: table and performance-versus-disparity scatter with the Pareto front.
 
-Reads the table of ``fairaudit.mitigation.compare`` (index ``model``; ``accuracy``,
-criteria with ``_lower``/``_upper``/``_verdict`` columns; ``attrs`` naming the performance
-and disparity columns) and, generically, any frame with a model column, a performance
-column and criterion columns.
+Reads a :class:`~fairaudit.Comparison` (from ``fairaudit.mitigation.compare``: its table and
+the fields naming the performance and criterion columns) and, generically, any frame with a
+model column, a performance column and criterion columns.
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
+from .._comparison import Comparison
+from ..metrics._criteria import CRITERIA, canonical_criterion
 from ._charts import metric_label, short
 from ._document import Block, figure, note, p, table
 from ._format import (
@@ -53,9 +54,7 @@ def _numeric(frame: pd.DataFrame, col) -> bool:
 
 
 def performance_column(frame: pd.DataFrame):
-    wanted = frame.attrs.get("performance") if isinstance(frame.attrs, dict) else None
-    if wanted in frame.columns and _numeric(frame, wanted):
-        return wanted
+    """The performance column of a generic comparison frame (a Comparison names its own)."""
     names = {str(c).lower(): c for c in frame.columns}
     for want in PERFORMANCE_COLUMNS:
         if want in names and _numeric(frame, names[want]):
@@ -67,16 +66,18 @@ def performance_column(frame: pd.DataFrame):
 
 
 def _kind(name: str) -> str:
+    """Kind of a column recognised by its name in a generic frame."""
     return "ratio" if ("ratio" in name or "four_fifths" in name) else "difference"
 
 
+def criterion_kind(name: str) -> str:
+    """Kind of a named criterion of the audit engine: "difference" or "ratio"."""
+    return CRITERIA[canonical_criterion(name)].kind
+
+
 def criterion_columns(frame: pd.DataFrame) -> list[tuple[object, str]]:
-    """(column, kind) of disparity columns in display order; kind: difference or ratio."""
-    listed = frame.attrs.get("criteria") if isinstance(frame.attrs, dict) else None
-    if listed:
-        first = frame.attrs.get("disparity")
-        ordered = ([first] if first in listed else []) + [c for c in listed if c != first]
-        return [(c, _kind(str(c))) for c in ordered if c in frame.columns and _numeric(frame, c)]
+    """(column, kind) of disparity columns of a generic frame in display order; kind:
+    difference or ratio."""
     found = []
     for c in frame.columns:
         name = str(c).lower()
@@ -258,21 +259,29 @@ def comparison_view(
     return TableView(head=head, body=body, caption="Model comparison", cls="estimates")
 
 
-def comparison_blocks(frame: pd.DataFrame) -> list[Block]:
-    """Blocks for a model-comparison table (generic over its columns)."""
+def comparison_blocks(comparison: Comparison | pd.DataFrame) -> list[Block]:
+    """Blocks for a model comparison: a :class:`Comparison`, or a generic frame whose
+    performance and criterion columns are recognised by name."""
+    if isinstance(comparison, Comparison):
+        frame = comparison.table
+        perf_col = comparison.performance
+        crit_cols = [(c, criterion_kind(c)) for c in comparison.criteria]
+        attribute, skipped = comparison.attribute, dict(comparison.skipped)
+    else:
+        frame = comparison
+        perf_col = performance_column(frame)
+        crit_cols = criterion_columns(frame)
+        attribute, skipped = "", {}
     if frame.empty:
         return [note("The comparison table is empty.", "info")]
     names, name_col = model_names(frame)
-    perf_col = performance_column(frame)
-    crit_cols = criterion_columns(frame)
-    attrs = frame.attrs if isinstance(frame.attrs, dict) else {}
     intro = (
         "Each row is a model trained or post-processed differently on the same data and "
         "evaluated on the same held-out data. Mitigation usually trades some performance "
         "for smaller disparities; the Pareto front shows the models worth considering."
     )
-    if attrs.get("attribute"):
-        intro += f" Disparities refer to the attribute '{attrs['attribute']}'."
+    if attribute:
+        intro += f" Disparities refer to the attribute '{attribute}'."
     blocks: list[Block] = [p(intro)]
     front, front_label = None, ""
     if perf_col is not None and crit_cols:
@@ -301,8 +310,7 @@ def comparison_blocks(frame: pd.DataFrame) -> list[Block]:
                 + "."
             )
         )
-    skipped = attrs.get("skipped") or {}
-    if isinstance(skipped, dict) and skipped:
+    if skipped:
         blocks.append(
             p("Not compared: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()) + ".")
         )

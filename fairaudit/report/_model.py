@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._comparison import Comparison
 from ._svgsafe import FIGURE_SVG_UNSAFE, unsafe_reason
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,7 +32,10 @@ SECTION_PARAGRAPHS = "Section.paragraphs must be a str or a sequence of str (pla
 SECTION_FIGURES = "Section.figures must be a sequence of fairaudit.report.Figure"
 SECTION_TABLES = "Section.tables must be a sequence of fairaudit.report.Table or DataFrame"
 SECTION_AUDITS = "Section.audits must be a sequence of AuditResult"
-SECTION_COMPARISON = "Section.comparison must be a pandas DataFrame or None"
+SECTION_COMPARISON = (
+    "Section.comparison must be a Comparison (from fairaudit.mitigation.compare), a pandas "
+    "DataFrame or None"
+)
 SECTION_ID = (
     "Section.id must be None or a str of letters, digits, '-' and '_' starting with a letter"
 )
@@ -144,7 +148,7 @@ class Section:
         DataFrames are wrapped in :class:`Table` with default options.
     audits : sequence of AuditResult, default ()
         Each is embedded as a compact summary: criteria grid, disparity chart and tables.
-    comparison : pandas.DataFrame or None, default None
+    comparison : Comparison, pandas.DataFrame or None, default None
         A model comparison such as the one returned by ``fairaudit.mitigation.compare``,
         shown as a table and a performance-versus-disparity plot with the Pareto front.
     id : str or None, default None
@@ -156,7 +160,7 @@ class Section:
     figures: Sequence[Figure] = ()
     tables: Sequence[Table] = ()
     audits: Sequence[AuditResult] = ()
-    comparison: pd.DataFrame | None = None
+    comparison: Comparison | pd.DataFrame | None = None
     id: str | None = None
 
     def __post_init__(self) -> None:
@@ -173,9 +177,10 @@ class Section:
             raise TypeError(SECTION_AUDITS)
         object.__setattr__(self, "audits", audits)
         if self.comparison is not None:
-            if not isinstance(self.comparison, pd.DataFrame):
+            if not isinstance(self.comparison, Comparison | pd.DataFrame):
                 raise TypeError(SECTION_COMPARISON)
-            object.__setattr__(self, "comparison", self.comparison.copy())
+            if isinstance(self.comparison, pd.DataFrame):
+                object.__setattr__(self, "comparison", self.comparison.copy())
         if self.id is not None and (not isinstance(self.id, str) or not _ID_RE.match(self.id)):
             raise ValueError(SECTION_ID)
 
