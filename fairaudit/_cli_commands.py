@@ -375,6 +375,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not args.quiet:
         _emit(summary_lines(result, limit=12), stream)
         if comparison is not None:
-            print(f"mitigation comparison: {len(comparison)} models (see the report)", file=stream)
+            print(f"mitigation comparison: {len(comparison.models)} models (see the report)",
+                  file=stream)
         _emit(list(_written(args.out)), stream)
     return EXIT_OK

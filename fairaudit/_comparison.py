@@ -67,6 +67,11 @@ class Comparison:
         object.__setattr__(self, "skipped", MappingProxyType(dict(self.skipped)))
         object.__setattr__(self, "audits", MappingProxyType(dict(self.audits)))
 
+    def __reduce__(self) -> tuple:
+        # read-only mappings cannot be pickled as they are
+        return (type(self), (self.table, self.performance, self.criteria, self.attribute,
+                             self.confidence_level, dict(self.skipped), dict(self.audits)))
+
     @property
     def disparity(self) -> str | None:
         """The criterion plotted against performance first (``None`` without criteria)."""

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._meta import AuditMeta
 from ._result import AuditResult
 from .metrics._analysis import analyse, group_display
 from .metrics._config import AuditConfig
@@ -23,6 +24,7 @@ from .metrics._criteria import resolve_tolerances
 from .metrics._registry import PROBABILITY_METRICS, resolve_metric_names
 from .metrics._significance import CORRECTION_SCOPES, CORRECTIONS
 from .metrics._stats import ConfusionStats, ScoreStats, histogram_auc
+from .metrics._tables import INTERSECTION
 
 CI_METHODS = ("bootstrap", "wilson")
 ERR_REFERENCE = (
@@ -272,8 +274,9 @@ def run(
     options : AuditConfig
         The validated options (from :func:`check_options`).
     meta : dict
-        What was audited (name, row count, hash, ...); the run adds versions, time, notes
-        and degenerate causes.
+        What was audited: ``n_samples``, ``weighted``, ``n_missing``, ``data_hash``,
+        ``source`` and optional ``notes``; the run adds the name, versions, time, notes and
+        degenerate causes (see :class:`~fairaudit._meta.AuditMeta`).
     overall_auc : float, optional
         The exact AUC of all rows, when the rows were seen (else from the histogram).
     marginal_scores : dict, optional
@@ -302,18 +305,21 @@ def run(
         nonnegative_scores=scores is None or not lo_score < 0,
         left_out=left_out,
     )
-    config_dict = config.to_dict()
-    meta = {
-        **meta,
-        "name": options.name,
-        "has_scores": scores is not None,
-        "versions": _versions(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "notes": [*meta.get("notes", []), *notes],
-        "degenerate": degenerate,
-    }
+    info = AuditMeta(
+        n_samples=int(meta["n_samples"]),
+        weighted=bool(meta["weighted"]),
+        n_missing=meta.get("n_missing", {}),
+        data_hash=str(meta["data_hash"]),
+        source=str(meta.get("source", "rows")),
+        name=options.name,
+        has_scores=scores is not None,
+        versions=_versions(),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        notes=(*meta.get("notes", ()), *notes),
+        degenerate=tuple(degenerate),
+    )
     attributes: list[tuple[str, ConfusionStats, ScoreStats | None]] = [
-        (" × ".join(names), conf, scores)]
+        (INTERSECTION.join(names), conf, scores)]
     if len(names) > 1:
         for feature in names:
             marginal = scores
@@ -322,7 +328,6 @@ def run(
             attributes.append((feature, conf.marginal(feature), marginal))
     seeds = np.random.SeedSequence(options.seed).spawn(len(attributes))
     reference = _reference_by_feature(options.reference_group, names)
-    n_missing = meta.get("n_missing", {})
     results = []
     for (attribute, stats, sstats), seed in zip(attributes, seeds, strict=True):
         ref_index, reason = _reference_for(reference, stats, attribute)
@@ -330,23 +335,20 @@ def run(
             stats, sstats, overall_auc, stats.labels, attribute=attribute, ref_index=ref_index,
             config=config, rng=np.random.default_rng(seed),
         )
-        tables.update(
-            {
-                "attribute": attribute,
-                "features": list(stats.features),
-                "reference_reason": reason,
-                "config": config_dict,
-                "meta": {**meta, "n_missing": {k: n_missing.get(k, 0) for k in stats.features}},
-                "marginals": {},
-            }
-        )
-        results.append(tables)
+        part_info = replace(
+            info, n_missing={k: info.n_missing.get(k, 0) for k in stats.features})
+        results.append(AuditResult(
+            attribute=attribute, features=tuple(stats.features), reference_reason=reason,
+            settings=config, info=part_info, tables=tables,
+        ))
     top = results[0]
     if len(results) > 1:
-        top["marginals"] = {
-            name: AuditResult(tables) for name, tables in zip(names, results[1:], strict=True)
-        }
-        top["criteria"] = pd.concat(
-            [t["criteria"] for t in results[1:]] + [top["criteria"]], ignore_index=True
+        criteria = pd.concat(
+            [r.tables.criteria for r in results[1:]] + [top.tables.criteria], ignore_index=True
         )
-    return AuditResult(top)
+        top = replace(
+            top,
+            tables=replace(top.tables, criteria=criteria),
+            marginals=dict(zip(names, results[1:], strict=True)),
+        )
+    return top

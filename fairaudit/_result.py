@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._meta import AuditMeta
 from .metrics._analysis import group_display
+from .metrics._config import AuditConfig
 from .metrics._criteria import overall_verdict, verdict_counts
+from .metrics._tables import AttributeTables
 
 #: Version of the JSON layout written by :meth:`AuditResult.to_dict`.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 _FRAMES = ("by_group", "lower", "upper", "disparities", "to_reference", "criteria", "groups",
            "undefined", "overall_intervals", "denominators")
@@ -68,12 +74,33 @@ def _frame_from_dict(d: dict, *, group_index: bool = True) -> pd.DataFrame:
     return df
 
 
+@dataclass(frozen=True, eq=False, repr=False)
 class AuditResult:
     """The outcome of :func:`fairaudit.audit`: per-group metrics, disparities and verdicts.
 
-    All tables are returned as copies; the result itself cannot be changed.
+    A frozen record of typed parts; the table properties return copies, so the result
+    cannot be changed through them.
 
     Attributes
+    ----------
+    attribute : str
+        What the groups are: a feature, or ``"a × b"`` for an intersection.
+    features : tuple of str
+        The sensitive features, in the order given.
+    reference_reason : str
+        Why the reference group is the reference (named by the user, or the largest).
+    settings : AuditConfig
+        The options of the audit and what the data decided (weights, kind of scores);
+        :attr:`config` is its JSON form.
+    info : AuditMeta
+        What was audited and when; :attr:`meta` is its JSON form.
+    tables : AttributeTables
+        Every table of the audit of :attr:`attribute` (shared: read them through the
+        properties below, which copy).
+    marginals : Mapping of str to AuditResult
+        Each sensitive feature on its own (empty for a single feature).
+
+    Properties
     ----------
     overall : pandas.Series
         Every metric over all rows.
@@ -93,35 +120,40 @@ class AuditResult:
         intersection): value, interval, tolerance and verdict.
     """
 
-    __slots__ = ("_d",)
+    attribute: str
+    features: tuple[str, ...]
+    reference_reason: str
+    settings: AuditConfig
+    info: AuditMeta
+    tables: AttributeTables
+    marginals: Mapping[str, AuditResult] = field(default_factory=dict)
 
-    def __init__(self, data: dict) -> None:
-        object.__setattr__(self, "_d", data)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("AuditResult is immutable")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "features", tuple(str(f) for f in self.features))
+        object.__setattr__(self, "marginals", MappingProxyType(dict(self.marginals)))
 
     def __reduce__(self) -> tuple:
-        # pickle, copy and deepcopy rebuild the result from its tables (the default protocol
-        # would set the slot by assignment, which an immutable result refuses)
-        return (type(self), (self._d,))
+        # pickle, copy and deepcopy rebuild the result from its parts (a read-only mapping
+        # cannot be pickled as it is)
+        return (type(self), (self.attribute, self.features, self.reference_reason,
+                             self.settings, self.info, self.tables, dict(self.marginals)))
 
     # ---------------------------------------------------------------- tables
     @property
     def overall(self) -> pd.Series:
-        return self._d["overall"].copy()
+        return self.tables.overall.copy()
 
     @property
     def overall_intervals(self) -> pd.DataFrame:
-        return self._d["overall_intervals"].copy()
+        return self.tables.overall_intervals.copy()
 
     @property
     def by_group(self) -> pd.DataFrame:
-        return self._d["by_group"].copy()
+        return self.tables.by_group.copy()
 
     @property
     def intervals(self) -> pd.DataFrame:
-        lower, upper = self._d["lower"], self._d["upper"]
+        lower, upper = self.tables.lower, self.tables.upper
         parts = {}
         for m in lower.columns:
             parts[(m, "lower")] = lower[m]
@@ -132,23 +164,23 @@ class AuditResult:
 
     @property
     def disparities(self) -> pd.DataFrame:
-        return self._d["disparities"].copy()
+        return self.tables.disparities.copy()
 
     @property
     def to_reference(self) -> pd.DataFrame:
-        return self._d["to_reference"].copy()
+        return self.tables.to_reference.copy()
 
     @property
     def criteria(self) -> pd.DataFrame:
-        return self._d["criteria"].copy()
+        return self.tables.criteria.copy()
 
     @property
     def groups(self) -> pd.DataFrame:
-        return self._d["groups"].copy()
+        return self.tables.groups.copy()
 
     @property
     def undefined(self) -> pd.DataFrame:
-        return self._d["undefined"].copy()
+        return self.tables.undefined.copy()
 
     @property
     def denominators(self) -> pd.DataFrame:
@@ -156,102 +188,85 @@ class AuditResult:
         rate (actual positives for the true positive rate, predicted positives for the
         positive predictive value, ...), the Kish effective size with sample weights; NaN for
         ``count``."""
-        return self._d["denominators"].copy()
+        return self.tables.denominators.copy()
 
     @property
     def few_observations(self) -> pd.DataFrame:
         """True where a value of ``by_group`` rests on fewer than ``min_group_size``
         observations (see :attr:`denominators`)."""
-        den = self._d["denominators"]
-        return den.lt(self._d["config"]["min_group_size"]) & den.notna()
+        den = self.tables.denominators
+        return den.lt(self.settings.min_group_size) & den.notna()
 
     @property
     def curves(self) -> dict[str, pd.DataFrame] | None:
-        c = self._d["curves"]
+        c = self.tables.curves
         return None if c is None else {k: v.copy() for k, v in c.items()}
 
     # ---------------------------------------------------------------- descriptions
     @property
-    def features(self) -> list[str]:
-        return list(self._d["features"])
-
-    @property
-    def attribute(self) -> str:
-        """Name of what the groups are: a feature, or ``"a × b"`` for an intersection."""
-        return self._d["attribute"]
-
-    @property
-    def marginals(self) -> dict[str, AuditResult]:
-        """Each sensitive feature on its own (empty for a single feature)."""
-        return dict(self._d["marginals"])
-
-    @property
     def reference_group(self) -> Any:
-        return self._d["reference_group"]
-
-    @property
-    def reference_reason(self) -> str:
-        return self._d["reference_reason"]
+        return self.tables.reference_group
 
     @property
     def small_groups(self) -> list[str]:
-        g = self._d["groups"]
+        g = self.tables.groups
         return [group_display(x) for x in g.index[g["small"].to_numpy(dtype=bool)]]
 
     @property
     def suppressed_groups(self) -> list[str]:
-        return list(self._d["suppressed"])
+        return list(self.tables.suppressed)
 
     @property
     def config(self) -> dict:
-        return json.loads(json.dumps(self._d["config"]))
+        """The configuration as JSON holds it (from :attr:`settings`)."""
+        return self.settings.to_dict()
 
     @property
     def meta(self) -> dict:
-        return json.loads(json.dumps(self._d["meta"]))
+        """What was audited, as JSON holds it (from :attr:`info`)."""
+        return self.info.to_dict()
 
     @property
     def degenerate(self) -> list[str]:
         """Why the audited model cannot support a PASS (one class predicted for everyone, a
         threshold outside the scores); empty when nothing is wrong."""
-        return list(self._d["meta"].get("degenerate", []))
+        return list(self.info.degenerate)
 
     @property
     def verdict(self) -> str:
         """``"fail"`` if any criterion fails; else ``"inconclusive"`` if any is, if none could
         be evaluated, or if the model is :attr:`degenerate`; else ``"pass"``."""
         return overall_verdict(
-            self._d["criteria"]["verdict"].tolist(), degenerate=bool(self.degenerate)
+            self.tables.criteria["verdict"].tolist(), degenerate=bool(self.info.degenerate)
         )
 
     @property
     def verdict_counts(self) -> dict[str, int]:
         """Number of criteria rows per verdict: ``pass``, ``fail``, ``inconclusive`` and
         ``n/a`` (not evaluated)."""
-        return verdict_counts(self._d["criteria"]["verdict"].tolist())
+        return verdict_counts(self.tables.criteria["verdict"].tolist())
 
     # ---------------------------------------------------------------- serialisation
     def to_dict(self) -> dict:
         """A JSON-ready dict (NaN as None) with a ``schema_version``."""
-        d = self._d
-        curves = d["curves"]
+        t = self.tables
         return {
             "schema_version": SCHEMA_VERSION,
             "verdict": self.verdict,
             "verdict_counts": self.verdict_counts,
-            "attribute": d["attribute"],
-            "features": list(d["features"]),
-            "reference_group": _py(d["reference_group"]),
-            "reference_reason": d["reference_reason"],
-            "suppressed": list(d["suppressed"]),
+            "attribute": self.attribute,
+            "features": list(self.features),
+            "reference_group": _py(t.reference_group),
+            "reference_reason": self.reference_reason,
+            "suppressed": list(t.suppressed),
             "config": self.config,
             "meta": self.meta,
-            "overall": {str(k): _py(v) for k, v in d["overall"].items()},
-            **{name: _frame_to_dict(d[name]) for name in _FRAMES},
-            "curves": None if curves is None else {
-                k: _frame_to_dict(v) for k, v in curves.items()
+            "overall": {str(k): _py(v) for k, v in t.overall.items()},
+            **{name: _frame_to_dict(getattr(t, name)) for name in _FRAMES},
+            "curves": None if t.curves is None else {
+                k: _frame_to_dict(v) for k, v in t.curves.items()
             },
-            "marginals": {k: v.to_dict() for k, v in d["marginals"].items()},
+            "marginals": {k: v.to_dict() for k, v in self.marginals.items()},
         }
 
     def to_json(self, path: str | Path | None = None, *, indent: int | None = None) -> str:
@@ -265,51 +280,54 @@ class AuditResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> AuditResult:
-        """Rebuild a result from :meth:`to_dict` output."""
+        """Rebuild a result from :meth:`to_dict` output (of this or an earlier 1.x schema)."""
         version = d.get("schema_version")
         if version is None or str(version).split(".")[0] != SCHEMA_VERSION.split(".")[0]:
             raise ValueError(
                 f"cannot read an audit result with schema_version {version!r}; this version of "
                 f"fairaudit reads schema {SCHEMA_VERSION}."
             )
-        data = {
+        frames = {
             name: _frame_from_dict(
                 d[name], group_index=name not in ("disparities", "overall_intervals")
             )
             for name in _FRAMES if name in d or name not in _ADDED_FRAMES
         }
         for name in _ADDED_FRAMES:
-            if name not in data:  # written by schema 1.0
-                by_group = data["by_group"]
-                data[name] = pd.DataFrame(np.nan, index=by_group.index, columns=by_group.columns)
-        data["overall_intervals"].index.name = "metric"
-        data["disparities"].index.name = "metric"
+            if name not in frames:  # written by schema 1.0
+                by_group = frames["by_group"]
+                frames[name] = pd.DataFrame(np.nan, index=by_group.index,
+                                            columns=by_group.columns)
+        frames["overall_intervals"].index.name = "metric"
+        frames["disparities"].index.name = "metric"
         for name in ("to_reference", "criteria", "undefined"):
-            data[name] = data[name].reset_index(drop=True)
-        data["groups"]["small"] = data["groups"]["small"].astype(bool)
-        if "significant" in data["to_reference"]:
-            data["to_reference"]["significant"] = data["to_reference"]["significant"].astype(bool)
+            frames[name] = frames[name].reset_index(drop=True)
+        frames["groups"]["small"] = frames["groups"]["small"].astype(bool)
+        if "significant" in frames["to_reference"]:
+            frames["to_reference"]["significant"] = (
+                frames["to_reference"]["significant"].astype(bool))
         ref = d["reference_group"]
-        data.update(
-            {
-                "overall": pd.Series(
-                    {k: (np.nan if v is None else v) for k, v in d["overall"].items()},
-                    dtype=float,
-                ),
-                "attribute": d["attribute"],
-                "features": list(d["features"]),
-                "reference_group": tuple(ref) if isinstance(ref, list) else ref,
-                "reference_reason": d["reference_reason"],
-                "suppressed": list(d["suppressed"]),
-                "config": d["config"],
-                "meta": d["meta"],
-                "curves": None if d["curves"] is None else {
-                    k: _frame_from_dict(v).reset_index(drop=True) for k, v in d["curves"].items()
-                },
-                "marginals": {k: cls.from_dict(v) for k, v in d["marginals"].items()},
-            }
+        tables = AttributeTables(
+            overall=pd.Series(
+                {k: (np.nan if v is None else v) for k, v in d["overall"].items()}, dtype=float
+            ),
+            curves=None if d["curves"] is None else {
+                k: _frame_from_dict(v).reset_index(drop=True) for k, v in d["curves"].items()
+            },
+            reference_group=tuple(ref) if isinstance(ref, list) else ref,
+            suppressed=tuple(d["suppressed"]),
+            **frames,
         )
-        return cls(data)
+        info = AuditMeta.from_dict(d["meta"])
+        return cls(
+            attribute=d["attribute"],
+            features=tuple(d["features"]),
+            reference_reason=d["reference_reason"],
+            settings=AuditConfig.from_dict(d["config"], name=info.name, weighted=info.weighted),
+            info=info,
+            tables=tables,
+            marginals={k: cls.from_dict(v) for k, v in d["marginals"].items()},
+        )
 
     @staticmethod
     def json_schema() -> dict:
@@ -337,14 +355,13 @@ class AuditResult:
         return render(self, path=path, **kwargs)
 
     def _summary_lines(self) -> list[str]:
-        d = self._d
-        n_groups = len(d["by_group"])
+        t = self.tables
         lines = [
-            f"AuditResult: verdict {self.verdict.upper()} — {d['meta']['n_samples']} rows, "
-            f"{n_groups} groups of {d['attribute']}; reference group "
-            f"{group_display(d['reference_group'])} ({d['reference_reason']})"
+            f"AuditResult: verdict {self.verdict.upper()} — {self.info.n_samples} rows, "
+            f"{len(t.by_group)} groups of {self.attribute}; reference group "
+            f"{group_display(t.reference_group)} ({self.reference_reason})"
         ]
-        crit = d["criteria"]
+        crit = t.criteria
         for row in crit.itertuples(index=False):
             ci = (
                 f" [{row.lower:.3f}, {row.upper:.3f}]"
@@ -364,12 +381,12 @@ class AuditResult:
         from html import escape
 
         head = escape(self._summary_lines()[0])
-        crit = self._d["criteria"][
+        crit = self.tables.criteria[
             ["attribute", "criterion", "value", "lower", "upper", "tolerance", "verdict"]
         ]
         return (
             f"<div><p><strong>{head}</strong></p>"
             f"{crit.to_html(index=False, escape=True, float_format='{:.3f}'.format)}"
-            f"{self._d['by_group'].to_html(escape=True, float_format='{:.3f}'.format)}</div>"
+            f"{self.tables.by_group.to_html(escape=True, float_format='{:.3f}'.format)}</div>"
         )
 

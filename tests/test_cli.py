@@ -88,7 +88,7 @@ def test_audit_writes_report_and_json(files, capsys, tmp_path):
     assert code == 0, err
     assert err == ""  # progress only on a terminal
     result = fairaudit.AuditResult.from_json(js)
-    assert result.features == ["sex", "race"]
+    assert result.features == ("sex", "race")
     assert result.curves is not None
     assert "Disparities" in html.read_text(encoding="utf-8")
     assert out.splitlines()[0].split(":")[0] == result.verdict.upper()

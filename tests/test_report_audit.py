@@ -10,6 +10,7 @@ import pytest
 from test_report_parsing import active_content, parse, resource_references
 
 import fairaudit
+from fairaudit import Comparison
 from fairaudit.report import Section, render, render_document
 from fairaudit.report import _audit as report_audit
 from fairaudit.report._compare import pareto_mask
@@ -301,8 +302,8 @@ def test_pareto_mask_matches_brute_force():
 
 
 def compare_like_table():
-    """A table shaped like fairaudit.mitigation.compare's (index 'model', bounds, verdicts,
-    attrs naming the performance and disparity columns)."""
+    """A Comparison shaped like fairaudit.mitigation.compare's (index 'model', bounds,
+    verdicts; fields naming the performance and criterion columns)."""
     table = pd.DataFrame(
         {
             "kind": ["baseline", "preprocessing", "post-processing", "in-processing"],
@@ -318,15 +319,15 @@ def compare_like_table():
         index=pd.Index(["baseline", "Reweighing", "<b>ThresholdOptimizer</b>", "Other"],
                        name="model"),
     )
-    table.attrs.update(performance="accuracy", disparity="demographic_parity_difference",
-                       criteria=["demographic_parity_difference"], attribute="sex",
-                       skipped={"ConstrainedClassifier": "slow"})
-    return table
+    return Comparison(table, performance="accuracy",
+                      criteria=("demographic_parity_difference",), attribute="sex",
+                      skipped={"ConstrainedClassifier": "slow"})
 
 
 def test_comparison_table_rows_badges_and_pareto_front():
-    table = compare_like_table()
-    html = render_document("cmp", [Section("Mitigation", comparison=table)])
+    comparison = compare_like_table()
+    table = comparison.table
+    html = render_document("cmp", [Section("Mitigation", comparison=comparison)])
     page = parse(html)
     assert active_content(page) == []
     view = _table(page, "Model comparison")
@@ -345,6 +346,11 @@ def test_comparison_table_rows_badges_and_pareto_front():
     assert [r[-1].text for r in rows] == ["no", "yes", "yes", "yes"]
     assert "Not compared: ConstrainedClassifier (slow)." in page.text
     assert len(page.find("svg")) == 1
+    # a plain frame of the same shape: its columns are recognised by name
+    generic = parse(render_document("cmp", [Section("Mitigation", comparison=table)]))
+    rows = _table(generic, "Model comparison")["rows"][1:]
+    assert [r[-1].text for r in rows] == ["no", "yes", "yes", "yes"]
+    assert "Not compared" not in generic.text
 
 
 def test_markdown_summary_escapes_and_matches_the_criteria(single):

@@ -8,6 +8,7 @@ import importlib
 import re
 import warnings
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field, replace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -276,39 +277,32 @@ def test_markdown_tables_keep_their_columns_with_pipes_in_names(awkward):
 
 
 # ----------------------------------------------------------------------------- contracts
+@dataclass(frozen=True, eq=False, repr=False)
 class ContractResult(fairaudit.AuditResult):
-    """An AuditResult with the data the report reads from newer results (verdict,
-    verdict_counts, denominators, few_observations), held in ``_d`` like the others."""
+    """An AuditResult whose verdict and verdict counts are given, to show that the report
+    takes them from the result rather than counting the criteria itself."""
 
-    __slots__ = ()
+    given: dict = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
-        return self._d.get("verdict") or super().verdict
+        return self.given.get("verdict") or super().verdict
 
     @property
-    def verdict_counts(self) -> dict | None:
-        counts = self._d.get("verdict_counts")
-        return None if counts is None else dict(counts)
-
-    @property
-    def denominators(self) -> pd.DataFrame | None:
-        frame = self._d.get("denominators")
-        return None if frame is None else frame.copy()
-
-    @property
-    def few_observations(self) -> pd.DataFrame | None:
-        frame = self._d.get("few_observations")
-        return None if frame is None else frame.copy()
+    def verdict_counts(self) -> dict:
+        return dict(self.given.get("verdict_counts") or super().verdict_counts)
 
 
-def contract(result, **data) -> ContractResult:
-    """``result`` with the contract's data added (``config``/``meta`` entries are merged)."""
-    d = dict(result._d)
-    d["config"] = {**d["config"], **data.pop("config", {})}
-    d["meta"] = {**d["meta"], **data.pop("meta", {})}
-    d.update(data)
-    return ContractResult(d)
+def contract(result, *, verdict=None, verdict_counts=None, config=None, meta=None,
+             **tables) -> ContractResult:
+    """``result`` with some of its parts replaced: tables by name, ``config`` and ``meta``
+    fields, and a given verdict and verdict counts."""
+    settings = replace(result.settings, **(config or {}))
+    info = replace(result.info, **(meta or {}))
+    parts = replace(result.tables, **tables)
+    given = {"verdict": verdict, "verdict_counts": verdict_counts}
+    return ContractResult(result.attribute, result.features, result.reference_reason,
+                          settings, info, parts, dict(result.marginals), given=given)
 
 
 def counted_denominators(frame: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -565,10 +559,9 @@ def test_zero_width_interval_is_never_the_most_certain_finding():
     frame = rows_with({"ref": (300, 200, 200, 300), "none": (0, 30, 3, 67),
                        "low": (60, 20, 240, 180)})
     result = audit_rows(frame, reference_group="ref")
-    d = dict(result._d)
-    lower, upper = d["lower"].copy(), d["upper"].copy()
+    lower, upper = result.tables.lower.copy(), result.tables.upper.copy()
     lower.loc["none", "true_positive_rate"] = upper.loc["none", "true_positive_rate"] = 0.0
-    to_ref = d["to_reference"].copy()
+    to_ref = result.to_reference
     at = (to_ref["group"] == "none") & (to_ref["metric"] == "true_positive_rate")
     to_ref.loc[at, ["ratio_lower", "ratio_upper"]] = 0.0
     zero = contract(result, lower=lower, upper=upper, to_reference=to_ref)
@@ -594,8 +587,10 @@ def test_correction_is_described_as_configured(mixed):
     assert ("the Benjamini\u2013Hochberg method (controls the share of false flags), p-values "
             "adjusted together across the groups of each metric") in per_metric
     # results written before correction_scope existed adjusted per metric
-    config = {k: v for k, v in result._d["config"].items() if k != "correction_scope"}
-    earlier = parse(render(ContractResult({**result._d, "config": config}))).text
+    written = result.to_dict()
+    written["schema_version"] = "1.1"
+    del written["config"]["correction_scope"]
+    earlier = parse(render(fairaudit.AuditResult.from_dict(written))).text
     assert "adjusted together across the groups of each metric" in earlier
     none = parse(render(contract(result, config={"correction": "none"}))).text
     assert "none: p-values are not adjusted for testing several groups" in none
@@ -633,7 +628,7 @@ def test_a_result_written_by_an_earlier_version_is_shown_consistently():
     old = fairaudit.AuditResult.from_json(gzip.decompress(path.read_bytes()).decode("utf-8"))
     crit = old.criteria
     assert (crit["criterion"] == "four_fifths_rule").any()  # it repeats the ratio row
-    assert "correction_scope" not in old.config
+    assert old.config["correction_scope"] == "metric"  # how those versions adjusted
     shown = crit[crit["criterion"] != "four_fifths_rule"]
     counts = shown["verdict"].value_counts()
     html = render(old)

@@ -24,6 +24,7 @@ from ._registry import (
 )
 from ._significance import adjust_family, two_proportion_pvalues
 from ._stats import ConfusionStats, ScoreStats, histogram_auc
+from ._tables import AttributeTables
 
 #: Number of thresholds kept in the stored threshold/ROC curves.
 _CURVE_POINTS = 101
@@ -201,7 +202,7 @@ def analyse(
     ref_index: int,
     config: AuditConfig,
     rng: np.random.Generator,
-) -> dict:
+) -> AttributeTables:
     """All tables of the audit of one attribute (a feature or an intersection of features)."""
     n_groups = conf.n_groups
     display = [group_display(g) for g in labels]
@@ -488,19 +489,19 @@ def analyse(
         )
         curves = _curves(kept_scores, kept_display)
 
-    return {
-        "overall": overall_s,
-        "overall_intervals": overall_iv,
-        "by_group": by_group,
-        "lower": lower_df,
-        "upper": upper_df,
-        "disparities": disparities,
-        "to_reference": to_reference,
-        "criteria": criteria,
-        "groups": groups,
-        "undefined": undefined,
-        "denominators": denominators,
-        "curves": curves,
-        "reference_group": labels[ref_index],
-        "suppressed": [display[j] for j in np.flatnonzero(~kept)],
-    }
+    return AttributeTables(
+        overall=overall_s,
+        overall_intervals=overall_iv,
+        by_group=by_group,
+        lower=lower_df,
+        upper=upper_df,
+        disparities=disparities,
+        to_reference=to_reference,
+        criteria=criteria,
+        groups=groups,
+        undefined=undefined,
+        denominators=denominators,
+        curves=curves,
+        reference_group=labels[ref_index],
+        suppressed=tuple(display[j] for j in np.flatnonzero(~kept)),
+    )

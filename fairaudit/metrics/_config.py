@@ -56,13 +56,19 @@ class AuditConfig:
     nonnegative_scores: bool = True
     left_out: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def interval_method(self) -> str:
+        """How the intervals were formed: ``ci_method``, or ``"wilson"`` with the bootstrap
+        off."""
+        return self.ci_method if self.n_bootstrap > 0 else "wilson"
+
     def to_dict(self) -> dict:
         """The JSON form recorded in every result (``AuditResult.config``)."""
         return {
             "metrics": list(self.metrics),
             "n_bootstrap": self.n_bootstrap,
             "confidence_level": self.confidence_level,
-            "ci_method": self.ci_method if self.n_bootstrap > 0 else "wilson",
+            "ci_method": self.interval_method,
             "bootstrap": (
                 BOOTSTRAP_TEXT + (BOOTSTRAP_WEIGHTS_TEXT if self.weighted else "")
                 if self.n_bootstrap > 0 else "off"
@@ -78,4 +84,42 @@ class AuditConfig:
             "threshold": self.threshold,
             "random_state": self.random_state if isinstance(self.random_state, int) else None,
             "seed": self.seed,
+            "weighted": self.weighted,
+            "probabilistic": self.probabilistic,
+            "nonnegative_scores": self.nonnegative_scores,
+            "left_out": [list(pair) for pair in self.left_out],
         }
+
+    @classmethod
+    def from_dict(cls, d: dict, *, name: str | None = None,
+                  weighted: bool | None = None) -> AuditConfig:
+        """The configuration of a result read from JSON (:meth:`to_dict` output).
+
+        Files of schema 1.0 and 1.1 lack the fields decided by the data: ``weighted`` is then
+        taken from the result's ``meta``, the scores are taken as probabilities unless
+        metrics were left out, and ``correction_scope`` is ``"metric"`` (how those versions
+        adjusted p-values). ``name`` is the result's ``meta["name"]``.
+        """
+        left_out = tuple((str(m), str(why)) for m, why in d.get("left_out") or ())
+        return cls(
+            metrics=tuple(d["metrics"]),
+            n_bootstrap=int(d["n_bootstrap"]),
+            confidence_level=float(d["confidence_level"]),
+            ci_method=d["ci_method"],
+            min_group_size=int(d["min_group_size"]),
+            suppress_below=d.get("suppress_below"),
+            tolerances={str(k): float(v) for k, v in d["tolerances"].items()},
+            correction=d["correction"],
+            correction_scope=d.get("correction_scope", "metric"),
+            reference_group=d.get("reference_group"),
+            threshold=d.get("threshold"),
+            pos_label=d.get("pos_label"),
+            max_groups=d.get("max_groups"),
+            random_state=d.get("random_state"),
+            seed=int(d.get("seed", 0)),
+            name=name,
+            weighted=bool(d.get("weighted", bool(weighted))),
+            probabilistic=bool(d.get("probabilistic", not left_out)),
+            nonnegative_scores=bool(d.get("nonnegative_scores", True)),
+            left_out=left_out,
+        )

@@ -12,6 +12,7 @@ from sklearn.base import clone
 
 from .._comparison import Comparison
 from ..metrics._criteria import CRITERION_ALIASES, canonical_criterion
+from ..metrics._tables import INTERSECTION
 from ._base import accepts_weights, align_to_X, check_labels
 from ._reductions import ConstrainedClassifier
 from ._resampling import Resampling
@@ -206,7 +207,7 @@ def compare(
             row[f"{metric}_lower"] = float(intervals.loc[metric, "lower"])
             row[f"{metric}_upper"] = float(intervals.loc[metric, "upper"])
         crit = result.criteria
-        attribute = " × ".join(result.features)
+        attribute = INTERSECTION.join(result.features)
         if attribute not in set(crit["attribute"]):
             attribute = crit["attribute"].iloc[0]
         crit = crit[crit["attribute"] == attribute].set_index("criterion")

@@ -33,7 +33,7 @@ from ._model import check_title as _check_title
 from ._provenance import configuration_section, reproducibility_section
 from ._scores import scores_section
 from ._verdict import banner, criteria_grid, grid_section, verdict_banner, verdict_section
-from ._views import attribute_views, safe_get
+from ._views import attribute_views
 
 RENDER_NO_AUDIT = "render() needs at least one AuditResult, e.g. render(fairaudit.audit(...))"
 RENDER_AUDIT_TYPE = (
@@ -47,7 +47,7 @@ RENDER_COMPARISON = (
 
 def audit_summary_blocks(audit: Any, name: str, ids: IdRegistry) -> list[Block]:
     """Compact summary of one audit for :class:`Section.audits`."""
-    verdict = safe_get(audit, "verdict", "n/a")
+    verdict = audit.verdict
     blocks: list[Block] = [
         h(name, 3, id=ids(name)),
         verdict_banner(verdict, audit, text=f"Verdict: {badge(verdict)[2]}"),

@@ -23,7 +23,7 @@ from ._format import (
     fmt_number,
     verdict_badge,
 )
-from ._views import AttributeView, config_value, few_flags, safe_get
+from ._views import AttributeView, few_flags
 
 GE, LE = "\u2265", "\u2264"
 MAX_CHART_GROUPS = 30
@@ -81,10 +81,6 @@ def section(ids: IdRegistry, heading: str, blocks: list[Block]) -> RenderedSecti
     return RenderedSection(ids(heading), heading, blocks)
 
 
-def meta_of(audit: Any) -> dict:
-    return safe_get(audit, "meta", {}) or {}
-
-
 def separate_intersection(view: AttributeView, views: Sequence[AttributeView]) -> bool:
     """True for the intersection of several attributes, shown apart from each attribute."""
     return view.intersection and len(views) > 1
@@ -103,14 +99,14 @@ def estimates(
     metrics = present(result.by_group, wanted)
     flags = few_flags(result)
     extra = (
-        [("Overall", overall.overall, safe_get(overall, "overall_intervals"))]
+        [("Overall", overall.overall, overall.overall_intervals)]
         if overall is not None
         else []
     )
     return table(
         estimate_table(
             result.by_group,
-            safe_get(result, "intervals"),
+            result.intervals,
             metrics,
             [metric_label(m) for m in metrics],
             index_name=view.name,
@@ -124,7 +120,7 @@ def estimates(
 
 def few_legend(audit: Any) -> str:
     """The legend of the flag on values resting on few observations."""
-    return FEW_LEGEND.format(mark=FEW_MARK, m=config_value(audit, "min_group_size", 30))
+    return FEW_LEGEND.format(mark=FEW_MARK, m=audit.settings.min_group_size)
 
 
 def flag_column(tv: TableView, column: int, flags: Sequence[bool], title: str) -> TableView:
@@ -141,7 +137,7 @@ def flag_column(tv: TableView, column: int, flags: Sequence[bool], title: str) -
 
 def small_groups(view: AttributeView) -> pd.DataFrame | None:
     """Rows of the view's group table flagged small; None when there is no such flag."""
-    groups = safe_get(view.result, "groups")
+    groups = view.result.groups
     if isinstance(groups, pd.DataFrame) and "small" in groups.columns:
         return groups[groups["small"].astype(bool)]
     return None
@@ -153,10 +149,10 @@ def counts_text(counts: dict[str, Any]) -> str:
 
 def suppression_text(audit: Any) -> str:
     """Sentence on small-cell suppression (empty when the audit suppresses nothing)."""
-    suppress = config_value(audit, "suppress_below")
+    suppress = audit.settings.suppress_below
     if suppress is None:
         return ""
-    hidden = [str(g) for g in safe_get(audit, "suppressed_groups", []) or []]
+    hidden = [str(g) for g in audit.suppressed_groups or []]
     text = f" Cells with fewer than {suppress} members are suppressed"
     if not hidden:
         return text + " (none was)."

@@ -39,7 +39,6 @@ from ._views import (
     metrics_of,
     ratio_tolerance,
     reference_label,
-    safe_get,
 )
 
 MAX_SENTENCES = 10
@@ -138,7 +137,7 @@ def disparity_blocks(
     metrics = [m for m in RATIO_METRICS if m in present] or metrics_of(crit_rows)
     rows = to_ref[to_ref["metric"].astype(str).isin(metrics)]
     blocks: list[Block] = [h(view.name, level)]
-    reason = safe_get(res, "reference_reason", "")
+    reason = res.reference_reason
     blocks.append(p(f"Reference group: '{ref}'" + (f" ({reason})." if reason else ".")))
     blocks += _sentence_blocks(view_findings(audit, view, list(views)), crit_rows)
     if rows.empty:

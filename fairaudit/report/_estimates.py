@@ -6,7 +6,7 @@ from ._blocks import MAX_CHART_GROUPS, Named, each_audit, estimates, section
 from ._charts import error_chart
 from ._document import Block, IdRegistry, RenderedSection, figure, h, p
 from ._text import ERROR_FRAMING
-from ._views import attribute_views, group_labels, safe_get
+from ._views import attribute_views, group_labels
 
 PERFORMANCE_METRICS = (
     "count",
@@ -51,7 +51,7 @@ def error_section(named: Named, ids: IdRegistry) -> RenderedSection:
             blocks.append(h(view.name, 3))
             if len(labels) <= MAX_CHART_GROUPS:
                 chart = error_chart(
-                    res.by_group, safe_get(res, "intervals"), groups=labels, attribute=view.name
+                    res.by_group, res.intervals, groups=labels, attribute=view.name
                 )
                 blocks.append(figure(chart))
             blocks.append(estimates(view, ERROR_METRICS, "Errors"))

@@ -32,11 +32,9 @@ from ._views import (
     attribute_views,
     confidence,
     criteria_for,
-    frame_of,
     group_positions,
     min_group_size,
     reference_label,
-    safe_get,
 )
 
 MARKS = {
@@ -113,12 +111,12 @@ class _Reader:
         self.reference = reference_label(view.result)
         self.conf = f"{confidence(audit):.0%}"
         self.min_size = min_group_size(audit)
-        self.weighted = bool((safe_get(audit, "meta", {}) or {}).get("weighted"))
+        self.weighted = audit.info.weighted
         self.positions = group_positions(view.result)
-        self.intervals = safe_get(view.result, "intervals")
-        self.few = frame_of(view.result, "few_observations")
-        self.denominators = frame_of(view.result, "denominators")
-        groups = safe_get(view.result, "groups")
+        self.intervals = view.result.intervals
+        self.few = view.result.few_observations
+        self.denominators = view.result.denominators
+        groups = view.result.groups
         self.groups = groups if isinstance(groups, pd.DataFrame) else None
 
     def _cell(self, frame: pd.DataFrame | None, group: str, metric: str) -> Any:

@@ -10,7 +10,6 @@ from ._blocks import (
     Named,
     counts_text,
     each_audit,
-    meta_of,
     section,
     small_groups,
     suppression_text,
@@ -20,7 +19,7 @@ from ._document import Block, IdRegistry, RenderedSection, h, items, kv, note, p
 from ._format import fmt_number, label, table_view
 from ._provenance import correction_text
 from ._text import AUDIT_LIMITS, GLOSSARY
-from ._views import AttributeView, attribute_views, config_value, missing_counts, safe_get
+from ._views import AttributeView, attribute_views, missing_counts
 
 GROUP_COLUMNS = ("count", "weight", "share", "base_rate", "small")
 MAX_SMALL_LISTED = 20
@@ -41,7 +40,7 @@ CORRECTION_TEXT = (
 
 # --------------------------------------------------------------------------- data
 def _groups_table(view: AttributeView, weighted: bool) -> Block:
-    groups = safe_get(view.result, "groups")
+    groups = view.result.groups
     if groups is None or not isinstance(groups, pd.DataFrame):
         return note(f"No group table for {view.name}.", "info")
     cols = [c for c in GROUP_COLUMNS if c in groups.columns]
@@ -59,16 +58,15 @@ def _groups_table(view: AttributeView, weighted: bool) -> Block:
 def data_section(named: Named, ids: IdRegistry) -> RenderedSection:
     blocks: list[Block] = []
     for _, audit in each_audit(named, blocks):
-        meta = meta_of(audit)
         missing = missing_counts(audit)
-        line = f"{fmt_number(meta.get('n_samples'))} samples."
+        line = f"{fmt_number(audit.info.n_samples)} samples."
         if missing:
             line += " Missing sensitive values: " + counts_text(missing) + "."
         blocks.append(p(line + suppression_text(audit)))
-        min_size = config_value(audit, "min_group_size")
+        min_size = audit.settings.min_group_size
         for view in attribute_views(audit):
             blocks.append(h(view.name, 3))
-            blocks.append(_groups_table(view, bool(meta.get("weighted"))))
+            blocks.append(_groups_table(view, audit.info.weighted))
             small = small_groups(view)
             if small is not None and len(small):
                 blocks.append(
@@ -85,7 +83,7 @@ def data_section(named: Named, ids: IdRegistry) -> RenderedSection:
 # --------------------------------------------------------------------------- caveats
 def _small_group_notes(audit: Any) -> list[Block]:
     notes = []
-    min_size = config_value(audit, "min_group_size")
+    min_size = audit.settings.min_group_size
     for view in attribute_views(audit):
         small = small_groups(view)
         if small is None or not len(small):
@@ -109,7 +107,7 @@ def _small_group_notes(audit: Any) -> list[Block]:
 
 
 def _undefined_blocks(audit: Any) -> list[Block]:
-    undefined = safe_get(audit, "undefined")
+    undefined = audit.undefined
     if not isinstance(undefined, pd.DataFrame) or not len(undefined):
         return []
     blocks = [
@@ -129,7 +127,7 @@ def _undefined_blocks(audit: Any) -> list[Block]:
 def _base_rate_notes(audit: Any) -> list[Block]:
     spans = []
     for view in attribute_views(audit):
-        groups = safe_get(view.result, "groups")
+        groups = view.result.groups
         if isinstance(groups, pd.DataFrame) and "base_rate" in groups.columns:
             rates = pd.to_numeric(groups["base_rate"], errors="coerce").dropna()
             if len(rates) > 1 and rates.max() - rates.min() > BASE_RATE_GAP:
@@ -164,7 +162,7 @@ def caveats_section(named: Named, ids: IdRegistry) -> RenderedSection:
     blocks.append(items(AUDIT_LIMITS))
     corrections = list(dict.fromkeys(
         correction_text(a) for _, a in named
-        if str(config_value(a, "correction", "none")) != "none"
+        if str(a.settings.correction) != "none"
     ))
     for how in corrections:
         blocks.append(p(CORRECTION_TEXT.format(how=how)))

@@ -186,7 +186,9 @@ class Section:
 
 
 def _looks_like_audit(obj: Any) -> bool:
-    return all(hasattr(obj, name) for name in ("criteria", "by_group", "to_reference"))
+    from .._result import AuditResult
+
+    return isinstance(obj, AuditResult)
 
 
 @dataclass(frozen=True, eq=False)

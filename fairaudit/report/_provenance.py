@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
+from numbers import Integral
 from typing import Any
 
-from ._blocks import GE, LE, Named, each_audit, meta_of, section, separate_intersection
+from .._result import SCHEMA_VERSION, AuditResult
+from ._blocks import GE, LE, Named, each_audit, section, separate_intersection
 from ._document import Block, IdRegistry, RenderedSection, h, kv, p
 from ._format import fmt_number
 from ._text import CORRECTION_METHODS, CORRECTION_SCOPES, NO_CORRECTION, criterion_label
 from ._views import (
     attribute_views,
     confidence,
-    config_value,
     criteria_table,
     reference_label,
-    safe_get,
 )
 
 COMPARISON_BASIS = (
@@ -62,7 +62,7 @@ def _reference_text(audit: Any) -> str:
     for view in views:
         if separate_intersection(view, views):
             continue
-        reason = safe_get(view.result, "reference_reason", "")
+        reason = view.result.reference_reason
         bits.append(
             f"{view.name}: '{reference_label(view.result)}'" + (f" ({reason})" if reason else "")
         )
@@ -84,10 +84,10 @@ def correction_text(audit: Any) -> str:
     """The multiple-testing correction as configured: method and which p-values are adjusted
     together (``correction_scope``; results written by earlier versions adjusted them per
     metric)."""
-    method = str(config_value(audit, "correction", "none"))
+    method = str(audit.settings.correction)
     if method == "none":
         return NO_CORRECTION
-    scope = str(config_value(audit, "correction_scope", "metric"))
+    scope = str(audit.settings.correction_scope)
     return (
         f"{CORRECTION_METHODS.get(method, method)}, p-values adjusted together "
         f"{CORRECTION_SCOPES.get(scope, scope)}"
@@ -95,7 +95,7 @@ def correction_text(audit: Any) -> str:
 
 
 def _configuration_pairs(audit: Any) -> list[tuple[str, str]]:
-    threshold = config_value(audit, "threshold")
+    threshold = audit.settings.threshold
     pairs = [
         ("Sensitive attributes", ", ".join(v.name for v in attribute_views(audit))),
         ("Reference group", _reference_text(audit)),
@@ -110,18 +110,18 @@ def _configuration_pairs(audit: Any) -> list[tuple[str, str]]:
         (
             "Confidence intervals",
             f"{confidence(audit):.0%}, method "
-            f"{config_value(audit, 'ci_method', 'n/a')}, "
-            f"{config_value(audit, 'n_bootstrap', 'n/a')} resamples, seed {seed_text(audit)}",
+            f"{audit.settings.interval_method}, "
+            f"{audit.settings.n_bootstrap} resamples, seed {seed_text(audit)}",
         ),
         ("Multiple-testing correction", correction_text(audit)),
-        ("Minimum group size", fmt_config(config_value(audit, "min_group_size", "n/a"))),
+        ("Minimum group size", fmt_config(audit.settings.min_group_size)),
     ]
-    suppress = config_value(audit, "suppress_below")
+    suppress = audit.settings.suppress_below
     if suppress is not None:
         pairs.append(("Small cells suppressed below", fmt_config(suppress)))
-    if config_value(audit, "pos_label") is not None:
-        pairs.append(("Positive label", fmt_config(config_value(audit, "pos_label"))))
-    pairs.append(("Sample weights", "yes" if meta_of(audit).get("weighted") else "no"))
+    if audit.settings.pos_label is not None:
+        pairs.append(("Positive label", fmt_config(audit.settings.pos_label)))
+    pairs.append(("Sample weights", "yes" if audit.meta.get("weighted") else "no"))
     return pairs
 
 
@@ -133,24 +133,17 @@ def configuration_section(named: Named, ids: IdRegistry) -> RenderedSection:
 
 
 # --------------------------------------------------------------------------- reproducibility
-def _schema_version(audit: Any) -> str:
-    try:
-        d = audit.to_dict()
-    except Exception:
-        return "n/a"
-    for key in ("schema_version", "schema", "version"):
-        if isinstance(d, dict) and key in d and not isinstance(d[key], dict):
-            return str(d[key])
-    return "n/a"
+def _schema_version(audit: AuditResult) -> str:
+    """The JSON schema version the result is written in (the version of this library)."""
+    return SCHEMA_VERSION
 
 
 def seed_text(audit: Any) -> str:
     """The bootstrap seed: ``random_state`` as given, else the seed the audit drew."""
-    given = config_value(audit, "random_state")
-    if given is not None:
-        return fmt_config(given)
-    drawn = config_value(audit, "seed")
-    return "none (not reproducible)" if drawn is None else f"{fmt_config(drawn)} (drawn)"
+    given = audit.settings.random_state
+    if isinstance(given, Integral) and not isinstance(given, bool):
+        return fmt_config(int(given))
+    return f"{fmt_config(audit.settings.seed)} (drawn)"
 
 
 def reproduce_call(audit: Any) -> str:
@@ -159,12 +152,12 @@ def reproduce_call(audit: Any) -> str:
     The seed is the one the audit used (``config["seed"]`` when no ``random_state`` was
     given), and sample weights are passed when the audit was weighted.
     """
-    config = dict(safe_get(audit, "config", {}) or {})
+    config = audit.config
     if config.get("random_state") is None and config.get("seed") is not None:
         config["random_state"] = config["seed"]
     args = ", ".join(f"{k}={config[k]!r}" for k in REPRODUCE_KEYS if k in config)
-    extra = ", y_score=y_score" if safe_get(audit, "curves") else ""
-    if meta_of(audit).get("weighted"):
+    extra = ", y_score=y_score" if audit.info.has_scores else ""
+    if audit.info.weighted:
         extra += ", sample_weight=sample_weight"
     return (
         f"fairaudit.audit(y_true, y_pred, sensitive_features=sensitive_features{extra}"
@@ -175,18 +168,16 @@ def reproduce_call(audit: Any) -> str:
 def reproducibility_section(named: Named, ids: IdRegistry) -> RenderedSection:
     blocks: list[Block] = []
     for _, audit in each_audit(named, blocks):
-        meta = meta_of(audit)
-        config = safe_get(audit, "config", {}) or {}
+        info = audit.info
+        config = audit.config
         pairs = [
             ("JSON schema version", _schema_version(audit)),
-            ("Data hash", str(meta.get("data_hash", "n/a"))),
-            ("Samples", fmt_number(meta.get("n_samples"))),
+            ("Data hash", info.data_hash or "n/a"),
+            ("Samples", fmt_number(info.n_samples)),
             ("Seed (random_state)", seed_text(audit)),
-            ("Created", str(meta.get("created", "n/a"))),
+            ("Created", info.created or "n/a"),
         ]
-        versions = meta.get("versions") or {}
-        if isinstance(versions, dict):
-            pairs += [(f"{k} version", str(v)) for k, v in versions.items()]
+        pairs += [(f"{k} version", str(v)) for k, v in info.versions.items()]
         blocks.append(kv(pairs))
         blocks.append(h("Parameters", 3))
         blocks.append(kv([(str(k), fmt_config(v)) for k, v in config.items()]))

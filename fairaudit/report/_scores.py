@@ -14,7 +14,7 @@ from ._blocks import Named, each_audit, estimates, present, section, separate_in
 from ._charts import score_chart, threshold_chart
 from ._document import Block, IdRegistry, RenderedSection, figure, h, p
 from ._format import fmt_interval, fmt_number
-from ._views import AttributeView, attribute_views, group_labels, operating_threshold, safe_get
+from ._views import AttributeView, attribute_views, group_labels, operating_threshold
 
 MAX_CURVE_GROUPS = 8
 SCORE_METRICS = ("roc_auc", "brier_score", "expected_calibration_error", "mean_score")
@@ -56,7 +56,7 @@ def _curve_groups(res: Any, frame: pd.DataFrame) -> tuple[list[str], str]:
 def _legend(res: Any) -> tuple[dict[str, str], dict[str, tuple[float, float]]]:
     """Legend text per group (with its AUC and interval) and its (FPR, TPR) operating point."""
     by_group = res.by_group
-    intervals = safe_get(res, "intervals")
+    intervals = res.intervals
     legend, operating = {}, {}
     for i, g in enumerate(group_labels(res)):
         text = g
@@ -108,8 +108,8 @@ def scores_section(named: Named, ids: IdRegistry) -> RenderedSection:
         views = attribute_views(audit)
         for view in views:
             res = view.result
-            curves = safe_get(res, "curves") or (
-                safe_get(audit, "curves") if not view.intersection else None
+            curves = res.curves or (
+                audit.curves if not view.intersection else None
             )
             if not curves or separate_intersection(view, views):
                 continue  # intersections have too many groups for readable curves

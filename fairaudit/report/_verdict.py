@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._blocks import GE, LE, Named, badge, count_text, each_audit, few_legend, meta_of, section
+from ..metrics._criteria import overall_verdict
+from ._blocks import GE, LE, Named, badge, count_text, each_audit, few_legend, section
 from ._document import Block, IdRegistry, RenderedSection, h, items, kv, marked, note, p, table
 from ._findings import UNDEFINED, Finding, audit_findings, criteria_resting_on_few
 from ._format import (
@@ -24,12 +25,9 @@ from ._format import (
 from ._text import CRITERIA_TEXT, criterion_label
 from ._views import (
     confidence,
-    config_value,
     criteria_table,
     degenerate_causes,
-    safe_get,
     verdict_counts,
-    worst_verdict,
 )
 
 MAX_FINDINGS = 8
@@ -104,8 +102,8 @@ def verdict_banner(
 
 def banner(named: Named) -> Block:
     """The banner at the top of the page: the worst verdict of all audits."""
-    verdicts = [str(safe_get(a, "verdict", "n/a")) for _, a in named]
-    worst = worst_verdict(verdicts)
+    verdicts = [str(a.verdict) for _, a in named]
+    worst = overall_verdict(verdicts)
     if len(named) == 1:
         return verdict_banner(worst, named[0][1])
     lines = []
@@ -142,8 +140,7 @@ def finding_entries(findings: Sequence[Finding], *, named: bool) -> list[tuple[s
 def verdict_section(named: Named, ids: IdRegistry) -> RenderedSection:
     blocks: list[Block] = []
     for _, audit in each_audit(named, blocks):
-        meta = meta_of(audit)
-        word = badge(safe_get(audit, "verdict", "n/a"))[2]
+        word = badge(audit.verdict)[2]
         blocks.append(p(f"Verdict: {word}. {count_text(verdict_counts(audit))}"))
         causes = degenerate_causes(audit)
         if causes:
@@ -152,15 +149,10 @@ def verdict_section(named: Named, ids: IdRegistry) -> RenderedSection:
         if missing:
             blocks.append(p(NOT_EVALUATED_HEAD))
             blocks.append(items(missing, cls="causes"))
-        pairs = [("Sensitive attributes", ", ".join(map(str, safe_get(audit, "features", []))))]
-        if meta.get("n_samples") is not None:
-            pairs.append(("Samples", fmt_number(meta.get("n_samples"))))
-        for key, title in (("model", "Model"), ("data", "Data")):
-            value = meta.get(key) or config_value(audit, key)
-            if value:
-                pairs.append((title, str(value)))
-        if meta.get("created"):
-            pairs.append(("Created", str(meta["created"])))
+        pairs = [("Sensitive attributes", ", ".join(map(str, audit.features)))]
+        pairs.append(("Samples", fmt_number(audit.info.n_samples)))
+        if audit.info.created:
+            pairs.append(("Created", audit.info.created))
         blocks.append(kv(pairs))
         findings = [f for f in audit_findings(audit) if f.status != "n/a"]
         if findings:

@@ -1,28 +1,30 @@
 """Read-only helpers over an AuditResult: attributes, group labels, criteria lookups.
 
-Nothing here computes a metric; it selects and reshapes what the result holds.
+Nothing here computes a metric; it selects and reshapes what the result holds, in the
+engine's vocabulary (metric and criterion names, the intersection separator, the verdict
+rule are imported from the engine, never restated).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._format import is_missing, label
+from .._result import AuditResult
+from ..metrics._criteria import CRITERIA, VERDICTS
+from ..metrics._tables import INTERSECTION
+from ._format import label
 
-RATIO_METRICS = (
-    "selection_rate",
-    "true_positive_rate",
-    "false_positive_rate",
-    "positive_predictive_value",
-)
-INTERSECTION = " \u00d7 "
+#: The rates the criteria compare, in the engine's order: the metrics drawn as ratio charts.
+RATIO_METRICS: tuple[str, ...] = tuple(
+    dict.fromkeys(m for c in CRITERIA.values() for m in c.metrics))
+#: Verdicts from the worst to the best, then "not evaluated".
 VERDICT_ORDER = ("fail", "inconclusive", "pass", "n/a")
-#: A criterion of results written by earlier versions that repeats another one.
+assert set(VERDICT_ORDER) == set(VERDICTS)
+#: A criterion of results written by schema 1.0 and 1.1 that repeats another one.
 ALIASES = {"four_fifths_rule": "demographic_parity_ratio"}
 _SAME = ("value", "lower", "upper", "tolerance", "verdict")
 _WORD = re.compile(r"[a-z_]+")
@@ -33,54 +35,37 @@ class AttributeView:
     """One attribute (a feature, or the intersection of several) and the result for it."""
 
     name: str
-    result: Any
+    result: AuditResult
     intersection: bool
 
 
-def safe_get(obj: Any, name: str, default: Any = None) -> Any:
-    try:
-        value = getattr(obj, name)
-    except Exception:
-        return default
-    return default if value is None else value
-
-
-def attribute_views(audit: Any) -> list[AttributeView]:
-    features = [str(f) for f in safe_get(audit, "features", [])] or ["group"]
-    marginals = safe_get(audit, "marginals", {}) or {}
-    name = str(safe_get(audit, "attribute", "") or INTERSECTION.join(features))
+def attribute_views(audit: AuditResult) -> list[AttributeView]:
+    """Each feature on its own, then their intersection (one view for a single feature)."""
+    features = list(audit.features)
+    name = audit.attribute or INTERSECTION.join(features)
+    marginals = audit.marginals
     if len(features) == 1 or not marginals:
         return [AttributeView(name, audit, len(features) > 1)]
-    views = [
-        AttributeView(str(safe_get(marginals[f], "attribute", "") or f), marginals[f], False)
-        for f in features
-        if f in marginals
-    ]
+    views = [AttributeView(marginals[f].attribute or f, marginals[f], False)
+             for f in features if f in marginals]
     views.append(AttributeView(name, audit, True))
     return views
 
 
-def missing_counts(audit: Any) -> dict[str, int]:
-    """Rows with a missing sensitive value, per feature (``meta["n_missing"]``)."""
-    meta = safe_get(audit, "meta", {}) or {}
-    value = meta.get("n_missing")
-    if isinstance(value, dict):
-        return {str(k): int(v) for k, v in value.items() if not is_missing(v)}
-    if value is None or is_missing(value):
-        return {}
-    features = [str(f) for f in safe_get(audit, "features", [])]
-    return {", ".join(features) or "sensitive features": int(value)}
+def missing_counts(audit: AuditResult) -> dict[str, int]:
+    """Rows with a missing sensitive value, per feature."""
+    return dict(audit.info.n_missing)
 
 
-def group_labels(result: Any) -> list[str]:
-    return [label(k) for k in result.by_group.index]
+def group_labels(result: AuditResult) -> list[str]:
+    return [label(k) for k in result.tables.by_group.index]
 
 
-def reference_label(result: Any) -> str:
-    return label(safe_get(result, "reference_group", ""))
+def reference_label(result: AuditResult) -> str:
+    return label(result.reference_group)
 
 
-def criteria_for(audit: Any, view: AttributeView, views: list[AttributeView]) -> pd.DataFrame:
+def criteria_for(audit: AuditResult, view: AttributeView, views: list[AttributeView]) -> pd.DataFrame:
     """Rows of the criteria table that belong to ``view``.
 
     Rows come from the top-level result (it lists every attribute); when a marginal
@@ -115,29 +100,15 @@ def ratio_tolerance(criteria_rows: pd.DataFrame, default: float = 0.8) -> float:
     return float(ratio.max()) if len(ratio) else default
 
 
-def config_value(audit: Any, key: str, default: Any = None) -> Any:
-    config = safe_get(audit, "config", {}) or {}
-    value = config.get(key, default) if hasattr(config, "get") else default
-    return default if value is None else value
+def confidence(audit: AuditResult) -> float:
+    return audit.settings.confidence_level
 
 
-def confidence(audit: Any) -> float:
-    level = config_value(audit, "confidence_level", 0.95)
-    try:
-        level = float(level)
-    except (TypeError, ValueError):
-        return 0.95
-    return level if 0 < level < 1 else 0.95
+def operating_threshold(audit: AuditResult) -> float | None:
+    return audit.settings.threshold
 
 
-def operating_threshold(audit: Any) -> float | None:
-    value = config_value(audit, "threshold")
-    if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool):
-        return None if is_missing(value) else float(value)
-    return None
-
-
-def criteria_table(audit: Any) -> pd.DataFrame:
+def criteria_table(audit: AuditResult) -> pd.DataFrame:
     """The criteria rows to show.
 
     Results written by earlier versions hold a ``four_fifths_rule`` row that repeats the
@@ -159,44 +130,31 @@ def criteria_table(audit: Any) -> pd.DataFrame:
     return crit[~same].reset_index(drop=True)
 
 
-def verdict_counts(audit: Any) -> dict[str, int]:
-    """Criteria per verdict (``"n/a"``: not evaluated): ``result.verdict_counts`` when the
-    result has it, else -- and for results of earlier versions, whose repeated four-fifths
-    rows the report leaves out -- counted over the rows of :func:`criteria_table`."""
+def verdict_counts(audit: AuditResult) -> dict[str, int]:
+    """Criteria per verdict (``"n/a"``: not evaluated), worst first: ``result.verdict_counts``,
+    or -- for results of earlier versions, whose repeated four-fifths rows the report leaves
+    out -- counted over the rows of :func:`criteria_table`."""
     shown = criteria_table(audit)
-    given = safe_get(audit, "verdict_counts")
-    if isinstance(given, dict) and len(shown) == len(audit.criteria):
-        return {k: int(given.get(k, 0) or 0) for k in VERDICT_ORDER}
+    if len(shown) == len(audit.tables.criteria):
+        given = audit.verdict_counts
+        return {k: int(given[k]) for k in VERDICT_ORDER}
     counts = shown["verdict"].astype(str).value_counts()
     return {k: int(counts.get(k, 0)) for k in VERDICT_ORDER}
 
 
-def degenerate_causes(audit: Any) -> list[str]:
-    """Why the audit cannot pass whatever the criteria say (``meta["degenerate"]``)."""
-    causes = (safe_get(audit, "meta", {}) or {}).get("degenerate") or []
-    if isinstance(causes, str):
-        causes = [causes]
-    return [str(c) for c in causes if str(c).strip()]
+def degenerate_causes(audit: AuditResult) -> list[str]:
+    """Why the audit cannot pass whatever the criteria say."""
+    return [c for c in audit.degenerate if c.strip()]
 
 
-def frame_of(result: Any, name: str) -> pd.DataFrame | None:
-    """A per-group table of ``result`` shaped like ``by_group`` (``denominators``,
-    ``few_observations``), or None when the result does not hold it."""
-    frame = safe_get(result, name)
-    return frame if isinstance(frame, pd.DataFrame) else None
-
-
-def few_flags(result: Any) -> pd.DataFrame | None:
-    """Which values of ``by_group`` rest on few observations: ``result.few_observations``,
-    or, for results that do not hold it, every value of a group flagged small (a group of
+def few_flags(result: AuditResult) -> pd.DataFrame:
+    """Which values of ``by_group`` rest on fewer than ``min_group_size`` observations; for
+    results of schema 1.0 (no denominators), every value of a group flagged small (a group of
     fewer than ``min_group_size`` rows gives every value fewer observations than that)."""
-    few = frame_of(result, "few_observations")
-    if few is not None:
-        return few.where(few.notna(), False).astype(bool)
-    groups = frame_of(result, "groups")
-    by_group = result.by_group
-    if groups is None or "small" not in groups.columns or len(groups) != len(by_group):
-        return None
+    if result.tables.denominators.notna().to_numpy().any():
+        return result.few_observations
+    groups = result.tables.groups
+    by_group = result.tables.by_group
     small = groups["small"].to_numpy(dtype=bool)
     return pd.DataFrame(
         np.repeat(small[:, None], by_group.shape[1], axis=1),
@@ -205,17 +163,10 @@ def few_flags(result: Any) -> pd.DataFrame | None:
     )
 
 
-def group_positions(result: Any) -> dict[str, int]:
+def group_positions(result: AuditResult) -> dict[str, int]:
     """Row of each group (by its display label) in ``by_group`` and the tables shaped like it."""
-    return {label(k): i for i, k in enumerate(result.by_group.index)}
+    return {label(k): i for i, k in enumerate(result.tables.by_group.index)}
 
 
-def min_group_size(audit: Any) -> Any:
-    return config_value(audit, "min_group_size", 30)
-
-
-def worst_verdict(verdicts: list[str]) -> str:
-    for v in ("fail", "inconclusive", "pass"):
-        if v in verdicts:
-            return v
-    return "n/a"
+def min_group_size(audit: AuditResult) -> int:
+    return audit.settings.min_group_size
