@@ -4,6 +4,8 @@ tests and criteria. Pure functions of the statistics; no access to the rows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -192,6 +194,351 @@ def _curves(scores: ScoreStats, labels: list[str]) -> dict[str, pd.DataFrame]:
     return curves
 
 
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    """What one attribute's analysis works on: the groups kept, the reference among them,
+    the metrics to compute and to report."""
+
+    labels: pd.Index
+    display: list[str]
+    kept: np.ndarray
+    ref_index: int
+    ref_k: int
+    count_names: tuple[str, ...]
+    score_names: tuple[str, ...]
+
+    @property
+    def kept_display(self) -> list[str]:
+        return [d for d, k in zip(self.display, self.kept, strict=True) if k]
+
+
+@dataclass(frozen=True, eq=False)
+class _Values:
+    """Point values per group (all groups) and overall, and the metrics reported."""
+
+    groups: dict[str, np.ndarray]
+    overall: dict[str, float]
+    names: list[str]
+
+
+def _plan(conf: ConfusionStats, labels: pd.Index, ref_index: int,
+          config: AuditConfig) -> _Plan:
+    """Step 1: the groups kept (``suppress_below``) and the metrics needed."""
+    display = [group_display(g) for g in labels]
+    counts = conf.n.sum(axis=1)
+    kept = np.ones(conf.n_groups, dtype=bool)
+    if config.suppress_below is not None:
+        kept = counts >= config.suppress_below
+    if not kept[ref_index]:
+        raise ValueError(
+            f"reference_group {display[ref_index]!r} has {int(counts[ref_index])} rows, fewer "
+            f"than suppress_below={config.suppress_below}; name a larger reference group."
+        )
+    # what the user asked for, plus what the criteria and the groups table need
+    needed = {"count", "base_rate"} | {m for c in CRITERIA.values() for m in c.metrics}
+    return _Plan(
+        labels=labels, display=display, kept=kept, ref_index=ref_index,
+        ref_k=int(np.flatnonzero(kept).tolist().index(ref_index)),
+        count_names=tuple(m for m in COUNT_METRICS if m in needed or m in config.metrics),
+        score_names=tuple(m for m in config.metrics if m in SCORE_METRICS),
+    )
+
+
+def _point_values(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
+                  plan: _Plan, config: AuditConfig) -> _Values:
+    """Step 2: every metric per group and over all rows, from the statistics."""
+    values = count_metrics(conf.n, conf.w, plan.count_names)
+    total = conf.total()
+    overall = {k: v[0] for k, v in count_metrics(total.n, total.w, plan.count_names).items()}
+    if scores is not None and plan.score_names:
+        values.update(_score_values(scores, plan.score_names))
+        tw = scores.w.sum(axis=0, keepdims=True)
+        tws = scores.ws.sum(axis=0, keepdims=True)
+        tws2 = scores.ws2.sum(axis=0, keepdims=True)
+        overall.update({
+            k: v[0] for k, v in score_metrics(
+                tw, tws, tws2, np.array([overall_auc]),
+                probabilistic=scores.probabilistic, names=plan.score_names,
+            ).items()
+        })
+    return _Values(values, overall, [m for m in config.metrics if m in values])
+
+
+def _bootstrap(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
+               values: _Values, plan: _Plan, config: AuditConfig,
+               rng: np.random.Generator):
+    """Step 3: summaries of the bootstrap replicates, drawn a chunk of groups at a time (None
+    with the bootstrap off)."""
+    if config.n_bootstrap == 0:
+        return None
+    g_reps: dict[str, np.ndarray] = {}
+    o_reps: dict[str, np.ndarray] = {}
+    if scores is not None and plan.score_names:
+        g_reps, o_reps = _score_replicates(
+            scores, overall_auc, plan.score_names, config.n_bootstrap, rng)
+    return summarise_bootstrap(
+        conf, values.groups, values.overall, names=plan.count_names,
+        interval_names=tuple(m for m in values.names if m != "count"), kept=plan.kept,
+        ref_index=plan.ref_index, n_bootstrap=config.n_bootstrap,
+        confidence_level=config.confidence_level, rng=rng, weighted=config.weighted,
+        extra_replicates=g_reps, extra_overall=o_reps,
+    )
+
+
+def _wilson(w: np.ndarray, w2: np.ndarray, metric: str,
+            level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Modified Wilson bounds of a rate on (Kish) effective counts."""
+    num, den = rate_parts(w, metric)
+    _, den2 = rate_parts(w2, metric)
+    n_eff = effective_size(den, den2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+    return modified_wilson_interval(p * n_eff, n_eff, level)
+
+
+def _intervals(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
+               config: AuditConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Step 4: bounds of every value per group (lower, upper) and overall."""
+    n_groups = conf.n_groups
+    lower, upper, o_lower, o_upper = {}, {}, {}, {}
+    use_wilson = config.ci_method == "wilson" or config.n_bootstrap == 0
+    total = conf.total()
+    for m in values.names:
+        if m == "count":
+            lower[m] = upper[m] = values.groups[m]
+            o_lower[m] = o_upper[m] = values.overall[m]
+        elif use_wilson and m in RATES:
+            lower[m], upper[m] = _wilson(conf.w, conf.w2, m, config.confidence_level)
+            lo, hi = _wilson(total.w, total.w2, m, config.confidence_level)
+            o_lower[m], o_upper[m] = lo[0], hi[0]
+        elif boot is not None and m in boot:
+            lower[m] = np.full(n_groups, np.nan)
+            upper[m] = np.full(n_groups, np.nan)
+            lower[m][plan.kept], upper[m][plan.kept] = boot.group_interval(m)
+            o_lower[m], o_upper[m] = boot.overall_interval(m)
+        else:
+            lower[m] = upper[m] = np.full(n_groups, np.nan)
+            o_lower[m] = o_upper[m] = np.nan
+        # an undefined value has no interval
+        undefined = ~np.isfinite(values.groups[m])
+        lower[m] = np.where(undefined, np.nan, lower[m])
+        upper[m] = np.where(undefined, np.nan, upper[m])
+    index = plan.labels[plan.kept]
+    lower_df = pd.DataFrame({m: lower[m][plan.kept] for m in values.names}, index=index)
+    upper_df = pd.DataFrame({m: upper[m][plan.kept] for m in values.names}, index=index)
+    overall_iv = pd.DataFrame(
+        {"lower": [o_lower[m] for m in values.names],
+         "upper": [o_upper[m] for m in values.names]},
+        index=pd.Index(values.names, name="metric"),
+    )
+    return lower_df, upper_df, overall_iv
+
+
+def _no_ratio(metric: str, config: AuditConfig) -> bool:
+    """A ratio of scores that can be negative means nothing (differences still do)."""
+    return metric == "mean_score" and not config.nonnegative_scores
+
+
+def _disparities(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
+                 config: AuditConfig) -> pd.DataFrame:
+    """Step 5: per metric, differences and ratios between groups, to the overall value and to
+    the reference group, with intervals."""
+    rows = []
+    for m in values.names:
+        if m == "count":
+            continue
+        v = values.groups[m][plan.kept]
+        d, r = disp.between_groups(v)
+        do, ro = disp.to_value(v, np.asarray(values.overall[m]))
+        _, _, dref, rref = disp.to_reference(v, plan.ref_k)
+        no_ratio = _no_ratio(m, config)
+        if no_ratio:
+            r = ro = rref = np.nan
+        row = {"metric": m, "difference": float(d), "ratio": float(r),
+               "difference_to_overall": float(do), "ratio_to_overall": float(ro),
+               "difference_to_reference": float(dref), "ratio_to_reference": float(rref)}
+        if boot is not None and m in boot:
+            ub = 1.0 if _bounded(m, config) else np.inf
+            bounds = {
+                "difference": boot.spread_interval([m], upper_bound=ub),
+                "ratio": _NO_BOUNDS if no_ratio else boot.spread_interval(
+                    [m], ratio=True, trials=[_trials(conf, m, plan.kept, config)]),
+                "difference_to_overall": boot.target_interval(m, to="overall", upper_bound=ub),
+                "ratio_to_overall": _NO_BOUNDS if no_ratio else boot.target_interval(
+                    m, to="overall", ratio=True),
+                "difference_to_reference": boot.target_interval(
+                    m, to="reference", upper_bound=ub),
+                "ratio_to_reference": _NO_BOUNDS if no_ratio else boot.target_interval(
+                    m, to="reference", ratio=True),
+            }
+            for key, (lo, hi) in bounds.items():
+                row[key + "_lower"], row[key + "_upper"] = lo, hi
+        else:
+            for key in disp.SUMMARIES:
+                row[key + "_lower"] = row[key + "_upper"] = np.nan
+        rows.append(row)
+    columns = ["metric"]
+    for key in disp.SUMMARIES:
+        columns += [key, key + "_lower", key + "_upper"]
+    return pd.DataFrame(rows, columns=columns).set_index("metric")
+
+
+def _pvalues(conf: ConfusionStats, metric: str, plan: _Plan, config: AuditConfig) -> np.ndarray:
+    """Two-sided p-values of each kept group's rate against the reference's (exact without
+    weights; on Kish effective counts with them); NaN for the reference and non-rates."""
+    n_kept = int(plan.kept.sum())
+    p = np.full(n_kept, np.nan)
+    if metric not in RATES:
+        return p
+    num, den = rate_parts(conf.w[plan.kept], metric)
+    _, den2 = rate_parts(conf.w2[plan.kept], metric)
+    if config.weighted:
+        n_eff = effective_size(den, den2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            phat = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+        succ, trials = phat * n_eff, n_eff
+    else:
+        succ, trials = num, den
+    p = two_proportion_pvalues(succ, trials, succ[plan.ref_k], trials[plan.ref_k],
+                               exact=not config.weighted)
+    p[plan.ref_k] = np.nan
+    return p
+
+
+_REFERENCE_COLUMNS = ("group", "metric", "value", "reference_value", "difference",
+                      "difference_lower", "difference_upper", "ratio", "ratio_lower",
+                      "ratio_upper", "p_value")
+
+
+def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
+                  config: AuditConfig) -> pd.DataFrame:
+    """Step 6: each group against the reference, per metric, with intervals and tests
+    (p-values adjusted for the family of comparisons)."""
+    parts: list[dict[str, np.ndarray]] = []
+    groups = np.asarray(plan.kept_display, dtype=object)
+    for m in values.names:
+        if m == "count":
+            continue
+        v = values.groups[m][plan.kept]
+        dg, rg, _, _ = disp.to_reference(v, plan.ref_k)
+        if boot is not None and m in boot:
+            dg_lo, dg_hi, rg_lo, rg_hi = boot.reference_intervals(m)
+        else:
+            dg_lo = dg_hi = rg_lo = rg_hi = np.full(len(v), np.nan)
+        if _no_ratio(m, config):
+            rg = rg_lo = rg_hi = np.full(len(v), np.nan)
+        others = np.arange(len(v)) != plan.ref_k
+        k = int(others.sum())
+        columns = (groups, np.full(k, m, object), v, np.full(len(v), v[plan.ref_k]), dg, dg_lo,
+                   dg_hi, rg, rg_lo, rg_hi, _pvalues(conf, m, plan, config))
+        parts.append({c: (a if len(a) == k else a[others])
+                      for c, a in zip(_REFERENCE_COLUMNS, columns, strict=True)})
+    table = pd.DataFrame(
+        {c: np.concatenate([r[c] for r in parts]) if parts else [] for c in _REFERENCE_COLUMNS},
+        columns=list(_REFERENCE_COLUMNS),
+    )
+    table["p_adjusted"] = adjust_family(
+        table["p_value"].to_numpy(dtype=np.float64),
+        table["metric"].to_numpy(dtype=object),
+        table["group"].to_numpy(dtype=object),
+        config.correction,
+        config.correction_scope,
+    )
+    adjusted = table["p_adjusted"].to_numpy(dtype=np.float64)
+    table["significant"] = np.isfinite(adjusted) & (adjusted < 1.0 - config.confidence_level)
+    return table
+
+
+def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig,
+              attribute: str) -> pd.DataFrame:
+    """Step 7: every named criterion with its interval, tolerance and verdict."""
+    kept_values = {m: v[plan.kept] for m, v in values.groups.items()}
+    kept_display = plan.kept_display
+    rows = []
+    for name, crit in CRITERIA.items():
+        value = float(criterion_value(crit, kept_values))
+        if boot is not None and all(m in boot for m in crit.metrics):
+            lo, hi = boot.spread_interval(
+                crit.metrics, ratio=crit.kind == "ratio", upper_bound=1.0,
+                trials=[_trials(conf, m, plan.kept, config) for m in crit.metrics],
+            )
+        else:
+            lo = hi = np.nan
+        worst = _deciding_metric(crit, kept_values)
+        lo_i, hi_i = disp.extremes(kept_values[worst])
+        rows.append({
+            "attribute": attribute, "criterion": name, "metric": worst,
+            "kind": crit.kind, "value": value, "lower": lo, "upper": hi,
+            "tolerance": config.tolerances[name],
+            "verdict": verdict(crit.kind, value, lo, hi, config.tolerances[name],
+                               interval_expected=config.n_bootstrap > 0),
+            "worst_group": kept_display[lo_i] if lo_i >= 0 else None,
+            "best_group": kept_display[hi_i] if hi_i >= 0 else None,
+            "reason": _criterion_reason(value, lo, hi, worst, kept_values, config),
+        })
+    return pd.DataFrame(rows)
+
+
+def _deciding_metric(crit, kept_values: dict[str, np.ndarray]) -> str:
+    """The metric of a criterion that decides its value (the largest gap, smallest ratio)."""
+    if len(crit.metrics) == 1:
+        return crit.metrics[0]
+    parts = []
+    for m in crit.metrics:
+        d, r = disp.between_groups(kept_values[m])
+        parts.append(float(d) if crit.kind == "difference" else float(r))
+    arr = np.array(parts)
+    if not np.isfinite(arr).any():
+        return crit.metrics[0]
+    pick = np.nanargmax(arr) if crit.kind == "difference" else np.nanargmin(arr)
+    return crit.metrics[int(pick)]
+
+
+def _criterion_reason(value: float, lo: float, hi: float, metric: str,
+                      kept_values: dict[str, np.ndarray], config: AuditConfig) -> str:
+    """Why a criterion's value or interval is missing ("" when both are there)."""
+    if not np.isfinite(value):
+        if np.isfinite(kept_values[metric]).sum() < 2:
+            return f"{metric} is defined for fewer than two groups"
+        return f"{metric} is 0 in every group (ratio 0/0)"
+    if np.isfinite(lo) and np.isfinite(hi):
+        return ""
+    if config.n_bootstrap == 0:
+        return "no interval (bootstrap off): the verdict compares the point estimate"
+    return "no interval: the value is undefined in the resamples (groups too small)"
+
+
+def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
+                  config: AuditConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Step 8: the groups table, every undefined value with its reason, and the observations
+    each value rests on."""
+    kept = plan.kept
+    index = plan.labels[kept]
+    counts = conf.n.sum(axis=1)
+    weight = conf.w.sum(axis=1)
+    groups = pd.DataFrame(
+        {
+            "count": counts[kept].astype(np.int64),
+            "weight": weight[kept],
+            "share": weight[kept] / weight.sum(),
+            "base_rate": values.groups["base_rate"][kept],
+            "small": counts[kept] < config.min_group_size,
+        },
+        index=index,
+    )
+    rows = []
+    kept_positions = np.flatnonzero(kept)
+    for m in values.names:
+        for j in np.flatnonzero(~np.isfinite(values.groups[m][kept])):
+            rows.append({"group": plan.kept_display[j], "metric": m,
+                         "reason": _undefined_reason(conf, m, kept_positions[j])})
+    rows += [{"group": "(all)", "metric": m, "reason": why} for m, why in config.left_out]
+    undefined = pd.DataFrame(rows, columns=["group", "metric", "reason"])
+    denominators = pd.DataFrame(
+        {m: _denominators(conf, m, config)[kept] for m in values.names}, index=index)
+    return groups, undefined, denominators
+
+
 def analyse(
     conf: ConfusionStats,
     scores: ScoreStats | None,
@@ -203,305 +550,42 @@ def analyse(
     config: AuditConfig,
     rng: np.random.Generator,
 ) -> AttributeTables:
-    """All tables of the audit of one attribute (a feature or an intersection of features)."""
-    n_groups = conf.n_groups
-    display = [group_display(g) for g in labels]
-    counts = conf.n.sum(axis=1)
-    kept = np.ones(n_groups, dtype=bool)
-    if config.suppress_below is not None:
-        kept = counts >= config.suppress_below
-    if not kept[ref_index]:
-        raise ValueError(
-            f"reference_group {display[ref_index]!r} has {int(counts[ref_index])} rows, fewer "
-            f"than suppress_below={config.suppress_below}; name a larger reference group."
-        )
-    # what the user asked for, plus what the criteria and the groups table need
-    needed = {"count", "base_rate"} | {m for c in CRITERIA.values() for m in c.metrics}
-    count_names = tuple(m for m in COUNT_METRICS if m in needed or m in config.metrics)
-    score_names = tuple(m for m in config.metrics if m in SCORE_METRICS)
+    """All tables of the audit of one attribute (a feature or an intersection of features).
 
-    # --- point values -----------------------------------------------------------------
-    values = count_metrics(conf.n, conf.w, count_names)
-    total = conf.total()
-    overall = {k: v[0] for k, v in count_metrics(total.n, total.w, count_names).items()}
-    if scores is not None and score_names:
-        values.update(_score_values(scores, score_names))
-        tw = scores.w.sum(axis=0, keepdims=True)
-        tws = scores.ws.sum(axis=0, keepdims=True)
-        tws2 = scores.ws2.sum(axis=0, keepdims=True)
-        overall.update(
-            {
-                k: v[0]
-                for k, v in score_metrics(
-                    tw, tws, tws2, np.array([overall_auc]),
-                    probabilistic=scores.probabilistic, names=score_names,
-                ).items()
-            }
-        )
-    metric_names = [m for m in config.metrics if m in values]
-
-    # --- bootstrap: summaries of the replicates, drawn a chunk of groups at a time -------
-    boot = None
-    if config.n_bootstrap > 0:
-        g_reps: dict[str, np.ndarray] = {}
-        o_reps: dict[str, np.ndarray] = {}
-        if scores is not None and score_names:
-            g_reps, o_reps = _score_replicates(
-                scores, overall_auc, score_names, config.n_bootstrap, rng
-            )
-        boot = summarise_bootstrap(
-            conf, values, overall, names=count_names,
-            interval_names=tuple(m for m in metric_names if m != "count"), kept=kept,
-            ref_index=ref_index, n_bootstrap=config.n_bootstrap,
-            confidence_level=config.confidence_level, rng=rng, weighted=config.weighted,
-            extra_replicates=g_reps, extra_overall=o_reps,
-        )
-
-    # --- per-group intervals ----------------------------------------------------------
-    lower = {}
-    upper = {}
-    overall_lower = {}
-    overall_upper = {}
-    use_wilson = config.ci_method == "wilson" or config.n_bootstrap == 0
-    for m in metric_names:
-        if m == "count":
-            lower[m] = upper[m] = values[m]
-            overall_lower[m] = overall_upper[m] = overall[m]
-        elif use_wilson and m in RATES:
-            num, den = rate_parts(conf.w, m)
-            _, den2 = rate_parts(conf.w2, m)
-            n_eff = effective_size(den, den2)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                p = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
-            lower[m], upper[m] = modified_wilson_interval(
-                p * n_eff, n_eff, config.confidence_level
-            )
-            tnum, tden = rate_parts(total.w, m)
-            _, tden2 = rate_parts(total.w2, m)
-            tn_eff = effective_size(tden, tden2)
-            tp = np.where(tden > 0, tnum / np.where(tden > 0, tden, 1), 0.0)
-            lo, hi = modified_wilson_interval(tp * tn_eff, tn_eff, config.confidence_level)
-            overall_lower[m], overall_upper[m] = lo[0], hi[0]
-        elif boot is not None and m in boot:
-            lower[m] = np.full(n_groups, np.nan)
-            upper[m] = np.full(n_groups, np.nan)
-            lower[m][kept], upper[m][kept] = boot.group_interval(m)
-            overall_lower[m], overall_upper[m] = boot.overall_interval(m)
-        else:
-            lower[m] = upper[m] = np.full(n_groups, np.nan)
-            overall_lower[m] = overall_upper[m] = np.nan
-        # an undefined value has no interval
-        undefined = ~np.isfinite(values[m])
-        lower[m] = np.where(undefined, np.nan, lower[m])
-        upper[m] = np.where(undefined, np.nan, upper[m])
-
-    index = labels[kept]
-    by_group = pd.DataFrame({m: values[m][kept] for m in metric_names}, index=index)
+    A composition of steps, each a function of the statistics and the configuration: the
+    plan (groups kept, metrics needed), point values, the bootstrap, intervals, disparities,
+    comparisons with the reference and their tests, criteria, and the group tables.
+    """
+    plan = _plan(conf, labels, ref_index, config)
+    values = _point_values(conf, scores, overall_auc, plan, config)
+    boot = _bootstrap(conf, scores, overall_auc, values, plan, config, rng)
+    lower, upper, overall_intervals = _intervals(conf, values, boot, plan, config)
+    groups, undefined, denominators = _group_tables(conf, values, plan, config)
+    index = labels[plan.kept]
+    by_group = pd.DataFrame({m: values.groups[m][plan.kept] for m in values.names},
+                            index=index)
     if "count" in by_group:
         by_group["count"] = by_group["count"].astype(np.int64)
-    lower_df = pd.DataFrame({m: lower[m][kept] for m in metric_names}, index=index)
-    upper_df = pd.DataFrame({m: upper[m][kept] for m in metric_names}, index=index)
-    overall_s = pd.Series({m: overall[m] for m in metric_names}, dtype=float)
-    overall_iv = pd.DataFrame(
-        {"lower": [overall_lower[m] for m in metric_names],
-         "upper": [overall_upper[m] for m in metric_names]},
-        index=pd.Index(metric_names, name="metric"),
-    )
-
-    # --- disparities --------------------------------------------------------------------
-    ref_k = int(np.flatnonzero(kept).tolist().index(ref_index))
-    kept_display = [d for d, k in zip(display, kept, strict=True) if k]
-    disp_rows = []
-    ref_rows: list[dict[str, np.ndarray]] = []
-    kept_groups = np.asarray(kept_display, dtype=object)
-    for m in metric_names:
-        if m == "count":
-            continue
-        v = values[m][kept]
-        d, r = disp.between_groups(v)
-        do, ro = disp.to_value(v, np.asarray(overall[m]))
-        dg, rg, dref, rref = disp.to_reference(v, ref_k)
-        # a ratio of scores that can be negative means nothing (differences still do)
-        no_ratio = m == "mean_score" and not config.nonnegative_scores
-        if no_ratio:
-            r = ro = rref = np.nan
-            rg = np.full(len(v), np.nan)
-        row = {"metric": m, "difference": float(d), "ratio": float(r),
-               "difference_to_overall": float(do), "ratio_to_overall": float(ro),
-               "difference_to_reference": float(dref), "ratio_to_reference": float(rref)}
-        if boot is not None and m in boot:
-            ub = 1.0 if _bounded(m, config) else np.inf
-            bounds = {
-                "difference": boot.spread_interval([m], upper_bound=ub),
-                "ratio": _NO_BOUNDS if no_ratio else boot.spread_interval(
-                    [m], ratio=True, trials=[_trials(conf, m, kept, config)]),
-                "difference_to_overall": boot.target_interval(m, to="overall", upper_bound=ub),
-                "ratio_to_overall": _NO_BOUNDS if no_ratio else boot.target_interval(
-                    m, to="overall", ratio=True),
-                "difference_to_reference": boot.target_interval(
-                    m, to="reference", upper_bound=ub),
-                "ratio_to_reference": _NO_BOUNDS if no_ratio else boot.target_interval(
-                    m, to="reference", ratio=True),
-            }
-            for key, (lo, hi) in bounds.items():
-                row[key + "_lower"], row[key + "_upper"] = lo, hi
-            dg_lo, dg_hi, rg_lo, rg_hi = boot.reference_intervals(m)
-            if no_ratio:
-                rg_lo = rg_hi = np.full(len(v), np.nan)
-        else:
-            for key in disp.SUMMARIES:
-                row[key + "_lower"] = row[key + "_upper"] = np.nan
-            dg_lo = dg_hi = rg_lo = rg_hi = np.full(len(v), np.nan)
-        disp_rows.append(row)
-
-        # significance against the reference, for rates
-        p = np.full(len(v), np.nan)
-        if m in RATES:
-            num, den = rate_parts(conf.w[kept], m)
-            _, den2 = rate_parts(conf.w2[kept], m)
-            if config.weighted:
-                n_eff = effective_size(den, den2)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    phat = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
-                succ, trials = phat * n_eff, n_eff
-            else:
-                succ, trials = num, den
-            p = two_proportion_pvalues(
-                succ, trials, succ[ref_k], trials[ref_k], exact=not config.weighted
-            )
-            p[ref_k] = np.nan
-        others = np.arange(len(v)) != ref_k
-        ref_rows.append(
-            {
-                "group": kept_groups[others], "metric": np.full(int(others.sum()), m, object),
-                "value": v[others], "reference_value": np.full(int(others.sum()), v[ref_k]),
-                "difference": dg[others], "difference_lower": dg_lo[others],
-                "difference_upper": dg_hi[others], "ratio": rg[others],
-                "ratio_lower": rg_lo[others], "ratio_upper": rg_hi[others],
-                "p_value": p[others],
-            }
-        )
-    disp_cols = ["metric"]
-    for key in disp.SUMMARIES:
-        disp_cols += [key, key + "_lower", key + "_upper"]
-    disparities = pd.DataFrame(disp_rows, columns=disp_cols).set_index("metric")
-    ref_cols = ["group", "metric", "value", "reference_value", "difference", "difference_lower",
-                "difference_upper", "ratio", "ratio_lower", "ratio_upper", "p_value",
-                "p_adjusted", "significant"]
-    to_reference = pd.DataFrame(
-        {c: np.concatenate([r[c] for r in ref_rows]) if ref_rows else [] for c in ref_cols[:-2]},
-        columns=ref_cols[:-2],
-    )
-    to_reference["p_adjusted"] = adjust_family(
-        to_reference["p_value"].to_numpy(dtype=np.float64),
-        to_reference["metric"].to_numpy(dtype=object),
-        to_reference["group"].to_numpy(dtype=object),
-        config.correction,
-        config.correction_scope,
-    )
-    alpha = 1.0 - config.confidence_level
-    adjusted = to_reference["p_adjusted"].to_numpy(dtype=np.float64)
-    to_reference["significant"] = np.isfinite(adjusted) & (adjusted < alpha)
-
-    # --- criteria -----------------------------------------------------------------------
-    kept_values = {m: values[m][kept] for m in values}
-    crit_rows = []
-    for name, crit in CRITERIA.items():
-        value = float(criterion_value(crit, kept_values))
-        if boot is not None and all(m in boot for m in crit.metrics):
-            lo, hi = boot.spread_interval(
-                crit.metrics,
-                ratio=crit.kind == "ratio",
-                upper_bound=1.0,
-                trials=[_trials(conf, m, kept, config) for m in crit.metrics],
-            )
-        else:
-            lo = hi = np.nan
-        tol = config.tolerances[name]
-        # the metric that decides, and its extreme groups
-        worst_metric = crit.metrics[0]
-        if len(crit.metrics) > 1:
-            parts = []
-            for m in crit.metrics:
-                d, r = disp.between_groups(kept_values[m])
-                parts.append(float(d) if crit.kind == "difference" else float(r))
-            arr = np.array(parts)
-            if np.isfinite(arr).any():
-                pick = np.nanargmax(arr) if crit.kind == "difference" else np.nanargmin(arr)
-                worst_metric = crit.metrics[int(pick)]
-        lo_i, hi_i = disp.extremes(kept_values[worst_metric])
-        reason = ""
-        if not np.isfinite(value):
-            reason = (
-                f"{worst_metric} is defined for fewer than two groups"
-                if np.isfinite(kept_values[worst_metric]).sum() < 2
-                else f"{worst_metric} is 0 in every group (ratio 0/0)"
-            )
-        elif not (np.isfinite(lo) and np.isfinite(hi)):
-            if config.n_bootstrap == 0:
-                reason = "no interval (bootstrap off): the verdict compares the point estimate"
-            else:
-                reason = (
-                    "no interval: the value is undefined in the resamples (groups too small)"
-                )
-        crit_rows.append(
-            {
-                "attribute": attribute, "criterion": name, "metric": worst_metric,
-                "kind": crit.kind, "value": value, "lower": lo, "upper": hi, "tolerance": tol,
-                "verdict": verdict(crit.kind, value, lo, hi, tol,
-                                   interval_expected=config.n_bootstrap > 0),
-                "worst_group": kept_display[lo_i] if lo_i >= 0 else None,
-                "best_group": kept_display[hi_i] if hi_i >= 0 else None,
-                "reason": reason,
-            }
-        )
-    criteria = pd.DataFrame(crit_rows)
-
-    # --- groups and undefined values ------------------------------------------------------
-    weight = conf.w.sum(axis=1)
-    groups = pd.DataFrame(
-        {
-            "count": counts[kept].astype(np.int64),
-            "weight": weight[kept],
-            "share": weight[kept] / weight.sum(),
-            "base_rate": values["base_rate"][kept],
-            "small": counts[kept] < config.min_group_size,
-        },
-        index=index,
-    )
-    undef_rows = []
-    for m in metric_names:
-        bad = ~np.isfinite(values[m][kept])
-        for j in np.flatnonzero(bad):
-            undef_rows.append({"group": kept_display[j], "metric": m,
-                               "reason": _undefined_reason(conf, m, np.flatnonzero(kept)[j])})
-    undef_rows += [{"group": "(all)", "metric": m, "reason": why} for m, why in config.left_out]
-    undefined = pd.DataFrame(undef_rows, columns=["group", "metric", "reason"])
-    denominators = pd.DataFrame(
-        {m: _denominators(conf, m, config)[kept] for m in metric_names}, index=index
-    )
-
     curves = None
     if scores is not None:
-        kept_scores = ScoreStats(
-            scores.edges, scores.probabilistic, scores.n[kept], scores.w[kept], scores.ws[kept],
-            scores.ws2[kept], scores.auc[kept],
-        )
-        curves = _curves(kept_scores, kept_display)
-
+        kept = plan.kept
+        curves = _curves(ScoreStats(
+            scores.edges, scores.probabilistic, scores.n[kept], scores.w[kept],
+            scores.ws[kept], scores.ws2[kept], scores.auc[kept],
+        ), plan.kept_display)
     return AttributeTables(
-        overall=overall_s,
-        overall_intervals=overall_iv,
+        overall=pd.Series({m: values.overall[m] for m in values.names}, dtype=float),
+        overall_intervals=overall_intervals,
         by_group=by_group,
-        lower=lower_df,
-        upper=upper_df,
-        disparities=disparities,
-        to_reference=to_reference,
-        criteria=criteria,
+        lower=lower,
+        upper=upper,
+        disparities=_disparities(conf, values, boot, plan, config),
+        to_reference=_to_reference(conf, values, boot, plan, config),
+        criteria=_criteria(conf, values, boot, plan, config, attribute),
         groups=groups,
         undefined=undefined,
         denominators=denominators,
         curves=curves,
         reference_group=labels[ref_index],
-        suppressed=tuple(display[j] for j in np.flatnonzero(~kept)),
+        suppressed=tuple(plan.display[j] for j in np.flatnonzero(~plan.kept)),
     )
