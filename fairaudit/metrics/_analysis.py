@@ -285,11 +285,14 @@ def _bootstrap(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: flo
     )
 
 
-def _wilson(w: np.ndarray, w2: np.ndarray, metric: str,
+def _wilson(w: np.ndarray, w2: np.ndarray, metrics: list[str],
             level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Modified Wilson bounds of a rate on (Kish) effective counts."""
-    num, den = rate_parts(w, metric)
-    _, den2 = rate_parts(w2, metric)
+    """Modified Wilson bounds of several rates on (Kish) effective counts, one row per rate
+    (one vectorised call for all of them)."""
+    parts = [rate_parts(w, m) for m in metrics]
+    num = np.stack([p[0] for p in parts])
+    den = np.stack([p[1] for p in parts])
+    den2 = np.stack([rate_parts(w2, m)[1] for m in metrics])
     n_eff = effective_size(den, den2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
@@ -302,15 +305,20 @@ def _intervals(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
     n_groups = conf.n_groups
     lower, upper, o_lower, o_upper = {}, {}, {}, {}
     use_wilson = config.ci_method == "wilson" or config.n_bootstrap == 0
-    total = conf.total()
+    wilson = [m for m in values.names if use_wilson and m in RATES]
+    if wilson:
+        total = conf.total()
+        lo, hi = _wilson(conf.w, conf.w2, wilson, config.confidence_level)
+        tlo, thi = _wilson(total.w, total.w2, wilson, config.confidence_level)
+        for i, m in enumerate(wilson):
+            lower[m], upper[m] = lo[i], hi[i]
+            o_lower[m], o_upper[m] = tlo[i, 0], thi[i, 0]
     for m in values.names:
         if m == "count":
             lower[m] = upper[m] = values.groups[m]
             o_lower[m] = o_upper[m] = values.overall[m]
-        elif use_wilson and m in RATES:
-            lower[m], upper[m] = _wilson(conf.w, conf.w2, m, config.confidence_level)
-            lo, hi = _wilson(total.w, total.w2, m, config.confidence_level)
-            o_lower[m], o_upper[m] = lo[0], hi[0]
+        elif m in wilson:
+            pass
         elif boot is not None and m in boot:
             lower[m] = np.full(n_groups, np.nan)
             upper[m] = np.full(n_groups, np.nan)
@@ -343,44 +351,41 @@ def _disparities(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
                  config: AuditConfig) -> pd.DataFrame:
     """Step 5: per metric, differences and ratios between groups, to the overall value and to
     the reference group, with intervals."""
-    rows = []
-    for m in values.names:
-        if m == "count":
-            continue
-        v = values.groups[m][plan.kept]
-        d, r = disp.between_groups(v)
-        do, ro = disp.to_value(v, np.asarray(values.overall[m]))
-        _, _, dref, rref = disp.to_reference(v, plan.ref_k)
-        no_ratio = _no_ratio(m, config)
-        if no_ratio:
-            r = ro = rref = np.nan
-        row = {"metric": m, "difference": float(d), "ratio": float(r),
-               "difference_to_overall": float(do), "ratio_to_overall": float(ro),
-               "difference_to_reference": float(dref), "ratio_to_reference": float(rref)}
-        if boot is not None and m in boot:
-            ub = 1.0 if _bounded(m, config) else np.inf
-            bounds = {
-                "difference": boot.spread_interval([m], upper_bound=ub),
-                "ratio": _NO_BOUNDS if no_ratio else boot.spread_interval(
-                    [m], ratio=True, trials=[_trials(conf, m, plan.kept, config)]),
-                "difference_to_overall": boot.target_interval(m, to="overall", upper_bound=ub),
-                "ratio_to_overall": _NO_BOUNDS if no_ratio else boot.target_interval(
-                    m, to="overall", ratio=True),
-                "difference_to_reference": boot.target_interval(
-                    m, to="reference", upper_bound=ub),
-                "ratio_to_reference": _NO_BOUNDS if no_ratio else boot.target_interval(
-                    m, to="reference", ratio=True),
-            }
-            for key, (lo, hi) in bounds.items():
-                row[key + "_lower"], row[key + "_upper"] = lo, hi
-        else:
-            for key in disp.SUMMARIES:
-                row[key + "_lower"] = row[key + "_upper"] = np.nan
-        rows.append(row)
+    names = [m for m in values.names if m != "count"]
     columns = ["metric"]
     for key in disp.SUMMARIES:
         columns += [key, key + "_lower", key + "_upper"]
-    return pd.DataFrame(rows, columns=columns).set_index("metric")
+    if not names:
+        return pd.DataFrame([], columns=columns).set_index("metric")
+    v = np.stack([values.groups[m][plan.kept] for m in names])  # (metrics, groups)
+    d, r = disp.between_groups(v)
+    do, ro = disp.to_value(v, np.array([values.overall[m] for m in names]))
+    _, _, dref, rref = disp.to_reference(v, plan.ref_k)
+    no_ratio = np.array([_no_ratio(m, config) for m in names])
+    r, ro, rref = (np.where(no_ratio, np.nan, a) for a in (r, ro, rref))
+    table = {"metric": names, "difference": d, "ratio": r, "difference_to_overall": do,
+             "ratio_to_overall": ro, "difference_to_reference": dref,
+             "ratio_to_reference": rref}
+    bounds = {key + end: np.full(len(names), np.nan)
+              for key in disp.SUMMARIES for end in ("_lower", "_upper")}
+    for i, m in enumerate(names):
+        if boot is None or m not in boot:
+            continue
+        ub = 1.0 if _bounded(m, config) else np.inf
+        found = {
+            "difference": boot.spread_interval([m], upper_bound=ub),
+            "ratio": _NO_BOUNDS if no_ratio[i] else boot.spread_interval(
+                [m], ratio=True, trials=[_trials(conf, m, plan.kept, config)]),
+            "difference_to_overall": boot.target_interval(m, to="overall", upper_bound=ub),
+            "ratio_to_overall": _NO_BOUNDS if no_ratio[i] else boot.target_interval(
+                m, to="overall", ratio=True),
+            "difference_to_reference": boot.target_interval(m, to="reference", upper_bound=ub),
+            "ratio_to_reference": _NO_BOUNDS if no_ratio[i] else boot.target_interval(
+                m, to="reference", ratio=True),
+        }
+        for key, (lo, hi) in found.items():
+            bounds[key + "_lower"][i], bounds[key + "_upper"][i] = lo, hi
+    return pd.DataFrame({**table, **bounds}, columns=columns).set_index("metric")
 
 
 def _pvalues(conf: ConfusionStats, metric: str, plan: _Plan, config: AuditConfig) -> np.ndarray:
@@ -416,11 +421,12 @@ def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
     (p-values adjusted for the family of comparisons)."""
     parts: list[dict[str, np.ndarray]] = []
     groups = np.asarray(plan.kept_display, dtype=object)
-    for m in values.names:
-        if m == "count":
-            continue
-        v = values.groups[m][plan.kept]
-        dg, rg, _, _ = disp.to_reference(v, plan.ref_k)
+    names = [m for m in values.names if m != "count"]
+    stacked = np.stack([values.groups[m][plan.kept] for m in names]) if names else None
+    if stacked is not None:
+        all_dg, all_rg, _, _ = disp.to_reference(stacked, plan.ref_k)
+    for i, m in enumerate(names):
+        v, dg, rg = stacked[i], all_dg[i], all_rg[i]
         if boot is not None and m in boot:
             dg_lo, dg_hi, rg_lo, rg_hi = boot.reference_intervals(m)
         else:

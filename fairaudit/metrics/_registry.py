@@ -26,31 +26,32 @@ class Rate:
     denominator: tuple[int, ...]
     description: str
     formula: str
+    label: str
 
 
 RATES: dict[str, Rate] = {
     r.name: r
     for r in [
-        Rate("base_rate", (FN, TP), ALL, "share of actual positives", "(TP + FN) / n"),
-        Rate("selection_rate", (FP, TP), ALL, "share predicted positive", "(TP + FP) / n"),
+        Rate("base_rate", (FN, TP), ALL, "share of actual positives", "(TP + FN) / n", "Base rate"),
+        Rate("selection_rate", (FP, TP), ALL, "share predicted positive", "(TP + FP) / n", "Selection rate"),
         Rate("true_positive_rate", (TP,), (FN, TP), "actual positives predicted positive",
-             "TP / (TP + FN)"),
+             "TP / (TP + FN)", "True positive rate"),
         Rate("false_positive_rate", (FP,), (TN, FP), "actual negatives predicted positive",
-             "FP / (FP + TN)"),
+             "FP / (FP + TN)", "False positive rate"),
         Rate("true_negative_rate", (TN,), (TN, FP), "actual negatives predicted negative",
-             "TN / (TN + FP)"),
+             "TN / (TN + FP)", "True negative rate"),
         Rate("false_negative_rate", (FN,), (FN, TP), "actual positives predicted negative",
-             "FN / (FN + TP)"),
+             "FN / (FN + TP)", "False negative rate"),
         Rate("positive_predictive_value", (TP,), (FP, TP), "predicted positives that are positive",
-             "TP / (TP + FP)"),
+             "TP / (TP + FP)", "Precision (PPV)"),
         Rate("negative_predictive_value", (TN,), (TN, FN), "predicted negatives that are negative",
-             "TN / (TN + FN)"),
+             "TN / (TN + FN)", "Negative predictive value"),
         Rate("false_discovery_rate", (FP,), (FP, TP), "predicted positives that are negative",
-             "FP / (FP + TP)"),
+             "FP / (FP + TP)", "False discovery rate"),
         Rate("false_omission_rate", (FN,), (TN, FN), "predicted negatives that are positive",
-             "FN / (FN + TN)"),
-        Rate("accuracy", (TN, TP), ALL, "correct predictions", "(TP + TN) / n"),
-        Rate("error_rate", (FP, FN), ALL, "wrong predictions", "(FP + FN) / n"),
+             "FN / (FN + TN)", "False omission rate"),
+        Rate("accuracy", (TN, TP), ALL, "correct predictions", "(TP + TN) / n", "Accuracy"),
+        Rate("error_rate", (FP, FN), ALL, "wrong predictions", "(FP + FN) / n", "Error rate"),
     ]
 }
 
@@ -86,6 +87,11 @@ class Metric:
     formula: str
     undefined: str
     needs_probabilities: bool = False
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label:  # the name as words
+            object.__setattr__(self, "label", self.name.replace("_", " ").capitalize())
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -103,7 +109,7 @@ def rate(w: np.ndarray, name: str) -> np.ndarray:
 
 def _rate_metric(r: Rate) -> Metric:
     return Metric(r.name, "confusion", lambda n, w: rate(w, r.name), r.description, r.formula,
-                  _DENOMINATOR_REASON[r.denominator])
+                  _DENOMINATOR_REASON[r.denominator], label=r.label)
 
 
 def _brier(w: np.ndarray, ws: np.ndarray, ws2: np.ndarray, auc: np.ndarray) -> np.ndarray:
@@ -124,7 +130,8 @@ METRICS: dict[str, Metric] = {
                "mean of true positive and true negative rates", "(TPR + TNR) / 2", _ONE_CLASS),
         Metric("roc_auc", "scores", lambda w, ws, ws2, auc: auc,
                "probability that a random positive scores above a random negative",
-               "P(score of a positive > score of a negative) + P(tie) / 2", _ONE_CLASS),
+               "P(score of a positive > score of a negative) + P(tie) / 2", _ONE_CLASS,
+               label="ROC AUC"),
         Metric("brier_score", "scores", _brier,
                "mean squared difference between score and outcome", "sum w (s - y)^2 / sum w",
                _NO_WEIGHT, needs_probabilities=True),
@@ -149,6 +156,8 @@ ALL_METRICS = COUNT_METRICS + SCORE_METRICS
 UNDEFINED_REASONS: dict[str, str] = {name: m.undefined for name, m in METRICS.items()}
 DESCRIPTIONS: dict[str, str] = {name: m.description for name, m in METRICS.items()}
 FORMULAS: dict[str, str] = {name: m.formula for name, m in METRICS.items()}
+#: How each metric is named in reports.
+LABELS: dict[str, str] = {name: m.label for name, m in METRICS.items()}
 
 
 def resolve_metric_names(metrics: object, *, has_scores: bool) -> tuple[str, ...]:

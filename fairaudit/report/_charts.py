@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
+from ..metrics._registry import LABELS
 from ._format import fmt_number
 from ._model import Figure
 from ._svg import (
@@ -30,26 +31,8 @@ from ._svg import (
     style,
 )
 
-METRIC_LABELS = {
-    "count": "Count",
-    "base_rate": "Base rate",
-    "selection_rate": "Selection rate",
-    "true_positive_rate": "True positive rate",
-    "false_positive_rate": "False positive rate",
-    "true_negative_rate": "True negative rate",
-    "false_negative_rate": "False negative rate",
-    "positive_predictive_value": "Precision (PPV)",
-    "negative_predictive_value": "Negative predictive value",
-    "false_discovery_rate": "False discovery rate",
-    "false_omission_rate": "False omission rate",
-    "accuracy": "Accuracy",
-    "error_rate": "Error rate",
-    "balanced_accuracy": "Balanced accuracy",
-    "roc_auc": "ROC AUC",
-    "brier_score": "Brier score",
-    "expected_calibration_error": "Expected calibration error",
-    "mean_score": "Mean score",
-}
+#: How each metric is named, from the engine's registry.
+METRIC_LABELS = LABELS
 MAX_LABEL = 36
 
 

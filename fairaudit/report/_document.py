@@ -139,13 +139,10 @@ def section_blocks(section: Section, ids: IdRegistry) -> list[Block]:
 
 
 def audit_name(audit: Any, i: int, n: int) -> str:
-    for source in ("meta", "config"):
-        try:
-            value = (getattr(audit, source) or {}).get("name")
-        except Exception:
-            value = None
-        if isinstance(value, str) and value.strip():
-            return value
+    """The audit's ``name``, else "Audit" (one audit) or "Audit 1", "Audit 2", ..."""
+    value = audit.info.name
+    if isinstance(value, str) and value.strip():
+        return value
     return "Audit" if n == 1 else f"Audit {i + 1}"
 
 
@@ -170,10 +167,10 @@ def _css() -> Markup:
 
 def _version() -> str:
     try:
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
         return version("fairaudit")
-    except Exception:
+    except PackageNotFoundError:  # run from a source tree that was not installed
         return "unknown"
 
 
