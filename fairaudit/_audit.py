@@ -24,6 +24,7 @@ from .metrics._collect import declared_edges
 from .metrics._stats import (
     ConfusionStats,
     ScoreStats,
+    confusion_cells,
     count_confusion,
     count_scores,
     exact_auc,
@@ -175,7 +176,9 @@ def audit(
     weight = v.check_sample_weight(sample_weight, n)
     groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
 
-    conf = count_confusion(groups.codes, groups.n_groups, yt01, yp01, weight, groups.labels)
+    cells = confusion_cells(groups.codes, groups.n_groups, yt01, yp01)
+    conf = count_confusion(groups.codes, groups.n_groups, yt01, yp01, weight, groups.labels,
+                           cells=cells)
     sstats = None
     marginal_scores: dict[str, ScoreStats] = {}
     overall_auc = None
@@ -198,7 +201,8 @@ def audit(
         "n_samples": n,
         "weighted": weight is not None,
         "n_missing": dict(groups.n_missing),
-        "data_hash": stats_hash(yt01, yp01, groups.codes, weight, score),
+        # the rows' cells hold their group, label and prediction
+        "data_hash": stats_hash(cells, weight, score),
         "source": "rows",
     }
     return run(conf, sstats, options=options, meta=meta, overall_auc=overall_auc,

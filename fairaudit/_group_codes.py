@@ -136,6 +136,8 @@ def _compact(flat: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
     """Codes 0..k-1 of the cells present, in the order of ``flat``'s values; and those cells."""
     if n_cells <= 4 * len(flat) + 1024:
         present = np.flatnonzero(np.bincount(flat, minlength=n_cells))
+        if len(present) == n_cells:  # every cell occurs: the codes are already compact
+            return flat, present
         lookup = np.zeros(n_cells, dtype=np.int64)
         lookup[present] = np.arange(len(present))
         return lookup[flat], present

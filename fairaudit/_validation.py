@@ -414,11 +414,16 @@ def _sensitive_frame(sensitive_features: Any, X: Any = None) -> pd.DataFrame:
 def _category_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes of a categorical feature from its own codes (no hashing of the rows): the
     categories present, sorted by value; -1 for missing values."""
-    raw = values.cat.codes.to_numpy().astype(np.intp) + 1  # 0: missing
-    counts = np.bincount(raw, minlength=len(values.cat.categories) + 1)
+    codes = values.cat.codes.to_numpy()
+    k = len(values.cat.categories)
+    raw = codes.astype(np.int16 if k < 32767 else np.int64)
+    raw += 1  # 0: missing
+    counts = np.bincount(raw, minlength=k + 1)
     present = np.flatnonzero(counts[1:])
     # each present category's place among them in sorted order, and the sorted categories
     rank, uniq = sorted_uniques(np.arange(len(present)), values.cat.categories[present])
+    if counts[0] == 0 and len(present) == k and np.array_equal(rank, np.arange(k)):
+        return codes.astype(np.int64), uniq  # sorted categories, all present, none missing
     lookup = np.full(len(counts), -1, dtype=np.int64)
     lookup[present + 1] = rank
     return lookup[raw], uniq

@@ -194,6 +194,14 @@ def _curves(scores: ScoreStats, labels: list[str]) -> dict[str, pd.DataFrame]:
     return curves
 
 
+def _float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+    """A frame of float columns built as one block (much cheaper than column by column)."""
+    names = list(columns)
+    data = (np.column_stack([np.asarray(columns[c], dtype=np.float64) for c in names])
+            if names else np.empty((len(index), 0)))
+    return pd.DataFrame(data, index=index, columns=names)
+
+
 @dataclass(frozen=True, eq=False)
 class _Plan:
     """What one attribute's analysis works on: the groups kept, the reference among them,
@@ -332,8 +340,8 @@ def _intervals(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
         lower[m] = np.where(undefined, np.nan, lower[m])
         upper[m] = np.where(undefined, np.nan, upper[m])
     index = plan.labels[plan.kept]
-    lower_df = pd.DataFrame({m: lower[m][plan.kept] for m in values.names}, index=index)
-    upper_df = pd.DataFrame({m: upper[m][plan.kept] for m in values.names}, index=index)
+    lower_df = _float_frame({m: lower[m][plan.kept] for m in values.names}, index)
+    upper_df = _float_frame({m: upper[m][plan.kept] for m in values.names}, index)
     overall_iv = pd.DataFrame(
         {"lower": [o_lower[m] for m in values.names],
          "upper": [o_upper[m] for m in values.names]},
@@ -540,8 +548,8 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
                          "reason": _undefined_reason(conf, m, kept_positions[j])})
     rows += [{"group": "(all)", "metric": m, "reason": why} for m, why in config.left_out]
     undefined = pd.DataFrame(rows, columns=["group", "metric", "reason"])
-    denominators = pd.DataFrame(
-        {m: _denominators(conf, m, config)[kept] for m in values.names}, index=index)
+    denominators = _float_frame(
+        {m: _denominators(conf, m, config)[kept] for m in values.names}, index)
     return groups, undefined, denominators
 
 
@@ -568,10 +576,9 @@ def analyse(
     lower, upper, overall_intervals = _intervals(conf, values, boot, plan, config)
     groups, undefined, denominators = _group_tables(conf, values, plan, config)
     index = labels[plan.kept]
-    by_group = pd.DataFrame({m: values.groups[m][plan.kept] for m in values.names},
-                            index=index)
+    by_group = _float_frame({m: values.groups[m][plan.kept] for m in values.names}, index)
     if "count" in by_group:
-        by_group["count"] = by_group["count"].astype(np.int64)
+        by_group = by_group.astype({"count": np.int64})
     curves = None
     if scores is not None:
         kept = plan.kept

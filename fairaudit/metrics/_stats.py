@@ -332,6 +332,19 @@ class ConfusionStats:
         return cls(n, w, w2, labels)
 
 
+def confusion_cells(codes: np.ndarray, n_groups: int, y_true: np.ndarray,
+                    y_pred: np.ndarray) -> np.ndarray:
+    """The cell of every row, ``4 * group + 2 * y_true + y_pred``, in the smallest integer
+    type that holds ``4 * n_groups``."""
+    dtype = np.int16 if 4 * n_groups <= np.iinfo(np.int16).max else np.int64
+    cell = codes.astype(dtype)
+    cell *= 4
+    cell += y_true
+    cell += y_true
+    cell += y_pred
+    return cell
+
+
 def count_confusion(
     codes: np.ndarray,
     n_groups: int,
@@ -339,6 +352,8 @@ def count_confusion(
     y_pred: np.ndarray,
     sample_weight: np.ndarray | None = None,
     labels: pd.Index | None = None,
+    *,
+    cells: np.ndarray | None = None,
 ) -> ConfusionStats:
     """Weighted confusion counts per group in one ``bincount`` pass.
 
@@ -351,12 +366,14 @@ def count_confusion(
     sample_weight : ndarray of float, shape (n,), optional
     labels : pandas.Index, optional
         The label of each group code.
+    cells : ndarray of int, shape (n,), optional
+        :func:`confusion_cells` of the same rows, when already computed.
 
     Returns
     -------
     ConfusionStats
     """
-    cell = codes * 4 + (2 * y_true.astype(np.int64) + y_pred)
+    cell = confusion_cells(codes, n_groups, y_true, y_pred) if cells is None else cells
     size = 4 * n_groups
     n = np.bincount(cell, minlength=size).reshape(n_groups, 4)
     if sample_weight is None:
