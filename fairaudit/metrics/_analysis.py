@@ -463,6 +463,10 @@ def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
     return table
 
 
+_CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower", "upper",
+                     "tolerance", "verdict", "worst_group", "best_group", "reason")
+
+
 def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig,
               attribute: str) -> pd.DataFrame:
     """Step 7: every named criterion with its interval, tolerance and verdict."""
@@ -480,17 +484,15 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
             lo = hi = np.nan
         worst = _deciding_metric(crit, kept_values)
         lo_i, hi_i = disp.extremes(kept_values[worst])
-        rows.append({
-            "attribute": attribute, "criterion": name, "metric": worst,
-            "kind": crit.kind, "value": value, "lower": lo, "upper": hi,
-            "tolerance": config.tolerances[name],
-            "verdict": verdict(crit.kind, value, lo, hi, config.tolerances[name],
-                               interval_expected=config.n_bootstrap > 0),
-            "worst_group": kept_display[lo_i] if lo_i >= 0 else None,
-            "best_group": kept_display[hi_i] if hi_i >= 0 else None,
-            "reason": _criterion_reason(value, lo, hi, worst, kept_values, config),
-        })
-    return pd.DataFrame(rows)
+        rows.append((
+            attribute, name, worst, crit.kind, value, lo, hi, config.tolerances[name],
+            verdict(crit.kind, value, lo, hi, config.tolerances[name],
+                    interval_expected=config.n_bootstrap > 0),
+            kept_display[lo_i] if lo_i >= 0 else None,
+            kept_display[hi_i] if hi_i >= 0 else None,
+            _criterion_reason(value, lo, hi, worst, kept_values, config),
+        ))
+    return pd.DataFrame(rows, columns=list(_CRITERIA_COLUMNS))
 
 
 def _deciding_metric(crit, kept_values: dict[str, np.ndarray]) -> str:
