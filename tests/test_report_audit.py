@@ -368,3 +368,24 @@ def test_markdown_summary_escapes_and_matches_the_criteria(single):
     assert md("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
     assert md("**x** `y` a|b") == "\\*\\*x\\*\\* \\`y\\` a\\|b"
     assert md("www.example.org") == "www\\.example.org"
+
+
+def test_p_values_read_as_people_read_them_and_empty_columns_are_left_out():
+    from fairaudit.report._format import fmt_p_value
+
+    assert fmt_p_value(1.02e-262) == "< 0.001" and fmt_p_value(0.0009999) == "< 0.001"
+    assert fmt_p_value(0.001) == "0.001" and fmt_p_value(0.04567) == "0.046"
+    rng = np.random.default_rng(2)
+    n = 4000
+    g = rng.choice(["a", "b"], n)
+    y = rng.integers(0, 2, n)
+    pred = (rng.random(n) < np.where(g == "a", 0.7, 0.2)).astype(int)  # a large gap
+    result = fairaudit.audit(y, pred, sensitive_features=g, n_bootstrap=100, random_state=0)
+    assert result.to_reference["p_adjusted"].min() < 1e-100
+    page = parse(render(result))
+    shown = [c.text for t in page.tables for r in t["rows"] for c in r]
+    assert "< 0.001" in shown
+    assert not any("e-" in text for text in shown if text.replace(".", "").strip("e-0123456789") == "")
+    # every criterion has a value and a worst group here: no empty 'reason' column
+    long = next(t for t in page.tables if t["caption"].startswith("All criteria"))
+    assert "reason" not in [c.text for c in long["rows"][0]]

@@ -147,7 +147,8 @@ def _column_is_integral(series: pd.Series) -> bool:
     )
 
 
-def value_cell(value: Any, digits: int, *, integral: bool = False, column: Any = None) -> Cell:
+def value_cell(value: Any, digits: int, *, integral: bool = False, column: Any = None,
+               p_value: bool = False) -> Cell:
     badge = verdict_badge(value) if str(column).lower() in {"verdict", "status"} else None
     if badge is not None:
         return Cell(text=badge[2], value=str(value), cls=f"verdict {badge[0]}", badge=badge)
@@ -158,8 +159,23 @@ def value_cell(value: Any, digits: int, *, integral: bool = False, column: Any =
     if isinstance(value, numbers.Real):
         if integral and float(value).is_integer():
             return Cell(text=f"{int(value):,}", value=exact(value), cls="num")
+        if p_value or is_p_value_column(column):
+            return Cell(text=fmt_p_value(value), value=exact(value), cls="num")
         return Cell(text=fmt_number(value, digits), value=exact(value), cls="num")
     return Cell(text=label(value))
+
+
+def is_p_value_column(column: Any) -> bool:
+    """Whether a table column holds p-values (by its name)."""
+    text = str(column).lower()
+    return "p-value" in text or "p_value" in text or "p_adjusted" in text
+
+
+def fmt_p_value(value: Any) -> str:
+    """A p-value as people read it: three decimals, ``< 0.001`` below that."""
+    if is_missing(value):
+        return NA_TEXT
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
 
 
 def _header_rows(columns: pd.Index, n_index: int, index_names: list[str]) -> list[list[Cell]]:
@@ -205,6 +221,7 @@ def table_view(frame: pd.DataFrame, caption: str = "", digits: int = 3, cls: str
     head = _header_rows(frame.columns, n_index, index_names)
     integral = [_column_is_integral(frame.iloc[:, j]) for j in range(frame.shape[1])]
     columns = [c[-1] if isinstance(c, tuple) else c for c in frame.columns]
+    p_values = [is_p_value_column(c) for c in frame.columns]
     body: list[list[Cell]] = []
     for i in range(len(frame)):
         row: list[Cell] = []
@@ -212,7 +229,8 @@ def table_view(frame: pd.DataFrame, caption: str = "", digits: int = 3, cls: str
             key = index[i] if isinstance(index[i], tuple) else (index[i],)
             row.extend(Cell(text=label(k), header=True, cls="index") for k in key)
         for j in range(frame.shape[1]):
-            row.append(value_cell(frame.iat[i, j], digits, integral=integral[j], column=columns[j]))
+            row.append(value_cell(frame.iat[i, j], digits, integral=integral[j], column=columns[j],
+                                  p_value=p_values[j]))
         body.append(row)
     return TableView(head=head, body=body, caption=caption, cls=cls)
 

@@ -151,8 +151,6 @@ def verdict_section(named: Named, ids: IdRegistry) -> RenderedSection:
             blocks.append(items(missing, cls="causes"))
         pairs = [("Sensitive attributes", ", ".join(map(str, audit.features)))]
         pairs.append(("Samples", fmt_number(audit.info.n_samples)))
-        if audit.info.created:
-            pairs.append(("Created", audit.info.created))
         blocks.append(kv(pairs))
         findings = [f for f in audit_findings(audit) if f.status != "n/a"]
         if findings:
@@ -246,6 +244,10 @@ def _criteria_long(audit: Any) -> TableView:
                                                    strict=True)
     ]
     frame = frame.rename(columns={"worst_group": "worst group"})
+    # a column empty in every row (no reason to give, no group to name) says nothing
+    empty = [c for c in ("worst group", "reason") if c in frame.columns
+             and frame[c].map(lambda v: v is None or is_missing(v) or str(v).strip() == "").all()]
+    frame = frame.drop(columns=empty)
     return table_view(
         frame,
         caption="All criteria with unrounded values (confidence interval lower and upper bounds)",
