@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 from ._audit import audit, audit_from_stats, audit_model
 from ._result import SCHEMA_VERSION, AuditResult
+from ._table import audit_table
 
 _SUBPACKAGES = ("casestudies", "datasets", "metrics", "mitigation", "report", "simulation")
 
@@ -27,6 +28,7 @@ __all__ = [
     "audit",
     "audit_from_stats",
     "audit_model",
+    "audit_table",
     "casestudies",
     "datasets",
     "metrics",
