@@ -53,9 +53,12 @@ def _edges(score_bins: Any) -> tuple[np.ndarray, bool]:
         edges = np.asarray(score_bins, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(ERR_SCORE_BINS.format(value=score_bins)) from None
-    if edges.ndim != 1 or len(edges) < 2 or not np.isfinite(edges).all() or (
-        np.diff(edges) <= 0
-    ).any():
+    if (
+        edges.ndim != 1
+        or len(edges) < 2
+        or not np.isfinite(edges).all()
+        or (np.diff(edges) <= 0).any()
+    ):
         raise ValueError(ERR_SCORE_BINS.format(value=score_bins))
     return edges, bool(len(edges) == len(grid) and np.array_equal(edges, grid))
 
@@ -80,8 +83,11 @@ def _check_weights(table: pd.DataFrame) -> None:
     if total <= 0:
         raise ValueError(v.ERR_WEIGHT_ZERO)
     if not np.isfinite(squares):
-        raise ValueError(v.ERR_WEIGHT_OVERFLOW.format(
-            what="sum of squares of the weights (used for effective sample sizes)", big=big))
+        raise ValueError(
+            v.ERR_WEIGHT_OVERFLOW.format(
+                what="sum of squares of the weights (used for effective sample sizes)", big=big
+            )
+        )
     if squares == 0:
         raise ValueError(v.ERR_WEIGHT_UNDERFLOW.format(big=big))
 
@@ -96,8 +102,9 @@ def _labels01(table: pd.DataFrame, has_pred: bool, pos_label: Any) -> tuple[np.n
             raise ValueError(v.ERR_NAN_LABEL.format(name=name, k=k))
     yt = v.check_1d(table["yt"], "y_true")
     if has_pred:
-        out = v.binarize_labels({"y_true": yt, "y_pred": v.check_1d(table["yp"], "y_pred")},
-                                pos_label)
+        out = v.binarize_labels(
+            {"y_true": yt, "y_pred": v.check_1d(table["yp"], "y_pred")}, pos_label
+        )
         return out["y_true"], out["y_pred"]
     yt01 = v.binarize_labels({"y_true": yt}, pos_label)["y_true"]
     return yt01, table["yp"].to_numpy(dtype=bool).astype(np.int8)
@@ -117,16 +124,23 @@ def _groups(table: pd.DataFrame, names: list[str], n_rows: int, max_groups: Any)
         if k:
             label = labels[-1]
             message = (
-                WARN_MISSING.format(name=name, k=k, label=label) if label == MISSING_GROUP
-                else WARN_MISSING_RENAMED.format(name=name, k=k, label=label,
-                                                 taken=MISSING_GROUP)
+                WARN_MISSING.format(name=name, k=k, label=label)
+                if label == MISSING_GROUP
+                else WARN_MISSING_RENAMED.format(name=name, k=k, label=label, taken=MISSING_GROUP)
             )
             warnings.warn(message, UserWarning, stacklevel=4)
     if len(names) > 1:
         what = "the intersection of the sensitive features " + ", ".join(map(repr, names))
         check_group_count(len(groups.labels), n_rows, what, max_groups)
-    return v.Groups(groups.codes, groups.labels, names, frame, n_missing,
-                    groups.feature_codes, groups.feature_labels)
+    return v.Groups(
+        groups.codes,
+        groups.labels,
+        names,
+        frame,
+        n_missing,
+        groups.feature_codes,
+        groups.feature_labels,
+    )
 
 
 def _auc_bound(fine_w: np.ndarray) -> np.ndarray:
@@ -139,8 +153,14 @@ def _auc_bound(fine_w: np.ndarray) -> np.ndarray:
 
 
 def _score_stats(
-    codes: np.ndarray, n_groups: int, labels: pd.Index, yt01: np.ndarray, table: pd.DataFrame,
-    edges: np.ndarray, probabilistic: bool, weighted: bool,
+    codes: np.ndarray,
+    n_groups: int,
+    labels: pd.Index,
+    yt01: np.ndarray,
+    table: pd.DataFrame,
+    edges: np.ndarray,
+    probabilistic: bool,
+    weighted: bool,
 ) -> tuple[ScoreStats, np.ndarray]:
     """Score histograms of the groups (on the edges) and their fine histograms (for AUC)."""
     n_bins = len(edges) - 1
@@ -157,8 +177,16 @@ def _score_stats(
     fine_cell = (codes * n_fine + table["fbin"].to_numpy(np.int64)) * 2 + yt01
     fine = np.bincount(fine_cell, weights=w_cell, minlength=n_groups * n_fine * 2)
     fine = fine.reshape(n_groups, n_fine, 2)
-    stats = ScoreStats(edges, probabilistic, n.reshape(shape), w, ws.reshape(shape),
-                       ws2.reshape(shape), np.clip(histogram_auc(fine), 0.0, 1.0), labels)
+    stats = ScoreStats(
+        edges,
+        probabilistic,
+        n.reshape(shape),
+        w,
+        ws.reshape(shape),
+        ws2.reshape(shape),
+        np.clip(histogram_auc(fine), 0.0, 1.0),
+        labels,
+    )
     return stats, fine
 
 
@@ -241,18 +269,29 @@ def audit_table(
         dups = sorted({f for f in features if features.count(f) > 1})
         raise ValueError(v.ERR_SF_DUP.format(names=dups))
     options = check_options(
-        metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
-        confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
-        suppress_below=suppress_below, tolerances=tolerances, threshold=threshold,
-        correction=correction, correction_scope=correction_scope, random_state=random_state,
-        name=name, pos_label=pos_label, max_groups=v.check_max_groups(max_groups),
+        metrics=metrics,
+        reference_group=reference_group,
+        n_bootstrap=n_bootstrap,
+        confidence_level=confidence_level,
+        ci_method=ci_method,
+        min_group_size=min_group_size,
+        suppress_below=suppress_below,
+        tolerances=tolerances,
+        threshold=threshold,
+        correction=correction,
+        correction_scope=correction_scope,
+        random_state=random_state,
+        name=name,
+        pos_label=pos_label,
+        max_groups=v.check_max_groups(max_groups),
     )
     if yp_col is None and (s_col is None or threshold is None):
         raise ValueError(ERR_NO_PRED)
     edges, probabilistic = _edges(score_bins)
     frame = to_narwhals(data, text_columns=features, na_values=na_values)
-    spec = Spec(features, yt_col, yp_col, s_col, w_col, threshold,
-                edges if s_col else None, probabilistic)
+    spec = Spec(
+        features, yt_col, yp_col, s_col, w_col, threshold, edges if s_col else None, probabilistic
+    )
     table = aggregate(frame, spec)
     n_rows = int(table["n"].sum())
     if n_rows == 0:
@@ -266,8 +305,9 @@ def audit_table(
         if score_bins is None and (smin < 0.0 or smax > 1.0):
             raise ValueError(ERR_NEED_BINS.format(smin=smin, smax=smax))
         if smin < edges[0] or smax > edges[-1]:
-            raise ValueError(ERR_SCORES_OUTSIDE.format(lo=edges[0], hi=edges[-1], smin=smin,
-                                                       smax=smax))
+            raise ValueError(
+                ERR_SCORES_OUTSIDE.format(lo=edges[0], hi=edges[-1], smin=smin, smax=smax)
+            )
     yt01, yp01 = _labels01(table, yp_col is not None, pos_label)
     weighted = w_col is not None
     if weighted:
@@ -291,18 +331,27 @@ def audit_table(
     marginal_scores: dict[str, ScoreStats] = {}
     overall_auc = None
     threshold_range = None
-    notes = [NOTE_ENGINE.format(engine=backend_name(frame), rows=f"{n_rows:,}",
-                                cells=f"{len(table):,}")]
+    notes = [
+        NOTE_ENGINE.format(engine=backend_name(frame), rows=f"{n_rows:,}", cells=f"{len(table):,}")
+    ]
     if s_col is not None:
-        sstats, fine = _score_stats(groups.codes, groups.n_groups, groups.labels, yt01,
-                                    table, edges, probabilistic, weighted)
+        sstats, fine = _score_stats(
+            groups.codes,
+            groups.n_groups,
+            groups.labels,
+            yt01,
+            table,
+            edges,
+            probabilistic,
+            weighted,
+        )
         bounds = [_auc_bound(fine)]
         if len(features) > 1:
             for feature in features:
                 g = groups.feature(feature)
                 marginal_scores[feature], fine_m = _score_stats(
-                    g.codes, g.n_groups, g.labels, yt01, table, edges, probabilistic,
-                    weighted)
+                    g.codes, g.n_groups, g.labels, yt01, table, edges, probabilistic, weighted
+                )
                 bounds.append(_auc_bound(fine_m))
         total = fine.sum(axis=0)
         overall_auc = float(np.clip(histogram_auc(total), 0.0, 1.0))
@@ -314,12 +363,16 @@ def audit_table(
         "n_samples": n_rows,
         "weighted": weighted,
         "n_missing": dict(groups.n_missing),
-        "data_hash": stats_hash(conf.n, conf.w, conf.w2,
-                                None if sstats is None else sstats.w),
+        "data_hash": stats_hash(conf.n, conf.w, conf.w2, None if sstats is None else sstats.w),
         "source": "statistics",
         "notes": notes,
     }
-    return run(conf, sstats, options=options, meta=meta, overall_auc=overall_auc,
-               marginal_scores=marginal_scores, threshold_range=threshold_range)
-
-
+    return run(
+        conf,
+        sstats,
+        options=options,
+        meta=meta,
+        overall_auc=overall_auc,
+        marginal_scores=marginal_scores,
+        threshold_range=threshold_range,
+    )

@@ -28,7 +28,7 @@ AUC_SUBBINS = 10
 
 ERR_EXTRA = (
     "{what} needs the optional package {package!r}; install it with "
-    "pip install \"fairaudit[{extra}]\"."
+    'pip install "fairaudit[{extra}]".'
 )
 ERR_DATA_TYPE = (
     "data must be a pandas or polars DataFrame, a polars LazyFrame, a pyarrow Table or "
@@ -130,8 +130,11 @@ def to_narwhals(
     if na_values:
         raise ValueError("na_values applies to CSV files given by path only.")
     module = type(data).__module__
-    if module.startswith("pyarrow") and type(data).__name__ in ("FileSystemDataset",
-                                                                "Dataset", "UnionDataset"):
+    if module.startswith("pyarrow") and type(data).__name__ in (
+        "FileSystemDataset",
+        "Dataset",
+        "UnionDataset",
+    ):
         try:
             import duckdb
 
@@ -167,16 +170,20 @@ def check_columns(frame: Any, spec: Spec) -> dict[str, Any]:
 
     schema = dict(frame.collect_schema())
     columns = list(schema)
-    wanted = [("sensitive_features", spec.features), ("y_true", [spec.y_true]),
-              ("y_pred", [spec.y_pred] if spec.y_pred else []),
-              ("y_score", [spec.y_score] if spec.y_score else []),
-              ("sample_weight", [spec.weight] if spec.weight else [])]
+    wanted = [
+        ("sensitive_features", spec.features),
+        ("y_true", [spec.y_true]),
+        ("y_pred", [spec.y_pred] if spec.y_pred else []),
+        ("y_score", [spec.y_score] if spec.y_score else []),
+        ("sample_weight", [spec.weight] if spec.weight else []),
+    ]
     for arg, names in wanted:
         missing = [c for c in names if c not in schema]
         if missing:
             shown = repr(missing[0]) if len(missing) == 1 else str(missing)
-            raise ValueError(ERR_MISSING_COLUMN.format(
-                arg=arg, names=shown, columns=_fmt_values(columns, 20)))
+            raise ValueError(
+                ERR_MISSING_COLUMN.format(arg=arg, names=shown, columns=_fmt_values(columns, 20))
+            )
     return schema
 
 
@@ -285,5 +292,11 @@ def backend_name(frame: Any) -> str:
     import narwhals.stable.v2 as nw
 
     impl = nw.get_native_namespace(frame).__name__.split(".")[0]
-    return {"pyspark": "Spark", "duckdb": "DuckDB", "polars": "polars", "pandas": "pandas",
-            "pyarrow": "pyarrow", "dask": "Dask"}.get(impl, impl)
+    return {
+        "pyspark": "Spark",
+        "duckdb": "DuckDB",
+        "polars": "polars",
+        "pandas": "pandas",
+        "pyarrow": "pyarrow",
+        "dask": "Dask",
+    }.get(impl, impl)
