@@ -20,13 +20,25 @@ from ._audit import ERR_NO_PRED
 from ._engine import check_options, run, stats_hash
 from ._group_codes import MISSING_GROUP, WARN_MISSING, WARN_MISSING_RENAMED, check_group_count
 from ._result import AuditResult
-from ._table_engine import AUC_SUBBINS, ERR_COLUMN_ARG, Spec, aggregate, backend_name, to_narwhals
+from ._table_engine import (
+    AUC_SUBBINS,
+    ERR_COLUMN_ARG,
+    Spec,
+    aggregate,
+    backend_name,
+    is_csv_path,
+    to_narwhals,
+)
 from .metrics._collect import ERR_NEED_BINS, ERR_SCORE_BINS, probability_edges
-from .metrics._stats import ConfusionStats, ScoreStats, histogram_auc
+from .metrics._stats import N_SCORE_BINS, ConfusionStats, ScoreStats, histogram_auc
 
 ERR_SCORES_OUTSIDE = (
     "y_score has values outside the bin edges [{lo:.6g}, {hi:.6g}] (found [{smin:.6g}, "
     "{smax:.6g}]); declare score_bins that cover every score."
+)
+ERR_CSV_NUMBERS = (
+    "y_score and sample_weight must be numbers; the CSV file holds a value that is not: "
+    "{reason}"
 )
 NOTE_AUC = (
     "AUCs come from a histogram of {bins} score bins per group, computed where the data "
@@ -249,10 +261,12 @@ def audit_table(
         The column of non-negative weights.
     pos_label, metrics, reference_group, n_bootstrap, confidence_level, ci_method, min_group_size, suppress_below, tolerances, correction, correction_scope, random_state, name, max_groups
         As in :func:`audit`.
-    score_bins : array-like of bin edges, optional
+    score_bins : array-like of bin edges or "range", optional
         Edges of the score histograms. Default: 200 equal bins on [0, 1], for probabilities;
         scores on another scale need edges covering all of them (the quantile edges
-        :func:`audit` uses by default would need a pass over the rows first).
+        :func:`audit` uses by default would need a pass over the rows first). ``"range"``:
+        the probability grid when the scores lie in [0, 1], else 200 equal bins between the
+        smallest and the largest score (a second pass over the data).
     na_values : sequence of str, default ()
         For CSV files given by path: further values read as missing.
 
@@ -287,12 +301,32 @@ def audit_table(
     )
     if yp_col is None and (s_col is None or threshold is None):
         raise ValueError(ERR_NO_PRED)
-    edges, probabilistic = _edges(score_bins)
+    by_range = isinstance(score_bins, str) and score_bins == "range"
+    edges, probabilistic = _edges(None if by_range else score_bins)
     frame = to_narwhals(data, text_columns=features, na_values=na_values)
-    spec = Spec(
-        features, yt_col, yp_col, s_col, w_col, threshold, edges if s_col else None, probabilistic
-    )
-    table = aggregate(frame, spec)
+    text_input = is_csv_path(data)
+
+    def aggregated(edges: np.ndarray, probabilistic: bool) -> pd.DataFrame:
+        spec = Spec(
+            features, yt_col, yp_col, s_col, w_col, threshold, edges if s_col else None,
+            probabilistic, text_input,
+        )
+        try:
+            table = aggregate(frame, spec)
+        except Exception as exc:
+            if not text_input or isinstance(exc, ValueError | TypeError):
+                raise
+            # a CSV column of scores or weights holding text that is not a number
+            reason = str(exc).splitlines()[0]
+            raise ValueError(ERR_CSV_NUMBERS.format(reason=reason)) from exc
+        if text_input:
+            from ._cli_read import parsed
+
+            for column in ("yt", "yp") if yp_col is not None else ("yt",):
+                table[column] = parsed(table[column].astype(object))
+        return table
+
+    table = aggregated(edges, probabilistic)
     n_rows = int(table["n"].sum())
     if n_rows == 0:
         raise ValueError(v.ERR_EMPTY.format(name="y_true"))
@@ -302,6 +336,12 @@ def audit_table(
         if k:
             raise ValueError(v.ERR_SCORE_NAN.format(k=k))
         smin, smax = float(table["s_min"].min()), float(table["s_max"].max())
+        if by_range and (smin < 0.0 or smax > 1.0):
+            # not probabilities: equal bins over the range the first pass found
+            edges = np.linspace(smin, smax, N_SCORE_BINS + 1) if smax > smin else np.array(
+                [smin, smin + 1.0])
+            probabilistic = False
+            table = aggregated(edges, probabilistic)
         if score_bins is None and (smin < 0.0 or smax > 1.0):
             raise ValueError(ERR_NEED_BINS.format(smin=smin, smax=smax))
         if smin < edges[0] or smax > edges[-1]:

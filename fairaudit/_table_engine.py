@@ -82,9 +82,12 @@ def file_format(path: str) -> str:
     return "parquet" if suffixes and suffixes[-1] in (".parquet", ".pq") else "csv"
 
 
-def _csv_options(files: list[str]) -> str:
-    sep = "\t" if any(".tsv" in Path(f).suffixes for f in files) else ","
-    return sep
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def read_path(
@@ -96,10 +99,14 @@ def read_path(
 ) -> Any:
     """A DuckDB relation over Parquet or CSV files (nothing is read until it is aggregated).
 
-    CSV columns in ``text_columns`` are read as text exactly as written (only an empty field
-    or one of ``na_values`` is missing); the other columns are typed by DuckDB's sniffer
-    over the whole file.
+    A Parquet file keeps the types it was written with. A CSV file is read as text: the
+    columns in ``text_columns`` exactly as written (only an empty field, or one of
+    ``na_values``, is missing), the others with pandas' missing markers too; the engine
+    casts score and weight columns to numbers, and the labels are parsed after the
+    aggregation as pandas parses a column (numbers, booleans, else text).
     """
+    from ._cli_read import PANDAS_NA
+
     duckdb = _require("duckdb", "duckdb", "reading Parquet or CSV files out of core")
     files, kind = _files(os.fspath(path))
     con = connection if connection is not None else duckdb.connect()
@@ -107,16 +114,17 @@ def read_path(
         if na_values:
             raise ValueError(ERR_TEXT_ONLY_CSV)
         return con.read_parquet(files)
-    sep = _csv_options(files)
-    header = con.read_csv(files[0], sep=sep, header=True, sample_size=1, all_varchar=True)
-    columns = list(header.columns)
-    text = [c for c in text_columns if c in columns]
-    kwargs: dict[str, Any] = {"sep": sep, "header": True, "sample_size": -1}
-    if text:
-        kwargs["dtype"] = {c: "VARCHAR" for c in text}
-    # an empty field is missing in every column; na_values adds markers
-    kwargs["na_values"] = ["", *na_values]
-    return con.read_csv(files, **kwargs)
+    sep = "\t" if any(".tsv" in Path(f).suffixes for f in files) else ","
+    rel = con.read_csv(files, sep=sep, header=True, all_varchar=True,
+                       na_values=["", *na_values])
+    text = set(text_columns)
+    markers = ", ".join(_sql_text(m) for m in PANDAS_NA if m)
+    exprs = [
+        _quote(c) if c in text
+        else f"CASE WHEN {_quote(c)} IN ({markers}) THEN NULL ELSE {_quote(c)} END AS {_quote(c)}"
+        for c in rel.columns
+    ]
+    return rel.project(", ".join(exprs))
 
 
 def to_narwhals(
@@ -162,6 +170,8 @@ class Spec:
     threshold: float | None
     edges: np.ndarray | None
     probabilistic: bool
+    #: Columns read as text (a CSV file): scores and weights are cast to numbers.
+    text_input: bool = False
 
 
 def check_columns(frame: Any, spec: Spec) -> dict[str, Any]:
@@ -187,10 +197,10 @@ def check_columns(frame: Any, spec: Spec) -> dict[str, Any]:
     return schema
 
 
-def _numeric(dtype: Any) -> bool:
+def _numeric(dtype: Any, text_input: bool = False) -> bool:
     import narwhals.stable.v2 as nw
 
-    return bool(dtype.is_numeric() or dtype == nw.Boolean)
+    return bool(dtype.is_numeric() or dtype == nw.Boolean or (text_input and dtype == nw.String))
 
 
 def _bin_expr(s: Any, edges: np.ndarray, probabilistic: bool, n_bins: int, fine: bool) -> Any:
@@ -230,11 +240,11 @@ def aggregate(frame: Any, spec: Spec) -> pd.DataFrame:
     cols.append(nw.col(spec.y_true).alias("yt"))
     s = w = None
     if spec.y_score is not None:
-        if not _numeric(schema[spec.y_score]):
+        if not _numeric(schema[spec.y_score], spec.text_input):
             raise TypeError(ERR_SCORE_TYPE.format(dtype=schema[spec.y_score]))
         s = nw.col(spec.y_score).cast(nw.Float64)
     if spec.weight is not None:
-        if not _numeric(schema[spec.weight]):
+        if not _numeric(schema[spec.weight], spec.text_input):
             raise TypeError(ERR_WEIGHT_TYPE.format(dtype=schema[spec.weight]))
         w = nw.col(spec.weight).cast(nw.Float64)
     if spec.y_pred is not None:
@@ -300,3 +310,13 @@ def backend_name(frame: Any) -> str:
         "pyarrow": "pyarrow",
         "dask": "Dask",
     }.get(impl, impl)
+
+
+def is_csv_path(data: Any) -> bool:
+    """Whether ``data`` names CSV files (read as text, see :func:`read_path`)."""
+    if not isinstance(data, str | os.PathLike):
+        return False
+    try:
+        return _files(os.fspath(data))[1] == "csv"
+    except (FileNotFoundError, ValueError):
+        return False
