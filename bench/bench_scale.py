@@ -104,14 +104,16 @@ def generate(folder: Path, rows: int, seed: int = 0) -> list[str]:
         score = 1.0 / (1.0 + np.exp(-logit))
         y = (rng.random(m) < score).astype(np.int8)
         w = rng.lognormal(0.0, 0.5, m)
-        table = pa.table({
-            "sex": sexes.take(pa.array(sex)),
-            "race": races.take(pa.array(race)),
-            "age": ages.take(pa.array(age)),
-            "y": pa.array(y),
-            "score": pa.array(score),
-            "w": pa.array(w),
-        })
+        table = pa.table(
+            {
+                "sex": sexes.take(pa.array(sex)),
+                "race": races.take(pa.array(race)),
+                "age": ages.take(pa.array(age)),
+                "y": pa.array(y),
+                "score": pa.array(score),
+                "w": pa.array(w),
+            }
+        )
         if writer is None:
             writer = pq.ParquetWriter(files[-1], table.schema)
         writer.write_table(table, row_group_size=1_000_000)
@@ -178,15 +180,41 @@ def measure(argv: list[str]) -> dict:
     stdout = out.read()
     if proc.returncode not in (0, 1):  # 1: the audit's verdict FAIL
         raise RuntimeError(f"{argv[:4]} failed ({proc.returncode}):\n{stderr[-3000:]}")
-    return {"seconds": seconds, "peak_tree_rss": peak[0], "maxrss": usage.ru_maxrss * 1024,
-            "stdout": stdout}
+    return {
+        "seconds": seconds,
+        "peak_tree_rss": peak[0],
+        "maxrss": usage.ru_maxrss * 1024,
+        "stdout": stdout,
+    }
 
 
 def cli_case(files_glob: str, n_bootstrap: int, json_path: Path) -> dict:
-    argv = [sys.executable, "-m", "fairaudit", "audit", files_glob, "--target", "y",
-            "--score", "score", "--threshold", "0.5", "--sensitive", "sex", "--sensitive",
-            "race", "--sensitive", "age", "--weight", "w", "--n-bootstrap", str(n_bootstrap),
-            "--json", str(json_path), "--quiet"]
+    argv = [
+        sys.executable,
+        "-m",
+        "fairaudit",
+        "audit",
+        files_glob,
+        "--target",
+        "y",
+        "--score",
+        "score",
+        "--threshold",
+        "0.5",
+        "--sensitive",
+        "sex",
+        "--sensitive",
+        "race",
+        "--sensitive",
+        "age",
+        "--weight",
+        "w",
+        "--n-bootstrap",
+        str(n_bootstrap),
+        "--json",
+        str(json_path),
+        "--quiet",
+    ]
     m = measure(argv)
     result = json.loads(json_path.read_text())
     m["n"] = result["meta"]["n_samples"]
@@ -195,8 +223,10 @@ def cli_case(files_glob: str, n_bootstrap: int, json_path: Path) -> dict:
 
 
 def fmt(m: dict, rows: int) -> str:
-    return (f"{m['seconds']:8.1f} s  {rows / m['seconds'] / 1e6:7.2f} M rows/s  "
-            f"peak RSS {m['peak_tree_rss'] / GiB:5.2f} GiB (ru_maxrss {m['maxrss'] / GiB:5.2f})")
+    return (
+        f"{m['seconds']:8.1f} s  {rows / m['seconds'] / 1e6:7.2f} M rows/s  "
+        f"peak RSS {m['peak_tree_rss'] / GiB:5.2f} GiB (ru_maxrss {m['maxrss'] / GiB:5.2f})"
+    )
 
 
 def main() -> None:
@@ -210,19 +240,25 @@ def main() -> None:
     if args.compare_rows % ROWS_PER_FILE and args.compare_rows < args.rows:
         parser.error(f"--compare-rows must be a multiple of {ROWS_PER_FILE:,}")
     env = os.environ.copy()
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1]) + os.pathsep + env.get(
-        "PYTHONPATH", "")
+    env["PYTHONPATH"] = (
+        str(Path(__file__).resolve().parents[1]) + os.pathsep + env.get("PYTHONPATH", "")
+    )
     os.environ.update(env)
     folder = Path(tempfile.mkdtemp(prefix="fairaudit-scale-", dir=args.dir))
-    report: dict = {"machine": f"{platform.machine()} {os.cpu_count()} cores, "
-                               f"{platform.python_version()}",
-                    "rows": args.rows, "compare_rows": args.compare_rows}
+    report: dict = {
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
+        "rows": args.rows,
+        "compare_rows": args.compare_rows,
+    }
     try:
         t = time.perf_counter()
         files = generate(folder, args.rows)
         size = sum(Path(f).stat().st_size for f in files)
-        print(f"generated {args.rows:,} rows in {len(files)} files ({size / GiB:.2f} GiB) "
-              f"in {time.perf_counter() - t:.0f} s", flush=True)
+        print(
+            f"generated {args.rows:,} rows in {len(files)} files ({size / GiB:.2f} GiB) "
+            f"in {time.perf_counter() - t:.0f} s",
+            flush=True,
+        )
         n_cmp = min(args.compare_rows, args.rows)
         cmp_files = files[: max(1, n_cmp // ROWS_PER_FILE)]
         cmp_glob = str(folder / "cmp" / "*.parquet")
@@ -236,24 +272,34 @@ def main() -> None:
         small = cli_case(cmp_glob, args.n_bootstrap, folder / "small.json")
         print(f"CLI (DuckDB), {n_cmp:,} rows: {fmt(small, n_cmp)}", flush=True)
         report["cli_compare"] = small
-        pandas = measure([sys.executable, "-c", PANDAS_CHILD, ",".join(cmp_files),
-                          str(args.n_bootstrap)])
+        pandas = measure(
+            [sys.executable, "-c", PANDAS_CHILD, ",".join(cmp_files), str(args.n_bootstrap)]
+        )
         pandas.update(json.loads(pandas.pop("stdout")))
         print(f"pandas (read_parquet + audit), {n_cmp:,} rows: {fmt(pandas, n_cmp)}", flush=True)
         report["pandas_compare"] = pandas
-        print(f"  ratios pandas / CLI at {n_cmp:,} rows: time "
-              f"{pandas['seconds'] / small['seconds']:.2f}, peak memory "
-              f"{pandas['peak_tree_rss'] / small['peak_tree_rss']:.2f}", flush=True)
+        print(
+            f"  ratios pandas / CLI at {n_cmp:,} rows: time "
+            f"{pandas['seconds'] / small['seconds']:.2f}, peak memory "
+            f"{pandas['peak_tree_rss'] / small['peak_tree_rss']:.2f}",
+            flush=True,
+        )
         if not args.no_spark:
-            spark = measure([sys.executable, "-c", SPARK_CHILD, ",".join(cmp_files),
-                             str(args.n_bootstrap)])
+            spark = measure(
+                [sys.executable, "-c", SPARK_CHILD, ",".join(cmp_files), str(args.n_bootstrap)]
+            )
             spark.update(json.loads(spark.pop("stdout").strip().splitlines()[-1]))
-            print(f"Spark local[2] (read.parquet + audit_table), {n_cmp:,} rows: "
-                  f"{fmt(spark, n_cmp)} (audit {spark['inner_seconds']:.1f} s after start-up)",
-                  flush=True)
+            print(
+                f"Spark local[2] (read.parquet + audit_table), {n_cmp:,} rows: "
+                f"{fmt(spark, n_cmp)} (audit {spark['inner_seconds']:.1f} s after start-up)",
+                flush=True,
+            )
             report["spark_compare"] = spark
-            print(f"  ratio Spark / CLI at {n_cmp:,} rows: time "
-                  f"{spark['seconds'] / small['seconds']:.2f}", flush=True)
+            print(
+                f"  ratio Spark / CLI at {n_cmp:,} rows: time "
+                f"{spark['seconds'] / small['seconds']:.2f}",
+                flush=True,
+            )
         limit_ok = full["peak_tree_rss"] < 2 * GiB
         print(f"peak memory at {args.rows:,} rows under 2 GiB: {limit_ok}")
         for m in report.values():

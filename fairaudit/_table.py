@@ -37,8 +37,7 @@ ERR_SCORES_OUTSIDE = (
     "{smax:.6g}]); declare score_bins that cover every score."
 )
 ERR_CSV_NUMBERS = (
-    "y_score and sample_weight must be numbers; the CSV file holds a value that is not: "
-    "{reason}"
+    "y_score and sample_weight must be numbers; the CSV file holds a value that is not: {reason}"
 )
 NOTE_AUC = (
     "AUCs come from a histogram of {bins} score bins per group, computed where the data "
@@ -308,8 +307,15 @@ def audit_table(
 
     def aggregated(edges: np.ndarray, probabilistic: bool) -> pd.DataFrame:
         spec = Spec(
-            features, yt_col, yp_col, s_col, w_col, threshold, edges if s_col else None,
-            probabilistic, text_input,
+            features,
+            yt_col,
+            yp_col,
+            s_col,
+            w_col,
+            threshold,
+            edges if s_col else None,
+            probabilistic,
+            text_input,
         )
         try:
             table = aggregate(frame, spec)
@@ -338,8 +344,11 @@ def audit_table(
         smin, smax = float(table["s_min"].min()), float(table["s_max"].max())
         if by_range and (smin < 0.0 or smax > 1.0):
             # not probabilities: equal bins over the range the first pass found
-            edges = np.linspace(smin, smax, N_SCORE_BINS + 1) if smax > smin else np.array(
-                [smin, smin + 1.0])
+            edges = (
+                np.linspace(smin, smax, N_SCORE_BINS + 1)
+                if smax > smin
+                else np.array([smin, smin + 1.0])
+            )
             probabilistic = False
             table = aggregated(edges, probabilistic)
         if score_bins is None and (smin < 0.0 or smax > 1.0):

@@ -115,12 +115,12 @@ def read_path(
             raise ValueError(ERR_TEXT_ONLY_CSV)
         return con.read_parquet(files)
     sep = "\t" if any(".tsv" in Path(f).suffixes for f in files) else ","
-    rel = con.read_csv(files, sep=sep, header=True, all_varchar=True,
-                       na_values=["", *na_values])
+    rel = con.read_csv(files, sep=sep, header=True, all_varchar=True, na_values=["", *na_values])
     text = set(text_columns)
     markers = ", ".join(_sql_text(m) for m in PANDAS_NA if m)
     exprs = [
-        _quote(c) if c in text
+        _quote(c)
+        if c in text
         else f"CASE WHEN {_quote(c)} IN ({markers}) THEN NULL ELSE {_quote(c)} END AS {_quote(c)}"
         for c in rel.columns
     ]
@@ -288,6 +288,8 @@ def aggregate(frame: Any, spec: Spec) -> pd.DataFrame:
     if isinstance(out, nw.LazyFrame):
         out = out.collect()
     table = out.to_pandas()
+    # an engine may list unobserved categories of a categorical key as empty cells
+    table = table[pd.to_numeric(table["n"]).fillna(0).to_numpy() > 0].reset_index(drop=True)
     for name in ("n", "w_bad", "w_neg", "s_bad"):
         if name in table:
             table[name] = pd.to_numeric(table[name]).fillna(0).astype(np.int64)

@@ -436,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _score_bins(text: str) -> Any:
+def _score_bins(text: str) -> object:
     """'LO:HI:N' as N equal bins on [LO, HI] (their N + 1 edges)."""
     import numpy as np
 

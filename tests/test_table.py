@@ -465,3 +465,18 @@ def test_a_missing_engine_names_the_extra(monkeypatch, tmp_path):
 def test_unsupported_data_is_refused():
     with pytest.raises(TypeError, match="data must be a pandas or polars DataFrame"):
         fairaudit.audit_table([[0, 1]], y_true="y", y_pred="pred", sensitive_features="g")
+
+
+def test_categorical_features_list_only_the_groups_present():
+    rng = np.random.default_rng(2)
+    n = 300
+    cats = pd.Categorical(rng.choice(["b", "a"], n), categories=["c", "b", "a", "unused"])
+    frame = pd.DataFrame({"g": cats, "y": rng.integers(0, 2, n), "pred": rng.integers(0, 2, n)})
+    rows = fairaudit.audit(
+        frame["y"], frame["pred"], sensitive_features=frame["g"], n_bootstrap=20, random_state=3
+    )
+    for data in (frame, pl.from_pandas(frame), duckdb.from_df(frame)):
+        table = fairaudit.audit_table(
+            data, y_true="y", y_pred="pred", sensitive_features="g", n_bootstrap=20, random_state=3
+        )
+        _assert_same(rows, table)
