@@ -148,9 +148,9 @@ def to_narwhals(
 
             return nw.from_native(duckdb.from_arrow(data))
         except ImportError:
-            import polars as pl
-
-            return nw.from_native(pl.scan_pyarrow_dataset(data))
+            pass
+        pl = _require("polars", "duckdb", "scanning a pyarrow Dataset (with DuckDB or polars)")
+        return nw.from_native(pl.scan_pyarrow_dataset(data))
     try:
         return nw.from_native(data)
     except TypeError:
