@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 from ._audit import audit, audit_from_stats, audit_model
 from ._comparison import Comparison
 from ._result import SCHEMA_VERSION, AuditResult
+from ._table import audit_table
 
 _SUBPACKAGES = ("casestudies", "datasets", "metrics", "mitigation", "report", "simulation")
 
@@ -29,6 +30,7 @@ __all__ = [
     "audit",
     "audit_from_stats",
     "audit_model",
+    "audit_table",
     "casestudies",
     "datasets",
     "metrics",

@@ -11,9 +11,17 @@ from typing import Any
 
 from ._cli_gate import describe, evaluate, gate_exit_code, parse_gate
 from ._cli_outputs import Output, check_folder, check_outputs, write_outputs
-from ._cli_read import convert_like, parsed, read_columns, read_table
+from ._cli_read import (
+    column_sample,
+    convert_like,
+    open_relation,
+    parsed,
+    read_columns,
+    read_table,
+)
 from ._cli_summary import summary_lines
 from ._cli_util import (
+    ERR_EMPTY,
     ERR_NO_PREDICTION,
     EXIT_GATE_FAILED,
     EXIT_INCONCLUSIVE,
@@ -181,6 +189,8 @@ def _optional_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.model:
         function, forwards_to = fairaudit.audit_model, fairaudit.audit
+    elif not args.in_memory:
+        function, forwards_to = fairaudit.audit_table, None
     else:
         function, forwards_to = fairaudit.audit, None
     given = {
@@ -223,6 +233,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     extra = _optional_kwargs(args)
     if args.reference and len(args.reference) != len(args.sensitive):
         raise CLIError(ERR_REFERENCE_COUNT.format(n=len(args.sensitive)))
+    if not args.model and not args.in_memory:
+        return _audit_out_of_core(args, extra)
     model = load_model(args.model, args.trust_model) if args.model else None
     columns = read_columns(args.data)
     name = Path(args.data).name
@@ -269,6 +281,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     )
     if args.name:
         kwargs["name"] = args.name
+    if args.score_bins is not None:
+        kwargs["score_bins"] = args.score_bins
     y = data[args.target]
     if model is not None:
         label = f"auditing {type(model).__name__} ({args.n_bootstrap} bootstrap resamples)"
@@ -283,6 +297,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 y_score=data[args.score] if args.score else None,
                 **kwargs,
             )
+    return _write_audit(result, args)
+
+
+def _write_audit(result: Any, args: argparse.Namespace) -> int:
+    progress = Progress()
     outputs = _json_output(result, args.json)
     if args.out:
         from .report import render
@@ -293,6 +312,65 @@ def cmd_audit(args: argparse.Namespace) -> int:
     write_outputs(outputs)
     notes = _written(args.out) if args.out else ()
     return _finish(result, args, args.fail_on, default_gate=False, notes=notes)
+
+
+def _audit_out_of_core(args: argparse.Namespace, extra: dict[str, Any]) -> int:
+    """The audit of DATA (a CSV or Parquet file, folder or glob) aggregated by DuckDB: the
+    rows are never loaded; only the per-cell aggregates come back."""
+    import fairaudit
+
+    from . import _validation as v
+
+    relation = open_relation(args.data, text_columns=args.sensitive, na_values=args.na_values)
+    columns = [str(c) for c in relation.columns]
+    name = Path(args.data).name
+    check_columns(columns, [args.target], "--target", name)
+    check_columns(columns, args.sensitive, "--sensitive", name)
+    check_columns(columns, [args.prediction] if args.prediction else [], "--prediction", name)
+    check_columns(columns, [args.score] if args.score else [], "--score", name)
+    check_columns(columns, [args.weight] if args.weight else [], "--weight", name)
+    reference: Any = None
+    if args.reference:
+        values = [
+            convert_like(val, column_sample(relation, c, text=True))
+            for val, c in zip(args.reference, args.sensitive, strict=True)
+        ]
+        reference = values[0] if len(values) == 1 else tuple(values)
+    pos_label = None
+    if args.pos_label:
+        pos_label = convert_like(args.pos_label, column_sample(relation, args.target, text=False))
+    kwargs: dict[str, Any] = dict(
+        y_true=args.target,
+        y_pred=args.prediction,
+        y_score=args.score,
+        sensitive_features=args.sensitive,
+        sample_weight=args.weight,
+        reference_group=reference,
+        pos_label=pos_label,
+        n_bootstrap=args.n_bootstrap,
+        confidence_level=args.confidence,
+        ci_method=args.ci_method,
+        min_group_size=args.min_group_size,
+        suppress_below=args.suppress_below,
+        tolerances=parse_tolerances(args.tolerance),
+        threshold=args.threshold,
+        random_state=args.seed,
+        score_bins="range" if args.score_bins is None else args.score_bins,
+        na_values=args.na_values,
+        **extra,
+    )
+    if args.name:
+        kwargs["name"] = args.name
+    progress = Progress()
+    label = f"aggregating {args.data} and auditing ({args.n_bootstrap} bootstrap resamples)"
+    try:
+        with progress.step(label):
+            result = fairaudit.audit_table(args.data, **kwargs)
+    except ValueError as exc:
+        if str(exc) == v.ERR_EMPTY.format(name="y_true"):
+            raise CLIError(ERR_EMPTY.format(path=args.data)) from None
+        raise
+    return _write_audit(result, args)
 
 
 # ----------------------------------------------------------------------------- check/report

@@ -27,7 +27,11 @@ TEXT_NA = ("",)
 _TRUE = frozenset({"True", "TRUE", "true"})
 _FALSE = frozenset({"False", "FALSE", "false"})
 
-ERR_DATA_FOLDER = "argument {arg}: '{path}' is a folder; give a CSV or Parquet file"
+ERR_DATA_FOLDER = (
+    "argument {arg}: '{path}' is a folder without CSV or Parquet files; give a file, a "
+    "folder of them or a glob such as 'data/*.parquet'"
+)
+ERR_NO_MATCH = "argument {arg}: no file matches '{path}'"
 ERR_NA_PARQUET = (
     "argument --na-values: applies to CSV files only; a Parquet file marks its missing "
     "values itself"
@@ -175,3 +179,53 @@ def convert_like(value: str, column: pd.Series) -> Any:
         except ValueError:
             return value
     return value
+
+
+def is_glob(path: str) -> bool:
+    return any(ch in str(path) for ch in "*?[")
+
+
+def open_relation(path: str, *, text_columns: Sequence[str] = (),
+                  na_values: Sequence[str] = (), arg: str = "DATA") -> Any:
+    """A DuckDB relation over a CSV or Parquet file, folder or glob (nothing is read yet).
+
+    The errors a user can fix (no such file, an empty folder, a file that is not CSV or
+    Parquet, ``--na-values`` with Parquet) become :class:`CLIError`.
+    """
+    from ._table_engine import _files, read_path
+
+    p = Path(path)
+    if not is_glob(path) and not p.exists():
+        raise CLIError(ERR_FILE_MISSING.format(arg=arg, path=path))
+    try:
+        files, kind = _files(str(path))
+    except FileNotFoundError:
+        message = ERR_DATA_FOLDER if p.is_dir() else ERR_NO_MATCH
+        raise CLIError(message.format(arg=arg, path=path)) from None
+    except ValueError as exc:
+        raise CLIError(f"argument {arg}: {exc}") from None
+    label = "Parquet" if kind == "parquet" else "CSV"
+    if kind == "parquet" and na_values:
+        raise CLIError(ERR_NA_PARQUET)
+    try:
+        return read_path(str(path), text_columns=text_columns, na_values=na_values)
+    except ImportError as exc:
+        raise CLIError(f"argument {arg}: {exc}") from None
+    except Exception as exc:
+        raise _read_error(exc, str(path), label, arg) from exc
+
+
+def column_sample(relation: Any, column: str, *, text: bool, limit: int = 100) -> pd.Series:
+    """A few present values of a column, typed as the audit will see them (for converting
+    a command-line value such as ``--pos-label`` or ``--reference``)."""
+    quoted = '"' + column.replace('"', '""') + '"'
+    sample = relation.filter(f"{quoted} IS NOT NULL").project(quoted).limit(limit).df()
+    values = sample.iloc[:, 0]
+    if relation_is_text(relation, column) and not text:
+        return parsed(values.astype(object))
+    return values
+
+
+def relation_is_text(relation: Any, column: str) -> bool:
+    types = dict(zip(relation.columns, (str(t) for t in relation.types), strict=True))
+    return types.get(column) == "VARCHAR"

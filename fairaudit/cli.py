@@ -172,7 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=AUDIT_EPILOG,
         formatter_class=_formatter,
     )
-    a.add_argument("data", metavar="DATA", help="CSV (optionally .gz) or Parquet file")
+    a.add_argument(
+        "data",
+        metavar="DATA",
+        help="CSV (optionally .gz) or Parquet file, a folder of them, or a glob such as "
+        "'data/*.parquet' (quote it); aggregated by DuckDB, out of core, unless --model or "
+        "--in-memory",
+    )
     g = a.add_argument_group("columns")
     g.add_argument("--target", required=True, metavar="COL", help="observed outcome column")
     g.add_argument(
@@ -285,6 +291,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="suppress intersection cells with fewer than N members",
+    )
+    o.add_argument(
+        "--score-bins",
+        type=_score_bins,
+        metavar="LO:HI:N",
+        help="N equal score bins on [LO, HI] (default: 200 on [0, 1]; needed for scores that "
+        "are not probabilities, unless --in-memory)",
+    )
+    o.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="read DATA into memory (pandas) instead of aggregating it where it lies; "
+        "scores that are not probabilities then get bins at their quantiles",
     )
     out = a.add_argument_group("output")
     out.add_argument("--out", metavar="FILE.html", help="write the HTML report here")
@@ -415,6 +434,22 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     _common_output(d)
     return parser
+
+
+def _score_bins(text: str) -> object:
+    """'LO:HI:N' as N equal bins on [LO, HI] (their N + 1 edges)."""
+    import numpy as np
+
+    parts = text.split(":")
+    try:
+        lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
+        if len(parts) != 3 or not lo < hi or n < 1:
+            raise ValueError
+    except (ValueError, IndexError):
+        raise argparse.ArgumentTypeError(
+            f"expected LO:HI:N with LO < HI and N >= 1 bins, e.g. -10:10:400; got {text!r}"
+        ) from None
+    return np.linspace(lo, hi, n + 1)
 
 
 def _positive_int(text: str) -> int:

@@ -281,6 +281,7 @@ def test_internal_error_exit_3_without_traceback(files, capsys, monkeypatch):
         raise RuntimeError("engine exploded")
 
     monkeypatch.setattr(fairaudit, "audit", boom)
+    monkeypatch.setattr(fairaudit, "audit_table", boom)
     code, _, err = run(audit_args(files), capsys)
     assert code == 3
     assert err.strip() == ("fairaudit audit: internal error: RuntimeError: engine exploded "

@@ -274,7 +274,7 @@ def recording(monkeypatch, name):
 
 
 def test_max_groups_and_correction_scope_are_passed_when_given(small, monkeypatch, capsys):
-    calls = recording(monkeypatch, "audit")
+    calls = recording(monkeypatch, "audit_table")  # the default, out-of-core path
     base = ["audit", small, "--target", "y", "--prediction", "p", "--sensitive", "sex",
             "--n-bootstrap", "0", "--quiet"]
     code, _, err = run([*base, "--max-groups", "7", "--correction-scope", "all"], capsys)
@@ -308,6 +308,7 @@ def test_an_audit_without_the_parameter_gets_a_clear_error(small, monkeypatch, c
         raise AssertionError("must not be called")
 
     monkeypatch.setattr(fairaudit, "audit", older_audit)
+    monkeypatch.setattr(fairaudit, "audit_table", older_audit)
     code, _, err = run(["audit", small, "--target", "y", "--prediction", "p", "--sensitive",
                         "sex", "--max-groups", "5"], capsys)
     assert code == 2

@@ -303,12 +303,23 @@ def test_json_file_is_the_library_json(data, tmp_path, capsys):
     frame = pd.read_csv(data / "data.csv")
     direct = fairaudit.audit(frame["y"], frame["pred"], sensitive_features=frame["sex"],
                              n_bootstrap=20, random_state=0, name="model A")
+    table = fairaudit.audit_table(data / "data.csv", y_true="y", y_pred="pred",
+                                  sensitive_features="sex", n_bootstrap=20, random_state=0,
+                                  name="model A")
     written = json.loads(js.read_text(encoding="utf-8"))
-    expected = json.loads(direct.to_json())
     for volatile in ("created", "timestamp", "time"):  # when the audit ran, if recorded
         written["meta"].pop(volatile, None)
+    # the command aggregates the file where it lies (audit_table): its JSON exactly
+    expected = json.loads(table.to_json())
+    for volatile in ("created", "timestamp", "time"):
         expected["meta"].pop(volatile, None)
     assert written == expected
+    # and that of the audit of the rows in memory, but for what says how it was computed
+    rows = json.loads(direct.to_json())
+    for key in ("created", "timestamp", "time", "data_hash", "source", "notes"):
+        written["meta"].pop(key, None)
+        rows["meta"].pop(key, None)
+    assert written == rows
 
 
 # ----------------------------------------------------------------------------- check --strict

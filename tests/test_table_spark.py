@@ -1,0 +1,111 @@
+"""``audit_table`` on a PySpark DataFrame (Spark in local mode) equals the audit of the rows.
+
+One SparkSession for the module (its start-up, several seconds, is paid once; the module
+stays in one xdist worker with ``--dist loadscope``). These tests need Java and pyspark,
+which ``.ci/run`` installs: they run in CI, they are not skipped there.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import fairaudit
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_audit_from_stats import _assert_same
+from test_table import _audit_rows, _audit_table, exact_bound, random_frame
+
+pytestmark = pytest.mark.slow  # a JVM starts: tens of seconds in all
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession  # the [test] extra installs it: never skipped
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("fairaudit-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _spark_frame(spark, frame: pd.DataFrame):
+    # through Arrow, so that missing strings stay null and the types are those of the frame
+    return spark.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False).to_pandas())
+
+
+@pytest.mark.parametrize("seed, weighted, n_features", [(0, True, 3), (1, False, 2), (2, True, 1)])
+def test_spark_audits_like_the_rows(spark, seed, weighted, n_features):
+    rng = np.random.default_rng(seed)
+    frame = random_frame(rng, 500, weighted=weighted)
+    features = ["region", "age_band", "flag"][:n_features]
+    rows = _audit_rows(frame, features, n_bootstrap=40, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sdf = _spark_frame(spark, frame)
+    table = _audit_table(sdf, features, weighted, n_bootstrap=40, random_state=seed)
+    _assert_same(rows, table, skip_metrics=("roc_auc",))
+    assert table.meta["n_missing"] == rows.meta["n_missing"]
+    assert any("Spark" in n for n in table.meta["notes"])
+    overall = exact_bound(frame, {"all": np.arange(len(frame))})["all"]
+    assert abs(table.overall["roc_auc"] - rows.overall["roc_auc"]) <= overall + 1e-12
+
+
+def test_spark_reads_a_parquet_file_like_the_rows(spark, tmp_path):
+    rng = np.random.default_rng(9)
+    frame = random_frame(rng, 400, weighted=True, missing=False)
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    rows = _audit_rows(frame, ["region", "flag"], n_bootstrap=30, random_state=4)
+    table = _audit_table(
+        spark.read.parquet(str(path)), ["region", "flag"], True, n_bootstrap=30, random_state=4
+    )
+    _assert_same(rows, table, skip_metrics=("roc_auc",))
+
+
+def test_spark_validation_counts_in_the_engine(spark):
+    n = 120
+    frame = pd.DataFrame(
+        {
+            "g": ["a", "b", "c"] * 40,
+            "y": np.arange(n) % 2,
+            "pred": (np.arange(n) // 2) % 2,
+            "w": np.ones(n),
+        }
+    )
+    frame["w"] = frame["w"].where(np.arange(n) % 30 != 0, -2.0)
+    frame["y"] = frame["y"].astype(float).where(np.arange(n) % 40 != 1)
+    sdf = _spark_frame(spark, frame)
+    with pytest.raises(ValueError, match=r"y_true contains 3 missing value"):
+        fairaudit.audit_table(sdf, y_true="y", y_pred="pred", sensitive_features="g")
+    with pytest.raises(ValueError, match=r"sample_weight contains 4 negative value"):
+        fairaudit.audit_table(
+            sdf.fillna({"y": 0.0}),
+            y_true="y",
+            y_pred="pred",
+            sensitive_features="g",
+            sample_weight="w",
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"there is no column 'label' in the data; its columns "
+        r"are \['g', 'y', 'pred', 'w'\]",
+    ):
+        fairaudit.audit_table(sdf, y_true="label", y_pred="pred", sensitive_features="g")
