@@ -58,6 +58,15 @@ def is_missing(value: Any) -> bool:
         return False
 
 
+def as_sentence(text: str) -> str:
+    """``text`` with a capital first letter and a final full stop."""
+    text = " ".join(str(text).split())
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
 def fmt_number(value: Any, digits: int = 3) -> str:
     """Format a number for display; ``n/a`` for missing values."""
     if is_missing(value):

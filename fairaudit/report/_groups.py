@@ -16,7 +16,7 @@ from ._blocks import (
 )
 from ._charts import metric_label
 from ._document import Block, IdRegistry, RenderedSection, h, items, kv, note, p, table
-from ._format import fmt_number, label, table_view
+from ._format import as_sentence, fmt_number, label, table_view
 from ._provenance import correction_text
 from ._text import AUDIT_LIMITS, GLOSSARY
 from ._views import AttributeView, attribute_views, missing_counts
@@ -146,11 +146,18 @@ def _missing_notes(audit: Any) -> list[Block]:
     return [note(text, "warn")]
 
 
+def _audit_notes(audit: Any) -> list[Block]:
+    """What the audit recorded that the reader should know (metrics left out, the error
+    bound of an AUC taken from a histogram, ...)."""
+    return [note(as_sentence(text), "info") for text in audit.info.notes if text.strip()]
+
+
 def caveats_section(named: Named, ids: IdRegistry) -> RenderedSection:
     blocks: list[Block] = []
     for _, audit in each_audit(named, blocks):
         found = (
-            _small_group_notes(audit)
+            _audit_notes(audit)
+            + _small_group_notes(audit)
             + _undefined_blocks(audit)
             + _base_rate_notes(audit)
             + _missing_notes(audit)

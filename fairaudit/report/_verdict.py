@@ -15,6 +15,7 @@ from ._format import (
     FEW_MARK,
     Cell,
     TableView,
+    as_sentence,
     exact,
     fmt_interval,
     fmt_near,
@@ -68,14 +69,6 @@ def headline(verdict: Any, counts: dict[str, int], causes: Sequence[str]) -> str
         return NONE_EVALUATED
     return HEADLINES["n/a" if mark == "na" else mark]
 
-
-def as_sentence(text: str) -> str:
-    """``text`` with a capital first letter and a final full stop."""
-    text = " ".join(str(text).split())
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text[-1] in ".!?" else text + "."
 
 
 def degenerate_text(causes: Sequence[str]) -> str:
