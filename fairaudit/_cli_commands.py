@@ -44,6 +44,14 @@ ERR_CASE_MISSING = (
 )
 ERR_CASE_ACTION = "choose an action: 'list' or 'run NAME' (see 'fairaudit case-study --help')"
 ERR_PREDICTION_AND_MODEL = "argument --model: not allowed with argument --prediction"
+ERR_NO_DUCKDB = (
+    "argument DATA: reading a folder or glob needs DuckDB; install it with "
+    'pip install "fairaudit[duckdb]", or give one file'
+)
+NOTE_NO_DUCKDB = (
+    "note: DuckDB is not installed, so {name} is read into memory; "
+    'pip install "fairaudit[duckdb]" audits files larger than memory'
+)
 ERR_TWO_STDOUT = "arguments --json and --markdown cannot both be '-' (stdout)"
 ERR_STDOUT_REPORT = "arguments --out and {other} cannot both be '-' (stdout)"
 MSG_NOTHING_EVALUATED = "nothing could be evaluated: every criterion is N/A"
@@ -230,6 +238,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
         [("--out", args.out), ("--json", args.json), ("--markdown", args.markdown)],
         [("DATA", args.data), ("--model", args.model)],
     )
+    if not args.model and not args.in_memory and importlib.util.find_spec("duckdb") is None:
+        # without the optional out-of-core engine, one file is read into memory as before
+        if not Path(args.data).is_file():
+            raise CLIError(ERR_NO_DUCKDB)
+        args.in_memory = True
+        if not args.quiet:
+            print(NOTE_NO_DUCKDB.format(name=Path(args.data).name), file=sys.stderr)
     extra = _optional_kwargs(args)
     if args.reference and len(args.reference) != len(args.sensitive):
         raise CLIError(ERR_REFERENCE_COUNT.format(n=len(args.sensitive)))

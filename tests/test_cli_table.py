@@ -215,3 +215,26 @@ def test_a_glob_matching_nothing(tmp_path, capsys):
     )
     assert code == 2
     assert "no file matches" in err
+
+
+def test_without_duckdb_one_file_is_read_into_memory_and_a_glob_is_refused(
+        frame, tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    from fairaudit._cli_commands import ERR_NO_DUCKDB, NOTE_NO_DUCKDB
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "duckdb" else real(name, *a))
+    path = tmp_path / "d.csv"
+    frame.to_csv(path, index=False)
+    js = tmp_path / "a.json"
+    argv = [a for a in _argv(path, js) if a != "--quiet"]
+    code, out, err = run(argv, capsys)
+    assert code in (0, 1, 5), err
+    assert NOTE_NO_DUCKDB.format(name="d.csv") in err
+    result = fairaudit.AuditResult.from_json(js)
+    assert result.meta["source"] == "rows"
+    _assert_same(_rows(frame), result)
+    code, _, err = run(_argv(tmp_path / "*.csv", tmp_path / "b.json"), capsys)
+    assert code == 2 and ERR_NO_DUCKDB in err
