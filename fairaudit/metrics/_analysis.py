@@ -447,20 +447,16 @@ def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
                    dg_hi, rg, rg_lo, rg_hi, _pvalues(conf, m, plan, config))
         parts.append({c: (a if len(a) == k else a[others])
                       for c, a in zip(_REFERENCE_COLUMNS, columns, strict=True)})
-    table = pd.DataFrame(
-        {c: np.concatenate([r[c] for r in parts]) if parts else [] for c in _REFERENCE_COLUMNS},
-        columns=list(_REFERENCE_COLUMNS),
+    cols = {c: (np.concatenate([r[c] for r in parts]) if parts
+                else np.array([], dtype=object if c in ("group", "metric") else np.float64))
+            for c in _REFERENCE_COLUMNS}
+    cols["p_adjusted"] = adjust_family(
+        cols["p_value"].astype(np.float64), cols["metric"].astype(object),
+        cols["group"].astype(object), config.correction, config.correction_scope,
     )
-    table["p_adjusted"] = adjust_family(
-        table["p_value"].to_numpy(dtype=np.float64),
-        table["metric"].to_numpy(dtype=object),
-        table["group"].to_numpy(dtype=object),
-        config.correction,
-        config.correction_scope,
-    )
-    adjusted = table["p_adjusted"].to_numpy(dtype=np.float64)
-    table["significant"] = np.isfinite(adjusted) & (adjusted < 1.0 - config.confidence_level)
-    return table
+    adjusted = cols["p_adjusted"]
+    cols["significant"] = np.isfinite(adjusted) & (adjusted < 1.0 - config.confidence_level)
+    return pd.DataFrame(cols)
 
 
 _CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower", "upper",
