@@ -13,16 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def _half_step(p: np.ndarray, other: np.ndarray, lam: float) -> np.ndarray:
-    """Least-squares factors for the rows of ``p`` given the factors of its columns.
+def _solve(other: np.ndarray, rhs_t: np.ndarray, lam: float) -> np.ndarray:
+    """Rows ``Z`` minimising ``||P - Z other^T||^2 + lam ||Z||^2`` given ``rhs_t = (P other)^T``.
 
-    ``p`` has shape (n_runs, n, m), ``other`` (n_runs, m, f); returns (n_runs, n, f).
+    ``other`` has shape (n_runs, m, f), ``rhs_t`` (n_runs, f, n); returns (n_runs, n, f).
     """
     f = other.shape[2]
     gram = np.matmul(other.transpose(0, 2, 1), other) + lam * np.eye(f, dtype=other.dtype)
-    rhs = np.matmul(p, other)  # (n_runs, n, f)
-    # gram is symmetric, so solving gram Z = rhs^T gives Z^T = rhs gram^-1
-    return np.linalg.solve(gram, rhs.transpose(0, 2, 1)).transpose(0, 2, 1)
+    # gram is symmetric, so solving gram Z^T = rhs^T gives Z = rhs gram^-1
+    return np.ascontiguousarray(np.linalg.solve(gram, rhs_t).transpose(0, 2, 1))
 
 
 def als_sweep(
@@ -41,14 +40,19 @@ def als_sweep(
     lam : float
         Ridge penalty (> 0).
     """
-    items = _half_step(p.transpose(0, 2, 1), user_factors, lam)
-    users = _half_step(p, items, lam)
+    # (P^T X)^T = X^T P: products with the contiguous P only, one BLAS call per run
+    # (numpy's stacked matmul does not reach BLAS for these shapes, and is far slower)
+    n_runs = p.shape[0]
+    items = _solve(user_factors,
+                   np.stack([user_factors[r].T @ p[r] for r in range(n_runs)]), lam)
+    users = _solve(items, np.stack([p[r] @ items[r] for r in range(n_runs)]).transpose(0, 2, 1),
+                   lam)
     return users, items
 
 
 def als_loss(p: np.ndarray, users: np.ndarray, items: np.ndarray, lam: float) -> np.ndarray:
     """The penalised squared error of each run, shape (n_runs,) (for tests)."""
-    resid = p - np.matmul(users, items.transpose(0, 2, 1))
+    resid = p - np.stack([users[r] @ items[r].T for r in range(p.shape[0])])
     return (
         (resid.astype(np.float64) ** 2).sum(axis=(1, 2))
         + lam * (users.astype(np.float64) ** 2).sum(axis=(1, 2))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._params import check_positive_int
-from ._recommend_measures import gini, mean_jaccard, top_share
+from ._recommend_measures import gini, mean_jaccard, pack, top_share
 from ._recommend_params import RecommendationParams
 from ._recommend_result import MEASURES, RecommendationResult
 from ._recommend_state import Stepper, _frozen, _writable, initial_recommendation_state
@@ -28,9 +29,10 @@ def _chunk_size(params: RecommendationParams, chunk_size: int | None) -> int:
 
 def _measure(s: dict, world, has_groups: bool) -> dict[str, np.ndarray]:
     n_runs = s["counts"].shape[0]
+    packed = pack(s["consumed"])
     out = {
-        "jaccard_similar": mean_jaccard(s["consumed"], s["sizes"], world.similar_partner),
-        "jaccard_random": mean_jaccard(s["consumed"], s["sizes"], world.random_partner),
+        "jaccard_similar": mean_jaccard(packed, s["sizes"], world.similar_partner),
+        "jaccard_random": mean_jaccard(packed, s["sizes"], world.random_partner),
         "gini": gini(s["counts"]),
         "top_share": top_share(s["counts"]),
         "step_utility": s["step_utility"].copy(),
@@ -108,6 +110,13 @@ def simulate_recommendation(
     children = _generator(random_state).spawn(n_runs)
     pairs = [child.spawn(2) for child in children]  # (world, dynamics) per run
 
+    # The products are small (users x items x factors) and done one run at a time: a
+    # multi-threaded BLAS only adds contention on a shared machine, so it gets one thread.
+    with threadpool_limits(1, user_api="blas"):
+        return _simulate(params, n_runs, steps, chunk, pairs)
+
+
+def _simulate(params, n_runs, steps, chunk, pairs) -> RecommendationResult:
     measures = {name: np.full((len(steps), n_runs), np.nan) for name in MEASURES}
     preference = []
     checksum = np.empty(n_runs)

@@ -39,12 +39,22 @@ def top_share(counts: np.ndarray, fraction: float = TOP_FRACTION) -> np.ndarray:
         return np.where(total > 0, top.sum(axis=-1) / np.where(total > 0, total, 1), np.nan)
 
 
-def mean_jaccard(consumed: np.ndarray, sizes: np.ndarray, partner: np.ndarray) -> np.ndarray:
+def pack(consumed: np.ndarray) -> np.ndarray:
+    """Item sets as bits: (n_runs, n_users, n_items) bool -> (n_runs, n_users, words) uint64."""
+    bits = np.packbits(consumed, axis=2)
+    pad = (-bits.shape[2]) % 8
+    if pad:
+        bits = np.concatenate([bits, np.zeros((*bits.shape[:2], pad), np.uint8)], axis=2)
+    return bits.view(np.uint64)
+
+
+def mean_jaccard(packed: np.ndarray, sizes: np.ndarray, partner: np.ndarray) -> np.ndarray:
     """Mean over users of the Jaccard similarity of their consumed set and their partner's.
 
     Parameters
     ----------
-    consumed : ndarray of shape (n_runs, n_users, n_items), bool
+    packed : ndarray of shape (n_runs, n_users, words), uint64
+        The consumed sets as bits (:func:`pack`).
     sizes : ndarray of shape (n_runs, n_users)
         Number of items in each set (``consumed.sum(axis=2)``, kept up to date by the caller).
     partner : ndarray of shape (n_runs, n_users), int
@@ -54,8 +64,10 @@ def mean_jaccard(consumed: np.ndarray, sizes: np.ndarray, partner: np.ndarray) -
     ndarray of shape (n_runs,)
         NaN for a run where every pair has two empty sets.
     """
-    other = np.take_along_axis(consumed, partner[..., None], axis=1)
-    inter = np.count_nonzero(consumed & other, axis=2)
+    n_runs, n_users, words = packed.shape
+    rows = (partner + (np.arange(n_runs) * n_users)[:, None]).reshape(-1)
+    other = np.take(packed.reshape(-1, words), rows, axis=0).reshape(packed.shape)
+    inter = np.bitwise_count(packed & other).sum(axis=2, dtype=np.int64)
     union = sizes + np.take_along_axis(sizes, partner, axis=1) - inter
     with np.errstate(invalid="ignore", divide="ignore"):
         jac = np.where(union > 0, inter / np.where(union > 0, union, 1), np.nan)

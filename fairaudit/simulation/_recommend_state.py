@@ -120,11 +120,22 @@ class Stepper:
         self.position_weight = (np.arange(1, k + 1, dtype=np.float32)
                                 ** np.float32(-params.position_decay))
         self._ideal_order: np.ndarray | None = None
+        self._ideal_rank: np.ndarray | None = None
 
     def ideal_order(self) -> np.ndarray:
+        """Items by decreasing true utility, per run and user (computed once)."""
         if self._ideal_order is None:
-            self._ideal_order = np.argsort(-self.utility, axis=2, kind="stable")
+            order = np.argsort(-self.utility, axis=2, kind="stable")
+            rank = np.empty_like(order)
+            np.put_along_axis(rank, order, np.arange(order.shape[2])[None, None, :], axis=2)
+            self._ideal_order, self._ideal_rank = order, rank
         return self._ideal_order
+
+    def _ranked(self, s: dict) -> np.ndarray:
+        """``consumed`` in the ideal order of each user, kept in ``s`` (a private key)."""
+        if "_ranked" not in s:
+            s["_ranked"] = np.take_along_axis(s["consumed"], self.ideal_order(), axis=2)
+        return s["_ranked"]
 
     def _prefix(self, sizes: np.ndarray) -> int:
         if self.params.allow_repeats:
@@ -140,20 +151,29 @@ class Stepper:
             return random_items(consumed, None, k, p.n_items, (n_runs, n_users), rngs)
         if p.recommender == "ideal":
             prefix = self._prefix(s["sizes"])
-            exploit = first_available(self.ideal_order()[..., :prefix], consumed, k)
+            taken = None if consumed is None else self._ranked(s)[..., :prefix]
+            exploit = first_available(self.ideal_order()[..., :prefix], taken, k, n_users)
         elif p.recommender == "popularity":
             # rank by popularity, ties broken at random (counts are integers)
             keys = s["counts"] + 0.5 * np.stack([rng.random(p.n_items) for rng in rngs])
-            order = np.argsort(-keys, axis=1)[:, None, :]
-            exploit = first_available(order[..., : self._prefix(s["sizes"])], consumed, k)
+            order = np.argsort(-keys, axis=1)[:, : self._prefix(s["sizes"])]
+            taken = None if consumed is None else np.stack(
+                [np.take(consumed[r], order[r], axis=1) for r in range(n_runs)])
+            exploit = first_available(order[:, None, :], taken, k, n_users)
         else:  # "mf": retrain on every choice so far, then rank by the predicted score
-            interactions = s["consumed"].astype(np.float32)
+            if "_interactions" not in s:  # kept up to date by step()
+                s["_interactions"] = s["consumed"].astype(np.float32)
+            interactions = s["_interactions"]
             sweeps = FIRST_SWEEPS if t == p.warmup else 1
             users, items = s["user_factors"], s["item_factors"]
             for _ in range(sweeps):
                 users, items = als_sweep(interactions, users, items, p.mf_regularisation)
             s["user_factors"], s["item_factors"] = users, items
-            scores = np.matmul(users, items.transpose(0, 2, 1))
+            if "_scores" not in s:
+                s["_scores"] = np.empty((n_runs, n_users, p.n_items), dtype=np.float32)
+            scores = s["_scores"]
+            for r in range(n_runs):
+                np.matmul(users[r], items[r].T, out=scores[r])
             if consumed is not None:
                 np.putmask(scores, consumed, -np.inf)
             exploit = top_k(scores, k)
@@ -179,7 +199,8 @@ class Stepper:
             u = np.stack([rng.random(n_users) for rng in rngs]) * cum[:, -1:]
             slot = (cum[:, None, :] <= u[:, :, None]).sum(axis=2)
             return np.take_along_axis(shown, np.minimum(slot, shown.shape[1] - 1), axis=1)
-        weights = np.take_along_axis(self.utility, slate, axis=2) * self.position_weight
+        rows = np.arange(n_runs * n_users).reshape(n_runs, n_users, 1) * p.n_items
+        weights = np.take(self.utility.reshape(-1), rows + slate) * self.position_weight
         cum = np.cumsum(weights, axis=2)
         u = np.stack([rng.random(n_users, dtype=np.float32) for rng in rngs]) * cum[..., -1]
         slot = (cum <= u[..., None]).sum(axis=2)
@@ -195,9 +216,14 @@ class Stepper:
         run_idx = np.repeat(np.arange(n_runs), n_users)
         user_idx = np.tile(np.arange(n_users), n_runs)
         flat_item = chosen.reshape(-1)
-        consumed = s["consumed"]
-        new = ~consumed[run_idx, user_idx, flat_item]
-        consumed[run_idx, user_idx, flat_item] = True
+        cells = s["consumed"].reshape(-1)
+        flat_cell = (run_idx * n_users + user_idx) * p.n_items + flat_item
+        new = ~cells[flat_cell]
+        cells[flat_cell] = True
+        if "_interactions" in s:
+            s["_interactions"].reshape(-1)[flat_cell] = 1.0
+        if "_ranked" in s:
+            s["_ranked"][run_idx, user_idx, self._ideal_rank[run_idx, user_idx, flat_item]] = True
         s["sizes"] += new.reshape(n_runs, n_users)
         offsets = (np.arange(n_runs) * p.n_items)[:, None]
         s["counts"] += np.bincount((chosen + offsets).reshape(-1),
@@ -208,7 +234,7 @@ class Stepper:
                                      minlength=n_runs * g).reshape(n_runs, g)
         s["group_choices"] += np.bincount((self.groups[chosen] + goff).reshape(-1),
                                           minlength=n_runs * g).reshape(n_runs, g)
-        got = self.utility[run_idx, user_idx, flat_item].reshape(n_runs, n_users)
+        got = np.take(self.utility.reshape(-1), flat_cell).reshape(n_runs, n_users)
         s["utility_sum"] += got.sum(axis=1, dtype=np.float64)
         s["step_utility"] = got.mean(axis=1, dtype=np.float64)
         s["last_slate"] = slate
@@ -219,7 +245,7 @@ def _writable(state: RecommendationState) -> dict:
 
 
 def _frozen(step: int, s: dict) -> RecommendationState:
-    return RecommendationState(step, **s)
+    return RecommendationState(step, **{k: v for k, v in s.items() if not k.startswith("_")})
 
 
 def recommendation_step(
