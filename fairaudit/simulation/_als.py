@@ -43,10 +43,10 @@ def als_sweep(
     # (P^T X)^T = X^T P: products with the contiguous P only, one BLAS call per run
     # (numpy's stacked matmul does not reach BLAS for these shapes, and is far slower)
     n_runs = p.shape[0]
-    items = _solve(user_factors,
-                   np.stack([user_factors[r].T @ p[r] for r in range(n_runs)]), lam)
-    users = _solve(items, np.stack([p[r] @ items[r] for r in range(n_runs)]).transpose(0, 2, 1),
-                   lam)
+    items = _solve(user_factors, np.stack([user_factors[r].T @ p[r] for r in range(n_runs)]), lam)
+    users = _solve(
+        items, np.stack([p[r] @ items[r] for r in range(n_runs)]).transpose(0, 2, 1), lam
+    )
     return users, items
 
 

@@ -39,8 +39,7 @@ def _measure(s: dict, world, has_groups: bool) -> dict[str, np.ndarray]:
     }
     shown = s["counts"].sum(axis=1)  # one choice per user and step
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["mean_utility"] = np.where(shown > 0, s["utility_sum"] / np.maximum(shown, 1),
-                                       np.nan)
+        out["mean_utility"] = np.where(shown > 0, s["utility_sum"] / np.maximum(shown, 1), np.nan)
         if has_groups:
             exp = s["exposure"]
             out["minority_exposure"] = np.where(exp.sum(1) > 0, exp[:, 1] / exp.sum(1), np.nan)
@@ -157,4 +156,3 @@ def _simulate(params, n_runs, steps, chunk, pairs) -> RecommendationResult:
         final_exposure=np.concatenate(exposure),
         final_choices=np.concatenate(choices),
     )
-

@@ -141,11 +141,12 @@ class RecommendationParams:
         for name in ("n_users", "n_items", "n_steps", "n_topics", "mf_factors"):
             object.__setattr__(self, name, check_positive_int(getattr(self, name), name))
         if self.n_users < 2:
-            raise ValueError("n_users must be at least 2 (users are paired); got "
-                             f"{self.n_users}.")
+            raise ValueError(f"n_users must be at least 2 (users are paired); got {self.n_users}.")
         k = self.slate_size
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not (
-            1 <= k <= self.n_items
+        if (
+            isinstance(k, bool)
+            or not isinstance(k, numbers.Integral)
+            or not (1 <= k <= self.n_items)
         ):
             raise ValueError(ERR_SLATE.format(n_items=self.n_items, got=k))
         object.__setattr__(self, "slate_size", int(k))
@@ -172,11 +173,16 @@ class RecommendationParams:
         if self.minority_share > 0:
             count = self.n_minority_items
             if not 1 <= count <= self.n_items - 1:
-                raise ValueError(ERR_MINORITY_ITEMS.format(
-                    share=self.minority_share, n_items=self.n_items, count=count))
+                raise ValueError(
+                    ERR_MINORITY_ITEMS.format(
+                        share=self.minority_share, n_items=self.n_items, count=count
+                    )
+                )
             mt = self.minority_topics
-            if isinstance(mt, bool) or not isinstance(mt, numbers.Integral) or not (
-                1 <= mt <= self.n_topics - 1
+            if (
+                isinstance(mt, bool)
+                or not isinstance(mt, numbers.Integral)
+                or not (1 <= mt <= self.n_topics - 1)
             ):
                 raise ValueError(ERR_MINORITY_TOPICS.format(most=self.n_topics - 1, got=mt))
             object.__setattr__(self, "minority_topics", int(mt))
@@ -187,9 +193,13 @@ class RecommendationParams:
         if self.choice == "counts" and (
             self.recommender != "popularity" or self.exploration > 0 or not self.allow_repeats
         ):
-            raise ValueError(ERR_COUNTS.format(
-                recommender=self.recommender, exploration=self.exploration,
-                repeats=self.allow_repeats))
+            raise ValueError(
+                ERR_COUNTS.format(
+                    recommender=self.recommender,
+                    exploration=self.exploration,
+                    repeats=self.allow_repeats,
+                )
+            )
 
     @property
     def n_minority_items(self) -> int:

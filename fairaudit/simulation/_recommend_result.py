@@ -24,7 +24,7 @@ MEASURES = (
     "minority_slate",
 )
 #: Measures of :meth:`RecommendationResult.relative_to`.
-RELATIVE = ("homogenisation", "homogenisation_random", "utility_ratio")
+RELATIVE = ("homogenisation", "homogenisation_similar", "utility_ratio")
 
 ERR_MEASURE = "measure must be one of {names}; got {got!r}."
 ERR_IDEAL = "ideal must be a RecommendationResult; got {got}."
@@ -72,15 +72,24 @@ class RecommendationResult:
     final_choices: np.ndarray = field(repr=False)
 
     def __post_init__(self) -> None:
-        for arr in (self.steps, self.preference_share, self.catalogue_share,
-                    self.world_checksum, self.final_counts, self.final_exposure,
-                    self.final_choices, *self.measures.values()):
+        for arr in (
+            self.steps,
+            self.preference_share,
+            self.catalogue_share,
+            self.world_checksum,
+            self.final_counts,
+            self.final_exposure,
+            self.final_choices,
+            *self.measures.values(),
+        ):
             arr.flags.writeable = False
 
     def __repr__(self) -> str:
-        return (f"RecommendationResult(recommender={self.params.recommender!r}, "
-                f"exploration={self.params.exploration}, n_runs={self.n_runs}, "
-                f"n_steps={self.params.n_steps})")
+        return (
+            f"RecommendationResult(recommender={self.params.recommender!r}, "
+            f"exploration={self.params.exploration}, n_runs={self.n_runs}, "
+            f"n_steps={self.params.n_steps})"
+        )
 
     def measure(self, name: str) -> np.ndarray:
         """Measure ``name`` at every recorded step, shape (n_records, n_runs) (a copy).
@@ -117,10 +126,11 @@ class RecommendationResult:
         """Measures relative to the ideal recommender in the same worlds, as Chaney et al.
 
         Returns a tidy frame (``run``, ``step``, ``homogenisation``,
-        ``homogenisation_random``, ``utility_ratio``): the mean Jaccard similarity of
-        paired users minus the ideal recommender's in the same run and step (positive:
-        users' consumption is more alike than under ideal recommendations), and the mean
-        true utility of all choices so far divided by the ideal's.
+        ``homogenisation_similar``, ``utility_ratio``): the mean Jaccard similarity of
+        randomly paired users (of users paired with the most similar other user) minus
+        the ideal recommender's in the same run and step (positive: users' consumption is
+        more alike than under ideal recommendations), and the mean true utility of all
+        choices so far divided by the ideal's.
         """
         if not isinstance(ideal, RecommendationResult):
             raise TypeError(ERR_IDEAL.format(got=type(ideal).__name__))
@@ -134,15 +144,17 @@ class RecommendationResult:
             raise ValueError(ERR_NOT_PAIRED.format(reason="the worlds differ (another seed)"))
         with np.errstate(invalid="ignore", divide="ignore"):
             values = {
-                "homogenisation": self.measures["jaccard_similar"]
-                - ideal.measures["jaccard_similar"],
-                "homogenisation_random": self.measures["jaccard_random"]
+                "homogenisation": self.measures["jaccard_random"]
                 - ideal.measures["jaccard_random"],
+                "homogenisation_similar": self.measures["jaccard_similar"]
+                - ideal.measures["jaccard_similar"],
                 "utility_ratio": self.measures["mean_utility"] / ideal.measures["mean_utility"],
             }
         n_rec = len(self.steps)
-        data = {"run": np.repeat(np.arange(self.n_runs), n_rec),
-                "step": np.tile(self.steps, self.n_runs)}
+        data = {
+            "run": np.repeat(np.arange(self.n_runs), n_rec),
+            "step": np.tile(self.steps, self.n_runs),
+        }
         for name, arr in values.items():
             data[name] = arr.T.reshape(-1)
         return pd.DataFrame(data)

@@ -110,8 +110,7 @@ def random_items(
     n_runs, n_users = shape
     c = OVERSAMPLE * k + 4
     cand = np.stack([rng.integers(0, n_items, size=(n_users, c)) for rng in rngs])
-    blocked = consumed if consumed is not None else np.zeros(
-        (n_runs, n_users, n_items), dtype=bool)
+    blocked = consumed if consumed is not None else np.zeros((n_runs, n_users, n_items), dtype=bool)
     flat = blocked.reshape(-1)
     base = (np.arange(n_runs * n_users) * n_items).reshape(n_runs, n_users)
     marked = []
@@ -138,7 +137,7 @@ def random_items(
         for r in np.flatnonzero((got < k).any(axis=1)):
             users = np.flatnonzero(got[r] < k)
             # unmark this run's partial draws for these users, then rank random keys
-            for hit in marked[1 if exclude is not None else 0:]:
+            for hit in marked[1 if exclude is not None else 0 :]:
                 rr, rem = np.divmod(hit, n_users * n_items)
                 uu, ii = np.divmod(rem, n_items)
                 sel = (rr == r) & np.isin(uu, users)

@@ -117,8 +117,9 @@ class Stepper:
         self.groups = world.groups
         self.n_groups = int(world.groups.max()) + 1
         k = params.slate_size
-        self.position_weight = (np.arange(1, k + 1, dtype=np.float32)
-                                ** np.float32(-params.position_decay))
+        self.position_weight = np.arange(1, k + 1, dtype=np.float32) ** np.float32(
+            -params.position_decay
+        )
         self._ideal_order: np.ndarray | None = None
         self._ideal_rank: np.ndarray | None = None
 
@@ -157,8 +158,11 @@ class Stepper:
             # rank by popularity, ties broken at random (counts are integers)
             keys = s["counts"] + 0.5 * np.stack([rng.random(p.n_items) for rng in rngs])
             order = np.argsort(-keys, axis=1)[:, : self._prefix(s["sizes"])]
-            taken = None if consumed is None else np.stack(
-                [np.take(consumed[r], order[r], axis=1) for r in range(n_runs)])
+            taken = (
+                None
+                if consumed is None
+                else np.stack([np.take(consumed[r], order[r], axis=1) for r in range(n_runs)])
+            )
             exploit = first_available(order[:, None, :], taken, k, n_users)
         else:  # "mf": retrain on every choice so far, then rank by the predicted score
             if "_interactions" not in s:  # kept up to date by step()
@@ -226,14 +230,17 @@ class Stepper:
             s["_ranked"][run_idx, user_idx, self._ideal_rank[run_idx, user_idx, flat_item]] = True
         s["sizes"] += new.reshape(n_runs, n_users)
         offsets = (np.arange(n_runs) * p.n_items)[:, None]
-        s["counts"] += np.bincount((chosen + offsets).reshape(-1),
-                                   minlength=n_runs * p.n_items).reshape(n_runs, p.n_items)
+        s["counts"] += np.bincount(
+            (chosen + offsets).reshape(-1), minlength=n_runs * p.n_items
+        ).reshape(n_runs, p.n_items)
         g = self.n_groups
         goff = (np.arange(n_runs) * g)[:, None]
-        s["exposure"] += np.bincount((self.groups[slate].reshape(n_runs, -1) + goff).reshape(-1),
-                                     minlength=n_runs * g).reshape(n_runs, g)
-        s["group_choices"] += np.bincount((self.groups[chosen] + goff).reshape(-1),
-                                          minlength=n_runs * g).reshape(n_runs, g)
+        s["exposure"] += np.bincount(
+            (self.groups[slate].reshape(n_runs, -1) + goff).reshape(-1), minlength=n_runs * g
+        ).reshape(n_runs, g)
+        s["group_choices"] += np.bincount(
+            (self.groups[chosen] + goff).reshape(-1), minlength=n_runs * g
+        ).reshape(n_runs, g)
         got = np.take(self.utility.reshape(-1), flat_cell).reshape(n_runs, n_users)
         s["utility_sum"] += got.sum(axis=1, dtype=np.float64)
         s["step_utility"] = got.mean(axis=1, dtype=np.float64)

@@ -49,8 +49,7 @@ class RecommendationWorld:
         """Each group's share of the total true utility, shape (n_runs, n_groups)."""
         per_item = self.utility.sum(axis=1, dtype=np.float64)
         n_groups = int(self.groups.max()) + 1
-        out = np.stack([per_item[:, self.groups == g].sum(axis=1) for g in range(n_groups)],
-                       axis=1)
+        out = np.stack([per_item[:, self.groups == g].sum(axis=1) for g in range(n_groups)], axis=1)
         return out / out.sum(axis=1, keepdims=True)
 
     @property
@@ -67,9 +66,8 @@ def topic_means(params: RecommendationParams) -> tuple[np.ndarray, np.ndarray, n
         return flat, flat, flat
     m = params.minority_topics
     minority = np.zeros(k, dtype=bool)
-    minority[k - m:] = True
-    users = np.where(minority, params.minority_appeal / m,
-                     (1.0 - params.minority_appeal) / (k - m))
+    minority[k - m :] = True
+    users = np.where(minority, params.minority_appeal / m, (1.0 - params.minority_appeal) / (k - m))
     users = users / users.sum()
 
     def items(own: np.ndarray) -> np.ndarray:
@@ -106,8 +104,10 @@ def make_world(
     groups = item_groups(params)
     k = params.n_topics
     alpha_users = params.user_concentration * k * users
-    alpha_items = params.item_concentration * k * np.where(
-        groups[:, None] == 1, minority[None, :], majority[None, :]
+    alpha_items = (
+        params.item_concentration
+        * k
+        * np.where(groups[:, None] == 1, minority[None, :], majority[None, :])
     )
     utility, similar, random = [], [], []
     for rng in rngs:
