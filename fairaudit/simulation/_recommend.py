@@ -117,7 +117,7 @@ def simulate_recommendation(
 
 def _simulate(params, n_runs, steps, chunk, pairs) -> RecommendationResult:
     measures = {name: np.full((len(steps), n_runs), np.nan) for name in MEASURES}
-    preference = []
+    preference, favourite = [], []
     checksum = np.empty(n_runs)
     final_counts = np.empty((n_runs, params.n_items))
     exposure, choices = [], []
@@ -139,6 +139,7 @@ def _simulate(params, n_runs, steps, chunk, pairs) -> RecommendationResult:
             t += 1
         state = _frozen(t, s)
         preference.append(world.preference_share)
+        favourite.append(world.favourite_share(params.slate_size))
         checksum[idx] = world.utility.sum(axis=(1, 2), dtype=np.float64)
         final_counts[idx] = state.counts
         exposure.append(state.exposure)
@@ -150,6 +151,7 @@ def _simulate(params, n_runs, steps, chunk, pairs) -> RecommendationResult:
         steps=steps,
         measures=measures,
         preference_share=np.concatenate(preference),
+        favourite_share=np.concatenate(favourite),
         catalogue_share=np.bincount(item_groups(params)) / params.n_items,
         world_checksum=checksum,
         final_counts=final_counts,

@@ -50,6 +50,9 @@ class RecommendationResult:
     preference_share : ndarray of shape (n_runs, n_groups)
         Each item group's share of the users' total true utility (what people would
         choose with full information).
+    favourite_share : ndarray of shape (n_runs, n_groups)
+        Each item group's share of the users' own top-``slate_size`` items by true
+        utility: what the slates would hold if everyone saw their favourites.
     catalogue_share : ndarray of shape (n_groups,)
         Each item group's share of the catalogue.
     world_checksum : ndarray of shape (n_runs,)
@@ -65,6 +68,7 @@ class RecommendationResult:
     steps: np.ndarray
     measures: dict[str, np.ndarray] = field(repr=False)
     preference_share: np.ndarray = field(repr=False)
+    favourite_share: np.ndarray = field(repr=False)
     catalogue_share: np.ndarray = field(repr=False)
     world_checksum: np.ndarray = field(repr=False)
     final_counts: np.ndarray = field(repr=False)
@@ -75,6 +79,7 @@ class RecommendationResult:
         for arr in (
             self.steps,
             self.preference_share,
+            self.favourite_share,
             self.catalogue_share,
             self.world_checksum,
             self.final_counts,

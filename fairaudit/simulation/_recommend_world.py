@@ -52,6 +52,20 @@ class RecommendationWorld:
         out = np.stack([per_item[:, self.groups == g].sum(axis=1) for g in range(n_groups)], axis=1)
         return out / out.sum(axis=1, keepdims=True)
 
+    def favourite_share(self, k: int) -> np.ndarray:
+        """Each group's share of users' own top-``k`` items by true utility, (n_runs, n_groups).
+
+        What the slates would hold if every user were shown their ``k`` favourite items.
+        """
+        n_items = self.utility.shape[2]
+        kth = np.partition(self.utility, n_items - k, axis=2)[..., n_items - k : n_items - k + 1]
+        top = self.utility >= kth
+        n_groups = int(self.groups.max()) + 1
+        counts = np.stack(
+            [top[..., self.groups == g].sum(axis=(1, 2)) for g in range(n_groups)], axis=1
+        ).astype(np.float64)
+        return counts / counts.sum(axis=1, keepdims=True)
+
     @property
     def catalogue_share(self) -> np.ndarray:
         """Each group's share of the catalogue, shape (n_groups,)."""
