@@ -51,8 +51,12 @@ def _fig_narrowing(sims, nums) -> Figure:
     for rec in RECOMMENDERS:
         _band(ax, _relative_spread(sims, rec, "homogenisation"), COLORS[rec], LABELS[rec])
         _band(bx, sims[rec].spread("gini"), COLORS[rec], LABELS[rec])
-    _finish(ax, "Homogenisation, relative to the ideal recommender",
-            "Jaccard similarity minus ideal's", warm)
+    _finish(
+        ax,
+        "Homogenisation, relative to the ideal recommender",
+        "Jaccard similarity minus ideal's",
+        warm,
+    )
     _finish(bx, "Concentration of consumption", "Gini of item popularity", warm)
     t = nums["table"]
     return Figure(
@@ -98,13 +102,20 @@ def _fig_exposure(sims, nums) -> Figure:
     ax = fig.subplots()
     for rec in RECOMMENDERS:
         _band(ax, sims[rec].spread("minority_slate"), COLORS[rec], LABELS[rec])
-    ax.axhline(nums["catalogue_share"], color=GREY, linestyle="--",
-               label=f"share of the catalogue ({nums['catalogue_share']:.0%})")
-    ax.axhline(nums["favourite_share"], color=GREY, linestyle=":",
-               label=f"share of people's own top {nums['size']['slate_size']} "
-               f"({nums['favourite_share']:.1%})")
-    _finish(ax, "Minority creators' share of the recommendations", "share of slots shown",
-            warm)
+    ax.axhline(
+        nums["catalogue_share"],
+        color=GREY,
+        linestyle="--",
+        label=f"share of the catalogue ({nums['catalogue_share']:.0%})",
+    )
+    ax.axhline(
+        nums["favourite_share"],
+        color=GREY,
+        linestyle=":",
+        label=f"share of people's own top {nums['size']['slate_size']} "
+        f"({nums['favourite_share']:.1%})",
+    )
+    _finish(ax, "Minority creators' share of the recommendations", "share of slots shown", warm)
     t = nums["table"]
     return Figure(
         figure_to_svg(fig, tight=False),
@@ -124,18 +135,30 @@ def _fig_exploration(sims, nums) -> Figure:
     ax, bx = fig.subplots(1, 2)
     for rec in ("popularity", "mf"):
         rows = table[table.recommender == rec]
-        ax.errorbar(rows["exploration"], rows["homogenisation"],
-                    yerr=2 * rows["homogenisation_se"], color=COLORS[rec], marker="o",
-                    capsize=3, label=LABELS[rec])
-        bx.plot(rows["exploration"], rows["minority_shown"], color=COLORS[rec],
-                marker="o", label=LABELS[rec])
+        ax.errorbar(
+            rows["exploration"],
+            rows["homogenisation"],
+            yerr=2 * rows["homogenisation_se"],
+            color=COLORS[rec],
+            marker="o",
+            capsize=3,
+            label=LABELS[rec],
+        )
+        bx.plot(
+            rows["exploration"],
+            rows["minority_shown"],
+            color=COLORS[rec],
+            marker="o",
+            label=LABELS[rec],
+        )
     ax.axhline(0, color=COLORS["ideal"], linestyle="--", label="ideal")
     ax.set_xlabel("exploration: share of slots given to random items")
     ax.set_ylabel("Jaccard similarity minus ideal's")
     ax.set_title("Exploration undoes homogenisation", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
-    bx.axhline(nums["favourite_share"], color=GREY, linestyle=":",
-               label="share of people's own favourites")
+    bx.axhline(
+        nums["favourite_share"], color=GREY, linestyle=":", label="share of people's own favourites"
+    )
     bx.set_xlabel("exploration: share of slots given to random items")
     bx.set_ylabel("minority share of slots after warm-up")
     bx.set_title("… and gives minority creators back their exposure", fontsize=10)
@@ -193,15 +216,24 @@ def _summary(nums) -> Section:
     )
 
 
-def _sections(sims: dict[Any, RecommendationResult], nums: dict[str, Any],
-              quick: bool) -> list[Section]:
+def _sections(
+    sims: dict[Any, RecommendationResult], nums: dict[str, Any], quick: bool
+) -> list[Section]:
     t, size = nums["table"], nums["size"]
     snap = nums["snapshot"]
     exp = nums["exploration"]
     pop = exp[exp.recommender == "popularity"].set_index("exploration")
     mf = exp[exp.recommender == "mf"].set_index("exploration")
-    final_table = t[["homogenisation", "homogenisation_similar", "gini_final", "top_share",
-                     "utility_ratio", "minority_shown"]].rename(
+    final_table = t[
+        [
+            "homogenisation",
+            "homogenisation_similar",
+            "gini_final",
+            "top_share",
+            "utility_ratio",
+            "minority_shown",
+        ]
+    ].rename(
         index=LABELS,
         columns={
             "homogenisation": "homogenisation vs ideal (random pairs)",
@@ -280,9 +312,7 @@ def _sections(sims: dict[Any, RecommendationResult], nums: dict[str, Any],
                 f"{t.loc['random', 'utility_ratio']:.0%} of the ideal.",
             ),
             figures=(_fig_utility(sims, nums),),
-            tables=(
-                Table(final_table, caption="After the last step, mean over runs."),
-            ),
+            tables=(Table(final_table, caption="After the last step, mean over runs."),),
         ),
         Section(
             "Who gets seen: items by minority creators",
@@ -316,9 +346,7 @@ def _sections(sims: dict[Any, RecommendationResult], nums: dict[str, Any],
                 "exposure recovers, at no measurable cost in utility here.",
             ),
             figures=(_fig_exploration(sims, nums),),
-            tables=(
-                Table(explore_table, caption="After the last step, mean over runs."),
-            ),
+            tables=(Table(explore_table, caption="After the last step, mean over runs."),),
         ),
         Section(
             "What an audit of a single snapshot would miss",
@@ -369,15 +397,18 @@ def _sections(sims: dict[Any, RecommendationResult], nums: dict[str, Any],
     ]
 
 
-def write_report(sims: dict[Any, RecommendationResult], nums: dict[str, Any],
-                 path: pathlib.Path, *, quick: bool = False) -> None:
+def write_report(
+    sims: dict[Any, RecommendationResult],
+    nums: dict[str, Any],
+    path: pathlib.Path,
+    *,
+    quick: bool = False,
+) -> None:
     """Render the report to ``path`` (written atomically by the report layer)."""
     render_document(
         "The recommender feedback loop",
         _sections(sims, nums, quick),
         subtitle="How recommendations trained on their own clicks narrow what people see; "
-        "simulated after Chaney, Stewart & Engelhardt (2018)"
-        + (" (quick run)" if quick else ""),
+        "simulated after Chaney, Stewart & Engelhardt (2018)" + (" (quick run)" if quick else ""),
         path=path,
     )
-
