@@ -25,8 +25,7 @@ CASE_STUDIES: dict[str, tuple[str, str]] = {
     ),
     "recommendation": (
         "fairaudit.casestudies.recommendation",
-        "Simulated recommender feedback loop: homogenisation, concentration and exposure "
-        "(Chaney et al. 2018).",
+        "Simulated recommender feedback loop that narrows what people see (Chaney et al. 2018).",
     ),
     "compas": (
         "fairaudit.casestudies.compas",
