@@ -17,8 +17,9 @@ ERR_PARAMS = (
     "params must be a RecommendationParams (build one with "
     "RecommendationParams(recommender=...)); got {got}."
 )
-#: Runs simulated together are limited to about this many user-item cells (memory).
-CHUNK_CELLS = 2_000_000
+#: Runs simulated together are limited to about this many user-item cells: small chunks
+#: keep the per-step arrays in cache (one run of 1,000 x 500 is a chunk of its own).
+CHUNK_CELLS = 500_000
 
 
 def _chunk_size(params: RecommendationParams, chunk_size: int | None) -> int:

@@ -180,7 +180,7 @@ class Stepper:
                 np.matmul(users[r], items[r].T, out=scores[r])
             if consumed is not None:
                 np.putmask(scores, consumed, -np.inf)
-            exploit = top_k(scores, k)
+            exploit = top_k(scores, k, overwrite=True)  # the buffer is refilled each step
         if p.exploration > 0:
             explore = np.stack([rng.random((n_users, k)) < p.exploration for rng in rngs])
             if explore.any():
