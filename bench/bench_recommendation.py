@@ -103,6 +103,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     parser.add_argument("--runs", type=int, default=None, help="runs for the simulation")
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="recommenders to simulate (default: all five cases)"
+    )
     args = parser.parse_args(argv)
     runs = args.runs or (4 if args.quick else 100)
     size = dict(n_users=1000, n_items=500, n_steps=100)
@@ -116,6 +119,8 @@ def main(argv=None) -> int:
     user_steps = runs * 1000 * 100
     throughput = {}
     for rec, eps in CASES:
+        if args.only and rec not in args.only:
+            continue
         p = RecommendationParams(rec, exploration=eps, **size)
         res, wall, cpu = timed(lambda p=p: simulate_recommendation(p, n_runs=runs, random_state=0))
         name = rec + (f" + {eps:.0%} explore" if eps else "")
@@ -129,6 +134,8 @@ def main(argv=None) -> int:
     small = dict(n_users=200, n_items=150, n_steps=20 if args.quick else 40)
     print(f"\nper-user Python loop, one run of {small}:")
     for rec in ("popularity", "mf"):
+        if rec not in throughput:
+            continue
         p = RecommendationParams(rec, **small)
         counts, wall, cpu = timed(lambda p=p: naive(p))
         loop = small["n_users"] * small["n_steps"] / cpu

@@ -97,6 +97,7 @@ def mean_se(x):
             ValueError,
             RPm.ERR_WARMUP.format(n_steps=100, got=101),
         ),
+        (dict(recommender="mf", warmup=0), ValueError, RPm.ERR_MF_WARMUP),
         (
             dict(recommender="mf", position_decay="1"),
             TypeError,
@@ -392,6 +393,7 @@ def test_ideal_recommender_does_not_degenerate(sims):
     for rec in ("popularity", "mf", "random"):
         ratio = final_relative(sims[rec], ideal, "utility_ratio")
         assert np.all(ratio < 1.0), rec
+
     # the ideal recommender shows minority items about as often as they are among people's
     # own favourites; popularity much less
     def after_warmup(res):

@@ -38,6 +38,10 @@ ERR_COUNTS = (
     "recommender={recommender!r}, exploration={exploration}, allow_repeats={repeats}."
 )
 ERR_WARMUP = "warmup must be an integer in [0, n_steps={n_steps}]; got {got!r}."
+ERR_MF_WARMUP = (
+    "recommender='mf' needs warmup >= 1: a factorisation of an empty interaction matrix "
+    "scores every item 0, and its slates would be the items with the lowest indices."
+)
 
 
 def _real(value: object, name: str, message: str, ok) -> float:
@@ -189,6 +193,8 @@ class RecommendationParams:
         warmup = _nonnegative_int(self.warmup, "warmup")
         if warmup > self.n_steps:
             raise ValueError(ERR_WARMUP.format(n_steps=self.n_steps, got=warmup))
+        if self.recommender == "mf" and warmup < 1:
+            raise ValueError(ERR_MF_WARMUP)
         object.__setattr__(self, "warmup", warmup)
         if self.choice == "counts" and (
             self.recommender != "popularity" or self.exploration > 0 or not self.allow_repeats
