@@ -10,7 +10,7 @@ from ._recommend_measures import gini, mean_jaccard, pack, top_share
 from ._recommend_params import RecommendationParams
 from ._recommend_result import MEASURES, RecommendationResult
 from ._recommend_state import Stepper, _frozen, _writable, initial_recommendation_state
-from ._recommend_world import item_groups, make_world
+from ._recommend_world import RecommendationWorld, item_groups, make_world
 from ._simulate import _generator, _record_steps
 
 ERR_PARAMS = (
@@ -28,7 +28,8 @@ def _chunk_size(params: RecommendationParams, chunk_size: int | None) -> int:
     return max(1, CHUNK_CELLS // (params.n_users * params.n_items))
 
 
-def _measure(s: dict, world, has_groups: bool) -> dict[str, np.ndarray]:
+def _measure(s: dict, world: RecommendationWorld, has_groups: bool) -> dict[str, np.ndarray]:
+    """The measures of every run of a chunk at the current step."""
     n_runs = s["counts"].shape[0]
     packed = pack(s["consumed"])
     out = {
@@ -86,7 +87,7 @@ def simulate_recommendation(
     record_every : int, default 1
         Record the measures every ``record_every`` steps (plus the first and last).
     chunk_size : int, optional
-        Runs simulated together (default: about 2 million user-item cells per chunk).
+        Runs simulated together (default: about 500,000 user-item cells per chunk).
 
     Returns
     -------
@@ -116,7 +117,14 @@ def simulate_recommendation(
         return _simulate(params, n_runs, steps, chunk, pairs)
 
 
-def _simulate(params, n_runs, steps, chunk, pairs) -> RecommendationResult:
+def _simulate(
+    params: RecommendationParams,
+    n_runs: int,
+    steps: np.ndarray,
+    chunk: int,
+    pairs: list[list[np.random.Generator]],
+) -> RecommendationResult:
+    """Simulate the runs chunk by chunk and collect the measures (see the caller)."""
     measures = {name: np.full((len(steps), n_runs), np.nan) for name in MEASURES}
     preference, favourite = [], []
     checksum = np.empty(n_runs)
