@@ -90,7 +90,7 @@ def mean_se(x):
         (
             dict(recommender="mf", choice="counts"),
             ValueError,
-            RPm.ERR_COUNTS.format(recommender="mf", exploration=0.0, repeats=False),
+            RPm.ERR_COUNTS.format(recommender="mf", exploration=0.0, repeats=False, warmup=10),
         ),
         (
             dict(recommender="mf", warmup=101),

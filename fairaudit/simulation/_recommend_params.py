@@ -34,8 +34,9 @@ ERR_MINORITY_ITEMS = (
 )
 ERR_COUNTS = (
     "choice='counts' (users pick in proportion to current consumption counts: the Pólya urn) "
-    "needs recommender='popularity', exploration=0 and allow_repeats=True; got "
-    "recommender={recommender!r}, exploration={exploration}, allow_repeats={repeats}."
+    "needs recommender='popularity', exploration=0, allow_repeats=True and warmup=0 (every "
+    "user sees the same slate); got recommender={recommender!r}, exploration={exploration}, "
+    "allow_repeats={repeats}, warmup={warmup}."
 )
 ERR_WARMUP = "warmup must be an integer in [0, n_steps={n_steps}]; got {got!r}."
 ERR_MF_WARMUP = (
@@ -197,13 +198,17 @@ class RecommendationParams:
             raise ValueError(ERR_MF_WARMUP)
         object.__setattr__(self, "warmup", warmup)
         if self.choice == "counts" and (
-            self.recommender != "popularity" or self.exploration > 0 or not self.allow_repeats
+            self.recommender != "popularity"
+            or self.exploration > 0
+            or not self.allow_repeats
+            or self.warmup > 0
         ):
             raise ValueError(
                 ERR_COUNTS.format(
                     recommender=self.recommender,
                     exploration=self.exploration,
                     repeats=self.allow_repeats,
+                    warmup=self.warmup,
                 )
             )
 
