@@ -190,8 +190,8 @@ def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: i
             printed = browser.send("Runtime.evaluate", {
                 "expression": "JSON.stringify({toc: getComputedStyle("
                               "document.querySelector('nav.toc')).display, "
-                              "badge: getComputedStyle(document.querySelector('.badge'))"
-                              ".printColorAdjust})",
+                              "badge: document.querySelector('.badge') && getComputedStyle("
+                              "document.querySelector('.badge')).printColorAdjust})",
                 "returnByValue": True}, session=session)["result"]["value"]
             facts["print"] = json.loads(printed)
             data = browser.send("Page.printToPDF", {"printBackground": True},
@@ -325,3 +325,30 @@ def test_awkward_group_names_render_with_their_charts(tmp_path):
     assert facts["errors"] == []
     assert facts["requests"] == []
     assert facts["svgs"] >= 3  # disparities, errors, scores
+
+
+@pytest.fixture(scope="module")
+def recommendation_report(tmp_path_factory) -> Path:
+    from fairaudit.casestudies import recommendation
+
+    return recommendation.run(tmp_path_factory.mktemp("recommendation"), quick=True)
+
+
+@pytest.mark.parametrize("width", [1400, 400])
+def test_recommendation_case_study_renders(recommendation_report, tmp_path, width):
+    shot = ARTIFACTS / f"recommendation-{width}.png"
+    facts = load(recommendation_report, tmp_path, shot, width=width, full_page=True)
+    assert facts["errors"] == []
+    assert facts["requests"] == []
+    assert facts["title"] == "The recommender feedback loop"
+    assert facts["sections"] == 8
+    assert facts["svgs"] >= 4
+    assert shot.stat().st_size > 50_000
+
+
+def test_recommendation_case_study_prints(recommendation_report, tmp_path):
+    pdf = ARTIFACTS / "recommendation.pdf"
+    facts = load(recommendation_report, tmp_path, pdf=pdf)
+    assert facts["errors"] == []
+    assert facts["print"]["toc"] == "none"
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 50_000

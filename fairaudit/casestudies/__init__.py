@@ -23,6 +23,10 @@ CASE_STUDIES: dict[str, tuple[str, str]] = {
         "fairaudit.casestudies.policing",
         "Simulated predictive-policing feedback loop (Ensign et al. 2018; Lum & Isaac 2016).",
     ),
+    "recommendation": (
+        "fairaudit.casestudies.recommendation",
+        "Simulated recommender feedback loop that narrows what people see (Chaney et al. 2018).",
+    ),
     "compas": (
         "fairaudit.casestudies.compas",
         "COMPAS: reproducing ProPublica's analysis and Northpointe's reply on real data.",
