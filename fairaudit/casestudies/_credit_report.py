@@ -413,7 +413,7 @@ def sections(out: dict[str, Any]) -> list:
         Section(
             "Exact optimum and the paper's grid search",
             paragraphs=[
-                "Hardt et al.'s code chose one deterministic threshold per group on the score "
+                "The study's published code chose one deterministic threshold per group on the score "
                 f"grid (step {GRID_STEP}) and searched over the target rate. A deterministic "
                 "grid threshold can rarely make the groups' rates exactly equal, so the "
                 "constraint holds only up to a grid step, which leaves a little more profit; "

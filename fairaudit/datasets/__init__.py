@@ -6,7 +6,7 @@ Real data (bundled, compressed, read from the installed package; never downloade
   :func:`propublica_filter`, ProPublica's row filter (6,172 rows).
 - :func:`load_adult` -- the UCI Adult census-income data (32,561 train + 16,281 test rows).
 - :func:`load_fico` -- the TransRisk (FICO) score distributions by race of Hardt, Price &
-  Srebro's study (4 groups x 199 scores; distributions, not rows).
+  Srebro's study (4 groups x 198 scores; distributions, not rows).
 
 Synthetic data: :func:`make_hiring` (hiring with proxies for gender).
 

@@ -86,8 +86,9 @@ def load_fico(*, as_frame: bool = True) -> pd.DataFrame | Bunch:
     Returns
     -------
     pandas.DataFrame
-        One row per (group, score), 4 x 199 rows: ``group`` (Asian, Black, Hispanic,
-        White; "White" is the files' "Non- Hispanic white"), ``score`` (0 to 100 by 0.5),
+        One row per (group, score), 4 x 198 rows: ``group`` (Asian, Black, Hispanic,
+        White; "White" is the files' "Non- Hispanic white"), ``score`` (0 to 100 by 0.5;
+        72.5, 77.5 and 92.5 are not in the files),
         ``cdf`` (share of the group at or below the score), ``share`` (share of the group at
         the score: the CDF's increments), ``count`` (``share`` times the group's size in the
         sample, 173,047 people in all), ``default_rate`` and ``repay_rate`` (share of the
