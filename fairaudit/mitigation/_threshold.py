@@ -556,7 +556,7 @@ def _mixture(roc, hull_idx, f: float, t: float):
     thr_a, p_a = np.asarray(thr), np.asarray(p)
     thr_a, inverse = np.unique(thr_a, return_inverse=True)  # merge repeated thresholds
     p_a = np.bincount(inverse, p_a, len(thr_a))
-    keep = p_a > 1e-12
+    keep = p_a > 1e-9  # drop mixture weights that are rounding noise of the LP
     f_fin = f if len(up) > 1 else float(roc.fpr[up[0]])
     return thr_a[keep], p_a[keep] / p_a[keep].sum(), f_fin, alpha * U + (1 - alpha) * L
 
