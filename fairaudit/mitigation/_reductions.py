@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from fairlearn.reductions import ExponentiatedGradient, GridSearch
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
@@ -16,6 +16,7 @@ from ._base import (
     binary_labels,
     check_choice,
     inherit_input_tags,
+    routed_params,
     weight_param,
 )
 from ._constraints import check_constraint, disparity
@@ -30,6 +31,23 @@ ERR_SPARSE = (
     "data); pass X.toarray(), or put the sparse step inside a Pipeline estimator."
 )
 ERR_POSITIVE_INT = "{name}={value!r} is not valid; use a positive integer."
+
+
+class _WithFitParams(ClassifierMixin, BaseEstimator):
+    """The inner estimator with the routed metadata added to every fit (fairlearn's
+    reductions pass only the weights to the estimator they refit)."""
+
+    def __init__(self, estimator: Any = None, fit_params: dict | None = None) -> None:
+        self.estimator = estimator
+        self.fit_params = fit_params
+
+    def fit(self, X: Any, y: Any, **kwargs: Any) -> _WithFitParams:
+        self.estimator_ = clone(self.estimator).fit(X, y, **(self.fit_params or {}), **kwargs)
+        self.classes_ = getattr(self.estimator_, "classes_", np.unique(y))
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.estimator_.predict(X)
 
 
 class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -114,7 +132,13 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         self.random_state = random_state
 
     def fit(
-        self, X: Any, y: Any, *, sensitive_features: Any = None, sample_weight: Any = None
+        self,
+        X: Any,
+        y: Any,
+        *,
+        sensitive_features: Any = None,
+        sample_weight: Any = None,
+        **fit_params: Any,
     ) -> ConstrainedClassifier:
         """Solve the constrained problem.
 
@@ -125,6 +149,9 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         sensitive_features : array-like, Series, DataFrame, dict, or column name(s) of X
             Required.
         sample_weight : array-like of shape (n_samples,), optional
+        **fit_params : dict
+            Other metadata for every fit of the estimator: routed by its requests when
+            metadata routing is enabled, passed as given otherwise.
 
         Returns
         -------
@@ -141,10 +168,13 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
                 raise ValueError(ERR_POSITIVE_INT.format(name=name, value=value))
         estimator = self._new_inner()
+        params = routed_params(self, fit_params)
         X_inner, y, groups, w = self._prepare(X, y, sensitive_features, sample_weight)
         classes = np.unique(y)
         y01 = binary_labels(y, classes, "ConstrainedClassifier")
         weight_name = weight_param(estimator, "ConstrainedClassifier")
+        if params:
+            estimator = _WithFitParams(estimator, params)
         n = len(y01)
         row_factor = None if w is None else w * (n / w.sum())
         moment = make_moment(constraint, tol / 2, row_factor)
@@ -173,7 +203,8 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         # fairlearn's reduction object keeps the training data (X and the sensitive
         # features) in its moments; only the fitted classifiers are kept here
         self.n_iter_ = (
-            int(reduction.last_iter_) + 1 if method == "exponentiated_gradient"
+            int(reduction.last_iter_) + 1
+            if method == "exponentiated_gradient"
             else len(reduction.predictors_)
         )
         if method == "exponentiated_gradient":
@@ -187,8 +218,10 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         wt = np.ones(n) if w is None else w
         errors = (wt[:, None] * np.abs(H - y01[:, None])).sum(axis=0) / wt.sum()
         disp = np.array(
-            [disparity(constraint, y01, H[:, j], groups.codes, groups.n_groups, w)
-             for j in range(H.shape[1])]
+            [
+                disparity(constraint, y01, H[:, j], groups.codes, groups.n_groups, w)
+                for j in range(H.shape[1])
+            ]
         )
         feasible = disp <= tol + 1e-12
         if feasible.any():

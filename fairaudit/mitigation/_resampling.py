@@ -15,6 +15,8 @@ from ._base import (
     binary_labels,
     check_choice,
     inherit_input_tags,
+    routed_params,
+    take_params,
     take_rows,
 )
 
@@ -285,7 +287,13 @@ class Resampling(
         return take_rows(X, idx), y_arr[idx]
 
     def fit(
-        self, X: Any, y: Any, *, sensitive_features: Any = None, sample_weight: Any = None
+        self,
+        X: Any,
+        y: Any,
+        *,
+        sensitive_features: Any = None,
+        sample_weight: Any = None,
+        **fit_params: Any,
     ) -> Resampling:
         """Resample the training data and fit the estimator on it.
 
@@ -297,14 +305,20 @@ class Resampling(
             Required.
         sample_weight : array-like of shape (n_samples,), optional
             Only with ``strategy="uniform"``; used in the sampling, not passed on.
+        **fit_params : dict
+            Other metadata for the estimator's fit: routed by its requests when metadata
+            routing is enabled, passed as given otherwise; per-row values follow the
+            resampled rows.
 
         Returns
         -------
         self
         """
         estimator = self._new_inner()
+        params = routed_params(self, fit_params)
         X_inner, y_arr, idx = self._resample(X, y, sensitive_features, sample_weight)
-        self.estimator_ = estimator.fit(take_rows(X_inner, idx), y_arr[idx])
+        params = take_params(params, idx, len(y_arr))
+        self.estimator_ = estimator.fit(take_rows(X_inner, idx), y_arr[idx], **params)
         return self
 
     def __sklearn_tags__(self):

@@ -63,6 +63,9 @@ class ResamplingSampler(MitigatorMixin, BaseEstimator):
         "fit_resample", ["sample_weight", "sensitive_features"]
     )
 
+    # a consumer of metadata, not a router: it has no inner estimator
+    get_metadata_routing = BaseEstimator.get_metadata_routing
+
     def __init__(
         self, *, strategy: str = "uniform", ranker: Any = None, random_state: Any = None
     ) -> None:

@@ -22,6 +22,7 @@ from ._base import (
     inherit_input_tags,
     map_groups,
     plain,
+    routed_params,
 )
 from ._constraints import check_constraint, warn_undefined
 from ._hashing import draw_key, row_uniforms
@@ -195,7 +196,13 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
         return constraint, objective, mode, float(tol)
 
     def fit(
-        self, X: Any, y: Any, *, sensitive_features: Any = None, sample_weight: Any = None
+        self,
+        X: Any,
+        y: Any,
+        *,
+        sensitive_features: Any = None,
+        sample_weight: Any = None,
+        **fit_params: Any,
     ) -> ThresholdOptimizer:
         """Fit the estimator (unless prefit) and choose the thresholds.
 
@@ -207,12 +214,16 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
             Required.
         sample_weight : array-like of shape (n_samples,), optional
             Passed to the estimator's fit and used in the rates.
+        **fit_params : dict
+            Other metadata for the estimator's fit (unless prefit): routed by its requests
+            when metadata routing is enabled, passed as given otherwise.
 
         Returns
         -------
         self
         """
         constraint, objective, mode, tol = self._check_params()
+        params = routed_params(self, fit_params)
         X_inner, y, groups, w = self._prepare(X, y, sensitive_features, sample_weight)
         classes = np.unique(y)
         y01 = binary_labels(y, classes, "ThresholdOptimizer")
@@ -226,7 +237,9 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
                 raise ValueError(ERR_CLASSES.format(fitted=plain(fitted), got=plain(classes)))
             self.estimator_ = self.estimator
         else:
-            self.estimator_ = fit_inner(self._new_inner(), X_inner, y, w, "ThresholdOptimizer")
+            self.estimator_ = fit_inner(
+                self._new_inner(), X_inner, y, w, "ThresholdOptimizer", params
+            )
         self.classes_ = classes
         scores = _scores(self.estimator_, X_inner, self.response_method)
         self._fit_rule(scores, y01, groups, w, constraint, objective, mode, tol)
