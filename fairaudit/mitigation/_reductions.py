@@ -19,11 +19,12 @@ from ._base import (
     routed_params,
     weight_param,
 )
-from ._constraints import check_constraint, disparity
+from ._constraints import CONSTRAINED_RATES, check_constraint, disparity
+from ._eg import best_mixture, candidates, group_rate_matrices
 from ._hashing import draw_key, row_uniforms
 from ._moments import make_moment
 
-METHODS = ("exponentiated_gradient", "grid_search")
+METHODS = ("exponentiated_gradient", "grid_search", "exponentiated_gradient_lp")
 MODES = ("randomized", "best_single")
 ERR_TOLERANCE = "tolerance={value!r} is not valid; use a number in (0, 1]."
 ERR_SPARSE = (
@@ -173,56 +174,55 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         classes = np.unique(y)
         y01 = binary_labels(y, classes, "ConstrainedClassifier")
         weight_name = weight_param(estimator, "ConstrainedClassifier")
-        if params:
+        if params and method != "exponentiated_gradient_lp":
             estimator = _WithFitParams(estimator, params)
         n = len(y01)
         row_factor = None if w is None else w * (n / w.sum())
         moment = make_moment(constraint, tol / 2, row_factor)
         objective = moment.default_objective()
-        if method == "exponentiated_gradient":
-            reduction = ExponentiatedGradient(
-                estimator,
-                constraints=moment,
-                objective=objective,
-                eps=tol / 2,
-                max_iter=int(self.max_iter),
-                sample_weight_name=weight_name,
-            )
-        else:
-            reduction = GridSearch(
-                estimator,
-                constraints=moment,
-                grid_size=int(self.grid_size),
-                sample_weight_name=weight_name,
-            )
         if sp.issparse(X_inner):
             raise TypeError(ERR_SPARSE)
         if not hasattr(X_inner, "shape"):
             X_inner = np.asarray(X_inner)
-        reduction.fit(X_inner, y01, sensitive_features=groups.codes)
-        # fairlearn's reduction object keeps the training data (X and the sensitive
-        # features) in its moments; only the fitted classifiers are kept here
-        self.n_iter_ = (
-            int(reduction.last_iter_) + 1
-            if method == "exponentiated_gradient"
-            else len(reduction.predictors_)
-        )
-        if method == "exponentiated_gradient":
-            index = list(reduction.predictors_.index)
-            predictors = [reduction.predictors_[i] for i in index]
-            weights = np.array([float(reduction.weights_.get(i, 0.0)) for i in index])
+        if method == "exponentiated_gradient_lp":
+            predictors = candidates(
+                estimator,
+                X_inner,
+                y01,
+                groups.codes,
+                moment,
+                objective,
+                tol / 2,
+                int(self.max_iter),
+                weight_name,
+                params,
+            )
+            self.n_iter_ = len(predictors)
+            H = np.column_stack(
+                [np.asarray(p.predict(X_inner), dtype=np.float64) for p in predictors]
+            )
+            rates = group_rate_matrices(H, y01, groups.codes, groups.n_groups, w)
+            errors = rates["error"]
+            disp = np.zeros(len(predictors))
+            for rate in CONSTRAINED_RATES[constraint]:
+                R = rates[rate]
+                spread = np.nanmax(R, axis=0) - np.nanmin(R, axis=0)
+                disp = np.maximum(disp, np.nan_to_num(spread))
+            weights = best_mixture(rates, constraint, tol)
         else:
-            predictors = list(reduction.predictors_)
-            weights = np.zeros(len(predictors))
-        H = np.column_stack([np.asarray(p.predict(X_inner), dtype=np.float64) for p in predictors])
-        wt = np.ones(n) if w is None else w
-        errors = (wt[:, None] * np.abs(H - y01[:, None])).sum(axis=0) / wt.sum()
-        disp = np.array(
-            [
-                disparity(constraint, y01, H[:, j], groups.codes, groups.n_groups, w)
-                for j in range(H.shape[1])
-            ]
-        )
+            predictors, weights, H, errors, disp = self._fairlearn(
+                method,
+                estimator,
+                moment,
+                objective,
+                tol,
+                weight_name,
+                X_inner,
+                y01,
+                groups,
+                w,
+                constraint,
+            )
         feasible = disp <= tol + 1e-12
         if feasible.any():
             best = int(np.flatnonzero(feasible)[np.argmin(errors[feasible])])
@@ -242,8 +242,70 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         self.disparity_ = disparity(constraint, y01, p_train, groups.codes, groups.n_groups, w)
         return self
 
+    def _fairlearn(
+        self,
+        method,
+        estimator,
+        moment,
+        objective,
+        tol,
+        weight_name,
+        X_inner,
+        y01,
+        groups,
+        w,
+        constraint,
+    ):
+        """fairlearn's ExponentiatedGradient or GridSearch; the classifiers and their
+        training errors and disparities."""
+        if method == "exponentiated_gradient":
+            reduction = ExponentiatedGradient(
+                estimator,
+                constraints=moment,
+                objective=objective,
+                eps=tol / 2,
+                max_iter=int(self.max_iter),
+                sample_weight_name=weight_name,
+            )
+        else:
+            reduction = GridSearch(
+                estimator,
+                constraints=moment,
+                grid_size=int(self.grid_size),
+                sample_weight_name=weight_name,
+            )
+        reduction.fit(X_inner, y01, sensitive_features=groups.codes)
+        # fairlearn's reduction object keeps the training data (X and the sensitive
+        # features) in its moments; only the fitted classifiers are kept here
+        self.n_iter_ = (
+            int(reduction.last_iter_) + 1
+            if method == "exponentiated_gradient"
+            else len(reduction.predictors_)
+        )
+        if method == "exponentiated_gradient":
+            index = list(reduction.predictors_.index)
+            predictors = [reduction.predictors_[i] for i in index]
+            weights = np.array([float(reduction.weights_.get(i, 0.0)) for i in index])
+        else:
+            predictors = list(reduction.predictors_)
+            weights = np.zeros(len(predictors))
+        H = np.column_stack([np.asarray(p.predict(X_inner), dtype=np.float64) for p in predictors])
+        n = len(y01)
+        wt = np.ones(n) if w is None else w
+        errors = (wt[:, None] * np.abs(H - y01[:, None])).sum(axis=0) / wt.sum()
+        disp = np.array(
+            [
+                disparity(constraint, y01, H[:, j], groups.codes, groups.n_groups, w)
+                for j in range(H.shape[1])
+            ]
+        )
+        return predictors, weights, H, errors, disp
+
     def _randomized(self) -> bool:
-        return self.mode == "randomized" and self.method == "exponentiated_gradient"
+        return self.mode == "randomized" and self.method in (
+            "exponentiated_gradient",
+            "exponentiated_gradient_lp",
+        )
 
     def decision_probability(self, X: Any) -> np.ndarray:
         """Probability that each row is decided positive (``classes_[1]``)."""
