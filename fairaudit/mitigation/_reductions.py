@@ -71,10 +71,19 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         Largest allowed difference of the constrained rate(s) between two groups on the
         training data. Each group's rate is held within ``tolerance / 2`` of the overall rate
         (fairlearn's ``difference_bound`` and ``eps`` are ``tolerance / 2``).
-    method : {"exponentiated_gradient", "grid_search"}, default "exponentiated_gradient"
+    method : {"exponentiated_gradient", "exponentiated_gradient_lp", "grid_search"}, \
+default "exponentiated_gradient"
         Exponentiated gradient returns a randomized mixture of classifiers and handles any
         number of groups; grid search tries a grid of Lagrange multipliers (practical for
-        few groups) and keeps one classifier.
+        few groups) and keeps one classifier. Both are fairlearn's.
+        ``"exponentiated_gradient_lp"`` runs the exponentiated-gradient iterations here:
+        one best response per iteration, refitting the same estimator with
+        ``warm_start=True`` where it (or a step of it) has that parameter, with a step that
+        grows until the best responses cross the constraint's boundary and shrinks around
+        it; the mixture is then the exact solution of a linear program over the
+        classifiers found (least training error with the disparity within ``tolerance``),
+        from their per-group rates. Several times faster than fairlearn's at the same
+        iterations (see docs/performance.md).
     mode : {"randomized", "best_single"}, default "randomized"
         ``"randomized"`` predicts with exponentiated gradient's mixture (the solution with
         the guarantees). ``"best_single"`` predicts with one of the fitted classifiers: the

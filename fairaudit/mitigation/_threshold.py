@@ -461,6 +461,11 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
         groups = encode(sensitive_features, X, n)
         codes = map_groups(groups, self.groups_)
         p = np.empty(n)
+        if len(self._thresholds) <= 16:  # a mask per group beats sorting the codes
+            for g, (thr, cum) in enumerate(zip(self._thresholds, self._cum_probs, strict=True)):
+                rows = codes == g
+                p[rows] = cum[np.searchsorted(thr, scores[rows], side="right")]
+            return np.clip(p, 0.0, 1.0), codes
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(len(self._thresholds) + 1))
         for g, (thr, cum) in enumerate(zip(self._thresholds, self._cum_probs, strict=True)):
