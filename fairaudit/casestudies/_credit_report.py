@@ -179,6 +179,7 @@ def _summary_paragraphs(out: dict[str, Any]) -> list[str]:
     eo_tpr = g.loc[("equal_opportunity", "White"), "true_positive_rate"]
     black_mp = g.loc[("max_profit", "Black"), "true_positive_rate"]
     white_mp = g.loc[("max_profit", "White"), "true_positive_rate"]
+    worst = float(s["difference_points"].abs().max())
     return [
         "A lender approves a loan when the applicant's credit score is at or above a "
         "threshold. Each repaid loan earns 18 cents per dollar at stake and each default "
@@ -199,8 +200,9 @@ def _summary_paragraphs(out: dict[str, Any]) -> list[str]:
         f"in every group, {_pct(dp_rate, 0)}) keeps {share['demographic_parity']}: it "
         f"approves many Black applicants who will default and turns away many Asian and "
         f"White applicants who would repay.",
-        "Every one of these numbers is within half a percentage point of the published one "
-        "(table below). The small differences come from how the optimum is found: the paper "
+        f"Every one of these numbers is within {worst:.2f} of a percentage point of the "
+        "published one (table below). The small differences come from how the optimum is "
+        "found: the paper "
         "searched a grid of deterministic thresholds, fairaudit solves the problem exactly, "
         "deciding a small share of applicants at one score at random so that the groups' "
         "rates are exactly equal.",
