@@ -352,3 +352,26 @@ def test_recommendation_case_study_prints(recommendation_report, tmp_path):
     assert facts["errors"] == []
     assert facts["print"]["toc"] == "none"
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 50_000
+
+
+def test_credit_case_study_report_renders_wide_narrow_and_in_print(tmp_path):
+    """The credit case study's report (Hardt et al.'s FICO study) in a browser: wide, phone
+    width and printed; no error, no request, every figure drawn."""
+    from fairaudit.casestudies import credit
+
+    page = credit.run(tmp_path / "credit", quick=True)
+    wide = ARTIFACTS / "credit-1400.png"
+    facts = load(page, tmp_path, wide, width=1400, full_page=True)
+    assert facts["errors"] == []
+    assert facts["requests"] == []
+    assert facts["title"] == "Credit: what fairness costs a lender"
+    assert facts["sections"] == 7
+    assert facts["svgs"] >= 4
+    assert wide.stat().st_size > 50_000
+    narrow = ARTIFACTS / "credit-400.png"
+    facts = load(page, tmp_path, narrow, width=400, full_page=True)
+    assert facts["errors"] == [] and facts["requests"] == []
+    pdf = ARTIFACTS / "credit.pdf"
+    facts = load(page, tmp_path, pdf=pdf)
+    assert facts["print"]["toc"] == "none"
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 50_000

@@ -42,4 +42,5 @@ def test_each_script_exists_and_answers_help(name):
 def test_unknown_case_study_is_a_clear_error():
     with pytest.raises(ValueError) as err:
         casestudies.load_case_study("nope")
-    assert str(err.value) == "case study 'nope' is unknown; choose one of: compas, hiring, policing, recommendation"
+    assert str(err.value) == ("case study 'nope' is unknown; choose one of: compas, credit, hiring, "
+                              "policing, recommendation")

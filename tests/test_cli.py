@@ -223,8 +223,8 @@ def test_parse_gate_forms():
           "sex", "--n-bootstrap", "many"],
          "argument --n-bootstrap: invalid int value: 'many' (see 'fairaudit audit --help')"),
         (["case-study", "run", "no-such-study"],
-         _cli_commands.ERR_CASE_UNKNOWN.format(name="no-such-study", known="compas, hiring, "
-                                               "policing, recommendation")),
+         _cli_commands.ERR_CASE_UNKNOWN.format(name="no-such-study", known="compas, credit, "
+                                               "hiring, policing, recommendation")),
     ],
 )
 def test_usage_errors_are_one_line_exit_2(files, capsys, argv, message):

@@ -187,7 +187,7 @@ def test_every_chart_of_the_audit_and_comparison_report_passes(full_report):
     assert [safe.unsafe_reason(svg) for svg in charts] == [None] * len(charts)
 
 
-@pytest.mark.parametrize("name", ["compas", "hiring", "policing", "recommendation"])
+@pytest.mark.parametrize("name", ["compas", "credit", "hiring", "policing", "recommendation"])
 def test_every_chart_of_the_case_studies_passes(name, tmp_path):
     module = importlib.import_module(f"fairaudit.casestudies.{name}")
     path = module.run(tmp_path, quick=True)

@@ -31,6 +31,10 @@ CASE_STUDIES: dict[str, tuple[str, str]] = {
         "fairaudit.casestudies.compas",
         "COMPAS: reproducing ProPublica's analysis and Northpointe's reply on real data.",
     ),
+    "credit": (
+        "fairaudit.casestudies.credit",
+        "Credit: Hardt, Price & Srebro's FICO study of what fairness costs a lender, exactly.",
+    ),
 }
 
 ERR_UNKNOWN_CASE_STUDY = "case study {name!r} is unknown; choose one of: {known}"

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _disparities as disp
 from ._collect import labelled_confusion, prepare_labels
-from ._criteria import CRITERIA, canonical_criterion, criterion_value
+from ._criteria import CRITERIA, canonical_criterion
 from ._registry import count_metrics
 from ._stats import ConfusionStats, count_confusion
 
@@ -36,8 +36,9 @@ def group_confusion_stats(
     labels : pandas.Index
         The group of each row of the statistics.
     """
-    stats = labelled_confusion(y_true, y_pred, sensitive_features, sample_weight, pos_label,
-                               chunk=False)
+    stats = labelled_confusion(
+        y_true, y_pred, sensitive_features, sample_weight, pos_label, chunk=False
+    )
     return stats, stats.labels
 
 
@@ -59,7 +60,10 @@ def _metric(name: str):
 
 def _group_values(y_true, y_pred, sensitive_features, sample_weight, pos_label, names):
     stats, _ = group_confusion_stats(
-        y_true, y_pred, sensitive_features=sensitive_features, sample_weight=sample_weight,
+        y_true,
+        y_pred,
+        sensitive_features=sensitive_features,
+        sample_weight=sample_weight,
         pos_label=pos_label,
     )
     values = count_metrics(stats.n, stats.w, names)
@@ -68,42 +72,88 @@ def _group_values(y_true, y_pred, sensitive_features, sample_weight, pos_label, 
     return values, overall
 
 
+AGGREGATIONS = ("worst_case", "mean")
+ERR_AGG = "agg must be one of 'worst_case' or 'mean'; got {value!r}."
+
+
+def _criterion_parts(crit, values, overall, method: str) -> np.ndarray:
+    """The criterion's value for each of its metrics (difference or ratio)."""
+    parts = []
+    for m in crit.metrics:
+        if method == "between_groups":
+            d, r = disp.between_groups(values[m])
+        else:
+            d, r = disp.to_value(values[m], np.asarray(overall[m]))
+        parts.append(d if crit.kind == "difference" else r)
+    return np.array(parts, dtype=float)
+
+
+def _aggregate(crit, parts: np.ndarray, agg: str) -> float:
+    """Worst case (largest difference, smallest ratio) or mean over the metrics, ignoring
+    undefined ones; NaN only when every one is undefined (fairlearn's semantics)."""
+    if not np.isfinite(parts).any():
+        return float("nan")
+    if agg == "mean":
+        return float(np.nanmean(parts))
+    return float(np.nanmax(parts) if crit.kind == "difference" else np.nanmin(parts))
+
+
 def _criterion(name: str):
     crit = CRITERIA[canonical_criterion(name)]
 
-    def f(
-        y_true: Any,
-        y_pred: Any,
-        *,
-        sensitive_features: Any,
-        method: str = "between_groups",
-        sample_weight: Any = None,
-        pos_label: Any = None,
-    ) -> float:
+    def values_for(y_true, y_pred, sensitive_features, method, sample_weight, pos_label):
         if method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
         values, overall = _group_values(
             y_true, y_pred, sensitive_features, sample_weight, pos_label, crit.metrics
         )
-        if method == "between_groups":
-            return float(criterion_value(crit, values))
-        parts = []
-        for m in crit.metrics:
-            d, r = disp.to_value(values[m], np.asarray(overall[m]))
-            parts.append(d if crit.kind == "difference" else r)
-        arr = np.array(parts, dtype=float)
-        if not np.isfinite(arr).any():
-            return float("nan")
-        return float(np.nanmax(arr) if crit.kind == "difference" else np.nanmin(arr))
+        return _criterion_parts(crit, values, overall, method)
+
+    if len(crit.metrics) > 1:
+
+        def f(
+            y_true: Any,
+            y_pred: Any,
+            *,
+            sensitive_features: Any,
+            method: str = "between_groups",
+            sample_weight: Any = None,
+            agg: str = "worst_case",
+            pos_label: Any = None,
+        ) -> float:
+            if agg not in AGGREGATIONS:
+                raise ValueError(ERR_AGG.format(value=agg))
+            parts = values_for(y_true, y_pred, sensitive_features, method, sample_weight, pos_label)
+            return _aggregate(crit, parts, agg)
+
+        agg_doc = (
+            "agg : {'worst_case', 'mean'}, default 'worst_case'\n    The largest difference "
+            "(smallest ratio) of the metrics, or their mean, as in fairlearn.\n"
+        )
+    else:
+
+        def f(
+            y_true: Any,
+            y_pred: Any,
+            *,
+            sensitive_features: Any,
+            method: str = "between_groups",
+            sample_weight: Any = None,
+            pos_label: Any = None,
+        ) -> float:
+            parts = values_for(y_true, y_pred, sensitive_features, method, sample_weight, pos_label)
+            return _aggregate(crit, parts, "worst_case")
+
+        agg_doc = ""
 
     f.__name__ = name
     f.__qualname__ = name
     f.__doc__ = (
         f"{crit.description}\n\nThe value of the criterion ``{name}`` ({crit.kind} of "
-        f"{' and '.join(crit.metrics)}; worst case over metrics).\n\nParameters\n----------\n"
+        f"{' and '.join(crit.metrics)}).\n\nParameters\n----------\n"
         "y_true, y_pred : array-like\nsensitive_features : array-like, Series, DataFrame or "
         "dict\nmethod : {'between_groups', 'to_overall'}\nsample_weight : array-like, optional\n"
-        "pos_label : scalar, optional\n\nReturns\n-------\nfloat\n"
+        f"{agg_doc}pos_label : scalar, optional\n\nReturns\n-------\nfloat\n"
     )
     return f
 
@@ -131,5 +181,3 @@ equal_opportunity_ratio = _criterion("equal_opportunity_ratio")
 predictive_parity_difference = _criterion("predictive_parity_difference")
 four_fifths_ratio = _criterion("four_fifths_rule")
 four_fifths_ratio.__name__ = four_fifths_ratio.__qualname__ = "four_fifths_ratio"
-
-

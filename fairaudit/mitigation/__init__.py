@@ -4,6 +4,7 @@ One for each stage of the pipeline, sharing one vocabulary of constraints
 (:data:`CONSTRAINTS`):
 
 - :class:`Reweighing` and :class:`Resampling` -- preprocessing (Kamiran & Calders, 2012);
+  :class:`ResamplingSampler` is the same resampling as a pure sampler (imbalanced-learn);
 - :class:`ConstrainedClassifier` -- in-processing, the reductions approach (Agarwal et al.,
   2018), built on ``fairlearn.reductions``;
 - :class:`ThresholdOptimizer` -- post-processing, group-specific randomized thresholds
@@ -19,6 +20,7 @@ from ._constraints import CONSTRAINTS
 from ._reductions import ConstrainedClassifier
 from ._resampling import Resampling
 from ._reweighing import Reweighing, reweighing_weights
+from ._sampler import ResamplingSampler
 from ._threshold import ThresholdOptimizer
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "Comparison",
     "ConstrainedClassifier",
     "Resampling",
+    "ResamplingSampler",
     "Reweighing",
     "ThresholdOptimizer",
     "compare",

@@ -16,7 +16,13 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, get_tags
-from sklearn.utils._metadata_requests import _routing_enabled, get_routing_for_object
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    get_routing_for_object,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -47,9 +53,7 @@ ERR_DROP_NEEDS_NAMES = (
     "drop_sensitive=True needs sensitive_features given as column name(s) of X (a "
     "DataFrame); with separate values, leave the sensitive columns out of X yourself."
 )
-ERR_BINARY = (
-    "Only binary classification is supported by {mitigator}; y has {k} classes: {classes}."
-)
+ERR_BINARY = "Only binary classification is supported by {mitigator}; y has {k} classes: {classes}."
 ERR_ONE_CLASS = (
     "y has only one class with positive weight ({classes}); a classifier needs at least "
     "two classes."
@@ -58,9 +62,7 @@ ERR_Y_NONE = (
     "y is None: the mitigator requires y to be passed, but the target y is None; pass one "
     "label per row of X."
 )
-ERR_WEIGHT_ZERO = (
-    "sample_weight is zero for every row; at least one row needs a positive weight."
-)
+ERR_WEIGHT_ZERO = "sample_weight is zero for every row; at least one row needs a positive weight."
 ERR_X_1D = (
     "X must be 2-dimensional (n_samples, n_features) but is 1-dimensional. Reshape your "
     "data either using array.reshape(-1, 1) if it has a single feature or "
@@ -148,9 +150,7 @@ def map_groups(groups: Groups, fitted: pd.Index) -> np.ndarray:
     """Codes of ``groups`` expressed in the numbering of the fitted group labels."""
     names = list(fitted.names)
     if len(groups.names) != len(names):
-        raise ValueError(
-            ERR_N_FEATURES_SF.format(got=len(groups.names), n=len(names), names=names)
-        )
+        raise ValueError(ERR_N_FEATURES_SF.format(got=len(groups.names), n=len(names), names=names))
     pos = fitted.get_indexer(groups.labels)
     if (pos < 0).any():
         unseen = [str(v) for v in groups.labels[pos < 0]]
@@ -187,12 +187,52 @@ def weight_param(estimator: Any, mitigator: str) -> str:
 
 
 def fit_inner(
-    estimator: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None, mitigator: str
+    estimator: Any,
+    X: Any,
+    y: np.ndarray,
+    sample_weight: np.ndarray | None,
+    mitigator: str,
+    params: dict[str, Any] | None = None,
 ) -> Any:
-    """Fit ``estimator`` (already cloned) with the weights reaching its final step."""
-    if sample_weight is None:
-        return estimator.fit(X, y)
-    return estimator.fit(X, y, **{weight_param(estimator, mitigator): sample_weight})
+    """Fit ``estimator`` (already cloned) with the weights reaching its final step and the
+    other routed metadata ``params``."""
+    params = dict(params or {})
+    if sample_weight is not None:
+        params[weight_param(estimator, mitigator)] = sample_weight
+    return estimator.fit(X, y, **params)
+
+
+def routed_params(mitigator: Any, fit_params: dict[str, Any]) -> dict[str, Any]:
+    """The metadata for the inner estimator's ``fit``, beyond the weights the mitigator sets.
+
+    With metadata routing enabled, ``fit_params`` are routed by the requests of the inner
+    estimator (and its steps) through ``process_routing``; a key nobody requested is an
+    error naming it. With routing off they are passed to the inner ``fit`` as given (for a
+    ``Pipeline``: ``step__key=value``), as scikit-learn's meta-estimators did before routing.
+    """
+    if not fit_params:
+        return {}
+    if _routing_enabled():
+        return dict(process_routing(mitigator, "fit", **fit_params).estimator.fit)
+    return dict(fit_params)
+
+
+def take_params(params: dict[str, Any], idx: np.ndarray, n: int) -> dict[str, Any]:
+    """Per-row metadata (length ``n``) restricted to the rows ``idx``; the rest as given."""
+    out = {}
+    for key, value in params.items():
+        if value is not None and not np.isscalar(value) and _num_samples_or_none(value) == n:
+            out[key] = take_rows(value, idx)
+        else:
+            out[key] = value
+    return out
+
+
+def _num_samples_or_none(value: Any) -> int | None:
+    try:
+        return _num_samples(value)
+    except TypeError:
+        return None
 
 
 def accepts_weights(estimator: Any) -> bool:
@@ -240,8 +280,9 @@ class MitigatorMixin:
             raise ValueError(ERR_Y_NONE)
         check_2d(X)
         validate_data(self, X, skip_check_array=True, reset=True)
-        rows = align_to_X(X, y=y, sensitive_features=sensitive_features,
-                          sample_weight=sample_weight)
+        rows = align_to_X(
+            X, y=y, sensitive_features=sensitive_features, sample_weight=sample_weight
+        )
         y, sensitive_features = rows["y"], rows["sensitive_features"]
         sample_weight = rows["sample_weight"]
         y = check_labels(y)
@@ -263,8 +304,10 @@ class MitigatorMixin:
         if self.drop_sensitive:
             if not (is_sensitive_names(sensitive_features) and hasattr(X, "columns")):
                 raise ValueError(ERR_DROP_NEEDS_NAMES)
-            names = [sensitive_features] if isinstance(sensitive_features, str) else list(
-                sensitive_features
+            names = (
+                [sensitive_features]
+                if isinstance(sensitive_features, str)
+                else list(sensitive_features)
             )
             self.sensitive_columns_ = names
         # only the group labels are kept: a fitted model stores no row of sensitive data
@@ -289,6 +332,22 @@ class MitigatorMixin:
             raise ValueError(ERR_NO_ESTIMATOR)
         return clone(self.estimator)
 
+    def get_metadata_routing(self) -> MetadataRouter:
+        """How ``fit`` routes metadata: its own requests (``sensitive_features``,
+        ``sample_weight``, set with ``set_fit_request``) and those of the inner estimator's
+        ``fit``, as scikit-learn's meta-estimators do.
+
+        Returns
+        -------
+        sklearn.utils.metadata_routing.MetadataRouter
+        """
+        router = MetadataRouter(owner=self.__class__.__name__).add_self_request(self)
+        if self.estimator is not None:
+            router.add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        return router
 
 
 def inherit_input_tags(tags: Any, estimator: Any, *, sparse: bool = True) -> Any:

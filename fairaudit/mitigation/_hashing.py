@@ -95,6 +95,9 @@ def row_uniforms(X: Any, codes: np.ndarray | None, key: int) -> np.ndarray:
 
 def _occurrence(h: np.ndarray) -> np.ndarray:
     """For each row, how many earlier rows have the same hash (0 for the first copy)."""
+    sorted_once = np.sort(h)  # an unstable sort is enough to see whether any hash repeats
+    if len(h) < 2 or (sorted_once[1:] != sorted_once[:-1]).all():
+        return np.zeros(len(h), dtype=np.uint64)
     order = np.argsort(h, kind="stable")
     sorted_h = h[order]
     start = np.ones(len(h), dtype=bool)

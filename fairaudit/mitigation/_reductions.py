@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from fairlearn.reductions import ExponentiatedGradient, GridSearch
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
@@ -16,13 +16,15 @@ from ._base import (
     binary_labels,
     check_choice,
     inherit_input_tags,
+    routed_params,
     weight_param,
 )
-from ._constraints import check_constraint, disparity
+from ._constraints import CONSTRAINED_RATES, check_constraint, disparity
+from ._eg import best_mixture, candidates, group_rate_matrices
 from ._hashing import draw_key, row_uniforms
 from ._moments import make_moment
 
-METHODS = ("exponentiated_gradient", "grid_search")
+METHODS = ("exponentiated_gradient", "grid_search", "exponentiated_gradient_lp")
 MODES = ("randomized", "best_single")
 ERR_TOLERANCE = "tolerance={value!r} is not valid; use a number in (0, 1]."
 ERR_SPARSE = (
@@ -30,6 +32,23 @@ ERR_SPARSE = (
     "data); pass X.toarray(), or put the sparse step inside a Pipeline estimator."
 )
 ERR_POSITIVE_INT = "{name}={value!r} is not valid; use a positive integer."
+
+
+class _WithFitParams(ClassifierMixin, BaseEstimator):
+    """The inner estimator with the routed metadata added to every fit (fairlearn's
+    reductions pass only the weights to the estimator they refit)."""
+
+    def __init__(self, estimator: Any = None, fit_params: dict | None = None) -> None:
+        self.estimator = estimator
+        self.fit_params = fit_params
+
+    def fit(self, X: Any, y: Any, **kwargs: Any) -> _WithFitParams:
+        self.estimator_ = clone(self.estimator).fit(X, y, **(self.fit_params or {}), **kwargs)
+        self.classes_ = getattr(self.estimator_, "classes_", np.unique(y))
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.estimator_.predict(X)
 
 
 class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -52,10 +71,19 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         Largest allowed difference of the constrained rate(s) between two groups on the
         training data. Each group's rate is held within ``tolerance / 2`` of the overall rate
         (fairlearn's ``difference_bound`` and ``eps`` are ``tolerance / 2``).
-    method : {"exponentiated_gradient", "grid_search"}, default "exponentiated_gradient"
+    method : {"exponentiated_gradient", "exponentiated_gradient_lp", "grid_search"}, \
+default "exponentiated_gradient"
         Exponentiated gradient returns a randomized mixture of classifiers and handles any
         number of groups; grid search tries a grid of Lagrange multipliers (practical for
-        few groups) and keeps one classifier.
+        few groups) and keeps one classifier. Both are fairlearn's.
+        ``"exponentiated_gradient_lp"`` runs the exponentiated-gradient iterations here:
+        one best response per iteration, refitting the same estimator with
+        ``warm_start=True`` where it (or a step of it) has that parameter, with a step that
+        grows until the best responses cross the constraint's boundary and shrinks around
+        it; the mixture is then the exact solution of a linear program over the
+        classifiers found (least training error with the disparity within ``tolerance``),
+        from their per-group rates. Several times faster than fairlearn's at the same
+        iterations (see docs/performance.md).
     mode : {"randomized", "best_single"}, default "randomized"
         ``"randomized"`` predicts with exponentiated gradient's mixture (the solution with
         the guarantees). ``"best_single"`` predicts with one of the fitted classifiers: the
@@ -114,7 +142,13 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         self.random_state = random_state
 
     def fit(
-        self, X: Any, y: Any, *, sensitive_features: Any = None, sample_weight: Any = None
+        self,
+        X: Any,
+        y: Any,
+        *,
+        sensitive_features: Any = None,
+        sample_weight: Any = None,
+        **fit_params: Any,
     ) -> ConstrainedClassifier:
         """Solve the constrained problem.
 
@@ -125,6 +159,9 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         sensitive_features : array-like, Series, DataFrame, dict, or column name(s) of X
             Required.
         sample_weight : array-like of shape (n_samples,), optional
+        **fit_params : dict
+            Other metadata for every fit of the estimator: routed by its requests when
+            metadata routing is enabled, passed as given otherwise.
 
         Returns
         -------
@@ -141,55 +178,60 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
                 raise ValueError(ERR_POSITIVE_INT.format(name=name, value=value))
         estimator = self._new_inner()
+        params = routed_params(self, fit_params)
         X_inner, y, groups, w = self._prepare(X, y, sensitive_features, sample_weight)
         classes = np.unique(y)
         y01 = binary_labels(y, classes, "ConstrainedClassifier")
         weight_name = weight_param(estimator, "ConstrainedClassifier")
+        if params and method != "exponentiated_gradient_lp":
+            estimator = _WithFitParams(estimator, params)
         n = len(y01)
         row_factor = None if w is None else w * (n / w.sum())
         moment = make_moment(constraint, tol / 2, row_factor)
         objective = moment.default_objective()
-        if method == "exponentiated_gradient":
-            reduction = ExponentiatedGradient(
-                estimator,
-                constraints=moment,
-                objective=objective,
-                eps=tol / 2,
-                max_iter=int(self.max_iter),
-                sample_weight_name=weight_name,
-            )
-        else:
-            reduction = GridSearch(
-                estimator,
-                constraints=moment,
-                grid_size=int(self.grid_size),
-                sample_weight_name=weight_name,
-            )
         if sp.issparse(X_inner):
             raise TypeError(ERR_SPARSE)
         if not hasattr(X_inner, "shape"):
             X_inner = np.asarray(X_inner)
-        reduction.fit(X_inner, y01, sensitive_features=groups.codes)
-        # fairlearn's reduction object keeps the training data (X and the sensitive
-        # features) in its moments; only the fitted classifiers are kept here
-        self.n_iter_ = (
-            int(reduction.last_iter_) + 1 if method == "exponentiated_gradient"
-            else len(reduction.predictors_)
-        )
-        if method == "exponentiated_gradient":
-            index = list(reduction.predictors_.index)
-            predictors = [reduction.predictors_[i] for i in index]
-            weights = np.array([float(reduction.weights_.get(i, 0.0)) for i in index])
+        if method == "exponentiated_gradient_lp":
+            predictors = candidates(
+                estimator,
+                X_inner,
+                y01,
+                groups.codes,
+                moment,
+                objective,
+                tol / 2,
+                int(self.max_iter),
+                weight_name,
+                params,
+            )
+            self.n_iter_ = len(predictors)
+            H = np.column_stack(
+                [np.asarray(p.predict(X_inner), dtype=np.float64) for p in predictors]
+            )
+            rates = group_rate_matrices(H, y01, groups.codes, groups.n_groups, w)
+            errors = rates["error"]
+            disp = np.zeros(len(predictors))
+            for rate in CONSTRAINED_RATES[constraint]:
+                R = rates[rate]
+                spread = np.nanmax(R, axis=0) - np.nanmin(R, axis=0)
+                disp = np.maximum(disp, np.nan_to_num(spread))
+            weights = best_mixture(rates, constraint, tol)
         else:
-            predictors = list(reduction.predictors_)
-            weights = np.zeros(len(predictors))
-        H = np.column_stack([np.asarray(p.predict(X_inner), dtype=np.float64) for p in predictors])
-        wt = np.ones(n) if w is None else w
-        errors = (wt[:, None] * np.abs(H - y01[:, None])).sum(axis=0) / wt.sum()
-        disp = np.array(
-            [disparity(constraint, y01, H[:, j], groups.codes, groups.n_groups, w)
-             for j in range(H.shape[1])]
-        )
+            predictors, weights, H, errors, disp = self._fairlearn(
+                method,
+                estimator,
+                moment,
+                objective,
+                tol,
+                weight_name,
+                X_inner,
+                y01,
+                groups,
+                w,
+                constraint,
+            )
         feasible = disp <= tol + 1e-12
         if feasible.any():
             best = int(np.flatnonzero(feasible)[np.argmin(errors[feasible])])
@@ -209,8 +251,70 @@ class ConstrainedClassifier(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin,
         self.disparity_ = disparity(constraint, y01, p_train, groups.codes, groups.n_groups, w)
         return self
 
+    def _fairlearn(
+        self,
+        method,
+        estimator,
+        moment,
+        objective,
+        tol,
+        weight_name,
+        X_inner,
+        y01,
+        groups,
+        w,
+        constraint,
+    ):
+        """fairlearn's ExponentiatedGradient or GridSearch; the classifiers and their
+        training errors and disparities."""
+        if method == "exponentiated_gradient":
+            reduction = ExponentiatedGradient(
+                estimator,
+                constraints=moment,
+                objective=objective,
+                eps=tol / 2,
+                max_iter=int(self.max_iter),
+                sample_weight_name=weight_name,
+            )
+        else:
+            reduction = GridSearch(
+                estimator,
+                constraints=moment,
+                grid_size=int(self.grid_size),
+                sample_weight_name=weight_name,
+            )
+        reduction.fit(X_inner, y01, sensitive_features=groups.codes)
+        # fairlearn's reduction object keeps the training data (X and the sensitive
+        # features) in its moments; only the fitted classifiers are kept here
+        self.n_iter_ = (
+            int(reduction.last_iter_) + 1
+            if method == "exponentiated_gradient"
+            else len(reduction.predictors_)
+        )
+        if method == "exponentiated_gradient":
+            index = list(reduction.predictors_.index)
+            predictors = [reduction.predictors_[i] for i in index]
+            weights = np.array([float(reduction.weights_.get(i, 0.0)) for i in index])
+        else:
+            predictors = list(reduction.predictors_)
+            weights = np.zeros(len(predictors))
+        H = np.column_stack([np.asarray(p.predict(X_inner), dtype=np.float64) for p in predictors])
+        n = len(y01)
+        wt = np.ones(n) if w is None else w
+        errors = (wt[:, None] * np.abs(H - y01[:, None])).sum(axis=0) / wt.sum()
+        disp = np.array(
+            [
+                disparity(constraint, y01, H[:, j], groups.codes, groups.n_groups, w)
+                for j in range(H.shape[1])
+            ]
+        )
+        return predictors, weights, H, errors, disp
+
     def _randomized(self) -> bool:
-        return self.mode == "randomized" and self.method == "exponentiated_gradient"
+        return self.mode == "randomized" and self.method in (
+            "exponentiated_gradient",
+            "exponentiated_gradient_lp",
+        )
 
     def decision_probability(self, X: Any) -> np.ndarray:
         """Probability that each row is decided positive (``classes_[1]``)."""

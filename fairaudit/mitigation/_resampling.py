@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.utils._metadata_requests import RequestMethod
 
 from ._base import (
     DelegatingPredictMixin,
@@ -14,6 +15,8 @@ from ._base import (
     binary_labels,
     check_choice,
     inherit_input_tags,
+    routed_params,
+    take_params,
     take_rows,
 )
 
@@ -65,7 +68,117 @@ def scores_of(model: Any, X: Any) -> np.ndarray:
     raise TypeError(ERR_NO_SCORES.format(name=type(model).__name__))
 
 
-class Resampling(MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+def resample_cells(
+    X_rank: Any,
+    y: np.ndarray,
+    groups: Any,
+    w: np.ndarray | None,
+    strategy: str,
+    ranker: Any,
+    rng: np.random.Generator,
+    who: str,
+) -> dict[str, Any]:
+    """Row positions of the resampled data and what a sampler reports about them.
+
+    Parameters
+    ----------
+    X_rank : the rows the ranker is fitted on and scores (preferential only)
+    y : labels; groups : encoded sensitive features; w : weights or None
+    strategy : "uniform" or "preferential"; ranker : unfitted classifier (preferential)
+    rng : Generator; who : the class name for messages
+
+    Returns
+    -------
+    dict
+        ``sample_indices`` (sorted), ``cell_counts`` (DataFrame), ``classes`` and ``ranker``
+        (fitted, or None).
+    """
+    import pandas as pd
+
+    if strategy == "preferential" and w is not None:
+        raise ValueError(ERR_PREFERENTIAL_WEIGHTS)
+    classes, y_codes = np.unique(y, return_inverse=True)
+    n_classes, n_groups = len(classes), groups.n_groups
+    cell = groups.codes * n_classes + y_codes
+    counts = np.bincount(cell, minlength=n_groups * n_classes).reshape(n_groups, n_classes)
+    if w is None:
+        target = expected_counts(counts)
+    else:
+        wcounts = np.bincount(cell, w, n_groups * n_classes).reshape(n_groups, n_classes)
+        target = expected_counts(wcounts / wcounts.sum() * len(y))
+    empty = (counts == 0) & (target > 0)
+    if empty.any():
+        gi, ci = np.nonzero(empty)
+        warnings.warn(
+            WARN_EMPTY_CELL.format(
+                cells=[(str(groups.labels[g]), classes[c]) for g, c in zip(gi, ci, strict=True)],
+                expected=target[empty].tolist(),
+            ),
+            UserWarning,
+            stacklevel=4,
+        )
+    order = np.argsort(cell, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(counts.ravel())])
+    fitted_ranker = None
+    if strategy == "preferential":
+        y01 = binary_labels(y, classes, f"{who}(strategy='preferential')")
+        fitted_ranker = clone(ranker).fit(X_rank, y)
+        score = scores_of(fitted_ranker, X_rank)
+    parts = []
+    for c in range(n_groups * n_classes):
+        rows = order[bounds[c] : bounds[c + 1]]
+        n_c, t_c = len(rows), int(target.ravel()[c])
+        if n_c == 0 or t_c == 0:
+            continue
+        if strategy == "uniform":
+            if w is not None:
+                p = w[rows] / w[rows].sum() if w[rows].sum() > 0 else None
+                parts.append(rng.choice(rows, size=t_c, replace=True, p=p))
+            elif t_c <= n_c:
+                parts.append(rng.choice(rows, size=t_c, replace=False))
+            else:
+                copies, rest = divmod(t_c, n_c)
+                parts.append(np.tile(rows, copies))
+                parts.append(rng.choice(rows, size=rest, replace=False))
+        else:
+            # borderline first: lowest scores among positives, highest among negatives
+            s = score[rows]
+            positive = y01[rows[0]] == 1
+            ranked = rows[np.argsort(s if positive else -s, kind="stable")]
+            if t_c <= n_c:
+                parts.append(ranked[n_c - t_c :])
+            else:
+                parts.append(rows)
+                parts.append(ranked[np.arange(t_c - n_c) % n_c])
+    idx = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    resampled = np.bincount(cell[idx], minlength=n_groups * n_classes).reshape(n_groups, n_classes)
+    index = pd.MultiIndex.from_product(
+        [
+            groups.labels.to_flat_index() if groups.labels.nlevels > 1 else groups.labels,
+            pd.Index(classes, name="label"),
+        ],
+        names=["group", "label"],
+    )
+    if w is None:
+        exact = np.outer(counts.sum(axis=1), counts.sum(axis=0)) / counts.sum()
+    else:
+        exact = np.outer(wcounts.sum(axis=1), wcounts.sum(axis=0)) / wcounts.sum() ** 2
+        exact = exact * len(y)
+    cell_counts = pd.DataFrame(
+        {"original": counts.ravel(), "expected": exact.ravel(), "resampled": resampled.ravel()},
+        index=index,
+    )
+    return {
+        "sample_indices": idx,
+        "cell_counts": cell_counts,
+        "classes": classes,
+        "ranker": fitted_ranker,
+    }
+
+
+class Resampling(
+    MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+):
     """Preprocessing mitigator for estimators without weights: resample (group, label) cells.
 
     Every (group, label) cell is resized to its expected size if label and group were
@@ -111,6 +224,11 @@ class Resampling(MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEs
         As for :class:`Reweighing`.
     """
 
+    #: Declared here (imbalanced-learn adds it only to classes defined after its import).
+    set_fit_resample_request = RequestMethod(
+        "fit_resample", ["sample_weight", "sensitive_features"]
+    )
+
     def __init__(
         self,
         estimator: Any = None,
@@ -129,97 +247,35 @@ class Resampling(MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEs
     def _resample(
         self, X: Any, y: Any, sensitive_features: Any, sample_weight: Any
     ) -> tuple[Any, np.ndarray, np.ndarray]:
-        import pandas as pd
-
-        check_choice("strategy", self.strategy, STRATEGIES)
-        if self.strategy == "preferential" and sample_weight is not None:
+        strategy = check_choice("strategy", self.strategy, STRATEGIES)
+        if strategy == "preferential" and sample_weight is not None:
             raise ValueError(ERR_PREFERENTIAL_WEIGHTS)
         X_inner, y, groups, w = self._prepare(X, y, sensitive_features, sample_weight)
-        rng = make_rng(self.random_state)
-        classes, y_codes = np.unique(y, return_inverse=True)
-        n_classes, n_groups = len(classes), groups.n_groups
-        cell = groups.codes * n_classes + y_codes
-        counts = np.bincount(cell, minlength=n_groups * n_classes).reshape(n_groups, n_classes)
-        if w is None:
-            target = expected_counts(counts)
-        else:
-            wcounts = np.bincount(cell, w, n_groups * n_classes).reshape(n_groups, n_classes)
-            target = expected_counts(wcounts / wcounts.sum() * len(y))
-        empty = (counts == 0) & (target > 0)
-        if empty.any():
-            gi, ci = np.nonzero(empty)
-            warnings.warn(
-                WARN_EMPTY_CELL.format(
-                    cells=[(str(groups.labels[g]), classes[c]) for g, c in zip(gi, ci, strict=True)],
-                    expected=target[empty].tolist(),
-                ),
-                UserWarning,
-                stacklevel=3,
-            )
-        order = np.argsort(cell, kind="stable")
-        bounds = np.concatenate([[0], np.cumsum(counts.ravel())])
-        if self.strategy == "preferential":
-            y01 = binary_labels(y, classes, "Resampling(strategy='preferential')")
-            ranker = clone(self.ranker if self.ranker is not None else self._new_inner())
-            ranker.fit(X_inner, y)
-            self.ranker_ = ranker
-            score = scores_of(ranker, X_inner)
-        parts = []
-        for c in range(n_groups * n_classes):
-            rows = order[bounds[c] : bounds[c + 1]]
-            n_c, t_c = len(rows), int(target.ravel()[c])
-            if n_c == 0 or t_c == 0:
-                continue
-            if self.strategy == "uniform":
-                if w is not None:
-                    p = w[rows] / w[rows].sum() if w[rows].sum() > 0 else None
-                    parts.append(rng.choice(rows, size=t_c, replace=True, p=p))
-                elif t_c <= n_c:
-                    parts.append(rng.choice(rows, size=t_c, replace=False))
-                else:
-                    copies, rest = divmod(t_c, n_c)
-                    parts.append(np.tile(rows, copies))
-                    parts.append(rng.choice(rows, size=rest, replace=False))
-            else:
-                # borderline first: lowest scores among positives, highest among negatives
-                s = score[rows]
-                positive = y01[rows[0]] == 1
-                ranked = rows[np.argsort(s if positive else -s, kind="stable")]
-                if t_c <= n_c:
-                    parts.append(ranked[n_c - t_c :])
-                else:
-                    parts.append(rows)
-                    parts.append(ranked[np.arange(t_c - n_c) % n_c])
-        idx = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-        resampled = np.bincount(cell[idx], minlength=n_groups * n_classes).reshape(
-            n_groups, n_classes
+        ranker = None
+        if strategy == "preferential":
+            ranker = self.ranker if self.ranker is not None else self._new_inner()
+        out = resample_cells(
+            X_inner, y, groups, w, strategy, ranker, make_rng(self.random_state), "Resampling"
         )
-        index = pd.MultiIndex.from_product(
-            [groups.labels.to_flat_index() if groups.labels.nlevels > 1 else groups.labels,
-             pd.Index(classes, name="label")],
-            names=["group", "label"],
-        )
-        if w is None:
-            exact = np.outer(counts.sum(axis=1), counts.sum(axis=0)) / counts.sum()
-        else:
-            exact = np.outer(wcounts.sum(axis=1), wcounts.sum(axis=0)) / wcounts.sum() ** 2
-            exact = exact * len(y)
-        self.cell_counts_ = pd.DataFrame(
-            {
-                "original": counts.ravel(),
-                "expected": exact.ravel(),
-                "resampled": resampled.ravel(),
-            },
-            index=index,
-        )
-        self.sample_indices_ = idx
-        self.classes_ = classes
-        return X_inner, y, idx
+        if out["ranker"] is not None:
+            self.ranker_ = out["ranker"]
+        self.cell_counts_ = out["cell_counts"]
+        self.sample_indices_ = out["sample_indices"]
+        self.classes_ = out["classes"]
+        return X_inner, y, out["sample_indices"]
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted once the estimator is: ``fit_resample`` alone resamples but fits nothing."""
+        return hasattr(self, "estimator_")
 
     def fit_resample(
         self, X: Any, y: Any, *, sensitive_features: Any = None, sample_weight: Any = None
     ) -> tuple[Any, np.ndarray]:
-        """Resample without fitting the estimator (for use as a sampler).
+        """Resample without fitting the estimator.
+
+        The model stays unfitted (``check_is_fitted`` raises, as ``predict`` does) until
+        :meth:`fit`. For a sampler in an imbalanced-learn ``Pipeline`` use
+        :class:`ResamplingSampler`, which is only a sampler.
 
         Returns
         -------
@@ -231,7 +287,13 @@ class Resampling(MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEs
         return take_rows(X, idx), y_arr[idx]
 
     def fit(
-        self, X: Any, y: Any, *, sensitive_features: Any = None, sample_weight: Any = None
+        self,
+        X: Any,
+        y: Any,
+        *,
+        sensitive_features: Any = None,
+        sample_weight: Any = None,
+        **fit_params: Any,
     ) -> Resampling:
         """Resample the training data and fit the estimator on it.
 
@@ -243,14 +305,20 @@ class Resampling(MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEs
             Required.
         sample_weight : array-like of shape (n_samples,), optional
             Only with ``strategy="uniform"``; used in the sampling, not passed on.
+        **fit_params : dict
+            Other metadata for the estimator's fit: routed by its requests when metadata
+            routing is enabled, passed as given otherwise; per-row values follow the
+            resampled rows.
 
         Returns
         -------
         self
         """
         estimator = self._new_inner()
+        params = routed_params(self, fit_params)
         X_inner, y_arr, idx = self._resample(X, y, sensitive_features, sample_weight)
-        self.estimator_ = estimator.fit(take_rows(X_inner, idx), y_arr[idx])
+        params = take_params(params, idx, len(y_arr))
+        self.estimator_ = estimator.fit(take_rows(X_inner, idx), y_arr[idx], **params)
         return self
 
     def __sklearn_tags__(self):

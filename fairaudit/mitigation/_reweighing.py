@@ -18,6 +18,7 @@ from ._base import (
     fit_inner,
     inherit_input_tags,
     is_sensitive_names,
+    routed_params,
 )
 
 WARN_ONE_LABEL = (
@@ -66,11 +67,14 @@ def reweighing_weights(
         overall (weighted) label distribution.
     """
     # column names of X: the rows of X take part in the alignment, else the values do
-    source = "X" if is_sensitive_names(sensitive_features) and hasattr(X, "columns") else (
-        "sensitive_features"
+    source = (
+        "X"
+        if is_sensitive_names(sensitive_features) and hasattr(X, "columns")
+        else ("sensitive_features")
     )
-    rows = align_rows({"y": y, source: X if source == "X" else sensitive_features,
-                       "sample_weight": sample_weight})
+    rows = align_rows(
+        {"y": y, source: X if source == "X" else sensitive_features, "sample_weight": sample_weight}
+    )
     y, sample_weight = rows["y"], rows["sample_weight"]
     if source == "X":
         X = rows["X"]
@@ -85,7 +89,9 @@ def reweighing_weights(
     return w * np.nan_to_num(table[groups.codes, y_codes])
 
 
-class Reweighing(MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class Reweighing(
+    MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+):
     """Preprocessing mitigator: fit the estimator on Kamiran & Calders weights.
 
     Each row of group ``g`` and label ``y`` gets the weight ``P(g) P(y) / P(g, y)`` so that
@@ -132,7 +138,13 @@ class Reweighing(MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEs
         self.drop_sensitive = drop_sensitive
 
     def fit(
-        self, X: Any, y: Any, *, sensitive_features: Any = None, sample_weight: Any = None
+        self,
+        X: Any,
+        y: Any,
+        *,
+        sensitive_features: Any = None,
+        sample_weight: Any = None,
+        **fit_params: Any,
     ) -> Reweighing:
         """Fit the estimator on the reweighted data.
 
@@ -143,12 +155,16 @@ class Reweighing(MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEs
         sensitive_features : array-like, Series, DataFrame, dict, or column name(s) of X
             Required.
         sample_weight : array-like of shape (n_samples,), optional
+        **fit_params : dict
+            Other metadata for the estimator's fit: routed by its requests when metadata
+            routing is enabled, passed as given otherwise.
 
         Returns
         -------
         self
         """
         estimator = self._new_inner()
+        params = routed_params(self, fit_params)
         X_inner, y, groups, w = self._prepare(X, y, sensitive_features, sample_weight)
         w = np.ones(len(y)) if w is None else w
         classes, y_codes = np.unique(y, return_inverse=True)
@@ -164,7 +180,9 @@ class Reweighing(MitigatorMixin, DelegatingPredictMixin, ClassifierMixin, MetaEs
         # a NaN cell weight only occurs for rows of an all-zero-weight cell
         self.sample_weight_ = w * np.nan_to_num(table[groups.codes, y_codes])
         self.classes_ = classes
-        self.estimator_ = fit_inner(estimator, X_inner, y, self.sample_weight_, "Reweighing")
+        self.estimator_ = fit_inner(
+            estimator, X_inner, y, self.sample_weight_, "Reweighing", params
+        )
         return self
 
     def __sklearn_tags__(self):
