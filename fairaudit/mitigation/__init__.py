@@ -4,6 +4,8 @@ One for each stage of the pipeline, sharing one vocabulary of constraints
 (:data:`CONSTRAINTS`):
 
 - :class:`Reweighing` and :class:`Resampling` -- preprocessing (Kamiran & Calders, 2012);
+- :class:`FeatureRepairer` -- preprocessing that transforms the features (Feldman et al.,
+  2015, and the linear projection of fairlearn's ``CorrelationRemover``);
 - :class:`ConstrainedClassifier` -- in-processing, the reductions approach (Agarwal et al.,
   2018), built on ``fairlearn.reductions``;
 - :class:`ThresholdOptimizer` -- post-processing, group-specific randomized thresholds
@@ -17,6 +19,7 @@ from .._comparison import Comparison
 from ._compare import compare
 from ._constraints import CONSTRAINTS
 from ._reductions import ConstrainedClassifier
+from ._repair import FeatureRepairer
 from ._resampling import Resampling
 from ._reweighing import Reweighing, reweighing_weights
 from ._threshold import ThresholdOptimizer
@@ -25,6 +28,7 @@ __all__ = [
     "CONSTRAINTS",
     "Comparison",
     "ConstrainedClassifier",
+    "FeatureRepairer",
     "Resampling",
     "Reweighing",
     "ThresholdOptimizer",
