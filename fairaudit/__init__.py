@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 from ._audit import audit, audit_from_stats, audit_model
 from ._comparison import Comparison
+from ._representation import Representation, representation
 from ._result import SCHEMA_VERSION, AuditResult
 
 _SUBPACKAGES = ("casestudies", "datasets", "metrics", "mitigation", "report", "simulation")
@@ -25,6 +26,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AuditResult",
     "Comparison",
+    "Representation",
     "__version__",
     "audit",
     "audit_from_stats",
@@ -34,6 +36,7 @@ __all__ = [
     "metrics",
     "mitigation",
     "report",
+    "representation",
     "simulation",
 ]
 
