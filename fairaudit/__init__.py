@@ -17,6 +17,12 @@ __version__ = "0.1.0"
 
 from ._audit import audit, audit_from_stats, audit_model
 from ._comparison import Comparison
+from ._generalization import (
+    GeneralizationGap,
+    LearningCurveByGroup,
+    generalization_gap,
+    learning_curve_by_group,
+)
 from ._representation import Representation, representation
 from ._result import SCHEMA_VERSION, AuditResult
 
@@ -26,6 +32,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "AuditResult",
     "Comparison",
+    "GeneralizationGap",
+    "LearningCurveByGroup",
     "Representation",
     "__version__",
     "audit",
@@ -33,6 +41,8 @@ __all__ = [
     "audit_model",
     "casestudies",
     "datasets",
+    "generalization_gap",
+    "learning_curve_by_group",
     "metrics",
     "mitigation",
     "report",
