@@ -259,8 +259,8 @@ def generalization_gap(
         frames.append(
             pd.DataFrame(
                 {
-                    "n_train": np.nan_to_num(n1),
-                    "n_test": np.nan_to_num(n2),
+                    "n_train": np.nan_to_num(n1).astype(np.int64),
+                    "n_test": np.nan_to_num(n2).astype(np.int64),
                     "train": train,
                     "test": test,
                     "gap": train - test,
