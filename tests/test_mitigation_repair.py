@@ -20,9 +20,7 @@ from sklearn.utils.validation import _num_samples
 
 from fairaudit.datasets import make_hiring
 from fairaudit.mitigation import FeatureRepairer
-from fairaudit.mitigation._repair import (
-    ERR_SF_TRANSFORM,
-)
+from fairaudit.mitigation._repair import ERR_SF_TRANSFORM, _on_even_grid, level_bounds
 
 
 def _data(seed=0, sizes=(1500, 600, 150)):
@@ -76,6 +74,7 @@ def test_level_zero_leaves_the_features_unchanged():
     for method in ("quantile", "linear"):
         Z = FeatureRepairer(0.0, method, random_state=0).fit_transform(X, sensitive_features=s)
         np.testing.assert_array_equal(Z, X)
+        assert not np.shares_memory(Z, X)  # a new array: the caller's data is never written
 
 
 def test_partial_repair_is_the_interpolation():
@@ -296,3 +295,21 @@ def _common_checks():
 )
 def test_sklearn_common_checks(estimator, check):
     check(estimator)
+
+
+@given(
+    grid=st.lists(st.integers(-5, 5), min_size=2, max_size=30),
+    x=st.lists(st.floats(-7, 7) | st.integers(-6, 6).map(float), min_size=1, max_size=50),
+)
+@settings(max_examples=200, deadline=None)
+def test_level_bounds_are_numpy_interp_from_both_sides(grid, x):
+    # the oracle: np.interp gives the highest level of a value tied with several grid
+    # points, and, on the mirrored grid, the lowest
+    grid = np.sort(np.asarray(grid, dtype=float))
+    levels = np.linspace(0, 1, len(grid))
+    x = np.asarray(x)
+    lo, hi = level_bounds(x, grid, levels)
+    np.testing.assert_allclose(hi, np.interp(x, grid, levels), atol=1e-12)
+    np.testing.assert_allclose(lo, -np.interp(-x, -grid[::-1], -levels[::-1]), atol=1e-12)
+    u = np.r_[np.linspace(0, 1, 17), [0.0, 1.0]]
+    np.testing.assert_allclose(_on_even_grid(u, grid), np.interp(u, levels, grid), atol=1e-12)

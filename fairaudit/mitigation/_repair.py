@@ -70,6 +70,33 @@ def _check_level(value: Any) -> float:
     return float(value)
 
 
+def level_bounds(
+    x: np.ndarray, grid: np.ndarray, levels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(F(x-), F(x))``: the lowest and highest quantile level of ``x`` in the distribution
+    whose quantiles at ``levels`` are ``grid`` (non-decreasing), interpolated between grid
+    points as ``np.interp`` does; they differ where ``x`` equals several grid points."""
+    q = len(grid)
+    # F(x): the highest level whose quantile is <= x, interpolated between grid points (as
+    # np.interp, in one binary search); 0 below the grid, 1 from its top
+    pos = np.searchsorted(grid, x, side="right")
+    j = np.clip(pos - 1, 0, q - 2)
+    g0, g1 = grid[j], grid[j + 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step = np.where(g1 > g0, (x - g0) / (g1 - g0), 0.0)
+    hi = levels[j] + np.clip(step, 0.0, 1.0) * (levels[j + 1] - levels[j])
+    hi = np.where(pos == 0, levels[0], np.where(pos >= q, levels[-1], hi))
+    # F(x-): differs only for a value equal to several grid points (a tie in the group)
+    lo = hi.copy()
+    at = np.flatnonzero((pos > 0) & (grid[np.maximum(pos - 1, 0)] == x))
+    if at.size:
+        first = np.searchsorted(grid, x[at], side="left")
+        lo[at] = levels[first]
+    nan = np.isnan(x)
+    hi[nan] = lo[nan] = np.nan
+    return lo, hi
+
+
 def _within_group_levels(
     x: np.ndarray, grid: np.ndarray, levels: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
@@ -81,8 +108,7 @@ def _within_group_levels(
     values are evenly spread even when the values are not all distinct. Values outside the
     fitted range get level 0 or 1; NaN stays NaN.
     """
-    hi = np.interp(x, grid, levels)
-    lo = -np.interp(-x, -grid[::-1], -levels[::-1])
+    lo, hi = level_bounds(x, grid, levels)
     spread = hi - lo
     tied = np.flatnonzero(spread > 0)
     if tied.size:
@@ -96,6 +122,14 @@ def _within_group_levels(
         rank = np.arange(len(xs)) - first[run]
         lo[order] += (rank + 0.5) / size[run] * spread[order]
     return lo
+
+
+def _on_even_grid(u: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.interp(u, linspace(0, 1, q), values)`` without the search: the grid is even."""
+    q = len(values)
+    pos = np.clip(u, 0.0, 1.0) * (q - 1)
+    k = np.clip(np.floor(np.nan_to_num(pos)).astype(np.int64), 0, q - 2)
+    return values[k] + (pos - k) * (values[k + 1] - values[k])
 
 
 class FeatureRepairer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -222,6 +256,8 @@ class FeatureRepairer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return np.column_stack(
                 [pd.to_numeric(X[c]).to_numpy(dtype=float, na_value=np.nan) for c in self.columns_]
             )
+        if self.columns_ == list(range(X.shape[1])):
+            return X  # every column: no copy (transform writes to a new array)
         return X[:, self.columns_]
 
     def _validate(self, X: Any, reset: bool) -> Any:
@@ -275,9 +311,12 @@ class FeatureRepairer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.columns_ = self._select(X, sensitive_features)
         values = self._values(X)
         present = ~np.isnan(values)
+        sizes = np.bincount(groups.codes, minlength=groups.n_groups).astype(np.float64)
         counts = np.stack(
             [
                 np.bincount(groups.codes, present[:, j], groups.n_groups)
+                if not present[:, j].all()
+                else sizes
                 for j in range(values.shape[1])
             ],
             axis=1,
@@ -293,7 +332,7 @@ class FeatureRepairer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         self.groups_ = groups.labels
         if method == "linear":
-            filled = np.where(present, values, 0.0)
+            filled = values if present.all() else np.where(present, values, 0.0)
             sums = np.stack(
                 [
                     np.bincount(groups.codes, filled[:, j], groups.n_groups)
@@ -345,25 +384,30 @@ class FeatureRepairer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         values = self._values(X)
         level = _check_level(self.repair_level)
         if self.method == "linear":
-            shift = self.group_means_[codes] - self.mean_
-            repaired = values - level * shift
+            shift = level * (self.group_means_ - self.mean_)
+            repaired = values - shift[codes]
         else:
             rng = make_rng(self.random_state)
             repaired = np.empty_like(values)
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(self.groups_) + 1))
+            members = [(g, order[bounds[g] : bounds[g + 1]]) for g in range(len(self.groups_))]
+            members = [(g, rows) for g, rows in members if rows.size]
             for j in range(values.shape[1]):  # per column: one pass per group
-                u = np.full(n, np.nan)
-                for g in np.unique(codes):
-                    rows = codes == g
+                u = np.empty(n)
+                for g, rows in members:
                     u[rows] = _within_group_levels(
                         values[rows, j], self.quantiles_[g, :, j], self.levels_, rng
                     )
-                target = np.interp(u, self.levels_, self.target_quantiles_[:, j])
+                target = _on_even_grid(u, self.target_quantiles_[:, j])
                 repaired[:, j] = (1.0 - level) * values[:, j] + level * target
         if hasattr(X, "columns"):
             out = X.copy()
             for j, c in enumerate(self.columns_):
                 out[c] = repaired[:, j]
             return out
+        if repaired.shape == X.shape:  # every column repaired: already a new array
+            return repaired
         out = np.array(X, dtype=np.float64, copy=True)
         out[:, self.columns_] = repaired
         return out
