@@ -16,12 +16,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone, is_classifier
-from sklearn.model_selection import check_cv
-from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils.validation import _num_samples
 
-from ._validation import align_rows, binarize_labels, check_1d, check_length, encode_groups
+from ._validation import (
+    _is_names,
+    align_rows,
+    binarize_labels,
+    check_1d,
+    check_length,
+    encode_groups,
+)
 from .metrics._intervals import modified_wilson_interval, wilson_interval
 from .metrics._registry import ALIASES, RATES
 
@@ -111,6 +114,14 @@ def _rate(counts: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
     return counts[:, list(rate.numerator)].sum(axis=1), counts[:, list(rate.denominator)].sum(
         axis=1
     )
+
+
+def _aligned(X: Any, y: Any, sensitive_features: Any) -> tuple[Any, Any, Any]:
+    """``y`` and the sensitive features paired with the rows of ``X`` (pandas by index
+    label); column names of ``X`` given as sensitive features follow ``X`` already."""
+    names = _is_names(sensitive_features, X) and hasattr(X, "columns")
+    rows = align_rows({"X": X, "y": y, "sensitive_features": None if names else sensitive_features})
+    return rows["X"], rows["y"], sensitive_features if names else rows["sensitive_features"]
 
 
 def _predict(estimator: Any, X: Any, sensitive_features: Any) -> np.ndarray:
@@ -210,6 +221,8 @@ def generalization_gap(
     -------
     GeneralizationGap
     """
+    from sklearn.utils.validation import _num_samples  # scikit-learn loads on first use
+
     names = _metric_names(metrics)
     level = _check_level(confidence_level)
     parts = {}
@@ -217,8 +230,7 @@ def generalization_gap(
         ("train", X_train, y_train, sensitive_features_train),
         ("test", X_test, y_test, sensitive_features_test),
     ):
-        rows = align_rows({"X": X, "y": y, "sensitive_features": sf})
-        X, y, sf = rows["X"], rows["y"], rows["sensitive_features"]
+        X, y, sf = _aligned(X, y, sf)
         n = _num_samples(X)
         groups = encode_groups(sf, n_samples=n, X=X)
         pred = _predict(estimator, X, sf)
@@ -359,9 +371,13 @@ def learning_curve_by_group(
     -------
     LearningCurveByGroup
     """
+    from sklearn.base import clone, is_classifier  # scikit-learn loads on first use
+    from sklearn.model_selection import check_cv
+    from sklearn.utils import _safe_indexing, check_random_state
+    from sklearn.utils.validation import _num_samples
+
     (metric,) = _metric_names([metric])
-    rows = align_rows({"X": X, "y": y, "sensitive_features": sensitive_features})
-    X, y_raw, sf = rows["X"], rows["y"], rows["sensitive_features"]
+    X, y_raw, sf = _aligned(X, y, sensitive_features)
     n = _num_samples(X)
     groups = encode_groups(sf, n_samples=n, X=X)
     y_arr = check_1d(y_raw, "y")

@@ -14,8 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln
-from scipy.stats import chi2
 
 from ._validation import (
     align_rows,
@@ -38,7 +36,8 @@ ERR_REF_TYPE = (
     "reference must be a dict or a pandas Series of population shares, one per group; got {type}."
 )
 ERR_REF_VALUES = (
-    "reference shares must be finite numbers >= 0 summing to 1; got {values} (sum {total:.6g})."
+    "reference shares must be finite numbers >= 0 summing to 1; got {values} (sum "
+    "{total:.6g}). Shares rounded in a publication: divide each by their sum."
 )
 ERR_REF_MISSING = (
     "the group(s) {groups} occur in the data but not in reference (which has {have}); give "
@@ -163,12 +162,16 @@ def _compositions(n: int, k: int) -> np.ndarray:
 
 
 def _n_compositions(n: int, k: int) -> float:
+    from scipy.special import gammaln  # heavy import, only when needed
+
     return float(np.exp(gammaln(n + k) - gammaln(k) - gammaln(n + 1)))
 
 
 def _exact_multinomial(counts: np.ndarray, p: np.ndarray) -> float:
     """P-value of the exact multinomial test: the probability of the outcomes no likelier
     than the one observed (the two-sided rule of scipy's ``binomtest``)."""
+    from scipy.special import gammaln  # heavy import, only when needed
+
     n, k = int(counts.sum()), len(counts)
     outcomes = _compositions(n, k)
     logp = np.log(p)
@@ -376,6 +379,8 @@ def representation(
         if small and not weighted and _n_compositions(n, len(q)) <= EXACT_MAX_OUTCOMES:
             test, p_value = "exact multinomial", _exact_multinomial(counts.astype(np.int64), q)
         else:
+            from scipy.stats import chi2  # heavy import, only when needed
+
             test, p_value = "chi-square", float(chi2.sf(stat, dof)) if dof > 0 else 1.0
             if small:
                 notes.append(

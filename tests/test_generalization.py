@@ -203,3 +203,16 @@ def test_a_group_missing_from_the_test_rows_has_nan_with_counts_zero():
     )
     row = result.table.loc[(1, "accuracy")]
     assert row["n_test"] == 0 and np.isnan(row["test"]) and np.isnan(row["gap_lower"])
+
+
+def test_importing_fairaudit_loads_neither_scikit_learn_nor_scipy_stats():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fairaudit; "
+        "assert fairaudit.generalization_gap and fairaudit.representation; "
+        "print([m for m in ('sklearn', 'scipy.stats') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "[]", out.stderr
