@@ -216,3 +216,23 @@ def test_importing_fairaudit_loads_neither_scikit_learn_nor_scipy_stats():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_learning_curve_shows_more_data_helping_the_small_group():
+    # the small group's pattern is learnable (a model with group interactions) but it has
+    # few rows: its held-out accuracy rises with the training size, the large group's barely
+    X, y, g = _task(6, n_big=1500, n_small=150)
+    model = make_pipeline(FunctionTransformer(_with_interactions), LogisticRegression(C=0.1))
+    curve = fairaudit.learning_curve_by_group(
+        model,
+        X,
+        y,
+        sensitive_features=g,
+        train_sizes=[0.1, 1.0],
+        cv=StratifiedKFold(5, shuffle=True, random_state=0),
+        shuffle=True,
+        random_state=0,
+    )
+    mean = curve.to_frame()["test_mean"].unstack("group")
+    gain = mean.iloc[-1] - mean.iloc[0]
+    assert gain["1"] > 0.1 and gain["1"] > 3 * gain["0"]
