@@ -17,6 +17,13 @@ __version__ = "0.1.0"
 
 from ._audit import audit, audit_from_stats, audit_model
 from ._comparison import Comparison
+from ._generalization import (
+    GeneralizationGap,
+    LearningCurveByGroup,
+    generalization_gap,
+    learning_curve_by_group,
+)
+from ._representation import Representation, representation
 from ._result import SCHEMA_VERSION, AuditResult
 from ._table import audit_table
 
@@ -26,6 +33,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "AuditResult",
     "Comparison",
+    "GeneralizationGap",
+    "LearningCurveByGroup",
+    "Representation",
     "__version__",
     "audit",
     "audit_from_stats",
@@ -33,9 +43,12 @@ __all__ = [
     "audit_table",
     "casestudies",
     "datasets",
+    "generalization_gap",
+    "learning_curve_by_group",
     "metrics",
     "mitigation",
     "report",
+    "representation",
     "simulation",
 ]
 

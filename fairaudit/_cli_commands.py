@@ -279,6 +279,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         ]
         reference = values[0] if len(values) == 1 else tuple(values)
     pos_label = convert_like(args.pos_label, data[args.target]) if args.pos_label else None
+    from ._cli_shares import representation_sections
+
+    sections = representation_sections(args, data, pos_label)  # --reference-shares
     kwargs: dict[str, Any] = dict(
         sensitive_features=sensitive if len(args.sensitive) > 1 else sensitive.iloc[:, 0],
         sample_weight=data[args.weight].to_numpy() if args.weight else None,
@@ -322,7 +325,8 @@ def _write_audit(result: Any, args: argparse.Namespace) -> int:
         from .report import render
 
         with progress.step("rendering the report"):
-            outputs.append(Output("--out", args.out, render(result, title=args.title)))
+            html = render(result, title=args.title, sections=sections)
+            outputs.append(Output("--out", args.out, html))
     outputs += _markdown([result], args, args.title)
     write_outputs(outputs)
     notes = _written(args.out) if args.out else ()

@@ -228,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the largest group)",
     )
     o.add_argument(
+        "--reference-shares",
+        metavar="FILE.csv",
+        help="population share of each group (a 'share' column and one column per "
+        "--sensitive attribute): adds 'Who is in the data' to the report (needs --out)",
+    )
+    o.add_argument(
         "--tolerance",
         action="append",
         metavar="NAME=VALUE",

@@ -5,6 +5,8 @@ One for each stage of the pipeline, sharing one vocabulary of constraints
 
 - :class:`Reweighing` and :class:`Resampling` -- preprocessing (Kamiran & Calders, 2012);
   :class:`ResamplingSampler` is the same resampling as a pure sampler (imbalanced-learn);
+- :class:`FeatureRepairer` -- preprocessing that transforms the features (Feldman et al.,
+  2015, and the linear projection of fairlearn's ``CorrelationRemover``);
 - :class:`ConstrainedClassifier` -- in-processing, the reductions approach (Agarwal et al.,
   2018), built on ``fairlearn.reductions``;
 - :class:`ThresholdOptimizer` -- post-processing, group-specific randomized thresholds
@@ -18,6 +20,7 @@ from .._comparison import Comparison
 from ._compare import compare
 from ._constraints import CONSTRAINTS
 from ._reductions import ConstrainedClassifier
+from ._repair import FeatureRepairer
 from ._resampling import Resampling
 from ._reweighing import Reweighing, reweighing_weights
 from ._sampler import ResamplingSampler
@@ -27,6 +30,7 @@ __all__ = [
     "CONSTRAINTS",
     "Comparison",
     "ConstrainedClassifier",
+    "FeatureRepairer",
     "Resampling",
     "ResamplingSampler",
     "Reweighing",

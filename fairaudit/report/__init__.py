@@ -2,7 +2,9 @@
 
 Generic building blocks (:class:`Section`, :class:`Figure`, :class:`Table`,
 :func:`figure_to_svg`, :func:`render_document`) for any report; :func:`render`, the full fairness-audit report
-read from one or more ``AuditResult`` objects; and :func:`render_markdown`, a short Markdown
+read from one or more ``AuditResult`` objects; :func:`representation_section` and
+:func:`generalization_section`, the sections "Who is in the data" and "Overfitting by
+group"; and :func:`render_markdown`, a short Markdown
 summary of the same results for pull requests and CI job summaries.
 
 Every page is a single HTML file with inline CSS and inline SVG figures: no script, no web
@@ -11,6 +13,7 @@ All text that comes from data (group values, column names, user text) is escaped
 """
 
 from ._audit import render
+from ._data_sections import generalization_section, representation_section
 from ._document import render_document
 from ._markdown import render_markdown
 from ._model import Document, Figure, Section, Table
@@ -22,7 +25,9 @@ __all__ = [
     "Section",
     "Table",
     "figure_to_svg",
+    "generalization_section",
     "render",
     "render_document",
     "render_markdown",
+    "representation_section",
 ]
