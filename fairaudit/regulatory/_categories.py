@@ -1,0 +1,75 @@
+"""Sex and race/ethnicity categories of an LL144 bias audit: unknowns, EEO-1 names, order."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+#: Sex categories in the order the rule lists them.
+SEX_ORDER = ("Male", "Female")
+#: EEO-1 race/ethnicity categories in the order of 6 RCNY 5-301 (all but the first are
+#: "Not Hispanic or Latino").
+RACE_ORDER = (
+    "Hispanic or Latino",
+    "White",
+    "Black or African American",
+    "Native Hawaiian or Pacific Islander",
+    "Asian",
+    "Native American or Alaska Native",
+    "Two or More Races",
+)
+#: Values that mean "unknown" (compared case-insensitively, spaces squeezed). Missing values
+#: (None, NaN, empty text) are always unknown.
+DEFAULT_UNKNOWN = (
+    "unknown", "not specified", "unspecified", "not disclosed", "undisclosed",
+    "prefer not to say", "prefer not to answer", "declined", "decline to state",
+    "declined to state", "not provided", "n/a", "na", "none", "missing",
+)
+
+ERR_UNKNOWN = "unknown_values must be a sequence of strings; got {value!r}."
+_SPACES = re.compile(r"\s+")
+_NOT_HISPANIC = re.compile(r"\s*[\(\[]?\s*not hispanic or latino\s*[\)\]]?\s*", re.IGNORECASE)
+
+
+def _key(value: str) -> str:
+    return _SPACES.sub(" ", value).strip().casefold()
+
+
+def canonical_race_key(value: str) -> str:
+    """The comparison key of a race/ethnicity name: "White (Not Hispanic or Latino)" and
+    "white" are both "white"; "Hispanic or Latino" stays itself."""
+    k = _key(value)
+    if k != "hispanic or latino":
+        k = _key(_NOT_HISPANIC.sub(" ", k))
+    return k
+
+
+def unknown_keys(unknown_values: Iterable[str]) -> frozenset[str]:
+    if isinstance(unknown_values, str) or not all(isinstance(v, str) for v in unknown_values):
+        raise TypeError(ERR_UNKNOWN.format(value=unknown_values))
+    return frozenset(_key(v) for v in unknown_values)
+
+
+def as_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Category labels as stripped text, and a mask of missing ones."""
+    missing = values.isna().to_numpy()
+    text = values.astype(object).where(~values.isna(), "").map(lambda v: str(v).strip())
+    missing = missing | (text == "").to_numpy()
+    return text, missing
+
+
+def known_mask(text: pd.Series, missing: np.ndarray, unknown: frozenset[str]) -> np.ndarray:
+    keys = text.map(_key)
+    return ~missing & ~keys.isin(unknown).to_numpy()
+
+
+def order_categories(labels: Iterable[str], order: tuple[str, ...], *, race: bool) -> list[str]:
+    """Labels found in the data: the rule's names first, in the rule's order, then the
+    others in sorted order."""
+    key = canonical_race_key if race else _key
+    rank = {key(name): i for i, name in enumerate(order)}
+    labels = list(dict.fromkeys(labels))
+    return sorted(labels, key=lambda v: (rank.get(key(v), len(order)), _key(v), v))
