@@ -18,13 +18,15 @@ from ..report._markdown import md
 from ._ll144 import TABLE_TITLES, TABLES, LL144Audit
 
 EXCLUDED_MARK = "*"
+#: Verdict code -> (css class, symbol, badge word, detail).
 _BADGES = {
-    "below_significant": ("fail", "\u2717"),
-    "below_not_significant": ("inconclusive", "?"),
-    "not_below": ("pass", "\u2713"),
-    "excluded": ("na", "\u2013"),
-    "n/a": ("na", "\u2013"),
+    "below_significant": ("fail", "\u2717", "BELOW 4/5", "significant"),
+    "below_not_significant": ("inconclusive", "?", "BELOW 4/5", "not significant"),
+    "not_below": ("pass", "\u2713", "NOT BELOW", ""),
+    "excluded": ("na", "\u2013", "EXCLUDED", ""),
+    "n/a": ("na", "\u2013", "N/A", ""),
 }
+MAX_FINDINGS = 12
 
 LIMITS = [
     "The rule asks for the tables above; it sets no threshold. The four-fifths "
@@ -113,8 +115,10 @@ def legal_table(audit: LL144Audit, name: str) -> TableView:
         )
     if not len(t):
         notes.append("No applicant has a known category in this table.")
-    return TableView(head=_head(heads), body=body, caption=TABLE_TITLES[name],
-                     cls="estimates ll144", notes=notes)
+    rate_word = "selection" if selection else "scoring"
+    caption = f"{TABLE_TITLES[name]}: {rate_word} rates and impact ratios"
+    return TableView(head=_head(heads), body=body, caption=caption, cls="estimates ll144",
+                     notes=notes)
 
 
 def trust_table(audit: LL144Audit, name: str) -> TableView:
@@ -124,7 +128,7 @@ def trust_table(audit: LL144Audit, name: str) -> TableView:
     level = float(audit.meta["confidence_level"])
     scoring = audit.kind == "scoring"
     heads = [*_label_head(name), f"Rate ({level:.0%} CI)", f"Impact ratio ({level:.0%} CI)",
-             "z (SD)", "Fisher p", "Small numbers", "Shortfall", "One selection flips"]
+             "z (SD)", "Fisher p", "Small numbers", "Shortfall"]
     heads += ["At the median"] if scoring else []
     heads += ["Four-fifths verdict"]
     body = []
@@ -147,13 +151,14 @@ def trust_table(audit: LL144Audit, name: str) -> TableView:
         cells.append(_num(row["fisher_p_value"], fmt_number(row["fisher_p_value"], 3)))
         cells.append(Cell(text="yes" if row["small_numbers"] else "no", cls="bool"))
         sh = int(row["shortfall"])
-        cells.append(_num(sh, "n/a" if sh < 0 else f"{sh:,}"))
-        cells.append(Cell(text="yes" if row["one_selection_flips"] else "no", cls="bool"))
+        cells.append(Cell(text="n/a" if sh < 0 else f"{sh:,}", value=str(sh), cls="num",
+                          sub="one selection flips it" if row["one_selection_flips"] else ""))
         if scoring:
             cells.append(_num(row["at_median_share"], pct(row["at_median_share"])))
-        cls, sym = _BADGES[str(row["verdict"])]
-        word = str(row["verdict_text"])
-        cells.append(Cell(text=word, value=str(row["verdict"]), cls=f"verdict {cls}",
+        cls, sym, word, detail = _BADGES[str(row["verdict"])]
+        if detail and row["small_numbers"] and row["verdict"] == "below_not_significant":
+            detail += " (small numbers)"
+        cells.append(Cell(text=detail or word, value=str(row["verdict"]), cls=f"verdict {cls}",
                           badge=(cls, sym, word), title=str(row["reason"])))
         body.append(cells)
     return TableView(head=_head(heads), body=body,
@@ -230,9 +235,8 @@ def render_html(audit: LL144Audit, path: str | os.PathLike[str] | None = None) -
         f"The impact ratio of a category is its {rate} divided by the {rate} of the "
         "category with the highest rate in the same table."))
     sections = [RenderedSection(ids("Summary of results"), "Summary of results", intro)]
-    for name in TABLES:
-        blocks: list[Block] = [Block("table", table=legal_table(audit, name))]
-        sections.append(RenderedSection(ids(TABLE_TITLES[name]), TABLE_TITLES[name], blocks))
+    tables: list[Block] = [Block("table", table=legal_table(audit, name)) for name in TABLES]
+    sections.append(RenderedSection(ids("Impact ratios"), "Impact ratios", tables))
     level = float(m["confidence_level"])
     beyond: list[Block] = [p(
         f"What the rule does not ask for. Rates carry exact (Clopper-Pearson) {level:.0%} "
@@ -246,7 +250,11 @@ def render_html(audit: LL144Audit, path: str | os.PathLike[str] | None = None) -
         "selection more (or fewer) would change which side of the threshold it is on.")]
     found = findings(audit)
     if found:
-        beyond.append(items(found))
+        shown = found[:MAX_FINDINGS]
+        if len(found) > MAX_FINDINGS:
+            shown.append(f"\u2026 and {len(found) - MAX_FINDINGS} more category(ies) below "
+                         f"{m['threshold']:g} of the top rate (see the tables below).")
+        beyond.append(items(shown))
     else:
         beyond.append(note("No category's rate is below "
                            f"{m['threshold']:g} of the top rate of its table.", cls="info"))
