@@ -138,14 +138,13 @@ def trust_table(audit: LL144Audit, name: str) -> TableView:
                           sub=interval_text(row["rate_lower"], row["rate_upper"], pct)))
         if row["verdict"] == "excluded":
             ir = Cell(text="excluded", value="nan", cls="num na", title=str(row["reason"]))
-        elif bool(row["top"]) and is_missing(row["impact_ratio_lower"]):
-            ir = Cell(text=ratio_text(row["impact_ratio"], thr), value=exact(1.0), cls="num",
-                      sub="top category")
         else:
+            sub = interval_text(row["impact_ratio_lower"], row["impact_ratio_upper"],
+                                lambda v: fmt_number(v, 2))
+            if row["top"]:
+                sub = f"{sub} (top)" if sub else "top"
             ir = Cell(text=ratio_text(row["impact_ratio"], thr), value=exact(row["impact_ratio"]),
-                      cls="num", sub=interval_text(row["impact_ratio_lower"],
-                                                   row["impact_ratio_upper"],
-                                                   lambda v: fmt_number(v, 2)))
+                      cls="num", sub=sub)
         cells.append(ir)
         cells.append(_num(row["z"], fmt_number(row["z"], 2)))
         cells.append(_num(row["fisher_p_value"], fmt_number(row["fisher_p_value"], 3)))
