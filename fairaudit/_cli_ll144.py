@@ -77,31 +77,56 @@ def add_parser(sub: Any, formatter: Any, common: Any) -> None:
     p.add_argument("data", metavar="DATA", help="CSV (optionally .gz) or Parquet file")
     g = p.add_argument_group("columns")
     g.add_argument("--sex", required=True, metavar="COL", help="sex category column")
-    g.add_argument("--race-ethnicity", required=True, metavar="COL",
-                   help="race/ethnicity category column")
+    g.add_argument(
+        "--race-ethnicity", required=True, metavar="COL", help="race/ethnicity category column"
+    )
     tool = g.add_mutually_exclusive_group(required=True)
     tool.add_argument("--selected", metavar="COL", help="selection tool: 1/0 (True/False)")
     tool.add_argument("--score", metavar="COL", help="scoring tool: the score column")
     o = p.add_argument_group("audit options")
-    o.add_argument("--unknown", action="append", metavar="VALUE",
-                   help="a value meaning 'unknown' (repeatable; replaces the defaults)")
-    o.add_argument("--exclude-below", type=_share, metavar="SHARE",
-                   help="leave categories with less than SHARE of the data out of the impact "
-                   "ratios (the 2%% rule: 0.02)")
-    o.add_argument("--confidence", type=float, default=0.95, metavar="LEVEL",
-                   help="confidence level of the intervals (default 0.95)")
-    o.add_argument("--min-count", type=int, default=30, metavar="N",
-                   help="categories with fewer applicants are flagged (default 30)")
+    o.add_argument(
+        "--unknown",
+        action="append",
+        metavar="VALUE",
+        help="a value meaning 'unknown' (repeatable; replaces the defaults)",
+    )
+    o.add_argument(
+        "--exclude-below",
+        type=_share,
+        metavar="SHARE",
+        help="leave categories with less than SHARE of the data out of the impact "
+        "ratios (the 2%% rule: 0.02)",
+    )
+    o.add_argument(
+        "--confidence",
+        type=float,
+        default=0.95,
+        metavar="LEVEL",
+        help="confidence level of the intervals (default 0.95)",
+    )
+    o.add_argument(
+        "--min-count",
+        type=int,
+        default=30,
+        metavar="N",
+        help="categories with fewer applicants are flagged (default 30)",
+    )
     o.add_argument("--date", metavar="YYYY-MM-DD", help="date of the audit (default today)")
     o.add_argument("--source", default="", metavar="TEXT", help="source of the data")
     o.add_argument("--tool", default="", metavar="TEXT", help="name of the audited tool")
     out = p.add_argument_group("output")
     out.add_argument("--out", metavar="FILE.html", help="write the HTML summary here")
     out.add_argument("--json", metavar="FILE", help="write the tables as JSON ('-' = stdout)")
-    out.add_argument("--markdown", metavar="FILE",
-                     help="append the Markdown summary ('-' = stdout)")
-    out.add_argument("--fail-on", action="append", default=[], metavar="GATE",
-                     help="fail (exit 1) when GATE holds (repeatable; see below)")
+    out.add_argument(
+        "--markdown", metavar="FILE", help="append the Markdown summary ('-' = stdout)"
+    )
+    out.add_argument(
+        "--fail-on",
+        action="append",
+        default=[],
+        metavar="GATE",
+        help="fail (exit 1) when GATE holds (repeatable; see below)",
+    )
     common(p)
 
 
@@ -134,8 +159,11 @@ def _evaluate(audit: Any, gate: tuple[str, str | None, str, float]) -> tuple[boo
             ir = row["impact_ratio"]
             if ir == ir and (ir < value if op == "<" else ir <= value):
                 failing.append(f"{name}: {label} = {ir:.6g}")
-    text = "significant" if kind == "significant" else (
-        f"{table + ':' if table else ''}impact_ratio{op}{value:g}")
+    text = (
+        "significant"
+        if kind == "significant"
+        else (f"{table + ':' if table else ''}impact_ratio{op}{value:g}")
+    )
     if failing:
         shown = "; ".join(failing[:5]) + ("; ..." if len(failing) > 5 else "")
         return True, f"gate '{text}': FAIL \u2014 {shown}"
@@ -146,9 +174,11 @@ def summary_lines(audit: Any) -> list[str]:
     from .regulatory._ll144 import TABLE_TITLES, TABLES
 
     m = audit.meta
-    lines = [f"LL144 bias audit ({audit.kind} tool): {m['applicants']:,} applicants; unknown "
-             f"sex {m['unknown']['sex']:,}, unknown race/ethnicity "
-             f"{m['unknown']['race_ethnicity']:,}"]
+    lines = [
+        f"LL144 bias audit ({audit.kind} tool): {m['applicants']:,} applicants; unknown "
+        f"sex {m['unknown']['sex']:,}, unknown race/ethnicity "
+        f"{m['unknown']['race_ethnicity']:,}"
+    ]
     for name in TABLES:
         t = audit.tables[name]
         ir = t["impact_ratio"].dropna()
@@ -174,8 +204,9 @@ def cmd_ll144(args: argparse.Namespace) -> int:
     outputs = [("--out", args.out), ("--json", args.json), ("--markdown", args.markdown)]
     stdout_args = [a for a, v in outputs if v == "-"]
     if len(stdout_args) > 1:
-        raise CLIError(f"arguments {stdout_args[0]} and {stdout_args[1]} cannot both be '-' "
-                       "(stdout)")
+        raise CLIError(
+            f"arguments {stdout_args[0]} and {stdout_args[1]} cannot both be '-' (stdout)"
+        )
     check_outputs(outputs, [("DATA", args.data)])
     outcome = args.selected or args.score
     columns = read_columns(args.data)
@@ -184,10 +215,17 @@ def cmd_ll144(args: argparse.Namespace) -> int:
     check_columns(columns, [outcome], "--selected" if args.selected else "--score", args.data)
     frame = read_table(args.data, text_columns=[args.sex, args.race_ethnicity])
     audit = ll144(
-        frame, sex=args.sex, race_ethnicity=args.race_ethnicity, selected=args.selected,
-        score=args.score, unknown_values=tuple(args.unknown or DEFAULT_UNKNOWN),
-        exclude_below=args.exclude_below, confidence_level=args.confidence,
-        min_count=args.min_count, audit_date=args.date, data_source=args.source,
+        frame,
+        sex=args.sex,
+        race_ethnicity=args.race_ethnicity,
+        selected=args.selected,
+        score=args.score,
+        unknown_values=tuple(args.unknown or DEFAULT_UNKNOWN),
+        exclude_below=args.exclude_below,
+        confidence_level=args.confidence,
+        min_count=args.min_count,
+        audit_date=args.date,
+        data_source=args.source,
         tool_name=args.tool,
     )
     files = []

@@ -35,12 +35,17 @@ def _score_by_optimisation(theta, x1, n1, x2, n2):
     def nll(p2):
         p1 = theta * p2
         eps = 1e-300
-        return -(x1 * math.log(max(p1, eps)) + (n1 - x1) * math.log(max(1 - p1, eps))
-                 + x2 * math.log(max(p2, eps)) + (n2 - x2) * math.log(max(1 - p2, eps)))
+        return -(
+            x1 * math.log(max(p1, eps))
+            + (n1 - x1) * math.log(max(1 - p1, eps))
+            + x2 * math.log(max(p2, eps))
+            + (n2 - x2) * math.log(max(1 - p2, eps))
+        )
 
     hi = min(1.0, 1.0 / theta)
-    res = optimize.minimize_scalar(nll, bounds=(1e-12, hi - 1e-12), method="bounded",
-                                   options={"xatol": 1e-13})
+    res = optimize.minimize_scalar(
+        nll, bounds=(1e-12, hi - 1e-12), method="bounded", options={"xatol": 1e-13}
+    )
     p2 = res.x
     p1 = theta * p2
     var = p1 * (1 - p1) / n1 + theta**2 * p2 * (1 - p2) / n2
@@ -59,8 +64,15 @@ def _koopman_oracle(x1, n1, x2, n2, level=0.95):
 
 @pytest.mark.parametrize(
     "x1,n1,x2,n2",
-    [(34, 76, 50, 92), (3, 9, 7, 8), (0, 12, 5, 20), (1, 8, 8, 8), (150, 400, 90, 200),
-     (12, 15, 14, 15), (5, 200, 30, 180)],
+    [
+        (34, 76, 50, 92),
+        (3, 9, 7, 8),
+        (0, 12, 5, 20),
+        (1, 8, 8, 8),
+        (150, 400, 90, 200),
+        (12, 15, 14, 15),
+        (5, 200, 30, 180),
+    ],
 )
 def test_koopman_interval_matches_its_definition(x1, n1, x2, n2):
     lo, hi = ratio_interval(np.array([x1]), np.array([n1]), x2, n2, 0.95)
@@ -102,7 +114,8 @@ def test_tests_and_rate_intervals_match_scipy():
                 continue
             table = [[x[i], n[i] - x[i]], [x[k], n[k] - x[k]]]
             assert t["fisher_p_value"].iloc[i] == pytest.approx(
-                stats.fisher_exact(table).pvalue, rel=1e-9)
+                stats.fisher_exact(table).pvalue, rel=1e-9
+            )
             if min(x[i] + x[k], n[i] + n[k] - x[i] - x[k]) > 0:
                 chi2 = stats.chi2_contingency(table, correction=False).statistic
                 assert t["z"].iloc[i] ** 2 == pytest.approx(chi2, rel=1e-9)
@@ -142,7 +155,8 @@ def test_exactly_four_fifths_is_not_below():
 # ------------------------------------------------------------------ verdicts
 def test_verdicts_distinguish_significance_and_small_numbers():
     t = four_fifths_from_counts(
-        [300, 180, 3, 290], [600, 600, 10, 600], ["top", "large", "small", "close"])
+        [300, 180, 3, 290], [600, 600, 10, 600], ["top", "large", "small", "close"]
+    )
     assert t.loc["top", "top"] and t.loc["top", "impact_ratio"] == 1.0
     assert t.loc["large", "verdict"] == "below_significant"  # 0.30 vs 0.50, n = 600
     assert t.loc["large", "test"] == "z" and t.loc["large", "z"] >= 2
@@ -167,8 +181,12 @@ def test_nobody_selected_is_not_evaluated():
 
 
 def test_excluded_categories_keep_their_rate_and_are_not_the_top():
-    t = four_fifths_table(np.array([9, 30, 20]), np.array([10, 100, 100]), ["tiny", "a", "b"],
-                          include=np.array([False, True, True]))
+    t = four_fifths_table(
+        np.array([9, 30, 20]),
+        np.array([10, 100, 100]),
+        ["tiny", "a", "b"],
+        include=np.array([False, True, True]),
+    )
     assert t.loc["tiny", "verdict"] == "excluded" and t.loc["tiny", "rate"] == 0.9
     assert np.isnan(t.loc["tiny", "impact_ratio"])
     assert t.loc["a", "top"] and t.loc["b", "impact_ratio"] == pytest.approx(2 / 3)
@@ -177,8 +195,7 @@ def test_excluded_categories_keep_their_rate_and_are_not_the_top():
 def test_bad_counts_are_refused():
     with pytest.raises(ValueError) as info:
         four_fifths_from_counts([5, 3], [4, 10])
-    assert str(info.value) == ERR_COUNTS.format(name="counts", selected=[5, 3],
-                                                applicants=[4, 10])
+    assert str(info.value) == ERR_COUNTS.format(name="counts", selected=[5, 3], applicants=[4, 10])
     with pytest.raises(ValueError) as info:
         four_fifths_from_counts([1, 2], [4, 10], threshold=1.5)
     assert str(info.value) == ERR_THRESHOLD.format(value=1.5)
@@ -190,8 +207,9 @@ def test_from_rows_equals_from_counts_and_does_not_mutate():
     before = df.copy()
     rows = four_fifths_rule(df, group="g", selected="s")
     counts = df.groupby("g")["s"].agg(["sum", "size"])
-    direct = four_fifths_from_counts(counts["sum"].to_numpy(), counts["size"].to_numpy(),
-                                     list(counts.index))
+    direct = four_fifths_from_counts(
+        counts["sum"].to_numpy(), counts["size"].to_numpy(), list(counts.index)
+    )
     pd.testing.assert_frame_equal(rows, direct)
     pd.testing.assert_frame_equal(df, before)
     with pytest.raises(ValueError, match="selected must hold 0/1"):
@@ -203,8 +221,9 @@ def _coverage(n_small, n_top, p_small, p_top, reps, rng, level=0.95):
     x1 = rng.binomial(n_small, p_small, reps)
     x2 = rng.binomial(n_top, p_top, reps)
     ok = x2 > 0
-    lo, hi = ratio_interval(x1[ok], np.full(ok.sum(), n_small), x2[ok],
-                            np.full(ok.sum(), n_top), level)
+    lo, hi = ratio_interval(
+        x1[ok], np.full(ok.sum(), n_small), x2[ok], np.full(ok.sum(), n_top), level
+    )
     truth = p_small / p_top
     return float(np.mean((lo <= truth) & (truth <= hi)))
 
@@ -243,8 +262,12 @@ def test_impact_ratio_to_the_top_keeps_coverage_when_the_data_pick_the_top(sizes
     rng = np.random.default_rng(5)
     n = np.array(sizes)
     g = len(n)
-    patterns = [np.full(g, 0.5), np.linspace(0.3, 0.5, g), np.linspace(0.6, 0.3, g),
-                np.r_[np.full(g - 1, 0.2), 0.4]]
+    patterns = [
+        np.full(g, 0.5),
+        np.linspace(0.3, 0.5, g),
+        np.linspace(0.6, 0.3, g),
+        np.r_[np.full(g - 1, 0.2), 0.4],
+    ]
     worst = 1.0
     for rates in patterns:
         x = rng.binomial(n, rates, (1500, g))

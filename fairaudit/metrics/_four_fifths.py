@@ -54,10 +54,26 @@ ERR_THRESHOLD = "threshold must be a number in (0, 1]; got {value!r}."
 ERR_LEVEL = "confidence_level must be a number in (0, 1); got {value!r}."
 
 COLUMNS = [
-    "applicants", "selected", "rate", "rate_lower", "rate_upper", "impact_ratio",
-    "impact_ratio_lower", "impact_ratio_upper", "top", "z", "z_p_value", "fisher_p_value",
-    "small_numbers", "test", "significant", "shortfall", "one_selection_flips", "verdict",
-    "verdict_text", "reason",
+    "applicants",
+    "selected",
+    "rate",
+    "rate_lower",
+    "rate_upper",
+    "impact_ratio",
+    "impact_ratio_lower",
+    "impact_ratio_upper",
+    "top",
+    "z",
+    "z_p_value",
+    "fisher_p_value",
+    "small_numbers",
+    "test",
+    "significant",
+    "shortfall",
+    "one_selection_flips",
+    "verdict",
+    "verdict_text",
+    "reason",
 ]
 
 
@@ -102,8 +118,7 @@ def _ratio_score(
         p1 = np.clip(theta * p2, 0.0, 1.0)
         var = p1 * (1 - p1) / n1 + theta * theta * p2 * (1 - p2) / n2
         num = x1 / n1 - theta * x2 / n2
-        z = np.where(var > 0, num / np.sqrt(np.where(var > 0, var, 1.0)),
-                     np.sign(num) * np.inf)
+        z = np.where(var > 0, num / np.sqrt(np.where(var > 0, var, 1.0)), np.sign(num) * np.inf)
     return np.where(num == 0, 0.0, z)
 
 
@@ -181,8 +196,9 @@ def impact_ratio_intervals(
     m = cand.sum(axis=-1, keepdims=True) - cand  # candidates other than i
     level = 1.0 - alpha / np.maximum(m, 1)
     # pairs (i, j): axis -2 is i, axis -1 is j
-    lo, hi = ratio_interval(x[..., :, None], n[..., :, None], x[..., None, :],
-                            n[..., None, :], level[..., :, None])
+    lo, hi = ratio_interval(
+        x[..., :, None], n[..., :, None], x[..., None, :], n[..., None, :], level[..., :, None]
+    )
     use = cand[..., None, :] & ~np.eye(g, dtype=bool)
     lo = np.where(use, np.nan_to_num(lo, nan=0.0), np.inf)
     hi = np.where(use, np.nan_to_num(hi, nan=np.inf), np.inf)
@@ -283,13 +299,16 @@ def four_fifths_table(
     x = np.asarray(selected)
     n = np.asarray(applicants)
     if (
-        x.shape != n.shape or x.ndim != 1
+        x.shape != n.shape
+        or x.ndim != 1
         or not (np.issubdtype(x.dtype, np.integer) or np.all(np.mod(x, 1) == 0))
         or not (np.issubdtype(n.dtype, np.integer) or np.all(np.mod(n, 1) == 0))
-        or np.any(x < 0) or np.any(x > n)
+        or np.any(x < 0)
+        or np.any(x > n)
     ):
-        raise ValueError(ERR_COUNTS.format(name="counts", selected=x.tolist(),
-                                           applicants=n.tolist()))
+        raise ValueError(
+            ERR_COUNTS.format(name="counts", selected=x.tolist(), applicants=n.tolist())
+        )
     x = x.astype(np.int64)
     n = n.astype(np.int64)
     g = len(x)
@@ -304,8 +323,17 @@ def four_fifths_table(
     out["rate"] = rate
     out["rate_lower"], out["rate_upper"] = r_lo, r_hi
     nan = np.full(g, np.nan)
-    cols = {c: nan.copy() for c in ("impact_ratio", "impact_ratio_lower", "impact_ratio_upper",
-                                    "z", "z_p_value", "fisher_p_value")}
+    cols = {
+        c: nan.copy()
+        for c in (
+            "impact_ratio",
+            "impact_ratio_lower",
+            "impact_ratio_upper",
+            "z",
+            "z_p_value",
+            "fisher_p_value",
+        )
+    }
     top = np.zeros(g, dtype=bool)
     small = np.zeros(g, dtype=bool)
     test = np.full(g, "", dtype=object)
@@ -335,19 +363,23 @@ def four_fifths_table(
             z, zp = two_proportion_z(x[others], n[others], x_top, n_top)
             cols["z"][others], cols["z_p_value"][others] = z, zp
             cols["fisher_p_value"][others] = fisher_exact_pvalues(
-                x[others], n[others] - x[others], np.full(len(others), x_top),
+                x[others],
+                n[others] - x[others],
+                np.full(len(others), x_top),
                 np.full(len(others), n_top - x_top),
             )
             pooled = (x[others] + x_top) / (n[others] + n_top)
-            expected = np.minimum.reduce([pooled * n[others], (1 - pooled) * n[others],
-                                          pooled * n_top, (1 - pooled) * n_top])
+            expected = np.minimum.reduce(
+                [pooled * n[others], (1 - pooled) * n[others], pooled * n_top, (1 - pooled) * n_top]
+            )
             small[others] = (n[others] < min_count) | (expected < _MIN_EXPECTED)
             small[k] = n_top < min_count
             alpha = 1.0 - level
             fisher = small[others]
             test[others] = np.where(fisher, "fisher", "z")
             significant[others] = np.where(
-                fisher, cols["fisher_p_value"][others] < alpha,
+                fisher,
+                cols["fisher_p_value"][others] < alpha,
                 np.nan_to_num(z, nan=0.0) >= z_threshold,
             )
             short[idx] = shortfall(x[idx], n[idx], x_top, n_top, t)

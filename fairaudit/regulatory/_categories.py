@@ -24,9 +24,21 @@ RACE_ORDER = (
 #: Values that mean "unknown" (compared case-insensitively, spaces squeezed). Missing values
 #: (None, NaN, empty text) are always unknown.
 DEFAULT_UNKNOWN = (
-    "unknown", "not specified", "unspecified", "not disclosed", "undisclosed",
-    "prefer not to say", "prefer not to answer", "declined", "decline to state",
-    "declined to state", "not provided", "n/a", "na", "none", "missing",
+    "unknown",
+    "not specified",
+    "unspecified",
+    "not disclosed",
+    "undisclosed",
+    "prefer not to say",
+    "prefer not to answer",
+    "declined",
+    "decline to state",
+    "declined to state",
+    "not provided",
+    "n/a",
+    "na",
+    "none",
+    "missing",
 )
 
 ERR_UNKNOWN = "unknown_values must be a sequence of strings; got {value!r}."

@@ -59,16 +59,21 @@ def four_fifths_rule(
     """
     if data is not None and not isinstance(data, pd.DataFrame) and hasattr(data, "to_pandas"):
         data = data.to_pandas()
-    g = pd.Series(np.asarray(data[group] if isinstance(group, str) else group,
-                             dtype=object).ravel())
-    s = pd.Series(np.asarray(data[selected] if isinstance(selected, str) else selected,
-                             dtype=object).ravel())
+    g = pd.Series(
+        np.asarray(data[group] if isinstance(group, str) else group, dtype=object).ravel()
+    )
+    s = pd.Series(
+        np.asarray(data[selected] if isinstance(selected, str) else selected, dtype=object).ravel()
+    )
     if len(g) != len(s):
         raise ValueError(ERR_LENGTH.format(n=len(s), m=len(g)))
     if g.isna().any():
         raise ValueError(ERR_MISSING_GROUP.format(k=int(g.isna().sum())))
-    ok = s.map(lambda v: isinstance(v, (bool, np.bool_, int, float, np.integer, np.floating))
-               and v in (0, 1))
+    ok = s.map(
+        lambda v: (
+            isinstance(v, (bool, np.bool_, int, float, np.integer, np.floating)) and v in (0, 1)
+        )
+    )
     if not ok.all():
         raise ValueError(ERR_SELECTED.format(bad=s[~ok].tolist()[:3]))
     codes, labels = pd.factorize(g.astype(str), sort=True)
@@ -76,8 +81,13 @@ def four_fifths_rule(
     n = np.bincount(codes, minlength=len(labels))
     x = np.bincount(codes, weights=hit, minlength=len(labels)).astype(np.int64)
     return four_fifths_from_counts(
-        x, n, list(labels), threshold=threshold, confidence_level=confidence_level,
-        z_threshold=z_threshold, min_count=min_count,
+        x,
+        n,
+        list(labels),
+        threshold=threshold,
+        confidence_level=confidence_level,
+        z_threshold=z_threshold,
+        min_count=min_count,
     )
 
 
@@ -114,6 +124,11 @@ def four_fifths_from_counts(
     x = np.asarray(selected)
     labels = list(range(len(x))) if groups is None else list(groups)
     return four_fifths_table(
-        x, np.asarray(applicants), labels, threshold=threshold,
-        confidence_level=confidence_level, z_threshold=z_threshold, min_count=min_count,
+        x,
+        np.asarray(applicants),
+        labels,
+        threshold=threshold,
+        confidence_level=confidence_level,
+        z_threshold=z_threshold,
+        min_count=min_count,
     )

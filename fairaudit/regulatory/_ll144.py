@@ -151,8 +151,12 @@ class LL144Audit:
             name: [clean(r) for r in self.tables[name].reset_index().to_dict(orient="records")]
             for name in TABLES
         }
-        return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "meta": clean(self.meta),
-                "tables": tables}
+        return {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "meta": clean(self.meta),
+            "tables": tables,
+        }
 
     def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int = 2) -> str:
         """The audit as JSON (written atomically to ``path`` when given)."""
@@ -193,19 +197,23 @@ def _table(
     reason = "excluded from the impact ratios"
     if exclude_below is not None:
         include = share >= exclude_below
-        reason = (f"less than {exclude_below:.0%} of the data: excluded from the impact "
-                  "ratios (6 RCNY 5-301(d)); its applicants and rate are still reported")
+        reason = (
+            f"less than {exclude_below:.0%} of the data: excluded from the impact "
+            "ratios (6 RCNY 5-301(d)); its applicants and rate are still reported"
+        )
     t = four_fifths_table(x, n, index, include=include, excluded_reason=reason, **opts)
     t.index = index
     t.insert(1, "share", share)
     if at_median is not None:
-        ties = np.bincount(pos, weights=at_median.astype(np.float64),
-                           minlength=len(index)).astype(np.int64)
+        ties = np.bincount(pos, weights=at_median.astype(np.float64), minlength=len(index)).astype(
+            np.int64
+        )
         with np.errstate(invalid="ignore", divide="ignore"):
             t["at_median"] = ties
             t["at_median_share"] = np.where(n > 0, ties / np.where(n > 0, n, 1), np.nan)
-            t["rate_at_or_above_median"] = np.where(n > 0, (x + ties) / np.where(n > 0, n, 1),
-                                                    np.nan)
+            t["rate_at_or_above_median"] = np.where(
+                n > 0, (x + ties) / np.where(n > 0, n, 1), np.nan
+            )
     return t
 
 
@@ -301,8 +309,12 @@ def ll144(
     r_known = known_mask(r_text, r_missing, unknown)
     sex_labels = order_categories(s_text[s_known], SEX_ORDER, race=False)
     race_labels = order_categories(r_text[r_known], RACE_ORDER, race=True)
-    opts = {"confidence_level": float(confidence_level), "threshold": float(threshold),
-            "z_threshold": float(z_threshold), "min_count": int(min_count)}
+    opts = {
+        "confidence_level": float(confidence_level),
+        "threshold": float(threshold),
+        "z_threshold": float(z_threshold),
+        "min_count": int(min_count),
+    }
 
     def codes(text: pd.Series, labels: list[str]) -> pd.Series:
         return text.map({v: i for i, v in enumerate(labels)})
@@ -310,19 +322,39 @@ def ll144(
     tables: dict[str, pd.DataFrame] = {}
     sc = codes(s_text[s_known], sex_labels)
     tables["sex"] = _table(
-        sc, pd.Index(sex_labels, name="category"), hit[s_known],
-        None if at_median is None else at_median[s_known], total, exclude_below, opts)
+        sc,
+        pd.Index(sex_labels, name="category"),
+        hit[s_known],
+        None if at_median is None else at_median[s_known],
+        total,
+        exclude_below,
+        opts,
+    )
     rc = codes(r_text[r_known], race_labels)
     tables["race_ethnicity"] = _table(
-        rc, pd.Index(race_labels, name="category"), hit[r_known],
-        None if at_median is None else at_median[r_known], total, exclude_below, opts)
+        rc,
+        pd.Index(race_labels, name="category"),
+        hit[r_known],
+        None if at_median is None else at_median[r_known],
+        total,
+        exclude_below,
+        opts,
+    )
     both = s_known & r_known
     pairs = [(s, r) for s in sex_labels for r in race_labels]
-    pair_code = codes(s_text[both], sex_labels).to_numpy() * max(len(race_labels), 1) + codes(
-        r_text[both], race_labels).to_numpy()
+    pair_code = (
+        codes(s_text[both], sex_labels).to_numpy() * max(len(race_labels), 1)
+        + codes(r_text[both], race_labels).to_numpy()
+    )
     inter = _table(
-        pd.Series(pair_code), pd.Index([f"{s}, {r}" for s, r in pairs], name="category"),
-        hit[both], None if at_median is None else at_median[both], total, exclude_below, opts)
+        pd.Series(pair_code),
+        pd.Index([f"{s}, {r}" for s, r in pairs], name="category"),
+        hit[both],
+        None if at_median is None else at_median[both],
+        total,
+        exclude_below,
+        opts,
+    )
     inter.insert(0, "race_ethnicity", [r for _, r in pairs])
     inter.insert(0, "sex", [s for s, _ in pairs])
     tables["intersectional"] = inter
