@@ -24,7 +24,7 @@ INTERSECTION = " \u00d7 "
 VERDICT_ORDER = ("fail", "inconclusive", "pass", "n/a")
 #: A criterion of results written by earlier versions that repeats another one.
 ALIASES = {"four_fifths_rule": "demographic_parity_ratio"}
-_SAME = ("value", "lower", "upper", "tolerance", "verdict")
+_SAME = ("value", "lower", "upper", "tolerance", "verdict", "reason")
 _WORD = re.compile(r"[a-z_]+")
 
 
