@@ -282,7 +282,8 @@ def four_fifths_table(
     z_threshold : float, default 2.0
         Standard deviations of the two-proportion z test that count as significant.
     min_count : int, default 30
-        Fewer applicants than this flag small numbers (as does an expected cell below 5).
+        Fewer applicants than this, in the category or in the top category it is compared
+        with, flag small numbers (as does an expected cell count below 5).
 
     Returns
     -------
@@ -372,7 +373,10 @@ def four_fifths_table(
             expected = np.minimum.reduce(
                 [pooled * n[others], (1 - pooled) * n[others], pooled * n_top, (1 - pooled) * n_top]
             )
-            small[others] = (n[others] < min_count) | (expected < _MIN_EXPECTED)
+            # a comparison rests on small numbers when either side does
+            small[others] = (
+                (n[others] < min_count) | (n_top < min_count) | (expected < _MIN_EXPECTED)
+            )
             small[k] = n_top < min_count
             alpha = 1.0 - level
             fisher = small[others]

@@ -55,9 +55,18 @@ def four_fifths_row(
     x, n = _counts(conf, kept, config)
     level = float(config.confidence_level)
     row = {
-        "attribute": attribute, "criterion": NAME, "metric": "selection_rate", "kind": "ratio",
-        "value": np.nan, "lower": np.nan, "upper": np.nan, "tolerance": tol, "verdict": "n/a",
-        "worst_group": None, "best_group": None, "reason": "",
+        "attribute": attribute,
+        "criterion": NAME,
+        "metric": "selection_rate",
+        "kind": "ratio",
+        "value": np.nan,
+        "lower": np.nan,
+        "upper": np.nan,
+        "tolerance": tol,
+        "verdict": "n/a",
+        "worst_group": None,
+        "best_group": None,
+        "reason": "",
     }
     rates = np.asarray(values, dtype=np.float64)
     ok = np.isfinite(rates) & (n > 0)
@@ -69,8 +78,12 @@ def four_fifths_row(
         row["reason"] = "no group is selected at all: no top rate to compare with (0/0)"
         return row
     table = four_fifths_table(
-        x[ok], n[ok], [labels[i] for i in np.flatnonzero(ok)], threshold=tol if tol > 0 else 1.0,
-        confidence_level=level, min_count=int(config.min_group_size),
+        x[ok],
+        n[ok],
+        [labels[i] for i in np.flatnonzero(ok)],
+        threshold=tol if tol > 0 else 1.0,
+        confidence_level=level,
+        min_count=int(config.min_group_size),
     )
     ratio = rates[ok] / rates[top]
     worst = int(np.argmin(ratio))
@@ -90,8 +103,11 @@ def four_fifths_row(
         hit = table[table["verdict"] == code]
         parts = []
         for label, r in hit.iterrows():
-            stat = (f"Fisher p = {r['fisher_p_value']:.3g}" if r["test"] == "fisher"
-                    else f"z = {r['z']:.2f} SD")
+            stat = (
+                f"Fisher p = {r['fisher_p_value']:.3g}"
+                if r["test"] == "fisher"
+                else f"z = {r['z']:.2f} SD"
+            )
             parts.append(f"{label} (ratio {r['impact_ratio']:.3f}, {stat})")
         row["reason"] = f"{table['verdict_text'][hit.index[0]]}: " + "; ".join(parts)
         if config.weighted:

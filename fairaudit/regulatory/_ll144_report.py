@@ -30,7 +30,7 @@ MAX_FINDINGS = 12
 
 LIMITS = [
     "The rule asks for the tables above; it sets no threshold. The four-fifths "
-    "comparison, the intervals, the tests and the flags below are what the EEOC's rule of "
+    "comparison, the intervals, the tests and the flags above are what the EEOC's rule of "
     "thumb (29 CFR 1607.4(D)) and ordinary statistics add: they say how much the tables can "
     "be trusted, not whether the tool complies with any law.",
     "A ratio below 4/5 on small numbers may be chance; a ratio above 4/5 can still hide a "
@@ -314,8 +314,8 @@ def render_html(audit: LL144Audit, path: str | os.PathLike[str] | None = None) -
             "compared with the top category of its table by the pooled two-proportion z test "
             f"(significant at {m['z_threshold']:g} standard deviations or more) and by Fisher's "
             f"exact test (significant at p < {1 - level:.2g}); when the numbers are small (fewer "
-            f"than {m['min_count']} applicants, or an expected cell count below 5) Fisher's test "
-            f"decides. The shortfall is how many more selections a category needs to reach "
+            f"than {m['min_count']} applicants in the category or the top one, or an expected "
+            f"cell count below 5) Fisher's test decides. The shortfall is how many more selections a category needs to reach "
             f"{m['threshold']:g} of the top rate; \u201cone selection flips\u201d means one "
             "selection more (or fewer) would change which side of the threshold it is on."
         )
