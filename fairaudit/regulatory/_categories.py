@@ -65,17 +65,21 @@ def unknown_keys(unknown_values: Iterable[str]) -> frozenset[str]:
     return frozenset(_key(v) for v in unknown_values)
 
 
-def as_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Category labels as stripped text, and a mask of missing ones."""
-    missing = values.isna().to_numpy()
-    text = values.astype(object).where(~values.isna(), "").map(lambda v: str(v).strip())
-    missing = missing | (text == "").to_numpy()
-    return text, missing
+def encode(
+    values: pd.Series, unknown: frozenset[str], order: tuple[str, ...], *, race: bool
+) -> tuple[np.ndarray, list[str]]:
+    """Category code of each row (-1: unknown) and the labels, in display order.
 
-
-def known_mask(text: pd.Series, missing: np.ndarray, unknown: frozenset[str]) -> np.ndarray:
-    keys = text.map(_key)
-    return ~missing & ~keys.isin(unknown).to_numpy()
+    Works on the distinct values only (one pass over the rows to factorize them): labels
+    are the values as text with outer spaces stripped; missing values, empty text and the
+    ``unknown`` keys are unknown; the rule's names come first in its order.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = [str(u).strip() for u in uniques]
+    labels = order_categories([t for t in texts if t and _key(t) not in unknown], order, race=race)
+    position = {label: i for i, label in enumerate(labels)}
+    lookup = np.array([position.get(t, -1) for t in texts] + [-1], dtype=np.int64)
+    return lookup[codes], labels  # code -1 (missing) picks the trailing -1
 
 
 def order_categories(labels: Iterable[str], order: tuple[str, ...], *, race: bool) -> list[str]:
@@ -85,3 +89,21 @@ def order_categories(labels: Iterable[str], order: tuple[str, ...], *, race: boo
     rank = {key(name): i for i, name in enumerate(order)}
     labels = list(dict.fromkeys(labels))
     return sorted(labels, key=lambda v: (rank.get(key(v), len(order)), _key(v), v))
+
+
+def selected_mask(values: pd.Series, error: str) -> np.ndarray:
+    """True where a row was selected: 0/1 or True/False, checked on the distinct values
+    (``error`` names the bad ones, a missing value as None)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    as_int = []
+    bad: list = [] if (codes >= 0).all() else [None]
+    for u in uniques:
+        ok = isinstance(u, (bool, np.bool_)) or (
+            isinstance(u, (int, float, np.integer, np.floating)) and u in (0, 1)
+        )
+        as_int.append(int(u) if ok else -1)
+        if not ok:
+            bad.append(u.item() if isinstance(u, np.generic) else u)
+    if bad:
+        raise ValueError(error.format(bad=bad[:3]))
+    return np.asarray(as_int, dtype=np.int64)[codes] == 1

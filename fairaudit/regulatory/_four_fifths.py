@@ -13,6 +13,7 @@ from ..metrics._four_fifths import (
     Z_SIGNIFICANT,
     four_fifths_table,
 )
+from ._categories import selected_mask
 
 ERR_LENGTH = "selected has {n} values but group has {m}; pass arrays of the same length."
 ERR_SELECTED = "selected must hold 0/1 or True/False for every applicant; got {bad!r}."
@@ -59,25 +60,16 @@ def four_fifths_rule(
     """
     if data is not None and not isinstance(data, pd.DataFrame) and hasattr(data, "to_pandas"):
         data = data.to_pandas()
-    g = pd.Series(
-        np.asarray(data[group] if isinstance(group, str) else group, dtype=object).ravel()
-    )
-    s = pd.Series(
-        np.asarray(data[selected] if isinstance(selected, str) else selected, dtype=object).ravel()
-    )
+    g = data[group] if isinstance(group, str) else group
+    s = data[selected] if isinstance(selected, str) else selected
+    g = g if isinstance(g, pd.Series) else pd.Series(np.asarray(g).ravel())
+    s = s if isinstance(s, pd.Series) else pd.Series(np.asarray(s).ravel())
     if len(g) != len(s):
         raise ValueError(ERR_LENGTH.format(n=len(s), m=len(g)))
-    if g.isna().any():
-        raise ValueError(ERR_MISSING_GROUP.format(k=int(g.isna().sum())))
-    ok = s.map(
-        lambda v: (
-            isinstance(v, (bool, np.bool_, int, float, np.integer, np.floating)) and v in (0, 1)
-        )
-    )
-    if not ok.all():
-        raise ValueError(ERR_SELECTED.format(bad=s[~ok].tolist()[:3]))
-    codes, labels = pd.factorize(g.astype(str), sort=True)
-    hit = s.astype(np.int64).to_numpy()
+    codes, labels = pd.factorize(g, sort=True, use_na_sentinel=True)
+    if (codes < 0).any():
+        raise ValueError(ERR_MISSING_GROUP.format(k=int((codes < 0).sum())))
+    hit = selected_mask(s, ERR_SELECTED).astype(np.int64)
     n = np.bincount(codes, minlength=len(labels))
     x = np.bincount(codes, weights=hit, minlength=len(labels)).astype(np.int64)
     return four_fifths_from_counts(

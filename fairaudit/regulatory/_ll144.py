@@ -21,9 +21,8 @@ from ._categories import (
     DEFAULT_UNKNOWN,
     RACE_ORDER,
     SEX_ORDER,
-    as_text,
-    known_mask,
-    order_categories,
+    encode,
+    selected_mask,
     unknown_keys,
 )
 
@@ -63,8 +62,10 @@ def _column(data: Any, value: Any, arg: str) -> pd.Series:
         if value not in data.columns:
             cols = ", ".join(map(str, list(data.columns)[:20]))
             raise ValueError(ERR_COLUMN.format(arg=arg, name=value, columns=cols))
-        return pd.Series(np.asarray(data[value], dtype=object)).reset_index(drop=True)
-    return pd.Series(np.asarray(value, dtype=object).ravel()).reset_index(drop=True)
+        return data[value].reset_index(drop=True)
+    if isinstance(value, pd.Series):
+        return value.reset_index(drop=True)
+    return pd.Series(np.asarray(value).ravel())
 
 
 def _frame(data: Any) -> Any:
@@ -76,15 +77,7 @@ def _frame(data: Any) -> Any:
 
 
 def _selected(values: pd.Series) -> np.ndarray:
-    def ok(v: Any) -> bool:
-        return isinstance(v, (bool, np.bool_)) or (
-            isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1)
-        )
-
-    bad = [v for v in values.tolist() if not ok(v)]
-    if bad:
-        raise ValueError(ERR_SELECTED.format(bad=bad[:3]))
-    return values.astype(np.int64).to_numpy() == 1
+    return selected_mask(values, ERR_SELECTED)
 
 
 def _score(values: pd.Series) -> np.ndarray:
@@ -181,7 +174,7 @@ class LL144Audit:
 
 
 def _table(
-    keys: pd.Series,
+    pos: np.ndarray,
     index: pd.Index,
     hit: np.ndarray,
     at_median: np.ndarray | None,
@@ -189,7 +182,6 @@ def _table(
     exclude_below: float | None,
     opts: dict[str, Any],
 ) -> pd.DataFrame:
-    pos = keys.to_numpy(dtype=np.int64)
     n = np.bincount(pos, minlength=len(index))
     x = np.bincount(pos, weights=hit.astype(np.float64), minlength=len(index)).astype(np.int64)
     share = n / total_rows
@@ -303,12 +295,10 @@ def ll144(
         hit = values > median
         at_median = values == median
 
-    s_text, s_missing = as_text(s_raw)
-    r_text, r_missing = as_text(r_raw)
-    s_known = known_mask(s_text, s_missing, unknown)
-    r_known = known_mask(r_text, r_missing, unknown)
-    sex_labels = order_categories(s_text[s_known], SEX_ORDER, race=False)
-    race_labels = order_categories(r_text[r_known], RACE_ORDER, race=True)
+    s_code, sex_labels = encode(s_raw, unknown, SEX_ORDER, race=False)
+    r_code, race_labels = encode(r_raw, unknown, RACE_ORDER, race=True)
+    s_known = s_code >= 0
+    r_known = r_code >= 0
     opts = {
         "confidence_level": float(confidence_level),
         "threshold": float(threshold),
@@ -316,13 +306,9 @@ def ll144(
         "min_count": int(min_count),
     }
 
-    def codes(text: pd.Series, labels: list[str]) -> pd.Series:
-        return text.map({v: i for i, v in enumerate(labels)})
-
     tables: dict[str, pd.DataFrame] = {}
-    sc = codes(s_text[s_known], sex_labels)
     tables["sex"] = _table(
-        sc,
+        s_code[s_known],
         pd.Index(sex_labels, name="category"),
         hit[s_known],
         None if at_median is None else at_median[s_known],
@@ -330,9 +316,8 @@ def ll144(
         exclude_below,
         opts,
     )
-    rc = codes(r_text[r_known], race_labels)
     tables["race_ethnicity"] = _table(
-        rc,
+        r_code[r_known],
         pd.Index(race_labels, name="category"),
         hit[r_known],
         None if at_median is None else at_median[r_known],
@@ -342,12 +327,9 @@ def ll144(
     )
     both = s_known & r_known
     pairs = [(s, r) for s in sex_labels for r in race_labels]
-    pair_code = (
-        codes(s_text[both], sex_labels).to_numpy() * max(len(race_labels), 1)
-        + codes(r_text[both], race_labels).to_numpy()
-    )
+    pair_code = s_code[both] * max(len(race_labels), 1) + r_code[both]
     inter = _table(
-        pd.Series(pair_code),
+        pair_code,
         pd.Index([f"{s}, {r}" for s, r in pairs], name="category"),
         hit[both],
         None if at_median is None else at_median[both],
