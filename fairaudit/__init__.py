@@ -2,7 +2,7 @@
 
 The audit engine is imported with the package; the subpackages load on first use:
 ``fairaudit.metrics``, ``fairaudit.mitigation``, ``fairaudit.report``, ``fairaudit.datasets``,
-``fairaudit.simulation`` and ``fairaudit.casestudies``.
+``fairaudit.regulatory``, ``fairaudit.simulation`` and ``fairaudit.casestudies``.
 
 >>> import fairaudit
 >>> result = fairaudit.audit(y_true, y_pred, sensitive_features=gender)  # doctest: +SKIP
@@ -18,7 +18,9 @@ __version__ = "0.1.0"
 from ._audit import audit, audit_from_stats, audit_model
 from ._result import SCHEMA_VERSION, AuditResult
 
-_SUBPACKAGES = ("casestudies", "datasets", "metrics", "mitigation", "report", "simulation")
+_SUBPACKAGES = (
+    "casestudies", "datasets", "metrics", "mitigation", "regulatory", "report", "simulation",
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -31,6 +33,7 @@ __all__ = [
     "datasets",
     "metrics",
     "mitigation",
+    "regulatory",
     "report",
     "simulation",
 ]
