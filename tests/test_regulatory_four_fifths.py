@@ -287,3 +287,29 @@ def test_impact_ratio_interval_of_a_table_holds_its_estimate():
     assert t.loc["a", "impact_ratio_upper"] == 1.0  # the top: [L, 1]
     assert t.loc["d", "impact_ratio_lower"] == 0.0
     assert (t["impact_ratio_upper"] <= 1.0).all()
+
+
+def test_many_categories_skip_the_pairwise_intervals_and_say_so():
+    """Thousands of tiny categories (all candidate tops) would need millions of pairwise
+    intervals: the table is still computed, without impact-ratio intervals, with the
+    reason; memory stays bounded."""
+    rng = np.random.default_rng(2)
+    g = 3000
+    n = np.full(g, 4)
+    x = rng.binomial(4, 0.5, g)
+    t = four_fifths_from_counts(x, n)
+    assert t["impact_ratio"].notna().all()
+    assert t["impact_ratio_lower"].isna().all()
+    others = t[~t["top"]]
+    assert others["reason"].str.contains("no impact-ratio interval").all()
+
+
+def test_the_audit_criterion_with_many_groups_has_no_interval_and_says_why():
+    import fairaudit
+
+    rng = np.random.default_rng(3)
+    group = np.repeat(np.arange(1500).astype(str), 4)
+    pred = rng.integers(0, 2, len(group))
+    res = fairaudit.audit(pred, pred, sensitive_features=group, n_bootstrap=0, max_groups=2000)
+    ff = res.criteria.set_index("criterion").loc["four_fifths_rule"]
+    assert np.isnan(ff["lower"]) and "no impact-ratio interval" in ff["reason"]

@@ -157,6 +157,23 @@ def ratio_interval(
     return np.where(ok, lower, np.nan), np.where(ok, upper, np.nan)
 
 
+#: Pairs (category, candidate top) above which no impact-ratio interval is computed.
+MAX_PAIRS = 250_000
+NO_INTERVAL = (
+    "no impact-ratio interval: {g} categories compared, too many candidate tops for the "
+    "pairwise intervals"
+)
+
+
+def candidate_count(x: np.ndarray, n: np.ndarray, confidence_level: float) -> int:
+    """How many categories could be the top (see :func:`impact_ratio_intervals`)."""
+    x = np.asarray(x, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    top = int(np.argmax(x / n))
+    _, up = ratio_interval(x, n, np.full(len(x), x[top]), np.full(len(x), n[top]), confidence_level)
+    return int(((np.nan_to_num(up, nan=np.inf) >= 1.0) | (np.arange(len(x)) == top)).sum())
+
+
 def impact_ratio_intervals(
     x: np.ndarray, n: np.ndarray, confidence_level: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -358,9 +375,14 @@ def four_fifths_table(
             top[idx] = rate[idx] == rate[k]
             cols["impact_ratio"][idx] = rate[idx] / rate[k]
             others = idx[idx != k]
-            lo, hi = impact_ratio_intervals(x[idx], n[idx], level)
-            cols["impact_ratio_lower"][idx] = lo
-            cols["impact_ratio_upper"][idx] = hi
+            if len(idx) * candidate_count(x[idx], n[idx], level) <= MAX_PAIRS:
+                lo, hi = impact_ratio_intervals(x[idx], n[idx], level)
+                cols["impact_ratio_lower"][idx] = lo
+                cols["impact_ratio_upper"][idx] = hi
+            else:  # memory and time grow with categories x candidate tops
+                reason[idx] = np.where(
+                    reason[idx] == "", NO_INTERVAL.format(g=len(idx)), reason[idx]
+                )
             z, zp = two_proportion_z(x[others], n[others], x_top, n_top)
             cols["z"][others], cols["z_p_value"][others] = z, zp
             cols["fisher_p_value"][others] = fisher_exact_pvalues(
@@ -400,7 +422,14 @@ def four_fifths_table(
                     else:
                         verdict[i] = "below_not_significant"
                         if small[i]:
-                            reason[i] = "small numbers: the difference is not significant"
+                            reason[i] = "; ".join(
+                                r
+                                for r in (
+                                    "small numbers: the difference is not significant",
+                                    reason[i],
+                                )
+                                if r
+                            )
                 else:
                     verdict[i] = "not_below"
                     flips[i] = x[i] > 0 and _below(int(x[i]) - 1, int(n[i]), x_top, n_top, f)

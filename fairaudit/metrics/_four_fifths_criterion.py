@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._config import AuditConfig
-from ._four_fifths import AUDIT_VERDICT, four_fifths_table
+from ._four_fifths import AUDIT_VERDICT, NO_INTERVAL, four_fifths_table
 from ._intervals import effective_size
 from ._registry import rate_parts
 from ._stats import ConfusionStats
@@ -92,7 +92,8 @@ def four_fifths_row(
     row["best_group"] = labels[top]
     lo = table["impact_ratio_lower"].to_numpy(dtype=np.float64)
     hi = table["impact_ratio_upper"].to_numpy(dtype=np.float64)
-    if np.isfinite(lo).all() and np.isfinite(hi).all():
+    no_interval = not (np.isfinite(lo).all() and np.isfinite(hi).all())
+    if not no_interval:
         row["lower"], row["upper"] = float(lo.min()), float(hi.min())
     verdicts = table["verdict"].tolist()
     code = next((v for v in _ORDER if v in verdicts), "n/a")
@@ -112,4 +113,7 @@ def four_fifths_row(
         row["reason"] = f"{table['verdict_text'][hit.index[0]]}: " + "; ".join(parts)
         if config.weighted:
             row["reason"] += "; tests on Kish effective counts"
+    if no_interval:
+        note = NO_INTERVAL.format(g=len(lo))
+        row["reason"] = f"{row['reason']}; {note}" if row["reason"] else note
     return row
