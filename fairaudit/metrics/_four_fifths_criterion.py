@@ -19,6 +19,8 @@ from ._registry import rate_parts
 from ._stats import ConfusionStats
 
 NAME = "four_fifths_rule"
+#: Groups named in the reason (the lowest ratios first).
+MAX_LISTED = 5
 _ORDER = ("below_significant", "below_not_significant", "not_below")
 
 
@@ -101,16 +103,18 @@ def four_fifths_row(
         code = "not_below"
     row["verdict"] = AUDIT_VERDICT[code]
     if code.startswith("below"):
-        hit = table[table["verdict"] == code]
+        hit = table[table["verdict"] == code].sort_values("impact_ratio", kind="stable")
         parts = []
-        for label, r in hit.iterrows():
+        for label, r in hit.head(MAX_LISTED).iterrows():
             stat = (
                 f"Fisher p = {r['fisher_p_value']:.3g}"
                 if r["test"] == "fisher"
                 else f"z = {r['z']:.2f} SD"
             )
             parts.append(f"{label} (ratio {r['impact_ratio']:.3f}, {stat})")
-        row["reason"] = f"{table['verdict_text'][hit.index[0]]}: " + "; ".join(parts)
+        more = len(hit) - MAX_LISTED
+        tail = f"; and {more} more group(s)" if more > 0 else ""
+        row["reason"] = f"{table['verdict_text'][hit.index[0]]}: " + "; ".join(parts) + tail
         if config.weighted:
             row["reason"] += "; tests on Kish effective counts"
     if no_interval:

@@ -9,7 +9,7 @@ import datetime as _dt
 import json
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -372,9 +372,3 @@ def ll144(
         },
     }
     return LL144Audit(tables=tables, meta=meta)
-
-
-def iter_rows(audit: LL144Audit, name: str) -> Iterable[tuple[str, pd.Series]]:
-    t = audit.tables[name]
-    for label, row in t.iterrows():
-        yield str(label), row

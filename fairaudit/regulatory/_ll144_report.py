@@ -271,7 +271,8 @@ def findings(audit: LL144Audit) -> list[str]:
                 f"{TABLE_TITLES[name].split(' ')[0]} \u2014 {label}: impact ratio "
                 f"{ratio_text(row['impact_ratio'], thr)} ({ci}) on {int(row['applicants']):,} "
                 f"applicants; {sig} by {test} ({stat}); {int(row['shortfall']):,} more "
-                f"selection(s) would reach {thr:g} of the top rate."
+                f"{'selection(s)' if audit.kind == 'selection' else 'applicant(s) above the median'}"
+                f" would reach {thr:g} of the top rate."
             )
     return out
 
