@@ -2,7 +2,7 @@
 
 The audit engine is imported with the package; the subpackages load on first use:
 ``fairaudit.metrics``, ``fairaudit.mitigation``, ``fairaudit.report``, ``fairaudit.datasets``,
-``fairaudit.simulation`` and ``fairaudit.casestudies``.
+``fairaudit.regulatory``, ``fairaudit.simulation`` and ``fairaudit.casestudies``.
 
 >>> import fairaudit
 >>> result = fairaudit.audit(y_true, y_pred, sensitive_features=gender)  # doctest: +SKIP
@@ -27,7 +27,9 @@ from ._representation import Representation, representation
 from ._result import SCHEMA_VERSION, AuditResult
 from ._table import audit_table
 
-_SUBPACKAGES = ("casestudies", "datasets", "metrics", "mitigation", "report", "simulation")
+_SUBPACKAGES = (
+    "casestudies", "datasets", "metrics", "mitigation", "regulatory", "report", "simulation",
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -47,6 +49,7 @@ __all__ = [
     "learning_curve_by_group",
     "metrics",
     "mitigation",
+    "regulatory",
     "report",
     "representation",
     "simulation",

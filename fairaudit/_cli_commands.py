@@ -245,6 +245,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         args.in_memory = True
         if not args.quiet:
             print(NOTE_NO_DUCKDB.format(name=Path(args.data).name), file=sys.stderr)
+    if getattr(args, "reference_shares", None):
+        args.in_memory = True  # the representation audit reads the rows
     extra = _optional_kwargs(args)
     if args.reference and len(args.reference) != len(args.sensitive):
         raise CLIError(ERR_REFERENCE_COUNT.format(n=len(args.sensitive)))
@@ -315,10 +317,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 y_score=data[args.score] if args.score else None,
                 **kwargs,
             )
-    return _write_audit(result, args)
+    return _write_audit(result, args, sections)
 
 
-def _write_audit(result: Any, args: argparse.Namespace) -> int:
+def _write_audit(result: Any, args: argparse.Namespace, sections: Any = ()) -> int:
     progress = Progress()
     outputs = _json_output(result, args.json)
     if args.out:

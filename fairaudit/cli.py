@@ -50,6 +50,7 @@ examples:
   fairaudit check results.json --fail-on "equalized_odds_difference>0.1"
   fairaudit report results.json --out report.html
   fairaudit case-study list
+  fairaudit ll144 data.csv --sex gender --race-ethnicity race --selected hired --out audit.html
 
 """
     + EXIT_CODES_TEXT
@@ -439,6 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     _common_output(d)
+
+    # ------------------------------------------------------------------ ll144
+    from ._cli_ll144 import add_parser as add_ll144
+
+    add_ll144(sub, _formatter, _common_output)
     return parser
 
 
@@ -507,7 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(args_list, debug)
 
 
-COMMANDS = ("audit", "check", "report", "case-study", "demo")
+COMMANDS = ("audit", "check", "report", "case-study", "demo", "ll144")
 
 
 def _prog(args_list: list[str]) -> str:
@@ -523,6 +529,12 @@ def _one_line_warning(prog: str):
         print(f"{prog}: warning: {text}", file=file or sys.stderr)
 
     return show
+
+
+def _ll144_command(args: argparse.Namespace) -> int:
+    from ._cli_ll144 import cmd_ll144
+
+    return cmd_ll144(args)
 
 
 def _main(args_list: list[str], debug: bool) -> int:
@@ -542,6 +554,7 @@ def _main(args_list: list[str], debug: bool) -> int:
             "report": commands.cmd_report,
             "case-study": commands.cmd_case_study,
             "demo": commands.cmd_demo,
+            "ll144": _ll144_command,
         }[args.command]
         return int(handler(args))
     except _Exit as exc:

@@ -20,7 +20,6 @@ from fairaudit import _audit
 from fairaudit.metrics import demographic_parity_ratio, four_fifths_ratio
 from fairaudit.metrics._criteria import (
     CRITERIA,
-    ERR_TOLERANCE_ALIAS,
     overall_verdict,
 )
 
@@ -242,37 +241,71 @@ def test_denominators_survive_the_json_round_trip_and_old_files_load():
 
 
 # --------------------------------------------------------------- counted once
-def test_four_fifths_rule_is_one_check_not_two():
+def test_four_fifths_rule_is_a_criterion_of_its_own():
+    """The four-fifths rule compares each group with the highest selection rate and fails
+    only on a significant difference; it is one row, next to the demographic parity ratio.
+    (It used to be another name of that ratio.)"""
     y, group = _two_groups()
     pred = np.r_[np.ones(60, int), np.zeros(140, int), np.ones(120, int), np.zeros(80, int)]
     result = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0)
     names = result.criteria["criterion"].tolist()
-    assert "four_fifths_rule" not in names
-    assert names.count("demographic_parity_ratio") == 1
+    assert names.count("four_fifths_rule") == 1 and names.count("demographic_parity_ratio") == 1
     assert len(names) == len(set(names)) == len(CRITERIA)
     counts = result.verdict_counts
     assert sum(counts.values()) == len(names)
-    # selection rates 0.3 and 0.6: ratio 0.5 fails at 0.8
-    assert counts["fail"] == int((result.criteria["verdict"] == "fail").sum())
-    assert result.criteria.set_index("criterion").loc["demographic_parity_ratio", "value"] == (
-        pytest.approx(0.5))
+    crit = result.criteria.set_index("criterion")
+    # selection rates 0.3 and 0.6: ratio 0.5; z = 6.0 standard deviations (by hand:
+    # pooled 0.45, se = sqrt(0.45 * 0.55 * 2 / 200) = 0.04975, (0.6 - 0.3) / se = 6.03)
+    ff = crit.loc["four_fifths_rule"]
+    assert ff["value"] == pytest.approx(0.5) == crit.loc["demographic_parity_ratio", "value"]
+    assert ff["verdict"] == "fail" and ff["tolerance"] == 0.8
+    assert ff["worst_group"] == "a" and ff["best_group"] == "b"
+    assert "below 4/5 and significant: a (ratio 0.500, z = 6.03 SD)" in ff["reason"]
+    assert 0 < ff["lower"] < 0.5 < ff["upper"] < 0.8
     assert four_fifths_ratio(y, pred, sensitive_features=group) == demographic_parity_ratio(
         y, pred, sensitive_features=group)
 
 
-def test_four_fifths_rule_as_a_tolerance_name():
+def test_four_fifths_rule_takes_the_highest_group_not_the_reference():
+    y, group = _two_groups()
+    pred = np.r_[np.ones(60, int), np.zeros(140, int), np.ones(120, int), np.zeros(80, int)]
+    result = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0,
+                             reference_group="a")
+    ff = result.criteria.set_index("criterion").loc["four_fifths_rule"]
+    assert ff["best_group"] == "b" and ff["value"] == pytest.approx(0.5)
+
+
+def test_four_fifths_rule_on_small_numbers_is_inconclusive_not_fail():
+    # 3 of 10 against 6 of 10: below 4/5 (0.5) but Fisher's exact p = 0.37
+    group = np.repeat(["a", "b"], 10)
+    pred = np.r_[np.ones(3, int), np.zeros(7, int), np.ones(6, int), np.zeros(4, int)]
+    y = np.tile([0, 1], 10)
+    result = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0)
+    ff = result.criteria.set_index("criterion").loc["four_fifths_rule"]
+    assert ff["value"] == pytest.approx(0.5)
+    assert ff["verdict"] == "inconclusive"
+    assert "not significant (small numbers)" in ff["reason"] and "Fisher p = 0.37" in ff[
+        "reason"]
+    # not below 4/5: a pass, whatever the sizes
+    pred2 = np.r_[np.ones(5, int), np.zeros(5, int), np.ones(6, int), np.zeros(4, int)]
+    ff2 = fairaudit.audit(y, pred2, sensitive_features=group, n_bootstrap=0).criteria
+    assert ff2.set_index("criterion").loc["four_fifths_rule", "verdict"] == "pass"
+
+
+def test_four_fifths_rule_has_its_own_tolerance():
     y, group = _two_groups()
     pred = np.r_[np.ones(85, int), np.zeros(115, int), np.ones(100, int), np.zeros(100, int)]
     result = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0,
                              tolerances={"four_fifths_rule": 0.9})
-    row = result.criteria.set_index("criterion").loc["demographic_parity_ratio"]
+    crit = result.criteria.set_index("criterion")
+    row = crit.loc["four_fifths_rule"]
     assert row["tolerance"] == 0.9 and row["value"] == pytest.approx(0.85)
-    assert row["verdict"] == "fail"
-    with pytest.raises(ValueError) as info:
-        fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0,
-                        tolerances={"demographic_parity_ratio": 0.8, "four_fifths_rule": 0.9})
-    assert str(info.value) == ERR_TOLERANCE_ALIAS.format(
-        a="demographic_parity_ratio", va=0.8, b="four_fifths_rule", vb=0.9)
+    # 0.425 vs 0.5: below 0.9 of the top, but z = 1.50 SD < 2: not significant
+    assert row["verdict"] == "inconclusive"
+    assert crit.loc["demographic_parity_ratio", "tolerance"] == 0.8
+    both = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0,
+                           tolerances={"demographic_parity_ratio": 0.8, "four_fifths_rule": 0.9})
+    assert both.criteria.set_index("criterion").loc["four_fifths_rule", "tolerance"] == 0.9
 
 
 # --------------------------------------------------------------- the family of the correction

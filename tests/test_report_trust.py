@@ -427,7 +427,16 @@ def test_inconclusive_criteria_give_cannot_tell_findings():
     assert border and all(t.startswith("? CANNOT TELL") for t in border)
     assert all(t.endswith("cannot tell: the 95% interval includes the tolerance.")
                for t in border)
-    assert not [c for c, _ in found if c == "fail"]  # nothing fails: no FAIL mark anywhere
+    # the only FAIL is the four-fifths rule's: 0.75 is below 4/5 and the difference of the
+    # rates is significant (z = 2.52 SD: pooled 0.4375, se 0.0496), which is a test of equal
+    # rates, not of the ratio against 0.8 (that is the demographic parity ratio's interval)
+    fails = [t for c, t in found if c == "fail"]
+    assert crit.loc["four_fifths_rule", "verdict"] == "fail"
+    assert fails and all("FAIL" in t and "Four-fifths rule (EEOC): the lowest selection "
+                         "rate is 0.750 times the rate of the most selected group 'ref'" in t
+                         for t in fails)
+    assert all("below 4/5 and significant: border (ratio 0.750, z = 2.52 SD)" in t
+               for t in fails)
 
 
 def test_not_evaluated_criteria_are_counted_listed_and_marked():
@@ -596,26 +605,20 @@ def test_correction_is_described_as_configured(mixed):
     assert "none: p-values are not adjusted for testing several groups" in none
 
 
-def test_four_fifths_rule_is_the_demographic_parity_ratio_shown_once(mixed):
+def test_four_fifths_rule_is_shown_as_a_criterion_of_its_own(mixed):
+    """The four-fifths rule is its own row (it compares with the most selected group and
+    fails only on a significant difference), apart from the demographic parity ratio."""
     _, result, html = mixed
     page = parse(html)
     grid = next(t for t in page.tables
                 if t["caption"] == "Verdict and value of each criterion per attribute")
     names = [r[0].text for r in grid["rows"][1:]]
-    assert "Demographic parity ratio (the four-fifths rule)" in names
-    assert "Four-fifths rule" not in names and len(names) == len(set(names))
+    assert "Four-fifths rule (EEOC)" in names and "Demographic parity (ratio)" in names
+    assert len(names) == len(set(names))
     crit = result.criteria
-    shown = crit[crit["criterion"] != "four_fifths_rule"]
-    assert len(grid["rows"]) - 1 == shown["criterion"].nunique()
-    counts = shown["verdict"].value_counts()
+    assert len(grid["rows"]) - 1 == crit["criterion"].nunique()
+    counts = crit["verdict"].value_counts()
     assert f"{counts['fail']} criteria fail" in page.text
-    # another tolerance is not the four-fifths rule
-    other = audit_rows(rows_with({"a": (30, 20, 20, 30), "b": (25, 20, 25, 30)}),
-                       tolerances={"demographic_parity_ratio": 0.9})
-    names = [r[0].text for r in next(
-        t for t in parse(render(other)).tables
-        if t["caption"] == "Verdict and value of each criterion per attribute")["rows"][1:]]
-    assert "Demographic parity (ratio)" in names
 
 
 def test_a_result_written_by_an_earlier_version_is_shown_consistently():
@@ -637,7 +640,7 @@ def test_a_result_written_by_an_earlier_version_is_shown_consistently():
                 if t["caption"] == "Verdict and value of each criterion per attribute")
     names = [r[0].text for r in grid["rows"][1:]]
     assert len(names) == len(set(names)) == shown["criterion"].nunique()
-    assert "Demographic parity ratio (the four-fifths rule)" in names
+    assert "Demographic parity (ratio)" in names
     phrase = (f"{counts['inconclusive']} criteria are inconclusive and {counts['pass']} passes "
               f"(all {len(shown)} evaluated).")
     assert phrase in page.text and phrase in render_markdown(old)

@@ -12,7 +12,8 @@ import pandas as pd
 from . import _disparities as disp
 from ._bootstrap import summarise_bootstrap
 from ._config import AuditConfig
-from ._criteria import CRITERIA, criterion_value, verdict
+from ._criteria import CRITERIA, TESTED_CRITERIA, criterion_value, verdict
+from ._four_fifths_criterion import four_fifths_row
 from ._intervals import bootstrap_scores, effective_size, modified_wilson_interval
 from ._registry import (
     COUNT_METRICS,
@@ -470,6 +471,11 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
     kept_display = plan.kept_display
     rows = []
     for name, crit in CRITERIA.items():
+        if name in TESTED_CRITERIA:  # the four-fifths rule: a verdict from its own tests
+            row = four_fifths_row(conf, plan.kept, kept_display, kept_values["selection_rate"],
+                                  attribute=attribute, config=config)
+            rows.append(tuple(row[c] for c in _CRITERIA_COLUMNS))
+            continue
         value = float(criterion_value(crit, kept_values))
         if boot is not None and all(m in boot for m in crit.metrics):
             lo, hi = boot.spread_interval(

@@ -45,13 +45,21 @@ CRITERIA: dict[str, Criterion] = {
                   "The lowest true positive rate is at least the tolerance times the highest."),
         Criterion("predictive_parity_difference", ("positive_predictive_value",), "difference",
                   0.1, "Precision (positive predictive value) differs by at most the tolerance."),
+        Criterion("four_fifths_rule", ("selection_rate",), "ratio", 0.8,
+                  "No group's selection rate is below the tolerance (4/5) times the highest "
+                  "group's by a statistically significant difference (29 CFR 1607.4(D))."),
     ]
 }
 
-#: Other names of criteria. ``four_fifths_rule`` is the demographic parity ratio at the
-#: tolerance 0.8 (the EEOC rule of thumb): the same check, so it is not a row of its own and
-#: is counted once.
-CRITERION_ALIASES: dict[str, str] = {"four_fifths_rule": "demographic_parity_ratio"}
+#: Criteria whose verdict comes from tests of significance rather than from an interval
+#: against the tolerance: the four-fifths rule (see :mod:`._four_fifths_criterion`). Its
+#: value is the demographic parity ratio's (the lowest selection rate over the highest),
+#: its verdict FAIL only when a group below 4/5 of the top rate is significantly so.
+TESTED_CRITERIA = frozenset({"four_fifths_rule"})
+
+#: Other names of criteria (none at present; ``four_fifths_rule`` was one of
+#: ``demographic_parity_ratio`` before it became a criterion of its own).
+CRITERION_ALIASES: dict[str, str] = {}
 
 VERDICTS = ("pass", "fail", "inconclusive", "n/a")
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..metrics._criteria import TESTED_CRITERIA
 from ._charts import in_sentence, metric_label
 from ._format import fmt_interval, fmt_near, fmt_number, is_missing
 from ._text import criterion_label
@@ -330,6 +331,31 @@ def _criterion_finding(crow: pd.Series, reader: _Reader, status: str, pairs: boo
                    float(strength))
 
 
+def tested_finding(crow: pd.Series, reader: _Reader, status: str) -> Finding:
+    """The finding of a criterion decided by tests against the top group (the four-fifths
+    rule): its value, interval and the groups and tests its ``reason`` names."""
+    tol = _num(crow["tolerance"])
+    value, lo, hi = _num(crow["value"]), _num(crow.get("lower")), _num(crow.get("upper"))
+    crit = criterion_label(str(crow["criterion"]))
+    has_ci = bool(np.isfinite(lo) and np.isfinite(hi))
+    ci = f" ({reader.conf} CI {fmt_interval(lo, hi)})" if has_ci else ""
+    best = crow.get("best_group")
+    top = "" if is_missing(best) else f" of the most selected group '{best}'"
+    reason = crow.get("reason")
+    why = str(reason) if not is_missing(reason) and str(reason).strip() else ""
+    text = (
+        f"{crit}: the lowest selection rate is {fmt_near(value, tol, 3)} times the rate{top}"
+        f"{ci}, against {fmt_number(tol, 2)}" + (f"; {why}" if why else "")
+    )
+    if status != "fail":
+        text += "; " + CANNOT_TELL.format(why="the difference is not statistically significant")
+    few = _criterion_few(crow, reader)
+    if few:
+        text += "; " + "; ".join(few)
+    strength = _log(tol) - _log(value) if np.isfinite(value) and value > 0 else 0.0
+    return Finding(reader.attribute, status, text + ".", bool(few), float(strength))
+
+
 def _criterion_few(crow: pd.Series, reader: _Reader) -> list[str]:
     """Clauses saying that the groups a criterion compares rest on few observations."""
     few: list[str] = []
@@ -383,6 +409,9 @@ def attribute_findings(criteria_rows: pd.DataFrame, reader: _Reader) -> list[Fin
             crit = criterion_label(str(crow["criterion"]), crow["tolerance"])
             out.append(Finding(reader.attribute, "n/a", NOT_EVALUATED.format(crit=crit,
                                                                              reason=why)))
+            continue
+        if str(crow["criterion"]) in TESTED_CRITERIA:  # compares with the top group
+            out.append(tested_finding(crow, reader, verdict))
             continue
         metrics = [m for m in _metrics_of(crow) if m in known]
         rows = to_ref[to_ref["metric"].astype(str).isin(metrics)]

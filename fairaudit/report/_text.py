@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
@@ -15,8 +14,8 @@ CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
     ),
     "demographic_parity_ratio": (
         "Demographic parity (ratio)",
-        "Smallest selection rate divided by the largest. With the tolerance 0.8 it is the "
-        "four-fifths rule.",
+        "Smallest selection rate divided by the largest, judged by its interval against "
+        "the tolerance.",
         "As above, on a relative scale; the usual form in employment law (US EEOC Uniform "
         "Guidelines, 1978: a ratio below 0.8 is evidence of adverse impact).",
     ),
@@ -42,6 +41,15 @@ CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
         "Smallest true positive rate divided by the largest.",
         "As above, on a relative scale.",
     ),
+    "four_fifths_rule": (
+        "Four-fifths rule (EEOC)",
+        "Each group's selection rate divided by the highest group's; a ratio below the "
+        "tolerance (4/5) fails only when the difference is statistically significant "
+        "(two-proportion z of 2 standard deviations or more, Fisher's exact test for small "
+        "numbers), and is inconclusive when it is not.",
+        "US employment decisions: the rule of thumb of the Uniform Guidelines (29 CFR "
+        "1607.4(D)), which itself says that small numbers and significance matter.",
+    ),
     "predictive_parity_difference": (
         "Predictive parity (difference)",
         "Largest minus smallest precision (positive predictive value).",
@@ -51,28 +59,18 @@ CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
 }
 
 
-FOUR_FIFTHS = 0.8
-FOUR_FIFTHS_LABEL = "Demographic parity ratio (the four-fifths rule)"
-#: Names results written by earlier versions gave to a check another name now covers.
-OLD_NAMES = {"four_fifths_rule": "Four-fifths rule"}
+#: Names results written by earlier versions gave to a check another name now covers (none:
+#: ``four_fifths_rule`` is a criterion of its own, see CRITERIA_TEXT).
+OLD_NAMES: dict[str, str] = {}
 
 
 def criterion_label(name: str, tolerance: Any = None) -> str:
-    """Display name of a criterion; the demographic parity ratio with the tolerance 0.8 is
-    named as the four-fifths rule it then is."""
+    """Display name of a criterion (``tolerance`` is accepted for the callers that pass it;
+    the four-fifths rule has its own criterion, so no tolerance renames another)."""
     name = str(name)
-    if name == "demographic_parity_ratio" and _is_four_fifths(tolerance):
-        return FOUR_FIFTHS_LABEL
     if name in OLD_NAMES:
         return OLD_NAMES[name]
     return CRITERIA_TEXT.get(name, (name.replace("_", " ").capitalize(), "", ""))[0]
-
-
-def _is_four_fifths(tolerance: Any) -> bool:
-    try:
-        return math.isclose(float(tolerance), FOUR_FIFTHS)
-    except (TypeError, ValueError):
-        return False
 
 
 GLOSSARY: list[tuple[str, str]] = [

@@ -26,7 +26,7 @@ VERDICT_ORDER = ("fail", "inconclusive", "pass", "n/a")
 assert set(VERDICT_ORDER) == set(VERDICTS)
 #: A criterion of results written by schema 1.0 and 1.1 that repeats another one.
 ALIASES = {"four_fifths_rule": "demographic_parity_ratio"}
-_SAME = ("value", "lower", "upper", "tolerance", "verdict")
+_SAME = ("value", "lower", "upper", "tolerance", "verdict", "reason")
 _WORD = re.compile(r"[a-z_]+")
 
 

@@ -1,0 +1,123 @@
+"""The ``four_fifths_rule`` criterion of an audit: the EEOC rule as practised.
+
+Its value is the smallest selection rate divided by the **highest** group's (whatever the
+audit's reference group); its verdict comes from tests, not from the tolerance band alone:
+``fail`` when some group is below the tolerance (4/5) of the top rate and the difference is
+statistically significant, ``inconclusive`` when a group is below it but the difference is
+not significant (small numbers), ``pass`` when no group is below it. See
+:func:`fairaudit.metrics._four_fifths.four_fifths_table`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._config import AuditConfig
+from ._four_fifths import AUDIT_VERDICT, NO_INTERVAL, four_fifths_table
+from ._intervals import effective_size
+from ._registry import rate_parts
+from ._stats import ConfusionStats
+
+NAME = "four_fifths_rule"
+#: Groups named in the reason (the lowest ratios first).
+MAX_LISTED = 5
+_ORDER = ("below_significant", "below_not_significant", "not_below")
+
+
+def _counts(conf: ConfusionStats, kept: np.ndarray, config: AuditConfig):
+    """Selected and applicants per kept group (effective counts, rounded, with weights)."""
+    if not config.weighted:
+        x, n = rate_parts(conf.n[kept].astype(np.float64), "selection_rate")
+        return np.round(x).astype(np.int64), np.round(n).astype(np.int64)
+    num, den = rate_parts(conf.w[kept], "selection_rate")
+    _, den2 = rate_parts(conf.w2[kept], "selection_rate")
+    n_eff = effective_size(den, den2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+    n_int = np.round(n_eff).astype(np.int64)
+    return np.minimum(np.round(p * n_eff).astype(np.int64), n_int), n_int
+
+
+def four_fifths_row(
+    conf: ConfusionStats,
+    kept: np.ndarray,
+    labels: list[str],
+    values: np.ndarray,
+    *,
+    attribute: str,
+    config: AuditConfig,
+) -> dict:
+    """The criteria-table row of the four-fifths rule for one attribute.
+
+    ``values`` are the groups' selection rates (weighted when the audit is), from which the
+    value is computed; the tests use the row counts (Kish effective counts, rounded, with
+    weights).
+    """
+    tol = float(config.tolerances[NAME])
+    x, n = _counts(conf, kept, config)
+    level = float(config.confidence_level)
+    row = {
+        "attribute": attribute,
+        "criterion": NAME,
+        "metric": "selection_rate",
+        "kind": "ratio",
+        "value": np.nan,
+        "lower": np.nan,
+        "upper": np.nan,
+        "tolerance": tol,
+        "verdict": "n/a",
+        "worst_group": None,
+        "best_group": None,
+        "reason": "",
+    }
+    rates = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(rates) & (n > 0)
+    if ok.sum() < 2:
+        row["reason"] = "the four-fifths rule needs two groups with a selection rate"
+        return row
+    top = int(np.flatnonzero(ok)[np.argmax(rates[ok])])
+    if not rates[top] > 0:
+        row["reason"] = "no group is selected at all: no top rate to compare with (0/0)"
+        return row
+    table = four_fifths_table(
+        x[ok],
+        n[ok],
+        [labels[i] for i in np.flatnonzero(ok)],
+        threshold=tol if tol > 0 else 1.0,
+        confidence_level=level,
+        min_count=int(config.min_group_size),
+    )
+    ratio = rates[ok] / rates[top]
+    worst = int(np.argmin(ratio))
+    row["value"] = float(ratio[worst])
+    row["worst_group"] = table.index[worst]
+    row["best_group"] = labels[top]
+    lo = table["impact_ratio_lower"].to_numpy(dtype=np.float64)
+    hi = table["impact_ratio_upper"].to_numpy(dtype=np.float64)
+    no_interval = not (np.isfinite(lo).all() and np.isfinite(hi).all())
+    if not no_interval:
+        row["lower"], row["upper"] = float(lo.min()), float(hi.min())
+    verdicts = table["verdict"].tolist()
+    code = next((v for v in _ORDER if v in verdicts), "n/a")
+    if tol == 0:
+        code = "not_below"
+    row["verdict"] = AUDIT_VERDICT[code]
+    if code.startswith("below"):
+        hit = table[table["verdict"] == code].sort_values("impact_ratio", kind="stable")
+        parts = []
+        for label, r in hit.head(MAX_LISTED).iterrows():
+            stat = (
+                f"Fisher p = {r['fisher_p_value']:.3g}"
+                if r["test"] == "fisher"
+                else f"z = {r['z']:.2f} SD"
+            )
+            parts.append(f"{label} (ratio {r['impact_ratio']:.3f}, {stat})")
+        more = len(hit) - MAX_LISTED
+        tail = f"; and {more} more group(s)" if more > 0 else ""
+        row["reason"] = f"{table['verdict_text'][hit.index[0]]}: " + "; ".join(parts) + tail
+        if config.weighted:
+            row["reason"] += "; tests on Kish effective counts"
+    if no_interval:
+        note = NO_INTERVAL.format(g=len(lo))
+        row["reason"] = f"{row['reason']}; {note}" if row["reason"] else note
+    return row
