@@ -18,8 +18,8 @@ from fairaudit.report._format import fmt_near
 
 SECTIONS = [
     "Verdict",
-    "Configuration",
     "Summary of criteria",
+    "Configuration",
     "Data",
     "Performance",
     "Disparities",
@@ -99,9 +99,9 @@ def test_comparison_section_sits_before_caveats(single):
     )
     headings = [h for _, h in parse(html).sections]
     assert headings == (
-        SECTIONS[:2]
+        SECTIONS[:3]
         + ["Context and intended use"]
-        + SECTIONS[2:8]
+        + SECTIONS[3:8]
         + ["Mitigation and model comparison"]
         + SECTIONS[8:]
     )
@@ -383,6 +383,20 @@ def test_p_values_read_as_people_read_them_and_empty_columns_are_left_out():
     shown = [c.text for t in page.tables for r in t["rows"] for c in r]
     assert "< 0.001" in shown
     assert not any("e-" in text for text in shown if text.replace(".", "").strip("e-0123456789") == "")
-    # every criterion has a value and a worst group here: no empty 'reason' column
+    # no column of the unrounded criteria table is empty in every row
     long = next(t for t in page.tables if t["caption"].startswith("All criteria"))
+    header, *rows = long["rows"]
+    for j, name in enumerate(c.text for c in header):
+        assert any(r[j].text.strip() not in ("", "n/a") for r in rows), name
+
+
+def test_a_reason_column_empty_in_every_row_is_left_out():
+    rng = np.random.default_rng(0)
+    n = 3000
+    result = fairaudit.audit(rng.integers(0, 2, n), rng.integers(0, 2, n),
+                             sensitive_features=rng.choice(["a", "b"], n), n_bootstrap=50,
+                             random_state=0)
+    assert (result.criteria["reason"] == "").all()
+    long = next(t for t in parse(render(result)).tables
+                if t["caption"].startswith("All criteria"))
     assert "reason" not in [c.text for c in long["rows"][0]]

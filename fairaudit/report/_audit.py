@@ -68,8 +68,8 @@ def render(
 ) -> str:
     """Render the full fairness-audit report as one self-contained HTML page.
 
-    Sections, in order: verdict, configuration, your own ``sections`` (context, intended
-    use), summary of criteria, data, performance, disparities (with intersections), error
+    Sections, in order: verdict (with the main findings), summary of criteria, configuration,
+    your own ``sections`` (context, intended use), data, performance, disparities (with intersections), error
     analysis, scores and thresholds, mitigation comparison (when ``comparison`` is given),
     caveats, glossary, reproducibility. The report only reads the results; it never
     recomputes a metric, and verdicts are taken from ``AuditResult.criteria``.
@@ -105,12 +105,14 @@ def render(
     sections = _as_tuple(sections, (Section,), DOCUMENT_SECTIONS)
     ids = IdRegistry()
     named = [(audit_name(a, i, len(audits)), a) for i, a in enumerate(audits)]
-    rendered = [verdict_section(named, ids), configuration_section(named, ids)]
+    # the answer first: the verdict with its findings and the criteria grid, then how
+    # the audit was configured, the reader's own sections, and the evidence
+    rendered = [verdict_section(named, ids), grid_section(named, ids),
+                configuration_section(named, ids)]
     for section in sections:
         anchor = ids(section.id, exact=True) if section.id else ids(section.heading)
         rendered.append(RenderedSection(anchor, section.heading, section_blocks(section, ids)))
     rendered += [
-        grid_section(named, ids),
         data_section(named, ids),
         performance_section(named, ids),
         disparities_section(named, ids),
