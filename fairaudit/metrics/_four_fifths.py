@@ -142,18 +142,20 @@ def ratio_interval(
     t1 = np.where(ok, x1, 0.0)
     t2 = np.where(ok, x2, 1.0)
 
-    def solve(target: np.ndarray) -> np.ndarray:
-        lo = np.full(x1.shape, -40.0)
-        hi = np.full(x1.shape, 40.0)
-        for _ in range(64):  # 64 halvings of [-40, 40] on the log scale: below 1e-17
-            mid = 0.5 * (lo + hi)
-            above = _ratio_score(np.exp(mid), t1, s1, t2, s2) > target
-            lo = np.where(above, mid, lo)
-            hi = np.where(above, hi, mid)
-        return np.exp(0.5 * (lo + hi))
-
-    lower = np.where(t1 > 0, solve(zc), 0.0)
-    upper = np.where(t2 > 0, solve(-zc), np.inf)
+    # both limits in one bisection: the score falls through +z at the lower limit and
+    # through -z at the upper one (stacked on a new leading axis)
+    target = np.stack([zc, -zc])
+    a1, b1, a2, b2 = (np.broadcast_to(v, target.shape) for v in (t1, s1, t2, s2))
+    lo = np.full(target.shape, -40.0)
+    hi = np.full(target.shape, 40.0)
+    for _ in range(44):  # 44 halvings of [-40, 40] on the log scale: below 5e-12
+        mid = 0.5 * (lo + hi)
+        above = _ratio_score(np.exp(mid), a1, b1, a2, b2) > target
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+    found = np.exp(0.5 * (lo + hi))
+    lower = np.where(t1 > 0, found[0], 0.0)
+    upper = np.where(t2 > 0, found[1], np.inf)
     return np.where(ok, lower, np.nan), np.where(ok, upper, np.nan)
 
 
@@ -279,6 +281,7 @@ def four_fifths_table(
     z_threshold: float = Z_SIGNIFICANT,
     min_count: int = MIN_COUNT,
     excluded_reason: str = "excluded from the impact ratios",
+    fisher_all: bool = True,
 ) -> pd.DataFrame:
     """One row per category: rate, impact ratio to the top category, intervals, tests, flags.
 
@@ -301,6 +304,9 @@ def four_fifths_table(
     min_count : int, default 30
         Fewer applicants than this, in the category or in the top category it is compared
         with, flag small numbers (as does an expected cell count below 5).
+    fisher_all : bool, default True
+        Compute Fisher's exact test for every comparison (the published tables report it);
+        False: only where it decides, the comparisons on small numbers (NaN elsewhere).
 
     Returns
     -------
@@ -385,12 +391,6 @@ def four_fifths_table(
                 )
             z, zp = two_proportion_z(x[others], n[others], x_top, n_top)
             cols["z"][others], cols["z_p_value"][others] = z, zp
-            cols["fisher_p_value"][others] = fisher_exact_pvalues(
-                x[others],
-                n[others] - x[others],
-                np.full(len(others), x_top),
-                np.full(len(others), n_top - x_top),
-            )
             pooled = (x[others] + x_top) / (n[others] + n_top)
             expected = np.minimum.reduce(
                 [pooled * n[others], (1 - pooled) * n[others], pooled * n_top, (1 - pooled) * n_top]
@@ -398,6 +398,13 @@ def four_fifths_table(
             # a comparison rests on small numbers when either side does
             small[others] = (
                 (n[others] < min_count) | (n_top < min_count) | (expected < _MIN_EXPECTED)
+            )
+            exact = others if fisher_all else others[small[others]]
+            cols["fisher_p_value"][exact] = fisher_exact_pvalues(
+                x[exact],
+                n[exact] - x[exact],
+                np.full(len(exact), x_top),
+                np.full(len(exact), n_top - x_top),
             )
             small[k] = n_top < min_count
             alpha = 1.0 - level

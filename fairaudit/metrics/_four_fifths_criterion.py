@@ -86,6 +86,7 @@ def four_fifths_row(
         threshold=tol if tol > 0 else 1.0,
         confidence_level=level,
         min_count=int(config.min_group_size),
+        fisher_all=False,  # the exact test decides only on small numbers
     )
     ratio = rates[ok] / rates[top]
     worst = int(np.argmin(ratio))
