@@ -214,6 +214,13 @@ def impact_ratio_intervals(
     cand = (np.nan_to_num(up, nan=np.inf) >= 1.0) | (np.arange(g) == top)
     m = cand.sum(axis=-1, keepdims=True) - cand  # candidates other than i
     level = 1.0 - alpha / np.maximum(m, 1)
+    if x.ndim == 1:  # one table: only the pairs with a candidate top (often a few)
+        j = np.flatnonzero(cand)
+        lo, hi = ratio_interval(x[:, None], n[:, None], x[None, j], n[None, j], level[:, None])
+        use = np.arange(g)[:, None] != j[None, :]
+        lo = np.where(use, np.nan_to_num(lo, nan=0.0), np.inf)
+        hi = np.where(use, np.nan_to_num(hi, nan=np.inf), np.inf)
+        return np.minimum(1.0, lo.min(axis=-1)), np.minimum(1.0, hi.min(axis=-1))
     # pairs (i, j): axis -2 is i, axis -1 is j
     lo, hi = ratio_interval(
         x[..., :, None], n[..., :, None], x[..., None, :], n[..., None, :], level[..., :, None]
@@ -341,11 +348,9 @@ def four_fifths_table(
         rate = np.where(n > 0, x / np.where(n > 0, n, 1), np.nan)
     r_lo, r_hi = clopper_pearson(x, n, level)
     comparable = inc & (n > 0)
-    out = pd.DataFrame(index=pd.Index(list(categories), name="category"))
-    out["applicants"] = n
-    out["selected"] = x
-    out["rate"] = rate
-    out["rate_lower"], out["rate_upper"] = r_lo, r_hi
+    index = pd.Index(list(categories), name="category")
+    out: dict[str, Any] = {"applicants": n, "selected": x, "rate": rate,
+                           "rate_lower": r_lo, "rate_upper": r_hi}
     nan = np.full(g, np.nan)
     cols = {
         c: nan.copy()
@@ -454,4 +459,5 @@ def four_fifths_table(
         for v, s in zip(verdict, small, strict=True)
     ]
     out["reason"] = reason
-    return out[COLUMNS]
+    # one frame from all the columns (setting them one by one costs more than the tests)
+    return pd.DataFrame({c: out[c] for c in COLUMNS}, index=index)
