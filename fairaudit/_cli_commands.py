@@ -287,16 +287,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     kwargs: dict[str, Any] = dict(
         sensitive_features=sensitive if len(args.sensitive) > 1 else sensitive.iloc[:, 0],
         sample_weight=data[args.weight].to_numpy() if args.weight else None,
-        reference_group=reference,
-        pos_label=pos_label,
-        n_bootstrap=args.n_bootstrap,
-        confidence_level=args.confidence,
-        ci_method=args.ci_method,
-        min_group_size=args.min_group_size,
-        suppress_below=args.suppress_below,
-        tolerances=parse_tolerances(args.tolerance),
-        threshold=args.threshold,
-        random_state=args.seed,
+        **_audit_options(args, reference, pos_label),
         **extra,
     )
     if args.name:
@@ -318,6 +309,22 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 **kwargs,
             )
     return _write_audit(result, args, sections)
+
+
+def _audit_options(args: argparse.Namespace, reference: Any, pos_label: Any) -> dict[str, Any]:
+    """The audit's options from the command line, the same on every path."""
+    return dict(
+        reference_group=reference,
+        pos_label=pos_label,
+        n_bootstrap=args.n_bootstrap,
+        confidence_level=args.confidence,
+        ci_method=args.ci_method,
+        min_group_size=args.min_group_size,
+        suppress_below=args.suppress_below,
+        tolerances=parse_tolerances(args.tolerance),
+        threshold=args.threshold,
+        random_state=args.seed,
+    )
 
 
 def _write_audit(result: Any, args: argparse.Namespace, sections: Any = ()) -> int:
@@ -366,16 +373,7 @@ def _audit_out_of_core(args: argparse.Namespace, extra: dict[str, Any]) -> int:
         y_score=args.score,
         sensitive_features=args.sensitive,
         sample_weight=args.weight,
-        reference_group=reference,
-        pos_label=pos_label,
-        n_bootstrap=args.n_bootstrap,
-        confidence_level=args.confidence,
-        ci_method=args.ci_method,
-        min_group_size=args.min_group_size,
-        suppress_below=args.suppress_below,
-        tolerances=parse_tolerances(args.tolerance),
-        threshold=args.threshold,
-        random_state=args.seed,
+        **_audit_options(args, reference, pos_label),
         score_bins="range" if args.score_bins is None else args.score_bins,
         na_values=args.na_values,
         **extra,
