@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 import warnings
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 
 def make_data(n: int, seed: int = 0):
@@ -31,15 +31,6 @@ def make_data(n: int, seed: int = 0):
     y = rng.integers(0, 2, n)
     pred = (rng.random(n) < 0.3 + 0.4 * y).astype(int)
     return y, pred, sf
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:

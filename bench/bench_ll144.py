@@ -12,23 +12,15 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from fairaudit.regulatory import ll144
+from fairaudit.regulatory._categories import RACE_ORDER
 
-RACES = [
-    "Hispanic or Latino",
-    "White",
-    "Black or African American",
-    "Native Hawaiian or Pacific Islander",
-    "Asian",
-    "Native American or Alaska Native",
-    "Two or More Races",
-    "Unknown",
-]
+RACES = [*RACE_ORDER, "Unknown"]
 
 
 def make_data(n: int, seed: int = 0) -> pd.DataFrame:
@@ -49,15 +41,6 @@ def floor(df: pd.DataFrame, outcome: pd.Series) -> None:
         g = outcome.loc[known.index].groupby([known[k] for k in keys]).agg(["sum", "size"])
         rate = g["sum"] / g["size"]
         _ = rate / rate.max()
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:

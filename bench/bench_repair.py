@@ -15,18 +15,9 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import numpy as np
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from _timing import best_of
 
 
 def main() -> None:
