@@ -286,10 +286,20 @@ def test_four_fifths_rule_on_small_numbers_is_inconclusive_not_fail():
     assert ff["verdict"] == "inconclusive"
     assert "not significant (small numbers)" in ff["reason"] and "Fisher p = 0.37" in ff[
         "reason"]
-    # not below 4/5: a pass, whatever the sizes
+    # not below 4/5 by the estimate (5/10 vs 6/10: 0.83), but ten people per group cannot
+    # show it is not: inconclusive, not a pass
     pred2 = np.r_[np.ones(5, int), np.zeros(5, int), np.ones(6, int), np.zeros(4, int)]
     ff2 = fairaudit.audit(y, pred2, sensitive_features=group, n_bootstrap=0).criteria
-    assert ff2.set_index("criterion").loc["four_fifths_rule", "verdict"] == "pass"
+    row2 = ff2.set_index("criterion").loc["four_fifths_rule"]
+    assert row2["value"] == pytest.approx(5 / 6) and row2["lower"] < 0.8
+    assert row2["verdict"] == "inconclusive" and "too few observations" in row2["reason"]
+    # the same rates on 1,000 people per group: 540/1000 vs 600/1000 (ratio 0.9), whose
+    # interval stays above 4/5: a pass
+    big = np.repeat(["a", "b"], 1000)
+    pred3 = np.r_[np.ones(540, int), np.zeros(460, int), np.ones(600, int), np.zeros(400, int)]
+    ff3 = fairaudit.audit(np.tile([0, 1], 1000), pred3, sensitive_features=big,
+                          n_bootstrap=0).criteria.set_index("criterion").loc["four_fifths_rule"]
+    assert ff3["lower"] >= 0.8 and ff3["verdict"] == "pass"
 
 
 def test_four_fifths_rule_has_its_own_tolerance():

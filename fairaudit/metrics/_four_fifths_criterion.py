@@ -4,7 +4,9 @@ Its value is the smallest selection rate divided by the **highest** group's (wha
 audit's reference group); its verdict comes from tests, not from the tolerance band alone:
 ``fail`` when some group is below the tolerance (4/5) of the top rate and the difference is
 statistically significant, ``inconclusive`` when a group is below it but the difference is
-not significant (small numbers), ``pass`` when no group is below it. See
+not significant (small numbers), and also when no group is below it by its estimate but
+the interval of the lowest impact ratio reaches below; ``pass`` when the interval shows no
+group is below it. See
 :func:`fairaudit.metrics._four_fifths.four_fifths_table`.
 """
 
@@ -22,6 +24,10 @@ NAME = "four_fifths_rule"
 #: Groups named in the reason (the lowest ratios first).
 MAX_LISTED = 5
 _ORDER = ("below_significant", "below_not_significant", "not_below")
+NOT_SHOWN = (
+    "no group is below {tol:g} of the top rate by its estimate, but the {level:.0%} interval "
+    "of the lowest impact ratio reaches {lo:.3f}: too few observations to show it is not"
+)
 
 
 def _counts(conf: ConfusionStats, kept: np.ndarray, config: AuditConfig):
@@ -118,6 +124,10 @@ def four_fifths_row(
         row["reason"] = f"{table['verdict_text'][hit.index[0]]}: " + "; ".join(parts) + tail
         if config.weighted:
             row["reason"] += "; tests on Kish effective counts"
+    if code == "not_below" and tol > 0 and np.isfinite(row["lower"]) and row["lower"] < tol:
+        # not below 4/5 by the estimate, but the data cannot exclude it: no PASS
+        row["verdict"] = "inconclusive"
+        row["reason"] = NOT_SHOWN.format(lo=row["lower"], tol=tol, level=config.confidence_level)
     if no_interval:
         note = NO_INTERVAL.format(g=len(lo))
         row["reason"] = f"{row['reason']}; {note}" if row["reason"] else note
