@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -88,8 +88,6 @@ class Comparison:
 
     def with_skipped(self, skipped: Mapping[str, str]) -> Comparison:
         """The same comparison with more models listed as not compared."""
-        from dataclasses import replace
-
         return replace(self, skipped={**self.skipped, **skipped})
 
     def to_html(self, path: str | Path | None = None, *, title: str = "Model comparison") -> str:

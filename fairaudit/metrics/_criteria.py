@@ -62,6 +62,8 @@ TESTED_CRITERIA = frozenset({"four_fifths_rule"})
 CRITERION_ALIASES: dict[str, str] = {}
 
 VERDICTS = ("pass", "fail", "inconclusive", "n/a")
+#: The same verdicts from the worst to the best, then "not evaluated".
+VERDICTS_WORST_FIRST = ("fail", "inconclusive", "pass", "n/a")
 
 ERR_TOLERANCES_TYPE = (
     "tolerances must be a dict of criterion name -> value, e.g. "

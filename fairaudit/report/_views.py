@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._result import AuditResult
-from ..metrics._criteria import CRITERIA, VERDICTS
+from ..metrics._criteria import CRITERIA, VERDICTS_WORST_FIRST
 from ..metrics._tables import INTERSECTION
 from ._format import label
 
@@ -22,8 +22,7 @@ from ._format import label
 RATIO_METRICS: tuple[str, ...] = tuple(
     dict.fromkeys(m for c in CRITERIA.values() for m in c.metrics))
 #: Verdicts from the worst to the best, then "not evaluated".
-VERDICT_ORDER = ("fail", "inconclusive", "pass", "n/a")
-assert set(VERDICT_ORDER) == set(VERDICTS)
+VERDICT_ORDER = VERDICTS_WORST_FIRST
 #: A criterion of results written by schema 1.0 and 1.1 that repeats another one.
 ALIASES = {"four_fifths_rule": "demographic_parity_ratio"}
 _SAME = ("value", "lower", "upper", "tolerance", "verdict", "reason")
