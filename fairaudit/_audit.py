@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from ._engine import (  # noqa: F401  (error texts re-exported for callers and t
     stats_hash,
 )
 from ._result import AuditResult
+from ._task import check_task, infer_task, task_note
 from .metrics._collect import declared_edges
 from .metrics._stats import (
     ConfusionStats,
@@ -70,8 +72,9 @@ def audit(
     name: str | None = None,
     score_bins: Any = None,
     max_groups: int | str = "auto",
+    task: str = "auto",
 ) -> AuditResult:
-    """Audit binary predictions for group fairness.
+    """Audit predictions for group fairness: binary decisions, numbers or classes.
 
     Computes weighted confusion counts (and score histograms) once per group, derives every
     metric from them, and attaches confidence intervals, disparities between groups, tests
@@ -142,11 +145,21 @@ def audit(
         groups that outnumber half the rows is refused too, as its values are mostly unique
         like those of a score or an identifier. A number sets the limit and turns the
         uniqueness rule off. Recorded in ``config["max_groups"]``.
+    task : {"auto", "binary", "regression", "multiclass"}, default "auto"
+        What the predictions are: yes/no decisions (``"binary"``), numbers such as a salary
+        offer or a 0-100 risk score (``"regression"``), or one of several classes
+        (``"multiclass"``). ``"auto"`` chooses from ``y_true``: two values or fewer are
+        binary, numbers with a fractional part or more than 20 distinct whole numbers are
+        a regression, other labels multiclass; the choice is recorded in
+        ``config["task"]`` (and, when not binary, in ``meta["notes"]``). A score audited
+        against yes/no outcomes (COMPAS deciles against reoffending) needs
+        ``task="regression"``.
 
     Returns
     -------
     AuditResult
     """
+    task = check_task(task)
     options = check_options(
         metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
         confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
@@ -161,6 +174,23 @@ def audit(
     sample_weight, sensitive_features = rows["sample_weight"], rows["sensitive_features"]
     yt = v.check_1d(y_true, "y_true")
     n = len(yt)
+    notes: tuple[str, ...] = ()
+    if task == "auto":
+        task, why = infer_task(yt)
+        if task != "binary":
+            notes = (task_note(task, why),)
+    if task != "binary":
+        options = replace(options, task=task)
+        # the families of statistics other than binary confusion counts
+        if task == "regression":
+            from ._audit_regression import audit_regression as run_task
+        else:
+            from ._audit_multiclass import audit_multiclass as run_task
+        return run_task(
+            yt, y_pred, sensitive_features=sensitive_features, y_score=y_score,
+            sample_weight=sample_weight, options=options, notes=notes,
+            score_bins=score_bins,
+        )
     score = None if y_score is None else v.check_scores(y_score, n)
     if y_pred is None:
         if score is None or threshold is None:

@@ -20,7 +20,7 @@ from .metrics._criteria import overall_verdict, verdict_counts
 from .metrics._tables import AttributeTables
 
 #: Version of the JSON layout written by :meth:`AuditResult.to_dict`.
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 _FRAMES = ("by_group", "lower", "upper", "disparities", "to_reference", "criteria", "groups",
            "undefined", "overall_intervals", "denominators")

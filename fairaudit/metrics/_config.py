@@ -50,6 +50,8 @@ class AuditConfig:
     random_state: Any = None
     seed: int = 0
     name: str | None = None
+    #: "binary", "regression" or "multiclass" (what ``task="auto"`` chose is recorded)
+    task: str = "binary"
     # decided by the data
     weighted: bool = False
     probabilistic: bool = True
@@ -65,6 +67,7 @@ class AuditConfig:
     def to_dict(self) -> dict:
         """The JSON form recorded in every result (``AuditResult.config``)."""
         return {
+            "task": self.task,
             "metrics": list(self.metrics),
             "n_bootstrap": self.n_bootstrap,
             "confidence_level": self.confidence_level,
@@ -95,7 +98,8 @@ class AuditConfig:
                   weighted: bool | None = None) -> AuditConfig:
         """The configuration of a result read from JSON (:meth:`to_dict` output).
 
-        Files of schema 1.0 and 1.1 lack the fields decided by the data: ``weighted`` is then
+        Files before schema 1.3 have no ``task`` (they are binary audits). Files of schema
+        1.0 and 1.1 lack the fields decided by the data: ``weighted`` is then
         taken from the result's ``meta``, the scores are taken as probabilities unless
         metrics were left out, and ``correction_scope`` is ``"metric"`` (how those versions
         adjusted p-values). ``name`` is the result's ``meta["name"]``.
@@ -118,6 +122,7 @@ class AuditConfig:
             random_state=d.get("random_state"),
             seed=int(d.get("seed", 0)),
             name=name,
+            task=str(d.get("task", "binary")),
             weighted=bool(d.get("weighted", bool(weighted))),
             probabilistic=bool(d.get("probabilistic", not left_out)),
             nonnegative_scores=bool(d.get("nonnegative_scores", True)),
