@@ -216,6 +216,8 @@ class _Plan:
     count_names: tuple[str, ...]
     score_names: tuple[str, ...]
 
+    index: pd.Index  # the labels of the groups kept
+
     @property
     def kept_display(self) -> list[str]:
         return [d for d, k in zip(self.display, self.kept, strict=True) if k]
@@ -247,6 +249,7 @@ def _plan(conf: ConfusionStats, labels: pd.Index, ref_index: int,
     needed = {"count", "base_rate"} | {m for c in CRITERIA.values() for m in c.metrics}
     return _Plan(
         labels=labels, display=display, kept=kept, ref_index=ref_index,
+        index=labels.view() if kept.all() else labels[kept],
         ref_k=int(np.flatnonzero(kept).tolist().index(ref_index)),
         count_names=tuple(m for m in COUNT_METRICS if m in needed or m in config.metrics),
         score_names=tuple(m for m in config.metrics if m in SCORE_METRICS),
@@ -340,7 +343,7 @@ def _intervals(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
         undefined = ~np.isfinite(values.groups[m])
         lower[m] = np.where(undefined, np.nan, lower[m])
         upper[m] = np.where(undefined, np.nan, upper[m])
-    index = plan.labels[plan.kept]
+    index = plan.index
     lower_df = _float_frame({m: lower[m][plan.kept] for m in values.names}, index)
     upper_df = _float_frame({m: upper[m][plan.kept] for m in values.names}, index)
     overall_iv = pd.DataFrame(
@@ -394,7 +397,9 @@ def _disparities(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
         }
         for key, (lo, hi) in found.items():
             bounds[key + "_lower"][i], bounds[key + "_upper"][i] = lo, hi
-    return pd.DataFrame({**table, **bounds}, columns=columns).set_index("metric")
+    table.pop("metric")
+    found_all = {**table, **bounds}
+    return _float_frame({c: found_all[c] for c in columns[1:]}, pd.Index(names, name="metric"))
 
 
 def _pvalues(conf: ConfusionStats, metric: str, plan: _Plan, config: AuditConfig) -> np.ndarray:
@@ -531,7 +536,7 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
     """Step 8: the groups table, every undefined value with its reason, and the observations
     each value rests on."""
     kept = plan.kept
-    index = plan.labels[kept]
+    index = plan.index
     counts = conf.n.sum(axis=1)
     weight = conf.w.sum(axis=1)
     groups = pd.DataFrame(
@@ -579,10 +584,9 @@ def analyse(
     boot = _bootstrap(conf, scores, overall_auc, values, plan, config, rng)
     lower, upper, overall_intervals = _intervals(conf, values, boot, plan, config)
     groups, undefined, denominators = _group_tables(conf, values, plan, config)
-    index = labels[plan.kept]
-    by_group = _float_frame({m: values.groups[m][plan.kept] for m in values.names}, index)
-    if "count" in by_group:
-        by_group = by_group.astype({"count": np.int64})
+    by_group = pd.DataFrame(
+        {m: values.groups[m][plan.kept].astype(np.int64 if m == "count" else np.float64)
+         for m in values.names}, index=plan.index, columns=values.names)
     curves = None
     if scores is not None:
         kept = plan.kept
