@@ -127,7 +127,7 @@ def _ratio_score(
 _LOG_BOUND = 40.0
 _HALVINGS = 44
 #: Score evaluations per round of the search (several halvings are resolved per round).
-_ROUND_SIZE = 384
+_ROUND_SIZE = 1024
 #: Margin on the log scale by which a bracket must clear a bound to settle a comparison.
 _SLACK = 1e-9
 
@@ -287,6 +287,24 @@ NO_INTERVAL = (
 )
 
 
+def _candidate_pairs(x: np.ndarray, n: np.ndarray, confidence_level: float):
+    """The categories whose candidacy needs a search (against the observed top), and the
+    arrays of those searches (the upper limits: target ``-z``)."""
+    g = len(x)
+    top = int(np.argmax(x / n))
+    x_top, n_top = np.full(g, x[top]), np.full(g, n[top])
+    ok = (n > 0) & (n_top > 0) & (x + x_top > 0) & (x_top > 0)
+    ok[top] = False
+    rows = np.flatnonzero(ok)
+    zc = np.broadcast_to(_z_crit(confidence_level), (g,))[rows]
+    return rows, (x[rows], n[rows], x_top[rows], n_top[rows], -zc)
+
+
+def _clear_of_one(lo: np.ndarray, width: float) -> np.ndarray:
+    """Brackets of log limits that are sure to end on one side of log 1 = 0."""
+    return (lo >= _SLACK) | (lo + width <= -_SLACK)
+
+
 def _candidates(x: np.ndarray, n: np.ndarray, confidence_level: float) -> np.ndarray:
     """Which categories of one table could be the top: the observed top, and those whose
     Koopman interval against it reaches 1 (or that have none). ``x``, ``n``: float arrays.
@@ -294,24 +312,12 @@ def _candidates(x: np.ndarray, n: np.ndarray, confidence_level: float) -> np.nda
     The same comparisons as ``ratio_interval(x, n, x_top, n_top, level)[1] >= 1``; a
     category's search stops once its bracket is clear of 1.
     """
-    g = len(x)
-    top = int(np.argmax(x / n))
-    x_top, n_top = np.full(g, x[top]), np.full(g, n[top])
-    cand = np.ones(g, dtype=bool)
-    ok = (n > 0) & (n_top > 0) & (x + x_top > 0) & (x_top > 0)
-    ok[top] = False
-    rows = np.flatnonzero(ok)
-    if len(rows) == 0:
-        return cand
-    zc = np.broadcast_to(_z_crit(confidence_level), (g,))[rows]
-    scores = _Scores(x[rows], n[rows], x_top[rows], n_top[rows], -zc)  # the upper limits
-
-    def settle(live, lo, width):
-        return (lo < _SLACK) & (lo + width > -_SLACK)  # not yet clear of log 1 = 0
-
-    lo, width, followed = _search(scores, settle)
-    reaches = np.where(followed, _limit(lo, width) >= 1.0, lo >= _SLACK)
-    cand[rows] = reaches
+    cand = np.ones(len(x), dtype=bool)
+    rows, arrays = _candidate_pairs(x, n, confidence_level)
+    if len(rows):
+        lo, width, followed = _search(
+            _Scores(*arrays), lambda live, lo, width: ~_clear_of_one(lo, width))
+        cand[rows] = np.where(followed, _limit(lo, width) >= 1.0, lo >= _SLACK)
     return cand
 
 
@@ -328,19 +334,11 @@ def candidate_count(x: np.ndarray, n: np.ndarray, confidence_level: float) -> in
     return int(_candidates(x, n, confidence_level).sum())
 
 
-def lowest_impact_ratio_bounds(
-    x: np.ndarray, n: np.ndarray, confidence_level: float, cand: np.ndarray | None = None
-) -> tuple[float, float]:
-    """The smallest lower and the smallest upper limit of :func:`impact_ratio_intervals` of
-    one table (``lower.min()``, ``upper.min()``), computed without every pairwise interval:
-    a pair's search stops once its bracket lies above a limit another pair is sure to stay
-    below (or above 1); the limits that decide are searched to the end, exactly as there.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
+def _lowest_pairs(x: np.ndarray, n: np.ndarray, confidence_level: float, cand: np.ndarray):
+    """The searches that decide the smallest limits of :func:`impact_ratio_intervals`:
+    whether some pair's lower limit is 0 (then no lower limit is searched), the arrays of
+    the searches and their side (0: lower limit, 1: upper limit)."""
     g = len(x)
-    if cand is None:
-        cand = _candidates(x, n, confidence_level)
     zc_i = _z_crit(_bonferroni_levels(cand, confidence_level))
     j = np.flatnonzero(cand)
     i_of = np.repeat(np.arange(g), len(j))
@@ -352,29 +350,78 @@ def lowest_impact_ratio_bounds(
     # a pair without an interval or without a selection in i has the lower limit 0
     low_found = ok & (x1 > 0)
     lowest_zero = bool((~low_found).any())
-    high = ok & (x2 > 0)  # the others have no upper limit
-    rows = [np.flatnonzero(high)] if lowest_zero else [np.flatnonzero(low_found),
-                                                        np.flatnonzero(high)]
-    side = np.concatenate([np.full(len(r), k) for k, r in enumerate(rows)]).astype(np.intp)
-    if lowest_zero:
-        side += 1
-    pick = np.concatenate(rows).astype(np.intp)
+    high = np.flatnonzero(ok & (x2 > 0))  # the others have no upper limit
+    pick = high if lowest_zero else np.concatenate([np.flatnonzero(low_found), high])
+    side = np.zeros(len(pick), dtype=np.intp)
+    side[len(pick) - len(high):] = 1
     zc = zc_i[i_of[pick]]
-    scores = _Scores(x1[pick], n1[pick], x2[pick], n2[pick], np.where(side == 0, zc, -zc))
+    arrays = (x1[pick], n1[pick], x2[pick], n2[pick], np.where(side == 0, zc, -zc))
+    return lowest_zero, arrays, side
 
-    def settle(live, lo, width):
-        s = side[live]
-        bound = np.zeros(2)  # min(1, ...): log 1 = 0 bounds both
-        np.minimum.at(bound, s, lo + width)
-        return lo <= bound[s] + _SLACK
 
-    lo, width, followed = _search(scores, settle)
+def _not_above_lowest(side: np.ndarray, lo: np.ndarray, width: float) -> np.ndarray:
+    """Brackets that may still hold the smallest limit of their side (or one below 1)."""
+    bound = np.zeros(2)  # min(1, ...): log 1 = 0 bounds both sides
+    np.minimum.at(bound, side, lo + width)
+    return lo <= bound[side] + _SLACK
+
+
+def _lowest_of(lowest_zero: bool, side: np.ndarray, lo: np.ndarray, width: float,
+               followed: np.ndarray) -> tuple[float, float]:
     out = [0.0 if lowest_zero else 1.0, 1.0]
     for k in (0, 1):
         done = followed & (side == k)
         if done.any():
             out[k] = min(1.0, float(_limit(lo[done], width).min()))
     return out[0], out[1]
+
+
+def lowest_impact_ratio_bounds(
+    x: np.ndarray, n: np.ndarray, confidence_level: float, cand: np.ndarray | None = None
+) -> tuple[float, float]:
+    """The smallest lower and the smallest upper limit of :func:`impact_ratio_intervals` of
+    one table (``lower.min()``, ``upper.min()``), computed without every pairwise interval:
+    a pair's search stops once its bracket lies above a limit another pair is sure to stay
+    below (or above 1); the limits that decide are searched to the end, exactly as there.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    if cand is None:
+        cand, lowest = _candidates_and_lowest(x, n, confidence_level)
+        return lowest
+    lowest_zero, arrays, side = _lowest_pairs(x, n, confidence_level, cand)
+    lo, width, followed = _search(
+        _Scores(*arrays), lambda live, lo, width: _not_above_lowest(side[live], lo, width))
+    return _lowest_of(lowest_zero, side, lo, width, followed)
+
+
+def _candidates_and_lowest(
+    x: np.ndarray, n: np.ndarray, confidence_level: float
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """:func:`_candidates` and :func:`lowest_impact_ratio_bounds` in one search, the pairs'
+    levels taken for every category a candidate (as they often are); searched again with
+    the right levels when some category is not."""
+    g = len(x)
+    rows, cand_arrays = _candidate_pairs(x, n, confidence_level)
+    lowest_zero, pair_arrays, side = _lowest_pairs(
+        x, n, confidence_level, np.ones(g, dtype=bool))
+    m = len(rows)
+    kind = np.concatenate([np.full(m, 2), side])  # 2: a candidacy
+
+    def settle(live, lo, width):
+        k = kind[live]
+        keep = ~_clear_of_one(lo, width)
+        pairs = k < 2
+        keep[pairs] = _not_above_lowest(k[pairs], lo[pairs], width)
+        return keep
+
+    lo, width, followed = _search(_Scores(*(np.concatenate([a, b]) for a, b in zip(
+        cand_arrays, pair_arrays, strict=True))), settle)
+    cand = np.ones(g, dtype=bool)
+    cand[rows] = np.where(followed[:m], _limit(lo[:m], width) >= 1.0, lo[:m] >= _SLACK)
+    if not cand.all():
+        return cand, lowest_impact_ratio_bounds(x, n, confidence_level, cand)
+    return cand, _lowest_of(lowest_zero, side, lo[m:], width, followed[m:])
 
 
 def impact_ratio_intervals(
@@ -622,14 +669,19 @@ def _four_fifths_columns(
             cols["impact_ratio"][idx] = rate[idx] / rate[k]
             others = idx[idx != k]
             xf, nf = x[idx].astype(np.float64), n[idx].astype(np.float64)
-            cand = _candidates(xf, nf, level)
-            if len(idx) * int(cand.sum()) <= MAX_PAIRS and lowest_only:
-                lowest = lowest_impact_ratio_bounds(xf, nf, level, cand)
-            elif len(idx) * int(cand.sum()) <= MAX_PAIRS:
-                lo, hi = _table_intervals(xf, nf, level, cand)
-                cols["impact_ratio_lower"][idx] = lo
-                cols["impact_ratio_upper"][idx] = hi
+            if lowest_only and len(idx) ** 2 <= MAX_PAIRS:
+                cand, lowest = _candidates_and_lowest(xf, nf, level)
+            else:
+                cand = _candidates(xf, nf, level)
+            if len(idx) * int(cand.sum()) <= MAX_PAIRS:
+                if lowest_only and lowest is None:
+                    lowest = lowest_impact_ratio_bounds(xf, nf, level, cand)
+                elif not lowest_only:
+                    lo, hi = _table_intervals(xf, nf, level, cand)
+                    cols["impact_ratio_lower"][idx] = lo
+                    cols["impact_ratio_upper"][idx] = hi
             else:  # memory and time grow with categories x candidate tops
+                lowest = None
                 reason[idx] = np.where(
                     reason[idx] == "", NO_INTERVAL.format(g=len(idx)), reason[idx]
                 )
