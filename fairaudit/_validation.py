@@ -230,7 +230,7 @@ def binarize_labels(
     dict of name -> ndarray of int8
     """
     for name, arr in arrays.items():
-        k = int(_isnull(arr).sum())
+        k = 0 if arr.dtype.kind in "biu" else int(_isnull(arr).sum())
         if k:
             raise ValueError(ERR_NAN_LABEL.format(name=name, k=k))
     if pos_label is None:
@@ -240,8 +240,10 @@ def binarize_labels(
                 out[name] = arr.astype(np.int8)
                 continue
             if arr.dtype.kind in "iuf":
-                bad = (arr != 0) & (arr != 1)
-                if bad.any():
+                # integers: two reductions instead of two comparisons and a combination
+                bad = (arr.min() < 0 or arr.max() > 1) if arr.dtype.kind in "iu" else (
+                    (arr != 0) & (arr != 1)).any()
+                if bad:
                     values = np.unique(arr)
                     raise ValueError(ERR_NON_BINARY.format(name=name, values=_fmt_values(values)))
                 out[name] = arr.astype(np.int8)

@@ -470,8 +470,9 @@ _CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower
 
 
 def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig,
-              attribute: str) -> pd.DataFrame:
-    """Step 7: every named criterion with its interval, tolerance and verdict."""
+              attribute: str) -> list[tuple]:
+    """Step 7: every named criterion with its interval, tolerance and verdict (rows of the
+    criteria table, in the order of :data:`_CRITERIA_COLUMNS`)."""
     kept_values = {m: v[plan.kept] for m, v in values.groups.items()}
     kept_display = plan.kept_display
     rows = []
@@ -499,6 +500,10 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
             kept_display[hi_i] if hi_i >= 0 else None,
             _criterion_reason(value, lo, hi, worst, kept_values, config),
         ))
+    return rows
+
+
+def _criteria_frame(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(_CRITERIA_COLUMNS))
 
 
@@ -556,10 +561,58 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
             rows.append({"group": plan.kept_display[j], "metric": m,
                          "reason": _undefined_reason(conf, m, kept_positions[j])})
     rows += [{"group": "(all)", "metric": m, "reason": why} for m, why in config.left_out]
-    undefined = pd.DataFrame(rows, columns=["group", "metric", "reason"])
+    columns = ["group", "metric", "reason"]
+    undefined = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(
+        {c: np.array([], dtype=object) for c in columns})
     denominators = _float_frame(
         {m: _denominators(conf, m, config)[kept] for m in values.names}, index)
     return groups, undefined, denominators
+
+
+def _analyse(
+    conf: ConfusionStats,
+    scores: ScoreStats | None,
+    overall_auc: float,
+    labels: pd.Index,
+    *,
+    attribute: str,
+    ref_index: int,
+    config: AuditConfig,
+    rng: np.random.Generator,
+) -> tuple[dict, list[tuple]]:
+    """The tables of :func:`analyse` but the criteria (as keyword arguments of
+    :class:`AttributeTables`), and the rows of the criteria table."""
+    plan = _plan(conf, labels, ref_index, config)
+    values = _point_values(conf, scores, overall_auc, plan, config)
+    boot = _bootstrap(conf, scores, overall_auc, values, plan, config, rng)
+    lower, upper, overall_intervals = _intervals(conf, values, boot, plan, config)
+    groups, undefined, denominators = _group_tables(conf, values, plan, config)
+    by_group = pd.DataFrame(
+        {m: values.groups[m][plan.kept].astype(np.int64 if m == "count" else np.float64)
+         for m in values.names}, index=plan.index, columns=values.names)
+    curves = None
+    if scores is not None:
+        kept = plan.kept
+        curves = _curves(ScoreStats(
+            scores.edges, scores.probabilistic, scores.n[kept], scores.w[kept],
+            scores.ws[kept], scores.ws2[kept], scores.auc[kept],
+        ), plan.kept_display)
+    tables = {
+        "overall": pd.Series({m: values.overall[m] for m in values.names}, dtype=float),
+        "overall_intervals": overall_intervals,
+        "by_group": by_group,
+        "lower": lower,
+        "upper": upper,
+        "disparities": _disparities(conf, values, boot, plan, config),
+        "to_reference": _to_reference(conf, values, boot, plan, config),
+        "groups": groups,
+        "undefined": undefined,
+        "denominators": denominators,
+        "curves": curves,
+        "reference_group": labels[ref_index],
+        "suppressed": tuple(plan.display[j] for j in np.flatnonzero(~plan.kept)),
+    }
+    return tables, _criteria(conf, values, boot, plan, config, attribute)
 
 
 def analyse(
@@ -579,34 +632,25 @@ def analyse(
     plan (groups kept, metrics needed), point values, the bootstrap, intervals, disparities,
     comparisons with the reference and their tests, criteria, and the group tables.
     """
-    plan = _plan(conf, labels, ref_index, config)
-    values = _point_values(conf, scores, overall_auc, plan, config)
-    boot = _bootstrap(conf, scores, overall_auc, values, plan, config, rng)
-    lower, upper, overall_intervals = _intervals(conf, values, boot, plan, config)
-    groups, undefined, denominators = _group_tables(conf, values, plan, config)
-    by_group = pd.DataFrame(
-        {m: values.groups[m][plan.kept].astype(np.int64 if m == "count" else np.float64)
-         for m in values.names}, index=plan.index, columns=values.names)
-    curves = None
-    if scores is not None:
-        kept = plan.kept
-        curves = _curves(ScoreStats(
-            scores.edges, scores.probabilistic, scores.n[kept], scores.w[kept],
-            scores.ws[kept], scores.ws2[kept], scores.auc[kept],
-        ), plan.kept_display)
-    return AttributeTables(
-        overall=pd.Series({m: values.overall[m] for m in values.names}, dtype=float),
-        overall_intervals=overall_intervals,
-        by_group=by_group,
-        lower=lower,
-        upper=upper,
-        disparities=_disparities(conf, values, boot, plan, config),
-        to_reference=_to_reference(conf, values, boot, plan, config),
-        criteria=_criteria(conf, values, boot, plan, config, attribute),
-        groups=groups,
-        undefined=undefined,
-        denominators=denominators,
-        curves=curves,
-        reference_group=labels[ref_index],
-        suppressed=tuple(plan.display[j] for j in np.flatnonzero(~plan.kept)),
-    )
+    tables, rows = _analyse(conf, scores, overall_auc, labels, attribute=attribute,
+                            ref_index=ref_index, config=config, rng=rng)
+    return AttributeTables(**tables, criteria=_criteria_frame(rows))
+
+
+def analyse_attributes(
+    parts: list[dict], *, config: AuditConfig
+) -> tuple[list[AttributeTables], pd.DataFrame]:
+    """:func:`analyse` of several attributes, and the criteria of all of them in one table
+    (in the order of ``parts``; each attribute's criteria table is its slice of it).
+
+    ``parts``: the arguments of :func:`analyse` but ``config``, one dict per attribute.
+    """
+    done = [_analyse(**part, config=config) for part in parts]
+    every = _criteria_frame([row for _, rows in done for row in rows])
+    out = []
+    start = 0
+    for tables, rows in done:
+        criteria = every.iloc[start:start + len(rows)].reset_index(drop=True)
+        start += len(rows)
+        out.append(AttributeTables(**tables, criteria=criteria))
+    return out, every
