@@ -569,17 +569,9 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
     return groups, undefined, denominators
 
 
-def _analyse(
-    conf: ConfusionStats,
-    scores: ScoreStats | None,
-    overall_auc: float,
-    labels: pd.Index,
-    *,
-    attribute: str,
-    ref_index: int,
-    config: AuditConfig,
-    rng: np.random.Generator,
-) -> tuple[dict, list[tuple]]:
+def _analyse(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
+             labels: pd.Index, *, attribute: str, ref_index: int, config: AuditConfig,
+             rng: np.random.Generator) -> tuple[dict, list[tuple]]:
     """The tables of :func:`analyse` but the criteria (as keyword arguments of
     :class:`AttributeTables`), and the rows of the criteria table."""
     plan = _plan(conf, labels, ref_index, config)

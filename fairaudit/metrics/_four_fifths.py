@@ -587,16 +587,10 @@ def four_fifths_table(
 
 
 def _four_fifths_columns(
-    selected: np.ndarray,
-    applicants: np.ndarray,
-    *,
-    include: np.ndarray | None = None,
-    threshold: float = FOUR_FIFTHS,
-    confidence_level: float = 0.95,
-    z_threshold: float = Z_SIGNIFICANT,
-    min_count: int = MIN_COUNT,
-    excluded_reason: str = "excluded from the impact ratios",
-    fisher_all: bool = True,
+    selected: np.ndarray, applicants: np.ndarray, *, include: np.ndarray | None = None,
+    threshold: float = FOUR_FIFTHS, confidence_level: float = 0.95,
+    z_threshold: float = Z_SIGNIFICANT, min_count: int = MIN_COUNT,
+    excluded_reason: str = "excluded from the impact ratios", fisher_all: bool = True,
     lowest_only: bool = False,
 ) -> tuple[dict[str, Any], tuple[float, float] | None]:
     """The columns of :func:`four_fifths_table` (arrays by name), and, with
