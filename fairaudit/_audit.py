@@ -204,11 +204,19 @@ def audit(
         labels01 = v.binarize_labels({"y_true": yt, "y_pred": yp}, pos_label)
         yt01, yp01 = labels01["y_true"], labels01["y_pred"]
     weight = v.check_sample_weight(sample_weight, n)
-    groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
-
-    cells = confusion_cells(groups.codes, groups.n_groups, yt01, yp01)
-    conf = count_confusion(groups.codes, groups.n_groups, yt01, yp01, weight, groups.labels,
-                           cells=cells)
+    if score is None:  # the groups and the rows' cells in one pass where the features allow
+        groups = v.group_cells(sensitive_features, yt01, yp01, n_samples=n,
+                               max_groups=options.max_groups)
+    else:
+        groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
+    if isinstance(groups, v.GroupCells):
+        cells = groups.cells
+        conf = count_confusion(None, len(groups.labels), yt01, yp01, weight, groups.labels,
+                               cells=cells, counts=groups.counts)
+    else:
+        cells = confusion_cells(groups.codes, groups.n_groups, yt01, yp01)
+        conf = count_confusion(groups.codes, groups.n_groups, yt01, yp01, weight,
+                               groups.labels, cells=cells)
     sstats = None
     marginal_scores: dict[str, ScoreStats] = {}
     overall_auc = None

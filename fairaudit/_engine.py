@@ -18,7 +18,7 @@ import pandas as pd
 
 from ._meta import AuditMeta
 from ._result import AuditResult
-from .metrics._analysis import analyse, group_display
+from .metrics._analysis import analyse_attributes, group_display
 from .metrics._config import AuditConfig
 from .metrics._criteria import resolve_tolerances
 from .metrics._registry import PROBABILITY_METRICS, resolve_metric_names
@@ -328,24 +328,27 @@ def run(
             attributes.append((feature, conf.marginal(feature), marginal))
     seeds = np.random.SeedSequence(options.seed).spawn(len(attributes))
     reference = _reference_by_feature(options.reference_group, names)
-    results = []
+    parts, reasons = [], []
     for (attribute, stats, sstats), seed in zip(attributes, seeds, strict=True):
         ref_index, reason = _reference_for(reference, stats, attribute)
-        tables = analyse(
-            stats, sstats, overall_auc, stats.labels, attribute=attribute, ref_index=ref_index,
-            config=config, rng=np.random.default_rng(seed),
-        )
+        parts.append({"conf": stats, "scores": sstats, "overall_auc": overall_auc,
+                      "labels": stats.labels, "attribute": attribute, "ref_index": ref_index,
+                      "rng": np.random.default_rng(seed)})
+        reasons.append(reason)
+    # the criteria of every attribute in one table: the features' first, the intersection last
+    order = [*range(1, len(parts)), 0]
+    analysed, criteria = analyse_attributes([parts[i] for i in order], config=config)
+    tables_of = dict(zip(order, analysed, strict=True))
+    results = []
+    for i, ((attribute, stats, _), reason) in enumerate(zip(attributes, reasons, strict=True)):
         part_info = replace(
             info, n_missing={k: info.n_missing.get(k, 0) for k in stats.features})
         results.append(AuditResult(
             attribute=attribute, features=tuple(stats.features), reference_reason=reason,
-            settings=config, info=part_info, tables=tables,
+            settings=config, info=part_info, tables=tables_of[i],
         ))
     top = results[0]
     if len(results) > 1:
-        criteria = pd.concat(
-            [r.tables.criteria for r in results[1:]] + [top.tables.criteria], ignore_index=True
-        )
         top = replace(
             top,
             tables=replace(top.tables, criteria=criteria),

@@ -18,7 +18,10 @@ from pandas.api.extensions import ExtensionArray
 
 from ._alignment import align_rows
 from ._group_codes import (
+    AUTO_MAX_GROUPS,
     MISSING_GROUP,
+    UNIQUE_MIN_GROUPS,
+    UNIQUE_SHARE,
     WARN_MISSING,
     WARN_MISSING_RENAMED,
     check_group_count,
@@ -30,8 +33,8 @@ from ._group_codes import (
 )
 
 __all__ = [
-    "MISSING_GROUP", "Groups", "align_rows", "binarize_labels", "check_1d", "check_length",
-    "check_max_groups", "check_sample_weight", "check_scores", "encode_groups",
+    "MISSING_GROUP", "GroupCells", "Groups", "align_rows", "binarize_labels", "check_1d", "check_length",
+    "check_max_groups", "check_sample_weight", "check_scores", "encode_groups", "group_cells",
     "sensitive_columns",
 ]
 
@@ -227,7 +230,7 @@ def binarize_labels(
     dict of name -> ndarray of int8
     """
     for name, arr in arrays.items():
-        k = int(_isnull(arr).sum())
+        k = 0 if arr.dtype.kind in "biu" else int(_isnull(arr).sum())
         if k:
             raise ValueError(ERR_NAN_LABEL.format(name=name, k=k))
     if pos_label is None:
@@ -237,8 +240,10 @@ def binarize_labels(
                 out[name] = arr.astype(np.int8)
                 continue
             if arr.dtype.kind in "iuf":
-                bad = (arr != 0) & (arr != 1)
-                if bad.any():
+                # integers: two reductions instead of two comparisons and a combination
+                bad = (arr.min() < 0 or arr.max() > 1) if arr.dtype.kind in "iu" else (
+                    (arr != 0) & (arr != 1)).any()
+                if bad:
                     values = np.unique(arr)
                     raise ValueError(ERR_NON_BINARY.format(name=name, values=_fmt_values(values)))
                 out[name] = arr.astype(np.int8)
@@ -429,18 +434,25 @@ def _category_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return lookup[raw], uniq
 
 
-def _encode_feature(
-    values: pd.Series, name: str, warn_missing: bool
-) -> tuple[np.ndarray, pd.Index, int]:
-    """Codes, sorted labels (the missing group last) and number of missing values."""
+def _check_feature_type(values: pd.Series, name: str) -> None:
+    """Raise when a feature mixes kinds of values (see :func:`check_one_type`)."""
     if values.dtype == object:
         check_one_type(values.to_numpy(), name)
     elif isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == object:
         check_one_type(values.cat.categories.to_numpy(), name)
+
+
+def _encode_feature(
+    values: pd.Series, name: str, warn_missing: bool, factorized: tuple | None = None
+) -> tuple[np.ndarray, pd.Index, int]:
+    """Codes, sorted labels (the missing group last) and number of missing values.
+    ``factorized``: ``pd.factorize(values)`` when already computed."""
+    _check_feature_type(values, name)
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes, uniq = _category_codes(values)
     else:
-        codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+        codes, uniques = factorized if factorized is not None else pd.factorize(
+            values, sort=False, use_na_sentinel=True)
         codes, uniq = sorted_uniques(codes, uniques)
     miss = codes < 0
     k = int(miss.sum())
@@ -454,7 +466,7 @@ def _encode_feature(
                 WARN_MISSING.format(name=name, k=k, label=label) if label == MISSING_GROUP
                 else WARN_MISSING_RENAMED.format(name=name, k=k, label=label, taken=MISSING_GROUP)
             )
-            warnings.warn(message, UserWarning, stacklevel=4)
+            warnings.warn(message, UserWarning, stacklevel=5)
     return codes, pd.Index(labels, name=name, dtype=object), k
 
 
@@ -498,12 +510,22 @@ def encode_groups(
         raise ValueError(ERR_EMPTY.format(name="sensitive_features"))
     if n_samples is not None:
         check_length(frame, n_samples, "sensitive_features")
+    return _encode_frame(frame, warn_missing, max_groups)
+
+
+def _encode_frame(
+    frame: pd.DataFrame, warn_missing: bool, max_groups: int | str | None,
+    factorized: dict[str, tuple] | None = None,
+) -> Groups:
+    """:func:`encode_groups` of the checked frame of features (``factorized``: features
+    factorized already, by name)."""
     n = len(frame)
     n_missing: dict[str, int] = {}
     per_feature_codes = []
     per_feature_labels = []
     for col in frame.columns:
-        codes, labels, n_missing[col] = _encode_feature(frame[col], col, warn_missing)
+        codes, labels, n_missing[col] = _encode_feature(
+            frame[col], col, warn_missing, (factorized or {}).get(col))
         check_group_count(len(labels), n, f"sensitive feature {col!r}", max_groups)
         per_feature_codes.append(codes)
         per_feature_labels.append(labels)
@@ -523,3 +545,147 @@ def encode_groups(
         codes, labels, names, frame, n_missing, tuple(per_feature_codes),
         tuple(per_feature_labels),
     )
+
+
+#: The most cells (4 per possible intersection, missing values included) for which
+#: :func:`group_cells` combines the features' codes directly into 16-bit confusion cells.
+_MAX_DIRECT_CELLS = np.iinfo(np.int16).max
+
+
+@dataclass(frozen=True)
+class GroupCells:
+    """The groups of the rows and each row's confusion cell, from :func:`group_cells`.
+
+    Attributes
+    ----------
+    labels : pandas.Index
+        The groups present, as :attr:`Groups.labels`.
+    names : list of str
+    n_missing : dict
+    cells : ndarray of int16
+        ``4 * group + 2 * y_true + y_pred`` of every row (as
+        :func:`fairaudit.metrics._stats.confusion_cells` makes them).
+    counts : ndarray of int64, shape (n_groups, 4)
+        Rows in each cell.
+    """
+
+    labels: pd.Index
+    names: list[str]
+    n_missing: dict[str, int]
+    cells: np.ndarray
+    counts: np.ndarray
+
+
+def _small_codes(values: pd.Series) -> tuple[np.ndarray, Any] | None:
+    """A feature's codes (-1 missing) and their values, unsorted: a categorical's own
+    codes and categories (unused ones included), or a factorization."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.cat.categories
+    return pd.factorize(values, sort=False, use_na_sentinel=True)
+
+
+def group_cells(
+    sensitive_features: Any,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    n_samples: int,
+    max_groups: int | str | None = None,
+) -> GroupCells | Groups:
+    """The groups of :func:`encode_groups` and the confusion cells of the rows in one pass,
+    when the features have few values (the groups of the cells present are then read from
+    one ``bincount`` of codes combined straight from each feature's codes); otherwise the
+    :class:`Groups` of :func:`encode_groups`.
+
+    Labels, group order, warnings and errors are those of :func:`encode_groups`.
+    """
+    frame = _sensitive_frame(sensitive_features)
+    if len(frame) == 0:
+        raise ValueError(ERR_EMPTY.format(name="sensitive_features"))
+    check_length(frame, n_samples, "sensitive_features")
+    n = len(frame)
+    names = list(frame.columns)
+    try:  # errors are raised by encode_groups, with its warnings before them
+        for col in names:
+            _check_feature_type(frame[col], col)
+    except TypeError:
+        return _encode_frame(frame, True, max_groups)
+    raw: dict[str, tuple] = {}
+    sizes = []
+    for col in names:
+        raw[col] = _small_codes(frame[col])
+        codes, uniques = raw[col]
+        k = len(uniques) + 1  # at most this many groups, the missing one included
+        limit = AUTO_MAX_GROUPS if max_groups == "auto" else max_groups
+        sure = limit is None or (k <= int(limit) and not (
+            max_groups == "auto" and k >= UNIQUE_MIN_GROUPS and k > UNIQUE_SHARE * n))
+        sizes.append(len(uniques) + int(codes.min() < 0))
+        if not sure or 4 * np.prod(sizes, dtype=np.float64) > _MAX_DIRECT_CELLS:
+            factorized = {c: r for c, r in raw.items()
+                          if not isinstance(frame[c].dtype, pd.CategoricalDtype)}
+            return _encode_frame(frame, True, max_groups, factorized)
+    # every row's cell among all possible intersections (code + 1 where a feature has
+    # missing values, so that they are code 0)
+    offsets = [size - len(raw[col][1]) for col, size in zip(names, sizes, strict=True)]
+    flat = raw[names[0]][0].astype(np.int16)
+    shift = offsets[0]
+    for col, size, offset in zip(names[1:], sizes[1:], offsets[1:], strict=True):
+        flat *= size
+        flat += raw[col][0]
+        shift = shift * size + offset
+    flat *= 4
+    flat += y_true
+    flat += y_true
+    flat += y_pred
+    if shift:
+        flat += 4 * shift
+    n_cells = int(np.prod(sizes))
+    counts = np.bincount(flat, minlength=4 * n_cells).reshape(n_cells, 4)
+    present = np.flatnonzero(counts.sum(axis=1))
+    raw_parts = np.unravel_index(present, sizes)
+    n_missing: dict[str, int] = {}
+    feature_codes = []
+    feature_labels = []
+    for col, part, offset in zip(names, raw_parts, offsets, strict=True):
+        uniques = raw[col][1]
+        used = np.zeros(len(uniques) + offset, dtype=bool)
+        used[part] = True
+        values_used = np.flatnonzero(used[offset:])
+        rank, uniq = sorted_uniques(np.arange(len(values_used)), uniques[values_used])
+        code_of = np.full(len(used), len(uniq), dtype=np.int64)  # raw 0 with offset: missing
+        code_of[values_used + offset] = rank
+        labels = uniq.tolist()
+        k = int(counts[present[part < offset]].sum()) if offset else 0
+        if k:
+            label = missing_label(uniq)
+            labels.append(label)
+            message = (
+                WARN_MISSING.format(name=col, k=k, label=label) if label == MISSING_GROUP
+                else WARN_MISSING_RENAMED.format(name=col, k=k, label=label, taken=MISSING_GROUP)
+            )
+            warnings.warn(message, UserWarning, stacklevel=3)
+        n_missing[col] = k
+        feature_codes.append(code_of[part])
+        feature_labels.append(labels)
+    # the groups present in lexicographic order of their features' codes, as combine() orders
+    order = np.lexsort(feature_codes[::-1])
+    if len(names) == 1:
+        index: pd.Index = pd.Index(feature_labels[0], name=names[0], dtype=object)
+    else:
+        check_group_count(
+            len(order), n,
+            "the intersection of the sensitive features " + ", ".join(map(repr, names)),
+            max_groups)
+        index = pd.MultiIndex.from_arrays(
+            [pd.Index(np.asarray(u, dtype=object)[c[order]], dtype=object)
+             for u, c in zip(feature_labels, feature_codes, strict=True)],
+            names=names,
+        )
+    group_of = np.empty(n_cells, dtype=np.int64)
+    group_of[present[order]] = np.arange(len(order))
+    if not np.array_equal(group_of[present], present):  # renumber the cells
+        lookup = np.zeros(4 * n_cells, dtype=np.int16)
+        lookup[(4 * present[:, None] + np.arange(4)).ravel()] = (
+            4 * group_of[present][:, None] + np.arange(4)).ravel()
+        flat = lookup[flat]
+    return GroupCells(index, names, n_missing, flat, counts[present[order]])

@@ -216,6 +216,8 @@ class _Plan:
     count_names: tuple[str, ...]
     score_names: tuple[str, ...]
 
+    index: pd.Index  # the labels of the groups kept
+
     @property
     def kept_display(self) -> list[str]:
         return [d for d, k in zip(self.display, self.kept, strict=True) if k]
@@ -247,6 +249,7 @@ def _plan(conf: ConfusionStats, labels: pd.Index, ref_index: int,
     needed = {"count", "base_rate"} | {m for c in CRITERIA.values() for m in c.metrics}
     return _Plan(
         labels=labels, display=display, kept=kept, ref_index=ref_index,
+        index=labels.view() if kept.all() else labels[kept],
         ref_k=int(np.flatnonzero(kept).tolist().index(ref_index)),
         count_names=tuple(m for m in COUNT_METRICS if m in needed or m in config.metrics),
         score_names=tuple(m for m in config.metrics if m in SCORE_METRICS),
@@ -340,7 +343,7 @@ def _intervals(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
         undefined = ~np.isfinite(values.groups[m])
         lower[m] = np.where(undefined, np.nan, lower[m])
         upper[m] = np.where(undefined, np.nan, upper[m])
-    index = plan.labels[plan.kept]
+    index = plan.index
     lower_df = _float_frame({m: lower[m][plan.kept] for m in values.names}, index)
     upper_df = _float_frame({m: upper[m][plan.kept] for m in values.names}, index)
     overall_iv = pd.DataFrame(
@@ -394,7 +397,9 @@ def _disparities(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
         }
         for key, (lo, hi) in found.items():
             bounds[key + "_lower"][i], bounds[key + "_upper"][i] = lo, hi
-    return pd.DataFrame({**table, **bounds}, columns=columns).set_index("metric")
+    table.pop("metric")
+    found_all = {**table, **bounds}
+    return _float_frame({c: found_all[c] for c in columns[1:]}, pd.Index(names, name="metric"))
 
 
 def _pvalues(conf: ConfusionStats, metric: str, plan: _Plan, config: AuditConfig) -> np.ndarray:
@@ -465,8 +470,9 @@ _CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower
 
 
 def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig,
-              attribute: str) -> pd.DataFrame:
-    """Step 7: every named criterion with its interval, tolerance and verdict."""
+              attribute: str) -> list[tuple]:
+    """Step 7: every named criterion with its interval, tolerance and verdict (rows of the
+    criteria table, in the order of :data:`_CRITERIA_COLUMNS`)."""
     kept_values = {m: v[plan.kept] for m, v in values.groups.items()}
     kept_display = plan.kept_display
     rows = []
@@ -494,6 +500,10 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
             kept_display[hi_i] if hi_i >= 0 else None,
             _criterion_reason(value, lo, hi, worst, kept_values, config),
         ))
+    return rows
+
+
+def _criteria_frame(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(_CRITERIA_COLUMNS))
 
 
@@ -531,7 +541,7 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
     """Step 8: the groups table, every undefined value with its reason, and the observations
     each value rests on."""
     kept = plan.kept
-    index = plan.labels[kept]
+    index = plan.index
     counts = conf.n.sum(axis=1)
     weight = conf.w.sum(axis=1)
     groups = pd.DataFrame(
@@ -551,10 +561,50 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
             rows.append({"group": plan.kept_display[j], "metric": m,
                          "reason": _undefined_reason(conf, m, kept_positions[j])})
     rows += [{"group": "(all)", "metric": m, "reason": why} for m, why in config.left_out]
-    undefined = pd.DataFrame(rows, columns=["group", "metric", "reason"])
+    columns = ["group", "metric", "reason"]
+    undefined = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(
+        {c: np.array([], dtype=object) for c in columns})
     denominators = _float_frame(
         {m: _denominators(conf, m, config)[kept] for m in values.names}, index)
     return groups, undefined, denominators
+
+
+def _analyse(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
+             labels: pd.Index, *, attribute: str, ref_index: int, config: AuditConfig,
+             rng: np.random.Generator) -> tuple[dict, list[tuple]]:
+    """The tables of :func:`analyse` but the criteria (as keyword arguments of
+    :class:`AttributeTables`), and the rows of the criteria table."""
+    plan = _plan(conf, labels, ref_index, config)
+    values = _point_values(conf, scores, overall_auc, plan, config)
+    boot = _bootstrap(conf, scores, overall_auc, values, plan, config, rng)
+    lower, upper, overall_intervals = _intervals(conf, values, boot, plan, config)
+    groups, undefined, denominators = _group_tables(conf, values, plan, config)
+    by_group = pd.DataFrame(
+        {m: values.groups[m][plan.kept].astype(np.int64 if m == "count" else np.float64)
+         for m in values.names}, index=plan.index, columns=values.names)
+    curves = None
+    if scores is not None:
+        kept = plan.kept
+        curves = _curves(ScoreStats(
+            scores.edges, scores.probabilistic, scores.n[kept], scores.w[kept],
+            scores.ws[kept], scores.ws2[kept], scores.auc[kept],
+        ), plan.kept_display)
+    tables = {
+        "overall": pd.Series({m: values.overall[m] for m in values.names}, dtype=float),
+        "overall_intervals": overall_intervals,
+        "by_group": by_group,
+        "lower": lower,
+        "upper": upper,
+        "disparities": _disparities(conf, values, boot, plan, config),
+        "to_reference": _to_reference(conf, values, boot, plan, config),
+        "groups": groups,
+        "undefined": undefined,
+        "denominators": denominators,
+        "curves": curves,
+        "reference_group": labels[ref_index],
+        "suppressed": tuple(plan.display[j] for j in np.flatnonzero(~plan.kept)),
+    }
+    return tables, _criteria(conf, values, boot, plan, config, attribute)
 
 
 def analyse(
@@ -574,35 +624,25 @@ def analyse(
     plan (groups kept, metrics needed), point values, the bootstrap, intervals, disparities,
     comparisons with the reference and their tests, criteria, and the group tables.
     """
-    plan = _plan(conf, labels, ref_index, config)
-    values = _point_values(conf, scores, overall_auc, plan, config)
-    boot = _bootstrap(conf, scores, overall_auc, values, plan, config, rng)
-    lower, upper, overall_intervals = _intervals(conf, values, boot, plan, config)
-    groups, undefined, denominators = _group_tables(conf, values, plan, config)
-    index = labels[plan.kept]
-    by_group = _float_frame({m: values.groups[m][plan.kept] for m in values.names}, index)
-    if "count" in by_group:
-        by_group = by_group.astype({"count": np.int64})
-    curves = None
-    if scores is not None:
-        kept = plan.kept
-        curves = _curves(ScoreStats(
-            scores.edges, scores.probabilistic, scores.n[kept], scores.w[kept],
-            scores.ws[kept], scores.ws2[kept], scores.auc[kept],
-        ), plan.kept_display)
-    return AttributeTables(
-        overall=pd.Series({m: values.overall[m] for m in values.names}, dtype=float),
-        overall_intervals=overall_intervals,
-        by_group=by_group,
-        lower=lower,
-        upper=upper,
-        disparities=_disparities(conf, values, boot, plan, config),
-        to_reference=_to_reference(conf, values, boot, plan, config),
-        criteria=_criteria(conf, values, boot, plan, config, attribute),
-        groups=groups,
-        undefined=undefined,
-        denominators=denominators,
-        curves=curves,
-        reference_group=labels[ref_index],
-        suppressed=tuple(plan.display[j] for j in np.flatnonzero(~plan.kept)),
-    )
+    tables, rows = _analyse(conf, scores, overall_auc, labels, attribute=attribute,
+                            ref_index=ref_index, config=config, rng=rng)
+    return AttributeTables(**tables, criteria=_criteria_frame(rows))
+
+
+def analyse_attributes(
+    parts: list[dict], *, config: AuditConfig
+) -> tuple[list[AttributeTables], pd.DataFrame]:
+    """:func:`analyse` of several attributes, and the criteria of all of them in one table
+    (in the order of ``parts``; each attribute's criteria table is its slice of it).
+
+    ``parts``: the arguments of :func:`analyse` but ``config``, one dict per attribute.
+    """
+    done = [_analyse(**part, config=config) for part in parts]
+    every = _criteria_frame([row for _, rows in done for row in rows])
+    out = []
+    start = 0
+    for tables, rows in done:
+        criteria = every.iloc[start:start + len(rows)].reset_index(drop=True)
+        start += len(rows)
+        out.append(AttributeTables(**tables, criteria=criteria))
+    return out, every

@@ -122,6 +122,136 @@ def _ratio_score(
     return np.where(num == 0, 0.0, z)
 
 
+#: The bisection of :func:`ratio_interval`: halvings of [-BOUND, BOUND] on the log scale
+#: (44 halvings of [-40, 40]: a bracket below 5e-12).
+_LOG_BOUND = 40.0
+_HALVINGS = 44
+#: Score evaluations per round of the search (several halvings are resolved per round).
+_ROUND_SIZE = 1024
+#: Margin on the log scale by which a bracket must clear a bound to settle a comparison.
+_SLACK = 1e-9
+
+
+class _Scores:
+    """Pairs of a search, with the parts of the score that do not depend on theta
+    (``x1 + x2 > 0`` for every pair), as columns (one row per pair)."""
+
+    def __init__(self, x1, n1, x2, n2, target):
+        self.x1, self.n1, self.x2, self.n2 = (v[:, None] for v in (x1, n1, x2, n2))
+        self.target = target[:, None]
+        self.total = self.n1 + self.n2
+        self.c = self.x1 + self.x2
+        self.two_c = 2.0 * self.c
+        self.r1 = self.x1 / self.n1
+        self.zero_above = 0.0 > self.target
+
+    def take(self, rows: np.ndarray) -> _Scores:
+        """The pairs ``rows``."""
+        part = object.__new__(_Scores)
+        part.__dict__.update({k: v[rows] for k, v in self.__dict__.items()})
+        return part
+
+    def above(self, theta: np.ndarray) -> np.ndarray:
+        """``_ratio_score(theta, ...) > target`` (theta: one row per pair, any number of
+        columns), operation for operation as :func:`_ratio_score` computes it, so that every
+        comparison comes out the same."""
+        t = self.n1 * theta  # t = -b
+        t += self.x1
+        t += self.n2
+        t += self.x2 * theta
+        a4 = self.total * theta
+        a4 *= 4.0
+        a4 *= self.c
+        disc = t * t
+        disc -= a4
+        np.maximum(disc, 0.0, out=disc)
+        np.sqrt(disc, out=disc)
+        disc += t
+        p2 = np.divide(self.two_c, disc)  # >= 0: the clip to [0, 1] is a minimum
+        np.minimum(p2, 1.0, out=p2)
+        p1 = theta * p2
+        np.minimum(p1, 1.0, out=p1)
+        var = 1.0 - p1
+        var *= p1
+        var /= self.n1
+        v2 = theta * theta
+        v2 *= p2
+        v2 *= 1.0 - p2
+        v2 /= self.n2
+        var += v2
+        num = self.x2 * theta
+        num /= self.n2
+        np.subtract(self.r1, num, out=num)
+        positive = var > 0
+        np.sqrt(var, out=var)
+        z = np.divide(num, var, out=np.zeros_like(num), where=positive)
+        # z where the variance is positive, +-inf (the sign of num) where not, 0 where num is
+        out = np.where(positive, z > self.target, num > 0)
+        return np.where(num == 0, self.zero_above, out)
+
+
+def _search(scores: _Scores, settle=None) -> tuple[np.ndarray, float, np.ndarray]:
+    """The bisection of :func:`ratio_interval` for every pair of ``scores``: ``lo`` after
+    every halving of [-40, 40] (the log of the limit is ``lo + width / 2``), the final width,
+    and which pairs were followed to the end.
+
+    Several halvings are resolved per round: the score is evaluated at every point the next
+    ``k`` halvings could visit (``2**k - 1`` points of the bracket's grid) and the halvings
+    then follow those comparisons, so ``lo`` is exactly what one halving at a time gives
+    (every point is a multiple of ``80 / 2**44``, exact in floating point). ``settle``
+    (positions of the pairs followed, their ``lo`` and the current width -> which to keep
+    following) drops pairs whose outcome is known.
+    """
+    size = len(scores.x1)
+    lo = np.full(size, -_LOG_BOUND)
+    live = np.arange(size)
+    part = scores
+    width = 2.0 * _LOG_BOUND
+    done = 0
+    while done < _HALVINGS and len(live):
+        k = int(max(1, min(_HALVINGS - done, np.log2(_ROUND_SIZE / len(live) + 1.0))))
+        step = width / 2**k
+        points = lo[live][:, None] + np.arange(1, 2**k) * step
+        up = part.above(np.exp(points)).ravel()
+        # follow the k halvings through the comparisons: the flat position of each pair's
+        # point j (1-based) is base + j - 1
+        base = np.arange(len(live)) * (2**k - 1) - 1
+        left = np.zeros(len(live), dtype=np.intp)
+        for half in (2 ** np.arange(k - 1, -1, -1)).tolist():
+            left += up[base + left + half] * half
+        lo[live] += left * step
+        width = step
+        done += k
+        if settle is not None and done < _HALVINGS:
+            keep = settle(live, lo[live], width)
+            if not keep.all():
+                live = live[keep]
+                part = part.take(keep)
+    followed = np.zeros(size, dtype=bool)
+    followed[live] = True
+    return lo, width, followed
+
+
+def _limit(lo: np.ndarray, width: float) -> np.ndarray:
+    """The limit a bisection that ended on ``[lo, lo + width]`` reports."""
+    return np.exp(0.5 * (lo + (lo + width)))
+
+
+def _koopman_pairs(x1, n1, x2, n2, zc):
+    """The pairs of :func:`ratio_interval` as flat arrays: the counts (placeholders where a
+    pair has no trials or no selection on either side), which pairs have an interval, and
+    the search of both limits (lower limits first, then upper)."""
+    x1, n1, x2, n2, zc = (np.ravel(v) for v in np.broadcast_arrays(x1, n1, x2, n2, zc))
+    ok = (n1 > 0) & (n2 > 0) & (x1 + x2 > 0)
+    s1 = np.where(ok, n1, 1.0)
+    s2 = np.where(ok, n2, 1.0)
+    t1 = np.where(ok, x1, 0.0)
+    t2 = np.where(ok, x2, 1.0)
+    two = lambda v: np.concatenate([v, v])  # noqa: E731
+    scores = _Scores(two(t1), two(s1), two(t2), two(s2), np.concatenate([zc, -zc]))
+    return ok, t1, t2, scores
+
+
 def ratio_interval(
     x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray, confidence_level: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -133,30 +263,20 @@ def ratio_interval(
     Its coverage stays close to the nominal level for a few dozen trials (checked by
     simulation in the tests and in docs/regulatory.md).
     """
-    x1, n1, x2, n2, zc = np.broadcast_arrays(
-        *(np.asarray(v, dtype=np.float64) for v in (x1, n1, x2, n2)), _z_crit(confidence_level)
-    )
-    ok = (n1 > 0) & (n2 > 0) & (x1 + x2 > 0)
-    s1 = np.where(ok, n1, 1.0)
-    s2 = np.where(ok, n2, 1.0)
-    t1 = np.where(ok, x1, 0.0)
-    t2 = np.where(ok, x2, 1.0)
-
-    # both limits in one bisection: the score falls through +z at the lower limit and
-    # through -z at the upper one (stacked on a new leading axis)
-    target = np.stack([zc, -zc])
-    a1, b1, a2, b2 = (np.broadcast_to(v, target.shape) for v in (t1, s1, t2, s2))
-    lo = np.full(target.shape, -40.0)
-    hi = np.full(target.shape, 40.0)
-    for _ in range(44):  # 44 halvings of [-40, 40] on the log scale: below 5e-12
-        mid = 0.5 * (lo + hi)
-        above = _ratio_score(np.exp(mid), a1, b1, a2, b2) > target
-        lo = np.where(above, mid, lo)
-        hi = np.where(above, hi, mid)
-    found = np.exp(0.5 * (lo + hi))
-    lower = np.where(t1 > 0, found[0], 0.0)
-    upper = np.where(t2 > 0, found[1], np.inf)
-    return np.where(ok, lower, np.nan), np.where(ok, upper, np.nan)
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (x1, n1, x2, n2, confidence_level)))
+    arrays = [np.asarray(v, dtype=np.float64) for v in (x1, n1, x2, n2)]
+    ok, t1, t2, scores = _koopman_pairs(*arrays, _z_crit(confidence_level))
+    size = len(ok)
+    # the score falls through +z at the lower limit and through -z at the upper one; only
+    # the limits that are reported are searched
+    rows = np.flatnonzero(np.concatenate([ok & (t1 > 0), ok & (t2 > 0)]))
+    lo, width, _ = _search(scores.take(rows))
+    found = np.full(2 * size, np.nan)
+    found[rows] = _limit(lo, width)
+    lower = np.where(t1 > 0, found[:size], 0.0)
+    upper = np.where(t2 > 0, found[size:], np.inf)
+    return (np.where(ok, lower, np.nan).reshape(shape),
+            np.where(ok, upper, np.nan).reshape(shape))
 
 
 #: Pairs (category, candidate top) above which no impact-ratio interval is computed.
@@ -167,13 +287,141 @@ NO_INTERVAL = (
 )
 
 
+def _candidate_pairs(x: np.ndarray, n: np.ndarray, confidence_level: float):
+    """The categories whose candidacy needs a search (against the observed top), and the
+    arrays of those searches (the upper limits: target ``-z``)."""
+    g = len(x)
+    top = int(np.argmax(x / n))
+    x_top, n_top = np.full(g, x[top]), np.full(g, n[top])
+    ok = (n > 0) & (n_top > 0) & (x + x_top > 0) & (x_top > 0)
+    ok[top] = False
+    rows = np.flatnonzero(ok)
+    zc = np.broadcast_to(_z_crit(confidence_level), (g,))[rows]
+    return rows, (x[rows], n[rows], x_top[rows], n_top[rows], -zc)
+
+
+def _clear_of_one(lo: np.ndarray, width: float) -> np.ndarray:
+    """Brackets of log limits that are sure to end on one side of log 1 = 0."""
+    return (lo >= _SLACK) | (lo + width <= -_SLACK)
+
+
+def _candidates(x: np.ndarray, n: np.ndarray, confidence_level: float) -> np.ndarray:
+    """Which categories of one table could be the top: the observed top, and those whose
+    Koopman interval against it reaches 1 (or that have none). ``x``, ``n``: float arrays.
+
+    The same comparisons as ``ratio_interval(x, n, x_top, n_top, level)[1] >= 1``; a
+    category's search stops once its bracket is clear of 1.
+    """
+    cand = np.ones(len(x), dtype=bool)
+    rows, arrays = _candidate_pairs(x, n, confidence_level)
+    if len(rows):
+        lo, width, followed = _search(
+            _Scores(*arrays), lambda live, lo, width: ~_clear_of_one(lo, width))
+        cand[rows] = np.where(followed, _limit(lo, width) >= 1.0, lo >= _SLACK)
+    return cand
+
+
+def _bonferroni_levels(cand: np.ndarray, confidence_level: float) -> np.ndarray:
+    """Level of each category's pairwise intervals: Bonferroni over the other candidates."""
+    m = cand.sum(axis=-1, keepdims=True) - cand  # candidates other than i
+    return 1.0 - (1.0 - confidence_level) / np.maximum(m, 1)
+
+
 def candidate_count(x: np.ndarray, n: np.ndarray, confidence_level: float) -> int:
     """How many categories could be the top (see :func:`impact_ratio_intervals`)."""
     x = np.asarray(x, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)
-    top = int(np.argmax(x / n))
-    _, up = ratio_interval(x, n, np.full(len(x), x[top]), np.full(len(x), n[top]), confidence_level)
-    return int(((np.nan_to_num(up, nan=np.inf) >= 1.0) | (np.arange(len(x)) == top)).sum())
+    return int(_candidates(x, n, confidence_level).sum())
+
+
+def _lowest_pairs(x: np.ndarray, n: np.ndarray, confidence_level: float, cand: np.ndarray):
+    """The searches that decide the smallest limits of :func:`impact_ratio_intervals`:
+    whether some pair's lower limit is 0 (then no lower limit is searched), the arrays of
+    the searches and their side (0: lower limit, 1: upper limit)."""
+    g = len(x)
+    zc_i = _z_crit(_bonferroni_levels(cand, confidence_level))
+    j = np.flatnonzero(cand)
+    i_of = np.repeat(np.arange(g), len(j))
+    j_of = np.tile(j, g)
+    use = i_of != j_of
+    i_of, j_of = i_of[use], j_of[use]
+    x1, n1, x2, n2 = x[i_of], n[i_of], x[j_of], n[j_of]
+    ok = (n1 > 0) & (n2 > 0) & (x1 + x2 > 0)
+    # a pair without an interval or without a selection in i has the lower limit 0
+    low_found = ok & (x1 > 0)
+    lowest_zero = bool((~low_found).any())
+    high = np.flatnonzero(ok & (x2 > 0))  # the others have no upper limit
+    pick = high if lowest_zero else np.concatenate([np.flatnonzero(low_found), high])
+    side = np.zeros(len(pick), dtype=np.intp)
+    side[len(pick) - len(high):] = 1
+    zc = zc_i[i_of[pick]]
+    arrays = (x1[pick], n1[pick], x2[pick], n2[pick], np.where(side == 0, zc, -zc))
+    return lowest_zero, arrays, side
+
+
+def _not_above_lowest(side: np.ndarray, lo: np.ndarray, width: float) -> np.ndarray:
+    """Brackets that may still hold the smallest limit of their side (or one below 1)."""
+    bound = np.zeros(2)  # min(1, ...): log 1 = 0 bounds both sides
+    np.minimum.at(bound, side, lo + width)
+    return lo <= bound[side] + _SLACK
+
+
+def _lowest_of(lowest_zero: bool, side: np.ndarray, lo: np.ndarray, width: float,
+               followed: np.ndarray) -> tuple[float, float]:
+    out = [0.0 if lowest_zero else 1.0, 1.0]
+    for k in (0, 1):
+        done = followed & (side == k)
+        if done.any():
+            out[k] = min(1.0, float(_limit(lo[done], width).min()))
+    return out[0], out[1]
+
+
+def lowest_impact_ratio_bounds(
+    x: np.ndarray, n: np.ndarray, confidence_level: float, cand: np.ndarray | None = None
+) -> tuple[float, float]:
+    """The smallest lower and the smallest upper limit of :func:`impact_ratio_intervals` of
+    one table (``lower.min()``, ``upper.min()``), computed without every pairwise interval:
+    a pair's search stops once its bracket lies above a limit another pair is sure to stay
+    below (or above 1); the limits that decide are searched to the end, exactly as there.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    if cand is None:
+        cand, lowest = _candidates_and_lowest(x, n, confidence_level)
+        return lowest
+    lowest_zero, arrays, side = _lowest_pairs(x, n, confidence_level, cand)
+    lo, width, followed = _search(
+        _Scores(*arrays), lambda live, lo, width: _not_above_lowest(side[live], lo, width))
+    return _lowest_of(lowest_zero, side, lo, width, followed)
+
+
+def _candidates_and_lowest(
+    x: np.ndarray, n: np.ndarray, confidence_level: float
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """:func:`_candidates` and :func:`lowest_impact_ratio_bounds` in one search, the pairs'
+    levels taken for every category a candidate (as they often are); searched again with
+    the right levels when some category is not."""
+    g = len(x)
+    rows, cand_arrays = _candidate_pairs(x, n, confidence_level)
+    lowest_zero, pair_arrays, side = _lowest_pairs(
+        x, n, confidence_level, np.ones(g, dtype=bool))
+    m = len(rows)
+    kind = np.concatenate([np.full(m, 2), side])  # 2: a candidacy
+
+    def settle(live, lo, width):
+        k = kind[live]
+        keep = ~_clear_of_one(lo, width)
+        pairs = k < 2
+        keep[pairs] = _not_above_lowest(k[pairs], lo[pairs], width)
+        return keep
+
+    lo, width, followed = _search(_Scores(*(np.concatenate([a, b]) for a, b in zip(
+        cand_arrays, pair_arrays, strict=True))), settle)
+    cand = np.ones(g, dtype=bool)
+    cand[rows] = np.where(followed[:m], _limit(lo[:m], width) >= 1.0, lo[:m] >= _SLACK)
+    if not cand.all():
+        return cand, lowest_impact_ratio_bounds(x, n, confidence_level, cand)
+    return cand, _lowest_of(lowest_zero, side, lo[m:], width, followed[m:])
 
 
 def impact_ratio_intervals(
@@ -207,25 +455,33 @@ def impact_ratio_intervals(
     x, n = np.broadcast_arrays(x, n)
     g = x.shape[-1]
     alpha = 1.0 - confidence_level
+    if x.ndim == 1:  # one table: only the pairs with a candidate top (often a few)
+        return _table_intervals(x, n, confidence_level, _candidates(x, n, confidence_level))
     top = np.argmax(x / n, axis=-1)[..., None]
     x_top = np.take_along_axis(x, top, axis=-1)
     n_top = np.take_along_axis(n, top, axis=-1)
     _, up = ratio_interval(x, n, x_top, n_top, confidence_level)
     cand = (np.nan_to_num(up, nan=np.inf) >= 1.0) | (np.arange(g) == top)
-    m = cand.sum(axis=-1, keepdims=True) - cand  # candidates other than i
-    level = 1.0 - alpha / np.maximum(m, 1)
-    if x.ndim == 1:  # one table: only the pairs with a candidate top (often a few)
-        j = np.flatnonzero(cand)
-        lo, hi = ratio_interval(x[:, None], n[:, None], x[None, j], n[None, j], level[:, None])
-        use = np.arange(g)[:, None] != j[None, :]
-        lo = np.where(use, np.nan_to_num(lo, nan=0.0), np.inf)
-        hi = np.where(use, np.nan_to_num(hi, nan=np.inf), np.inf)
-        return np.minimum(1.0, lo.min(axis=-1)), np.minimum(1.0, hi.min(axis=-1))
+    level = 1.0 - alpha / np.maximum(cand.sum(axis=-1, keepdims=True) - cand, 1)
     # pairs (i, j): axis -2 is i, axis -1 is j
     lo, hi = ratio_interval(
         x[..., :, None], n[..., :, None], x[..., None, :], n[..., None, :], level[..., :, None]
     )
     use = cand[..., None, :] & ~np.eye(g, dtype=bool)
+    lo = np.where(use, np.nan_to_num(lo, nan=0.0), np.inf)
+    hi = np.where(use, np.nan_to_num(hi, nan=np.inf), np.inf)
+    return np.minimum(1.0, lo.min(axis=-1)), np.minimum(1.0, hi.min(axis=-1))
+
+
+def _table_intervals(
+    x: np.ndarray, n: np.ndarray, confidence_level: float, cand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`impact_ratio_intervals` of one table whose candidate tops are known."""
+    g = len(x)
+    level = _bonferroni_levels(cand, confidence_level)
+    j = np.flatnonzero(cand)
+    lo, hi = ratio_interval(x[:, None], n[:, None], x[None, j], n[None, j], level[:, None])
+    use = np.arange(g)[:, None] != j[None, :]
     lo = np.where(use, np.nan_to_num(lo, nan=0.0), np.inf)
     hi = np.where(use, np.nan_to_num(hi, nan=np.inf), np.inf)
     return np.minimum(1.0, lo.min(axis=-1)), np.minimum(1.0, hi.min(axis=-1))
@@ -321,6 +577,26 @@ def four_fifths_table(
         Indexed by category, with the columns of :data:`COLUMNS`. ``verdict`` is one of the
         keys of :data:`VERDICTS`.
     """
+    out, _ = _four_fifths_columns(
+        selected, applicants, include=include, threshold=threshold,
+        confidence_level=confidence_level, z_threshold=z_threshold, min_count=min_count,
+        excluded_reason=excluded_reason, fisher_all=fisher_all)
+    # one frame from all the columns (setting them one by one costs more than the tests)
+    return pd.DataFrame({c: out[c] for c in COLUMNS},
+                        index=pd.Index(list(categories), name="category"))
+
+
+def _four_fifths_columns(
+    selected: np.ndarray, applicants: np.ndarray, *, include: np.ndarray | None = None,
+    threshold: float = FOUR_FIFTHS, confidence_level: float = 0.95,
+    z_threshold: float = Z_SIGNIFICANT, min_count: int = MIN_COUNT,
+    excluded_reason: str = "excluded from the impact ratios", fisher_all: bool = True,
+    lowest_only: bool = False,
+) -> tuple[dict[str, Any], tuple[float, float] | None]:
+    """The columns of :func:`four_fifths_table` (arrays by name), and, with
+    ``lowest_only``, instead of each category's impact-ratio interval (left NaN) the
+    smallest lower and upper limits (:func:`lowest_impact_ratio_bounds`; None when the
+    intervals are not computed)."""
     t = float(threshold)
     if not (math.isfinite(t) and 0 < t <= 1):
         raise ValueError(ERR_THRESHOLD.format(value=threshold))
@@ -348,7 +624,6 @@ def four_fifths_table(
         rate = np.where(n > 0, x / np.where(n > 0, n, 1), np.nan)
     r_lo, r_hi = clopper_pearson(x, n, level)
     comparable = inc & (n > 0)
-    index = pd.Index(list(categories), name="category")
     out: dict[str, Any] = {"applicants": n, "selected": x, "rate": rate,
                            "rate_lower": r_lo, "rate_upper": r_hi}
     nan = np.full(g, np.nan)
@@ -375,6 +650,7 @@ def four_fifths_table(
     reason[~inc] = excluded_reason
     reason[inc & (n == 0)] = "no applicants in this category"
     f = _fraction(t)
+    lowest = None
     if comparable.any():
         candidates = np.where(comparable, rate, -np.inf)
         k = int(np.argmax(candidates))  # the first of tied top categories
@@ -386,11 +662,20 @@ def four_fifths_table(
             top[idx] = rate[idx] == rate[k]
             cols["impact_ratio"][idx] = rate[idx] / rate[k]
             others = idx[idx != k]
-            if len(idx) * candidate_count(x[idx], n[idx], level) <= MAX_PAIRS:
-                lo, hi = impact_ratio_intervals(x[idx], n[idx], level)
-                cols["impact_ratio_lower"][idx] = lo
-                cols["impact_ratio_upper"][idx] = hi
+            xf, nf = x[idx].astype(np.float64), n[idx].astype(np.float64)
+            if lowest_only and len(idx) ** 2 <= MAX_PAIRS:
+                cand, lowest = _candidates_and_lowest(xf, nf, level)
+            else:
+                cand = _candidates(xf, nf, level)
+            if len(idx) * int(cand.sum()) <= MAX_PAIRS:
+                if lowest_only and lowest is None:
+                    lowest = lowest_impact_ratio_bounds(xf, nf, level, cand)
+                elif not lowest_only:
+                    lo, hi = _table_intervals(xf, nf, level, cand)
+                    cols["impact_ratio_lower"][idx] = lo
+                    cols["impact_ratio_upper"][idx] = hi
             else:  # memory and time grow with categories x candidate tops
+                lowest = None
                 reason[idx] = np.where(
                     reason[idx] == "", NO_INTERVAL.format(g=len(idx)), reason[idx]
                 )
@@ -459,5 +744,4 @@ def four_fifths_table(
         for v, s in zip(verdict, small, strict=True)
     ]
     out["reason"] = reason
-    # one frame from all the columns (setting them one by one costs more than the tests)
-    return pd.DataFrame({c: out[c] for c in COLUMNS}, index=index)
+    return out, lowest

@@ -13,9 +13,10 @@ group is below it. See
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ._config import AuditConfig
-from ._four_fifths import AUDIT_VERDICT, NO_INTERVAL, four_fifths_table
+from ._four_fifths import AUDIT_VERDICT, COLUMNS, NO_INTERVAL, _four_fifths_columns
 from ._intervals import effective_size
 from ._registry import rate_parts
 from ._stats import ConfusionStats
@@ -85,43 +86,32 @@ def four_fifths_row(
     if not rates[top] > 0:
         row["reason"] = "no group is selected at all: no top rate to compare with (0/0)"
         return row
-    table = four_fifths_table(
+    names = [labels[i] for i in np.flatnonzero(ok)]
+    # the table's columns, and the smallest impact-ratio limits instead of every interval
+    table, lowest = _four_fifths_columns(
         x[ok],
         n[ok],
-        [labels[i] for i in np.flatnonzero(ok)],
         threshold=tol if tol > 0 else 1.0,
         confidence_level=level,
         min_count=int(config.min_group_size),
         fisher_all=False,  # the exact test decides only on small numbers
+        lowest_only=True,
     )
     ratio = rates[ok] / rates[top]
     worst = int(np.argmin(ratio))
     row["value"] = float(ratio[worst])
-    row["worst_group"] = table.index[worst]
+    row["worst_group"] = names[worst]
     row["best_group"] = labels[top]
-    lo = table["impact_ratio_lower"].to_numpy(dtype=np.float64)
-    hi = table["impact_ratio_upper"].to_numpy(dtype=np.float64)
-    no_interval = not (np.isfinite(lo).all() and np.isfinite(hi).all())
+    no_interval = lowest is None
     if not no_interval:
-        row["lower"], row["upper"] = float(lo.min()), float(hi.min())
+        row["lower"], row["upper"] = lowest
     verdicts = table["verdict"].tolist()
     code = next((v for v in _ORDER if v in verdicts), "n/a")
     if tol == 0:
         code = "not_below"
     row["verdict"] = AUDIT_VERDICT[code]
     if code.startswith("below"):
-        hit = table[table["verdict"] == code].sort_values("impact_ratio", kind="stable")
-        parts = []
-        for label, r in hit.head(MAX_LISTED).iterrows():
-            stat = (
-                f"Fisher p = {r['fisher_p_value']:.3g}"
-                if r["test"] == "fisher"
-                else f"z = {r['z']:.2f} SD"
-            )
-            parts.append(f"{label} (ratio {r['impact_ratio']:.3f}, {stat})")
-        more = len(hit) - MAX_LISTED
-        tail = f"; and {more} more group(s)" if more > 0 else ""
-        row["reason"] = f"{table['verdict_text'][hit.index[0]]}: " + "; ".join(parts) + tail
+        row["reason"] = _below_reason(table, names, code)
         if config.weighted:
             row["reason"] += "; tests on Kish effective counts"
     if code == "not_below" and tol > 0 and np.isfinite(row["lower"]) and row["lower"] < tol:
@@ -129,6 +119,35 @@ def four_fifths_row(
         row["verdict"] = "inconclusive"
         row["reason"] = NOT_SHOWN.format(lo=row["lower"], tol=tol, level=config.confidence_level)
     if no_interval:
-        note = NO_INTERVAL.format(g=len(lo))
+        note = NO_INTERVAL.format(g=len(names))
         row["reason"] = f"{row['reason']}; {note}" if row["reason"] else note
     return row
+
+
+def _below_reason(table: dict, names: list[str], code: str) -> str:
+    """The groups below the tolerance with verdict ``code``, the lowest ratios first."""
+    if len(set(names)) < len(names):  # labels that print alike: as the table frame lists them
+        frame = pd.DataFrame({c: table[c] for c in COLUMNS}, index=pd.Index(names))
+        hit = frame[frame["verdict"] == code].sort_values("impact_ratio", kind="stable")
+        first = frame["verdict_text"][hit.index[0]]
+        rows = [(label, r) for label, r in hit.head(MAX_LISTED).iterrows()]
+        count = len(hit)
+    else:
+        where = np.flatnonzero(table["verdict"] == code)
+        where = where[np.argsort(table["impact_ratio"][where], kind="stable")]
+        first = table["verdict_text"][where[0]]
+        rows = [(names[i], {c: table[c][i] for c in ("fisher_p_value", "test", "z",
+                                                      "impact_ratio")})
+                for i in where[:MAX_LISTED]]
+        count = len(where)
+    parts = []
+    for label, r in rows:
+        stat = (
+            f"Fisher p = {r['fisher_p_value']:.3g}"
+            if r["test"] == "fisher"
+            else f"z = {r['z']:.2f} SD"
+        )
+        parts.append(f"{label} (ratio {r['impact_ratio']:.3f}, {stat})")
+    more = count - MAX_LISTED
+    tail = f"; and {more} more group(s)" if more > 0 else ""
+    return f"{first}: " + "; ".join(parts) + tail

@@ -346,7 +346,7 @@ def confusion_cells(codes: np.ndarray, n_groups: int, y_true: np.ndarray,
 
 
 def count_confusion(
-    codes: np.ndarray,
+    codes: np.ndarray | None,
     n_groups: int,
     y_true: np.ndarray,
     y_pred: np.ndarray,
@@ -354,6 +354,7 @@ def count_confusion(
     labels: pd.Index | None = None,
     *,
     cells: np.ndarray | None = None,
+    counts: np.ndarray | None = None,
 ) -> ConfusionStats:
     """Weighted confusion counts per group in one ``bincount`` pass.
 
@@ -367,7 +368,10 @@ def count_confusion(
     labels : pandas.Index, optional
         The label of each group code.
     cells : ndarray of int, shape (n,), optional
-        :func:`confusion_cells` of the same rows, when already computed.
+        :func:`confusion_cells` of the same rows, when already computed (``codes`` may then
+        be None).
+    counts : ndarray of int64, shape (n_groups, 4), optional
+        The rows in each cell (``np.bincount`` of ``cells``), when already counted.
 
     Returns
     -------
@@ -375,7 +379,7 @@ def count_confusion(
     """
     cell = confusion_cells(codes, n_groups, y_true, y_pred) if cells is None else cells
     size = 4 * n_groups
-    n = np.bincount(cell, minlength=size).reshape(n_groups, 4)
+    n = np.bincount(cell, minlength=size).reshape(n_groups, 4) if counts is None else counts
     if sample_weight is None:
         w = n.astype(np.float64)
         return ConfusionStats(n, w, w.copy(), labels)
