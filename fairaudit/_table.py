@@ -326,7 +326,7 @@ def audit_table(
             reason = str(exc).splitlines()[0]
             raise ValueError(ERR_CSV_NUMBERS.format(reason=reason)) from exc
         if text_input:
-            from ._cli_read import parsed
+            from ._csv_text import parsed
 
             for column in ("yt", "yp") if yp_col is not None else ("yt",):
                 table[column] = parsed(table[column].astype(object))

@@ -105,7 +105,7 @@ def read_path(
     casts score and weight columns to numbers, and the labels are parsed after the
     aggregation as pandas parses a column (numbers, booleans, else text).
     """
-    from ._cli_read import PANDAS_NA
+    from ._csv_text import PANDAS_NA
 
     duckdb = _require("duckdb", "duckdb", "reading Parquet or CSV files out of core")
     files, kind = _files(os.fspath(path))

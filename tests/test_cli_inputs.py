@@ -22,8 +22,9 @@ import pandas as pd
 import pytest
 
 import fairaudit
-from fairaudit import _cli_read, cli
 from fairaudit._validation import MISSING_GROUP
+from fairaudit.cli import _read as _cli_read
+from fairaudit.cli import audit as audit_command
 from fairaudit.cli import main
 
 SCRIPT = shutil.which("fairaudit", path=str(Path(sys.executable).parent))
@@ -312,15 +313,15 @@ def test_an_audit_without_the_parameter_gets_a_clear_error(small, monkeypatch, c
     code, _, err = run(["audit", small, "--target", "y", "--prediction", "p", "--sensitive",
                         "sex", "--max-groups", "5"], capsys)
     assert code == 2
-    assert err == "fairaudit audit: error: " + cli.ERR_UNSUPPORTED.format(
+    assert err == "fairaudit audit: error: " + audit_command.ERR_UNSUPPORTED.format(
         arg="--max-groups", param="max_groups") + "\n"
 
 
 # ----------------------------------------------------------------------------- wrong arguments
 @pytest.mark.parametrize(("extra", "message"), [
-    (["--max-groups", "0"], "argument --max-groups: " + cli.ERR_POSITIVE_INT.format(text="0")),
+    (["--max-groups", "0"], "argument --max-groups: " + audit_command.ERR_POSITIVE_INT.format(text="0")),
     (["--max-groups", "many"],
-     "argument --max-groups: " + cli.ERR_POSITIVE_INT.format(text="many")),
+     "argument --max-groups: " + audit_command.ERR_POSITIVE_INT.format(text="many")),
     (["--correction-scope", "everything"],
      "argument --correction-scope: invalid choice: 'everything' (choose from "),
     (["--na-values"], "argument --na-values: expected one argument"),

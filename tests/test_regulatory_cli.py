@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fairaudit._cli_ll144 import ERR_GATE, MSG_NOTHING
 from fairaudit.cli import main
+from fairaudit.cli.ll144 import ERR_GATE, MSG_NOTHING
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,12 @@ import re
 import sys
 from typing import Any
 
-from ._cli_util import (
-    EXIT_GATE_FAILED,
-    EXIT_NOTHING_EVALUATED,
-    EXIT_OK,
-    CLIError,
-    check_columns,
-)
+from ._errors import EXIT_GATE_FAILED, EXIT_NOTHING_EVALUATED, EXIT_OK, CLIError
+from ._outputs import Output, check_outputs, write_outputs
+from ._parser import add_common_output, formatter
+from ._read import check_columns, read_columns, read_table
+
+NAME = "ll144"
 
 LL144_EPILOG = """\
 examples:
@@ -37,7 +36,7 @@ exit codes:
   0  all gates pass (or no gate was asked for)
   1  a gate failed
   2  usage or input error (a one-line message names the argument)
-  3  internal error (re-run with --debug for the traceback)
+  3  a bug in fairaudit (the message says how to report it; --debug shows the traceback)
   4  nothing could be evaluated (no impact ratio is defined in any table)
 """
 
@@ -62,10 +61,10 @@ def _share(text: str) -> float:
     return v
 
 
-def add_parser(sub: Any, formatter: Any, common: Any) -> None:
-    """Add the ``ll144`` sub-command to the ``fairaudit`` parser."""
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``ll144`` and its options to the sub-command parsers ``sub``."""
     p = sub.add_parser(
-        "ll144",
+        NAME,
         help="NYC Local Law 144 bias audit (selection or scoring rates, impact ratios)",
         description="Compute the bias audit tables of 6 RCNY 5-301 (sex, race/ethnicity "
         "and intersectional categories) for a selection or scoring tool, with intervals, "
@@ -127,7 +126,8 @@ def add_parser(sub: Any, formatter: Any, common: Any) -> None:
         metavar="GATE",
         help="fail (exit 1) when GATE holds (repeatable; see below)",
     )
-    common(p)
+    add_common_output(p)
+    return p
 
 
 def parse_gate(text: str) -> tuple[str, str | None, str, float]:
@@ -144,7 +144,7 @@ def parse_gate(text: str) -> tuple[str, str | None, str, float]:
 
 
 def _evaluate(audit: Any, gate: tuple[str, str | None, str, float]) -> tuple[bool, str]:
-    from .regulatory._ll144 import TABLES
+    from ..regulatory._ll144 import TABLES
 
     kind, table, op, value = gate
     names = [table] if table else list(TABLES)
@@ -171,7 +171,7 @@ def _evaluate(audit: Any, gate: tuple[str, str | None, str, float]) -> tuple[boo
 
 
 def summary_lines(audit: Any) -> list[str]:
-    from .regulatory._ll144 import TABLE_TITLES, TABLES
+    from ..regulatory._ll144 import TABLE_TITLES, TABLES
 
     m = audit.meta
     lines = [
@@ -195,10 +195,9 @@ def summary_lines(audit: Any) -> list[str]:
     return lines
 
 
-def cmd_ll144(args: argparse.Namespace) -> int:
-    from ._cli_outputs import Output, check_outputs, write_outputs
-    from ._cli_read import read_columns, read_table
-    from .regulatory import DEFAULT_UNKNOWN, ll144
+def run(args: argparse.Namespace) -> int:
+    """Run ``fairaudit ll144``; return the exit code."""
+    from ..regulatory import DEFAULT_UNKNOWN, ll144
 
     gates = [parse_gate(g) for g in args.fail_on]
     outputs = [("--out", args.out), ("--json", args.json), ("--markdown", args.markdown)]

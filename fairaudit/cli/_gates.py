@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ._cli_util import CLIError
-from .metrics import ALIASES, ALL_METRICS, CRITERIA, CRITERION_ALIASES
+from ..metrics import ALIASES, ALL_METRICS, CRITERIA, CRITERION_ALIASES
+from ._errors import CLIError
 
 ERR_GATE_SYNTAX = (
     "argument --fail-on: cannot read '{text}'; write CRITERION<VALUE or CRITERION>VALUE "

@@ -1,4 +1,4 @@
-"""Reading the audited table: sensitive columns exactly as written, the others parsed.
+"""Reading the inputs: the audited table, its column names, saved results.
 
 A CSV file is read once, with a type set per column: sensitive columns as text (``01``,
 ``1`` and ``NA`` are three groups; only an empty field, or a value given with
@@ -15,23 +15,21 @@ from typing import Any
 
 import pandas as pd
 
-from ._cli_util import ERR_EMPTY, ERR_FILE_MISSING, ERR_FILE_READ, CLIError
+from .._csv_text import PANDAS_NA, TEXT_NA, parsed
+from ._errors import ERR_EMPTY, ERR_FILE_MISSING, ERR_FILE_READ, CLIError
 
-#: What pandas reads as missing in a column it parses (its documented default list).
-PANDAS_NA = (
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
-    "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
-)  # fmt: skip
-#: What is missing in a sensitive column of a CSV file (besides ``--na-values``).
-TEXT_NA = ("",)
-_TRUE = frozenset({"True", "TRUE", "true"})
-_FALSE = frozenset({"False", "FALSE", "false"})
+__all__ = [
+    "check_columns", "column_sample", "convert_like", "load_results", "open_relation",
+    "parsed", "read_columns", "read_table",
+]
 
 ERR_DATA_FOLDER = (
     "argument {arg}: '{path}' is a folder without CSV or Parquet files; give a file, a "
     "folder of them or a glob such as 'data/*.parquet'"
 )
 ERR_NO_MATCH = "argument {arg}: no file matches '{path}'"
+ERR_COLUMN = "argument {arg}: column '{column}' is not in {data}; its columns are: {columns}"
+ERR_RESULTS = "argument RESULTS.json: cannot read '{path}': {reason}"
 ERR_NA_PARQUET = (
     "argument --na-values: applies to CSV files only; a Parquet file marks its missing "
     "values itself"
@@ -49,6 +47,30 @@ def _format(path: str) -> tuple[str, str]:
 def _read_error(exc: BaseException, path: str, kind: str, arg: str) -> CLIError:
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return CLIError(ERR_FILE_READ.format(arg=arg, path=path, kind=kind, reason=reason))
+
+
+def check_columns(known: list[str], columns: list[str] | None, arg: str, data: str) -> None:
+    """Refuse a column name that the file does not have, listing the ones it has."""
+    for column in columns or []:
+        if column not in known:
+            listed = ", ".join(map(str, known[:40]))
+            if len(known) > 40:
+                listed += ", ..."
+            raise CLIError(ERR_COLUMN.format(arg=arg, column=column, data=data, columns=listed))
+
+
+def load_results(path: str) -> Any:
+    """The :class:`~fairaudit.AuditResult` saved in ``path`` (``RESULTS.json``)."""
+    from .._result import AuditResult
+
+    p = Path(path)
+    if not p.is_file():
+        raise CLIError(f"argument RESULTS.json: file '{path}' does not exist")
+    try:
+        return AuditResult.from_json(p)
+    except (ValueError, KeyError, TypeError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise CLIError(ERR_RESULTS.format(path=path, reason=reason)) from exc
 
 
 def read_columns(path: str, arg: str = "DATA") -> list[str]:
@@ -133,23 +155,6 @@ def read_table(
     return frame
 
 
-def parsed(column: pd.Series) -> pd.Series:
-    """A text column as pandas parses a CSV column: numbers, booleans, else text.
-
-    Used where a sensitive column (read as text) is also an input of the model, which was
-    trained on the parsed values. pandas' missing markers are missing here.
-    """
-    values = column.where(~column.isin(PANDAS_NA))
-    present = values.dropna()
-    try:
-        return pd.to_numeric(values)
-    except (ValueError, TypeError):
-        pass
-    if len(present) and present.isin(_TRUE | _FALSE).all() and len(present) == len(values):
-        return values.isin(_TRUE)
-    return values
-
-
 def convert_like(value: str, column: pd.Series) -> Any:
     """Turn a command-line string into a value of the column's type (for labels, groups).
 
@@ -192,7 +197,7 @@ def open_relation(path: str, *, text_columns: Sequence[str] = (),
     The errors a user can fix (no such file, an empty folder, a file that is not CSV or
     Parquet, ``--na-values`` with Parquet) become :class:`CLIError`.
     """
-    from ._table_engine import _files, read_path
+    from .._table_engine import _files, read_path
 
     p = Path(path)
     if not is_glob(path) and not p.exists():
