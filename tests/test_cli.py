@@ -261,9 +261,9 @@ def test_gate_on_an_unknown_attribute(files, capsys):
 def test_library_value_errors_are_usage_errors(files, capsys):
     code, _, err = run(audit_args(files, "--tolerance", "no_such_criterion=0.5"), capsys)
     assert code == 2
-    # the library's message, passed through unchanged on one line
+    # the library's message on one line, in the command line's words
     assert err == (
-        "fairaudit audit: error: tolerances: unknown criterion 'no_such_criterion'; known "
+        "fairaudit audit: error: argument --tolerance: unknown criterion 'no_such_criterion'; known "
         "criteria are " + ", ".join(CRITERION_NAMES) + ".\n"
     )
 

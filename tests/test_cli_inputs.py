@@ -86,13 +86,17 @@ def test_codes_are_groups_as_written(coded):
 
 
 def test_an_empty_field_is_missing_and_warned_once_on_one_line(coded):
-    proc = run_script(["audit", coded, "--target", "y", "--prediction", "pred",
-                       "--sensitive", "region", "--n-bootstrap", "0", "--quiet"])
+    args = ["audit", coded, "--target", "y", "--prediction", "pred", "--sensitive", "region",
+            "--n-bootstrap", "0"]
+    proc = run_script(args)
     assert proc.returncode == 0
     k = csv_column(coded, "region").count("")
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("fairaudit audit: warning: ")
     assert f"{k} missing value" in lines[0]
+    assert ".py" not in lines[0]  # no file path or line number of the source
+    quiet = run_script([*args, "--quiet"])
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
 
 
 def test_na_values_makes_a_code_missing(coded):

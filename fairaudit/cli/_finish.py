@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ._errors import EXIT_GATE_FAILED, EXIT_INCONCLUSIVE, EXIT_NOTHING_EVALUATED, EXIT_OK
-from ._gates import describe, evaluate, gate_exit_code, parse_gate
+from ._gates import GateOutcome, describe, evaluate, gate_exit_code, parse_gate
 from ._outputs import emit, summary_stream
 from ._summary import summary_lines
 
@@ -45,6 +45,14 @@ def strict_causes(result: Any) -> list[str]:
     return [" ".join(c.split()) for c in causes]
 
 
+def quiet_reason(outcomes: list[GateOutcome]) -> str:
+    """The one line a failing run prints under --quiet: the first failing gate, and how
+    many more fail."""
+    failing = [o for o in outcomes if o.status == "fail"]
+    more = f" (and {len(failing) - 1} more failing)" if len(failing) > 1 else ""
+    return describe(failing[0]) + more
+
+
 def finish(
     result: Any,
     args: argparse.Namespace,
@@ -68,8 +76,8 @@ def finish(
                 emit([MSG_CAUSE.format(cause=c) for c in strict_causes(result)], sys.stderr)
             return EXIT_NOTHING_EVALUATED
         if default_gate and verdict == "fail":
-            if not args.quiet:
-                print(f"gate 'verdict': FAIL \u2014 overall verdict {verdict}", file=stream)
+            line = f"gate 'verdict': FAIL \u2014 overall verdict {verdict}"
+            print(line, file=sys.stderr if args.quiet else stream)  # why, even when quiet
             return EXIT_GATE_FAILED
         code = EXIT_OK
     else:
@@ -77,6 +85,8 @@ def finish(
         if not args.quiet:
             emit([describe(o) for o in outcomes], stream)
         code = gate_exit_code(outcomes)
+        if args.quiet and code == EXIT_GATE_FAILED:
+            print(quiet_reason(outcomes), file=sys.stderr)
     if strict and code == EXIT_OK and verdict != "pass":
         print(MSG_STRICT.format(verdict=verdict.upper()), file=sys.stderr)
         emit([MSG_CAUSE.format(cause=c) for c in strict_causes(result)], sys.stderr)

@@ -15,17 +15,22 @@ operating system refused instead); ``--debug`` or ``FAIRAUDIT_DEBUG=1`` adds the
 from __future__ import annotations
 
 import argparse
-import dis
 import os
 import sys
 import traceback
 import warnings
 from collections.abc import Sequence
-from types import TracebackType
 from typing import IO, Any
 
 from . import audit, case_study, check, demo, ll144, report
-from ._errors import EXIT_CODES_TEXT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CLIError
+from ._errors import (
+    EXIT_CODES_TEXT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    CLIError,
+    is_input_error,
+)
 from ._parser import Parser, ParserExit, formatter
 
 #: The sub-commands, in the order of ``fairaudit --help``: each module has ``NAME``,
@@ -132,6 +137,8 @@ def _main(args_list: list[str], debug: bool) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
         prog = f"fairaudit {args.command}"
+        if getattr(args, "quiet", False) and not debug:
+            warnings.simplefilter("ignore")  # --quiet: the results record what was warned
         handler = {c.NAME: c.run for c in COMMANDS}[args.command]
         return int(handler(args))
     except ParserExit as exc:
@@ -157,30 +164,6 @@ def _main(args_list: list[str], debug: bool) -> int:
         text = template.format(kind=type(exc).__name__, message=message, version=__version__)
         print(f"{prog}: {text}", file=sys.stderr)
         return EXIT_INTERNAL
-
-
-def is_input_error(exc: BaseException) -> bool:
-    """Whether ``exc`` is an input error found by fairaudit's validation.
-
-    That is a ``ValueError``, ``TypeError`` or ``FileNotFoundError`` raised by a ``raise``
-    statement in fairaudit's code (the innermost frame of its traceback). The same types
-    raised by an operation (numpy refusing a value, a bare re-raise) or in another package
-    are not: fairaudit let something through that it should have checked.
-    """
-    if not isinstance(exc, ValueError | TypeError | FileNotFoundError):
-        return False
-    tb: TracebackType | None = exc.__traceback__
-    if tb is None:
-        return False
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    module = str(tb.tb_frame.f_globals.get("__name__", ""))
-    if module != "fairaudit" and not module.startswith("fairaudit."):
-        return False
-    return any(
-        ins.offset == tb.tb_lasti and ins.opname == "RAISE_VARARGS"
-        for ins in dis.get_instructions(tb.tb_frame.f_code)
-    )
 
 
 class _PipeGuard:

@@ -30,18 +30,118 @@ ERR_DATA_FOLDER = (
 ERR_NO_MATCH = "argument {arg}: no file matches '{path}'"
 ERR_COLUMN = "argument {arg}: column '{column}' is not in {data}; its columns are: {columns}"
 ERR_RESULTS = "argument RESULTS.json: cannot read '{path}': {reason}"
+ERR_JSON = (
+    "argument {arg}: '{path}' holds JSON, not a table; fairaudit reads CSV (optionally "
+    "compressed), TSV or Parquet files: convert it first, e.g. "
+    "pandas.read_json('{path}').to_csv('data.csv', index=False)"
+)
+ERR_BINARY = (
+    "argument {arg}: '{path}' is not a text file (it holds binary data); fairaudit reads "
+    "CSV (optionally compressed, .gz), TSV or Parquet (.parquet) files"
+)
+ERR_EXCEL = (
+    "argument {arg}: '{path}' is an Excel workbook; save the sheet as CSV (or Parquet) and "
+    "audit that file"
+)
+ERR_PARQUET_NAME = (
+    "argument {arg}: '{path}' is a Parquet file with another file name; rename it to end "
+    "in .parquet"
+)
+ERR_SEPARATOR = (
+    "argument {arg}: '{path}' does not look separated by {used!r}: its header is one column, "
+    "'{header}'; it looks {found!r}-separated: pass --sep '{found}'"
+)
+ERR_FOLDER_IN_MEMORY = (
+    "argument {arg}: '{path}' is a folder; {why} reads one file: give one of its files"
+    "{hint}"
+)
 ERR_NA_PARQUET = (
     "argument --na-values: applies to CSV files only; a Parquet file marks its missing "
     "values itself"
 )
 
 
-def _format(path: str) -> tuple[str, str]:
+#: Field separators recognised in a header that was read as one column.
+SEPARATORS = (";", "\t", "|", ",")
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma", ".zst": None, ".zip": None}
+
+
+def _format(path: str, sep: str | None = None) -> tuple[str, str]:
     """('Parquet' or 'CSV', the field separator)."""
     suffixes = [s.lower() for s in Path(path).suffixes]
     if suffixes and suffixes[-1] in (".parquet", ".pq"):
         return "Parquet", ""
+    if sep is not None:
+        return "CSV", sep
     return "CSV", "\t" if ".tsv" in suffixes else ","
+
+
+def _head(path: str, size: int = 4096) -> bytes | None:
+    """The first bytes of a file as stored or, if compressed, as decompressed (None when
+    the compression is one that the standard library cannot read)."""
+    import importlib
+
+    suffix = Path(path).suffix.lower()
+    try:
+        if suffix in _COMPRESSED:
+            module = _COMPRESSED[suffix]
+            if module is None:
+                return None
+            with importlib.import_module(module).open(path, "rb") as f:
+                return f.read(size)
+        with open(path, "rb") as f:
+            return f.read(size)
+    except (OSError, EOFError, ValueError):
+        return None  # unreadable or corrupt: the reader's own error names the reason
+
+
+def check_text_file(path: str, arg: str = "DATA", shown: str | None = None) -> None:
+    """Refuse a file given as CSV that holds JSON, an Excel workbook, Parquet or other
+    binary data, with a message saying what it is and what to do.
+
+    Parameters
+    ----------
+    path : str
+        The file (read: its first 4 KiB).
+    arg : str, default "DATA"
+        The argument named in the message.
+    shown : str, optional
+        How the file is named in the message (default: ``path``).
+    """
+    head = _head(path)
+    if head is None:
+        return
+    name = shown or path
+    if head.startswith(b"PAR1"):
+        raise CLIError(ERR_PARQUET_NAME.format(arg=arg, path=name))
+    if head.startswith(b"PK\x03\x04") and Path(path).suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raise CLIError(ERR_EXCEL.format(arg=arg, path=name))
+    if head.startswith(b"\xd0\xcf\x11\xe0"):  # the container of .xls workbooks
+        raise CLIError(ERR_EXCEL.format(arg=arg, path=name))
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"[") or Path(path).suffix.lower() in (".json", ".jsonl", ".ndjson"):
+        raise CLIError(ERR_JSON.format(arg=arg, path=name))
+    if b"\x00" in head:
+        raise CLIError(ERR_BINARY.format(arg=arg, path=name))
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            control = sum(b < 9 or 13 < b < 32 for b in head)
+            if control > len(head) // 100:
+                raise CLIError(ERR_BINARY.format(arg=arg, path=name)) from None
+
+
+def check_separator(columns: list[str], path: str, sep: str, arg: str = "DATA") -> None:
+    """Refuse a header read as one column that another separator would split."""
+    if len(columns) != 1:
+        return
+    header = str(columns[0])
+    found = [s for s in SEPARATORS if s != sep and s in header]
+    if found:
+        raise CLIError(
+            ERR_SEPARATOR.format(arg=arg, path=path, used=sep, header=header, found=found[0])
+        )
 
 
 def _read_error(exc: BaseException, path: str, kind: str, arg: str) -> CLIError:
@@ -73,7 +173,8 @@ def load_results(path: str) -> Any:
         raise CLIError(ERR_RESULTS.format(path=path, reason=reason)) from exc
 
 
-def read_columns(path: str, arg: str = "DATA") -> list[str]:
+def read_columns(path: str, arg: str = "DATA", *, sep: str | None = None,
+                 why: str = "--in-memory") -> list[str]:
     """The column names of a CSV or Parquet file, read from its header or schema only.
 
     Parameters
@@ -82,16 +183,29 @@ def read_columns(path: str, arg: str = "DATA") -> list[str]:
         The file.
     arg : str, default "DATA"
         The argument named in error messages.
+    sep : str, optional
+        The field separator of a CSV file (default: a tab for ``.tsv``, else a comma).
+    why : str, default "--in-memory"
+        What reads one file, for the message when ``path`` is a folder.
 
     Returns
     -------
     list of str
     """
     if Path(path).is_dir():
-        raise CLIError(ERR_DATA_FOLDER.format(arg=arg, path=path))
+        from .._table_engine import _files
+
+        try:
+            _files(str(path))
+        except (FileNotFoundError, ValueError):
+            raise CLIError(ERR_DATA_FOLDER.format(arg=arg, path=path)) from None
+        hint = "" if why == "this command" else f", or leave out {why} to audit the folder"
+        raise CLIError(ERR_FOLDER_IN_MEMORY.format(arg=arg, path=path, why=why, hint=hint))
     if not Path(path).is_file():
         raise CLIError(ERR_FILE_MISSING.format(arg=arg, path=path))
-    kind, sep = _format(path)
+    kind, sep = _format(path, sep)
+    if kind == "CSV":
+        check_text_file(path, arg)
     try:
         if kind == "Parquet":
             import pyarrow.parquet as pq
@@ -100,9 +214,11 @@ def read_columns(path: str, arg: str = "DATA") -> list[str]:
             index = (schema.pandas_metadata or {}).get("index_columns", [])
             hidden = {c for c in index if isinstance(c, str)}
             return [n for n in schema.names if n not in hidden]
-        return [str(c) for c in pd.read_csv(path, sep=sep, nrows=0).columns]
+        columns = [str(c) for c in pd.read_csv(path, sep=sep, nrows=0).columns]
     except Exception as exc:
         raise _read_error(exc, path, kind, arg) from exc
+    check_separator(columns, path, sep, arg)
+    return columns
 
 
 def read_table(
@@ -111,6 +227,8 @@ def read_table(
     text_columns: Sequence[str] = (),
     na_values: Sequence[str] = (),
     arg: str = "DATA",
+    sep: str | None = None,
+    why: str = "--in-memory",
 ) -> pd.DataFrame:
     """Read a CSV (optionally compressed) or Parquet file into a DataFrame.
 
@@ -125,15 +243,19 @@ def read_table(
         Further values read as missing, in every column of a CSV file.
     arg : str, default "DATA"
         The argument named in error messages.
+    sep : str, optional
+        The field separator of a CSV file (default: a tab for ``.tsv``, else a comma).
+    why : str, default "--in-memory"
+        What reads one file, for the message when ``path`` is a folder.
 
     Returns
     -------
     pandas.DataFrame
     """
-    kind, sep = _format(path)
+    kind, sep = _format(path, sep)
     if kind == "Parquet" and na_values:
         raise CLIError(ERR_NA_PARQUET)
-    columns = read_columns(path, arg)
+    columns = read_columns(path, arg, sep=sep, why=why)
     try:
         if kind == "Parquet":
             frame = pd.read_parquet(path)
@@ -191,7 +313,8 @@ def is_glob(path: str) -> bool:
 
 
 def open_relation(path: str, *, text_columns: Sequence[str] = (),
-                  na_values: Sequence[str] = (), arg: str = "DATA") -> Any:
+                  na_values: Sequence[str] = (), arg: str = "DATA",
+                  sep: str | None = None) -> Any:
     """A DuckDB relation over a CSV or Parquet file, folder or glob (nothing is read yet).
 
     The errors a user can fix (no such file, an empty folder, a file that is not CSV or
@@ -212,12 +335,19 @@ def open_relation(path: str, *, text_columns: Sequence[str] = (),
     label = "Parquet" if kind == "parquet" else "CSV"
     if kind == "parquet" and na_values:
         raise CLIError(ERR_NA_PARQUET)
+    if kind == "csv":
+        for file in files:
+            check_text_file(file, arg)
     try:
-        return read_path(str(path), text_columns=text_columns, na_values=na_values)
+        relation = read_path(str(path), text_columns=text_columns, na_values=na_values, sep=sep)
     except ImportError as exc:
         raise CLIError(f"argument {arg}: {exc}") from None
     except Exception as exc:
         raise _read_error(exc, str(path), label, arg) from exc
+    if kind == "csv":
+        used = sep if sep is not None else _format(files[0])[1]
+        check_separator([str(c) for c in relation.columns], str(path), used, arg)
+    return relation
 
 
 def column_sample(relation: Any, column: str, *, text: bool, limit: int = 100) -> pd.Series:

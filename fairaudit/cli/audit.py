@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._errors import EXIT_CODES_TEXT, CLIError
+from ._errors import EXIT_CODES_TEXT, CLIError, library_errors
 from ._finish import finish
 from ._gates import parse_gate
 from ._outputs import (
@@ -50,6 +50,37 @@ ERR_TRUST = (
 ERR_REFERENCE_COUNT = (
     "argument --reference: give one value per --sensitive column ({n}), in the same order"
 )
+ERR_THRESHOLD_NO_SCORE = (
+    "argument --threshold: applies to scores; add --score COL (predictions score >= T), "
+    "or use --model, or leave --threshold out to audit --prediction as given"
+)
+ERR_PROBABILITIES = (
+    "argument --prediction: column '{column}' holds values such as {examples} in [0, 1], "
+    "which look like probabilities, not predicted labels; pass them as --score {column} "
+    "--threshold 0.5 (or the threshold you decide at)"
+)
+#: The library's parameter names and the options that set them (for its messages).
+OPTIONS = {
+    "y_true": "--target",
+    "y_pred": "--prediction",
+    "y_score": "--score",
+    "sample_weight": "--weight",
+    "sensitive_features": "--sensitive",
+    "pos_label": "--pos-label",
+    "reference_group": "--reference",
+    "tolerances": "--tolerance",
+    "threshold": "--threshold",
+    "n_bootstrap": "--n-bootstrap",
+    "confidence_level": "--confidence",
+    "ci_method": "--ci-method",
+    "min_group_size": "--min-group-size",
+    "suppress_below": "--suppress-below",
+    "max_groups": "--max-groups",
+    "score_bins": "--score-bins",
+    "correction_scope": "--correction-scope",
+    "na_values": "--na-values",
+    "random_state": "--seed",
+}
 ERR_PREDICTION_AND_MODEL = "argument --model: not allowed with argument --prediction"
 ERR_NO_DUCKDB = (
     "argument DATA: reading a folder or glob needs DuckDB; install it with "
@@ -150,6 +181,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="VALUE",
         help="read VALUE as missing in every column of a CSV file (repeatable); sensitive "
         "columns are read as written, so that 'NA' is a group unless given here",
+    )
+    o.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="field separator of a CSV file (default ',', a tab for .tsv), e.g. ';'",
     )
     o.add_argument(
         "--reference",
@@ -381,6 +417,8 @@ def run(args: argparse.Namespace) -> int:
     summary_stream(args)  # refuses two outputs on stdout, before the expensive part
     if args.model and args.prediction:
         raise CLIError(ERR_PREDICTION_AND_MODEL)
+    if args.threshold is not None and not args.score and not args.model:
+        raise CLIError(ERR_THRESHOLD_NO_SCORE)
     if not args.model and not args.prediction and not (args.score and args.threshold is not None):
         raise CLIError(ERR_NO_PREDICTION)
     check_outputs(
@@ -439,6 +477,21 @@ def load_model(path: str, trusted: bool) -> Any:
         ) from exc
 
 
+def check_labels(column: Any, name: str) -> None:
+    """Refuse a --prediction column that holds probabilities rather than labels."""
+    import numpy as np
+    import pandas as pd
+
+    values = pd.to_numeric(pd.Series(column).dropna(), errors="coerce")
+    if values.isna().any() or values.empty:
+        return  # text labels: checked by the audit
+    distinct = np.unique(values.to_numpy(dtype=float))
+    fractions = distinct[distinct != np.round(distinct)]
+    if len(distinct) > 2 and len(fractions) and 0 <= distinct[0] and distinct[-1] <= 1:
+        examples = ", ".join(f"{x:.3g}" for x in fractions[:3])
+        raise CLIError(ERR_PROBABILITIES.format(column=name, examples=examples))
+
+
 def _model_inputs(data: Any, features: list[str], sensitive: list[str]) -> Any:
     """The model's columns; sensitive ones (read as text) parsed as pandas parses them."""
     from ._read import parsed
@@ -458,7 +511,8 @@ def _audit_in_memory(args: argparse.Namespace, extra: dict[str, Any]) -> int:
     from ._shares import representation_sections
 
     model = load_model(args.model, args.trust_model) if args.model else None
-    columns = read_columns(args.data)
+    why = "--model" if args.model else "--in-memory"
+    columns = read_columns(args.data, sep=args.sep, why=why)
     name = Path(args.data).name
     _check_data_columns(columns, args)
     check_columns(columns, args.features, "--features", name)
@@ -473,7 +527,12 @@ def _audit_in_memory(args: argparse.Namespace, extra: dict[str, Any]) -> int:
 
     progress = Progress()
     with progress.step(f"reading {args.data}"):
-        data = read_table(args.data, text_columns=args.sensitive, na_values=args.na_values)
+        data = read_table(
+            args.data, text_columns=args.sensitive, na_values=args.na_values, sep=args.sep,
+            why=why,
+        )
+    if args.prediction:
+        check_labels(data[args.prediction], args.prediction)
     sensitive = data[args.sensitive]
     reference: Any = None
     if args.reference:
@@ -494,11 +553,12 @@ def _audit_in_memory(args: argparse.Namespace, extra: dict[str, Any]) -> int:
     y = data[args.target]
     if model is not None:
         label = f"auditing {type(model).__name__} ({args.n_bootstrap} bootstrap resamples)"
-        with progress.step(label):
+        with progress.step(label), library_errors(OPTIONS):
             X = _model_inputs(data, features, args.sensitive)
             result = fairaudit.audit_model(model, X, y, **kwargs)
     else:
-        with progress.step(f"auditing ({args.n_bootstrap} bootstrap resamples)"):
+        label = f"auditing ({args.n_bootstrap} bootstrap resamples)"
+        with progress.step(label), library_errors(OPTIONS):
             result = fairaudit.audit(
                 y,
                 data[args.prediction] if args.prediction else None,
@@ -517,8 +577,13 @@ def _audit_out_of_core(args: argparse.Namespace, extra: dict[str, Any]) -> int:
     from ._errors import ERR_EMPTY
     from ._read import column_sample, convert_like, open_relation
 
-    relation = open_relation(args.data, text_columns=args.sensitive, na_values=args.na_values)
+    relation = open_relation(
+        args.data, text_columns=args.sensitive, na_values=args.na_values, sep=args.sep
+    )
     _check_data_columns([str(c) for c in relation.columns], args)
+    if args.prediction:
+        check_labels(column_sample(relation, args.prediction, text=False, limit=1000),
+                     args.prediction)
     reference: Any = None
     if args.reference:
         values = [
@@ -540,13 +605,15 @@ def _audit_out_of_core(args: argparse.Namespace, extra: dict[str, Any]) -> int:
         na_values=args.na_values,
         **extra,
     )
+    if args.sep is not None:
+        kwargs["sep"] = args.sep
     progress = Progress()
     label = f"aggregating {args.data} and auditing ({args.n_bootstrap} bootstrap resamples)"
     try:
-        with progress.step(label):
+        with progress.step(label), library_errors(OPTIONS):
             result = fairaudit.audit_table(args.data, **kwargs)
-    except ValueError as exc:
-        if str(exc) == v.ERR_EMPTY.format(name="y_true"):
+    except CLIError as exc:
+        if exc.__cause__ is not None and str(exc.__cause__) == v.ERR_EMPTY.format(name="y_true"):
             raise CLIError(ERR_EMPTY.format(path=args.data)) from None
         raise
     return _write_audit(result, args)

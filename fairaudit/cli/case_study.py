@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import textwrap
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +88,68 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(ERR_CASE_MISSING.format(name=args.name))
     check_folder("--out", args.out)
     module = load_case_study(args.name)
-    with Progress().step(f"running case study {args.name}" + (" (quick)" if args.quick else "")):
+    label = f"running case study {args.name}" + (" (quick)" if args.quick else "")
+    with Progress(enabled=not args.quiet, lines=not args.quiet).step(label):
         path = module.run(Path(args.out), quick=args.quick)
     if not args.quiet:
+        for line in headline_lines(Path(path)):
+            print(line)
         print(f"report written to {path}")
     return EXIT_OK
+
+
+#: At most this many findings of a report's summary are printed.
+MAX_FINDINGS = 6
+
+
+class _SummaryText(HTMLParser):
+    """The paragraphs and list items of a report's ``<section id="summary">``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # > 0 inside the summary section
+        self.items: list[str] = []
+        self._text: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.depth:
+            if tag == "section":
+                self.depth += 1
+            elif tag in ("p", "li"):
+                self._text = []
+        elif tag == "section" and dict(attrs).get("id") == "summary":
+            self.depth = 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.depth:
+            return
+        if tag == "section":
+            self.depth -= 1
+        elif tag in ("p", "li") and self._text is not None:
+            text = " ".join("".join(self._text).split())
+            if text:
+                self.items.append(text)
+            self._text = None
+
+    def handle_data(self, data: str) -> None:
+        if self.depth and self._text is not None:
+            self._text.append(data)
+
+
+def headline_lines(report: Path, width: int = 88) -> list[str]:
+    """The headline findings of a case study: its report's summary, wrapped for a terminal
+    (none when the report has no summary section)."""
+    try:
+        html = report.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    parser = _SummaryText()
+    parser.feed(html)
+    if not parser.items:
+        return []
+    lines = ["findings:"]
+    for item in parser.items[:MAX_FINDINGS]:
+        lines += textwrap.wrap(item, width, initial_indent="  - ", subsequent_indent="    ")
+    if len(parser.items) > MAX_FINDINGS:
+        lines.append(f"  ... {len(parser.items) - MAX_FINDINGS} more in the report")
+    return lines

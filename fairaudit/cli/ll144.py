@@ -8,7 +8,13 @@ import re
 import sys
 from typing import Any
 
-from ._errors import EXIT_GATE_FAILED, EXIT_NOTHING_EVALUATED, EXIT_OK, CLIError
+from ._errors import (
+    EXIT_GATE_FAILED,
+    EXIT_NOTHING_EVALUATED,
+    EXIT_OK,
+    CLIError,
+    library_errors,
+)
 from ._outputs import Output, check_outputs, write_outputs
 from ._parser import add_common_output, formatter
 from ._read import check_columns, read_columns, read_table
@@ -40,6 +46,18 @@ exit codes:
   4  nothing could be evaluated (no impact ratio is defined in any table)
 """
 
+#: The parameters of :func:`fairaudit.regulatory.ll144` and the options that set them.
+OPTIONS = {
+    "sex": "--sex",
+    "race_ethnicity": "--race-ethnicity",
+    "selected": "--selected",
+    "score": "--score",
+    "unknown_values": "--unknown",
+    "exclude_below": "--exclude-below",
+    "confidence_level": "--confidence",
+    "min_count": "--min-count",
+    "audit_date": "--date",
+}
 ERR_GATE = (
     "argument --fail-on: write 'impact_ratio<VALUE', 'TABLE:impact_ratio<VALUE' (TABLE one "
     "of sex, race_ethnicity, intersectional) or 'significant'; got '{text}'"
@@ -109,6 +127,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default=30,
         metavar="N",
         help="categories with fewer applicants are flagged (default 30)",
+    )
+    o.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="field separator of a CSV file (default ',', a tab for .tsv), e.g. ';'",
     )
     o.add_argument("--date", metavar="YYYY-MM-DD", help="date of the audit (default today)")
     o.add_argument("--source", default="", metavar="TEXT", help="source of the data")
@@ -208,25 +231,28 @@ def run(args: argparse.Namespace) -> int:
         )
     check_outputs(outputs, [("DATA", args.data)])
     outcome = args.selected or args.score
-    columns = read_columns(args.data)
+    columns = read_columns(args.data, sep=args.sep, why="this command")
     check_columns(columns, [args.sex], "--sex", args.data)
     check_columns(columns, [args.race_ethnicity], "--race-ethnicity", args.data)
     check_columns(columns, [outcome], "--selected" if args.selected else "--score", args.data)
-    frame = read_table(args.data, text_columns=[args.sex, args.race_ethnicity])
-    audit = ll144(
-        frame,
-        sex=args.sex,
-        race_ethnicity=args.race_ethnicity,
-        selected=args.selected,
-        score=args.score,
-        unknown_values=tuple(args.unknown or DEFAULT_UNKNOWN),
-        exclude_below=args.exclude_below,
-        confidence_level=args.confidence,
-        min_count=args.min_count,
-        audit_date=args.date,
-        data_source=args.source,
-        tool_name=args.tool,
+    frame = read_table(
+        args.data, text_columns=[args.sex, args.race_ethnicity], sep=args.sep, why="this command"
     )
+    with library_errors(OPTIONS):
+        audit = ll144(
+            frame,
+            sex=args.sex,
+            race_ethnicity=args.race_ethnicity,
+            selected=args.selected,
+            score=args.score,
+            unknown_values=tuple(args.unknown or DEFAULT_UNKNOWN),
+            exclude_below=args.exclude_below,
+            confidence_level=args.confidence,
+            min_count=args.min_count,
+            audit_date=args.date,
+            data_source=args.source,
+            tool_name=args.tool,
+        )
     files = []
     if args.out:
         files.append(Output("--out", args.out, audit.to_html()))
@@ -250,6 +276,8 @@ def run(args: argparse.Namespace) -> int:
         failed, text = _evaluate(audit, gate)
         if not args.quiet:
             print(text, file=stream)
+        elif failed and code == EXIT_OK:  # why it failed, in one line, even when quiet
+            print(text, file=sys.stderr)
         if failed:
             code = EXIT_GATE_FAILED
     return code
