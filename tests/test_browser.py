@@ -150,18 +150,29 @@ class Browser:
                 pass
 
 
+def start_browser(tmp_path: Path) -> Browser:
+    """Chromium with a fresh profile under ``tmp_path``."""
+    profile = tmp_path / "profile"
+    profile.mkdir(parents=True, exist_ok=True)
+    return Browser(chromium_path(), profile)
+
+
+def new_tab(browser: Browser, domains: tuple[str, ...]) -> str:
+    """A blank tab with the DevTools ``domains`` enabled; its session id."""
+    target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = browser.send("Target.attachToTarget",
+                           {"targetId": target, "flatten": True})["sessionId"]
+    for domain in domains:
+        browser.send(f"{domain}.enable", session=session)
+    return session
+
+
 def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: int = 1280,
          height: int = 1000, full_page: bool = False, pdf: Path | None = None) -> dict:
     """Open ``page`` from file://; return console errors, requests and page facts."""
-    profile = tmp_path / "profile"
-    profile.mkdir(parents=True, exist_ok=True)
-    browser = Browser(chromium_path(), profile)
+    browser = start_browser(tmp_path)
     try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget",
-                               {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Runtime", "Log", "Network", "Page"):
-            browser.send(f"{domain}.enable", session=session)
+        session = new_tab(browser, ("Runtime", "Log", "Network", "Page"))
         browser.send("Emulation.setDeviceMetricsOverride",
                      {"width": width, "height": height, "deviceScaleFactor": 1,
                       "mobile": False}, session=session)
@@ -415,14 +426,9 @@ def probe(page: Path, tmp_path: Path, expression: str, *, width: int, print_medi
     """Lay ``page`` out at ``width`` CSS pixels (as printed, or on screen), evaluate the
     JavaScript ``expression`` (a JSON string) on it; print the page on A4, or take a full
     page screenshot, if asked."""
-    profile = tmp_path / "profile"
-    profile.mkdir(parents=True, exist_ok=True)
-    browser = Browser(chromium_path(), profile)
+    browser = start_browser(tmp_path)
     try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget",
-                               {"targetId": target, "flatten": True})["sessionId"]
-        browser.send("Page.enable", session=session)
+        session = new_tab(browser, ("Page",))
         if print_media:
             browser.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
         browser.send("Emulation.setDeviceMetricsOverride",
