@@ -20,6 +20,7 @@ from ._engine import (  # noqa: F401  (error texts re-exported for callers and t
     run,
     stats_hash,
 )
+from ._estimators import is_column_names, positive_scores, takes_sensitive_features
 from ._result import AuditResult
 from ._task import check_task, infer_task, task_note
 from .metrics._collect import declared_edges
@@ -330,23 +331,6 @@ def audit_from_stats(
     return run(stats, score_stats, options=options, meta=meta)
 
 
-def _positive_scores(estimator: Any, X: Any, pos_index: int) -> np.ndarray | None:
-    if hasattr(estimator, "predict_proba"):
-        try:
-            proba = np.asarray(estimator.predict_proba(X))
-        except (AttributeError, NotImplementedError):
-            proba = None
-        if proba is not None:
-            return proba[:, pos_index] if proba.ndim == 2 else proba
-    if hasattr(estimator, "decision_function"):
-        try:
-            d = np.asarray(estimator.decision_function(X), dtype=float)
-        except (AttributeError, NotImplementedError):
-            return None
-        return d if pos_index == 1 else -d
-    return None
-
-
 def audit_model(
     estimator: Any,
     X: Any,
@@ -395,9 +379,7 @@ def audit_model(
         )
     raw_sensitive = sensitive_features
     if isinstance(sensitive_features, str) or (
-        isinstance(sensitive_features, list | tuple)
-        and sensitive_features and all(isinstance(s, str) for s in sensitive_features)
-        and hasattr(X, "columns")
+        is_column_names(sensitive_features) and hasattr(X, "columns")
     ):
         sensitive_features = v.sensitive_columns(X, sensitive_features)
     # y and the sensitive features follow the rows of X, and so do the predictions
@@ -406,7 +388,7 @@ def audit_model(
     if not isinstance(raw_sensitive, str | list | tuple):
         raw_sensitive = sensitive_features
     # postprocessing mitigators decide per group: give them the groups at predict time
-    needs_groups = _takes_sensitive_features(estimator.predict)
+    needs_groups = takes_sensitive_features(estimator.predict)
     predict_kwargs = {"sensitive_features": raw_sensitive} if needs_groups else {}
     classes = list(getattr(estimator, "classes_", [0, 1]))
     if len(classes) != 2:
@@ -418,7 +400,7 @@ def audit_model(
     pos_index = classes.index(pos_label) if pos_label is not None else classes.index(1) if (
         1 in classes
     ) else 1
-    score = None if needs_groups else _positive_scores(estimator, X, pos_index)
+    score = None if needs_groups else positive_scores(estimator, X, pos_index=pos_index)
     if threshold is not None:
         if score is None:
             raise ValueError(
@@ -435,16 +417,6 @@ def audit_model(
         y, y_pred, sensitive_features=sensitive_features, y_score=score, pos_label=pos_label,
         threshold=threshold, max_groups=max_groups, **kwargs,
     )
-
-
-def _takes_sensitive_features(method: Any) -> bool:
-    """Whether a predict method has a ``sensitive_features`` parameter."""
-    import inspect
-
-    try:
-        return "sensitive_features" in inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _plain_value(x: Any) -> Any:

@@ -10,13 +10,13 @@ grows (on scikit-learn's ``learning_curve`` splits).
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._estimators import takes_sensitive_features
 from ._validation import (
     _is_names,
     align_rows,
@@ -125,8 +125,7 @@ def _aligned(X: Any, y: Any, sensitive_features: Any) -> tuple[Any, Any, Any]:
 
 
 def _predict(estimator: Any, X: Any, sensitive_features: Any) -> np.ndarray:
-    params = inspect.signature(estimator.predict).parameters
-    if "sensitive_features" in params:
+    if takes_sensitive_features(estimator.predict):
         return check_1d(estimator.predict(X, sensitive_features=sensitive_features), "y_pred")
     return check_1d(estimator.predict(X), "y_pred")
 

@@ -226,6 +226,7 @@ def audit_table(
     score_bins: Any = None,
     max_groups: int | str = "auto",
     na_values: Sequence[str] = (),
+    sep: str | None = None,
 ) -> AuditResult:
     """Audit a table where it lives: the engine that holds the data aggregates it.
 
@@ -268,6 +269,9 @@ def audit_table(
         smallest and the largest score (a second pass over the data).
     na_values : sequence of str, default ()
         For CSV files given by path: further values read as missing.
+    sep : str, optional
+        For CSV files given by path: the field separator (default: a tab for ``.tsv``
+        files, else a comma).
 
     Returns
     -------
@@ -302,7 +306,7 @@ def audit_table(
         raise ValueError(ERR_NO_PRED)
     by_range = isinstance(score_bins, str) and score_bins == "range"
     edges, probabilistic = _edges(None if by_range else score_bins)
-    frame = to_narwhals(data, text_columns=features, na_values=na_values)
+    frame = to_narwhals(data, text_columns=features, na_values=na_values, sep=sep)
     text_input = is_csv_path(data)
 
     def aggregated(edges: np.ndarray, probabilistic: bool) -> pd.DataFrame:
@@ -326,7 +330,7 @@ def audit_table(
             reason = str(exc).splitlines()[0]
             raise ValueError(ERR_CSV_NUMBERS.format(reason=reason)) from exc
         if text_input:
-            from ._cli_read import parsed
+            from ._csv_text import parsed
 
             for column in ("yt", "yp") if yp_col is not None else ("yt",):
                 table[column] = parsed(table[column].astype(object))

@@ -96,6 +96,7 @@ def read_path(
     text_columns: Sequence[str] = (),
     na_values: Sequence[str] = (),
     connection: Any = None,
+    sep: str | None = None,
 ) -> Any:
     """A DuckDB relation over Parquet or CSV files (nothing is read until it is aggregated).
 
@@ -103,9 +104,10 @@ def read_path(
     columns in ``text_columns`` exactly as written (only an empty field, or one of
     ``na_values``, is missing), the others with pandas' missing markers too; the engine
     casts score and weight columns to numbers, and the labels are parsed after the
-    aggregation as pandas parses a column (numbers, booleans, else text).
+    aggregation as pandas parses a column (numbers, booleans, else text). ``sep`` is the
+    field separator of CSV files (default: a tab for ``.tsv`` files, else a comma).
     """
-    from ._cli_read import PANDAS_NA
+    from ._csv_text import PANDAS_NA
 
     duckdb = _require("duckdb", "duckdb", "reading Parquet or CSV files out of core")
     files, kind = _files(os.fspath(path))
@@ -114,7 +116,8 @@ def read_path(
         if na_values:
             raise ValueError(ERR_TEXT_ONLY_CSV)
         return con.read_parquet(files)
-    sep = "\t" if any(".tsv" in Path(f).suffixes for f in files) else ","
+    if sep is None:
+        sep = "\t" if any(".tsv" in Path(f).suffixes for f in files) else ","
     rel = con.read_csv(files, sep=sep, header=True, all_varchar=True, na_values=["", *na_values])
     text = set(text_columns)
     markers = ", ".join(_sql_text(m) for m in PANDAS_NA if m)
@@ -128,15 +131,22 @@ def read_path(
 
 
 def to_narwhals(
-    data: Any, *, text_columns: Sequence[str] = (), na_values: Sequence[str] = ()
+    data: Any,
+    *,
+    text_columns: Sequence[str] = (),
+    na_values: Sequence[str] = (),
+    sep: str | None = None,
 ) -> Any:
     """``data`` as a narwhals DataFrame or LazyFrame (no rows are converted)."""
     import narwhals.stable.v2 as nw
 
     if isinstance(data, str | os.PathLike):
-        return nw.from_native(read_path(data, text_columns=text_columns, na_values=na_values))
+        relation = read_path(data, text_columns=text_columns, na_values=na_values, sep=sep)
+        return nw.from_native(relation)
     if na_values:
         raise ValueError("na_values applies to CSV files given by path only.")
+    if sep is not None:
+        raise ValueError("sep applies to CSV files given by path only.")
     module = type(data).__module__
     if module.startswith("pyarrow") and type(data).__name__ in (
         "FileSystemDataset",

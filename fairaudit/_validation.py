@@ -17,6 +17,7 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
 from ._alignment import align_rows
+from ._estimators import is_column_names
 from ._group_codes import (
     AUTO_MAX_GROUPS,
     MISSING_GROUP,
@@ -332,8 +333,7 @@ def _is_names(sensitive_features: Any, X: Any) -> bool:
     """Whether ``sensitive_features`` names columns of ``X`` rather than holding values."""
     sf = sensitive_features
     return isinstance(sf, str) or (
-        isinstance(sf, list | tuple) and len(sf) > 0 and all(isinstance(s, str) for s in sf)
-        and X is not None and hasattr(X, "columns")
+        is_column_names(sf) and X is not None and hasattr(X, "columns")
     )
 
 

@@ -150,18 +150,29 @@ class Browser:
                 pass
 
 
+def start_browser(tmp_path: Path) -> Browser:
+    """Chromium with a fresh profile under ``tmp_path``."""
+    profile = tmp_path / "profile"
+    profile.mkdir(parents=True, exist_ok=True)
+    return Browser(chromium_path(), profile)
+
+
+def new_tab(browser: Browser, domains: tuple[str, ...]) -> str:
+    """A blank tab with the DevTools ``domains`` enabled; its session id."""
+    target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = browser.send("Target.attachToTarget",
+                           {"targetId": target, "flatten": True})["sessionId"]
+    for domain in domains:
+        browser.send(f"{domain}.enable", session=session)
+    return session
+
+
 def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: int = 1280,
          height: int = 1000, full_page: bool = False, pdf: Path | None = None) -> dict:
     """Open ``page`` from file://; return console errors, requests and page facts."""
-    profile = tmp_path / "profile"
-    profile.mkdir(parents=True, exist_ok=True)
-    browser = Browser(chromium_path(), profile)
+    browser = start_browser(tmp_path)
     try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget",
-                               {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Runtime", "Log", "Network", "Page"):
-            browser.send(f"{domain}.enable", session=session)
+        session = new_tab(browser, ("Runtime", "Log", "Network", "Page"))
         browser.send("Emulation.setDeviceMetricsOverride",
                      {"width": width, "height": height, "deviceScaleFactor": 1,
                       "mobile": False}, session=session)
@@ -375,3 +386,207 @@ def test_credit_case_study_report_renders_wide_narrow_and_in_print(tmp_path):
     facts = load(page, tmp_path, pdf=pdf)
     assert facts["print"]["toc"] == "none"
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 50_000
+
+
+# ----------------------------------------------------------------------------- print and phone
+#: A4 paper; the margins are the report's own (``@page`` in report.css), given to Chromium
+#: too so that the page box is the same whichever it uses.
+A4_MM = (210.0, 297.0)
+CSS = (ROOT / "fairaudit" / "report" / "static" / "report.css").read_text(encoding="utf-8")
+_PAGE = __import__("re").search(r"@page\s*\{\s*margin:\s*([\d.]+)mm\s+([\d.]+)mm", CSS)
+PAGE_MARGIN_MM = (float(_PAGE.group(1)), float(_PAGE.group(2)))  # (top/bottom, left/right)
+#: The width of the printed page's content box in CSS pixels (96 per inch).
+PRINT_WIDTH = round((A4_MM[0] - 2 * PAGE_MARGIN_MM[1]) / 25.4 * 96)
+
+#: Every visible table: its extent, and the text of the last cell of its header row.
+TABLES_JS = """JSON.stringify({width: document.documentElement.clientWidth,
+  tables: [...document.querySelectorAll('table')].filter(t => t.getClientRects().length)
+    .map(t => {
+      const boxes = [t, ...t.querySelectorAll('th, td')].map(e => e.getBoundingClientRect())
+        .filter(b => b.width > 0);
+      const head = t.querySelector('thead tr:last-child') || t.querySelector('tr');
+      return {section: (t.closest('section') || {id: ''}).id,
+              caption: (t.caption || {textContent: ''}).textContent.trim().slice(0, 60),
+              left: Math.min(...boxes.map(b => b.left)),
+              right: Math.max(...boxes.map(b => b.right)),
+              last: head && head.lastElementChild ? head.lastElementChild.textContent : ''};
+    })})"""
+
+#: The criteria grid's verdict cells at the current width.
+GRID_JS = """JSON.stringify({width: document.documentElement.clientWidth,
+  cells: [...document.querySelectorAll('table.grid td.verdict')].map(c => {
+    const b = c.getBoundingClientRect();
+    return {left: b.left, right: b.right, top: b.top + window.scrollY, bottom: b.bottom
+            + window.scrollY, text: c.textContent.trim()};
+  })})"""
+
+
+def probe(page: Path, tmp_path: Path, expression: str, *, width: int, print_media: bool,
+          pdf: Path | None = None, screenshot: Path | None = None) -> dict:
+    """Lay ``page`` out at ``width`` CSS pixels (as printed, or on screen), evaluate the
+    JavaScript ``expression`` (a JSON string) on it; print the page on A4, or take a full
+    page screenshot, if asked."""
+    browser = start_browser(tmp_path)
+    try:
+        session = new_tab(browser, ("Page",))
+        if print_media:
+            browser.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+        browser.send("Emulation.setDeviceMetricsOverride",
+                     {"width": width, "height": 1000, "deviceScaleFactor": 1,
+                      "mobile": False}, session=session)
+        browser.send("Page.navigate", {"url": page.resolve().as_uri()}, session=session)
+        browser.wait_for("Page.loadEventFired", session)
+        facts = json.loads(browser.send("Runtime.evaluate", {
+            "expression": expression, "returnByValue": True}, session=session)
+            ["result"]["value"])
+        if pdf is not None:
+            inch = 25.4
+            data = browser.send("Page.printToPDF", {
+                "printBackground": True, "paperWidth": A4_MM[0] / inch,
+                "paperHeight": A4_MM[1] / inch, "marginTop": PAGE_MARGIN_MM[0] / inch,
+                "marginBottom": PAGE_MARGIN_MM[0] / inch, "marginLeft": PAGE_MARGIN_MM[1] / inch,
+                "marginRight": PAGE_MARGIN_MM[1] / inch}, session=session, timeout=120)["data"]
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            pdf.write_bytes(base64.b64decode(data))
+        if screenshot is not None:
+            height = browser.send("Runtime.evaluate", {
+                "expression": "document.documentElement.scrollHeight",
+                "returnByValue": True}, session=session)["result"]["value"]
+            data = browser.send("Page.captureScreenshot", {
+                "format": "png", "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}},
+                session=session)["data"]
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            screenshot.write_bytes(base64.b64decode(data))
+    finally:
+        browser.close()
+    return facts
+
+
+def _squeeze(text: str) -> str:
+    """Letters and digits only: a header cell may wrap onto two lines, and the order of
+    its punctuation in the extracted text may differ."""
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def pdf_text(pdf: Path) -> str:
+    """The text drawn on the PDF's pages (what a reader of the printout sees), as letters
+    and digits only."""
+    return _squeeze(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                   text=True, check=True).stdout)
+
+
+def too_wide(facts: dict) -> list[str]:
+    """The tables that reach beyond the page (half a pixel of rounding allowed)."""
+    return [f"{t['section']} / {t['caption']!r}: {t['left']:.0f}..{t['right']:.0f} px of "
+            f"{facts['width']}" for t in facts["tables"]
+            if t["left"] < -0.5 or t["right"] > facts["width"] + 0.5]
+
+
+def check_prints_within_the_page(page: Path, tmp_path: Path, name: str) -> dict:
+    """Every table of ``page`` fits the width of an A4 page as printed, and the last
+    column of each is in the PDF's text."""
+    pdf = ARTIFACTS / f"{name}-a4.pdf"
+    facts = probe(page, tmp_path, TABLES_JS, width=PRINT_WIDTH, print_media=True, pdf=pdf)
+    assert facts["width"] == PRINT_WIDTH
+    assert facts["tables"], "no table to check"
+    assert too_wide(facts) == []
+    text = pdf_text(pdf)
+    missing = [t["last"] for t in facts["tables"]
+               if not all(_squeeze(word) in text for word in t["last"].split())]
+    assert missing == []
+    return facts
+
+
+@pytest.fixture(scope="module")
+def comparison_report(tmp_path_factory) -> Path:
+    """``fairaudit report a.json b.json``: two models side by side."""
+    rng = np.random.default_rng(9)
+    n = 2000
+    sf = pd.DataFrame({"sex": rng.choice(["Female", "Male"], n),
+                       "race": rng.choice(["Black", "White", "Asian"], n, p=[.3, .5, .2])})
+    score = 1 / (1 + np.exp(-(rng.normal(0, 1.2, n) - 0.6 * (sf["sex"] == "Female"))))
+    y = (rng.random(n) < score).astype(int)
+    results = [fairaudit.audit(y, (score >= t).astype(int), sensitive_features=sf,
+                               y_score=score, threshold=t, n_bootstrap=50, random_state=0,
+                               name=name)
+               for name, t in (("baseline", 0.5), ("stricter threshold", 0.6))]
+    path = tmp_path_factory.mktemp("comparison") / "comparison.html"
+    path.write_text(render(*results, title="Two models"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def compas_report(tmp_path_factory) -> Path:
+    from fairaudit.casestudies import compas
+
+    return compas.run(tmp_path_factory.mktemp("compas"), quick=True)
+
+
+@pytest.fixture(scope="module")
+def credit_report(tmp_path_factory) -> Path:
+    from fairaudit.casestudies import credit
+
+    return credit.run(tmp_path_factory.mktemp("credit"), quick=True)
+
+
+@pytest.mark.parametrize("kind", ["audit", "comparison", "recommendation", "compas", "credit"])
+def test_every_table_fits_the_printed_page(kind, request, tmp_path):
+    fixture = {"audit": "report_file"}.get(kind, f"{kind}_report")
+    check_prints_within_the_page(request.getfixturevalue(fixture), tmp_path, kind)
+
+
+def test_the_print_check_fails_on_a_table_wider_than_the_page(report_file, tmp_path):
+    """Control: a table of cells that may not wrap is wider than the page; the check sees
+    it, and the printout indeed loses its last column."""
+    keep = "style='white-space: nowrap; overflow-wrap: normal'"
+    cells = "".join(f"<th {keep}>column {i} with a long name</th>" for i in range(12))
+    wide = tmp_path / "wide.html"
+    wide.write_text(report_file.read_text(encoding="utf-8").replace(
+        "</main>", f"<section id='wide'><table><thead><tr>{cells}"
+                   f"<th {keep}>LASTCOLUMNMARKER</th></tr></thead>"
+                   "<tbody><tr><td>1</td></tr></tbody></table></section></main>"),
+        encoding="utf-8")
+    pdf = tmp_path / "wide.pdf"
+    facts = probe(wide, tmp_path, TABLES_JS, width=PRINT_WIDTH, print_media=True, pdf=pdf)
+    assert [t.split(" / ")[0] for t in too_wide(facts)] == ["wide"]
+    assert "LASTCOLUMNMARKER" not in pdf_text(pdf)
+    with pytest.raises(AssertionError):
+        check_prints_within_the_page(wide, tmp_path, "control-wide")
+
+
+def verdict_cells_on_screen(page: Path, tmp_path: Path, shot: Path) -> list[str]:
+    """What is wrong with the criteria grid's verdict cells at 400 px: outside the screen,
+    or blank in the screenshot (no badge drawn where the cell is)."""
+    from PIL import Image
+
+    facts = probe(page, tmp_path, GRID_JS, width=400, print_media=False, screenshot=shot)
+    assert facts["cells"], "no verdict cell in the criteria grid"
+    image = Image.open(shot).convert("L")
+    problems = []
+    for cell in facts["cells"]:
+        if cell["left"] < 0 or cell["right"] > facts["width"]:
+            problems.append(f"{cell['text']!r} at {cell['left']:.0f}..{cell['right']:.0f} px")
+            continue
+        box = image.crop((int(cell["left"]) + 1, int(cell["top"]) + 1,
+                          int(cell["right"]) - 1, int(cell["bottom"]) - 1))
+        low, high = box.getextrema()
+        if high - low < 60:  # a uniform patch: nothing drawn
+            problems.append(f"{cell['text']!r} is blank on the screenshot")
+    return problems
+
+
+def test_the_criteria_grid_verdicts_are_on_a_phone_screen(report_file, tmp_path):
+    assert verdict_cells_on_screen(report_file, tmp_path, ARTIFACTS / "report-grid-400.png") \
+        == []
+
+
+def test_the_phone_check_fails_when_the_grid_is_too_wide(report_file, tmp_path):
+    """Control: a grid kept on one line and wider than the phone puts its last verdicts
+    off the screen, and the check says so."""
+    page = tmp_path / "nowrap.html"
+    page.write_text(report_file.read_text(encoding="utf-8").replace(
+        "</style>", "table.grid th, table.grid td { white-space: nowrap !important; "
+                    "min-width: 9rem; }</style>", 1), encoding="utf-8")
+    problems = verdict_cells_on_screen(page, tmp_path, tmp_path / "nowrap.png")
+    assert problems and all("px" in p for p in problems)

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import fairaudit
-from fairaudit import _cli_commands, _cli_gate, _cli_util, cli
-from fairaudit.cli import main
+from fairaudit.cli import _errors, _gates, _outputs, _progress, _read, case_study, main
+from fairaudit.cli import audit as audit_command
 
 
 def make_frame(n=1500, seed=5):
@@ -129,7 +129,7 @@ def test_audit_with_a_trusted_model(files, capsys, tmp_path):
             files / "model.pkl", "--n-bootstrap", "10", "--json", js, "--quiet"]
     code, _, err = run(args, capsys)
     assert code == 2
-    assert err.strip() == ("fairaudit audit: error: " + _cli_util.ERR_TRUST.format(
+    assert err.strip() == ("fairaudit audit: error: " + audit_command.ERR_TRUST.format(
         path=files / "model.pkl"))
     code, _, err = run([*args, "--trust-model"], capsys)
     assert code == 0, err
@@ -186,14 +186,14 @@ def test_check_uses_the_verdict_without_gates(files, capsys, tmp_path):
 
 
 def test_parse_gate_forms():
-    g = _cli_gate.parse_gate("sex:demographic_parity_ratio <= 0.8")
+    g = _gates.parse_gate("sex:demographic_parity_ratio <= 0.8")
     assert (g.attribute, g.name, g.op, g.value) == ("sex", "demographic_parity_ratio", "<=", 0.8)
-    g = _cli_gate.parse_gate("four_fifths_rule")
+    g = _gates.parse_gate("four_fifths_rule")
     assert (g.op, g.value) == (None, None)
     for bad in ["", "x<", "<0.8", "a<b", "dp ratio<0.8", "x<0.8<0.9"]:
-        with pytest.raises(_cli_util.CLIError, match=re.escape(
-                _cli_gate.ERR_GATE_SYNTAX.format(text=bad))):
-            _cli_gate.parse_gate(bad)
+        with pytest.raises(_errors.CLIError, match=re.escape(
+                _gates.ERR_GATE_SYNTAX.format(text=bad))):
+            _gates.parse_gate(bad)
 
 
 # ----------------------------------------------------------------------------- errors
@@ -201,21 +201,21 @@ def test_parse_gate_forms():
     ("argv", "message"),
     [
         (["audit", "{d}/nope.csv", "--target", "y", "--prediction", "pred", "--sensitive", "s"],
-         _cli_util.ERR_FILE_MISSING.format(arg="DATA", path="{d}/nope.csv")),
+         _errors.ERR_FILE_MISSING.format(arg="DATA", path="{d}/nope.csv")),
         (["audit", "{d}/data.csv", "--target", "outcome", "--prediction", "pred",
           "--sensitive", "sex"],
          "argument --target: column 'outcome' is not in data.csv; its columns are: x1, x2, "
          "sex, race, score, pred, y, w"),
         (["audit", "{d}/data.csv", "--target", "y", "--sensitive", "sex"],
-         _cli_util.ERR_NO_PREDICTION),
+         audit_command.ERR_NO_PREDICTION),
         (["audit", "{d}/data.csv", "--target", "y", "--prediction", "pred", "--sensitive",
-          "sex", "--fail-on", "dp<>1"], _cli_gate.ERR_GATE_SYNTAX.format(text="dp<>1")),
+          "sex", "--fail-on", "dp<>1"], _gates.ERR_GATE_SYNTAX.format(text="dp<>1")),
         (["audit", "{d}/data.csv", "--target", "y", "--prediction", "pred", "--sensitive",
-          "sex", "--tolerance", "ratio:0.9"], cli.ERR_TOLERANCE.format(text="ratio:0.9")),
+          "sex", "--tolerance", "ratio:0.9"], audit_command.ERR_TOLERANCE.format(text="ratio:0.9")),
         (["audit", "{d}/data.csv", "--target", "y", "--prediction", "pred", "--sensitive",
           "sex", "--reference", "F", "--reference", "M"],
-         _cli_commands.ERR_REFERENCE_COUNT.format(n=1)),
-        (["check", "{d}/data.csv"], _cli_commands.ERR_RESULTS.format(
+         audit_command.ERR_REFERENCE_COUNT.format(n=1)),
+        (["check", "{d}/data.csv"], _read.ERR_RESULTS.format(
             path="{d}/data.csv", reason="Expecting value: line 1 column 1 (char 0)")),
         (["audit", "{d}/data.csv", "--prediction", "pred", "--sensitive", "sex"],
          "the following arguments are required: --target (see 'fairaudit audit --help')"),
@@ -223,7 +223,7 @@ def test_parse_gate_forms():
           "sex", "--n-bootstrap", "many"],
          "argument --n-bootstrap: invalid int value: 'many' (see 'fairaudit audit --help')"),
         (["case-study", "run", "no-such-study"],
-         _cli_commands.ERR_CASE_UNKNOWN.format(name="no-such-study", known="compas, credit, "
+         case_study.ERR_CASE_UNKNOWN.format(name="no-such-study", known="compas, credit, "
                                                "hiring, policing, recommendation")),
     ],
 )
@@ -254,16 +254,16 @@ METRIC_NAMES = [
 def test_gate_on_an_unknown_attribute(files, capsys):
     code, _, err = run(audit_args(files, "--fail-on", "age:four_fifths_rule<0.8"), capsys)
     assert code == 2
-    assert err.strip() == "fairaudit audit: error: " + _cli_gate.ERR_GATE_ATTRIBUTE.format(
+    assert err.strip() == "fairaudit audit: error: " + _gates.ERR_GATE_ATTRIBUTE.format(
         attribute="age", known="sex")
 
 
 def test_library_value_errors_are_usage_errors(files, capsys):
     code, _, err = run(audit_args(files, "--tolerance", "no_such_criterion=0.5"), capsys)
     assert code == 2
-    # the library's message, passed through unchanged on one line
+    # the library's message on one line, in the command line's words
     assert err == (
-        "fairaudit audit: error: tolerances: unknown criterion 'no_such_criterion'; known "
+        "fairaudit audit: error: argument --tolerance: unknown criterion 'no_such_criterion'; known "
         "criteria are " + ", ".join(CRITERION_NAMES) + ".\n"
     )
 
@@ -271,7 +271,7 @@ def test_library_value_errors_are_usage_errors(files, capsys):
 def test_unknown_gate_name_lists_the_known_ones(files, capsys):
     code, _, err = run(audit_args(files, "--fail-on", "fairness<0.5"), capsys)
     assert code == 2
-    assert err.strip() == "fairaudit audit: error: " + _cli_gate.ERR_GATE_NAME.format(
+    assert err.strip() == "fairaudit audit: error: " + _gates.ERR_GATE_NAME.format(
         name="fairness", criteria=", ".join(CRITERION_NAMES), metrics=", ".join(METRIC_NAMES)
     ).replace(" of this result", "")
 
@@ -284,8 +284,10 @@ def test_internal_error_exit_3_without_traceback(files, capsys, monkeypatch):
     monkeypatch.setattr(fairaudit, "audit_table", boom)
     code, _, err = run(audit_args(files), capsys)
     assert code == 3
-    assert err.strip() == ("fairaudit audit: internal error: RuntimeError: engine exploded "
-                           "(re-run with --debug for the traceback)")
+    assert err.strip() == (
+        f"fairaudit audit: internal error: RuntimeError: engine exploded -- this is a bug in "
+        f"fairaudit {fairaudit.__version__}; please report it with the command line and the "
+        "output of the same command with --debug")
     code, _, err = run([*audit_args(files), "--debug"], capsys)
     assert code == 3 and "Traceback" in err
 
@@ -342,7 +344,7 @@ def test_case_study_run_calls_the_module(capsys, tmp_path, monkeypatch):
     assert stdout.strip() == f"report written to {out / 'tiny_case.html'}"
     monkeypatch.setitem(casestudies.CASE_STUDIES, "ghost", ("no_such_module_xyz", "Gone."))
     code, _, err = run(["case-study", "run", "ghost"], capsys)
-    assert code == 2 and _cli_commands.ERR_CASE_MISSING.format(name="ghost") in err
+    assert code == 2 and case_study.ERR_CASE_MISSING.format(name="ghost") in err
 
 
 # ----------------------------------------------------------------------------- progress
@@ -352,9 +354,9 @@ def test_progress_only_on_a_terminal():
             return True
 
     quiet, loud = io.StringIO(), Tty()
-    with _cli_util.Progress(quiet).step("working"):
+    with _progress.Progress(quiet).step("working"):
         pass
-    with _cli_util.Progress(loud).step("working"):
+    with _progress.Progress(loud).step("working"):
         pass
     assert quiet.getvalue() == ""
     assert "working done" in loud.getvalue()
@@ -382,7 +384,7 @@ def test_markdown_summary_for_ci(files, capsys, tmp_path):
     assert out.startswith("# Fairness audit\n\n**\u2717 FAIL**")
     assert "checks fail" in err  # the human summary moved to stderr
     code, _, err = run(audit_args(files, "--json", "-", "--markdown", "-"), capsys)
-    assert code == 2 and _cli_commands.ERR_TWO_STDOUT in err
+    assert code == 2 and _outputs.ERR_TWO_STDOUT in err
 
 
 def test_audit_of_logits_with_threshold_zero(files, capsys, tmp_path):

@@ -35,6 +35,6 @@ def test_unknown_gate_name_exits_2_without_auditing(csv, monkeypatch, capsys):
 @pytest.mark.parametrize("gate", ["four_fifths_rule<0.8", "precision<0.5", "verdict",
                                   "sex:equalized_odds_difference>0.2"])
 def test_known_names_still_parse(gate):
-    from fairaudit._cli_gate import parse_gate
+    from fairaudit.cli._gates import parse_gate
 
     assert parse_gate(gate).name in gate

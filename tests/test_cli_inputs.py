@@ -22,8 +22,9 @@ import pandas as pd
 import pytest
 
 import fairaudit
-from fairaudit import _cli_read, cli
 from fairaudit._validation import MISSING_GROUP
+from fairaudit.cli import _read as _cli_read
+from fairaudit.cli import audit as audit_command
 from fairaudit.cli import main
 
 SCRIPT = shutil.which("fairaudit", path=str(Path(sys.executable).parent))
@@ -85,13 +86,17 @@ def test_codes_are_groups_as_written(coded):
 
 
 def test_an_empty_field_is_missing_and_warned_once_on_one_line(coded):
-    proc = run_script(["audit", coded, "--target", "y", "--prediction", "pred",
-                       "--sensitive", "region", "--n-bootstrap", "0", "--quiet"])
+    args = ["audit", coded, "--target", "y", "--prediction", "pred", "--sensitive", "region",
+            "--n-bootstrap", "0"]
+    proc = run_script(args)
     assert proc.returncode == 0
     k = csv_column(coded, "region").count("")
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("fairaudit audit: warning: ")
     assert f"{k} missing value" in lines[0]
+    assert ".py" not in lines[0]  # no file path or line number of the source
+    quiet = run_script([*args, "--quiet"])
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
 
 
 def test_na_values_makes_a_code_missing(coded):
@@ -312,15 +317,15 @@ def test_an_audit_without_the_parameter_gets_a_clear_error(small, monkeypatch, c
     code, _, err = run(["audit", small, "--target", "y", "--prediction", "p", "--sensitive",
                         "sex", "--max-groups", "5"], capsys)
     assert code == 2
-    assert err == "fairaudit audit: error: " + cli.ERR_UNSUPPORTED.format(
+    assert err == "fairaudit audit: error: " + audit_command.ERR_UNSUPPORTED.format(
         arg="--max-groups", param="max_groups") + "\n"
 
 
 # ----------------------------------------------------------------------------- wrong arguments
 @pytest.mark.parametrize(("extra", "message"), [
-    (["--max-groups", "0"], "argument --max-groups: " + cli.ERR_POSITIVE_INT.format(text="0")),
+    (["--max-groups", "0"], "argument --max-groups: " + audit_command.ERR_POSITIVE_INT.format(text="0")),
     (["--max-groups", "many"],
-     "argument --max-groups: " + cli.ERR_POSITIVE_INT.format(text="many")),
+     "argument --max-groups: " + audit_command.ERR_POSITIVE_INT.format(text="many")),
     (["--correction-scope", "everything"],
      "argument --correction-scope: invalid choice: 'everything' (choose from "),
     (["--na-values"], "argument --na-values: expected one argument"),

@@ -123,3 +123,43 @@ def test_demo_writes_report_html(tmp_path):
     assert "report written to report.html" in proc.stdout
     first = proc.stdout.splitlines()[0]
     assert first.split(":")[0] in {"PASS", "FAIL", "INCONCLUSIVE"}
+
+
+@pytest.mark.parametrize("gate, code", [([], 0), (["--fail-on", "demographic_parity_ratio<1.01"], 1)])
+@pytest.mark.parametrize("to_stdout", [[], ["--json", "-"]])
+def test_a_closed_pipe_exits_quietly_with_the_gates_code(data, gate, code, to_stdout):
+    """``fairaudit audit ... | head``: the reader is gone before anything is written; the
+    command ends without a message and with the gates' exit code (a ratio is at most 1, so
+    'demographic_parity_ratio<1.01' fails)."""
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    proc = subprocess.Popen([*fairaudit_cmd(), *map(str, [*base(data), *gate, *to_stdout])],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc.stdout.close()  # as `head` does once it has read what it wanted
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == code, err
+    assert "error" not in err.lower() and "Traceback" not in err and "Broken" not in err
+    if not to_stdout:  # the summary went to the closed pipe; nothing else was to be said
+        assert err == ""
+
+
+def test_a_bug_is_exit_3_and_says_so(data, tmp_path):
+    """An exception that fairaudit's validation did not raise is a bug: exit 3, one line
+    naming it a bug and how to report it; FAIRAUDIT_DEBUG=1 adds the traceback. (The bug is
+    provoked by a module shadowing numpy's bincount with one that fails.)"""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import numpy\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise ValueError('bincount exploded')\n"
+        "numpy.bincount = broken\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    args = [*fairaudit_cmd(), *map(str, base(data))]
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert lines[0].startswith("fairaudit audit: internal error: ValueError: bincount exploded")
+    assert "this is a bug in fairaudit" in lines[0] and "--debug" in lines[0]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=120,
+                          env={**env, "FAIRAUDIT_DEBUG": "1"})
+    assert proc.returncode == 3 and "Traceback" in proc.stderr

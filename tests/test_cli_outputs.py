@@ -22,9 +22,10 @@ import pandas as pd
 import pytest
 
 import fairaudit
-from fairaudit import _cli_commands, _cli_outputs, _io
-from fairaudit._cli_util import EXIT_INCONCLUSIVE, EXIT_NOTHING_EVALUATED
-from fairaudit.cli import main
+from fairaudit import _io
+from fairaudit.cli import _finish, main
+from fairaudit.cli import _outputs as _cli_outputs
+from fairaudit.cli._errors import EXIT_INCONCLUSIVE, EXIT_NOTHING_EVALUATED
 
 SCRIPT = shutil.which("fairaudit", path=str(Path(sys.executable).parent))
 FILE_LIMIT = 40_000  # bytes: the JSON of the data below fits, its HTML report does not
@@ -280,7 +281,7 @@ def test_the_report_on_stdout(data, capsys):
     assert "checks fail" in err  # the summary moved to stderr
     code, out, err = run(audit_argv(data / "data.csv", "--out", "-", "--json", "-"), capsys)
     assert (code, out) == (2, "")
-    assert err == "fairaudit audit: error: " + _cli_commands.ERR_STDOUT_REPORT.format(
+    assert err == "fairaudit audit: error: " + _cli_outputs.ERR_STDOUT_REPORT.format(
         other="--json") + "\n"
 
 
@@ -368,13 +369,13 @@ def test_strict_fails_an_inconclusive_verdict_with_its_own_code(saved, capsys):
     code, _, err = run(["check", paths["inconclusive"], "--strict", "--quiet"], capsys)
     assert code == EXIT_INCONCLUSIVE == 5
     assert err.splitlines() == [
-        _cli_commands.MSG_STRICT.format(verdict="INCONCLUSIVE"),
-        _cli_commands.MSG_CAUSE.format(cause="the model predicts one class (0) for every row"),
+        _finish.MSG_STRICT.format(verdict="INCONCLUSIVE"),
+        _finish.MSG_CAUSE.format(cause="the model predicts one class (0) for every row"),
     ]
     last = result.criteria.iloc[-1]
     code, _, err = run(["check", paths["open"], "--strict", "--quiet"], capsys)
     assert code == 5
-    assert err.splitlines()[1:] == [_cli_commands.MSG_CAUSE.format(
+    assert err.splitlines()[1:] == [_finish.MSG_CAUSE.format(
         cause=f"{last['attribute']}: {last['criterion']} is INCONCLUSIVE")]
 
 
@@ -389,7 +390,7 @@ def test_strict_with_gates(saved, capsys):
     assert run(["check", paths["pass"], "--strict"], capsys)[0] == 0
     code, _, err = run(["check", paths["na"], "--strict", "--quiet"], capsys)
     assert code == EXIT_NOTHING_EVALUATED
-    assert err.splitlines()[0] == _cli_commands.MSG_NOTHING_EVALUATED
+    assert err.splitlines()[0] == _finish.MSG_NOTHING_EVALUATED
 
 
 def test_strict_fails_a_model_that_predicts_one_class(data, tmp_path):
@@ -402,6 +403,6 @@ def test_strict_fails_a_model_that_predicts_one_class(data, tmp_path):
     assert proc.returncode == EXIT_INCONCLUSIVE, proc.stderr
     assert causes, "the result records why it is degenerate"
     assert proc.stderr.splitlines() == [
-        _cli_commands.MSG_STRICT.format(verdict="INCONCLUSIVE"),
-        *(_cli_commands.MSG_CAUSE.format(cause=_cli_commands._cause_text(c)) for c in causes),
+        _finish.MSG_STRICT.format(verdict="INCONCLUSIVE"),
+        *(_finish.MSG_CAUSE.format(cause=_finish.cause_text(c)) for c in causes),
     ]

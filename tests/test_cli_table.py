@@ -221,7 +221,7 @@ def test_without_duckdb_one_file_is_read_into_memory_and_a_glob_is_refused(
         frame, tmp_path, capsys, monkeypatch):
     import importlib.util
 
-    from fairaudit._cli_commands import ERR_NO_DUCKDB, NOTE_NO_DUCKDB
+    from fairaudit.cli.audit import ERR_NO_DUCKDB, NOTE_NO_DUCKDB
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_browser import ARTIFACTS, load
+from test_browser import ARTIFACTS, check_prints_within_the_page, load
 
 from fairaudit.regulatory import ll144
 
@@ -67,3 +67,9 @@ def test_hostile_category_names_do_not_run(tmp_path):
     )
     facts = load(page, tmp_path)
     assert facts["errors"] == [] and facts["requests"] == []
+
+
+def test_ll144_tables_fit_the_printed_page(tmp_path):
+    page = tmp_path / "ll144.html"
+    _audit().to_html(page)
+    check_prints_within_the_page(page, tmp_path, "ll144")

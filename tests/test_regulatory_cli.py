@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fairaudit._cli_ll144 import ERR_GATE, MSG_NOTHING
 from fairaudit.cli import main
+from fairaudit.cli.ll144 import ERR_GATE, MSG_NOTHING
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_usage_errors_exit_2_with_one_line(files, capsys):
         ),
         (args(files, "--exclude-below", "2"), "argument --exclude-below: a share in [0, 1)"),
         (args(files, "--score", "score"), "not allowed with argument"),
-        (args(files, tool=("--selected", "race")), "selected must hold 0/1"),
+        (args(files, tool=("--selected", "race")), "argument --selected: must hold 0/1"),
         (args(files, name="missing.csv"), "does not exist"),
     ]
     for argv, message in cases:

@@ -316,9 +316,9 @@ def _mitigators(seed: int) -> dict[str, Any]:
 
 
 def _predict(model, X, gender) -> np.ndarray:
-    from fairaudit.mitigation import ThresholdOptimizer
+    from fairaudit._estimators import takes_sensitive_features
 
-    if isinstance(model, ThresholdOptimizer):
+    if takes_sensitive_features(model.predict):
         return np.asarray(model.predict(X, sensitive_features=gender)).astype(np.int64)
     return np.asarray(model.predict(X)).astype(np.int64)
 

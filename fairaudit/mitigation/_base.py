@@ -33,6 +33,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._estimators import is_column_names
 from .._validation import Groups, align_rows, check_sample_weight, encode_groups
 
 ERR_SF_REQUIRED = (
@@ -94,24 +95,13 @@ def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def is_sensitive_names(sensitive_features: Any) -> bool:
-    """True when ``sensitive_features`` names columns (a string or a list of strings)."""
-    if isinstance(sensitive_features, str):
-        return True
-    return (
-        isinstance(sensitive_features, list | tuple)
-        and len(sensitive_features) > 0
-        and all(isinstance(s, str) for s in sensitive_features)
-    )
-
-
 def align_to_X(X: Any, **inputs: Any) -> dict[str, Any]:
     """``inputs`` with their pandas objects paired with the rows of ``X`` by index label.
 
     Column names of ``X`` given as ``sensitive_features`` follow ``X`` already and are
     passed through. See :func:`fairaudit._alignment.align_rows` for the rules.
     """
-    names = {k: val for k, val in inputs.items() if is_sensitive_names(val)}
+    names = {k: val for k, val in inputs.items() if is_column_names(val)}
     rows = {k: val for k, val in inputs.items() if k not in names}
     aligned = align_rows({"X": X, **rows})
     return {k: names[k] if k in names else aligned[k] for k in inputs}
@@ -302,7 +292,7 @@ class MitigatorMixin:
             raise TypeError(ERR_DROP_TYPE.format(value=self.drop_sensitive))
         self.sensitive_columns_: list[str] = []
         if self.drop_sensitive:
-            if not (is_sensitive_names(sensitive_features) and hasattr(X, "columns")):
+            if not (is_column_names(sensitive_features) and hasattr(X, "columns")):
                 raise ValueError(ERR_DROP_NEEDS_NAMES)
             names = (
                 [sensitive_features]

@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from .._comparison import Comparison
+from .._estimators import is_column_names, takes_sensitive_features
 from ..metrics._criteria import CRITERION_ALIASES, canonical_criterion
 from ..metrics._tables import INTERSECTION
 from ._base import accepts_weights, align_to_X, check_labels
@@ -176,15 +177,13 @@ def compare(
             model.fit(X_train, y_tr, sensitive_features=sensitive_features_train, **fit_kw)
         fit_seconds = time.perf_counter() - t0
         t0 = time.perf_counter()
-        if isinstance(model, ThresholdOptimizer):
+        if takes_sensitive_features(model.predict):
             pred = model.predict(X_test, sensitive_features=sensitive_features_test)
         else:
             pred = model.predict(X_test)
         predict_seconds = time.perf_counter() - t0
         sf_test = sensitive_features_test
-        if isinstance(sf_test, str) or (
-            isinstance(sf_test, list) and sf_test and all(isinstance(s, str) for s in sf_test)
-        ):
+        if is_column_names(sf_test):
             sf_test = X_test[[sf_test] if isinstance(sf_test, str) else sf_test]
         result = audit(
             y_te,

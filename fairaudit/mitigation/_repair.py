@@ -23,7 +23,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted, validate_data
 
-from ._base import align_to_X, check_2d, check_choice, encode, is_sensitive_names, map_groups
+from .._estimators import is_column_names
+from ._base import align_to_X, check_2d, check_choice, encode, map_groups
 from ._resampling import make_rng
 
 METHODS = ("quantile", "linear")
@@ -217,7 +218,7 @@ class FeatureRepairer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _select(self, X: Any, sensitive_features: Any) -> list:
         frame = hasattr(X, "columns")
         sens = []
-        if is_sensitive_names(sensitive_features) and frame:
+        if is_column_names(sensitive_features) and frame:
             sens = (
                 [sensitive_features]
                 if isinstance(sensitive_features, str)
@@ -305,7 +306,7 @@ class FeatureRepairer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 if isinstance(sensitive_features, str)
                 else list(sensitive_features)
             )
-            if is_sensitive_names(sensitive_features) and hasattr(X, "columns")
+            if is_column_names(sensitive_features) and hasattr(X, "columns")
             else None
         )
         self.columns_ = self._select(X, sensitive_features)

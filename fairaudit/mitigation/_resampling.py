@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils._metadata_requests import RequestMethod
 
+from .._estimators import positive_scores
 from ._base import (
     DelegatingPredictMixin,
     MitigatorMixin,
@@ -61,11 +62,10 @@ def expected_counts(counts: np.ndarray) -> np.ndarray:
 
 def scores_of(model: Any, X: Any) -> np.ndarray:
     """Score of the positive class: predict_proba[:, 1], else decision_function."""
-    if hasattr(model, "predict_proba"):
-        return np.asarray(model.predict_proba(X))[:, 1]
-    if hasattr(model, "decision_function"):
-        return np.asarray(model.decision_function(X)).reshape(-1)
-    raise TypeError(ERR_NO_SCORES.format(name=type(model).__name__))
+    scores = positive_scores(model, X)
+    if scores is None:
+        raise TypeError(ERR_NO_SCORES.format(name=type(model).__name__))
+    return scores
 
 
 def resample_cells(

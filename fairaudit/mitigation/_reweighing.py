@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 
+from .._estimators import is_column_names
 from .._validation import align_rows, check_sample_weight
 from ._base import (
     DelegatingPredictMixin,
@@ -17,7 +18,6 @@ from ._base import (
     encode,
     fit_inner,
     inherit_input_tags,
-    is_sensitive_names,
     routed_params,
 )
 
@@ -69,7 +69,7 @@ def reweighing_weights(
     # column names of X: the rows of X take part in the alignment, else the values do
     source = (
         "X"
-        if is_sensitive_names(sensitive_features) and hasattr(X, "columns")
+        if is_column_names(sensitive_features) and hasattr(X, "columns")
         else ("sensitive_features")
     )
     rows = align_rows(

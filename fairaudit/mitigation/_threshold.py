@@ -11,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
+from .._estimators import RESPONSE_METHODS, positive_scores
 from .._validation import encode_groups
 from ._base import (
     MitigatorMixin,
@@ -40,7 +41,6 @@ from ._threshold_lp import (
 #: Label of the single rule of a group-blind optimizer in ``rules_``.
 ALL_GROUPS = "(all groups)"
 MODES = ("randomized", "per_group_threshold")
-RESPONSE_METHODS = ("auto", "predict_proba", "decision_function")
 ERR_NO_SCORES = (
     "{name} has no {what}; ThresholdOptimizer thresholds scores. Use a classifier with "
     "predict_proba or decision_function."
@@ -60,16 +60,12 @@ ERR_GROUP_BLIND = "group_blind must be True or False; got {value!r}."
 
 
 def _scores(model: Any, X: Any, response_method: str) -> np.ndarray:
-    if response_method in ("auto", "predict_proba") and hasattr(model, "predict_proba"):
-        s = np.asarray(model.predict_proba(X))[:, 1]
-    elif response_method in ("auto", "decision_function") and hasattr(model, "decision_function"):
-        s = np.asarray(model.decision_function(X)).reshape(-1)
-    else:
+    s = positive_scores(model, X, response_method=response_method)
+    if s is None:
         what = (
             "predict_proba or decision_function" if response_method == "auto" else (response_method)
         )
         raise TypeError(ERR_NO_SCORES.format(name=type(model).__name__, what=what))
-    s = s.astype(np.float64, copy=False)
     bad = int((~np.isfinite(s)).sum())
     if bad:
         raise ValueError(ERR_SCORE_NAN.format(k=bad))

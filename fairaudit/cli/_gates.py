@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ._cli_util import CLIError
-from .metrics import ALIASES, ALL_METRICS, CRITERIA, CRITERION_ALIASES
+from ..metrics import ALIASES, ALL_METRICS, CRITERIA, CRITERION_ALIASES
+from ._errors import CLIError
 
 ERR_GATE_SYNTAX = (
     "argument --fail-on: cannot read '{text}'; write CRITERION<VALUE or CRITERION>VALUE "
@@ -17,6 +17,10 @@ ERR_GATE_SYNTAX = (
 ERR_GATE_NAME = (
     "argument --fail-on: '{name}' is neither a criterion ({criteria}) nor an overall metric "
     "({metrics}) of this result"
+)
+ERR_GATE_PREFIX = (
+    "argument --fail-on: '{text}': an ATTRIBUTE: prefix takes a criterion, checked for that "
+    "attribute ({criteria}); '{name}' is {what}, so write '{bare}' without the prefix"
 )
 ERR_GATE_ATTRIBUTE = (
     "argument --fail-on: attribute '{attribute}' is not audited; the attributes are: {known}"
@@ -76,6 +80,15 @@ def parse_gate(text: str) -> Gate:
             ).replace(" of this result", "")
         )
     attribute = match.group("attribute")
+    if attribute and name not in CRITERIA and name not in CRITERION_ALIASES:
+        what = "the overall verdict" if name == "verdict" else "an overall metric"
+        bare = text.strip().partition(":")[2].strip()
+        raise CLIError(
+            ERR_GATE_PREFIX.format(
+                text=text.strip(), criteria=", ".join([*CRITERIA, *CRITERION_ALIASES]),
+                name=name, what=what, bare=bare,
+            )
+        )
     return Gate(
         text=text.strip(),
         name=name,

@@ -6,6 +6,9 @@ symbolic link or another spelling of the path) and no two outputs may name the s
 The outputs of one run are then rendered in memory, staged as complete temporary files and
 only then moved over their targets (:mod:`fairaudit._io`), so that they are all new or all
 old. ``-`` is stdout.
+
+Also the outputs every command shares: where the human summary goes, the JSON and Markdown
+outputs.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import IO, Any
 
-from . import _io
-from ._cli_util import CLIError
+from .. import _io
+from ._errors import CLIError
 
 ERR_OUT_FOLDER = "argument {arg}: '{path}' is a folder; give a file name, e.g. '{example}'"
 ERR_OUT_NO_FOLDER = (
@@ -161,3 +165,53 @@ def write_outputs(outputs: Sequence[Output]) -> None:
         if out.path == STDOUT:
             sys.stdout.write(out.text)
             sys.stdout.flush()
+
+
+# ----------------------------------------------------------------------------- shared outputs
+ERR_TWO_STDOUT = "arguments --json and --markdown cannot both be '-' (stdout)"
+ERR_STDOUT_REPORT = "arguments --out and {other} cannot both be '-' (stdout)"
+
+
+def summary_stream(args: Any) -> IO[str]:
+    """Human text goes to stdout unless stdout carries the report, JSON or Markdown.
+
+    Refuses two outputs on stdout (checked before any work).
+    """
+    on_stdout = [
+        arg for arg in ("--out", "--json", "--markdown") if getattr(args, arg[2:], None) == "-"
+    ]
+    if len(on_stdout) > 1:
+        if "--out" in on_stdout:
+            raise CLIError(ERR_STDOUT_REPORT.format(other=on_stdout[1]))
+        raise CLIError(ERR_TWO_STDOUT)
+    return sys.stderr if on_stdout else sys.stdout
+
+
+def emit(lines: Sequence[str], stream: IO[str]) -> None:
+    """Print ``lines`` to ``stream``, one per line."""
+    for line in lines:
+        print(line, file=stream)
+
+
+def written(path: str) -> tuple[str, ...]:
+    """The note that a report was written (none when it went to stdout)."""
+    return () if path == STDOUT else (f"report written to {path}",)
+
+
+def markdown_output(results: list[Any], args: Any, title: str) -> list[Output]:
+    """The Markdown summary asked for with --markdown (appended to its file), if any."""
+    target = getattr(args, "markdown", None)
+    if not target:
+        return []
+    from ..report import render_markdown
+
+    text = render_markdown(*results, title=title)
+    return [Output("--markdown", target, text, append=True)]
+
+
+def json_output(result: Any, target: str | None) -> list[Output]:
+    """The results as JSON for --json (the library's text; stdout gets a final newline)."""
+    if not target:
+        return []
+    text = result.to_json(indent=2)
+    return [Output("--json", target, text + "\n" if target == STDOUT else text)]

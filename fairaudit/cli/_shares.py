@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._cli_read import convert_like
-from ._cli_util import ERR_FILE_MISSING, CLIError
+from ._errors import ERR_FILE_MISSING, CLIError
+from ._read import convert_like
 
 ARG = "--reference-shares"
 ERR_NO_SHARE = (
@@ -86,7 +86,7 @@ def representation_sections(args: Any, data: pd.DataFrame, pos_label: Any) -> li
         raise CLIError(ERR_NEEDS_OUT)
     import fairaudit
 
-    from .report import representation_section
+    from ..report import representation_section
 
     attributes, reference = read_reference_shares(path, data, args.sensitive)
     groups = data[attributes] if len(attributes) > 1 else data[attributes[0]]

@@ -1,4 +1,4 @@
-"""``fairaudit demo``: a small end-to-end audit of the bundled UCI Adult data."""
+"""The data, model and mitigation comparison of ``fairaudit demo`` (bundled UCI Adult)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def demo_data(
     seed: int = 0,
 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame, pd.DataFrame, pd.Series, pd.DataFrame]:
     """Train subsample and full test set: (X, y, sensitive) for each."""
-    from .datasets import load_adult
+    from ..datasets import load_adult
 
     train = load_adult(subset="train")
     test = load_adult(subset="test")
@@ -64,7 +64,7 @@ def run_demo(
     """Fit, audit and (when available) compare mitigations; return (result, comparison)."""
     import fairaudit
 
-    from ._cli_util import Progress
+    from ._progress import Progress
 
     progress = progress or Progress(enabled=False)
     with progress.step("loading UCI Adult and training a logistic regression"):
@@ -90,7 +90,7 @@ def run_demo(
 
 def _comparison(model, X_tr, y_tr, s_tr, X_te, y_te, s_te, seed, progress, full):
     try:
-        from .mitigation import (
+        from ..mitigation import (
             ConstrainedClassifier,
             Resampling,
             Reweighing,
@@ -133,7 +133,7 @@ def _comparison(model, X_tr, y_tr, s_tr, X_te, y_te, s_te, seed, progress, full)
 
 
 def demo_sections():
-    from .report import Section
+    from ..report import Section
 
     return [
         Section(

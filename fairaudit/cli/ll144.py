@@ -8,13 +8,18 @@ import re
 import sys
 from typing import Any
 
-from ._cli_util import (
+from ._errors import (
     EXIT_GATE_FAILED,
     EXIT_NOTHING_EVALUATED,
     EXIT_OK,
     CLIError,
-    check_columns,
+    library_errors,
 )
+from ._outputs import Output, check_outputs, write_outputs
+from ._parser import add_common_output, formatter
+from ._read import check_columns, read_columns, read_table
+
+NAME = "ll144"
 
 LL144_EPILOG = """\
 examples:
@@ -37,10 +42,22 @@ exit codes:
   0  all gates pass (or no gate was asked for)
   1  a gate failed
   2  usage or input error (a one-line message names the argument)
-  3  internal error (re-run with --debug for the traceback)
+  3  a bug in fairaudit (the message says how to report it; --debug shows the traceback)
   4  nothing could be evaluated (no impact ratio is defined in any table)
 """
 
+#: The parameters of :func:`fairaudit.regulatory.ll144` and the options that set them.
+OPTIONS = {
+    "sex": "--sex",
+    "race_ethnicity": "--race-ethnicity",
+    "selected": "--selected",
+    "score": "--score",
+    "unknown_values": "--unknown",
+    "exclude_below": "--exclude-below",
+    "confidence_level": "--confidence",
+    "min_count": "--min-count",
+    "audit_date": "--date",
+}
 ERR_GATE = (
     "argument --fail-on: write 'impact_ratio<VALUE', 'TABLE:impact_ratio<VALUE' (TABLE one "
     "of sex, race_ethnicity, intersectional) or 'significant'; got '{text}'"
@@ -62,10 +79,10 @@ def _share(text: str) -> float:
     return v
 
 
-def add_parser(sub: Any, formatter: Any, common: Any) -> None:
-    """Add the ``ll144`` sub-command to the ``fairaudit`` parser."""
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``ll144`` and its options to the sub-command parsers ``sub``."""
     p = sub.add_parser(
-        "ll144",
+        NAME,
         help="NYC Local Law 144 bias audit (selection or scoring rates, impact ratios)",
         description="Compute the bias audit tables of 6 RCNY 5-301 (sex, race/ethnicity "
         "and intersectional categories) for a selection or scoring tool, with intervals, "
@@ -111,6 +128,11 @@ def add_parser(sub: Any, formatter: Any, common: Any) -> None:
         metavar="N",
         help="categories with fewer applicants are flagged (default 30)",
     )
+    o.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="field separator of a CSV file (default ',', a tab for .tsv), e.g. ';'",
+    )
     o.add_argument("--date", metavar="YYYY-MM-DD", help="date of the audit (default today)")
     o.add_argument("--source", default="", metavar="TEXT", help="source of the data")
     o.add_argument("--tool", default="", metavar="TEXT", help="name of the audited tool")
@@ -127,7 +149,8 @@ def add_parser(sub: Any, formatter: Any, common: Any) -> None:
         metavar="GATE",
         help="fail (exit 1) when GATE holds (repeatable; see below)",
     )
-    common(p)
+    add_common_output(p)
+    return p
 
 
 def parse_gate(text: str) -> tuple[str, str | None, str, float]:
@@ -144,7 +167,7 @@ def parse_gate(text: str) -> tuple[str, str | None, str, float]:
 
 
 def _evaluate(audit: Any, gate: tuple[str, str | None, str, float]) -> tuple[bool, str]:
-    from .regulatory._ll144 import TABLES
+    from ..regulatory._ll144 import TABLES
 
     kind, table, op, value = gate
     names = [table] if table else list(TABLES)
@@ -171,7 +194,7 @@ def _evaluate(audit: Any, gate: tuple[str, str | None, str, float]) -> tuple[boo
 
 
 def summary_lines(audit: Any) -> list[str]:
-    from .regulatory._ll144 import TABLE_TITLES, TABLES
+    from ..regulatory._ll144 import TABLE_TITLES, TABLES
 
     m = audit.meta
     lines = [
@@ -195,10 +218,9 @@ def summary_lines(audit: Any) -> list[str]:
     return lines
 
 
-def cmd_ll144(args: argparse.Namespace) -> int:
-    from ._cli_outputs import Output, check_outputs, write_outputs
-    from ._cli_read import read_columns, read_table
-    from .regulatory import DEFAULT_UNKNOWN, ll144
+def run(args: argparse.Namespace) -> int:
+    """Run ``fairaudit ll144``; return the exit code."""
+    from ..regulatory import DEFAULT_UNKNOWN, ll144
 
     gates = [parse_gate(g) for g in args.fail_on]
     outputs = [("--out", args.out), ("--json", args.json), ("--markdown", args.markdown)]
@@ -209,25 +231,28 @@ def cmd_ll144(args: argparse.Namespace) -> int:
         )
     check_outputs(outputs, [("DATA", args.data)])
     outcome = args.selected or args.score
-    columns = read_columns(args.data)
+    columns = read_columns(args.data, sep=args.sep, why="this command")
     check_columns(columns, [args.sex], "--sex", args.data)
     check_columns(columns, [args.race_ethnicity], "--race-ethnicity", args.data)
     check_columns(columns, [outcome], "--selected" if args.selected else "--score", args.data)
-    frame = read_table(args.data, text_columns=[args.sex, args.race_ethnicity])
-    audit = ll144(
-        frame,
-        sex=args.sex,
-        race_ethnicity=args.race_ethnicity,
-        selected=args.selected,
-        score=args.score,
-        unknown_values=tuple(args.unknown or DEFAULT_UNKNOWN),
-        exclude_below=args.exclude_below,
-        confidence_level=args.confidence,
-        min_count=args.min_count,
-        audit_date=args.date,
-        data_source=args.source,
-        tool_name=args.tool,
+    frame = read_table(
+        args.data, text_columns=[args.sex, args.race_ethnicity], sep=args.sep, why="this command"
     )
+    with library_errors(OPTIONS):
+        audit = ll144(
+            frame,
+            sex=args.sex,
+            race_ethnicity=args.race_ethnicity,
+            selected=args.selected,
+            score=args.score,
+            unknown_values=tuple(args.unknown or DEFAULT_UNKNOWN),
+            exclude_below=args.exclude_below,
+            confidence_level=args.confidence,
+            min_count=args.min_count,
+            audit_date=args.date,
+            data_source=args.source,
+            tool_name=args.tool,
+        )
     files = []
     if args.out:
         files.append(Output("--out", args.out, audit.to_html()))
@@ -251,6 +276,8 @@ def cmd_ll144(args: argparse.Namespace) -> int:
         failed, text = _evaluate(audit, gate)
         if not args.quiet:
             print(text, file=stream)
+        elif failed and code == EXIT_OK:  # why it failed, in one line, even when quiet
+            print(text, file=sys.stderr)
         if failed:
             code = EXIT_GATE_FAILED
     return code
