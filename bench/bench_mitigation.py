@@ -115,11 +115,12 @@ def bench_reductions(n: int, max_iter: int, repeat: int = 1) -> None:
                 ).fit(X, y, sensitive_features=g),
                 repeat,
             )
-            peer_pred, _ = best_of(lambda: peer.predict(Xt, random_state=0), repeat)
+            peer_pred, _ = best_of(lambda m=peer: m.predict(Xt, random_state=0), repeat)
             peer_q = quality(peer._pmf_predict(Xt)[:, 1])
             # fairlearn's training constraint value: the largest distance of a group's
             # rate from the overall rate (its moment's gamma), as a tolerance (x 2)
-            matched = 2 * float(peer.constraints_.gamma(lambda Z: peer._pmf_predict(Z)[:, 1]).max())
+            gamma = peer.constraints_.gamma(lambda Z, m=peer: m._pmf_predict(Z)[:, 1])
+            matched = 2 * float(gamma.max())
         for label, kw in (
             ("exponentiated_gradient_lp", {"method": "exponentiated_gradient_lp"}),
             ("fairlearn's loop", {"method": "exponentiated_gradient"}),

@@ -23,7 +23,7 @@ from ._base import (
 )
 from ._constraints import CONSTRAINED_RATES, check_constraint, disparity
 from ._eg import _linear_warm_keys, best_mixture, candidates, group_rate_matrices
-from ._hashing import draw_key, row_uniforms
+from ._hashing import draw_key, randomized_decisions
 from ._moments import make_moment
 
 METHODS = ("exponentiated_gradient", "grid_search", "exponentiated_gradient_lp")
@@ -393,8 +393,7 @@ default "exponentiated_gradient_lp"
         if not self._randomized():
             return self.classes_[(p >= 0.5).astype(np.intp)]
         key = self.random_key_ if random_state is None else draw_key(random_state)
-        u = row_uniforms(X, None, key)
-        return self.classes_[(u < p).astype(np.intp)]
+        return self.classes_[randomized_decisions(X, None, key, p).astype(np.intp)]
 
     def __sklearn_tags__(self):
         tags = inherit_input_tags(super().__sklearn_tags__(), self.estimator, sparse=False)
