@@ -95,6 +95,26 @@ ERR_NO_ESTIMATOR = "estimator is required: pass a scikit-learn classifier."
 ERR_DROP_TYPE = "drop_sensitive must be True or False; got {value!r}."
 
 
+ERR_POSITIVE_INT = "{name}={value!r} is not valid; use a positive integer."
+
+
+def check_positive_ints(owner: Any, names: tuple[str, ...]) -> None:
+    """Raise a ValueError naming the first parameter of ``owner`` that is not a positive
+    integer."""
+    for name in names:
+        value = getattr(owner, name)
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(ERR_POSITIVE_INT.format(name=name, value=value))
+
+
+def dense_rows(X: Any, error: str) -> Any:
+    """``X`` for fairlearn's reductions: dense (a sparse matrix is a TypeError with
+    ``error``), as an array unless it has a shape already (a DataFrame stays one)."""
+    if sp.issparse(X):
+        raise TypeError(error)
+    return X if hasattr(X, "shape") else np.asarray(X)
+
+
 def plain(values: Any) -> list:
     """Values as a list of Python scalars (for readable error messages)."""
     return [v.item() if isinstance(v, np.generic) else v for v in values]

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from fairlearn.reductions import ExponentiatedGradient, GridSearch
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils.validation import check_is_fitted
@@ -17,6 +16,8 @@ from ._base import (
     MitigatorMixin,
     binary_labels,
     check_choice,
+    check_positive_ints,
+    dense_rows,
     inherit_input_tags,
     routed_params,
     weight_param,
@@ -33,7 +34,6 @@ ERR_SPARSE = (
     "ConstrainedClassifier does not accept sparse X (fairlearn's reductions need dense "
     "data); pass X.toarray(), or put the sparse step inside a Pipeline estimator."
 )
-ERR_POSITIVE_INT = "{name}={value!r} is not valid; use a positive integer."
 WARN_NO_SINGLE = (
     "none of the {k} classifiers found meets the tolerance on its own; mode='best_single' "
     "uses the least disparate one (training disparity {disp:.4f} > tolerance {tol}). "
@@ -236,10 +236,7 @@ default "exponentiated_gradient_lp"
         tol = self.tolerance
         if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol <= 1:
             raise ValueError(ERR_TOLERANCE.format(value=tol))
-        for name in ("max_iter", "grid_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(ERR_POSITIVE_INT.format(name=name, value=value))
+        check_positive_ints(self, ("max_iter", "grid_size"))
         estimator = self._new_inner()
         params = routed_params(self, fit_params)
         X_inner, y, groups, w = self._prepare(X, y, sensitive_features, sample_weight)
@@ -251,10 +248,7 @@ default "exponentiated_gradient_lp"
         row_factor = np.ones(n) if w is None else w * (n / w.sum())
         moment = make_moment(constraint, tol / 2, row_factor)
         objective = moment.default_objective()
-        if sp.issparse(X_inner):
-            raise TypeError(ERR_SPARSE)
-        if not hasattr(X_inner, "shape"):
-            X_inner = np.asarray(X_inner)
+        X_inner = dense_rows(X_inner, ERR_SPARSE)
         if not isinstance(self.warm_start, bool | np.bool_):
             raise TypeError(ERR_WARM_TYPE.format(value=self.warm_start))
         if method == "exponentiated_gradient_lp":
@@ -364,10 +358,7 @@ default "exponentiated_gradient_lp"
         """Probability that each row is decided positive (``classes_[1]``)."""
         check_is_fitted(self)
         X_inner = self._check_predict_X(X)
-        if sp.issparse(X_inner):
-            raise TypeError(ERR_SPARSE)
-        if not hasattr(X_inner, "shape"):
-            X_inner = np.asarray(X_inner)
+        X_inner = dense_rows(X_inner, ERR_SPARSE)
         if not self._randomized():
             return np.asarray(self.predictors_[self.best_index_].predict(X_inner), float)
         p = np.zeros(X_inner.shape[0] if hasattr(X_inner, "shape") else len(X_inner))

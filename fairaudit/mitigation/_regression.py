@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from fairlearn.reductions import ExponentiatedGradient, GridSearch
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, clone, is_classifier
 from sklearn.utils import check_random_state
@@ -15,6 +14,8 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import (
     MitigatorMixin,
     check_choice,
+    check_positive_ints,
+    dense_rows,
     inherit_input_tags,
     routed_params,
     weight_param,
@@ -44,7 +45,6 @@ ERR_ZERO_ONE_RANGE = (
     "over [{lo}, {hi}]. Use loss='absolute' or rescale y."
 )
 ERR_ONE_SAMPLE = "ConstrainedRegressor needs at least 2 samples to fit; got n_samples = {n}."
-ERR_POSITIVE_INT = "{name}={value!r} is not valid; use a positive integer."
 ERR_SPARSE = (
     "ConstrainedRegressor does not accept sparse X (fairlearn's reductions need dense "
     "data); pass X.toarray(), or put the sparse step inside a Pipeline estimator."
@@ -198,10 +198,7 @@ class ConstrainedRegressor(MitigatorMixin, RegressorMixin, MetaEstimatorMixin, B
                 or value <= 0
             ):
                 raise ValueError(err.format(value=value))
-        for name in ("max_iter", "grid_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(ERR_POSITIVE_INT.format(name=name, value=value))
+        check_positive_ints(self, ("max_iter", "grid_size"))
         if loss == "zero_one":
             return method, loss, (0.0, 1.0)
         if self.y_range is None:
@@ -253,10 +250,7 @@ class ConstrainedRegressor(MitigatorMixin, RegressorMixin, MetaEstimatorMixin, B
             raise ValueError(ERR_ONE_SAMPLE.format(n=len(y)))
         if loss_name == "zero_one" and (y.min() < 0 or y.max() > 1):
             raise ValueError(ERR_ZERO_ONE_RANGE.format(lo=y.min(), hi=y.max()))
-        if sp.issparse(X_inner):
-            raise TypeError(ERR_SPARSE)
-        if not hasattr(X_inner, "shape"):
-            X_inner = np.asarray(X_inner)
+        X_inner = dense_rows(X_inner, ERR_SPARSE)
         weight_name = weight_param(estimator, "ConstrainedRegressor")
         if params:
             estimator = _RegressorWithFitParams(estimator, params)
@@ -347,10 +341,7 @@ class ConstrainedRegressor(MitigatorMixin, RegressorMixin, MetaEstimatorMixin, B
         """
         check_is_fitted(self)
         X_inner = self._check_predict_X(X)
-        if sp.issparse(X_inner):
-            raise TypeError(ERR_SPARSE)
-        if not hasattr(X_inner, "shape"):
-            X_inner = np.asarray(X_inner)
+        X_inner = dense_rows(X_inner, ERR_SPARSE)
         lo, hi = self.loss_range_
         if not self._mixture():
             model = self.predictors_[self.best_index_]
