@@ -61,3 +61,22 @@ def test_predictions_are_reproducible_for_a_random_state(seed):
     b = ThresholdOptimizer(model, prefit=True, random_state=seed).fit(X, y, sensitive_features=g)
     np.testing.assert_array_equal(a.predict(X, sensitive_features=g),
                                   b.predict(X, sensitive_features=g))
+
+
+def test_hashing_only_the_randomized_rows_gives_the_same_decisions():
+    """Rows with p in {0, 1} need no random number; hashing only the others (duplicates
+    included) gives exactly the decisions of comparing every row's number."""
+    from fairaudit.mitigation._hashing import randomized_decisions, row_uniforms
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(300, 3)).round(1)
+    X = base[rng.integers(0, 300, 5000)]  # many identical rows
+    codes = (X[:, 0] > 0).astype(np.int64)
+    p = np.clip(np.round(X[:, 1] + 0.5, 1), 0.0, 1.0)  # 0, 1 and values between
+    assert ((p > 0) & (p < 1)).mean() > 0.2 and (p == 0).any() and (p == 1).any()
+    for key in (0, 12345):
+        full = row_uniforms(X, codes, key) < p
+        np.testing.assert_array_equal(randomized_decisions(X, codes, key, p), full)
+        np.testing.assert_array_equal(
+            randomized_decisions(X, None, key, p), row_uniforms(X, None, key) < p
+        )

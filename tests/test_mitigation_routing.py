@@ -56,7 +56,7 @@ MITIGATORS = {
 def _inner_tags(name, model):
     """The tag(s) the fitted Tagger step(s) received."""
     if name == "ConstrainedClassifier":
-        return [p.estimator_.named_steps["tag"].tag_ for p in model.predictors_]
+        return [p.named_steps["tag"].tag_ for p in model.predictors_]
     return [model.estimator_.named_steps["tag"].tag_]
 
 

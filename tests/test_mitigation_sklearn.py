@@ -217,7 +217,7 @@ def test_pipeline_step_params_without_routing(data):
     [
         lambda: Reweighing(_lr()),
         lambda: Resampling(_lr(), random_state=0),
-        lambda: ConstrainedClassifier(_lr(), method="grid_search", grid_size=5),
+        lambda: ConstrainedClassifier(_lr(), method="grid_search", grid_size=5, tolerance=0.2),
     ],
     ids=["Reweighing", "Resampling", "ConstrainedClassifier"],
 )

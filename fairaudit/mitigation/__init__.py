@@ -9,6 +9,8 @@ One for each stage of the pipeline, sharing one vocabulary of constraints
   2015, and the linear projection of fairlearn's ``CorrelationRemover``);
 - :class:`ConstrainedClassifier` -- in-processing, the reductions approach (Agarwal et al.,
   2018), built on ``fairlearn.reductions``;
+- :class:`ConstrainedRegressor` -- in-processing for regression: bounded group loss
+  (Agarwal, Dudík & Wu, 2019), built on ``fairlearn.reductions``;
 - :class:`ThresholdOptimizer` -- post-processing, group-specific randomized thresholds
   (Hardt, Price & Srebro, 2016).
 
@@ -20,6 +22,7 @@ from .._comparison import Comparison
 from ._compare import compare
 from ._constraints import CONSTRAINTS
 from ._reductions import ConstrainedClassifier
+from ._regression import ConstrainedRegressor
 from ._repair import FeatureRepairer
 from ._resampling import Resampling
 from ._reweighing import Reweighing, reweighing_weights
@@ -30,6 +33,7 @@ __all__ = [
     "CONSTRAINTS",
     "Comparison",
     "ConstrainedClassifier",
+    "ConstrainedRegressor",
     "FeatureRepairer",
     "Resampling",
     "ResamplingSampler",

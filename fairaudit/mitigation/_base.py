@@ -24,7 +24,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _num_samples,
     check_is_fitted,
@@ -54,7 +54,20 @@ ERR_DROP_NEEDS_NAMES = (
     "drop_sensitive=True needs sensitive_features given as column name(s) of X (a "
     "DataFrame); with separate values, leave the sensitive columns out of X yourself."
 )
-ERR_BINARY = "Only binary classification is supported by {mitigator}; y has {k} classes: {classes}."
+ERR_BINARY = (
+    "Only binary classification is supported by {mitigator}; y has {k} classes: {classes}. "
+    "Pass a 0/1 (two-valued) target."
+)
+ERR_CONTINUOUS = (
+    "{mitigator} is a classification mitigator, but y is continuous (a regression target; "
+    "Unknown label type: continuous). Pass class labels, or use ConstrainedRegressor for a "
+    "regression target."
+)
+ERR_Y_NUMERIC = (
+    "{mitigator} is a regression mitigator, but y is not numeric (dtype {dtype}); pass a "
+    "numeric target, or use ConstrainedClassifier for class labels."
+)
+ERR_Y_FINITE = "y has {k} missing or infinite value(s); {mitigator} needs a finite target."
 ERR_ONE_CLASS = (
     "y has only one class with positive weight ({classes}); a classifier needs at least "
     "two classes."
@@ -81,6 +94,26 @@ ERR_UNSEEN_GROUP = (
 ERR_PARAM = "{name}={value!r} is not valid; use one of {allowed}."
 ERR_NO_ESTIMATOR = "estimator is required: pass a scikit-learn classifier."
 ERR_DROP_TYPE = "drop_sensitive must be True or False; got {value!r}."
+
+
+ERR_POSITIVE_INT = "{name}={value!r} is not valid; use a positive integer."
+
+
+def check_positive_ints(owner: Any, names: tuple[str, ...]) -> None:
+    """Raise a ValueError naming the first parameter of ``owner`` that is not a positive
+    integer."""
+    for name in names:
+        value = getattr(owner, name)
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(ERR_POSITIVE_INT.format(name=name, value=value))
+
+
+def dense_rows(X: Any, error: str) -> Any:
+    """``X`` for fairlearn's reductions: dense (a sparse matrix is a TypeError with
+    ``error``), as an array unless it has a shape already (a DataFrame stays one)."""
+    if sp.issparse(X):
+        raise TypeError(error)
+    return X if hasattr(X, "shape") else np.asarray(X)
 
 
 def plain(values: Any) -> list:
@@ -114,12 +147,36 @@ def encode(sensitive_features: Any, X: Any, n: int) -> Groups:
     return encode_groups(sensitive_features, n_samples=n, X=X)
 
 
-def check_labels(y: Any) -> np.ndarray:
-    """Return ``y`` as a 1-d array of classification labels."""
+def check_labels(y: Any, mitigator: str | None = None) -> np.ndarray:
+    """Return ``y`` as a 1-d array of classification labels.
+
+    A continuous target is an error naming ``mitigator`` (when given) and the regression
+    mitigator to use instead.
+    """
     if y is None:
         raise ValueError(ERR_Y_NONE)
     y = column_or_1d(y, warn=True)
+    if mitigator is not None and type_of_target(y) in ("continuous", "continuous-multioutput"):
+        raise ValueError(ERR_CONTINUOUS.format(mitigator=mitigator))
     check_classification_targets(y)
+    return y
+
+
+def check_regression_target(y: Any, mitigator: str) -> np.ndarray:
+    """Return ``y`` as a 1-d float64 array; a non-numeric or non-finite target is an error
+    naming ``mitigator``."""
+    if y is None:
+        raise ValueError(ERR_Y_NONE)
+    y = column_or_1d(y, warn=True)
+    if y.dtype.kind not in "biuf":
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(ERR_Y_NUMERIC.format(mitigator=mitigator, dtype=y.dtype)) from None
+    y = y.astype(np.float64, copy=False)
+    bad = int((~np.isfinite(y)).sum())
+    if bad:
+        raise ValueError(ERR_Y_FINITE.format(k=bad, mitigator=mitigator))
     return y
 
 
@@ -263,9 +320,19 @@ class MitigatorMixin:
     drop_sensitive: bool
 
     def _prepare(
-        self, X: Any, y: Any, sensitive_features: Any, sample_weight: Any
+        self,
+        X: Any,
+        y: Any,
+        sensitive_features: Any,
+        sample_weight: Any,
+        *,
+        regression: bool = False,
     ) -> tuple[Any, np.ndarray, Groups, np.ndarray | None]:
-        """Check the inputs and record the sensitive columns; return X for the inner model."""
+        """Check the inputs and record the sensitive columns; return X for the inner model.
+
+        ``y`` is checked as class labels (at least two with positive weight), or, with
+        ``regression=True``, as a finite numeric target.
+        """
         if y is None:
             raise ValueError(ERR_Y_NONE)
         check_2d(X)
@@ -275,7 +342,8 @@ class MitigatorMixin:
         )
         y, sensitive_features = rows["y"], rows["sensitive_features"]
         sample_weight = rows["sample_weight"]
-        y = check_labels(y)
+        name = type(self).__name__
+        y = check_regression_target(y, name) if regression else check_labels(y, name)
         n = _num_samples(X)
         if len(y) != n:
             raise ValueError(ERR_Y_LENGTH.format(got=len(y), n=n))
@@ -285,9 +353,10 @@ class MitigatorMixin:
             if sw.dtype.kind in "biuf" and sw.size and np.all(sw == 0):
                 raise ValueError(ERR_WEIGHT_ZERO)
         w = check_sample_weight(sample_weight, n)
-        present = np.unique(y if w is None else y[w > 0])
-        if len(present) < 2:
-            raise ValueError(ERR_ONE_CLASS.format(classes=plain(present)))
+        if not regression:
+            present = np.unique(y if w is None else y[w > 0])
+            if len(present) < 2:
+                raise ValueError(ERR_ONE_CLASS.format(classes=plain(present)))
         if not isinstance(self.drop_sensitive, bool | np.bool_):
             raise TypeError(ERR_DROP_TYPE.format(value=self.drop_sensitive))
         self.sensitive_columns_: list[str] = []

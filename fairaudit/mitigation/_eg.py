@@ -9,9 +9,9 @@ violations). Two things differ from ``fairlearn.reductions.ExponentiatedGradient
   ``warm_start=True`` where the estimator (or a step of it) has that parameter: successive
   multipliers change the costs little, so each fit starts near its optimum;
 - the returned mixture is the exact solution of a linear program over the classifiers
-  found: minimize the training error subject to the constraint (every group's rate in a
-  band of width ``tolerance``), computed from each classifier's per-group rates (the
-  statistics), never from the rows again. When no mixture meets the tolerance, the least
+  found: minimize the training error subject to the constraint (every group's rate within
+  ``tolerance / 2`` of the overall rate, as in fairlearn's moments), computed from each
+  classifier's per-group rates (the statistics), never from the rows again. When no mixture meets the tolerance, the least
   disparate one is returned.
 """
 
@@ -32,16 +32,50 @@ from ._constraints import CONSTRAINED_RATES
 ETA0 = 2.0
 #: Growth of the step while the best responses stay on one side of the boundary.
 GROWTH = 2.0
+#: Column generation stops when the best responses to the multipliers (at each of
+#: ``SCALES`` in turn) lower the program's value by less than ``NU_MUL`` standard errors of
+#: the error rate (fairlearn's ``nu``), and never by less than ``GAP``.
+GAP = 1e-9
+NU_MUL = 0.5
+SCALES = (1.0, 2.0, 0.5)
 ERR_EG_LP = "the mixture of the classifiers found could not be solved: {message}"
 
 
+def _linear_warm_keys(estimator: Any) -> list[str]:
+    """The ``warm_start`` parameters of the linear classifiers in ``estimator`` (itself or
+    Pipeline steps): for them a warm start only changes the solver's starting point.
+    (For ensembles ``warm_start`` means "add members", which would change the model.)"""
+    from sklearn.linear_model._base import LinearClassifierMixin
+
+    params = estimator.get_params(deep=True)
+    keys = []
+    for key in params:
+        if key == "warm_start" and isinstance(estimator, LinearClassifierMixin):
+            keys.append(key)
+        elif key.endswith("__warm_start"):
+            owner = params.get(key[: -len("__warm_start")])
+            if isinstance(owner, LinearClassifierMixin):
+                keys.append(key)
+    return keys
+
+
 def _warm(estimator: Any) -> Any:
-    """A clone of ``estimator`` with every ``warm_start`` parameter (nested too) set True."""
+    """A clone of ``estimator`` with the ``warm_start`` parameters of its linear classifiers
+    (itself or nested steps) set True."""
     est = clone(estimator)
-    keys = [k for k in est.get_params(deep=True) if k == "warm_start" or k.endswith("__warm_start")]
+    keys = _linear_warm_keys(est)
     if keys:
         est.set_params(**{k: True for k in keys})
     return est
+
+
+#: The event of fairlearn's moments that each constrained rate is taken over.
+EVENT = {
+    "selection_rate": "all",
+    "error_rate": "all",
+    "true_positive_rate": "label=1",
+    "false_positive_rate": "label=0",
+}
 
 
 def candidates(
@@ -55,8 +89,22 @@ def candidates(
     max_iter: int,
     weight_name: str,
     fit_params: dict[str, Any] | None = None,
-) -> list[Any]:
-    """The best responses of ``max_iter`` exponentiated-gradient iterations."""
+    *,
+    constraint: str | None = None,
+    n_groups: int = 0,
+    sample_weight: np.ndarray | None = None,
+    warm_start: bool = True,
+) -> tuple[list[Any], np.ndarray]:
+    """At most ``max_iter`` best responses, and their 0/1 predictions on the training rows.
+
+    Exponentiated-gradient iterations run until some mixture of the best responses meets
+    the constraint. With ``constraint`` given, the following steps are column generation: solve the linear program of
+    :func:`best_mixture` over the classifiers found and ask the estimator for the best
+    response to the program's dual multipliers, the classifier that most lowers the
+    program's value. When that (and the responses at the scaled multipliers ``SCALES``)
+    lowers the value by less than half a standard error of the error rate (fairlearn's
+    ``nu``), the duality gap is closed to that precision and the iterations stop.
+    """
     fit_params = dict(fit_params or {})
     moment.load_data(X, y01, sensitive_features=codes)
     objective.load_data(X, y01, sensitive_features=codes)
@@ -64,13 +112,13 @@ def candidates(
     B = 1.0 / eps
     eta = ETA0 / B
     theta = pd.Series(0.0, index=moment.index)
-    worker = _warm(estimator)
-    found = []
+    worker = _warm(estimator) if warm_start else clone(estimator)
+    found: list[Any] = []
+    preds: list[np.ndarray] = []
     base = objective.signed_weights()
-    previous = None
-    for _ in range(max_iter):
-        expt = np.exp(theta)
-        lam = moment.project_lambda(B * expt / (1.0 + expt.sum()))
+
+    def respond(lam: pd.Series) -> pd.Series:
+        """Fit the best response to ``lam``; return its constraint values."""
         signed = base + moment.signed_weights(lam)
         red_y = (signed > 0).astype(np.int64).to_numpy()
         red_w = np.abs(signed.to_numpy())
@@ -81,17 +129,58 @@ def candidates(
         else:
             worker.fit(X, red_y, **{weight_name: red_w}, **fit_params)
             h = copy.deepcopy(worker)
+        pred = np.asarray(h.predict(X)).astype(np.int8)
         found.append(h)
-        gamma = moment.gamma(h.predict)
-        violation = gamma - eps
-        feasible = bool((violation <= 0).all())
-        if previous is not None:
-            # accelerate while on one side of the constraint's boundary; once across it,
-            # take smaller steps around it
-            eta = eta * 0.5 if feasible != previous else eta * GROWTH
-        previous = feasible
-        theta = theta + eta * violation
-    return found
+        preds.append(pred)
+        return moment.gamma(lambda _: pred)
+
+    previous = None
+    feasible_mixture = False
+    H = np.empty((n, 0))
+    misses = 0
+    nu = None
+    for it in range(max_iter):
+        if not feasible_mixture or constraint is None:
+            # exponentiated gradient until some mixture of the best responses meets the
+            # constraint
+            expt = np.exp(theta)
+            lam = moment.project_lambda(B * expt / (1.0 + expt.sum()))
+            gamma = respond(lam)
+            H = np.column_stack([H, preds[-1].astype(np.float64)])
+            violation = gamma - eps
+            feasible = bool((violation <= 0).all())
+            if previous is not None:
+                # accelerate while on one side of the constraint's boundary; once across
+                # it, take smaller steps around it
+                eta = eta * 0.5 if feasible != previous else eta * GROWTH
+            previous = feasible
+            theta = theta + eta * violation
+            if constraint is not None and it > 0:
+                rates = group_rate_matrices(H, y01, codes, n_groups, sample_weight)
+                feasible_mixture = best_mixture(rates, constraint, 2 * eps, duals=True)[3] <= 0
+            continue
+        # column generation: the best response to the mixture program's multipliers
+        if nu is None:
+            # fairlearn's precision: half the standard error of the first response's error
+            nu = max(GAP, NU_MUL * float(np.std(np.abs(preds[0] - y01))) / np.sqrt(n))
+        rates = group_rate_matrices(H, y01, codes, n_groups, sample_weight)
+        _, duals, price, _ = best_mixture(rates, constraint, 2 * eps, duals=True)
+        lam = pd.Series(0.0, index=moment.index)
+        for key, value in duals.items():
+            if key in lam.index:
+                lam[key] = value
+        # the estimator minimizes a surrogate of the weighted error, so its best response
+        # to the multipliers may miss; then it is asked at scaled multipliers
+        gamma = respond(lam * SCALES[misses % len(SCALES)])
+        H = np.column_stack([H, preds[-1].astype(np.float64)])
+        err = float(objective.gamma(lambda _: preds[-1]).iloc[0])
+        if err + float(gamma.reindex(lam.index).fillna(0.0) @ lam) >= price - nu:
+            misses += 1
+            if misses >= len(SCALES):
+                break  # no classifier improves the mixture: the duality gap is closed
+        else:
+            misses = 0
+    return found, H
 
 
 class _Constant:
@@ -131,39 +220,58 @@ def group_rate_matrices(
             "false_positive_rate": fp / neg[:, None],
             "error_rate": er / tot[:, None],
             "error": (w @ err_rows) / w.sum(),
+            # the weight of each group's rows that a rate is taken over
+            "weight": {
+                "selection_rate": tot,
+                "true_positive_rate": pos,
+                "false_positive_rate": neg,
+                "error_rate": tot,
+            },
         }
 
 
-def best_mixture(rates: dict[str, np.ndarray], constraint: str, tolerance: float) -> np.ndarray:
-    """Weights over the classifiers: least training error with every constrained rate in a
-    band of width ``tolerance`` (plus the least slack needed, when none fits)."""
+def best_mixture(
+    rates: dict[str, Any], constraint: str, tolerance: float, *, duals: bool = False
+) -> Any:
+    """Weights over the classifiers: least training error with every group's constrained
+    rate within ``tolerance / 2`` of the overall rate (the constraint of fairlearn's moments
+    with ``difference_bound = tolerance / 2``, which keeps every difference between two
+    groups within ``tolerance``), plus the least slack needed when none fits.
+
+    With ``duals=True`` also returns the program's multipliers, keyed as fairlearn's
+    moments index their constraints (sign, event, group code), and the multiplier of the
+    weights' sum (the value a new classifier must beat), and the slack (0 when a mixture
+    meets the constraint)."""
     err = rates["error"]
     k = len(err)
     names = CONSTRAINED_RATES[constraint]
-    n_var = k + 2 * len(names) + 1  # q, (lo, hi) per rate, slack
-    A, b = [], []
-    for r, name in enumerate(names):
+    bound = tolerance / 2
+    n_var = k + 1  # q, slack
+    A, b, keys = [], [], []
+    for name in names:
         R = rates[name]
-        lo, hi = k + 2 * r, k + 2 * r + 1
-        for g in range(R.shape[0]):
-            if not np.isfinite(R[g]).all():
-                continue  # undefined rate for this group: left out (as in the moments)
-            up = np.zeros(n_var)
-            up[:k], up[hi] = R[g], -1.0
-            down = np.zeros(n_var)
-            down[:k], down[lo] = -R[g], 1.0
-            A += [up, down]
-            b += [0.0, 0.0]
-        band = np.zeros(n_var)
-        band[hi], band[lo], band[-1] = 1.0, -1.0, -1.0
-        A.append(band)
-        b.append(tolerance)
+        defined = np.isfinite(R).all(axis=1) & (rates["weight"][name] > 0)
+        if defined.sum() < 2:
+            continue
+        share = rates["weight"][name] * defined
+        overall = (share / share.sum()) @ np.where(defined[:, None], R, 0.0)
+        for g in np.flatnonzero(defined):
+            # the group's rate minus the overall rate, both linear in q
+            diff = R[g] - overall
+            for sign in (1.0, -1.0):
+                row = np.zeros(n_var)
+                row[:k], row[-1] = sign * diff, -1.0
+                A.append(row)
+                b.append(bound)
+                keys.append(("+" if sign > 0 else "-", EVENT[name], int(g)))
     cost = np.zeros(n_var)
     cost[:k] = err
     cost[-1] = 1e3  # violating the tolerance costs more than any error
     A_eq = np.zeros((1, n_var))
     A_eq[0, :k] = 1.0
     bounds = [(0.0, 1.0)] * (n_var - 1) + [(0.0, None)]
+    if not A:  # one group: nothing to constrain
+        A, b = [np.zeros(n_var)], [0.0]
     res = linprog(
         cost,
         A_ub=np.array(A),
@@ -177,4 +285,9 @@ def best_mixture(rates: dict[str, np.ndarray], constraint: str, tolerance: float
         raise RuntimeError(ERR_EG_LP.format(message=res.message))
     q = np.clip(res.x[:k], 0.0, None)
     q[q < 1e-12] = 0.0
-    return q / q.sum()
+    q = q / q.sum()
+    if not duals:
+        return q
+    mu = -np.asarray(res.ineqlin.marginals, dtype=np.float64)[: len(keys)]
+    mu = dict(zip(keys, np.clip(mu, 0.0, None), strict=True))
+    return q, mu, float(res.eqlin.marginals[0]), float(res.x[-1])

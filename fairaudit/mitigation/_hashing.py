@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._base import take_rows
+
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -91,6 +93,26 @@ def row_uniforms(X: Any, codes: np.ndarray | None, key: int) -> np.ndarray:
         h = _mix(h ^ np.uint64(key & 0xFFFFFFFFFFFFFFFF))
         h = _mix(h + _GOLDEN)
     return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def randomized_decisions(
+    X: Any, codes: np.ndarray | None, key: int, p: np.ndarray
+) -> np.ndarray:
+    """Positive decisions (bool) for the probabilities ``p``: ``row_uniforms < p``.
+
+    Only the rows with ``0 < p < 1`` are hashed: for the others the comparison does not
+    depend on the number. Identical rows share their probability, so each copy keeps its
+    occurrence number among the hashed rows, and the decisions are the same as when every
+    row is hashed (barring a 64-bit hash collision between a hashed and an unhashed row).
+    """
+    p = np.asarray(p, dtype=np.float64)
+    out = p >= 1.0
+    band = np.flatnonzero((p > 0.0) & (p < 1.0))
+    if band.size:
+        sub = take_rows(X, band) if band.size < len(p) else X
+        sub_codes = None if codes is None else np.asarray(codes)[band]
+        out[band] = row_uniforms(sub, sub_codes, key) < p[band]
+    return out
 
 
 def _occurrence(h: np.ndarray) -> np.ndarray:

@@ -73,6 +73,20 @@ class _WeightedParity:
             b = ge / pge if pge > 0 else np.zeros_like(ge)
             self.U["+", e, g] = r * (a - self.ratio * b)
             self.U["-", e, g] = r * (-self.ratio * a + b)
+        self._U = np.ascontiguousarray(self.U.to_numpy(dtype=np.float64))
+
+    def gamma(self, predictor: Any) -> pd.Series:
+        """fairlearn's ``-U' pred / n`` with one matrix-vector product (no DataFrame)."""
+        predictions = np.squeeze(np.asarray(predictor(self.X), dtype=np.float64))
+        pred = self.utility_diff * predictions + self.utilities[:, 0]
+        out = pd.Series(-(pred @ self._U) / self.total_samples, index=self.index)
+        self._gamma_descr = None
+        return out
+
+    def signed_weights(self, lambda_vec: pd.Series) -> pd.Series:
+        """fairlearn's ``utility_diff * (U lambda)`` with one matrix-vector product."""
+        lam = lambda_vec.reindex(self.index).to_numpy(dtype=np.float64)
+        return pd.Series(self.utility_diff * (self._U @ lam), index=self.tags.index)
 
     def default_objective(self) -> WeightedErrorRate:
         return WeightedErrorRate(self.row_factor)

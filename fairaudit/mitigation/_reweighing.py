@@ -80,7 +80,7 @@ def reweighing_weights(
         X = rows["X"]
     else:
         sensitive_features = rows["sensitive_features"]
-    y = check_labels(y)
+    y = check_labels(y, "reweighing_weights")
     groups = encode(sensitive_features, X, len(y))
     w = check_sample_weight(sample_weight, len(y))
     w = np.ones(len(y)) if w is None else w

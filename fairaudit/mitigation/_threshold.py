@@ -26,7 +26,7 @@ from ._base import (
     routed_params,
 )
 from ._constraints import check_constraint, warn_undefined
-from ._hashing import draw_key, row_uniforms
+from ._hashing import draw_key, randomized_decisions
 from ._objectives import Objective, parse_objective
 from ._roc import group_rocs, hulls, interpolate
 from ._score_distribution import ScoreColumn, distribution_rows
@@ -505,8 +505,7 @@ class ThresholdOptimizer(MitigatorMixin, ClassifierMixin, MetaEstimatorMixin, Ba
         if self.mode == "per_group_threshold":
             return self.classes_[(p >= 0.5).astype(np.intp)]
         key = self.random_key_ if random_state is None else draw_key(random_state)
-        u = row_uniforms(X, codes, key)
-        return self.classes_[(u < p).astype(np.intp)]
+        return self.classes_[randomized_decisions(X, codes, key, p).astype(np.intp)]
 
     def score(
         self, X: Any, y: Any, sample_weight: Any = None, *, sensitive_features: Any = None

@@ -13,21 +13,34 @@ from __future__ import annotations
 import numpy as np
 
 
-def _solve(other: np.ndarray, rhs_t: np.ndarray, lam: float) -> np.ndarray:
-    """Rows ``Z`` minimising ``||P - Z other^T||^2 + lam ||Z||^2`` given ``rhs_t = (P other)^T``.
+def _ridge_map(other: np.ndarray, lam: float) -> np.ndarray:
+    """``other (other^T other + lam I)^-1`` for each run, shape (n_runs, m, f).
 
-    ``other`` has shape (n_runs, m, f), ``rhs_t`` (n_runs, f, n); returns (n_runs, n, f).
+    The f x f systems are solved in float64 (one Cholesky factorisation each) and the map
+    is returned in ``other``'s dtype, so that the large product with the interactions
+    (``P @ map``) gives the ridge solution directly, contiguous, with no transposes.
     """
+    o64 = other.astype(np.float64)
     f = other.shape[2]
-    gram = np.matmul(other.transpose(0, 2, 1), other) + lam * np.eye(f, dtype=other.dtype)
-    # gram is symmetric, so solving gram Z^T = rhs^T gives Z = rhs gram^-1
-    return np.ascontiguousarray(np.linalg.solve(gram, rhs_t).transpose(0, 2, 1))
+    gram = np.matmul(o64.transpose(0, 2, 1), o64) + lam * np.eye(f)
+    chol = np.linalg.cholesky(gram)
+    # gram^-1 = L^-T L^-1; other gram^-1 = (L^-1 (L^-1 other^T))^T ... via two triangular
+    # solves on the small f x m right-hand side
+    eye = np.broadcast_to(np.eye(f), gram.shape)
+    inv_l = np.linalg.solve(chol, eye)
+    inv = np.matmul(inv_l.transpose(0, 2, 1), inv_l)
+    return np.matmul(o64, inv).astype(other.dtype)
 
 
 def als_sweep(
     p: np.ndarray, user_factors: np.ndarray, item_factors: np.ndarray, lam: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """One sweep: items given users, then users given items (returns new arrays).
+
+    Each half-step is the ridge solution ``Z = P' other (other^T other + lam I)^-1``,
+    computed as ``P' @ (other (other^T other + lam I)^-1)``: one large product with the
+    interactions per run and half-step (BLAS, with ``P`` read as stored or transposed),
+    the small systems solved once per run.
 
     Parameters
     ----------
@@ -40,13 +53,16 @@ def als_sweep(
     lam : float
         Ridge penalty (> 0).
     """
-    # (P^T X)^T = X^T P: products with the contiguous P only, one BLAS call per run
-    # (numpy's stacked matmul does not reach BLAS for these shapes, and is far slower)
     n_runs = p.shape[0]
-    items = _solve(user_factors, np.stack([user_factors[r].T @ p[r] for r in range(n_runs)]), lam)
-    users = _solve(
-        items, np.stack([p[r] @ items[r] for r in range(n_runs)]).transpose(0, 2, 1), lam
-    )
+    dtype = np.result_type(p.dtype, user_factors.dtype)
+    items = np.empty((n_runs, p.shape[2], user_factors.shape[2]), dtype=dtype)
+    users = np.empty((n_runs, p.shape[1], user_factors.shape[2]), dtype=dtype)
+    u_map = _ridge_map(user_factors, lam)
+    for r in range(n_runs):
+        np.matmul(p[r].T, u_map[r], out=items[r])
+    i_map = _ridge_map(items, lam)
+    for r in range(n_runs):
+        np.matmul(p[r], i_map[r], out=users[r])
     return users, items
 
 

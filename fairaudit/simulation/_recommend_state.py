@@ -179,7 +179,11 @@ class Stepper:
             for r in range(n_runs):
                 np.matmul(users[r], items[r].T, out=scores[r])
             if consumed is not None:
-                np.putmask(scores, consumed, -np.inf)
+                # -inf on consumed items: one addition of a penalty kept up to date by
+                # step() (cheaper than a masked write)
+                if "_penalty" not in s:
+                    s["_penalty"] = np.where(consumed, np.float32(-np.inf), np.float32(0.0))
+                np.add(scores, s["_penalty"], out=scores)
             exploit = top_k(scores, k, overwrite=True)  # the buffer is refilled each step
         if p.exploration > 0:
             explore = np.stack([rng.random((n_users, k)) < p.exploration for rng in rngs])
@@ -226,6 +230,8 @@ class Stepper:
         cells[flat_cell] = True
         if "_interactions" in s:
             s["_interactions"].reshape(-1)[flat_cell] = 1.0
+        if "_penalty" in s:
+            s["_penalty"].reshape(-1)[flat_cell] = -np.inf
         if "_ranked" in s:
             s["_ranked"][run_idx, user_idx, self._ideal_rank[run_idx, user_idx, flat_item]] = True
         s["sizes"] += new.reshape(n_runs, n_users)
