@@ -20,6 +20,7 @@ from ._engine import (  # noqa: F401  (error texts re-exported for callers and t
     run,
     stats_hash,
 )
+from ._representation import audit_representation, check_reference_shares
 from ._result import AuditResult
 from ._task import check_task, infer_task, task_note
 from .metrics._collect import declared_edges
@@ -73,6 +74,7 @@ def audit(
     score_bins: Any = None,
     max_groups: int | str = "auto",
     task: str = "auto",
+    reference_shares: Any = None,
 ) -> AuditResult:
     """Audit predictions for group fairness: binary decisions, numbers or classes.
 
@@ -154,12 +156,20 @@ def audit(
         ``config["task"]`` (and, when not binary, in ``meta["notes"]``). A score audited
         against yes/no outcomes (COMPAS deciles against reoffending) needs
         ``task="regression"``.
+    reference_shares : dict or Series, optional
+        Each group's share of a reference population (census figures, the applicant pool),
+        summing to 1, keyed by the groups of the audited attribute (tuples in the order of
+        the features for several). Adds the representation audit of
+        :func:`fairaudit.representation` (``reference=``) on the same rows, weights and
+        confidence level -- with the label measures for binary outcomes -- as
+        ``AuditResult.representation``, and the report section "Who is in the data".
 
     Returns
     -------
     AuditResult
     """
     task = check_task(task)
+    check_reference_shares(reference_shares)
     options = check_options(
         metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
         confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
@@ -186,11 +196,14 @@ def audit(
             from ._audit_regression import audit_regression as run_task
         else:
             from ._audit_multiclass import audit_multiclass as run_task
-        return run_task(
+        result = run_task(
             yt, y_pred, sensitive_features=sensitive_features, y_score=y_score,
             sample_weight=sample_weight, options=options, notes=notes,
             score_bins=score_bins,
         )
+        rep = _representation_of(reference_shares, sensitive_features, None, sample_weight,
+                                 pos_label, options)
+        return result if rep is None else replace(result, representation=rep)
     score = None if y_score is None else v.check_scores(y_score, n)
     if y_pred is None:
         if score is None or threshold is None:
@@ -205,6 +218,9 @@ def audit(
         yt01, yp01 = labels01["y_true"], labels01["y_pred"]
     weight = v.check_sample_weight(sample_weight, n)
     groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
+    # before the analysis, so that a wrong reference is refused at once
+    rep = _representation_of(reference_shares, sensitive_features, yt, weight, pos_label,
+                             options)
 
     cells = confusion_cells(groups.codes, groups.n_groups, yt01, yp01)
     conf = count_confusion(groups.codes, groups.n_groups, yt01, yp01, weight, groups.labels,
@@ -235,8 +251,21 @@ def audit(
         "data_hash": stats_hash(cells, weight, score),
         "source": "rows",
     }
-    return run(conf, sstats, options=options, meta=meta, overall_auc=overall_auc,
-               marginal_scores=marginal_scores, threshold_range=score_range)
+    result = run(conf, sstats, options=options, meta=meta, overall_auc=overall_auc,
+                 marginal_scores=marginal_scores, threshold_range=score_range)
+    return result if rep is None else replace(result, representation=rep)
+
+
+def _representation_of(reference_shares: Any, sensitive_features: Any, y_true: Any,
+                       sample_weight: Any, pos_label: Any, options: Any) -> Any:
+    """The representation audit of ``reference_shares`` on the audit's rows (None without)."""
+    if reference_shares is None:
+        return None
+    return audit_representation(
+        sensitive_features, reference_shares, y_true=y_true, sample_weight=sample_weight,
+        pos_label=pos_label, confidence_level=options.confidence_level,
+        suppress_below=options.suppress_below,
+    )
 
 
 def audit_from_stats(
