@@ -374,6 +374,9 @@ def audit_model(
     y: Any,
     *,
     sensitive_features: Any,
+    X_train: Any = None,
+    y_train: Any = None,
+    sensitive_features_train: Any = None,
     threshold: float | None = None,
     pos_label: Any = None,
     max_groups: int | str = "auto",
@@ -396,6 +399,16 @@ def audit_model(
     sensitive_features : array-like, Series, DataFrame, dict, or column name(s) of ``X``
         pandas inputs (``y``, ``sensitive_features``) are paired with the rows of ``X`` by
         index label when ``X`` is a DataFrame; the predictions follow the rows of ``X``.
+    X_train, y_train : array-like or DataFrame, optional
+        The rows the model was fitted on (both or neither). With them the result also
+        carries :func:`fairaudit.generalization_gap` of the model on its training rows
+        against the audited rows (``AuditResult.generalization``: accuracy, true and false
+        positive rates per group, with the gap's interval at the audit's
+        ``confidence_level``), and the report shows "Overfitting by group". The audited rows
+        should be held out from training for the gap to mean overfitting.
+    sensitive_features_train : array-like, Series, DataFrame, dict, or column name(s), optional
+        The groups of the training rows. Default: when ``sensitive_features`` are column
+        names of ``X``, the same columns of ``X_train``; otherwise required with ``X_train``.
     threshold : float, optional
         Predict positive when the positive-class score is at least this value.
     pos_label : scalar, optional
@@ -415,11 +428,12 @@ def audit_model(
             f"{type(estimator).__name__}."
         )
     raw_sensitive = sensitive_features
-    if isinstance(sensitive_features, str) or (
+    by_name = isinstance(sensitive_features, str) or (
         isinstance(sensitive_features, list | tuple)
         and sensitive_features and all(isinstance(s, str) for s in sensitive_features)
         and hasattr(X, "columns")
-    ):
+    )
+    if by_name:
         sensitive_features = v.sensitive_columns(X, sensitive_features)
     # y and the sensitive features follow the rows of X, and so do the predictions
     rows = v.align_rows({"X": X, "y": y, "sensitive_features": sensitive_features})
@@ -451,11 +465,71 @@ def audit_model(
         y_pred = np.where(score >= float(threshold), pos, neg_label)
     else:
         y_pred = np.asarray(estimator.predict(X, **predict_kwargs))
+    train = _training_rows(X_train, y_train, sensitive_features_train,
+                           raw_sensitive if by_name else None)
     kwargs.setdefault("name", type(estimator).__name__)
-    return audit(
+    result = audit(
         y, y_pred, sensitive_features=sensitive_features, y_score=score, pos_label=pos_label,
         threshold=threshold, max_groups=max_groups, **kwargs,
     )
+    if train is None:
+        return result
+    from ._generalization import generalization_gap
+
+    # the audited decisions: those of predict, or of the scores at the threshold
+    model = estimator if threshold is None else _Thresholded(estimator, pos_index, threshold)
+    gap = generalization_gap(
+        model, train[0], train[1], X, y, sensitive_features_train=train[2],
+        sensitive_features_test=raw_sensitive, pos_label=pos_label,
+        confidence_level=result.settings.confidence_level,
+    )
+    return replace(result, generalization=gap)
+
+
+ERR_TRAIN_PAIR = (
+    "X_train and y_train go together: {given} was given without {missing}. Pass both (the "
+    "rows the model was fitted on and their labels) to add the overfitting-by-group "
+    "audit, or neither."
+)
+ERR_TRAIN_GROUPS = (
+    "sensitive_features_train is required with X_train when sensitive_features are not "
+    "column names of X; pass the groups of the training rows."
+)
+ERR_TRAIN_GROUPS_ALONE = (
+    "sensitive_features_train was given without X_train and y_train; pass the training rows "
+    "too, or leave it out."
+)
+
+
+def _training_rows(X_train: Any, y_train: Any, sf_train: Any,
+                   names: Any) -> tuple[Any, Any, Any] | None:
+    """The training rows of :func:`audit_model` and their groups (None without); ``names``
+    are the column names of the audited groups, if they were given so."""
+    if X_train is None and y_train is None:
+        if sf_train is not None:
+            raise ValueError(ERR_TRAIN_GROUPS_ALONE)
+        return None
+    if X_train is None or y_train is None:
+        given, missing = ("X_train", "y_train") if y_train is None else ("y_train", "X_train")
+        raise ValueError(ERR_TRAIN_PAIR.format(given=given, missing=missing))
+    if sf_train is None:
+        if names is None or not hasattr(X_train, "columns"):
+            raise ValueError(ERR_TRAIN_GROUPS)
+        sf_train = names
+    return X_train, y_train, sf_train
+
+
+class _Thresholded:
+    """A classifier's decisions at a threshold on its positive-class score."""
+
+    def __init__(self, estimator: Any, pos_index: int, threshold: float) -> None:
+        self.estimator, self.pos_index, self.threshold = estimator, pos_index, threshold
+        self.classes_ = np.asarray(estimator.classes_)
+
+    def predict(self, X: Any) -> np.ndarray:
+        score = _positive_scores(self.estimator, X, self.pos_index)
+        return np.where(score >= float(self.threshold), self.classes_[self.pos_index],
+                        self.classes_[1 - self.pos_index])
 
 
 def _takes_sensitive_features(method: Any) -> bool:
