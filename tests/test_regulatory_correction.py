@@ -115,14 +115,16 @@ def test_the_shortfall_says_what_a_scoring_tool_counts():
     for text in (html, md):
         assert "Shortfall (applicants above the median)" in text
         assert "Shortfall (selections)" not in text
-        assert "p adjusted (Holm)" in text
+        assert "p of the test used, adjusted (Holm)" in text
     assert "how many more of a category's applicants would have to score above the median" \
         in html
     assert "more selections" not in html and "one selection" not in html
     for text in (selection.to_html(), selection.to_markdown()):
         assert "Shortfall (selections)" in text
         assert "applicants above the median" not in text
+    # the findings give the adjusted p-value next to the unadjusted test
+    assert "adjusted for the table's comparisons (Holm): p = " in html
     bh = ll144(df, sex="sex", race_ethnicity="race", score="score", correction="bh")
-    assert "p adjusted (Benjamini-Hochberg)" in bh.to_html()
+    assert "adjusted (Benjamini-Hochberg)" in bh.to_html()
     none = ll144(df, sex="sex", race_ethnicity="race", score="score", correction="none")
     assert "not adjusted for multiple comparisons" in none.to_html()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..report._document import Block, IdRegistry, RenderedSection, items, kv, note, p, page
@@ -149,8 +150,8 @@ CORRECTION_NAMES = {
 
 def _adjusted_head(audit: LL144Audit) -> str:
     correction = str(audit.meta.get("correction", "none"))
-    return "p (unadjusted)" if correction == "none" else (
-        f"p adjusted ({CORRECTION_NAMES[correction]})")
+    return "p of the test used (unadjusted)" if correction == "none" else (
+        f"p of the test used, adjusted ({CORRECTION_NAMES[correction]})")
 
 
 def trust_table(audit: LL144Audit, name: str) -> TableView:
@@ -293,6 +294,13 @@ def findings(audit: LL144Audit) -> list[str]:
                 if row["test"] == "fisher"
                 else f"z = {fmt_number(row['z'], 2)} SD"
             )
+            correction = str(audit.meta.get("correction", "none"))
+            if correction != "none" and np.isfinite(row["p_adjusted"]):
+                held = "significant" if row["significant_adjusted"] else "not significant"
+                stat += (
+                    f"; adjusted for the table's comparisons ({CORRECTION_NAMES[correction]}): "
+                    f"p = {fmt_number(row['p_adjusted'], 3)}, {held}"
+                )
             out.append(
                 f"{TABLE_TITLES[name].split(' ')[0]} \u2014 {label}: impact ratio "
                 f"{ratio_text(row['impact_ratio'], thr)} ({ci}) on {int(row['applicants']):,} "
