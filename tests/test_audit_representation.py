@@ -169,3 +169,14 @@ def test_the_result_refuses_other_objects_in_the_typed_fields():
     result = fairaudit.audit(y, pred, sensitive_features=sex, n_bootstrap=0)
     with pytest.raises(TypeError, match="representation must be a fairaudit.Representation"):
         replace(result, representation={"F": 0.5})
+
+
+def test_copies_and_pickles_keep_the_optional_parts():
+    import copy
+    import pickle
+
+    sex, _, y, pred, _ = _data(9)
+    result = fairaudit.audit(y, pred, sensitive_features=sex, reference_shares=CENSUS,
+                             n_bootstrap=0)
+    for again in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
+        _assert_same(again.representation, result.representation)
