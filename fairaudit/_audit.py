@@ -21,6 +21,7 @@ from ._engine import (  # noqa: F401  (error texts re-exported for callers and t
     stats_hash,
 )
 from ._estimators import is_column_names, positive_scores, takes_sensitive_features
+from ._representation import audit_representation, check_reference_shares
 from ._result import AuditResult
 from ._task import check_task, infer_task, task_note
 from .metrics._collect import declared_edges
@@ -74,6 +75,7 @@ def audit(
     score_bins: Any = None,
     max_groups: int | str = "auto",
     task: str = "auto",
+    reference_shares: Any = None,
 ) -> AuditResult:
     """Audit predictions for group fairness: binary decisions, numbers or classes.
 
@@ -155,12 +157,20 @@ def audit(
         ``config["task"]`` (and, when not binary, in ``meta["notes"]``). A score audited
         against yes/no outcomes (COMPAS deciles against reoffending) needs
         ``task="regression"``.
+    reference_shares : dict or Series, optional
+        Each group's share of a reference population (census figures, the applicant pool),
+        summing to 1, keyed by the groups of the audited attribute (tuples in the order of
+        the features for several). Adds the representation audit of
+        :func:`fairaudit.representation` (``reference=``) on the same rows, weights and
+        confidence level -- with the label measures for binary outcomes -- as
+        ``AuditResult.representation``, and the report section "Who is in the data".
 
     Returns
     -------
     AuditResult
     """
     task = check_task(task)
+    check_reference_shares(reference_shares)
     options = check_options(
         metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
         confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
@@ -187,11 +197,14 @@ def audit(
             from ._audit_regression import audit_regression as run_task
         else:
             from ._audit_multiclass import audit_multiclass as run_task
-        return run_task(
+        result = run_task(
             yt, y_pred, sensitive_features=sensitive_features, y_score=y_score,
             sample_weight=sample_weight, options=options, notes=notes,
             score_bins=score_bins,
         )
+        rep = _representation_of(reference_shares, sensitive_features, None, sample_weight,
+                                 pos_label, options)
+        return result if rep is None else replace(result, representation=rep)
     score = None if y_score is None else v.check_scores(y_score, n)
     if y_pred is None:
         if score is None or threshold is None:
@@ -218,6 +231,9 @@ def audit(
         cells = confusion_cells(groups.codes, groups.n_groups, yt01, yp01)
         conf = count_confusion(groups.codes, groups.n_groups, yt01, yp01, weight,
                                groups.labels, cells=cells)
+    # before the analysis, so that a wrong reference is refused at once
+    rep = _representation_of(reference_shares, sensitive_features, yt, weight, pos_label,
+                             options)
     sstats = None
     marginal_scores: dict[str, ScoreStats] = {}
     overall_auc = None
@@ -244,8 +260,21 @@ def audit(
         "data_hash": stats_hash(cells, weight, score),
         "source": "rows",
     }
-    return run(conf, sstats, options=options, meta=meta, overall_auc=overall_auc,
-               marginal_scores=marginal_scores, threshold_range=score_range)
+    result = run(conf, sstats, options=options, meta=meta, overall_auc=overall_auc,
+                 marginal_scores=marginal_scores, threshold_range=score_range)
+    return result if rep is None else replace(result, representation=rep)
+
+
+def _representation_of(reference_shares: Any, sensitive_features: Any, y_true: Any,
+                       sample_weight: Any, pos_label: Any, options: Any) -> Any:
+    """The representation audit of ``reference_shares`` on the audit's rows (None without)."""
+    if reference_shares is None:
+        return None
+    return audit_representation(
+        sensitive_features, reference_shares, y_true=y_true, sample_weight=sample_weight,
+        pos_label=pos_label, confidence_level=options.confidence_level,
+        suppress_below=options.suppress_below,
+    )
 
 
 def audit_from_stats(
@@ -337,6 +366,9 @@ def audit_model(
     y: Any,
     *,
     sensitive_features: Any,
+    X_train: Any = None,
+    y_train: Any = None,
+    sensitive_features_train: Any = None,
     threshold: float | None = None,
     pos_label: Any = None,
     max_groups: int | str = "auto",
@@ -359,6 +391,16 @@ def audit_model(
     sensitive_features : array-like, Series, DataFrame, dict, or column name(s) of ``X``
         pandas inputs (``y``, ``sensitive_features``) are paired with the rows of ``X`` by
         index label when ``X`` is a DataFrame; the predictions follow the rows of ``X``.
+    X_train, y_train : array-like or DataFrame, optional
+        The rows the model was fitted on (both or neither). With them the result also
+        carries :func:`fairaudit.generalization_gap` of the model on its training rows
+        against the audited rows (``AuditResult.generalization``: accuracy, true and false
+        positive rates per group, with the gap's interval at the audit's
+        ``confidence_level``), and the report shows "Overfitting by group". The audited rows
+        should be held out from training for the gap to mean overfitting.
+    sensitive_features_train : array-like, Series, DataFrame, dict, or column name(s), optional
+        The groups of the training rows. Default: when ``sensitive_features`` are column
+        names of ``X``, the same columns of ``X_train``; otherwise required with ``X_train``.
     threshold : float, optional
         Predict positive when the positive-class score is at least this value.
     pos_label : scalar, optional
@@ -378,9 +420,10 @@ def audit_model(
             f"{type(estimator).__name__}."
         )
     raw_sensitive = sensitive_features
-    if isinstance(sensitive_features, str) or (
+    by_name = isinstance(sensitive_features, str) or (
         is_column_names(sensitive_features) and hasattr(X, "columns")
-    ):
+    )
+    if by_name:
         sensitive_features = v.sensitive_columns(X, sensitive_features)
     # y and the sensitive features follow the rows of X, and so do the predictions
     rows = v.align_rows({"X": X, "y": y, "sensitive_features": sensitive_features})
@@ -412,11 +455,71 @@ def audit_model(
         y_pred = np.where(score >= float(threshold), pos, neg_label)
     else:
         y_pred = np.asarray(estimator.predict(X, **predict_kwargs))
+    train = _training_rows(X_train, y_train, sensitive_features_train,
+                           raw_sensitive if by_name else None)
     kwargs.setdefault("name", type(estimator).__name__)
-    return audit(
+    result = audit(
         y, y_pred, sensitive_features=sensitive_features, y_score=score, pos_label=pos_label,
         threshold=threshold, max_groups=max_groups, **kwargs,
     )
+    if train is None:
+        return result
+    from ._generalization import generalization_gap
+
+    # the audited decisions: those of predict, or of the scores at the threshold
+    model = estimator if threshold is None else _Thresholded(estimator, pos_index, threshold)
+    gap = generalization_gap(
+        model, train[0], train[1], X, y, sensitive_features_train=train[2],
+        sensitive_features_test=raw_sensitive, pos_label=pos_label,
+        confidence_level=result.settings.confidence_level,
+    )
+    return replace(result, generalization=gap)
+
+
+ERR_TRAIN_PAIR = (
+    "X_train and y_train go together: {given} was given without {missing}. Pass both (the "
+    "rows the model was fitted on and their labels) to add the overfitting-by-group "
+    "audit, or neither."
+)
+ERR_TRAIN_GROUPS = (
+    "sensitive_features_train is required with X_train when sensitive_features are not "
+    "column names of X; pass the groups of the training rows."
+)
+ERR_TRAIN_GROUPS_ALONE = (
+    "sensitive_features_train was given without X_train and y_train; pass the training rows "
+    "too, or leave it out."
+)
+
+
+def _training_rows(X_train: Any, y_train: Any, sf_train: Any,
+                   names: Any) -> tuple[Any, Any, Any] | None:
+    """The training rows of :func:`audit_model` and their groups (None without); ``names``
+    are the column names of the audited groups, if they were given so."""
+    if X_train is None and y_train is None:
+        if sf_train is not None:
+            raise ValueError(ERR_TRAIN_GROUPS_ALONE)
+        return None
+    if X_train is None or y_train is None:
+        given, missing = ("X_train", "y_train") if y_train is None else ("y_train", "X_train")
+        raise ValueError(ERR_TRAIN_PAIR.format(given=given, missing=missing))
+    if sf_train is None:
+        if names is None or not hasattr(X_train, "columns"):
+            raise ValueError(ERR_TRAIN_GROUPS)
+        sf_train = names
+    return X_train, y_train, sf_train
+
+
+class _Thresholded:
+    """A classifier's decisions at a threshold on its positive-class score."""
+
+    def __init__(self, estimator: Any, pos_index: int, threshold: float) -> None:
+        self.estimator, self.pos_index, self.threshold = estimator, pos_index, threshold
+        self.classes_ = np.asarray(estimator.classes_)
+
+    def predict(self, X: Any) -> np.ndarray:
+        score = positive_scores(self.estimator, X, self.pos_index)
+        return np.where(score >= float(self.threshold), self.classes_[self.pos_index],
+                        self.classes_[1 - self.pos_index])
 
 
 def _plain_value(x: Any) -> Any:

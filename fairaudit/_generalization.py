@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._estimators import takes_sensitive_features
+from ._json_frames import frame_from_dict, frame_to_dict
 from ._validation import (
     _is_names,
     align_rows,
@@ -165,6 +166,27 @@ class GeneralizationGap:
     def to_frame(self) -> pd.DataFrame:
         """The table (a copy)."""
         return self.table.copy()
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (NaN as None), as an audit result holds it."""
+        return {
+            "table": frame_to_dict(self.table),
+            "metrics": list(self.metrics),
+            "confidence_level": self.confidence_level,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> GeneralizationGap:
+        """Rebuild the result from :meth:`to_dict` output."""
+        table = frame_from_dict(d["table"])
+        for column in table.columns:
+            kind = np.int64 if column in ("n_train", "n_test") else np.float64
+            table[column] = table[column].astype(kind)
+        return cls(
+            table=table,
+            metrics=tuple(d["metrics"]),
+            confidence_level=float(d["confidence_level"]),
+        )
 
     def most_overfit(self, metric: str | None = None) -> pd.DataFrame:
         """The groups ranked by gap, largest first, for ``metric`` (default: the first).

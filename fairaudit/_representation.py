@@ -9,12 +9,13 @@ fit, and computes the label-based measures of SageMaker Clarify's pre-training r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._json_frames import frame_from_dict, frame_to_dict, py
 from ._validation import (
     align_rows,
     binarize_labels,
@@ -33,19 +34,20 @@ EXACT_BELOW = 5.0
 EXACT_MAX_OUTCOMES = 200_000
 
 ERR_REF_TYPE = (
-    "reference must be a dict or a pandas Series of population shares, one per group; got {type}."
+    "{arg} must be a dict or a pandas Series of population shares, one per group; got {type}."
 )
 ERR_REF_VALUES = (
-    "reference shares must be finite numbers >= 0 summing to 1; got {values} (sum "
+    "{arg}: the shares must be finite numbers >= 0 summing to 1; got {values} (sum "
     "{total:.6g}). Shares rounded in a publication: divide each by their sum."
 )
 ERR_REF_MISSING = (
-    "the group(s) {groups} occur in the data but not in reference (which has {have}); give "
+    "the group(s) {groups} occur in the data but not in {arg} (which has {have}); give "
     "every group a reference share."
 )
 ERR_REF_ZERO = (
-    "the group(s) {groups} occur in the data but have reference share 0; the sample cannot "
-    "be compared with a population that has no such members. Correct the reference shares."
+    "the group(s) {groups} occur in the data but have reference share 0 in {arg}; the "
+    "sample cannot be compared with a population that has no such members. Correct the "
+    "reference shares."
 )
 ERR_LEVEL = "confidence_level={value!r} is not valid; use a number strictly between 0 and 1."
 ERR_STRATA_NEEDS_Y = "strata= needs y_true: conditional demographic disparity is about labels."
@@ -110,9 +112,46 @@ class Representation:
         """Whether the goodness-of-fit test rejects the reference at level ``alpha``."""
         return bool(self.p_value < alpha)
 
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (NaN as None), as an audit result holds it."""
+        return {
+            "groups": frame_to_dict(self.groups),
+            "test": self.test,
+            "statistic": py(self.statistic),
+            "dof": int(self.dof),
+            "p_value": py(self.p_value),
+            "divergences": {k: py(v) for k, v in self.divergences.items()},
+            "labels": None if self.labels is None else frame_to_dict(self.labels),
+            "confidence_level": self.confidence_level,
+            "n_rows": int(self.n_rows),
+            "effective_n": py(self.effective_n),
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Representation:
+        """Rebuild the result from :meth:`to_dict` output."""
+
+        def num(x: Any) -> float:
+            return np.nan if x is None else float(x)
+
+        return cls(
+            groups=frame_from_dict(d["groups"]).astype(float),
+            test=d["test"],
+            statistic=num(d["statistic"]),
+            dof=int(d["dof"]),
+            p_value=num(d["p_value"]),
+            divergences={k: num(v) for k, v in d["divergences"].items()},
+            labels=None if d["labels"] is None else frame_from_dict(d["labels"]).astype(float),
+            confidence_level=float(d["confidence_level"]),
+            n_rows=int(d["n_rows"]),
+            effective_n=num(d["effective_n"]),
+            notes=tuple(d["notes"]),
+        )
+
 
 # --------------------------------------------------------------------- reference
-def _reference(reference: Any, labels: pd.Index) -> pd.Series:
+def _reference(reference: Any, labels: pd.Index, arg: str = "reference") -> pd.Series:
     """Reference shares on the group labels, plus groups of the reference not in the data."""
     if isinstance(reference, Mapping):
         ref = pd.Series(dict(reference), dtype=float)
@@ -121,7 +160,7 @@ def _reference(reference: Any, labels: pd.Index) -> pd.Series:
     elif isinstance(reference, pd.Series):
         ref = reference.astype(float)
     else:
-        raise TypeError(ERR_REF_TYPE.format(type=type(reference).__name__))
+        raise TypeError(ERR_REF_TYPE.format(arg=arg, type=type(reference).__name__))
     values = ref.to_numpy()
     total = float(values.sum()) if len(values) else 0.0
     if (
@@ -130,17 +169,19 @@ def _reference(reference: Any, labels: pd.Index) -> pd.Series:
         or (values < 0).any()
         or abs(total - 1.0) > 1e-6
     ):
-        raise ValueError(ERR_REF_VALUES.format(values=ref.to_dict(), total=total))
+        raise ValueError(ERR_REF_VALUES.format(arg=arg, values=ref.to_dict(), total=total))
     pos = ref.index.get_indexer(labels)
     if (pos < 0).any():
         raise ValueError(
             ERR_REF_MISSING.format(
-                groups=[str(g) for g in labels[pos < 0]], have=[str(g) for g in ref.index]
+                groups=[str(g) for g in labels[pos < 0]],
+                arg=arg,
+                have=[str(g) for g in ref.index],
             )
         )
     zero = ref.to_numpy()[pos] == 0
     if zero.any():
-        raise ValueError(ERR_REF_ZERO.format(groups=[str(g) for g in labels[zero]]))
+        raise ValueError(ERR_REF_ZERO.format(groups=[str(g) for g in labels[zero]], arg=arg))
     extra = ref.index.difference(labels, sort=False)
     index = labels.append(extra) if len(extra) else labels
     out = pd.Series(ref.reindex(index).to_numpy(), index=index, name="reference_share")
@@ -323,6 +364,30 @@ def representation(
     on the weighted shares with the effective sample size as n (no exact test).
     Pandas inputs are paired by index label.
     """
+    return _measure(
+        sensitive_features,
+        reference,
+        y_true,
+        sample_weight,
+        strata,
+        pos_label,
+        confidence_level,
+        arg="reference",
+    )
+
+
+def _measure(
+    sensitive_features: Any,
+    reference: Any,
+    y_true: Any,
+    sample_weight: Any,
+    strata: Any,
+    pos_label: Any,
+    confidence_level: float,
+    *,
+    arg: str,
+) -> Representation:
+    """:func:`representation`, with the reference named ``arg`` in error messages."""
     if not (isinstance(confidence_level, float | int) and 0 < confidence_level < 1):
         raise ValueError(ERR_LEVEL.format(value=confidence_level))
     if strata is not None and y_true is None:
@@ -352,7 +417,7 @@ def representation(
     test, stat, dof, p_value = None, np.nan, k - 1, np.nan
     div = {"kl": np.nan, "js": np.nan, "tvd": np.nan}
     if reference is not None:
-        ref = _reference(reference, groups.labels)
+        ref = _reference(reference, groups.labels, arg)
         table = table.reindex(ref.index)
         absent = table["n"].isna().to_numpy()
         if absent.any():
@@ -420,3 +485,69 @@ def representation(
         effective_n=eff,
         notes=tuple(notes),
     )
+
+
+# ---------------------------------------------------------------- within an audit
+ERR_SHARES_TYPE = (
+    "reference_shares must be a dict or a pandas Series of population shares, one per group "
+    "of the audited attribute (tuples in the order of the features for several); got {type}."
+)
+#: Columns of a group withheld when the audit suppresses it (``suppress_below``).
+_WITHHELD = ("n", "share", "share_lower", "share_upper", "ratio", "difference")
+
+
+def check_reference_shares(reference_shares: Any) -> None:
+    """The cheap check of ``audit(reference_shares=)``, before any work is done."""
+    if reference_shares is not None and not isinstance(reference_shares, Mapping | pd.Series):
+        raise TypeError(ERR_SHARES_TYPE.format(type=type(reference_shares).__name__))
+
+
+def audit_representation(
+    sensitive_features: Any,
+    reference_shares: Any,
+    *,
+    y_true: Any,
+    sample_weight: Any,
+    pos_label: Any,
+    confidence_level: float,
+    suppress_below: int | None,
+) -> Representation:
+    """The representation audit that :func:`fairaudit.audit` stores with its result.
+
+    The same numbers as :func:`representation` on the audit's rows (``y_true`` is None for
+    tasks other than binary: the label measures are those of binary labels). Groups the
+    audit suppresses (fewer rows than ``suppress_below``) keep their reference share, but
+    their counts, shares and label measures are withheld (NaN); the test and the
+    divergences still use every row.
+    """
+    rep = _measure(
+        sensitive_features,
+        reference_shares,
+        y_true,
+        sample_weight,
+        None,
+        pos_label,
+        confidence_level,
+        arg="reference_shares",
+    )
+    if suppress_below is None:
+        return rep
+    groups = encode_groups(sensitive_features)
+    rows = pd.Series(np.bincount(groups.codes, minlength=groups.n_groups), index=groups.labels)
+    rows = rows.reindex(rep.groups.index, fill_value=0)
+    hide = ((rows > 0) & (rows < suppress_below)).to_numpy()
+    if not hide.any():
+        return rep
+    table = rep.groups.copy()
+    columns = [c for c in _WITHHELD if c in table.columns]
+    table.loc[hide, columns] = np.nan
+    labels = None
+    if rep.labels is not None:
+        labels = rep.labels.copy()
+        labels.loc[hide[: len(labels)], :] = np.nan
+    note = (
+        f"{int(hide.sum())} group(s) with fewer than suppress_below={suppress_below} rows: "
+        "their counts, shares and label measures are withheld; the test and the divergences "
+        "use every row."
+    )
+    return replace(rep, groups=table, labels=labels, notes=(*rep.notes, note))

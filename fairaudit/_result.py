@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._generalization import GeneralizationGap
+from ._json_frames import frame_from_dict as _frame_from_dict
+from ._json_frames import frame_to_dict as _frame_to_dict
+from ._json_frames import py as _py
 from ._meta import AuditMeta
+from ._representation import Representation
 from .metrics._analysis import group_display
 from .metrics._config import AuditConfig
 from .metrics._criteria import overall_verdict, verdict_counts
@@ -26,52 +30,6 @@ _FRAMES = ("by_group", "lower", "upper", "disparities", "to_reference", "criteri
            "undefined", "overall_intervals", "denominators")
 #: Tables added after schema 1.0; files of that version load with them empty (all NaN).
 _ADDED_FRAMES = ("denominators",)
-
-
-def _py(value: Any) -> Any:
-    """A JSON-ready Python value: NaN/inf -> None, numpy scalars -> Python scalars."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, tuple):
-        return [_py(v) for v in value]
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if value is None or isinstance(value, bool | int | float | str | list):
-        return value
-    # group labels such as pd.Interval (from pd.cut) or dates are written as their text
-    return str(value)
-
-
-def _frame_to_dict(df: pd.DataFrame) -> dict:
-    return {
-        "index": [_py(v) for v in df.index],
-        "index_names": [None if n is None else str(n) for n in df.index.names],
-        "columns": [str(c) for c in df.columns],
-        "data": [[_py(v) for v in row] for row in df.itertuples(index=False, name=None)],
-    }
-
-
-def _frame_from_dict(d: dict, *, group_index: bool = True) -> pd.DataFrame:
-    names = d["index_names"]
-    if len(names) > 1:
-        levels = list(zip(*[tuple(v) for v in d["index"]], strict=True)) if d["index"] else [
-            () for _ in names]
-        index: pd.Index = pd.MultiIndex.from_arrays(
-            [pd.Index(list(level), dtype=object) for level in levels], names=names
-        )
-    else:
-        index = pd.Index(d["index"], name=names[0], dtype=object if group_index else None)
-    df = pd.DataFrame(d["data"], columns=d["columns"], index=index)
-    for col in df.columns:
-        if df[col].dtype == object:
-            converted = pd.to_numeric(df[col], errors="coerce")
-            if converted.notna().sum() == df[col].notna().sum() and df[col].notna().any():
-                df[col] = converted
-            elif df[col].isna().all():
-                df[col] = df[col].astype(float)
-    return df
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -99,6 +57,12 @@ class AuditResult:
         properties below, which copy).
     marginals : Mapping of str to AuditResult
         Each sensitive feature on its own (empty for a single feature).
+    representation : Representation or None
+        Who is in the data: the groups' shares against the reference population, when
+        :func:`fairaudit.audit` was given ``reference_shares`` (None otherwise).
+    generalization : GeneralizationGap or None
+        Each group's metric on the training rows against the audited (held-out) rows, when
+        :func:`fairaudit.audit_model` was given ``X_train`` and ``y_train`` (None otherwise).
 
     Properties
     ----------
@@ -127,16 +91,27 @@ class AuditResult:
     info: AuditMeta
     tables: AttributeTables
     marginals: Mapping[str, AuditResult] = field(default_factory=dict)
+    representation: Representation | None = None
+    generalization: GeneralizationGap | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "features", tuple(str(f) for f in self.features))
         object.__setattr__(self, "marginals", MappingProxyType(dict(self.marginals)))
+        for name, kind in (("representation", Representation),
+                           ("generalization", GeneralizationGap)):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, kind):
+                raise TypeError(
+                    f"{name} must be a fairaudit.{kind.__name__} or None; got "
+                    f"{type(value).__name__}."
+                )
 
     def __reduce__(self) -> tuple:
         # pickle, copy and deepcopy rebuild the result from its parts (a read-only mapping
         # cannot be pickled as it is)
         return (type(self), (self.attribute, self.features, self.reference_reason,
-                             self.settings, self.info, self.tables, dict(self.marginals)))
+                             self.settings, self.info, self.tables, dict(self.marginals),
+                             self.representation, self.generalization))
 
     # ---------------------------------------------------------------- tables
     @property
@@ -267,6 +242,11 @@ class AuditResult:
                 k: _frame_to_dict(v) for k, v in t.curves.items()
             },
             "marginals": {k: v.to_dict() for k, v in self.marginals.items()},
+            # optional parts, written only when present (schema 1.3)
+            **({} if self.representation is None else {
+                "representation": self.representation.to_dict()}),
+            **({} if self.generalization is None else {
+                "generalization": self.generalization.to_dict()}),
         }
 
     def to_json(self, path: str | Path | None = None, *, indent: int | None = None) -> str:
@@ -327,6 +307,10 @@ class AuditResult:
             info=info,
             tables=tables,
             marginals={k: cls.from_dict(v) for k, v in d["marginals"].items()},
+            representation=None if d.get("representation") is None else (
+                Representation.from_dict(d["representation"])),
+            generalization=None if d.get("generalization") is None else (
+                GeneralizationGap.from_dict(d["generalization"])),
         )
 
     @staticmethod

@@ -44,6 +44,10 @@ SCENARIOS: dict[str, dict[str, float]] = {
 }
 _OFF = {"label_bias": 0.0, "selection_bias": 0.0, "measurement_bias": 0.0, "framing": 0.0}
 
+#: The feature-repair method of the mitigation comparison: Feldman et al.'s quantile repair
+#: at repair level 1 of every feature, then the same logistic regression.
+REPAIR = "feature repair (quantile, level 1)"
+
 #: The remedy that addresses each scenario's cause (needs information a mitigator lacks).
 TARGETED_FIX = {
     "label bias": "train on true suitability",
@@ -205,20 +209,27 @@ def _models_table(train, test, sizes, seed, *, keep_audits=False):
     return pd.DataFrame(rows).set_index("model"), audits, fitted
 
 
-def _leakage(data, seed) -> tuple[pd.DataFrame, dict[str, float]]:
-    """How well the features (gender excluded) predict gender: 5-fold cross-validated AUC."""
-    is_f = (data.sensitive_features.to_numpy() == FEMALE).astype(int)
+def _leakage_auc(X: pd.DataFrame, gender: pd.Series, seed: int) -> dict[str, float]:
+    """How well the features ``X`` predict gender: 5-fold cross-validated AUC of a logistic
+    regression and of gradient-boosted trees (0.5: no information)."""
+    is_f = (gender.to_numpy() == FEMALE).astype(int)
     cv = StratifiedKFold(5, shuffle=True, random_state=seed % (2**32))
-    s_lr = cross_val_predict(_lr(), _standardize(data.X)[0], is_f, cv=cv,
+    s_lr = cross_val_predict(_lr(), _standardize(X)[0], is_f, cv=cv,
                              method="predict_proba")[:, 1]
     s_gb = cross_val_predict(
-        HistGradientBoostingClassifier(max_iter=60, random_state=seed), data.X, is_f, cv=cv,
+        HistGradientBoostingClassifier(max_iter=60, random_state=seed), X, is_f, cv=cv,
         method="predict_proba",
     )[:, 1]
-    combined = {
+    return {
         "logistic regression": float(roc_auc_score(is_f, s_lr)),
         "gradient boosting": float(roc_auc_score(is_f, s_gb)),
     }
+
+
+def _leakage(data, seed) -> tuple[pd.DataFrame, dict[str, float]]:
+    """How well the features (gender excluded) predict gender: 5-fold cross-validated AUC."""
+    is_f = (data.sensitive_features.to_numpy() == FEMALE).astype(int)
+    combined = _leakage_auc(data.X, data.sensitive_features, seed)
     rows = []
     for col in data.X.columns:
         auc = float(roc_auc_score(is_f, data.X[col].to_numpy()))
@@ -348,11 +359,50 @@ def _comparison(train, test, seed, n_bootstrap) -> Comparison:
     )
 
 
-def _evaluate_methods(name, train, population, sample, seed) -> pd.DataFrame:
+def _repaired(train, *others, seed: int) -> list[pd.DataFrame]:
+    """The features of ``train`` and ``others`` after quantile repair at level 1, the repair
+    fitted on ``train`` (each row repaired within its own gender)."""
+    from fairaudit.mitigation import FeatureRepairer
+
+    repair = FeatureRepairer(1.0, method="quantile", random_state=seed).fit(
+        train.X, sensitive_features=train.sensitive_features)
+    return [repair.transform(d.X, sensitive_features=d.sensitive_features)
+            for d in (train, *others)]
+
+
+def _repair_effect(train, test, mitigation: pd.DataFrame, before: dict[str, float],
+                   seed: int) -> pd.DataFrame:
+    """Leakage (AUC of predicting gender from the features the model sees) and the
+    screening model's selection ratio, before and after feature repair, on ``test``.
+
+    ``before`` is :func:`_leakage_auc` of the original features with the same ``seed``
+    (computed once for step 2)."""
+    _, repaired = _repaired(train, test, seed=seed)
+    after = _leakage_auc(repaired, test.sensitive_features, seed)
+    rows = {}
+    for label, leak, method in (("before repair", before, "unmitigated"),
+                                ("after repair", after, REPAIR)):
+        row = mitigation.loc[method]
+        rows[label] = {
+            "leakage_auc_logistic": leak["logistic regression"],
+            "leakage_auc_trees": leak["gradient boosting"],
+            "selection_ratio": row["selection_ratio"],
+            "dp_difference": row["dp_difference"],
+            "accuracy_recorded": row["accuracy_recorded"],
+            "accuracy_true": row["accuracy_true"],
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "features"
+    return table
+
+
+def _evaluate_methods(name, train, population, sample, seed, *,
+                      repair: bool = False) -> pd.DataFrame:
     """Fit the unmitigated model, the mitigators and the targeted fix; audit each.
 
     ``population`` is where the model is deployed; ``sample`` is a held-out sample drawn like
-    the training data (they differ only under selection bias).
+    the training data (they differ only under selection bias). With ``repair``, the same
+    logistic regression on quantile-repaired features (:data:`REPAIR`) too.
     """
     Xtr, Xpop, Xsam = _standardize(train.X, population.X, sample.X)
     y = train.y.to_numpy()
@@ -368,6 +418,9 @@ def _evaluate_methods(name, train, population, sample, seed) -> pd.DataFrame:
     for label, mitigator in _mitigators(seed).items():
         mitigator.fit(Xtr, y, sensitive_features=g_tr)
         models[label] = (mitigator, Xpop, Xsam)
+    if repair:
+        cols = _standardize(*_repaired(train, population, sample, seed=seed))
+        models[REPAIR] = (_lr().fit(cols[0], y), cols[1], cols[2])
     fix = TARGETED_FIX.get(name)
     if fix in ("train on true suitability", "change the target"):
         models[fix] = (_lr().fit(Xtr, train.y_true.to_numpy()), Xpop, Xsam)
@@ -514,8 +567,9 @@ def measure(quick: bool, random_state: int) -> dict[str, Any]:
     test_c = make_hiring(sizes["n_test"], random_state=s[1], **_OFF)
     control, _, _ = _models_table(train_c, test_c, sizes, s[2])
 
-    mitigation = _evaluate_methods("default", train, test, test, s[5]).drop(
+    mitigation = _evaluate_methods("default", train, test, test, s[5], repair=True).drop(
         columns=["scenario", "dp_difference_sample"]).set_index("method")
+    repair = _repair_effect(train, test, mitigation, leak, s[3])
     comparison = _comparison(train, test, s[5], sizes["n_bootstrap"])
     switches, matrix = _switch_experiment(sizes["n_switch"], s[6])
     shortlist = _shortlists(test, fitted[LR_WITHOUT][1], s[7])
@@ -533,6 +587,7 @@ def measure(quick: bool, random_state: int) -> dict[str, Any]:
         "proxy_sweep": sweep,
         "control": control,
         "mitigation": mitigation,
+        "repair": repair,
         "comparison": comparison,
         "switches": switches,
         "fix_matrix": matrix,

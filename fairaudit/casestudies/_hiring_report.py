@@ -178,6 +178,8 @@ _LABELS = {
     "truly_suitable_female": "suitable among women shortlisted",
     "truly_suitable_male": "suitable among men shortlisted",
     "truly_suitable_overall": "suitable among all shortlisted",
+    "leakage_auc_logistic": "leakage AUC (logistic regression)",
+    "leakage_auc_trees": "leakage AUC (gradient boosting)",
 }
 
 
@@ -320,7 +322,12 @@ def sections(out: dict[str, Any]) -> list:
             comparison=out["comparison"],
             tables=[Table(_rates_frame(out["mitigation"], _RATE_COLS),
                           caption="Each mitigator audited against the historical labels and "
-                                  "against true suitability.")],
+                                  "against true suitability."),
+                    Table(_labelled(out["repair"]),
+                          caption="Feature repair (quantile, level 1): how well the features "
+                                  "the model sees predict gender (cross-validated AUC on the "
+                                  "held-out applicants; 0.5 = no information), and the "
+                                  "screening model's selection, before and after.")],
             id="mitigation",
         ),
         Section(

@@ -8,7 +8,8 @@ study measures "fairness through unawareness" and what each mitigation does:
    the gender column, audited against the historical labels and against true suitability;
 2. how well the remaining features predict gender (proxy leakage) and which features carry
    the penalty; the same with proxies switched off;
-3. the four mitigators of :mod:`fairaudit.mitigation`, compared;
+3. the mitigators of :mod:`fairaudit.mitigation` compared, feature repair included (with
+   the leakage before and after repair);
 4. each kind of bias injected on its own, and which mitigation fixes which;
 5. a shortlist audit: the top k% by score, overall and within each gender.
 
@@ -36,6 +37,7 @@ from ._hiring_analysis import (
     GB_WITHOUT,
     LR_WITH,
     LR_WITHOUT,
+    REPAIR,
     SCENARIOS,
     TARGETED_FIX,
     measure,
@@ -56,6 +58,7 @@ __all__ = [
     "GB_WITHOUT",
     "LR_WITH",
     "LR_WITHOUT",
+    "REPAIR",
     "SCENARIOS",
     "TARGETED_FIX",
     "results",
@@ -107,7 +110,9 @@ def results(quick: bool = False, random_state: int = 0) -> dict[str, Any]:
         penalty), ``proxy_free`` (models, leakage table and AUC with ``proxy_strength=0``),
         ``control`` (the models with every bias switched off), ``proxy_sweep`` (leakage AUC
         and the gap with and without gender as ``proxy_strength`` goes from 0 to 2),
-        ``mitigation`` (DataFrame per method, recorded and true accuracy), ``comparison``
+        ``mitigation`` (DataFrame per method, recorded and true accuracy; feature repair
+        included), ``repair`` (leakage AUC of the features before and after quantile
+        repair at level 1, with the selection ratio and accuracies), ``comparison``
         (the table of :func:`fairaudit.mitigation.compare`), ``switches`` and
         ``fix_matrix`` (one bias at a time), ``shortlist``, ``findings`` (plain-language
         sentences; ``findings_by_topic`` groups them), ``summary`` (the key findings in a

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._significance import fisher_exact_pvalues
+from ._significance import CORRECTIONS, adjust_pvalues, fisher_exact_pvalues
 
 #: The rule's threshold.
 FOUR_FIFTHS = 0.8
@@ -52,6 +52,7 @@ ERR_COUNTS = (
 )
 ERR_THRESHOLD = "threshold must be a number in (0, 1]; got {value!r}."
 ERR_LEVEL = "confidence_level must be a number in (0, 1); got {value!r}."
+ERR_CORRECTION = "correction must be one of {choices}; got {value!r}."
 
 COLUMNS = [
     "applicants",
@@ -69,6 +70,9 @@ COLUMNS = [
     "small_numbers",
     "test",
     "significant",
+    "p_value",
+    "p_adjusted",
+    "significant_adjusted",
     "shortfall",
     "one_selection_flips",
     "verdict",
@@ -545,6 +549,7 @@ def four_fifths_table(
     min_count: int = MIN_COUNT,
     excluded_reason: str = "excluded from the impact ratios",
     fisher_all: bool = True,
+    correction: str = "holm",
 ) -> pd.DataFrame:
     """One row per category: rate, impact ratio to the top category, intervals, tests, flags.
 
@@ -570,6 +575,14 @@ def four_fifths_table(
     fisher_all : bool, default True
         Compute Fisher's exact test for every comparison (the published tables report it);
         False: only where it decides, the comparisons on small numbers (NaN elsewhere).
+    correction : {"holm", "bh", "none"}, default "holm"
+        Multiple-comparison adjustment of the p-values of the table's comparisons with the
+        top category (one per category compared): Holm's step-down method (family-wise
+        error), Benjamini-Hochberg (false discovery rate) or none. It adds ``p_value`` (the
+        p-value of the test that decides, Fisher's or the z test's), ``p_adjusted`` and
+        ``significant_adjusted`` (``p_adjusted < 1 - confidence_level``); every other
+        column, the verdict included, is unchanged, as the rule's tables are computed
+        category by category.
 
     Returns
     -------
@@ -580,7 +593,7 @@ def four_fifths_table(
     out, _ = _four_fifths_columns(
         selected, applicants, include=include, threshold=threshold,
         confidence_level=confidence_level, z_threshold=z_threshold, min_count=min_count,
-        excluded_reason=excluded_reason, fisher_all=fisher_all)
+        excluded_reason=excluded_reason, fisher_all=fisher_all, correction=correction)
     # one frame from all the columns (setting them one by one costs more than the tests)
     return pd.DataFrame({c: out[c] for c in COLUMNS},
                         index=pd.Index(list(categories), name="category"))
@@ -591,7 +604,7 @@ def _four_fifths_columns(
     threshold: float = FOUR_FIFTHS, confidence_level: float = 0.95,
     z_threshold: float = Z_SIGNIFICANT, min_count: int = MIN_COUNT,
     excluded_reason: str = "excluded from the impact ratios", fisher_all: bool = True,
-    lowest_only: bool = False,
+    lowest_only: bool = False, correction: str = "holm",
 ) -> tuple[dict[str, Any], tuple[float, float] | None]:
     """The columns of :func:`four_fifths_table` (arrays by name), and, with
     ``lowest_only``, instead of each category's impact-ratio interval (left NaN) the
@@ -603,6 +616,8 @@ def _four_fifths_columns(
     level = float(confidence_level)
     if not (0 < level < 1):
         raise ValueError(ERR_LEVEL.format(value=confidence_level))
+    if correction not in CORRECTIONS:
+        raise ValueError(ERR_CORRECTION.format(choices=", ".join(CORRECTIONS), value=correction))
     x = np.asarray(selected)
     n = np.asarray(applicants)
     if (
@@ -636,6 +651,8 @@ def _four_fifths_columns(
             "z",
             "z_p_value",
             "fisher_p_value",
+            "p_value",
+            "p_adjusted",
         )
     }
     top = np.zeros(g, dtype=bool)
@@ -705,6 +722,10 @@ def _four_fifths_columns(
                 cols["fisher_p_value"][others] < alpha,
                 np.nan_to_num(z, nan=0.0) >= z_threshold,
             )
+            cols["p_value"][others] = np.where(
+                fisher, cols["fisher_p_value"][others], cols["z_p_value"][others]
+            )
+            cols["p_adjusted"][others] = adjust_pvalues(cols["p_value"][others], correction)
             short[idx] = shortfall(x[idx], n[idx], x_top, n_top, t)
             for i in idx:
                 below = _below(int(x[i]), int(n[i]), x_top, n_top, f)
@@ -736,6 +757,8 @@ def _four_fifths_columns(
     out["small_numbers"] = small
     out["test"] = test
     out["significant"] = significant
+    with np.errstate(invalid="ignore"):
+        out["significant_adjusted"] = cols["p_adjusted"] < 1.0 - level
     out["shortfall"] = short
     out["one_selection_flips"] = flips
     out["verdict"] = verdict

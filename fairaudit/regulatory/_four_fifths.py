@@ -31,6 +31,7 @@ def four_fifths_rule(
     confidence_level: float = 0.95,
     z_threshold: float = Z_SIGNIFICANT,
     min_count: int = MIN_COUNT,
+    correction: str = "holm",
 ) -> pd.DataFrame:
     """Adverse impact by the four-fifths rule, with its statistical and practical significance.
 
@@ -49,7 +50,7 @@ def four_fifths_rule(
         Each applicant's group.
     selected : str or array-like
         1 (True) for selected, else 0.
-    threshold, confidence_level, z_threshold, min_count
+    threshold, confidence_level, z_threshold, min_count, correction
         See :func:`fairaudit.regulatory.four_fifths_from_counts`.
 
     Returns
@@ -80,6 +81,7 @@ def four_fifths_rule(
         confidence_level=confidence_level,
         z_threshold=z_threshold,
         min_count=min_count,
+        correction=correction,
     )
 
 
@@ -92,6 +94,7 @@ def four_fifths_from_counts(
     confidence_level: float = 0.95,
     z_threshold: float = Z_SIGNIFICANT,
     min_count: int = MIN_COUNT,
+    correction: str = "holm",
 ) -> pd.DataFrame:
     """:func:`four_fifths_rule` from counts: selected and applicants per group.
 
@@ -108,6 +111,12 @@ def four_fifths_from_counts(
     min_count : int, default 30
         Groups with fewer applicants (or an expected cell count below 5 in their table
         against the top group) rest on small numbers: Fisher's exact test decides.
+    correction : {"holm", "bh", "none"}, default "holm"
+        Adjustment of the p-values of the groups' tests against the top group for multiple
+        comparisons (Holm's step-down method, Benjamini-Hochberg, or none): adds
+        ``p_value`` (of the test that decides), ``p_adjusted`` and
+        ``significant_adjusted``. The verdicts and every other column are those of the
+        rule, group by group, whatever the correction.
 
     Returns
     -------
@@ -123,4 +132,5 @@ def four_fifths_from_counts(
         confidence_level=confidence_level,
         z_threshold=z_threshold,
         min_count=min_count,
+        correction=correction,
     )

@@ -222,6 +222,7 @@ def ll144(
     threshold: float = FOUR_FIFTHS,
     z_threshold: float = Z_SIGNIFICANT,
     min_count: int = MIN_COUNT,
+    correction: str = "holm",
     audit_date: str | _dt.date | None = None,
     data_source: str = "",
     tool_name: str = "",
@@ -255,6 +256,12 @@ def ll144(
         Standard deviations of the two-proportion z test counted as significant.
     min_count : int, default 30
         Categories with fewer applicants are flagged as resting on small numbers.
+    correction : {"holm", "bh", "none"}, default "holm"
+        Adjustment for multiple comparisons of the p-values of each table's tests (every
+        category against the top category of its table; one family per table): Holm's
+        step-down method, Benjamini-Hochberg or none. It adds the columns ``p_value`` (the
+        test that decides), ``p_adjusted`` and ``significant_adjusted``; the rule's
+        numbers (rates, impact ratios) and the verdicts are unchanged.
     audit_date, data_source, tool_name : optional
         Shown in the summary (the date defaults to today, UTC).
 
@@ -304,6 +311,7 @@ def ll144(
         "threshold": float(threshold),
         "z_threshold": float(z_threshold),
         "min_count": int(min_count),
+        "correction": correction,
     }
 
     tables: dict[str, pd.DataFrame] = {}
@@ -366,6 +374,7 @@ def ll144(
         "threshold": float(threshold),
         "z_threshold": float(z_threshold),
         "min_count": int(min_count),
+        "correction": correction,
         "interval_methods": {
             "rate": "exact (Clopper-Pearson)",
             "impact_ratio": "Koopman score interval of a ratio of two proportions",

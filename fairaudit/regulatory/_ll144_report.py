@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..report._document import Block, IdRegistry, RenderedSection, items, kv, note, p, page
@@ -129,6 +130,30 @@ def legal_table(audit: LL144Audit, name: str) -> TableView:
     )
 
 
+#: What a shortfall counts, for each kind of tool: (column head, unit, one of the unit).
+_COUNTED = {
+    "selection": ("Shortfall (selections)", "selection(s)", "one selection"),
+    "scoring": (
+        "Shortfall (applicants above the median)",
+        "applicant(s) scoring above the median",
+        "one applicant above the median",
+    ),
+}
+
+#: Names of the multiple-comparison corrections, as the reports say them.
+CORRECTION_NAMES = {
+    "holm": "Holm",
+    "bh": "Benjamini-Hochberg",
+    "none": "none",
+}
+
+
+def _adjusted_head(audit: LL144Audit) -> str:
+    correction = str(audit.meta.get("correction", "none"))
+    return "p of the test used (unadjusted)" if correction == "none" else (
+        f"p of the test used, adjusted ({CORRECTION_NAMES[correction]})")
+
+
 def trust_table(audit: LL144Audit, name: str) -> TableView:
     """Intervals, tests, flags and the shortfall of each category of one table."""
     t = audit.tables[name]
@@ -141,8 +166,9 @@ def trust_table(audit: LL144Audit, name: str) -> TableView:
         f"Impact ratio ({level:.0%} CI)",
         "z (SD)",
         "Fisher p",
+        _adjusted_head(audit),
         "Small numbers",
-        "Shortfall",
+        _COUNTED[audit.kind][0],
     ]
     heads += ["At the median"] if scoring else []
     heads += ["Four-fifths verdict"]
@@ -174,6 +200,7 @@ def trust_table(audit: LL144Audit, name: str) -> TableView:
         cells.append(ir)
         cells.append(_num(row["z"], fmt_number(row["z"], 2)))
         cells.append(_num(row["fisher_p_value"], fmt_number(row["fisher_p_value"], 3)))
+        cells.append(_num(row["p_adjusted"], fmt_number(row["p_adjusted"], 3)))
         cells.append(Cell(text="yes" if row["small_numbers"] else "no", cls="bool"))
         sh = int(row["shortfall"])
         cells.append(
@@ -181,7 +208,7 @@ def trust_table(audit: LL144Audit, name: str) -> TableView:
                 text="n/a" if sh < 0 else f"{sh:,}",
                 value=str(sh),
                 cls="num",
-                sub="one selection flips it" if row["one_selection_flips"] else "",
+                sub=f"{_COUNTED[audit.kind][2]} flips it" if row["one_selection_flips"] else "",
             )
         )
         if scoring:
@@ -267,14 +294,53 @@ def findings(audit: LL144Audit) -> list[str]:
                 if row["test"] == "fisher"
                 else f"z = {fmt_number(row['z'], 2)} SD"
             )
+            correction = str(audit.meta.get("correction", "none"))
+            if correction != "none" and np.isfinite(row["p_adjusted"]):
+                held = "significant" if row["significant_adjusted"] else "not significant"
+                stat += (
+                    f"; adjusted for the table's comparisons ({CORRECTION_NAMES[correction]}): "
+                    f"p = {fmt_number(row['p_adjusted'], 3)}, {held}"
+                )
             out.append(
                 f"{TABLE_TITLES[name].split(' ')[0]} \u2014 {label}: impact ratio "
                 f"{ratio_text(row['impact_ratio'], thr)} ({ci}) on {int(row['applicants']):,} "
                 f"applicants; {sig} by {test} ({stat}); {int(row['shortfall']):,} more "
-                f"{'selection(s)' if audit.kind == 'selection' else 'applicant(s) above the median'}"
-                f" would reach {thr:g} of the top rate."
+                f"{_COUNTED[audit.kind][1]} would reach {thr:g} of the top rate."
             )
     return out
+
+
+def _shortfall_text(audit: LL144Audit) -> str:
+    """What the shortfall counts: selections, or applicants scoring above the median."""
+    thr = f"{audit.meta['threshold']:g}"
+    if audit.kind == "selection":
+        return (
+            f"The shortfall is how many more selections a category needs to reach {thr} of "
+            "the top rate; \u201cone selection flips it\u201d means one selection more (or "
+            "fewer) would change which side of the threshold it is on."
+        )
+    return (
+        "The shortfall is how many more of a category's applicants would have to score above "
+        f"the median for its scoring rate to reach {thr} of the top rate; \u201cone applicant "
+        "above the median flips it\u201d means one more (or one fewer) would change which "
+        "side of the threshold it is on."
+    )
+
+
+def _correction_text(audit: LL144Audit) -> str:
+    correction = str(audit.meta.get("correction", "none"))
+    if correction == "none":
+        return "The p-values are not adjusted for multiple comparisons (correction='none')."
+    what = (
+        "Holm's step-down method, which bounds the chance of any false flag"
+        if correction == "holm"
+        else "the Benjamini-Hochberg method, which bounds the expected share of false flags"
+    )
+    return (
+        "Each table compares many categories with its top one; the p-value of the "
+        f"test that decides (Fisher's or the z test) is adjusted over the table's comparisons "
+        f"by {what}. The rule's numbers and the verdicts are not changed by it."
+    )
 
 
 def render_html(audit: LL144Audit, path: str | os.PathLike[str] | None = None) -> str:
@@ -316,9 +382,8 @@ def render_html(audit: LL144Audit, path: str | os.PathLike[str] | None = None) -
             f"(significant at {m['z_threshold']:g} standard deviations or more) and by Fisher's "
             f"exact test (significant at p < {1 - level:.2g}); when the numbers are small (fewer "
             f"than {m['min_count']} applicants in the category or the top one, or an expected "
-            f"cell count below 5) Fisher's test decides. The shortfall is how many more selections a category needs to reach "
-            f"{m['threshold']:g} of the top rate; \u201cone selection flips\u201d means one "
-            "selection more (or fewer) would change which side of the threshold it is on."
+            f"cell count below 5) Fisher's test decides. {_shortfall_text(audit)} "
+            f"{_correction_text(audit)}"
         )
     ]
     found = findings(audit)
@@ -410,8 +475,9 @@ def render_markdown(audit: LL144Audit) -> str:
             "Impact ratio (CI)",
             "z (SD)",
             "Fisher p",
+            _adjusted_head(audit),
             "Small numbers",
-            "Shortfall",
+            _COUNTED[audit.kind][0],
             "Verdict",
         ]
         rows = []
@@ -431,6 +497,7 @@ def render_markdown(audit: LL144Audit) -> str:
                     ir,
                     fmt_number(row["z"], 2),
                     fmt_number(row["fisher_p_value"], 3),
+                    fmt_number(row["p_adjusted"], 3),
                     "yes" if row["small_numbers"] else "no",
                     "n/a" if int(row["shortfall"]) < 0 else f"{int(row['shortfall']):,}",
                     md(row["verdict_text"]),

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .._comparison import Comparison
 from ._blocks import badge
+from ._data_sections import generalization_section, representation_section
 from ._disparities import disparities_section, disparity_blocks
 from ._document import (
     Block,
@@ -59,6 +60,23 @@ def audit_summary_blocks(audit: Any, name: str, ids: IdRegistry) -> list[Block]:
     return blocks
 
 
+def result_sections(
+    named: Sequence[tuple[str, Any]], part: str, build: Any, ids: IdRegistry
+) -> list[RenderedSection]:
+    """The section ``build`` makes of each audit's optional ``part`` (its representation or
+    generalization audit), headed with the audit's name when there are several."""
+    out = []
+    for name, audit in named:
+        value = getattr(audit, part, None)
+        if value is None:
+            continue
+        section = build(value)
+        heading = section.heading if len(named) == 1 else f"{section.heading}: {name}"
+        anchor = ids(section.id, exact=True)
+        out.append(RenderedSection(anchor, heading, section_blocks(section, ids)))
+    return out
+
+
 def render(
     *audits: Any,
     comparison: Comparison | pd.DataFrame | None = None,
@@ -69,7 +87,10 @@ def render(
     """Render the full fairness-audit report as one self-contained HTML page.
 
     Sections, in order: verdict (with the main findings), summary of criteria, configuration,
-    your own ``sections`` (context, intended use), data, performance, disparities (with intersections), error
+    your own ``sections`` (context, intended use), who is in the data (for a result with a
+    representation audit, ``audit(reference_shares=)``), data, performance, overfitting by
+    group (for a result with training data, ``audit_model(X_train=, y_train=)``),
+    disparities (with intersections), error
     analysis, scores and thresholds, mitigation comparison (when ``comparison`` is given),
     caveats, glossary, reproducibility. The report only reads the results; it never
     recomputes a metric, and verdicts are taken from ``AuditResult.criteria``.
@@ -113,8 +134,10 @@ def render(
         anchor = ids(section.id, exact=True) if section.id else ids(section.heading)
         rendered.append(RenderedSection(anchor, section.heading, section_blocks(section, ids)))
     rendered += [
+        *result_sections(named, "representation", representation_section, ids),
         data_section(named, ids),
         performance_section(named, ids),
+        *result_sections(named, "generalization", generalization_section, ids),
         disparities_section(named, ids),
         error_section(named, ids),
         scores_section(named, ids),
