@@ -517,7 +517,7 @@ class _Thresholded:
         self.classes_ = np.asarray(estimator.classes_)
 
     def predict(self, X: Any) -> np.ndarray:
-        score = positive_scores(self.estimator, X, self.pos_index)
+        score = positive_scores(self.estimator, X, pos_index=self.pos_index)
         return np.where(score >= float(self.threshold), self.classes_[self.pos_index],
                         self.classes_[1 - self.pos_index])
 
