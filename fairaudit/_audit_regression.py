@@ -256,6 +256,14 @@ class _Values:
     overall: dict[str, float]
     group_reps: dict[str, np.ndarray] | None = None
     overall_reps: dict[str, np.ndarray] | None = None
+    #: (effective) rows of each group and of all rows, for the small-sample expansion
+    sizes: np.ndarray | None = None
+    total_size: float = np.nan
+
+    @property
+    def smallest(self) -> float:
+        return float(np.min(self.sizes)) if self.sizes is not None and len(self.sizes) else (
+            np.nan)
 
 
 def _distribution_from_masses(wk: np.ndarray, pooled: np.ndarray, sup: np.ndarray, ref: int,
@@ -325,7 +333,8 @@ def analyse_regression(
     pair = smd_all[:-1, :-1]
     dist["smd_between"] = np.array(np.nanmax(np.abs(pair)) if np.isfinite(pair).any()
                                    else np.nan)
-    point = _Values(values, overall)
+    point = _Values(values, overall, sizes=effective_n(ks.moments),
+                    total_size=float(effective_n(total.moments)[0]))
     dist_reps = None
     if config.n_bootstrap > 0:
         dist_reps = _bootstrap(stats, codes, terms, kept, ref, point, dist, pairwise, config,
@@ -401,10 +410,10 @@ def _nonnegative(config: AuditConfig, y_true: np.ndarray) -> set[str]:
     return out
 
 
-def _bounds(reps: np.ndarray | None, shape: tuple, level: float):
+def _bounds(reps: np.ndarray | None, shape: tuple, level: float, n: object):
     if reps is None:
         return np.full(shape, np.nan), np.full(shape, np.nan)
-    return percentile_interval(reps, level)
+    return percentile_interval(reps, level, n=n)
 
 
 def _group_frames(point: _Values, names: list[str], index: pd.Index, config: AuditConfig):
@@ -416,11 +425,11 @@ def _group_frames(point: _Values, names: list[str], index: pd.Index, config: Aud
         val = point.groups[m]
         cols[m] = val
         reps = None if point.group_reps is None else point.group_reps[m]
-        a, b = _bounds(reps, val.shape, level)
+        a, b = _bounds(reps, val.shape, level, point.sizes)
         undefined = ~np.isfinite(val)
         lo[m], hi[m] = np.where(undefined, np.nan, a), np.where(undefined, np.nan, b)
         oreps = None if point.overall_reps is None else point.overall_reps[m]
-        a, b = _bounds(oreps, (), level)
+        a, b = _bounds(oreps, (), level, point.total_size)
         o_lo.append(float(a))
         o_hi.append(float(b))
     frame = pd.DataFrame(cols, index=index).astype({"count": np.int64})
@@ -464,25 +473,26 @@ def _disparities(point: _Values, dist: dict, dist_reps: dict | None, names: list
         reps = None
         if point.group_reps is not None:
             reps = _summaries(point.group_reps[m], point.overall_reps[m], ref, m in nonneg)
-        rows.append(_disparity_row(m, est, reps, level))
+        rows.append(_disparity_row(m, est, reps, level, point.smallest))
     for m, key in (("standardized_mean_difference", "smd"), *(
             (name, k) for name, k in _DISTANCE_KEYS.items())):
         est = _distance_summaries(dist, key)
         reps = None if dist_reps is None else _distance_summaries(dist_reps, key)
-        rows.append(_disparity_row(m, est, reps, level))
+        rows.append(_disparity_row(m, est, reps, level, point.smallest))
     columns = ["metric"]
     for key in disp.SUMMARIES:
         columns += [key, key + "_lower", key + "_upper"]
     return pd.DataFrame(rows, columns=columns).set_index("metric")
 
 
-def _disparity_row(metric: str, est: dict, reps: dict | None, level: float) -> dict:
+def _disparity_row(metric: str, est: dict, reps: dict | None, level: float,
+                   n: float) -> dict:
     row: dict[str, Any] = {"metric": metric}
     for key in disp.SUMMARIES:
         value = float(est[key])
         row[key] = value
         lo, hi = (np.nan, np.nan) if reps is None or not np.isfinite(value) else (
-            percentile_interval(reps[key], level))
+            percentile_interval(reps[key], level, n=n))
         row[key + "_lower"], row[key + "_upper"] = float(lo), float(hi)
     return row
 
@@ -497,8 +507,9 @@ def _to_reference(point: _Values, dist: dict, dist_reps: dict | None, names: lis
     parts = []
 
     def add(metric, value, ref_value, diff, diff_reps, ratio, ratio_reps, p):
-        lo, hi = _bounds(diff_reps, diff.shape, level)
-        rlo, rhi = _bounds(ratio_reps, diff.shape, level)
+        pair_n = np.minimum(point.sizes, point.sizes[ref])
+        lo, hi = _bounds(diff_reps, diff.shape, level, pair_n)
+        rlo, rhi = _bounds(ratio_reps, diff.shape, level, pair_n)
         cols = (groups, np.full(others.sum(), metric, dtype=object), value, ref_value, diff,
                 lo, hi, ratio, rlo, rhi, p)
         parts.append({c: (a if a.shape[0] == others.sum() else a[others])
@@ -588,7 +599,8 @@ def _criteria(point: _Values, dist: dict, dist_reps: dict | None, ref: int,
         value = float(est[name])
         lo = hi = np.nan
         if reps is not None and np.isfinite(value):
-            lo, hi = (float(x) for x in percentile_interval(reps[name], config.confidence_level))
+            lo, hi = (float(x) for x in percentile_interval(
+                reps[name], config.confidence_level, n=point.smallest))
         tolerance = config.tolerances.get(name, np.nan)
         worst, best = _extremes(name, point, dist, ref, kept_display)
         if not np.isfinite(tolerance):

@@ -87,23 +87,43 @@ def support(stats: RegressionStats) -> np.ndarray:
     return np.clip(s, left, stats.edges[1:])
 
 
-def percentile_interval(reps: np.ndarray, level: float, *, min_finite: float = 0.95
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile bounds over the first axis (numpy's linear quantiles of the defined
-    replicates); NaN where fewer than ``min_finite`` of the replicates are defined (the value
-    is mostly undefined in the resamples)."""
-    reps = np.asarray(reps, dtype=np.float64)
+def expanded_alpha(level: float, n: object) -> np.ndarray:
+    """The tail probability of the expanded percentile interval (Hesterberg 2015, "What
+    teachers should know about the bootstrap", sec. 6.4): the percentile interval of a mean
+    is too narrow in small samples by the factors sqrt((n-1)/n) and t/z, so the tails used
+    are ``Phi(-sqrt(n / (n - 1)) * t_{n-1})`` instead of ``(1 - level) / 2``. With ``n`` the
+    smallest (effective) group size involved; NaN where ``n <= 1``."""
+    from scipy import stats
+
+    n = np.asarray(n, dtype=np.float64)
     a = (1.0 - level) / 2.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = stats.t.ppf(1.0 - a, np.where(n > 1, n - 1, 1.0))
+        out = stats.norm.cdf(-np.sqrt(np.where(n > 1, n / (n - 1), 1.0)) * t)
+    return np.where(n > 1, out, np.nan)
+
+
+def percentile_interval(reps: np.ndarray, level: float, *, n: object = None,
+                        min_finite: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bounds over the first axis (numpy's linear quantiles of the defined
+    replicates), expanded for small groups when ``n`` (the smallest group size behind each
+    value, broadcast to ``reps.shape[1:]``) is given; NaN where fewer than ``min_finite`` of
+    the replicates are defined (the value is mostly undefined in the resamples)."""
+    reps = np.asarray(reps, dtype=np.float64)
+    a = (1.0 - level) / 2.0 if n is None else np.broadcast_to(
+        expanded_alpha(level, n), reps.shape[1:])
     s = np.sort(reps, axis=0)  # NaN last
     k = np.isfinite(s).sum(axis=0)
     out = []
-    for q in (a, 1.0 - a):
-        h = np.maximum(k - 1, 0) * q
+    for q in (a, 1.0 - np.asarray(a)):
+        ok_q = np.isfinite(q)
+        h = np.maximum(k - 1, 0) * np.where(ok_q, q, 0.0)
         lo = np.floor(h).astype(np.int64)
         hi = np.minimum(lo + 1, np.maximum(k - 1, 0))
         x_lo = np.take_along_axis(s, lo[None, ...], axis=0)[0]
         x_hi = np.take_along_axis(s, hi[None, ...], axis=0)[0]
         with np.errstate(invalid="ignore"):
             val = np.where(x_hi == x_lo, x_lo, x_lo + (h - lo) * (x_hi - x_lo))
-        out.append(np.where(k >= max(1, min_finite * reps.shape[0]), val, np.nan))
+        good = (k >= max(1, min_finite * reps.shape[0])) & ok_q
+        out.append(np.where(good, val, np.nan))
     return out[0], out[1]
