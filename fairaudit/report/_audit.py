@@ -31,6 +31,7 @@ from ._groups import caveats_section, data_section, glossary_section
 from ._model import DOCUMENT_SECTIONS, Section, _as_tuple, _looks_like_audit, check_path
 from ._model import check_title as _check_title
 from ._provenance import configuration_section, reproducibility_section
+from ._regression import is_regression, regression_sections
 from ._scores import scores_section
 from ._verdict import banner, criteria_grid, grid_section, verdict_banner, verdict_section
 from ._views import attribute_views
@@ -112,13 +113,19 @@ def render(
     for section in sections:
         anchor = ids(section.id, exact=True) if section.id else ids(section.heading)
         rendered.append(RenderedSection(anchor, section.heading, section_blocks(section, ids)))
-    rendered += [
-        data_section(named, ids),
-        performance_section(named, ids),
-        disparities_section(named, ids),
-        error_section(named, ids),
-        scores_section(named, ids),
-    ]
+    rendered.append(data_section(named, ids))
+    # the evidence of each task's audits (decisions, or numbers: see _regression)
+    binary = [(n, a) for n, a in named if not is_regression(a)]
+    numeric = [(n, a) for n, a in named if is_regression(a)]
+    if binary:
+        rendered += [
+            performance_section(binary, ids),
+            disparities_section(binary, ids),
+            error_section(binary, ids),
+            scores_section(binary, ids),
+        ]
+    if numeric:
+        rendered += regression_sections(numeric, ids)
     if comparison is not None:
         from ._compare import comparison_blocks
 
