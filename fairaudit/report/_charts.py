@@ -14,8 +14,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
-from ..metrics._regression_metrics import DISTANCES, REGRESSION_METRICS, regression_label
 from ..metrics._registry import LABELS
+from ..metrics._regression_metrics import DISTANCES, REGRESSION_METRICS, regression_label
 from ._format import fmt_number
 from ._model import Figure
 from ._svg import (
