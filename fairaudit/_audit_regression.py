@@ -148,6 +148,15 @@ def check_regression_inputs(y_true: np.ndarray, y_pred: Any, y_score: Any,
     return yt, yp
 
 
+def _left_out(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[tuple[str, str], ...]:
+    """The error criteria, when outcomes are 0/1 and the predictions a score on another scale
+    (COMPAS deciles against reoffending): recorded with the reason in ``config``."""
+    if set(np.unique(y_true).tolist()) <= {0.0, 1.0} and (
+            y_pred.min() < 0 or y_pred.max() > 1):
+        return tuple((c, SCALE_REASON) for c in ERROR_CRITERIA)
+    return ()
+
+
 def _metric_names(metrics: Any) -> tuple[str, ...]:
     if metrics is None:
         return tuple(REGRESSION_METRICS)
@@ -189,7 +198,7 @@ def audit_regression(
         weighted=stats.weighted,
         probabilistic=False,
         nonnegative_scores=bool(yp.min() >= 0),
-        left_out=(),
+        left_out=_left_out(yt, yp),
     )
     degenerate = []
     if yp.min() == yp.max():
@@ -590,6 +599,13 @@ def _criterion_values(groups: dict, dist: dict) -> dict[str, tuple[np.ndarray, s
         }
 
 
+#: Criteria that compare errors, which need outcomes on the scale of the predictions.
+ERROR_CRITERIA = ("max_group_error_ratio", "bounded_group_loss")
+SCALE_REASON = (
+    "not evaluated: y_true holds only 0 and 1 while y_pred is a score outside [0, 1], so "
+    "errors compare numbers on different scales; the distribution criteria still apply"
+)
+
 _CRITERION_METRIC = {"mean_difference": "mean_prediction", "smd": "mean_prediction",
                      "ks_distance": "median_prediction",
                      "max_group_error_ratio": "mean_absolute_error",
@@ -610,7 +626,9 @@ def _criteria(point: _Values, dist: dict, dist_reps: dict | None, ref: int,
                 reps[name], config.confidence_level, n=point.smallest))
         tolerance = config.tolerances.get(name, np.nan)
         worst, best = _extremes(name, point, dist, ref, kept_display)
-        if not np.isfinite(tolerance):
+        if name in ERROR_CRITERIA and config.left_out:
+            result, reason = "n/a", config.left_out[0][1]
+        elif not np.isfinite(tolerance):
             result, reason = "n/a", NO_TOLERANCE_REASON.format(name=name)
         else:
             result = verdict(crit.kind, value, lo, hi, tolerance,

@@ -337,7 +337,7 @@ def ks_pvalues(rows: SortedRows, ks: np.ndarray, ref: int) -> np.ndarray:
             continue
         x, w = rows.group(j)
         if not rows.weighted:
-            method = "auto" if len(x) * len(xr) <= 10_000_000 else "asymp"
+            method = "auto" if len(x) * len(xr) <= 1_000_000 else "asymp"
             p[j] = float(stats.ks_2samp(x, xr, method=method).pvalue)
             continue
         n1 = w.sum() ** 2 / np.dot(w, w)
