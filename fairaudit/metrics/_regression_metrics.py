@@ -250,13 +250,15 @@ def share_above(rows: SortedRows, cut: float) -> np.ndarray:
 
 
 def distance_tables(rows: SortedRows, ref: int, *, pairwise_limit: int = 60,
-                    chunk: int = 1 << 16) -> dict[str, np.ndarray]:
+                    chunk: int | None = None) -> dict[str, np.ndarray]:
     """Exact Kolmogorov-Smirnov and Wasserstein-1 distances between distribution functions of
     the predictions, weighted: each group to the reference and to all rows pooled, and the
     largest between any two groups (Wasserstein pairs only up to ``pairwise_limit`` groups;
-    NaN beyond). One pass over the pooled sorted values, in chunks of rows.
+    NaN beyond). One pass over the pooled sorted values, in chunks of rows, and one merge of
+    the two groups' values per pair of groups.
     """
     g = len(rows.sizes)
+    chunk = chunk or max(256, (1 << 21) // max(g, 1))
     order = np.argsort(rows.pred, kind="stable")
     x = rows.pred[order]
     codes = rows.codes[order]
@@ -300,15 +302,16 @@ def distance_tables(rows: SortedRows, ref: int, *, pairwise_limit: int = 60,
         fp = f[:, present]
         if fp.shape[1] > 1:
             ks_pairs = max(ks_pairs, float((fp.max(axis=1) - fp.min(axis=1)).max(initial=0)))
-        if do_pairs:
-            for i in range(g - 1):
-                w1_pairs[i, i + 1:] += dx @ np.abs(f[:, [i]] - f[:, i + 1:])
     empty = ~present
     for arr in (ks_ref, ks_all, w1_ref, w1_all):
         arr[empty] = np.nan
     if empty[ref]:
         ks_ref[:] = np.nan
         w1_ref[:] = np.nan
+    if do_pairs:
+        for i in range(g - 1):
+            for j in range(i + 1, g):
+                w1_pairs[i, j] = _wasserstein_pair(*rows.group(i), *rows.group(j))
     w1_pairs = w1_pairs + w1_pairs.T
     w1_pairs[empty, :] = np.nan
     w1_pairs[:, empty] = np.nan
@@ -321,6 +324,20 @@ def distance_tables(rows: SortedRows, ref: int, *, pairwise_limit: int = 60,
         "wasserstein_between": np.array(
             np.nanmax(w1_pairs) if enough and do_pairs else np.nan),
     }
+
+
+def _wasserstein_pair(x: np.ndarray, w: np.ndarray, z: np.ndarray, v: np.ndarray) -> float:
+    """Wasserstein-1 distance of two weighted samples sorted by value: the area between their
+    distribution functions, on the union of their values (cost of the two groups only)."""
+    if len(x) == 0 or len(z) == 0 or not (w.sum() > 0 and v.sum() > 0):
+        return np.nan
+    both = np.concatenate([x, z])
+    order = np.argsort(both, kind="stable")  # merges the two sorted runs
+    xs = both[order]
+    # the difference of the two distribution functions after each value (between tied
+    # values the gap dx is 0, so the order of ties does not matter)
+    step = np.concatenate([w / w.sum(), -v / v.sum()])[order]
+    return float(np.abs(np.cumsum(step[:-1])) @ np.diff(xs))
 
 
 def ks_pvalues(rows: SortedRows, ks: np.ndarray, ref: int) -> np.ndarray:
