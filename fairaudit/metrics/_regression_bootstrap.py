@@ -97,9 +97,10 @@ def expanded_alpha(level: float, n: object) -> np.ndarray:
 
     n = np.asarray(n, dtype=np.float64)
     a = (1.0 - level) / 2.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = stats.t.ppf(1.0 - a, np.where(n > 1, n - 1, 1.0))
-        out = stats.norm.cdf(-np.sqrt(np.where(n > 1, n / (n - 1), 1.0)) * t)
+    # a few distinct sizes: one call of scipy per size, not per value
+    sizes, where = np.unique(np.where(n > 1, n, 2.0), return_inverse=True)
+    t = stats.t.ppf(1.0 - a, sizes - 1)
+    out = stats.norm.cdf(-np.sqrt(sizes / (sizes - 1)) * t)[where].reshape(n.shape)
     return np.where(n > 1, out, np.nan)
 
 

@@ -148,7 +148,7 @@ def comparison_section(named: Named, ids: IdRegistry) -> RenderedSection:
             blocks.append(table(table_view(
                 frame.set_index(["group", "comparison"]),
                 caption=f"Each group of {view.name} against the reference group")))
-    return section(ids, "Comparisons with the reference group", blocks)
+    return section(ids, "Disparities", blocks)
 
 
 def regression_sections(named: Named, ids: IdRegistry) -> list[RenderedSection]:

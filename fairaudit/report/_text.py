@@ -61,7 +61,7 @@ CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
 #: The criteria of regression audits (numeric predictions).
 REGRESSION_CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
     "mean_difference": (
-        "Mean prediction (difference)",
+        "Mean difference",
         "Largest minus smallest mean prediction across groups, in the units of the "
         "prediction (no default tolerance).",
         "When the number itself is the benefit or the burden (an offer, a limit, a "
@@ -74,13 +74,13 @@ REGRESSION_CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
         "As above, on a scale free of units, comparable across models and data sets.",
     ),
     "ks_distance": (
-        "Kolmogorov–Smirnov distance",
+        "KS distance",
         "The largest gap between two groups' distribution functions of the prediction.",
         "When any cut-off may later be applied to the number: a small distance means "
         "similar shares of each group above every threshold.",
     ),
     "max_group_error_ratio": (
-        "Error ratio (worst / best group)",
+        "Error ratio",
         "The worst group's mean absolute error divided by the best group's.",
         "When the model should be as accurate for everyone: a group predicted worse bears "
         "more wrong decisions downstream.",
@@ -92,7 +92,7 @@ REGRESSION_CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
         "When an accuracy floor applies to every group, whatever the others get.",
     ),
     "scoring_rate_ratio": (
-        "Scoring rate ratio (above the median)",
+        "Scoring rate ratio",
         "The lowest share of a group's predictions above the overall median, over the "
         "highest (NYC Local Law 144 impact ratio).",
         "Automated employment decision tools that score candidates (New York City Local "
