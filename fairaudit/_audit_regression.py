@@ -22,7 +22,7 @@ from ._engine import _find_group, _reference_by_feature, _versions, stats_hash
 from ._meta import AuditMeta
 from ._result import AuditResult
 from .metrics import _disparities as disp
-from .metrics._analysis import group_display
+from .metrics._analysis import _criterion_reason, group_display
 from .metrics._config import AuditConfig
 from .metrics._criteria import verdict
 from .metrics._regression_bootstrap import (
@@ -659,15 +659,11 @@ def _extremes(name: str, point: _Values, dist: dict, ref: int,
 
 def _reason(name: str, value: float, lo: float, hi: float, point: _Values,
             config: AuditConfig) -> str:
-    if not np.isfinite(value):
-        if name == "max_group_error_ratio" and np.isinf(value):
-            return ""
-        return f"{_CRITERION_METRIC[name]} is defined for fewer than two groups"
-    if np.isfinite(lo) and np.isfinite(hi):
-        return ""
-    if config.n_bootstrap == 0:
-        return "no interval (bootstrap off): the verdict compares the point estimate"
-    return "no interval: the value is undefined in the resamples (groups too small)"
+    """Why a criterion's value or interval is missing (the binary criteria's wording)."""
+    if name == "max_group_error_ratio" and np.isinf(value):
+        return "the best group's mean absolute error is 0: the ratio is infinite"
+    metric = _CRITERION_METRIC[name]
+    return _criterion_reason(value, lo, hi, metric, point.groups, config)
 
 
 def _undefined_reason(metric: str, n: int, w: float) -> str:

@@ -233,7 +233,7 @@ def test_tolerances_use_the_regression_criteria():
     (dict(y_true=[1.0, 2.0, np.nan], y_pred=[1.0, 2.0, 3.0]), ValueError,
      "y_true has 1 missing or infinite"),
     (dict(y_true=[1.0, 2.0, 3.0], y_pred=None), ValueError, "y_pred is required"),
-    (dict(y_true=[0, 1, 1], y_pred=[1, 0, 1]), ValueError, "use|with task='binary'"),
+    (dict(y_true=[0, 1, 1], y_pred=[1, 0, 1]), ValueError, "look like yes/no decisions"),
     (dict(y_true=[1.0, 2.0, 3.0], y_pred=[True, False, True]), TypeError, "booleans"),
     (dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], pos_label=1), ValueError,
      "pos_label has no meaning"),
@@ -292,3 +292,21 @@ def test_the_same_random_state_gives_the_same_result_and_json_round_trips():
     pd.testing.assert_frame_equal(again.criteria, r1.criteria)
     other = fairaudit.audit(y, y_pred, **dict(kw, random_state=6))
     assert not other.intervals.equals(r1.intervals)
+
+
+def test_auto_chooses_regression_and_resolves_its_tolerances():
+    rng = np.random.default_rng(2)
+    y = rng.normal(size=200)
+    g = rng.choice(["x", "y"], 200)
+    r = fairaudit.audit(y, y + rng.normal(size=200), sensitive_features=g,
+                        tolerances={"smd": 0.5}, n_bootstrap=0, random_state=0)
+    assert r.config["task"] == "regression"
+    assert any("task 'regression' chosen from the data" in note for note in r.meta["notes"])
+    assert r.criteria.set_index("criterion").loc["smd", "tolerance"] == 0.5
+    # binary outcomes under "auto" keep the binary criteria and their tolerances
+    b = fairaudit.audit(rng.integers(0, 2, 200), rng.integers(0, 2, 200), sensitive_features=g,
+                        tolerances={"demographic_parity_difference": 0.05}, n_bootstrap=0)
+    assert b.config["tolerances"]["demographic_parity_difference"] == 0.05
+    with pytest.raises(ValueError, match="unknown criterion 'smd'"):
+        fairaudit.audit(rng.integers(0, 2, 200), rng.integers(0, 2, 200), sensitive_features=g,
+                        tolerances={"smd": 0.5}, n_bootstrap=0)
