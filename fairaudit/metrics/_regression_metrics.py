@@ -297,8 +297,9 @@ def distance_tables(rows: SortedRows, ref: int, *, pairwise_limit: int = 60,
         d_all = np.abs(f - f_all)
         ks_ref = np.maximum(ks_ref, d_ref.max(axis=0, initial=0.0))
         ks_all = np.maximum(ks_all, d_all.max(axis=0, initial=0.0))
-        w1_ref += dx @ d_ref
-        w1_all += dx @ d_all
+        # einsum, not BLAS: a threaded dot product stalls on a busy machine
+        w1_ref += np.einsum("i,ij->j", dx, d_ref)
+        w1_all += np.einsum("i,ij->j", dx, d_all)
         fp = f[:, present]
         if fp.shape[1] > 1:
             ks_pairs = max(ks_pairs, float((fp.max(axis=1) - fp.min(axis=1)).max(initial=0)))
@@ -337,7 +338,7 @@ def _wasserstein_pair(x: np.ndarray, w: np.ndarray, z: np.ndarray, v: np.ndarray
     # the difference of the two distribution functions after each value (between tied
     # values the gap dx is 0, so the order of ties does not matter)
     step = np.concatenate([w / w.sum(), -v / v.sum()])[order]
-    return float(np.abs(np.cumsum(step[:-1])) @ np.diff(xs))
+    return float(np.einsum("i,i->", np.abs(np.cumsum(step[:-1])), np.diff(xs)))
 
 
 def ks_pvalues(rows: SortedRows, ks: np.ndarray, ref: int) -> np.ndarray:
@@ -383,7 +384,8 @@ def mass_distances(cdf: np.ndarray, support: np.ndarray, ref: int,
     d_all = np.abs(groups - pooled)
     out = {
         "ks_to_reference": d_ref.max(axis=-1), "ks_to_overall": d_all.max(axis=-1),
-        "wasserstein_to_reference": d_ref @ dx, "wasserstein_to_overall": d_all @ dx,
+        "wasserstein_to_reference": np.einsum("...k,k->...", d_ref, dx),
+        "wasserstein_to_overall": np.einsum("...k,k->...", d_all, dx),
     }
     with np.errstate(invalid="ignore"):
         hi = np.fmax.reduce(groups, axis=1)
@@ -393,7 +395,7 @@ def mass_distances(cdf: np.ndarray, support: np.ndarray, ref: int,
     if pairwise:
         best = np.full(cdf.shape[0], np.nan)
         for i in range(g - 1):
-            w = np.abs(groups[:, i:i + 1, :] - groups[:, i + 1:, :]) @ dx
+            w = np.einsum("...k,k->...", np.abs(groups[:, i:i + 1, :] - groups[:, i + 1:, :]), dx)
             best = np.fmax(best, np.fmax.reduce(w, axis=1))
         out["wasserstein_between"] = best
     else:
