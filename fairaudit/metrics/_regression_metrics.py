@@ -358,8 +358,10 @@ def ks_pvalues(rows: SortedRows, ks: np.ndarray, ref: int) -> np.ndarray:
             method = "auto" if len(x) * len(xr) <= 1_000_000 else "asymp"
             p[j] = float(stats.ks_2samp(x, xr, method=method).pvalue)
             continue
-        n1 = w.sum() ** 2 / np.dot(w, w)
-        n2 = wr.sum() ** 2 / np.dot(wr, wr)
+        if not (w.sum() > 0 and wr.sum() > 0):
+            continue
+        n1 = w.sum() ** 2 / np.einsum("i,i->", w, w)
+        n2 = wr.sum() ** 2 / np.einsum("i,i->", wr, wr)
         en = n1 * n2 / (n1 + n2)
         p[j] = float(stats.kstwo.sf(ks[j], max(1, round(en))))
     return p
