@@ -25,6 +25,7 @@ from ._representation import audit_representation, check_reference_shares
 from ._result import AuditResult
 from ._task import check_task, infer_task, task_note
 from .metrics._collect import declared_edges
+from .metrics._criteria import resolve_tolerances
 from .metrics._stats import (
     ConfusionStats,
     ScoreStats,
@@ -171,10 +172,12 @@ def audit(
     """
     task = check_task(task)
     check_reference_shares(reference_shares)
+    # tolerances name the criteria of the task, resolved once the task is known
     options = check_options(
         metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
         confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
-        suppress_below=suppress_below, tolerances=tolerances, threshold=threshold,
+        suppress_below=suppress_below, tolerances=tolerances if task == "binary" else None,
+        threshold=threshold,
         correction=correction, correction_scope=correction_scope, random_state=random_state,
         name=name, pos_label=pos_label, max_groups=v.check_max_groups(max_groups),
     )
@@ -190,8 +193,11 @@ def audit(
         task, why = infer_task(yt)
         if task != "binary":
             notes = (task_note(task, why),)
+        elif tolerances is not None:
+            options = replace(options, tolerances=resolve_tolerances(tolerances))
     if task != "binary":
-        options = replace(options, task=task)
+        # the task's module resolves the user's tolerances against its own criteria
+        options = replace(options, task=task, tolerances=tolerances)
         # the families of statistics other than binary confusion counts
         if task == "regression":
             from ._audit_regression import audit_regression as run_task

@@ -352,9 +352,11 @@ class AuditResult:
                 if np.isfinite(row.lower) and np.isfinite(row.upper) else ""
             )
             op = "<=" if row.kind == "difference" else ">="
+            needs = (f"needs {op} {row.tolerance:g}" if np.isfinite(row.tolerance)
+                     else "no tolerance given")
             lines.append(
                 f"  {row.verdict.upper():<12} {row.attribute}: {row.criterion} = {row.value:.3f}"
-                f"{ci} (needs {op} {row.tolerance:g})"
+                f"{ci} ({needs})"
             )
         return lines
 

@@ -82,3 +82,36 @@ def test_binned_groups_are_written_as_their_text():
     jsonschema.Draft7Validator(SCHEMA).validate(document)
     assert document["by_group"]["index"] == ["(18, 40]", "(40, 60]", "(60, 80]"]
     assert document["reference_group"] == str(result.reference_group)
+
+
+@pytest.fixture(scope="module")
+def regression_document():
+    rng = np.random.default_rng(5)
+    n = 600
+    y = rng.normal(40, 10, n)
+    result = fairaudit.audit(
+        y, y + rng.normal(0, 5, n),
+        sensitive_features={"sex": rng.choice(["F", "M"], n), "age": rng.choice(["<40", "40+"], n)},
+        sample_weight=rng.uniform(0.5, 2, n), task="regression", n_bootstrap=30,
+        random_state=0, tolerances={"bounded_group_loss": 30.0})
+    return json.loads(result.to_json())
+
+
+def test_a_regression_result_validates_and_reads_back(regression_document):
+    jsonschema.Draft7Validator(SCHEMA).validate(regression_document)
+    fastjsonschema.compile(SCHEMA)(regression_document)
+    assert regression_document["config"]["task"] == "regression"
+    back = fairaudit.AuditResult.from_dict(copy.deepcopy(regression_document))
+    assert json.loads(back.to_json()) == regression_document
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda d: d["config"].update(task="ordinal"),
+    lambda d: d["criteria"].update(columns=["value"]),
+    lambda d: d["marginals"]["sex"].pop("to_reference"),
+])
+def test_regression_documents_that_are_not_results_are_refused(regression_document, mutate):
+    bad = copy.deepcopy(regression_document)
+    mutate(bad)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(SCHEMA).validate(bad)

@@ -11,6 +11,13 @@ import numpy as np
 #: How the bootstrap is described in the configuration of a result.
 BOOTSTRAP_TEXT = "Bayesian, stratified by group: gamma cell totals, Jeffreys prior on every rate"
 BOOTSTRAP_WEIGHTS_TEXT = "; weights as Kish effective counts"
+#: The bootstrap of the other tasks' audits, where it differs from the binary one.
+TASK_BOOTSTRAP_TEXT = {
+    "regression": (
+        "Poisson, stratified by group: moments of random blocks of rows (one row per block "
+        "in groups of up to 200 rows), histogram bins Poisson with their effective counts"
+    ),
+}
 
 
 def jsonable(value: Any) -> Any:
@@ -73,7 +80,8 @@ class AuditConfig:
             "confidence_level": self.confidence_level,
             "ci_method": self.interval_method,
             "bootstrap": (
-                BOOTSTRAP_TEXT + (BOOTSTRAP_WEIGHTS_TEXT if self.weighted else "")
+                TASK_BOOTSTRAP_TEXT.get(self.task, BOOTSTRAP_TEXT)
+                + (BOOTSTRAP_WEIGHTS_TEXT if self.weighted else "")
                 if self.n_bootstrap > 0 else "off"
             ),
             "min_group_size": self.min_group_size,

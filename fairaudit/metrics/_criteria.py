@@ -83,9 +83,17 @@ def canonical_criterion(name: str) -> str:
     return CRITERION_ALIASES.get(name, name)
 
 
-def resolve_tolerances(tolerances: object) -> dict[str, float]:
-    """Tolerance per criterion: the defaults updated with the user's mapping."""
-    out = {name: c.tolerance for name, c in CRITERIA.items()}
+def resolve_tolerances(
+    tolerances: object, criteria: dict[str, Criterion] | None = None
+) -> dict[str, float]:
+    """Tolerance per criterion: the defaults updated with the user's mapping.
+
+    ``criteria`` are the criteria of the audit's task (default: the binary criteria); a
+    criterion whose default tolerance is NaN has none and is only in the result when the
+    user gives one.
+    """
+    known_criteria = CRITERIA if criteria is None else criteria
+    out = {name: c.tolerance for name, c in known_criteria.items() if not np.isnan(c.tolerance)}
     if tolerances is None:
         return out
     if not hasattr(tolerances, "items"):
@@ -93,8 +101,8 @@ def resolve_tolerances(tolerances: object) -> dict[str, float]:
     given: dict[str, tuple[str, object]] = {}
     for key, value in tolerances.items():  # type: ignore[attr-defined]
         name = canonical_criterion(key)
-        if name not in CRITERIA:
-            known = ", ".join([*CRITERIA, *CRITERION_ALIASES])
+        if name not in known_criteria:
+            known = ", ".join([*known_criteria, *(CRITERION_ALIASES if criteria is None else ())])
             raise ValueError(ERR_TOLERANCE_NAME.format(name=key, known=known))
         if name in given and given[name][1] != value:
             first, before = given[name]
@@ -103,7 +111,7 @@ def resolve_tolerances(tolerances: object) -> dict[str, float]:
         v = float(value)
         if not np.isfinite(v) or v < 0:
             raise ValueError(ERR_TOLERANCE_VALUE.format(name=name, value=value))
-        if CRITERIA[name].kind == "ratio" and v > 1:
+        if known_criteria[name].kind == "ratio" and v > 1:
             raise ValueError(ERR_TOLERANCE_RATIO.format(name=name, value=value))
         out[name] = v
     return out

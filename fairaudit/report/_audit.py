@@ -32,6 +32,7 @@ from ._groups import caveats_section, data_section, glossary_section
 from ._model import DOCUMENT_SECTIONS, Section, _as_tuple, _looks_like_audit, check_path
 from ._model import check_title as _check_title
 from ._provenance import configuration_section, reproducibility_section
+from ._regression import is_regression, regression_sections
 from ._scores import scores_section
 from ._verdict import banner, criteria_grid, grid_section, verdict_banner, verdict_section
 from ._views import attribute_views
@@ -136,12 +137,20 @@ def render(
     rendered += [
         *result_sections(named, "representation", representation_section, ids),
         data_section(named, ids),
-        performance_section(named, ids),
-        *result_sections(named, "generalization", generalization_section, ids),
-        disparities_section(named, ids),
-        error_section(named, ids),
-        scores_section(named, ids),
     ]
+    # the evidence of each task's audits (decisions, or numbers: see _regression)
+    binary = [(n, a) for n, a in named if not is_regression(a)]
+    numeric = [(n, a) for n, a in named if is_regression(a)]
+    if binary:
+        rendered += [
+            performance_section(binary, ids),
+            *result_sections(binary, "generalization", generalization_section, ids),
+            disparities_section(binary, ids),
+            error_section(binary, ids),
+            scores_section(binary, ids),
+        ]
+    if numeric:
+        rendered += regression_sections(numeric, ids)
     if comparison is not None:
         from ._compare import comparison_blocks
 

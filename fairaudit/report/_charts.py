@@ -15,6 +15,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
 from ..metrics._registry import LABELS
+from ..metrics._regression_metrics import DISTANCES, REGRESSION_METRICS, regression_label
 from ._format import fmt_number
 from ._model import Figure
 from ._svg import (
@@ -31,8 +32,8 @@ from ._svg import (
     style,
 )
 
-#: How each metric is named, from the engine's registry.
-METRIC_LABELS = LABELS
+#: How each metric is named, from the engine's registries (decisions, then numbers).
+METRIC_LABELS = {**LABELS, **{m: regression_label(m) for m in (*REGRESSION_METRICS, *DISTANCES)}}
 MAX_LABEL = 36
 
 

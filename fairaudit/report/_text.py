@@ -58,6 +58,48 @@ CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+#: The criteria of regression audits (numeric predictions).
+REGRESSION_CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
+    "mean_difference": (
+        "Mean difference",
+        "Largest minus smallest mean prediction across groups, in the units of the "
+        "prediction (no default tolerance).",
+        "When the number itself is the benefit or the burden (an offer, a limit, a "
+        "score): groups should receive similar amounts on average.",
+    ),
+    "smd": (
+        "Standardized mean difference",
+        "The largest Cohen's d between two groups: the difference of mean predictions "
+        "over the pooled standard deviation (0.2 is a small effect).",
+        "As above, on a scale free of units, comparable across models and data sets.",
+    ),
+    "ks_distance": (
+        "KS distance",
+        "The largest gap between two groups' distribution functions of the prediction.",
+        "When any cut-off may later be applied to the number: a small distance means "
+        "similar shares of each group above every threshold.",
+    ),
+    "max_group_error_ratio": (
+        "Error ratio",
+        "The worst group's mean absolute error divided by the best group's.",
+        "When the model should be as accurate for everyone: a group predicted worse bears "
+        "more wrong decisions downstream.",
+    ),
+    "bounded_group_loss": (
+        "Bounded group loss",
+        "The largest mean squared error of any group, against a bound you set (Agarwal, "
+        "Dudík & Wu 2019).",
+        "When an accuracy floor applies to every group, whatever the others get.",
+    ),
+    "scoring_rate_ratio": (
+        "Scoring rate ratio",
+        "The lowest share of a group's predictions above the overall median, over the "
+        "highest (NYC Local Law 144 impact ratio).",
+        "Automated employment decision tools that score candidates (New York City Local "
+        "Law 144 bias audits); 0.8 as the four-fifths rule.",
+    ),
+}
+CRITERIA_TEXT.update(REGRESSION_CRITERIA_TEXT)
 
 #: Names results written by earlier versions gave to a check another name now covers (none:
 #: ``four_fifths_rule`` is a criterion of its own, see CRITERIA_TEXT).

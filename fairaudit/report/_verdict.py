@@ -261,7 +261,8 @@ def grid_section(named: Named, ids: IdRegistry) -> RenderedSection:
     for _, audit in each_audit(named, blocks):
         blocks.append(table(criteria_grid(audit)))
         blocks.append(table(_criteria_long(audit)))
-    rows = [(criterion_label(k), v[1], v[2]) for k, v in CRITERIA_TEXT.items()]
+    shown = {str(c) for _, audit in named for c in audit.criteria["criterion"]}
+    rows = [(criterion_label(k), v[1], v[2]) for k, v in CRITERIA_TEXT.items() if k in shown]
     blocks.append(h("What the criteria mean", 3))
     blocks.append(
         table(

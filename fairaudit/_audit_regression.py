@@ -1,0 +1,712 @@
+"""The regression audit: predictions that are numbers (a salary offer, a credit limit, a
+0-100 risk score) audited by group.
+
+validation -> :class:`~fairaudit.metrics._regression_stats.RegressionStats` and the sorted
+rows -> :func:`analyse_regression` (values, bootstrap, disparities, tests, criteria) ->
+:class:`~fairaudit.AuditResult` with the same tables as a binary audit. Values come from the
+rows, exactly; intervals from the Poisson bootstrap of :mod:`.metrics._regression_bootstrap`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _validation as v
+from ._engine import _find_group, _reference_by_feature, _versions, stats_hash
+from ._meta import AuditMeta
+from ._result import AuditResult
+from .metrics import _disparities as disp
+from .metrics._analysis import _criterion_reason, group_display
+from .metrics._config import AuditConfig
+from .metrics._criteria import verdict
+from .metrics._regression_bootstrap import (
+    deal_blocks,
+    histogram_replicates,
+    moment_replicates,
+    percentile_interval,
+    support,
+)
+from .metrics._regression_criteria import (
+    NO_TOLERANCE_REASON,
+    REGRESSION_CRITERIA,
+    regression_tolerances,
+)
+from .metrics._regression_metrics import (
+    QUANTILES,
+    REGRESSION_METRICS,
+    SortedRows,
+    distance_tables,
+    effective_n,
+    group_quantiles,
+    ks_pvalues,
+    mass_distances,
+    mass_quantile,
+    moment_metrics,
+    share_above,
+    smd_matrix,
+    welch_pvalues,
+)
+from .metrics._regression_stats import W, prediction_edges, regression_stats, row_moments
+from .metrics._significance import adjust_family, two_proportion_pvalues
+from .metrics._tables import INTERSECTION, AttributeTables
+
+ERR_Y_PRED = "y_pred is required for a regression audit: the predicted numbers, one per row."
+ERR_NOT_NUMERIC = (
+    "{name} must hold numbers for task='regression'; found {dtype} values such as {examples}. "
+    "For labels, audit decisions with task='binary' (two labels) or task='multiclass'."
+)
+ERR_BOOLEAN = (
+    "{name} holds booleans: these are decisions, not numbers; use task='binary'."
+)
+ERR_NONFINITE = (
+    "{name} has {k} missing or infinite value(s) (first at row {first}); a regression audit "
+    "needs a finite number in every row: drop or impute those rows."
+)
+ERR_LOOKS_BINARY = (
+    "y_true and y_pred both hold only the values {values}: these look like yes/no decisions, "
+    "not numbers; audit them with task='binary' (a score audited against 0/1 outcomes keeps "
+    "task='regression' when the score takes more values)."
+)
+ERR_OPTION = (
+    "{option} has no meaning in a regression audit (the predictions are numbers, not "
+    "decisions); leave it out, or audit decisions with task='binary'."
+)
+ERR_Y_SCORE = (
+    "y_score is for binary audits; in a regression audit the number audited is y_pred (pass "
+    "a continuous score as y_pred)."
+)
+ERR_CI_METHOD = (
+    "ci_method='wilson' is an interval for rates of binary decisions; a regression audit uses "
+    "the bootstrap (ci_method='bootstrap', or n_bootstrap=0 for no intervals)."
+)
+ERR_METRICS = "metrics: unknown regression metric {metric!r}; known metrics are {known}."
+
+NOTE_PAIRWISE = (
+    "more than {limit} groups in {attribute}: the largest Wasserstein distance between two "
+    "groups is not computed (each group's distance to the reference and to all rows is)"
+)
+WARN_CONSTANT = (
+    "y_pred is the same number ({value:g}) for every row: the model does not discriminate, "
+    "so distribution criteria say nothing about it; the overall verdict cannot be PASS."
+)
+PAIRWISE_LIMIT = 60
+
+_REFERENCE_COLUMNS = ("group", "metric", "value", "reference_value", "difference",
+                      "difference_lower", "difference_upper", "ratio", "ratio_lower",
+                      "ratio_upper", "p_value")
+_CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower", "upper",
+                     "tolerance", "verdict", "worst_group", "best_group", "reason")
+_DISTANCE_KEYS = {"ks_distance": "ks", "wasserstein_distance": "wasserstein"}
+
+
+# ------------------------------------------------------------------------- validation
+def _numbers(values: Any, name: str, n: int | None = None) -> np.ndarray:
+    arr = v.check_1d(values, name) if not isinstance(values, np.ndarray) else values
+    if n is not None:
+        v.check_length(arr, n, name)
+    if arr.dtype.kind == "b":
+        raise TypeError(ERR_BOOLEAN.format(name=name))
+    if arr.dtype.kind not in "iuf":
+        converted = pd.to_numeric(pd.Series(arr, dtype=object), errors="coerce")
+        bad = converted.isna() & pd.notna(pd.Series(arr, dtype=object))
+        if bad.any():
+            examples = [repr(x) for x in pd.unique(pd.Series(arr[bad.to_numpy()]))[:3]]
+            raise TypeError(ERR_NOT_NUMERIC.format(name=name, dtype=arr.dtype,
+                                                   examples=", ".join(examples)))
+        arr = converted.to_numpy(dtype=np.float64)
+    arr = arr.astype(np.float64, copy=False)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise ValueError(ERR_NONFINITE.format(name=name, k=int(bad.sum()),
+                                              first=int(np.flatnonzero(bad)[0])))
+    return arr
+
+
+def check_regression_inputs(y_true: np.ndarray, y_pred: Any, y_score: Any,
+                            options: AuditConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The outcomes and predictions as finite float64 arrays, or a clear error."""
+    if y_score is not None:
+        raise ValueError(ERR_Y_SCORE)
+    if options.pos_label is not None:
+        raise ValueError(ERR_OPTION.format(option="pos_label"))
+    if options.threshold is not None:
+        raise ValueError(ERR_OPTION.format(option="threshold"))
+    if options.ci_method != "bootstrap":
+        raise ValueError(ERR_CI_METHOD)
+    if y_pred is None:
+        raise ValueError(ERR_Y_PRED)
+    yt = _numbers(y_true, "y_true")
+    yp = _numbers(y_pred, "y_pred", len(yt))
+    if set(np.unique(yt).tolist()) <= {0.0, 1.0} and set(np.unique(yp).tolist()) <= {0.0, 1.0}:
+        raise ValueError(ERR_LOOKS_BINARY.format(values="0 and 1"))
+    return yt, yp
+
+
+def _left_out(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[tuple[str, str], ...]:
+    """The error criteria, when outcomes are 0/1 and the predictions a score on another scale
+    (COMPAS deciles against reoffending): recorded with the reason in ``config``."""
+    if set(np.unique(y_true).tolist()) <= {0.0, 1.0} and (
+            y_pred.min() < 0 or y_pred.max() > 1):
+        return tuple((c, SCALE_REASON) for c in ERROR_CRITERIA)
+    return ()
+
+
+def _metric_names(metrics: Any) -> tuple[str, ...]:
+    if metrics is None:
+        return tuple(REGRESSION_METRICS)
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    for m in names:
+        if m not in REGRESSION_METRICS:
+            raise ValueError(ERR_METRICS.format(metric=m, known=", ".join(REGRESSION_METRICS)))
+    return ("count", *[m for m in REGRESSION_METRICS if m in names and m != "count"])
+
+
+# ------------------------------------------------------------------------- the audit
+def audit_regression(
+    y_true: np.ndarray,
+    y_pred: Any,
+    *,
+    sensitive_features: Any,
+    y_score: Any = None,
+    sample_weight: Any = None,
+    options: AuditConfig,
+    notes: tuple[str, ...] = (),
+    score_bins: Any = None,
+) -> AuditResult:
+    """Audit numeric predictions by group (``fairaudit.audit(..., task="regression")``).
+
+    See :func:`fairaudit.audit` for the parameters; ``score_bins`` declares the edges of the
+    histograms of the prediction that the bootstrap of the distribution metrics uses.
+    """
+    yt, yp = check_regression_inputs(y_true, y_pred, y_score, options)
+    n = len(yt)
+    weight = v.check_sample_weight(sample_weight, n)
+    groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
+    edges = prediction_edges(yp, score_bins)
+    stats = regression_stats(groups.codes, groups.n_groups, yt, yp, weight, edges,
+                             groups.labels)
+    config = replace(
+        options,
+        tolerances=regression_tolerances(options.tolerances),
+        metrics=_metric_names(options.metrics),
+        weighted=stats.weighted,
+        probabilistic=False,
+        nonnegative_scores=bool(yp.min() >= 0),
+        left_out=_left_out(yt, yp),
+    )
+    degenerate = []
+    if yp.min() == yp.max():
+        degenerate.append(WARN_CONSTANT.format(value=float(yp[0])))
+        warnings.warn(degenerate[0], UserWarning, stacklevel=3)
+    names = list(groups.names)
+    attributes = [(INTERSECTION.join(names), groups.codes, groups.labels, stats)]
+    if len(names) > 1:
+        for feature in names:
+            g = groups.feature(feature)
+            attributes.append((feature, g.codes, g.labels, stats.marginal(feature)))
+    seeds = np.random.SeedSequence(config.seed).spawn(len(attributes))
+    reference = _reference_by_feature(config.reference_group, names)
+    w = np.ones(n) if weight is None else weight
+    terms = row_moments(yt, yp, w) if config.n_bootstrap > 0 else None
+    run_notes = list(notes)
+    tables = []
+    for (attribute, codes, labels, st), seed in zip(attributes, seeds, strict=True):
+        ref, reason = _reference(reference, st, labels, attribute)
+        if st.n_groups > PAIRWISE_LIMIT:
+            run_notes.append(NOTE_PAIRWISE.format(limit=PAIRWISE_LIMIT, attribute=attribute))
+        t = analyse_regression(
+            st, codes, yp, weight, terms, ref_index=ref, attribute=attribute, config=config,
+            rng=np.random.default_rng(seed), y_true=yt)
+        tables.append((attribute, st, reason, t))
+    info = AuditMeta(
+        n_samples=n, weighted=weight is not None, n_missing=dict(groups.n_missing),
+        data_hash=stats_hash(groups.codes, yt, yp, weight), source="rows", name=config.name,
+        has_scores=False, versions=_versions(),
+        created=datetime.now(UTC).isoformat(timespec="seconds"), notes=tuple(run_notes),
+        degenerate=tuple(degenerate),
+    )
+    results = [
+        AuditResult(attribute=a, features=tuple(st.features), reference_reason=reason,
+                    settings=config, info=replace(info, n_missing={
+                        k: info.n_missing.get(k, 0) for k in st.features}), tables=t)
+        for a, st, reason, t in tables
+    ]
+    top = results[0]
+    if len(results) > 1:
+        criteria = pd.concat([r.tables.criteria for r in results[1:]] + [top.tables.criteria],
+                             ignore_index=True)
+        top = replace(top, tables=replace(top.tables, criteria=criteria),
+                      marginals=dict(zip(names, results[1:], strict=True)))
+    return top
+
+
+def _reference(ref: dict | None, stats, labels: pd.Index, attribute: str) -> tuple[int, str]:
+    names = stats.features
+    if ref is None or not all(n in ref for n in names):
+        i = int(np.argmax(stats.moments[:, W]))
+        why = "" if ref is None else "; no reference named for every feature"
+        return i, f"largest group ({int(stats.n[i])} rows{why})"
+    value = tuple(ref[n] for n in names) if len(names) > 1 else ref[names[0]]
+    return _find_group(labels, value, attribute), "named by the user"
+
+
+# ------------------------------------------------------------------------- analysis
+@dataclass
+class _Values:
+    """Point values and their bootstrap replicates (replicates None without a bootstrap)."""
+
+    groups: dict[str, np.ndarray]
+    overall: dict[str, float]
+    group_reps: dict[str, np.ndarray] | None = None
+    overall_reps: dict[str, np.ndarray] | None = None
+    #: (effective) rows of each group and of all rows, for the small-sample expansion
+    sizes: np.ndarray | None = None
+    total_size: float = np.nan
+
+    @property
+    def smallest(self) -> float:
+        return float(np.min(self.sizes)) if self.sizes is not None and len(self.sizes) else (
+            np.nan)
+
+
+def _distribution_from_masses(wk: np.ndarray, pooled: np.ndarray, sup: np.ndarray, ref: int,
+                              pairwise: bool) -> tuple[dict, dict, dict]:
+    """Quantiles, shares above the median and distances from histogram masses
+    ``wk`` (B, G, K) and ``pooled`` (B, K)."""
+    cum = np.cumsum(wk, axis=-1)
+    pcum = np.cumsum(pooled, axis=-1)
+    groups, overall = {}, {}
+    for name, q in QUANTILES.items():
+        groups[name] = mass_quantile(cum, sup, q)
+        overall[name] = mass_quantile(pcum, sup, q)
+    median = overall["median_prediction"]
+    above = sup[None, :] > median[:, None]  # (B, K)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tot = cum[..., -1]
+        groups["share_above_median"] = np.where(
+            tot > 0, (wk * above[:, None, :]).sum(axis=-1) / np.where(tot > 0, tot, 1), np.nan)
+        overall["share_above_median"] = (pooled * above).sum(axis=-1) / pcum[..., -1]
+        cdf = np.concatenate([cum, pcum[:, None, :]], axis=1) / np.concatenate(
+            [np.where(tot > 0, tot, np.nan), pcum[:, -1:]], axis=1)[..., None]
+    dist = mass_distances(cdf, sup, ref, pairwise)
+    return groups, overall, dist
+
+
+def analyse_regression(
+    stats, codes: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None,
+    terms: np.ndarray | None, *, ref_index: int, attribute: str, config: AuditConfig,
+    rng: np.random.Generator, y_true: np.ndarray,
+) -> AttributeTables:
+    """Every table of the regression audit of one attribute."""
+    labels = stats.labels
+    display = [group_display(g) for g in labels]
+    kept = np.ones(stats.n_groups, dtype=bool)
+    if config.suppress_below is not None:
+        kept = stats.n >= config.suppress_below
+    if not kept[ref_index]:
+        raise ValueError(
+            f"reference_group {display[ref_index]!r} has {int(stats.n[ref_index])} rows, "
+            f"fewer than suppress_below={config.suppress_below}; name a larger reference "
+            "group.")
+    ref = int(np.flatnonzero(kept).tolist().index(ref_index))
+    kept_display = [d for d, k in zip(display, kept, strict=True) if k]
+    ks = stats.take(kept)
+    total = stats.total()
+    pairwise = int(kept.sum()) <= PAIRWISE_LIMIT
+
+    # point values: moments, then the sorted rows of the kept groups
+    values = moment_metrics(ks.moments, ks.n)
+    overall = {k: float(x[0]) for k, x in moment_metrics(total.moments, total.n).items()}
+    remap = np.full(stats.n_groups, -1)
+    remap[kept] = np.arange(int(kept.sum()))
+    row_kept = remap[codes] >= 0
+    rows = SortedRows.build(remap[codes][row_kept], int(kept.sum()), y_pred[row_kept],
+                            None if weight is None else weight[row_kept])
+    all_rows = SortedRows.build(np.zeros(len(y_pred), dtype=np.int64), 1, y_pred, weight)
+    for name, q in QUANTILES.items():
+        values[name] = group_quantiles(rows, q)
+        overall[name] = float(group_quantiles(all_rows, q)[0])
+    median = overall["median_prediction"]
+    values["share_above_median"] = share_above(rows, median)
+    overall["share_above_median"] = float(share_above(all_rows, median)[0])
+    dist = distance_tables(rows, ref, pairwise_limit=PAIRWISE_LIMIT)
+    smd_all = smd_matrix(np.concatenate([ks.moments, total.moments]))
+    dist["smd_to_reference"] = smd_all[:-1, ref]
+    dist["smd_to_overall"] = smd_all[:-1, -1]
+    pair = smd_all[:-1, :-1]
+    dist["smd_between"] = np.array(np.nanmax(np.abs(pair)) if np.isfinite(pair).any()
+                                   else np.nan)
+    point = _Values(values, overall, sizes=effective_n(ks.moments),
+                    total_size=float(effective_n(total.moments)[0]))
+    dist_reps = None
+    if config.n_bootstrap > 0:
+        dist_reps = _bootstrap(stats, codes, terms, kept, ref, point, dist, pairwise, config,
+                               rng)
+
+    names = [m for m in config.metrics if m != "count"]
+    nonneg = _nonnegative(config, y_true)
+    by_group, lower, upper, overall_iv = _group_frames(point, names, labels[kept], config)
+    disparities = _disparities(point, dist, dist_reps, names, ref, nonneg, config)
+    to_reference = _to_reference(point, dist, dist_reps, names, ref, kept_display, nonneg,
+                                 rows, ks, config)
+    criteria = _criteria(point, dist, dist_reps, ref, kept_display, attribute, config)
+    groups, undefined, denominators = _group_tables(ks, point, names, labels[kept],
+                                                    kept_display, config)
+    return AttributeTables(
+        overall=pd.Series({m: point.overall[m] for m in ["count", *names]}, dtype=float),
+        overall_intervals=overall_iv, by_group=by_group, lower=lower, upper=upper,
+        disparities=disparities, to_reference=to_reference, criteria=criteria,
+        groups=groups, undefined=undefined, denominators=denominators,
+        curves=_curves(ks, kept_display), reference_group=labels[ref_index],
+        suppressed=tuple(display[j] for j in np.flatnonzero(~kept)),
+    )
+
+
+def _bootstrap(stats, codes, terms, kept, ref, point: _Values, dist: dict, pairwise: bool,
+               config: AuditConfig, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Fill the replicates of ``point`` and return the replicates of the distances."""
+    b = config.n_bootstrap
+    rng_m, rng_h = rng.spawn(2)
+    blocks, block_group = deal_blocks(codes, stats.n_groups, terms, rng_m)
+    mrep = moment_replicates(blocks, block_group, stats.n_groups, b, rng_m)
+    k_rep = mrep[:, kept]
+    group_reps = moment_metrics(k_rep, np.broadcast_to(stats.n[kept], k_rep.shape[:2]))
+    tot_rep = mrep.sum(axis=1)
+    overall_reps = {k: x for k, x in moment_metrics(tot_rep, np.full(b, stats.n.sum())).items()}
+    smd = smd_matrix(np.concatenate([k_rep, tot_rep[:, None]], axis=1))
+    dist_reps = {"smd_to_reference": smd[:, :-1, ref], "smd_to_overall": smd[:, :-1, -1]}
+    pair = np.abs(smd[:, :-1, :-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        dist_reps["smd_between"] = np.nanmax(pair.reshape(b, -1), axis=1) if pair.size else (
+            np.full(b, np.nan))
+    # distribution metrics from the histograms, shifted onto the exact point values
+    sup = support(stats)
+    hist = stats.hist_w[None]
+    hg, ho, hd = _distribution_from_masses(hist[:, kept], hist.sum(axis=1), sup, ref, pairwise)
+    chunk = max(1, (1 << 22) // max(1, stats.hist_w.size))
+    parts: list[tuple[dict, dict, dict]] = []
+    for s in range(0, b, chunk):
+        reps = histogram_replicates(stats, min(chunk, b - s), rng_h)
+        parts.append(_distribution_from_masses(reps[:, kept], reps.sum(axis=1), sup, ref,
+                                               pairwise))
+    for i, (target, hpoint, exact) in enumerate(
+            ((group_reps, hg, point.groups), (overall_reps, ho, point.overall))):
+        for name in hpoint:
+            reps = np.concatenate([p[i][name] for p in parts])
+            target[name] = reps + (np.asarray(exact[name]) - hpoint[name][0])
+    for name in hd:
+        dist_reps[name] = np.concatenate([p[2][name] for p in parts])
+    # A distance between resampled groups carries their sampling noise on top of the true
+    # distance, so its replicates sit above the estimate (far above it for similar groups):
+    # their percentiles are centred on the estimate (median-unbiased), never below zero.
+    for name, reps in dist_reps.items():
+        if name.startswith(("ks_", "wasserstein_")) or name == "smd_between":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                centre = np.nanmedian(reps, axis=0)
+            dist_reps[name] = np.maximum(reps - (centre - np.asarray(dist[name])), 0.0)
+    point.group_reps, point.overall_reps = group_reps, overall_reps
+    return dist_reps
+
+
+def _nonnegative(config: AuditConfig, y_true: np.ndarray) -> set[str]:
+    """Metrics whose ratios between groups mean something (no negative values)."""
+    out = {m for m, d in REGRESSION_METRICS.items() if d.nonnegative}
+    if config.nonnegative_scores:
+        out |= {"mean_prediction", *QUANTILES}
+    if y_true.min() >= 0:
+        out.add("mean_outcome")
+    return out
+
+
+def _bounds(reps: np.ndarray | None, shape: tuple, level: float, n: object):
+    if reps is None:
+        return np.full(shape, np.nan), np.full(shape, np.nan)
+    return percentile_interval(reps, level, n=n)
+
+
+def _group_frames(point: _Values, names: list[str], index: pd.Index, config: AuditConfig):
+    level = config.confidence_level
+    cols, lo, hi = {"count": point.groups["count"]}, {}, {}
+    lo["count"] = hi["count"] = point.groups["count"]
+    o_lo, o_hi = [point.overall["count"]], [point.overall["count"]]
+    for m in names:
+        val = point.groups[m]
+        cols[m] = val
+        reps = None if point.group_reps is None else point.group_reps[m]
+        a, b = _bounds(reps, val.shape, level, point.sizes)
+        undefined = ~np.isfinite(val)
+        lo[m], hi[m] = np.where(undefined, np.nan, a), np.where(undefined, np.nan, b)
+        oreps = None if point.overall_reps is None else point.overall_reps[m]
+        a, b = _bounds(oreps, (), level, point.total_size)
+        o_lo.append(float(a))
+        o_hi.append(float(b))
+    frame = pd.DataFrame(cols, index=index).astype({"count": np.int64})
+    order = ["count", *names]
+    overall_iv = pd.DataFrame({"lower": o_lo, "upper": o_hi},
+                              index=pd.Index(order, name="metric"))
+    return (frame[order], pd.DataFrame(lo, index=index)[order],
+            pd.DataFrame(hi, index=index)[order], overall_iv)
+
+
+def _summaries(v: np.ndarray, overall: np.ndarray, ref: int, ratio: bool):
+    """difference, ratio, to overall and to reference summaries over the last axis."""
+    d, r = disp.between_groups(v)
+    do, ro = disp.to_value(v, overall)
+    _, _, dref, rref = disp.to_reference(v, ref)
+    out = {"difference": d, "ratio": r, "difference_to_overall": do, "ratio_to_overall": ro,
+           "difference_to_reference": dref, "ratio_to_reference": rref}
+    if not ratio:
+        for k in ("ratio", "ratio_to_overall", "ratio_to_reference"):
+            out[k] = np.full(np.shape(d), np.nan)
+    return out
+
+
+def _distance_summaries(dist: dict, key: str) -> dict[str, np.ndarray]:
+    nan = np.full(np.shape(dist[f"{key}_between"]), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        to_ref = np.nanmax(np.abs(dist[f"{key}_to_reference"]), axis=-1)
+        to_all = np.nanmax(np.abs(dist[f"{key}_to_overall"]), axis=-1)
+    return {"difference": np.abs(dist[f"{key}_between"]), "ratio": nan,
+            "difference_to_overall": to_all, "ratio_to_overall": nan,
+            "difference_to_reference": to_ref, "ratio_to_reference": nan}
+
+
+def _disparities(point: _Values, dist: dict, dist_reps: dict | None, names: list[str],
+                 ref: int, nonneg: set[str], config: AuditConfig) -> pd.DataFrame:
+    rows = []
+    level = config.confidence_level
+    for m in names:
+        est = _summaries(point.groups[m], np.asarray(point.overall[m]), ref, m in nonneg)
+        reps = None
+        if point.group_reps is not None:
+            reps = _summaries(point.group_reps[m], point.overall_reps[m], ref, m in nonneg)
+        rows.append(_disparity_row(m, est, reps, level, point.smallest))
+    for m, key in (("standardized_mean_difference", "smd"), *(
+            (name, k) for name, k in _DISTANCE_KEYS.items())):
+        est = _distance_summaries(dist, key)
+        reps = None if dist_reps is None else _distance_summaries(dist_reps, key)
+        rows.append(_disparity_row(m, est, reps, level, point.smallest))
+    columns = ["metric"]
+    for key in disp.SUMMARIES:
+        columns += [key, key + "_lower", key + "_upper"]
+    return pd.DataFrame(rows, columns=columns).set_index("metric")
+
+
+def _disparity_row(metric: str, est: dict, reps: dict | None, level: float,
+                   n: float) -> dict:
+    row: dict[str, Any] = {"metric": metric}
+    for key in disp.SUMMARIES:
+        value = float(est[key])
+        row[key] = value
+        lo, hi = (np.nan, np.nan) if reps is None or not np.isfinite(value) else (
+            percentile_interval(reps[key], level, n=n))
+        row[key + "_lower"], row[key + "_upper"] = float(lo), float(hi)
+    return row
+
+
+def _to_reference(point: _Values, dist: dict, dist_reps: dict | None, names: list[str],
+                  ref: int, kept_display: list[str], nonneg: set[str], rows: SortedRows,
+                  ks, config: AuditConfig) -> pd.DataFrame:
+    level = config.confidence_level
+    g = len(kept_display)
+    others = np.arange(g) != ref
+    groups = np.asarray(kept_display, dtype=object)[others]
+    parts = []
+
+    def add(metric, value, ref_value, diff, diff_reps, ratio, ratio_reps, p):
+        pair_n = np.minimum(point.sizes, point.sizes[ref])
+        lo, hi = _bounds(diff_reps, diff.shape, level, pair_n)
+        rlo, rhi = _bounds(ratio_reps, diff.shape, level, pair_n)
+        cols = (groups, np.full(others.sum(), metric, dtype=object), value, ref_value, diff,
+                lo, hi, ratio, rlo, rhi, p)
+        parts.append({c: (a if a.shape[0] == others.sum() else a[others])
+                      for c, a in zip(_REFERENCE_COLUMNS, cols, strict=True)})
+
+    for m in names:
+        val = point.groups[m]
+        refv = np.full(g, val[ref])
+        diff = val - val[ref]
+        reps = None if point.group_reps is None else point.group_reps[m]
+        d_reps = None if reps is None else reps - reps[:, [ref]]
+        if m in nonneg:
+            ratio = disp._safe_div(val, refv)
+            r_reps = None if reps is None else disp._safe_div(reps, reps[:, [ref]])
+        else:
+            ratio, r_reps = np.full(g, np.nan), None
+        test = REGRESSION_METRICS[m].test
+        if test == "welch":
+            p = welch_pvalues(ks.moments, m, ref)
+        elif m == "share_above_median":
+            p = _share_pvalues(val, ks, ref, config)
+        else:
+            p = np.full(g, np.nan)
+        add(m, val, refv, diff, d_reps, ratio, r_reps, p)
+    for m, key in (("standardized_mean_difference", "smd"), *(
+            (name, k) for name, k in _DISTANCE_KEYS.items())):
+        val = dist[f"{key}_to_reference"]
+        reps = None if dist_reps is None else dist_reps[f"{key}_to_reference"]
+        # the test of equal means is the mean prediction's (one hypothesis, tested once)
+        p = ks_pvalues(rows, val, ref) if m == "ks_distance" else np.full(g, np.nan)
+        add(m, val, np.zeros(g), val, reps, np.full(g, np.nan), None, p)
+    cols = {c: np.concatenate([r[c] for r in parts]) for c in _REFERENCE_COLUMNS}
+    cols["p_adjusted"] = adjust_family(
+        cols["p_value"].astype(np.float64), cols["metric"].astype(object),
+        cols["group"].astype(object), config.correction, config.correction_scope)
+    adj = cols["p_adjusted"]
+    cols["significant"] = np.isfinite(adj) & (adj < 1.0 - config.confidence_level)
+    return pd.DataFrame(cols)
+
+
+def _share_pvalues(share: np.ndarray, ks, ref: int, config: AuditConfig) -> np.ndarray:
+    """Two-proportion tests of the shares above the median (on Kish effective sizes)."""
+    n_eff = effective_n(ks.moments) if config.weighted else ks.n.astype(np.float64)
+    succ = np.where(np.isfinite(share), share, 0.0) * n_eff
+    if not config.weighted:
+        succ = np.round(succ)
+    p = two_proportion_pvalues(succ, n_eff, succ[ref], n_eff[ref], exact=not config.weighted)
+    p[ref] = np.nan
+    return p
+
+
+def _criterion_values(groups: dict, dist: dict) -> dict[str, tuple[np.ndarray, str]]:
+    """Each criterion's value (from point values or one replicate set) and its metric."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mae = groups["mean_absolute_error"]
+        mse = groups["mean_squared_error"]
+        d, _ = disp.between_groups(groups["mean_prediction"])
+        _, srr = disp.between_groups(groups["share_above_median"])
+        hi, lo = np.fmax.reduce(mae, axis=-1), np.fmin.reduce(mae, axis=-1)
+        enough = np.isfinite(mae).sum(axis=-1) >= 2
+        ratio = np.where(enough & (lo > 0), hi / np.where(lo > 0, lo, 1.0),
+                         np.where(enough & (hi == 0), 1.0, np.where(enough, np.inf, np.nan)))
+        return {
+            "mean_difference": d,
+            "smd": np.abs(dist["smd_between"]),
+            "ks_distance": dist["ks_between"],
+            "max_group_error_ratio": ratio,
+            "bounded_group_loss": np.fmax.reduce(mse, axis=-1),
+            "scoring_rate_ratio": srr,
+        }
+
+
+#: Criteria that compare errors, which need outcomes on the scale of the predictions.
+ERROR_CRITERIA = ("max_group_error_ratio", "bounded_group_loss")
+SCALE_REASON = (
+    "not evaluated: y_true holds only 0 and 1 while y_pred is a score outside [0, 1], so "
+    "errors compare numbers on different scales; the distribution criteria still apply"
+)
+
+_CRITERION_METRIC = {"mean_difference": "mean_prediction", "smd": "mean_prediction",
+                     "ks_distance": "median_prediction",
+                     "max_group_error_ratio": "mean_absolute_error",
+                     "bounded_group_loss": "mean_squared_error",
+                     "scoring_rate_ratio": "share_above_median"}
+
+
+def _criteria(point: _Values, dist: dict, dist_reps: dict | None, ref: int,
+              kept_display: list[str], attribute: str, config: AuditConfig) -> pd.DataFrame:
+    est = _criterion_values(point.groups, dist)
+    reps = None if point.group_reps is None else _criterion_values(point.group_reps, dist_reps)
+    rows = []
+    for name, crit in REGRESSION_CRITERIA.items():
+        value = float(est[name])
+        lo = hi = np.nan
+        if reps is not None and np.isfinite(value):
+            lo, hi = (float(x) for x in percentile_interval(
+                reps[name], config.confidence_level, n=point.smallest))
+        tolerance = config.tolerances.get(name, np.nan)
+        worst, best = _extremes(name, point, dist, ref, kept_display)
+        if name in ERROR_CRITERIA and config.left_out:
+            result, reason = "n/a", config.left_out[0][1]
+        elif not np.isfinite(tolerance):
+            result, reason = "n/a", NO_TOLERANCE_REASON.format(name=name)
+        else:
+            result = verdict(crit.kind, value, lo, hi, tolerance,
+                             interval_expected=config.n_bootstrap > 0)
+            reason = _reason(name, value, lo, hi, point, config)
+        rows.append((attribute, name, crit.metrics[0], crit.kind, value, lo, hi, tolerance,
+                     result, worst, best, reason))
+    return pd.DataFrame(rows, columns=list(_CRITERIA_COLUMNS))
+
+
+def _extremes(name: str, point: _Values, dist: dict, ref: int,
+              kept_display: list[str]) -> tuple[str | None, str | None]:
+    """The groups behind a criterion's value: the worst and the best (or the reference)."""
+    if name in ("smd", "ks_distance"):
+        key = "smd" if name == "smd" else "ks"
+        far = np.abs(dist[f"{key}_to_reference"])
+        if not np.isfinite(far).any():
+            return None, None
+        return kept_display[int(np.nanargmax(far))], kept_display[ref]
+    m = _CRITERION_METRIC[name]
+    lo, hi = disp.extremes(point.groups[m])
+    if lo < 0:
+        return None, None
+    worst_high = name != "scoring_rate_ratio"
+    worst, best = (hi, lo) if worst_high else (lo, hi)
+    return kept_display[worst], kept_display[best]
+
+
+def _reason(name: str, value: float, lo: float, hi: float, point: _Values,
+            config: AuditConfig) -> str:
+    """Why a criterion's value or interval is missing (the binary criteria's wording)."""
+    if name == "max_group_error_ratio" and np.isinf(value):
+        return "the best group's mean absolute error is 0: the ratio is infinite"
+    metric = _CRITERION_METRIC[name]
+    return _criterion_reason(value, lo, hi, metric, point.groups, config)
+
+
+def _undefined_reason(metric: str, n: int, w: float) -> str:
+    if not w > 0:
+        return "the group's sample weights sum to 0"
+    if metric == "r2":
+        if n == 1:
+            return "a group of one row: R² needs outcomes that vary"
+        return "the group's outcomes do not vary (zero variance): R² is undefined"
+    return "the group has no rows with weight"
+
+
+def _group_tables(ks, point: _Values, names: list[str], index: pd.Index,
+                  kept_display: list[str], config: AuditConfig):
+    weight = ks.moments[:, W]
+    groups = pd.DataFrame({
+        "count": ks.n.astype(np.int64), "weight": weight, "share": weight / weight.sum(),
+        "mean_outcome": point.groups["mean_outcome"], "small": ks.n < config.min_group_size,
+    }, index=index)
+    rows = []
+    for m in names:
+        for j in np.flatnonzero(~np.isfinite(point.groups[m])):
+            rows.append({"group": kept_display[j], "metric": m,
+                         "reason": _undefined_reason(m, int(ks.n[j]), float(weight[j]))})
+    undefined = pd.DataFrame(rows, columns=["group", "metric", "reason"])
+    n_eff = effective_n(ks.moments) if config.weighted else ks.n.astype(np.float64)
+    den = {"count": np.full(len(index), np.nan)}
+    den.update({m: n_eff for m in names})
+    return groups, undefined, pd.DataFrame(den, index=index)[["count", *names]]
+
+
+def _curves(ks, kept_display: list[str]) -> dict[str, pd.DataFrame]:
+    """Per group (and all rows) the histogram of the predictions, for the report's charts."""
+    w = np.concatenate([ks.hist_w, ks.hist_w.sum(axis=0, keepdims=True)])
+    names = [*kept_display, "(all)"]
+    k = w.shape[1]
+    tot = w.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), np.nan)
+    return {"distribution": pd.DataFrame({
+        "group": np.repeat(names, k),
+        "bin_lower": np.tile(ks.edges[:-1], len(names)),
+        "bin_upper": np.tile(ks.edges[1:], len(names)),
+        "weight": w.ravel(),
+        "share": share.ravel(),
+    })}

@@ -1,0 +1,405 @@
+"""The metrics of a regression audit: what they are called, and how they are computed.
+
+Mean-based metrics are functions of the moments of :mod:`._regression_stats` (they broadcast
+over leading axes such as bootstrap replicates). Distribution metrics (quantiles, the share
+above the overall median, Kolmogorov-Smirnov and Wasserstein-1 distances) are computed
+exactly from the sorted rows, and from point masses of the histogram in the bootstrap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._regression_stats import (
+    ABS_ERROR,
+    ERROR,
+    ERROR2,
+    ERROR4,
+    PRED,
+    PRED2,
+    TRUE,
+    TRUE2,
+    W2,
+    W,
+)
+
+
+@dataclass(frozen=True)
+class RegressionMetric:
+    """A group metric of a regression audit.
+
+    ``family`` is ``"moments"`` (a function of the weighted moments) or ``"distribution"``
+    (of the distribution of the predictions); ``nonnegative`` says whether a ratio of two
+    groups' values means something; ``test`` names the test against the reference group
+    (``"welch"`` on the rows' values, or ``""`` for none).
+    """
+
+    name: str
+    label: str
+    description: str
+    family: str
+    nonnegative: bool = False
+    test: str = ""
+
+
+REGRESSION_METRICS: dict[str, RegressionMetric] = {m.name: m for m in [
+    RegressionMetric("count", "Count", "number of rows", "moments"),
+    RegressionMetric("mean_prediction", "Mean prediction", "weighted mean of ŷ", "moments",
+                     test="welch"),
+    RegressionMetric("mean_outcome", "Mean outcome", "weighted mean of y", "moments",
+                     test="welch"),
+    RegressionMetric("mean_error", "Mean error (ŷ − y)",
+                     "weighted mean of ŷ − y: positive when the group is over-predicted",
+                     "moments", test="welch"),
+    RegressionMetric("mean_absolute_error", "Mean absolute error", "weighted mean of |ŷ − y|",
+                     "moments", nonnegative=True, test="welch"),
+    RegressionMetric("mean_squared_error", "Mean squared error", "weighted mean of (ŷ − y)²",
+                     "moments", nonnegative=True, test="welch"),
+    RegressionMetric("root_mean_squared_error", "Root mean squared error",
+                     "square root of the mean squared error", "moments", nonnegative=True),
+    RegressionMetric("r2", "R²", "1 − squared error / variance of y within the group",
+                     "moments"),
+    RegressionMetric("prediction_q10", "Prediction, 10th percentile",
+                     "10th percentile of ŷ", "distribution"),
+    RegressionMetric("median_prediction", "Median prediction", "median of ŷ", "distribution"),
+    RegressionMetric("prediction_q90", "Prediction, 90th percentile",
+                     "90th percentile of ŷ", "distribution"),
+    RegressionMetric("share_above_median", "Share above the median (scoring rate)",
+                     "share of the group's predictions strictly above the overall median of "
+                     "the predictions (the NYC Local Law 144 scoring rate)", "distribution",
+                     nonnegative=True),
+]}
+
+#: Distances between the distributions of two groups' predictions (to_reference and
+#: disparities rows besides the group metrics).
+DISTANCES: dict[str, RegressionMetric] = {m.name: m for m in [
+    RegressionMetric("standardized_mean_difference", "Standardized mean difference (d)",
+                     "difference of mean predictions over the pooled standard deviation "
+                     "(Cohen's d)", "moments", test="welch"),
+    RegressionMetric("ks_distance", "Kolmogorov–Smirnov distance",
+                     "largest gap between the two groups' distribution functions of ŷ",
+                     "distribution", nonnegative=True, test="ks"),
+    RegressionMetric("wasserstein_distance", "Wasserstein-1 distance",
+                     "area between the two groups' distribution functions of ŷ (in units of "
+                     "ŷ)", "distribution", nonnegative=True),
+]}
+
+QUANTILES = {"prediction_q10": 0.1, "median_prediction": 0.5, "prediction_q90": 0.9}
+MOMENT_METRICS = tuple(m for m, d in REGRESSION_METRICS.items() if d.family == "moments")
+
+
+def regression_label(name: str) -> str:
+    """Readable label of a regression metric or distance (the name as words otherwise)."""
+    found = REGRESSION_METRICS.get(name) or DISTANCES.get(name)
+    return found.label if found else name.replace("_", " ").capitalize()
+
+
+def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def effective_n(m: np.ndarray) -> np.ndarray:
+    """Kish effective number of rows, W² / Σw² (the rows without weights)."""
+    return _div(m[..., W] ** 2, m[..., W2])
+
+
+def outcome_ss(m: np.ndarray) -> np.ndarray:
+    """Weighted sum of squares of y about its group mean (R²'s denominator)."""
+    return np.maximum(m[..., TRUE2] - _div(m[..., TRUE] ** 2, m[..., W]), 0.0)
+
+
+def moment_metrics(m: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
+    """Every mean-based metric from moments of shape (..., n_moments) and row counts."""
+    w = m[..., W]
+    mse = _div(m[..., ERROR2], w)
+    ss = outcome_ss(m)
+    # R² needs outcomes that vary: a sum of squares at rounding level counts as zero
+    varies = ss > 1e-12 * np.maximum(m[..., TRUE2], np.finfo(float).tiny)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r2 = np.where(varies, 1.0 - m[..., ERROR2] / np.where(varies, ss, 1.0), np.nan)
+    return {
+        "count": np.broadcast_to(np.asarray(n, dtype=np.float64), w.shape).copy(),
+        "mean_prediction": _div(m[..., PRED], w),
+        "mean_outcome": _div(m[..., TRUE], w),
+        "mean_error": _div(m[..., ERROR], w),
+        "mean_absolute_error": _div(m[..., ABS_ERROR], w),
+        "mean_squared_error": mse,
+        "root_mean_squared_error": np.sqrt(mse),
+        "r2": r2,
+    }
+
+
+#: Per Welch-tested metric: the moments of the row value x (sum w x, sum w x²).
+_WELCH_MOMENTS = {
+    "mean_prediction": (PRED, PRED2),
+    "mean_outcome": (TRUE, TRUE2),
+    "mean_error": (ERROR, ERROR2),
+    "mean_absolute_error": (ABS_ERROR, ERROR2),
+    "mean_squared_error": (ERROR2, ERROR4),
+}
+
+
+def mean_and_variance(m: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted mean, unbiased variance (on the Kish effective size) and effective size of the
+    row values behind a Welch-tested metric."""
+    first, second = _WELCH_MOMENTS[metric]
+    w = m[..., W]
+    mean = _div(m[..., first], w)
+    biased = np.maximum(_div(m[..., second], w) - mean ** 2, 0.0)
+    n_eff = effective_n(m)
+    var = np.where(n_eff > 1, biased * _div(n_eff, n_eff - 1), np.nan)
+    return mean, var, n_eff
+
+
+def smd_matrix(m: np.ndarray) -> np.ndarray:
+    """Cohen's d of every pair of groups (row group minus column group), moments (..., G, k).
+
+    d = (mean_i - mean_j) / s_pooled with s²_pooled = ((n_i-1)s²_i + (n_j-1)s²_j) /
+    (n_i + n_j - 2), the sample variances and sizes taken on Kish effective sizes.
+    """
+    mean, var, n_eff = mean_and_variance(m, "mean_prediction")
+    ss = np.where(n_eff > 1, (n_eff - 1) * var, 0.0)  # (n - 1) s² = n × biased variance
+    num = ss[..., :, None] + ss[..., None, :]
+    den = n_eff[..., :, None] + n_eff[..., None, :] - 2.0
+    pooled = _div(num, den)
+    diff = mean[..., :, None] - mean[..., None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(pooled > 0, diff / np.sqrt(np.where(pooled > 0, pooled, 1.0)), np.nan)
+
+
+def welch_pvalues(m: np.ndarray, metric: str, ref: int) -> np.ndarray:
+    """Two-sided Welch t-test p-values of each group's mean against the reference's."""
+    from scipy import stats
+
+    mean, var, n_eff = mean_and_variance(m, metric)
+    se2 = _div(var, n_eff)
+    s = se2 + se2[ref]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = (mean - mean[ref]) / np.sqrt(s)
+        dof = s ** 2 / (_div(se2 ** 2, n_eff - 1) + _div(se2[ref] ** 2, n_eff[ref] - 1))
+    p = 2.0 * stats.t.sf(np.abs(t), dof)
+    p = np.where(np.isfinite(t) & np.isfinite(dof) & (s > 0), p, np.nan)
+    # two groups with no spread: equal means are no evidence of a difference, unequal are
+    p = np.where((s == 0) & np.isfinite(mean), np.where(mean == mean[ref], 1.0, 0.0), p)
+    p[ref] = np.nan
+    return p
+
+
+# ------------------------------------------------------------------ exact, from the rows
+@dataclass(frozen=True)
+class SortedRows:
+    """The rows sorted by group, then prediction: what the exact distribution metrics need."""
+
+    codes: np.ndarray
+    pred: np.ndarray
+    weight: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+    weighted: bool
+
+    @classmethod
+    def build(cls, codes: np.ndarray, n_groups: int, y_pred: np.ndarray,
+              weight: np.ndarray | None) -> SortedRows:
+        order = np.lexsort((y_pred, codes))
+        w = np.ones(len(codes)) if weight is None else weight[order]
+        sizes = np.bincount(codes, minlength=n_groups)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        # weights that vary change the definition of the quantiles (numpy's inverted_cdf)
+        weighted = weight is not None and not np.all(weight == weight[0])
+        return cls(codes[order], y_pred[order], w, starts, sizes, weighted)
+
+    def group(self, g: int) -> tuple[np.ndarray, np.ndarray]:
+        sl = slice(self.starts[g], self.starts[g] + self.sizes[g])
+        return self.pred[sl], self.weight[sl]
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float, weighted: bool) -> float:
+    """Quantile of sorted values: numpy's default (linear) without weights, numpy's
+    ``inverted_cdf`` with weights that vary (the smallest value whose cumulative weight
+    reaches ``q`` of the total). NaN when there is no weight."""
+    if len(x) == 0:
+        return np.nan
+    if not weighted:
+        h = (len(x) - 1) * q
+        lo = int(np.floor(h))
+        hi = min(lo + 1, len(x) - 1)
+        return float(x[lo] + (h - lo) * (x[hi] - x[lo]))
+    cum = np.cumsum(w)
+    if not cum[-1] > 0:
+        return np.nan
+    k = int(np.searchsorted(cum / cum[-1], q, side="left"))
+    # rows of zero weight at the start carry no probability
+    return float(x[min(k, len(x) - 1)])
+
+
+def group_quantiles(rows: SortedRows, q: float) -> np.ndarray:
+    """The ``q`` quantile of each group's predictions (a loop over groups, not rows)."""
+    return np.array([weighted_quantile(*rows.group(g), q, rows.weighted)
+                     for g in range(len(rows.sizes))])
+
+
+def share_above(rows: SortedRows, cut: float) -> np.ndarray:
+    """Weighted share of each group's predictions strictly above ``cut``."""
+    g = len(rows.sizes)
+    above = np.bincount(rows.codes, weights=rows.weight * (rows.pred > cut), minlength=g)
+    total = np.bincount(rows.codes, weights=rows.weight, minlength=g)
+    return _div(above, total)
+
+
+def distance_tables(rows: SortedRows, ref: int, *, pairwise_limit: int = 60,
+                    chunk: int | None = None) -> dict[str, np.ndarray]:
+    """Exact Kolmogorov-Smirnov and Wasserstein-1 distances between distribution functions of
+    the predictions, weighted: each group to the reference and to all rows pooled, and the
+    largest between any two groups (Wasserstein pairs only up to ``pairwise_limit`` groups;
+    NaN beyond). One pass over the pooled sorted values, in chunks of rows, and one merge of
+    the two groups' values per pair of groups.
+    """
+    g = len(rows.sizes)
+    chunk = chunk or max(256, (1 << 21) // max(g, 1))
+    order = np.argsort(rows.pred, kind="stable")
+    x = rows.pred[order]
+    codes = rows.codes[order]
+    w = rows.weight[order]
+    totals = np.bincount(codes, weights=w, minlength=g)
+    safe = np.where(totals > 0, totals, 1.0)
+    n = len(x)
+    last = np.ones(n, dtype=bool)
+    last[:-1] = x[1:] != x[:-1]  # the last row of each distinct value
+    gap = np.zeros(n)
+    gap[:-1] = np.diff(x)
+    ks_ref = np.zeros(g)
+    ks_all = np.zeros(g)
+    w1_ref = np.zeros(g)
+    w1_all = np.zeros(g)
+    ks_pairs = 0.0
+    do_pairs = g <= pairwise_limit
+    w1_pairs = np.zeros((g, g))
+    carry = np.zeros(g)
+    carry_all = 0.0
+    grand = totals.sum()
+    present = totals > 0
+    for s in range(0, n, chunk):
+        e = min(s + chunk, n)
+        onehot = np.zeros((e - s, g))
+        onehot[np.arange(e - s), codes[s:e]] = w[s:e]
+        cum = np.cumsum(onehot, axis=0) + carry
+        carry = cum[-1].copy()
+        cum_all = np.cumsum(w[s:e]) + carry_all
+        carry_all = float(cum_all[-1])
+        keep = last[s:e]
+        f = cum[keep] / safe
+        f_all = (cum_all[keep] / grand)[:, None]
+        dx = gap[s:e][keep]
+        d_ref = np.abs(f - f[:, [ref]])
+        d_all = np.abs(f - f_all)
+        ks_ref = np.maximum(ks_ref, d_ref.max(axis=0, initial=0.0))
+        ks_all = np.maximum(ks_all, d_all.max(axis=0, initial=0.0))
+        # einsum, not BLAS: a threaded dot product stalls on a busy machine
+        w1_ref += np.einsum("i,ij->j", dx, d_ref)
+        w1_all += np.einsum("i,ij->j", dx, d_all)
+        fp = f[:, present]
+        if fp.shape[1] > 1:
+            ks_pairs = max(ks_pairs, float((fp.max(axis=1) - fp.min(axis=1)).max(initial=0)))
+    empty = ~present
+    for arr in (ks_ref, ks_all, w1_ref, w1_all):
+        arr[empty] = np.nan
+    if empty[ref]:
+        ks_ref[:] = np.nan
+        w1_ref[:] = np.nan
+    if do_pairs:
+        for i in range(g - 1):
+            for j in range(i + 1, g):
+                w1_pairs[i, j] = _wasserstein_pair(*rows.group(i), *rows.group(j))
+    w1_pairs = w1_pairs + w1_pairs.T
+    w1_pairs[empty, :] = np.nan
+    w1_pairs[:, empty] = np.nan
+    np.fill_diagonal(w1_pairs, np.nan)
+    enough = present.sum() >= 2
+    return {
+        "ks_to_reference": ks_ref, "ks_to_overall": ks_all,
+        "wasserstein_to_reference": w1_ref, "wasserstein_to_overall": w1_all,
+        "ks_between": np.array(ks_pairs if enough else np.nan),
+        "wasserstein_between": np.array(
+            np.nanmax(w1_pairs) if enough and do_pairs else np.nan),
+    }
+
+
+def _wasserstein_pair(x: np.ndarray, w: np.ndarray, z: np.ndarray, v: np.ndarray) -> float:
+    """Wasserstein-1 distance of two weighted samples sorted by value: the area between their
+    distribution functions, on the union of their values (cost of the two groups only)."""
+    if len(x) == 0 or len(z) == 0 or not (w.sum() > 0 and v.sum() > 0):
+        return np.nan
+    both = np.concatenate([x, z])
+    order = np.argsort(both, kind="stable")  # merges the two sorted runs
+    xs = both[order]
+    # the difference of the two distribution functions after each value (between tied
+    # values the gap dx is 0, so the order of ties does not matter)
+    step = np.concatenate([w / w.sum(), -v / v.sum()])[order]
+    return float(np.einsum("i,i->", np.abs(np.cumsum(step[:-1])), np.diff(xs)))
+
+
+def ks_pvalues(rows: SortedRows, ks: np.ndarray, ref: int) -> np.ndarray:
+    """Two-sided Kolmogorov-Smirnov test of each group's predictions against the reference's:
+    scipy's ``ks_2samp`` (exact for small groups) without weights; with weights, the
+    asymptotic distribution of the distance on Kish effective sizes."""
+    from scipy import stats
+
+    g = len(rows.sizes)
+    p = np.full(g, np.nan)
+    xr, wr = rows.group(ref)
+    for j in range(g):
+        if j == ref or rows.sizes[j] == 0 or len(xr) == 0 or not np.isfinite(ks[j]):
+            continue
+        x, w = rows.group(j)
+        if not rows.weighted:
+            method = "auto" if len(x) * len(xr) <= 1_000_000 else "asymp"
+            p[j] = float(stats.ks_2samp(x, xr, method=method).pvalue)
+            continue
+        if not (w.sum() > 0 and wr.sum() > 0):
+            continue
+        n1 = w.sum() ** 2 / np.einsum("i,i->", w, w)
+        n2 = wr.sum() ** 2 / np.einsum("i,i->", wr, wr)
+        en = n1 * n2 / (n1 + n2)
+        p[j] = float(stats.kstwo.sf(ks[j], max(1, round(en))))
+    return p
+
+
+# ------------------------------------------------------------------ from point masses
+def mass_quantile(cum: np.ndarray, support: np.ndarray, q: float) -> np.ndarray:
+    """Quantile (inverted cdf) of point masses with cumulative weights ``cum`` (..., K)."""
+    total = cum[..., -1:]
+    k = (cum < q * total).sum(axis=-1)
+    out = support[np.minimum(k, len(support) - 1)]
+    return np.where(total[..., 0] > 0, out, np.nan)
+
+
+def mass_distances(cdf: np.ndarray, support: np.ndarray, ref: int,
+                   pairwise: bool) -> dict[str, np.ndarray]:
+    """The distances of :func:`distance_tables` from distribution functions on point masses,
+    ``cdf`` of shape (B, G, K) (NaN rows for groups without weight), pooled cdf last."""
+    dx = np.append(np.diff(support), 0.0)
+    groups, pooled = cdf[:, :-1, :], cdf[:, -1:, :]
+    d_ref = np.abs(groups - groups[:, ref:ref + 1, :])
+    d_all = np.abs(groups - pooled)
+    out = {
+        "ks_to_reference": d_ref.max(axis=-1), "ks_to_overall": d_all.max(axis=-1),
+        "wasserstein_to_reference": np.einsum("...k,k->...", d_ref, dx),
+        "wasserstein_to_overall": np.einsum("...k,k->...", d_all, dx),
+    }
+    with np.errstate(invalid="ignore"):
+        hi = np.fmax.reduce(groups, axis=1)
+        lo = np.fmin.reduce(groups, axis=1)
+    out["ks_between"] = (hi - lo).max(axis=-1)
+    g = groups.shape[1]
+    if pairwise:
+        best = np.full(cdf.shape[0], np.nan)
+        for i in range(g - 1):
+            w = np.einsum("...k,k->...", np.abs(groups[:, i:i + 1, :] - groups[:, i + 1:, :]), dx)
+            best = np.fmax(best, np.fmax.reduce(w, axis=1))
+        out["wasserstein_between"] = best
+    else:
+        out["wasserstein_between"] = np.full(cdf.shape[0], np.nan)
+    return out
