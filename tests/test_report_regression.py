@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fairaudit
-from fairaudit._cli_gate import Gate, evaluate, gate_exit_code
+from fairaudit.cli._gates import Gate, evaluate, gate_exit_code
 from fairaudit.report import render, render_markdown
 
 
