@@ -464,6 +464,7 @@ def audit_model(
     train = _training_rows(X_train, y_train, sensitive_features_train,
                            raw_sensitive if by_name else None)
     kwargs.setdefault("name", type(estimator).__name__)
+    kwargs.setdefault("task", "binary")  # a binary classifier's decisions
     result = audit(
         y, y_pred, sensitive_features=sensitive_features, y_score=score, pos_label=pos_label,
         threshold=threshold, max_groups=max_groups, **kwargs,

@@ -54,6 +54,10 @@ ERR_THRESHOLD_NO_SCORE = (
     "argument --threshold: applies to scores; add --score COL (predictions score >= T), "
     "or use --model, or leave --threshold out to audit --prediction as given"
 )
+ERR_TASK_MODEL = (
+    "argument --task: --model audits a binary classifier; to audit a model's {task} "
+    "predictions, write them to a column and pass it as --prediction"
+)
 ERR_PROBABILITIES = (
     "argument --prediction: column '{column}' holds values such as {examples} in [0, 1], "
     "which look like probabilities, not predicted labels; pass them as --score {column} "
@@ -78,6 +82,7 @@ OPTIONS = {
     "max_groups": "--max-groups",
     "score_bins": "--score-bins",
     "correction_scope": "--correction-scope",
+    "task": "--task",
     "na_values": "--na-values",
     "random_state": "--seed",
 }
@@ -173,6 +178,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "every column except target, weight, prediction and score)",
     )
     o = a.add_argument_group("audit options")
+    o.add_argument(
+        "--task",
+        choices=["binary", "regression", "multiclass", "auto"],
+        default="binary",
+        help="what --prediction holds: yes/no decisions (binary, the default), numbers such "
+        "as an offer or a 0-100 score (regression), or one of several classes (multiclass); "
+        "auto chooses from --target. Other than binary, the data is read into memory",
+    )
     o.add_argument("--pos-label", metavar="VALUE", help="positive outcome (default: 1/True)")
     o.add_argument(
         "--na-values",
@@ -434,6 +447,10 @@ def run(args: argparse.Namespace) -> int:
             print(NOTE_NO_DUCKDB.format(name=Path(args.data).name), file=sys.stderr)
     if getattr(args, "reference_shares", None):
         args.in_memory = True  # the representation audit reads the rows
+    if args.task != "binary":
+        if args.model:
+            raise CLIError(ERR_TASK_MODEL.format(task=args.task))
+        args.in_memory = True  # the out-of-core aggregation counts binary decisions only
     extra = optional_kwargs(args)
     if args.reference and len(args.reference) != len(args.sensitive):
         raise CLIError(ERR_REFERENCE_COUNT.format(n=len(args.sensitive)))
@@ -531,7 +548,7 @@ def _audit_in_memory(args: argparse.Namespace, extra: dict[str, Any]) -> int:
             args.data, text_columns=args.sensitive, na_values=args.na_values, sep=args.sep,
             why=why,
         )
-    if args.prediction:
+    if args.prediction and args.task == "binary":
         check_labels(data[args.prediction], args.prediction)
     sensitive = data[args.sensitive]
     reference: Any = None
@@ -564,6 +581,7 @@ def _audit_in_memory(args: argparse.Namespace, extra: dict[str, Any]) -> int:
                 data[args.prediction] if args.prediction else None,
                 y_score=data[args.score] if args.score else None,
                 **kwargs,
+                task=args.task,
             )
     return _write_audit(result, args, sections)
 
