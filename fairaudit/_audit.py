@@ -23,6 +23,7 @@ from ._engine import (  # noqa: F401  (error texts re-exported for callers and t
 from ._result import AuditResult
 from ._task import check_task, infer_task, task_note
 from .metrics._collect import declared_edges
+from .metrics._criteria import resolve_tolerances
 from .metrics._stats import (
     ConfusionStats,
     ScoreStats,
@@ -159,11 +160,13 @@ def audit(
     -------
     AuditResult
     """
-    task = check_task(task)
+    task = requested = check_task(task)
     options = check_options(
         metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
         confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
-        suppress_below=suppress_below, tolerances=tolerances, threshold=threshold,
+        suppress_below=suppress_below,
+        # the criteria and their names depend on the task: resolved once it is known
+        tolerances=tolerances if task == "binary" else None, threshold=threshold,
         correction=correction, correction_scope=correction_scope, random_state=random_state,
         name=name, pos_label=pos_label, max_groups=v.check_max_groups(max_groups),
     )
@@ -180,7 +183,8 @@ def audit(
         if task != "binary":
             notes = (task_note(task, why),)
     if task != "binary":
-        options = replace(options, task=task)
+        # the task's module resolves the user's tolerances against its own criteria
+        options = replace(options, task=task, tolerances=tolerances)
         # the families of statistics other than binary confusion counts
         if task == "regression":
             from ._audit_regression import audit_regression as run_task
@@ -191,6 +195,8 @@ def audit(
             sample_weight=sample_weight, options=options, notes=notes,
             score_bins=score_bins,
         )
+    if tolerances is not None and requested == "auto":  # "auto" chose binary: resolve now
+        options = replace(options, tolerances=resolve_tolerances(tolerances))
     score = None if y_score is None else v.check_scores(y_score, n)
     if y_pred is None:
         if score is None or threshold is None:
