@@ -63,6 +63,16 @@ def class_column(metric: str, cls: Any) -> str:
     return f"{metric}[{cls}]"
 
 
+def split_class_column(name: str) -> tuple[str, str] | None:
+    """``("selection_rate", "High")`` for ``"selection_rate[High]"``; None for a name
+    without a class (the inverse of :func:`class_column`, classes shown as text)."""
+    name = str(name)
+    if not name.endswith("]") or "[" not in name:
+        return None
+    base, _, cls = name[:-1].partition("[")
+    return (base, cls) if base else None
+
+
 def _reason(text: str, cls: Any) -> str:
     for binary, words in _REASON_WORDS:
         if text == binary:

@@ -30,6 +30,7 @@ from ._estimates import error_section, performance_section
 from ._groups import caveats_section, data_section, glossary_section
 from ._model import DOCUMENT_SECTIONS, Section, _as_tuple, _looks_like_audit, check_path
 from ._model import check_title as _check_title
+from ._multiclass import classes_section
 from ._provenance import configuration_section, reproducibility_section
 from ._scores import scores_section
 from ._verdict import banner, criteria_grid, grid_section, verdict_banner, verdict_section
@@ -115,6 +116,10 @@ def render(
     rendered += [
         data_section(named, ids),
         performance_section(named, ids),
+    ]
+    classes = classes_section(named, ids)  # multiclass audits only
+    rendered += [classes] if classes is not None else []
+    rendered += [
         disparities_section(named, ids),
         error_section(named, ids),
         scores_section(named, ids),
