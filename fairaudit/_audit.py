@@ -24,6 +24,7 @@ from ._result import AuditResult
 from ._task import check_task, infer_task, task_note
 from .metrics._collect import declared_edges
 from .metrics._criteria import resolve_tolerances
+from .metrics._multiclass_stats import MulticlassStats
 from .metrics._stats import (
     ConfusionStats,
     ScoreStats,
@@ -274,9 +275,11 @@ def audit_from_stats(
 
     Parameters
     ----------
-    stats : ConfusionStats
+    stats : ConfusionStats or MulticlassStats
         Labelled statistics of the intersectional groups, one label level per sensitive
-        feature (each feature on its own is audited too, as in :func:`audit`).
+        feature (each feature on its own is audited too, as in :func:`audit`). k x k
+        matrices (:func:`fairaudit.metrics.multiclass_stats`) are audited as
+        ``audit(..., task="multiclass")`` audits their rows.
     score_stats : ScoreStats, optional
         Score histograms of the same groups, for the score metrics.
     metrics, reference_group, n_bootstrap, confidence_level, ci_method, min_group_size, suppress_below, tolerances, threshold, correction, correction_scope, random_state, name
@@ -286,13 +289,19 @@ def audit_from_stats(
     -------
     AuditResult
     """
+    multiclass = isinstance(stats, MulticlassStats)
     options = check_options(
         metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
         confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
-        suppress_below=suppress_below, tolerances=tolerances, threshold=threshold,
-        correction=correction, correction_scope=correction_scope, random_state=random_state,
-        name=name,
+        suppress_below=suppress_below, tolerances=None if multiclass else tolerances,
+        threshold=threshold, correction=correction, correction_scope=correction_scope,
+        random_state=random_state, name=name,
     )
+    if multiclass:  # k x k matrices (fairaudit.metrics.multiclass_stats)
+        from ._audit_multiclass import audit_multiclass_stats
+
+        return audit_multiclass_stats(stats, score_stats=score_stats, options=replace(
+            options, task="multiclass", tolerances=tolerances))
     if not isinstance(stats, ConfusionStats) or stats.labels is None:
         raise TypeError(ERR_STATS_TYPE.format(type=type(stats).__name__))
     if score_stats is not None:

@@ -23,12 +23,9 @@ from ._result import AuditResult
 from .metrics._config import AuditConfig
 from .metrics._criteria import CRITERIA
 from .metrics._multiclass import MULTICLASS_CRITERIA, analyse_multiclass
+from .metrics._multiclass_collect import MAX_CLASSES, encode_classes
 from .metrics._multiclass_stats import MulticlassStats, count_multiclass
-from .metrics._stats import _sort_key
 from .metrics._tables import INTERSECTION
-
-#: The most classes a multiclass audit takes (each adds five rates per group).
-MAX_CLASSES = 50
 
 ERR_OPTION = (
     "{option} has no meaning for a multiclass audit (task='multiclass'): the decisions are "
@@ -36,27 +33,10 @@ ERR_OPTION = (
     "binary decision (task='binary', y_true == c, y_pred == c){extra}."
 )
 ERR_NO_PRED = "y_pred is required for a multiclass audit: the predicted class of every row."
-ERR_CONTINUOUS = (
-    "{name} holds numbers with a fractional part (e.g. {examples}), which are not classes; "
-    "audit numbers such as a score or an amount with task='regression'."
-)
-ERR_TOO_MANY = (
-    "y_true and y_pred hold {k} classes, more than the {limit} a multiclass audit takes (it "
-    "reports five rates per class and group); group rare classes into one (e.g. 'other'), "
-    "or audit an ordered number with task='regression'."
-)
-ERR_ONE_CLASS = (
-    "y_true and y_pred hold a single class ({cls!r}); a multiclass audit needs at least two "
-    "classes."
-)
-ERR_MIXED = (
-    "{name} mixes labels of different types ({types}); give classes of one type (e.g. "
-    "all strings)."
-)
 WARN_PRED_ONLY = (
     "y_pred holds class(es) that never occur in y_true: {classes}; their true positive rate "
-    "and precision are undefined (NaN with a reason) and every prediction of them is an "
-    "error. Check that y_true and y_pred spell the classes alike ({true})."
+    "is undefined (NaN with a reason) and their precision 0, as every prediction of them is "
+    "an error. Check that y_true and y_pred spell the classes alike ({true})."
 )
 WARN_ONE_PREDICTION = (
     "the model predicts one class ({cls!r}) for everyone; the audit cannot support a PASS."
@@ -79,55 +59,6 @@ def resolve_multiclass_tolerances(tolerances: Any) -> dict[str, float]:
                     name=name, known=", ".join(MULTICLASS_CRITERIA)))
     out = resolve_tolerances(tolerances)  # checks the type and the values
     return {name: out[name] for name in MULTICLASS_CRITERIA}
-
-
-def _values_of(arr: np.ndarray, name: str) -> np.ndarray:
-    k = int(v._isnull(arr).sum())
-    if k:
-        raise ValueError(v.ERR_NAN_LABEL.format(name=name, k=k))
-    if arr.dtype.kind == "f":
-        whole = arr == np.round(arr)
-        if not whole.all():
-            examples = ", ".join(f"{x:g}" for x in pd.unique(arr[~whole])[:3])
-            raise ValueError(ERR_CONTINUOUS.format(name=name, examples=examples))
-    if arr.dtype.kind == "O":
-        kinds = {type(x).__name__ for x in pd.unique(arr)[:1000]}
-        numbers = {"int", "float", "bool"} | {k for k in kinds if k.startswith(("int", "float"))}
-        if len(kinds) > 1 and not kinds <= numbers:
-            raise ValueError(ERR_MIXED.format(name=name, types=", ".join(sorted(kinds))))
-    return arr
-
-
-def encode_classes(y_true: np.ndarray, y_pred: np.ndarray
-                   ) -> tuple[tuple, np.ndarray, np.ndarray, list]:
-    """The classes (the union of y_true's and y_pred's, sorted), each row's class codes,
-    and the classes that occur only in y_pred."""
-    yt = _values_of(y_true, "y_true")
-    yp = _values_of(y_pred, "y_pred")
-    both = np.concatenate([np.asarray(yt, dtype=object), np.asarray(yp, dtype=object)]) if (
-        yt.dtype != yp.dtype or yt.dtype.kind == "O") else np.concatenate([yt, yp])
-    codes, uniques = pd.factorize(both, sort=False)
-    uniques = np.asarray(uniques, dtype=object)
-    k = len(uniques)
-    if k > MAX_CLASSES:
-        raise ValueError(ERR_TOO_MANY.format(k=k, limit=MAX_CLASSES))
-    if k < 2:
-        raise ValueError(ERR_ONE_CLASS.format(cls=_plain(uniques[0]) if k else None))
-    order = _sort_key(uniques)
-    rank = np.empty(k, dtype=np.int64)
-    rank[order] = np.arange(k)
-    codes = rank[codes]
-    classes = tuple(_plain(uniques[i]) for i in order)
-    n = len(yt)
-    t_codes, p_codes = codes[:n], codes[n:]
-    in_true = np.zeros(k, dtype=bool)
-    in_true[np.unique(t_codes)] = True
-    pred_only = [classes[i] for i in np.flatnonzero(~in_true)]
-    return classes, t_codes, p_codes, pred_only
-
-
-def _plain(x: Any) -> Any:
-    return x.item() if isinstance(x, np.generic) else x
 
 
 def audit_multiclass(
@@ -183,6 +114,33 @@ def audit_multiclass(
         "notes": (*notes, *extra_notes),
     }
     return run_multiclass(stats, options=options, tolerances=tolerances, meta=meta)
+
+
+def audit_multiclass_stats(stats: MulticlassStats, *, score_stats: Any = None,
+                           options: AuditConfig) -> AuditResult:
+    """The multiclass audit of labelled k x k statistics (from
+    :func:`fairaudit.audit_from_stats`; ``options.tolerances`` as the user gave them)."""
+    if score_stats is not None:
+        raise ValueError(ERR_OPTION.format(option="score_stats", extra=""))
+    for option, value in (("threshold", options.threshold), ("metrics", options.metrics)):
+        if value is not None:
+            raise ValueError(ERR_OPTION.format(option=option, extra=""))
+    if stats.labels is None:
+        from .metrics._stats import ERR_UNLABELLED
+
+        raise TypeError(ERR_UNLABELLED)
+    if stats.n.sum() == 0:
+        raise ValueError("stats hold no rows; pass statistics of at least one row.")
+    if not stats.w.sum() > 0:
+        raise ValueError(v.ERR_WEIGHT_ZERO)
+    missing = {}
+    for i, feature in enumerate(stats.features):
+        level = stats.labels.get_level_values(i) if isinstance(
+            stats.labels, pd.MultiIndex) else stats.labels
+        missing[feature] = int(stats.n[np.asarray(level == v.MISSING_GROUP)].sum())
+    meta = {"n_samples": int(stats.n.sum()), "weighted": stats.weighted, "n_missing": missing,
+            "data_hash": stats_hash(stats.n, stats.w, stats.w2), "source": "statistics"}
+    return run_multiclass(stats, options=options, meta=meta)
 
 
 def degenerate_multiclass(stats: MulticlassStats) -> list[str]:

@@ -375,3 +375,31 @@ def test_the_same_random_state_gives_the_same_intervals():
     b = _audit(yt, yp, g, n_bootstrap=100)
     pd.testing.assert_frame_equal(a.criteria, b.criteria)
     pd.testing.assert_frame_equal(a.tables.lower, b.tables.lower)
+
+
+def test_audit_from_stats_of_merged_chunks_equals_the_audit_of_the_rows():
+    from fairaudit.metrics import multiclass_stats
+
+    rng = np.random.default_rng(11)
+    n = 1500
+    yt = rng.choice(list(CLASSES), n)
+    yp = np.where(rng.random(n) < 0.6, yt, rng.choice(list(CLASSES), n))
+    sf = pd.DataFrame({"sex": rng.choice(["F", "M"], n), "age": rng.choice(["<40", "40+"], n)})
+    w = rng.uniform(0.5, 2.0, n)
+    merged = None
+    for chunk in np.array_split(np.arange(n), 3):
+        part = multiclass_stats(yt[chunk], yp[chunk], sensitive_features=sf.iloc[chunk],
+                                sample_weight=w[chunk])
+        merged = part if merged is None else merged.merge(part)
+    kw = {"n_bootstrap": 100, "random_state": 4,
+          "tolerances": {"equalized_odds_difference": 0.2}}
+    from_stats = fairaudit.audit_from_stats(merged, **kw)
+    rows = fairaudit.audit(yt, yp, sensitive_features=sf, sample_weight=w, task="multiclass",
+                           **kw)
+    assert from_stats.meta["source"] == "statistics"
+    pd.testing.assert_frame_equal(from_stats.by_group, rows.by_group, rtol=1e-12)
+    pd.testing.assert_frame_equal(from_stats.criteria, rows.criteria, rtol=1e-9)
+    pd.testing.assert_frame_equal(from_stats.marginals["age"].by_group,
+                                  rows.marginals["age"].by_group, rtol=1e-12)
+    VALIDATE(from_stats.to_dict())
+    assert merged.to_frame()["n"].sum() == n
