@@ -7,16 +7,17 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from . import _validation as v
 from ._engine import (  # noqa: F401  (error texts re-exported for callers and tests)
     ERR_REFERENCE,
     ERR_REFERENCE_SHAPE,
+    ERR_STATS_EMPTY,
     WARN_ONE_CLASS,
     WARN_ONE_CLASS_PER_GROUP,
     WARN_THRESHOLD_OUTSIDE,
     check_options,
+    check_stats_rows,
     run,
     stats_hash,
 )
@@ -48,7 +49,6 @@ ERR_SCORE_STATS_GROUPS = (
     "score_stats must describe the same groups as stats (the same labels); {k} group(s) "
     "differ, e.g. {examples}."
 )
-ERR_STATS_EMPTY = "stats hold no rows; pass statistics of at least one row."
 
 
 def audit(
@@ -317,15 +317,7 @@ def audit_from_stats(
             score_stats.w[order], score_stats.ws[order], score_stats.ws2[order],
             score_stats.auc[order], stats.labels,
         )
-    if stats.n.sum() == 0:
-        raise ValueError(ERR_STATS_EMPTY)
-    if not stats.w.sum() > 0:
-        raise ValueError(v.ERR_WEIGHT_ZERO)
-    missing = {}
-    for i, feature in enumerate(stats.features):
-        level = stats.labels.get_level_values(i) if isinstance(
-            stats.labels, pd.MultiIndex) else stats.labels
-        missing[feature] = int(stats.n[np.asarray(level == v.MISSING_GROUP)].sum())
+    missing = check_stats_rows(stats)
     meta = {
         "n_samples": int(stats.n.sum()),
         "weighted": stats.weighted,

@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from . import _validation as v
-from ._engine import _reference_by_feature, _reference_for, _versions, stats_hash
+from ._engine import (
+    _reference_by_feature,
+    _reference_for,
+    _versions,
+    check_stats_rows,
+    stats_hash,
+)
 from ._meta import AuditMeta
 from ._result import AuditResult
 from .metrics._config import AuditConfig
@@ -129,15 +135,7 @@ def audit_multiclass_stats(stats: MulticlassStats, *, score_stats: Any = None,
         from .metrics._stats import ERR_UNLABELLED
 
         raise TypeError(ERR_UNLABELLED)
-    if stats.n.sum() == 0:
-        raise ValueError("stats hold no rows; pass statistics of at least one row.")
-    if not stats.w.sum() > 0:
-        raise ValueError(v.ERR_WEIGHT_ZERO)
-    missing = {}
-    for i, feature in enumerate(stats.features):
-        level = stats.labels.get_level_values(i) if isinstance(
-            stats.labels, pd.MultiIndex) else stats.labels
-        missing[feature] = int(stats.n[np.asarray(level == v.MISSING_GROUP)].sum())
+    missing = check_stats_rows(stats)
     meta = {"n_samples": int(stats.n.sum()), "weighted": stats.weighted, "n_missing": missing,
             "data_hash": stats_hash(stats.n, stats.w, stats.w2), "source": "statistics"}
     return run_multiclass(stats, options=options, meta=meta)
