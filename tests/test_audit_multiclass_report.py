@@ -35,12 +35,14 @@ def test_the_html_report_has_the_classes_section_with_its_charts(result):
     assert section.count("<svg") >= 3 * 2 - 1  # rate grids and confusion matrices
     assert "Selection rate, class High" in section
     assert "Demographic parity (difference), class High" in html
+    assert html.count("worst case across classes") >= 2  # criteria grid and classes
     assert "Scores and thresholds" in html and "No scores were given" in html
 
 
 def test_markdown_and_repr_name_the_classes(result):
     md = render_markdown(result)
     assert "class High" in md
+    assert "worst case across classes" in md
     text = repr(result)
     assert "demographic_parity_difference[High]" in text
     assert text.startswith(f"AuditResult: verdict {result.verdict.upper()}")

@@ -36,6 +36,10 @@ INTRO = (
     "class is its worst case across classes (the largest difference, the smallest ratio), "
     "with an interval that covers all classes at once."
 )
+WORST_CASE_NOTE = (
+    "Multiclass audit: a criterion named with a class compares that class's rates across "
+    "groups (one-vs-rest); a criterion named without one is its worst case across classes."
+)
 MATRIX_TEXT = (
     "Confusion matrices: each row is an observed class and shows how that class's rows "
     "(weighted) were classified; rows add up to 1. The diagonal holds each class's true "
