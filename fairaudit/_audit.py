@@ -7,16 +7,17 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from . import _validation as v
 from ._engine import (  # noqa: F401  (error texts re-exported for callers and tests)
     ERR_REFERENCE,
     ERR_REFERENCE_SHAPE,
+    ERR_STATS_EMPTY,
     WARN_ONE_CLASS,
     WARN_ONE_CLASS_PER_GROUP,
     WARN_THRESHOLD_OUTSIDE,
     check_options,
+    check_stats_rows,
     run,
     stats_hash,
 )
@@ -26,6 +27,7 @@ from ._result import AuditResult
 from ._task import check_task, infer_task, task_note
 from .metrics._collect import declared_edges
 from .metrics._criteria import resolve_tolerances
+from .metrics._multiclass_stats import MulticlassStats
 from .metrics._stats import (
     ConfusionStats,
     ScoreStats,
@@ -49,7 +51,6 @@ ERR_SCORE_STATS_GROUPS = (
     "score_stats must describe the same groups as stats (the same labels); {k} group(s) "
     "differ, e.g. {examples}."
 )
-ERR_STATS_EMPTY = "stats hold no rows; pass statistics of at least one row."
 
 
 def audit(
@@ -172,12 +173,12 @@ def audit(
     """
     task = check_task(task)
     check_reference_shares(reference_shares)
-    # tolerances name the criteria of the task, resolved once the task is known
     options = check_options(
         metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
         confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
-        suppress_below=suppress_below, tolerances=tolerances if task == "binary" else None,
-        threshold=threshold,
+        suppress_below=suppress_below,
+        # the criteria and their names depend on the task: resolved once it is known
+        tolerances=tolerances if task == "binary" else None, threshold=threshold,
         correction=correction, correction_scope=correction_scope, random_state=random_state,
         name=name, pos_label=pos_label, max_groups=v.check_max_groups(max_groups),
     )
@@ -312,9 +313,11 @@ def audit_from_stats(
 
     Parameters
     ----------
-    stats : ConfusionStats
+    stats : ConfusionStats or MulticlassStats
         Labelled statistics of the intersectional groups, one label level per sensitive
-        feature (each feature on its own is audited too, as in :func:`audit`).
+        feature (each feature on its own is audited too, as in :func:`audit`). k x k
+        matrices (:func:`fairaudit.metrics.multiclass_stats`) are audited as
+        ``audit(..., task="multiclass")`` audits their rows.
     score_stats : ScoreStats, optional
         Score histograms of the same groups, for the score metrics.
     metrics, reference_group, n_bootstrap, confidence_level, ci_method, min_group_size, suppress_below, tolerances, threshold, correction, correction_scope, random_state, name
@@ -324,13 +327,19 @@ def audit_from_stats(
     -------
     AuditResult
     """
+    multiclass = isinstance(stats, MulticlassStats)
     options = check_options(
         metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
         confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
-        suppress_below=suppress_below, tolerances=tolerances, threshold=threshold,
-        correction=correction, correction_scope=correction_scope, random_state=random_state,
-        name=name,
+        suppress_below=suppress_below, tolerances=None if multiclass else tolerances,
+        threshold=threshold, correction=correction, correction_scope=correction_scope,
+        random_state=random_state, name=name,
     )
+    if multiclass:  # k x k matrices (fairaudit.metrics.multiclass_stats)
+        from ._audit_multiclass import audit_multiclass_stats
+
+        return audit_multiclass_stats(stats, score_stats=score_stats, options=replace(
+            options, task="multiclass", tolerances=tolerances))
     if not isinstance(stats, ConfusionStats) or stats.labels is None:
         raise TypeError(ERR_STATS_TYPE.format(type=type(stats).__name__))
     if score_stats is not None:
@@ -346,15 +355,7 @@ def audit_from_stats(
             score_stats.w[order], score_stats.ws[order], score_stats.ws2[order],
             score_stats.auc[order], stats.labels,
         )
-    if stats.n.sum() == 0:
-        raise ValueError(ERR_STATS_EMPTY)
-    if not stats.w.sum() > 0:
-        raise ValueError(v.ERR_WEIGHT_ZERO)
-    missing = {}
-    for i, feature in enumerate(stats.features):
-        level = stats.labels.get_level_values(i) if isinstance(
-            stats.labels, pd.MultiIndex) else stats.labels
-        missing[feature] = int(stats.n[np.asarray(level == v.MISSING_GROUP)].sum())
+    missing = check_stats_rows(stats)
     meta = {
         "n_samples": int(stats.n.sum()),
         "weighted": stats.weighted,

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _validation as v
 from ._meta import AuditMeta
 from ._result import AuditResult
 from .metrics._analysis import analyse_attributes, group_display
@@ -175,6 +176,24 @@ def _reference_for(
         return i, f"largest group ({int(conf.n[i].sum())} rows{why})"
     value = tuple(ref[n] for n in names) if len(names) > 1 else ref[names[0]]
     return _find_group(conf.labels, value, attribute), "named by the user"
+
+
+ERR_STATS_EMPTY = "stats hold no rows; pass statistics of at least one row."
+
+
+def check_stats_rows(stats: Any) -> dict[str, int]:
+    """Refuse statistics without rows or weight; the rows of each feature's missing group
+    (for ``meta["n_missing"]``). ``stats`` has ``n``, ``w``, ``labels`` and ``features``."""
+    if stats.n.sum() == 0:
+        raise ValueError(ERR_STATS_EMPTY)
+    if not stats.w.sum() > 0:
+        raise ValueError(v.ERR_WEIGHT_ZERO)
+    missing = {}
+    for i, feature in enumerate(stats.features):
+        level = stats.labels.get_level_values(i) if isinstance(
+            stats.labels, pd.MultiIndex) else stats.labels
+        missing[feature] = int(stats.n[np.asarray(level == v.MISSING_GROUP)].sum())
+    return missing
 
 
 def stats_hash(*arrays: np.ndarray | None) -> str:

@@ -115,3 +115,38 @@ def test_regression_documents_that_are_not_results_are_refused(regression_docume
     mutate(bad)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft7Validator(SCHEMA).validate(bad)
+
+
+@pytest.fixture(scope="module")
+def multiclass_document():
+    rng = np.random.default_rng(5)
+    n = 600
+    classes = np.array(["low", "medium", "high"], dtype=object)
+    yt = classes[rng.integers(0, 3, n)]
+    yp = np.where(rng.random(n) < 0.6, yt, classes[rng.integers(0, 3, n)])
+    result = fairaudit.audit(
+        yt, yp, task="multiclass", sample_weight=rng.uniform(0.5, 2, n), n_bootstrap=30,
+        sensitive_features={"sex": rng.choice(["F", "M"], n), "age": rng.choice(["<40", "40+"], n)},
+        random_state=0)
+    return json.loads(result.to_json())
+
+
+def test_a_multiclass_result_validates_and_reads_back(multiclass_document):
+    jsonschema.Draft7Validator(SCHEMA).validate(multiclass_document)
+    fastjsonschema.compile(SCHEMA)(multiclass_document)
+    assert multiclass_document["config"]["task"] == "multiclass"
+    assert "confusion" in multiclass_document["curves"]
+    back = fairaudit.AuditResult.from_dict(multiclass_document)
+    jsonschema.Draft7Validator(SCHEMA).validate(json.loads(back.to_json()))
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda d: d["config"].update(task="ordinal"),
+    lambda d: d["curves"]["confusion"].pop("data"),
+    lambda d: d["marginals"]["age"]["criteria"].update(columns=["value"]),
+])
+def test_broken_multiclass_documents_are_refused(multiclass_document, mutate):
+    bad = copy.deepcopy(multiclass_document)
+    mutate(bad)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(SCHEMA).validate(bad)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..metrics import ALIASES, ALL_METRICS, CRITERIA, CRITERION_ALIASES
+from ..metrics._regression_criteria import REGRESSION_CRITERIA
+from ..metrics._regression_metrics import QUANTILES, REGRESSION_METRICS
 from ._errors import CLIError
 
 ERR_GATE_SYNTAX = (
@@ -29,9 +31,11 @@ _GATE = re.compile(
     r"^\s*(?:(?P<attribute>[^:<>=]+):)?\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*"
     r"(?:(?P<op><=|>=|<|>)\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
 )
-_KNOWN_NAMES = (
-    frozenset(CRITERIA) | frozenset(CRITERION_ALIASES) | frozenset(ALL_METRICS) | frozenset(ALIASES)
-)
+#: Every criterion a gate can name, of every task (binary and multiclass share names).
+_ALL_CRITERIA = [*CRITERIA, *CRITERION_ALIASES, *REGRESSION_CRITERIA]
+#: Every overall metric a gate can name, of every task.
+_ALL_OVERALL = list(dict.fromkeys([*ALL_METRICS, *REGRESSION_METRICS, *QUANTILES]))
+_KNOWN_NAMES = frozenset(_ALL_CRITERIA) | frozenset(_ALL_OVERALL) | frozenset(ALIASES)
 _OPS = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
@@ -75,17 +79,17 @@ def parse_gate(text: str) -> Gate:
         # score metric without scores) are reported by evaluate()
         raise CLIError(
             ERR_GATE_NAME.format(
-                name=name, criteria=", ".join([*CRITERIA, *CRITERION_ALIASES]),
-                metrics=", ".join(ALL_METRICS),
+                name=name, criteria=", ".join(_ALL_CRITERIA),
+                metrics=", ".join(_ALL_OVERALL),
             ).replace(" of this result", "")
         )
     attribute = match.group("attribute")
-    if attribute and name not in CRITERIA and name not in CRITERION_ALIASES:
+    if attribute and name not in _ALL_CRITERIA:
         what = "the overall verdict" if name == "verdict" else "an overall metric"
         bare = text.strip().partition(":")[2].strip()
         raise CLIError(
             ERR_GATE_PREFIX.format(
-                text=text.strip(), criteria=", ".join([*CRITERIA, *CRITERION_ALIASES]),
+                text=text.strip(), criteria=", ".join(_ALL_CRITERIA),
                 name=name, what=what, bare=bare,
             )
         )

@@ -33,6 +33,8 @@ from ._functional import (
     true_negative_rate,
     true_positive_rate,
 )
+from ._multiclass_collect import multiclass_stats
+from ._multiclass_stats import MulticlassStats
 from ._registry import (
     ALIASES,
     ALL_METRICS,
@@ -58,6 +60,8 @@ __all__ = [
     "SCORE_METRICS",
     "UNDEFINED_REASONS",
     "ConfusionStats",
+    "MulticlassStats",
+    "multiclass_stats",
     "Criterion",
     "Metric",
     "ScoreStats",

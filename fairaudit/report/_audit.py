@@ -31,6 +31,7 @@ from ._estimates import error_section, performance_section
 from ._groups import caveats_section, data_section, glossary_section
 from ._model import DOCUMENT_SECTIONS, Section, _as_tuple, _looks_like_audit, check_path
 from ._model import check_title as _check_title
+from ._multiclass import classes_section
 from ._provenance import configuration_section, reproducibility_section
 from ._regression import is_regression, regression_sections
 from ._scores import scores_section
@@ -145,6 +146,10 @@ def render(
         rendered += [
             performance_section(binary, ids),
             *result_sections(binary, "generalization", generalization_section, ids),
+        ]
+        classes = classes_section(binary, ids)  # multiclass audits only
+        rendered += [classes] if classes is not None else []
+        rendered += [
             disparities_section(binary, ids),
             error_section(binary, ids),
             scores_section(binary, ids),

@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
+from ..metrics._multiclass import split_class_column
 from ..metrics._registry import LABELS
 from ..metrics._regression_metrics import DISTANCES, REGRESSION_METRICS, regression_label
 from ._format import fmt_number
@@ -38,6 +39,9 @@ MAX_LABEL = 36
 
 
 def metric_label(name: str) -> str:
+    per_class = split_class_column(name)  # a multiclass audit's "metric[class]"
+    if per_class is not None:
+        return f"{metric_label(per_class[0])}, class {per_class[1]}"
     return METRIC_LABELS.get(name, str(name).replace("_", " ").capitalize())
 
 

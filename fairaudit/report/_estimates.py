@@ -49,7 +49,8 @@ def error_section(named: Named, ids: IdRegistry) -> RenderedSection:
             res = view.result
             labels = group_labels(res)
             blocks.append(h(view.name, 3))
-            if len(labels) <= MAX_CHART_GROUPS:
+            if len(labels) <= MAX_CHART_GROUPS and (
+                {"false_positive_rate", "false_negative_rate"} & set(res.by_group.columns)):
                 chart = error_chart(
                     res.by_group, res.intervals, groups=labels, attribute=view.name
                 )

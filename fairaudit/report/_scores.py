@@ -111,6 +111,8 @@ def scores_section(named: Named, ids: IdRegistry) -> RenderedSection:
             curves = res.curves or (
                 audit.curves if not view.intersection else None
             )
+            if curves and not {"roc", "calibration", "threshold"} & set(curves):
+                continue  # a multiclass audit's confusion matrices: see its own section
             if not curves or separate_intersection(view, views):
                 continue  # intersections have too many groups for readable curves
             any_curves = True

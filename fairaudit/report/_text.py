@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..metrics._multiclass import split_class_column
+
 CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
     # name -> (label, what it asks, when it matters)
     "demographic_parity_difference": (
@@ -112,6 +114,9 @@ def criterion_label(name: str, tolerance: Any = None) -> str:
     name = str(name)
     if name in OLD_NAMES:
         return OLD_NAMES[name]
+    per_class = split_class_column(name)  # a multiclass audit's "criterion[class]"
+    if per_class is not None:
+        return f"{criterion_label(per_class[0])}, class {per_class[1]}"
     return CRITERIA_TEXT.get(name, (name.replace("_", " ").capitalize(), "", ""))[0]
 
 

@@ -23,6 +23,7 @@ from ._format import (
     is_missing,
     table_view,
 )
+from ._multiclass import WORST_CASE_NOTE, is_multiclass
 from ._text import CRITERIA_TEXT, criterion_label
 from ._views import (
     confidence,
@@ -259,6 +260,8 @@ def grid_section(named: Named, ids: IdRegistry) -> RenderedSection:
         )
     ]
     for _, audit in each_audit(named, blocks):
+        if is_multiclass(audit):
+            blocks.append(p(WORST_CASE_NOTE))
         blocks.append(table(criteria_grid(audit)))
         blocks.append(table(_criteria_long(audit)))
     shown = {str(c) for _, audit in named for c in audit.criteria["criterion"]}

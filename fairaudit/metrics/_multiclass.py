@@ -1,0 +1,341 @@
+"""The audit of one attribute's multiclass decisions: per-class one-vs-rest tables, accuracy,
+macro and weighted averages, and the criteria per class with their worst case.
+
+Each class ``c`` is audited as the binary decision "predicted c" against the outcome "is c"
+(:meth:`MulticlassStats.one_vs_rest`) by the binary engine (:func:`._analysis.analyse`), so
+every per-class value, interval, comparison and verdict follows the binary rules exactly;
+its metric columns are renamed ``metric[c]`` (see :func:`class_column`). The one-vs-rest
+counts of a class are sums of the k x k cells, and the binary Bayesian bootstrap's gamma
+cell totals of those sums have the same distribution as sums of gamma totals of the k x k
+cells: each class's intervals are those of a bootstrap of the k x k counts.
+
+The worst case of a criterion across classes (``demographic_parity_difference`` without a
+class) is the largest per-class difference (the smallest ratio). Its interval joins the
+per-class intervals computed at the Bonferroni level ``1 - (1 - confidence_level) / k``:
+``[max lower, max upper]`` for a difference (``[min lower, min upper]`` for a ratio), which
+covers the worst case whenever every per-class interval covers its class, so with
+probability at least ``confidence_level``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._analysis import analyse, group_display
+from ._config import AuditConfig
+from ._criteria import CRITERIA, verdict
+from ._intervals import row_percentiles
+from ._multiclass_stats import MulticlassStats, averaged_scores
+from ._significance import adjust_family
+from ._tables import AttributeTables
+
+#: One-vs-rest metrics reported per class (``base_rate[c]``: the share of rows of class c).
+PER_CLASS_METRICS = ("base_rate", "selection_rate", "true_positive_rate",
+                     "false_positive_rate", "positive_predictive_value")
+#: Averages over the classes per group, as scikit-learn's ``average="macro"``/``"weighted"``.
+AVERAGED_METRICS = ("macro_recall", "macro_precision", "macro_f1", "weighted_recall",
+                    "weighted_precision", "weighted_f1")
+#: The criteria of a multiclass audit: each per class (``name[c]``) and its worst case.
+MULTICLASS_CRITERIA = ("demographic_parity_difference", "demographic_parity_ratio",
+                       "equalized_odds_difference", "equalized_odds_ratio",
+                       "equal_opportunity_difference", "equal_opportunity_ratio",
+                       "predictive_parity_difference")
+
+#: What the binary texts of undefined values say, and what they say of one class.
+_REASON_WORDS = (
+    ("no actual positives in the group (TP + FN = 0)", "class {c} never occurs in the "
+     "group's y_true"),
+    ("no actual negatives in the group (TN + FP = 0)", "every row of the group is of "
+     "class {c} in y_true"),
+    ("no predicted positives in the group (TP + FP = 0)", "class {c} is never predicted "
+     "for the group"),
+    ("no predicted negatives in the group (TN + FN = 0)", "class {c} is predicted for "
+     "every row of the group"),
+)
+
+
+def class_column(metric: str, cls: Any) -> str:
+    """The name of a per-class metric or criterion: ``"selection_rate[High]"``."""
+    return f"{metric}[{cls}]"
+
+
+def split_class_column(name: str) -> tuple[str, str] | None:
+    """``("selection_rate", "High")`` for ``"selection_rate[High]"``; None for a name
+    without a class (the inverse of :func:`class_column`, classes shown as text)."""
+    name = str(name)
+    if not name.endswith("]") or "[" not in name:
+        return None
+    base, _, cls = name[:-1].partition("[")
+    return (base, cls) if base else None
+
+
+def _reason(text: str, cls: Any) -> str:
+    for binary, words in _REASON_WORDS:
+        if text == binary:
+            return words.format(c=repr(cls) if isinstance(cls, str) else cls)
+    return text
+
+
+def _worst_row(rows: list[pd.Series], kind: str, tolerance: float, name: str,
+               n_bootstrap: int) -> dict:
+    """The worst case of one criterion across classes (rows at the Bonferroni level)."""
+    values = np.array([r["value"] for r in rows], dtype=float)
+    base = {"criterion": name, "kind": kind, "tolerance": tolerance}
+    finite = np.isfinite(values)
+    if not finite.any():
+        return {**base, "attribute": rows[0]["attribute"], "metric": rows[0]["metric"],
+                "value": np.nan, "lower": np.nan, "upper": np.nan, "verdict": "n/a",
+                "worst_group": None, "best_group": None,
+                "reason": "undefined for every class: " + "; ".join(
+                    str(r["reason"]) for r in rows if r["reason"])[:400]}
+    pick = int(np.nanargmax(values) if kind == "difference" else np.nanargmin(values))
+    lows = np.array([r["lower"] for r in rows], dtype=float)[finite]
+    highs = np.array([r["upper"] for r in rows], dtype=float)[finite]
+    agg = np.max if kind == "difference" else np.min
+    lo, hi = float(agg(lows)), float(agg(highs))  # NaN when any class lacks an interval
+    value = float(values[pick])
+    reason = ""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        lo = hi = np.nan
+        reason = ("no interval (bootstrap off): the verdict compares the point estimate"
+                  if n_bootstrap == 0 else
+                  "no interval: a class's value is undefined in the resamples")
+    undefined = [str(r["criterion"]) for r, ok in zip(rows, finite, strict=True) if not ok]
+    if undefined:
+        reason = (reason + "; " if reason else "") + (
+            f"undefined for {', '.join(undefined)} (left out of the worst case)")
+    row = rows[pick]
+    return {**base, "attribute": row["attribute"], "metric": row["metric"], "value": value,
+            "lower": lo, "upper": hi,
+            "verdict": verdict(kind, value, lo, hi, tolerance,
+                               interval_expected=n_bootstrap > 0),
+            "worst_group": row["worst_group"], "best_group": row["best_group"],
+            "reason": reason}
+
+
+def _average_intervals(stats: MulticlassStats, kept: np.ndarray, config: AuditConfig,
+                       rng: np.random.Generator) -> tuple[dict, dict]:
+    """Percentile intervals of the averaged metrics per kept group: gamma totals of the
+    k x k cells (effective counts with weights) with 1/(2k) of a pseudo-row on each cell."""
+    names = AVERAGED_METRICS
+    g = int(kept.sum())
+    lower = {m: np.full(g, np.nan) for m in names}
+    upper = {m: np.full(g, np.nan) for m in names}
+    b = config.n_bootstrap
+    if b == 0 or g == 0:
+        return lower, upper
+    k = stats.n_classes
+    n = stats.n[kept]
+    if config.weighted:
+        w, w2 = stats.w[kept], stats.w2[kept]
+        tw, tw2 = w.sum(axis=(1, 2)), w2.sum(axis=(1, 2))
+        ok = (tw > 0) & (tw2 > 0)
+        scale = np.where(ok, tw2 / np.where(ok, tw, 1.0), 1.0)
+        shape = np.where(ok[:, None, None], w / scale[:, None, None], 0.0)
+    else:
+        shape = n.astype(np.float64)
+    # the classes that occur in each group stay those averaged over in every replicate
+    occurs = (n.sum(axis=2) > 0) | (n.sum(axis=1) > 0)
+    size = max(1, (1 << 20) // max(1, k * k * b))
+    for start in range(0, g, size):
+        sl = slice(start, start + size)
+        s = shape[sl]
+        draws = rng.standard_gamma(
+            np.broadcast_to((s + 0.5 / k)[..., None], (*s.shape, b)))
+        draws = np.moveaxis(draws, -1, 1)  # (groups, B, k, k)
+        occ = np.broadcast_to(occurs[sl][:, None, :], draws.shape[:2] + (k,))
+        reps = averaged_scores(draws, occurs=occ)
+        for m in names:
+            lo, hi = row_percentiles(reps[m], config.confidence_level)
+            lower[m][sl], upper[m][sl] = lo, hi
+    return lower, upper
+
+
+def analyse_multiclass(
+    stats: MulticlassStats,
+    *,
+    attribute: str,
+    ref_index: int,
+    config: AuditConfig,
+    tolerances: dict[str, float],
+    rng: np.random.Generator,
+) -> AttributeTables:
+    """All tables of the multiclass audit of one attribute.
+
+    Parameters
+    ----------
+    stats : MulticlassStats
+        Labelled k x k matrices of the attribute's groups.
+    attribute : str
+    ref_index : int
+        The reference group.
+    config : AuditConfig
+        The checked options (``metrics`` is ignored: every per-class metric is reported).
+    tolerances : dict
+        Tolerance of every name of :data:`MULTICLASS_CRITERIA`.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    AttributeTables
+    """
+    classes = stats.classes
+    k = len(classes)
+    rngs = rng.spawn(2 * k + 2)
+    binary_tol = {**{n: c.tolerance for n, c in CRITERIA.items()}, **tolerances}
+    cfg = replace(config, metrics=("count", *PER_CLASS_METRICS), tolerances=binary_tol)
+    labels = stats.labels
+    per_class = [analyse(stats.one_vs_rest(j), None, np.nan, labels, attribute=attribute,
+                         ref_index=ref_index, config=cfg, rng=rngs[j]) for j in range(k)]
+    acc_cfg = replace(cfg, metrics=("count", "selection_rate"))
+    acc = analyse(stats.correct(), None, np.nan, labels, attribute=attribute,
+                  ref_index=ref_index, config=acc_cfg, rng=rngs[k])
+    wide_cfg = replace(cfg, confidence_level=1.0 - (1.0 - config.confidence_level) / k)
+    adjusted = [
+        analyse(stats.one_vs_rest(j), None, np.nan, labels, attribute=attribute,
+                ref_index=ref_index, config=wide_cfg, rng=rngs[k + 1 + j]).criteria
+        for j in range(k)]
+
+    def frames(attr: str) -> pd.DataFrame:
+        parts = [getattr(acc, attr)[["count"]]]
+        for m in PER_CLASS_METRICS:
+            parts += [getattr(t, attr)[[m]].rename(columns={m: class_column(m, c)})
+                      for t, c in zip(per_class, classes, strict=True)]
+        parts.append(getattr(acc, attr)[["selection_rate"]].rename(
+            columns={"selection_rate": "accuracy"}))
+        return pd.concat(parts, axis=1)
+
+    kept_labels = acc.by_group.index
+    kept = labels.get_indexer(kept_labels)
+    kept_mask = np.zeros(stats.n_groups, dtype=bool)
+    kept_mask[kept] = True
+    by_group, lower, upper, den = (frames(a) for a in ("by_group", "lower", "upper",
+                                                       "denominators"))
+    by_group = by_group.astype({"count": np.int64})
+    avg = averaged_scores(stats.w[kept], stats.n[kept])
+    avg_lo, avg_hi = _average_intervals(stats, kept_mask, config, rngs[2 * k + 1])
+    for m in AVERAGED_METRICS:
+        by_group[m] = avg[m]
+        lower[m], upper[m] = avg_lo[m], avg_hi[m]
+        den[m] = acc.denominators["selection_rate"].to_numpy()
+
+    # all rows pooled
+    pooled = MulticlassStats(classes, stats.n.sum(axis=0, keepdims=True),
+                             stats.w.sum(axis=0, keepdims=True),
+                             stats.w2.sum(axis=0, keepdims=True))
+    overall = {"count": acc.overall["count"]}
+    ov_int = [acc.overall_intervals.loc[["count"]]]
+    for m in PER_CLASS_METRICS:
+        for t, c in zip(per_class, classes, strict=True):
+            overall[class_column(m, c)] = t.overall[m]
+            ov_int.append(t.overall_intervals.loc[[m]].rename(index={m: class_column(m, c)}))
+    overall["accuracy"] = acc.overall["selection_rate"]
+    ov_int.append(acc.overall_intervals.loc[["selection_rate"]].rename(
+        index={"selection_rate": "accuracy"}))
+    pooled_avg = averaged_scores(pooled.w, pooled.n)
+    for m in AVERAGED_METRICS:
+        overall[m] = float(pooled_avg[m][0])
+    overall_intervals = pd.concat(ov_int)
+    for m in AVERAGED_METRICS:
+        overall_intervals.loc[m] = [np.nan, np.nan]
+    overall_intervals.index.name = "metric"
+
+    # disparities and comparisons with the reference: per class, and accuracy
+    disp, ref_parts, undefined = [], [], []
+    for t, c in zip(per_class, classes, strict=True):
+        names = {m: class_column(m, c) for m in PER_CLASS_METRICS}
+        disp.append(t.disparities.loc[[m for m in PER_CLASS_METRICS
+                                       if m in t.disparities.index]].rename(index=names))
+        tr = t.to_reference[t.to_reference["metric"].isin(PER_CLASS_METRICS)].copy()
+        tr["metric"] = tr["metric"].map(names)
+        ref_parts.append(tr)
+        u = t.undefined[t.undefined["metric"].isin(PER_CLASS_METRICS)].copy()
+        u["reason"] = [_reason(r, c) for r in u["reason"]]
+        u["metric"] = u["metric"].map(names)
+        undefined.append(u)
+    disp.append(acc.disparities.loc[["selection_rate"]].rename(
+        index={"selection_rate": "accuracy"}))
+    tr = acc.to_reference[acc.to_reference["metric"] == "selection_rate"].copy()
+    tr["metric"] = "accuracy"
+    ref_parts.append(tr)
+    u = acc.undefined[acc.undefined["metric"] == "selection_rate"].copy()
+    u["metric"] = "accuracy"
+    undefined.append(u)
+    shown = [group_display(x) for x in kept_labels]
+    for m in AVERAGED_METRICS:
+        bad = np.flatnonzero(~np.isfinite(avg[m]))
+        undefined.append(pd.DataFrame({
+            "group": [shown[i] for i in bad], "metric": m,
+            "reason": "the group's sample weights sum to 0"}))
+    disparities = pd.concat(disp)
+    disparities.index.name = "metric"
+    to_reference = pd.concat(ref_parts, ignore_index=True)
+    to_reference["p_adjusted"] = adjust_family(
+        to_reference["p_value"].to_numpy(dtype=np.float64),
+        to_reference["metric"].to_numpy(dtype=object),
+        to_reference["group"].to_numpy(dtype=object), config.correction,
+        config.correction_scope)
+    p_adj = to_reference["p_adjusted"].to_numpy(dtype=np.float64)
+    to_reference["significant"] = np.isfinite(p_adj) & (p_adj < 1.0 - config.confidence_level)
+
+    # criteria: the worst case across classes first, then each class
+    worst, each = [], []
+    for name in MULTICLASS_CRITERIA:
+        crit = CRITERIA[name]
+        rows = []
+        for t_adj, t, c in zip(adjusted, per_class, classes, strict=True):
+            r = t.criteria.set_index("criterion").loc[name].copy()
+            r["criterion"] = class_column(name, c)
+            r["metric"] = class_column(r["metric"], c)
+            each.append(r)
+            ra = t_adj.set_index("criterion").loc[name].copy()
+            ra["criterion"] = class_column(name, c)
+            ra["metric"] = class_column(ra["metric"], c)
+            rows.append(ra)
+        worst.append(_worst_row(rows, crit.kind, tolerances[name], name,
+                                config.n_bootstrap))
+    columns = list(per_class[0].criteria.columns)
+    criteria = pd.DataFrame(
+        [*worst, *[dict(r) for r in each]], columns=columns).reset_index(drop=True)
+    criteria["reason"] = criteria["reason"].fillna("")
+
+    groups = acc.groups.copy()
+    groups["base_rate"] = np.nan  # one base rate per class: by_group's base_rate[c]
+    undefined_frame = pd.concat(undefined, ignore_index=True)
+    return AttributeTables(
+        overall=pd.Series(overall, dtype=float),
+        overall_intervals=overall_intervals,
+        by_group=by_group,
+        lower=lower,
+        upper=upper,
+        disparities=disparities,
+        to_reference=to_reference,
+        criteria=criteria,
+        groups=groups,
+        undefined=undefined_frame,
+        denominators=den,
+        curves={"confusion": confusion_frame(stats, kept)},
+        reference_group=acc.reference_group,
+        suppressed=acc.suppressed,
+    )
+
+
+def confusion_frame(stats: MulticlassStats, kept: np.ndarray | None = None) -> pd.DataFrame:
+    """The k x k matrix of every (kept) group as a long table: ``group`` (as displayed),
+    ``y_true``, ``y_pred`` (class labels as text), ``count`` (rows) and ``weight``."""
+    idx = np.arange(stats.n_groups) if kept is None else np.asarray(kept)
+    k = stats.n_classes
+    shown = np.asarray([group_display(x) for x in stats.labels[idx]], dtype=object)
+    cls = np.asarray([str(c) for c in stats.classes], dtype=object)
+    cells = np.tile(np.arange(k * k), len(idx))
+    return pd.DataFrame({
+        "group": np.repeat(shown, k * k),
+        "y_true": cls[cells // k],
+        "y_pred": cls[cells % k],
+        "count": stats.n[idx].reshape(-1).astype(np.int64),
+        "weight": stats.w[idx].reshape(-1),
+    })

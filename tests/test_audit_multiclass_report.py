@@ -1,0 +1,63 @@
+"""A multiclass result renders (HTML report, Markdown, repr) with its classes section and
+per-class labels, and gates through the CLI's gate functions."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from fairaudit._cli_gate import Gate, evaluate, gate_exit_code, parse_gate
+
+import fairaudit
+from fairaudit.report import render, render_markdown
+
+
+@pytest.fixture(scope="module")
+def result():
+    rng = np.random.default_rng(0)
+    n = 1500
+    classes = np.array(["Low", "Medium", "High"], dtype=object)
+    yt = classes[rng.integers(0, 3, n)]
+    yp = np.where(rng.random(n) < 0.7, yt, classes[rng.integers(0, 3, n)])
+    g = rng.choice(["Black", "White", "Other"], n)
+    yp = np.where((g == "Black") & (rng.random(n) < 0.2), "High", yp)  # a disparity
+    return fairaudit.audit(yt, yp, sensitive_features={"race": g, "sex": rng.choice(
+        ["F", "M"], n)}, task="multiclass", n_bootstrap=100, random_state=0, name="Triage")
+
+
+def test_the_html_report_has_the_classes_section_with_its_charts(result):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning from drawing (empty legends, ...)
+        html = render(result)
+    assert 'id="classes"' in html
+    section = html.split('id="classes"', 1)[1]
+    assert section.count("<svg") >= 3 * 2 - 1  # rate grids and confusion matrices
+    assert "Selection rate, class High" in section
+    assert "Demographic parity (difference), class High" in html
+    assert html.count("worst case across classes") >= 2  # criteria grid and classes
+    assert "Scores and thresholds" in html and "No scores were given" in html
+
+
+def test_markdown_and_repr_name_the_classes(result):
+    md = render_markdown(result)
+    assert "class High" in md
+    assert "worst case across classes" in md
+    text = repr(result)
+    assert "demographic_parity_difference[High]" in text
+    assert text.startswith(f"AuditResult: verdict {result.verdict.upper()}")
+
+
+def test_gates_on_the_worst_case_and_on_a_class(result):
+    outcomes = evaluate(parse_gate("demographic_parity_difference>0.05"), result)
+    assert {o.detail.split(":")[0] for o in outcomes} == {"race", "sex", "race × sex"}
+    race = next(o for o in outcomes if o.detail.startswith("race:"))
+    crit = result.criteria.set_index(["attribute", "criterion"])
+    value = crit.loc[("race", "demographic_parity_difference"), "value"]
+    assert race.status == ("fail" if value > 0.05 else "pass")
+    # a per-class criterion (the gate parser of the command line does not take brackets)
+    per_class = evaluate(Gate("dp[High]", "demographic_parity_difference[High]", None, None,
+                              "race"), result)
+    verdict = crit.loc[("race", "demographic_parity_difference[High]"), "verdict"]
+    assert [o.status for o in per_class] == ["fail" if verdict == "fail" else "pass"]
+    assert gate_exit_code(per_class) == (1 if verdict == "fail" else 0)
