@@ -49,8 +49,8 @@ ERR_NAN_LABEL = (
 ERR_NOT_1D = "{name} must be one-dimensional (one value per row); got an array of shape {shape}."
 ERR_NON_BINARY = (
     "{name} must be binary: 0/1, booleans, or two labels with pos_label; "
-    "found the values {values}. To audit numbers (an offer, a score) pass task=regression; "
-    "several classes, task=multiclass."
+    "found the values {values}. To audit numbers (an offer, a score), audit with task=regression; "
+    "several classes, with task=multiclass."
 )
 ERR_NEED_POS_LABEL = (
     "{name} has the labels {values}; pass pos_label= to say which one is the positive outcome."

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from fairaudit._cli_gate import Gate, evaluate, gate_exit_code, parse_gate
+from fairaudit.cli._gates import Gate, evaluate, gate_exit_code, parse_gate
 
 import fairaudit
 from fairaudit.report import render, render_markdown

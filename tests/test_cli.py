@@ -242,6 +242,16 @@ CRITERION_NAMES = [
     "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
     "predictive_parity_difference", "four_fifths_rule",
 ]
+#: The criteria and overall metrics of a regression audit, which gates also take.
+REGRESSION_CRITERION_NAMES = [
+    "mean_difference", "smd", "ks_distance", "max_group_error_ratio", "bounded_group_loss",
+    "scoring_rate_ratio",
+]
+REGRESSION_METRIC_NAMES = [
+    "mean_prediction", "mean_outcome", "mean_error", "mean_absolute_error",
+    "mean_squared_error", "root_mean_squared_error", "r2", "prediction_q10",
+    "median_prediction", "prediction_q90", "share_above_median",
+]
 METRIC_NAMES = [
     "count", "base_rate", "selection_rate", "true_positive_rate", "false_positive_rate",
     "true_negative_rate", "false_negative_rate", "positive_predictive_value",
@@ -272,7 +282,8 @@ def test_unknown_gate_name_lists_the_known_ones(files, capsys):
     code, _, err = run(audit_args(files, "--fail-on", "fairness<0.5"), capsys)
     assert code == 2
     assert err.strip() == "fairaudit audit: error: " + _gates.ERR_GATE_NAME.format(
-        name="fairness", criteria=", ".join(CRITERION_NAMES), metrics=", ".join(METRIC_NAMES)
+        name="fairness", criteria=", ".join([*CRITERION_NAMES, *REGRESSION_CRITERION_NAMES]),
+        metrics=", ".join([*METRIC_NAMES, *REGRESSION_METRIC_NAMES]),
     ).replace(" of this result", "")
 
 

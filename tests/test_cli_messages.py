@@ -158,7 +158,8 @@ def test_an_attribute_prefix_says_which_names_it_takes(d):
     for gate, what in (("group:accuracy<0.8", "an overall metric"),
                        ("sex:verdict", "the overall verdict")):
         message = one_line_error(run(audit(d, "no-such-file.csv", "--fail-on", gate)))
-        criteria = ", ".join([*_gates.CRITERIA, *_gates.CRITERION_ALIASES])
+        criteria = ", ".join([*_gates.CRITERIA, *_gates.CRITERION_ALIASES,
+                              *_gates.REGRESSION_CRITERIA])
         assert message == _gates.ERR_GATE_PREFIX.format(
             text=gate, criteria=criteria, name=gate.split(":")[1].split("<")[0], what=what,
             bare=gate.split(":")[1])

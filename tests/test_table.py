@@ -279,11 +279,11 @@ def test_validation_in_the_engine_gives_the_messages_of_audit():
         dict(y_true="y", y_pred="pred", sensitive_features="g"),
     )
     assert "y_pred contains 4 missing" in msg
-    # non-binary labels
+    # non-binary labels (audit_table audits binary decisions; audit would choose multiclass)
     f = base.assign(y=np.arange(n) % 3)
     _same_error(
         f,
-        dict(y_true=f["y"], y_pred=f["pred"], sensitive_features=f["g"]),
+        dict(y_true=f["y"], y_pred=f["pred"], sensitive_features=f["g"], task="binary"),
         dict(y_true="y", y_pred="pred", sensitive_features="g"),
     )
     # string labels without pos_label, and with it
