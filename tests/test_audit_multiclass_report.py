@@ -7,9 +7,9 @@ import warnings
 
 import numpy as np
 import pytest
-from fairaudit.cli._gates import Gate, evaluate, gate_exit_code, parse_gate
 
 import fairaudit
+from fairaudit.cli._gates import Gate, evaluate, gate_exit_code, parse_gate
 from fairaudit.report import render, render_markdown
 
 
