@@ -339,7 +339,8 @@ def analyse_regression(
     smd_all = smd_matrix(np.concatenate([ks.moments, total.moments]))
     dist["smd_to_reference"] = smd_all[:-1, ref]
     dist["smd_to_overall"] = smd_all[:-1, -1]
-    pair = smd_all[:-1, :-1]
+    pair = smd_all[:-1, :-1].copy()
+    np.fill_diagonal(pair, np.nan)  # a group against itself is not a comparison
     dist["smd_between"] = np.array(np.nanmax(np.abs(pair)) if np.isfinite(pair).any()
                                    else np.nan)
     point = _Values(values, overall, sizes=effective_n(ks.moments),
@@ -382,6 +383,8 @@ def _bootstrap(stats, codes, terms, kept, ref, point: _Values, dist: dict, pairw
     smd = smd_matrix(np.concatenate([k_rep, tot_rep[:, None]], axis=1))
     dist_reps = {"smd_to_reference": smd[:, :-1, ref], "smd_to_overall": smd[:, :-1, -1]}
     pair = np.abs(smd[:, :-1, :-1])
+    diagonal = np.arange(pair.shape[1])
+    pair[:, diagonal, diagonal] = np.nan  # a group against itself is not a comparison
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         dist_reps["smd_between"] = np.nanmax(pair.reshape(b, -1), axis=1) if pair.size else (

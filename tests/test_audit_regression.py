@@ -310,3 +310,16 @@ def test_auto_chooses_regression_and_resolves_its_tolerances():
     with pytest.raises(ValueError, match="unknown criterion 'smd'"):
         fairaudit.audit(rng.integers(0, 2, 200), rng.integers(0, 2, 200), sensitive_features=g,
                         tolerances={"smd": 0.5}, n_bootstrap=0)
+
+
+def test_one_group_compares_nothing_so_no_comparison_passes():
+    # a group against itself is not a comparison: smd was 0 [0, 0] and PASS before
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=80)
+    r = fairaudit.audit(y, y + rng.normal(size=80), sensitive_features=["a"] * 80,
+                        task="regression", random_state=0, n_bootstrap=50)
+    crit = r.criteria.set_index("criterion")
+    for name in ("smd", "ks_distance", "max_group_error_ratio", "scoring_rate_ratio"):
+        assert np.isnan(crit.loc[name, "value"]), name
+        assert crit.loc[name, "verdict"] == "n/a", name
+        assert "fewer than two groups" in crit.loc[name, "reason"], name
