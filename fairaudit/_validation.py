@@ -577,11 +577,40 @@ class GroupCells:
     counts: np.ndarray
 
 
+def _arrow_strings(values: pd.Series) -> Any:
+    """The pyarrow array of an Arrow-backed text feature in one chunk (None otherwise)."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype):
+        if dtype.storage != "pyarrow":
+            return None
+    elif not (isinstance(dtype, pd.ArrowDtype) and dtype.kind in "OU"):
+        return None
+    import pyarrow as pa  # installed: the feature is held by it
+
+    arr = values.array.__arrow_array__()
+    if isinstance(arr, pa.ChunkedArray):
+        if arr.num_chunks != 1:
+            return None
+        arr = arr.chunk(0)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    return arr
+
+
 def _small_codes(values: pd.Series) -> tuple[np.ndarray, Any] | None:
     """A feature's codes (-1 missing) and their values, unsorted: a categorical's own
-    codes and categories (unused ones included), or a factorization."""
+    codes and categories (unused ones included), or a factorization (for Arrow-backed text
+    pyarrow's dictionary encoding, the one pandas uses, without widening its 32-bit codes)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), values.cat.categories
+    arr = _arrow_strings(values)
+    if arr is not None and len(arr):
+        encoded = arr.dictionary_encode()  # missing values masked, as in pandas.factorize
+        indices = encoded.indices
+        if indices.null_count:
+            indices = indices.fill_null(-1)
+        return (indices.to_numpy(zero_copy_only=False),
+                encoded.dictionary.to_numpy(zero_copy_only=False))
     return pd.factorize(values, sort=False, use_na_sentinel=True)
 
 

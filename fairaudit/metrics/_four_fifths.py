@@ -309,6 +309,51 @@ def _clear_of_one(lo: np.ndarray, width: float) -> np.ndarray:
     return (lo >= _SLACK) | (lo + width <= -_SLACK)
 
 
+#: Margin by which a score must clear its target for a bracket's end to be certain: far
+#: above the rounding error of the score (relative 1e-15, absolute 1e-12 at most).
+_SCORE_MARGIN = 1e-7
+
+
+def _certain_brackets(x1, n1, x2, n2, target) -> tuple[np.ndarray, np.ndarray]:
+    """Log values ``a < b`` between which each pair's limit surely lies (``-inf`` or
+    ``inf`` where not shown), without a bisection.
+
+    Around the Katz estimate ``log(p1 / p2) - target * se`` of the log limit, the score is
+    evaluated at two points per side; an end is certain when its score clears the target by
+    :data:`_SCORE_MARGIN` (the score decreases in theta, so every point below ``a`` scores
+    above the target and every point above ``b`` below it, in floating point too). The
+    bisection's comparisons outside ``[a, b]`` are therefore known, and a pair whose ``a``
+    lies above another's ``b`` cannot hold the smaller limit.
+    """
+    x1, n1, x2, n2, target = (np.asarray(v, dtype=np.float64) for v in (x1, n1, x2, n2, target))
+    a = np.full(x1.shape, -np.inf)
+    b = np.full(x1.shape, np.inf)
+    ok = (x1 > 0) & (x2 > 0)
+    if not ok.any():
+        return a, b
+    x1, n1, x2, n2, target = (v[ok] for v in (x1, n1, x2, n2, target))
+    se = np.sqrt(np.maximum(1.0 / x1 - 1.0 / n1 + 1.0 / x2 - 1.0 / n2, 0.0))
+    guess = np.log(x1 / n1) - np.log(x2 / n2) - target * se
+    spread = (se + 1e-3) * (1.0 + np.abs(target))
+    m = len(x1)
+    got = np.concatenate([np.full(m, -np.inf), np.full(m, np.inf)])  # a, then b
+    sign = np.repeat([1.0, -1.0], m)  # the score must be above the target at a, below at b
+    every = (np.tile(v, 2) for v in (x1, n1, x2, n2, target, guess, spread))
+    x1, n1, x2, n2, target, guess, spread = every
+    todo = np.arange(2 * m)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for factor in (0.05, 1.0):  # a tight bracket, then a wide one where it failed
+            at = guess[todo] - sign[todo] * (factor * spread[todo])
+            z = _ratio_score(np.exp(at), x1[todo], n1[todo], x2[todo], n2[todo])
+            sure = np.isfinite(z) & (sign[todo] * (z - target[todo]) > _SCORE_MARGIN)
+            got[todo[sure]] = at[sure]
+            todo = todo[~sure]
+            if not len(todo):
+                break
+    a[ok], b[ok] = got[:m], got[m:]
+    return a, b
+
+
 def _candidates(x: np.ndarray, n: np.ndarray, confidence_level: float) -> np.ndarray:
     """Which categories of one table could be the top: the observed top, and those whose
     Koopman interval against it reaches 1 (or that have none). ``x``, ``n``: float arrays.
@@ -318,10 +363,16 @@ def _candidates(x: np.ndarray, n: np.ndarray, confidence_level: float) -> np.nda
     """
     cand = np.ones(len(x), dtype=bool)
     rows, arrays = _candidate_pairs(x, n, confidence_level)
-    if len(rows):
+    # a limit surely clear of 1 needs no search (as the search would stop there)
+    a, b = _certain_brackets(*arrays)
+    cand[rows[a >= _SLACK]] = True
+    cand[rows[b <= -_SLACK]] = False
+    open_ = (a < _SLACK) & (b > -_SLACK)
+    if open_.any():
         lo, width, followed = _search(
-            _Scores(*arrays), lambda live, lo, width: ~_clear_of_one(lo, width))
-        cand[rows] = np.where(followed, _limit(lo, width) >= 1.0, lo >= _SLACK)
+            _Scores(*(v[open_] for v in arrays)),
+            lambda live, lo, width: ~_clear_of_one(lo, width))
+        cand[rows[open_]] = np.where(followed, _limit(lo, width) >= 1.0, lo >= _SLACK)
     return cand
 
 
@@ -394,38 +445,25 @@ def lowest_impact_ratio_bounds(
         cand, lowest = _candidates_and_lowest(x, n, confidence_level)
         return lowest
     lowest_zero, arrays, side = _lowest_pairs(x, n, confidence_level, cand)
+    # pairs whose limit surely lies above another's (or above 1) cannot be the smallest:
+    # the search would drop them too, and they never bound the others
+    a, b = _certain_brackets(*arrays)
+    bound = np.zeros(2)  # min(1, ...): log 1 = 0 bounds both sides
+    np.minimum.at(bound, side, b)
+    keep = a <= bound[side] + _SLACK
+    side = side[keep]
     lo, width, followed = _search(
-        _Scores(*arrays), lambda live, lo, width: _not_above_lowest(side[live], lo, width))
+        _Scores(*(v[keep] for v in arrays)),
+        lambda live, lo, width: _not_above_lowest(side[live], lo, width))
     return _lowest_of(lowest_zero, side, lo, width, followed)
 
 
 def _candidates_and_lowest(
     x: np.ndarray, n: np.ndarray, confidence_level: float
 ) -> tuple[np.ndarray, tuple[float, float]]:
-    """:func:`_candidates` and :func:`lowest_impact_ratio_bounds` in one search, the pairs'
-    levels taken for every category a candidate (as they often are); searched again with
-    the right levels when some category is not."""
-    g = len(x)
-    rows, cand_arrays = _candidate_pairs(x, n, confidence_level)
-    lowest_zero, pair_arrays, side = _lowest_pairs(
-        x, n, confidence_level, np.ones(g, dtype=bool))
-    m = len(rows)
-    kind = np.concatenate([np.full(m, 2), side])  # 2: a candidacy
-
-    def settle(live, lo, width):
-        k = kind[live]
-        keep = ~_clear_of_one(lo, width)
-        pairs = k < 2
-        keep[pairs] = _not_above_lowest(k[pairs], lo[pairs], width)
-        return keep
-
-    lo, width, followed = _search(_Scores(*(np.concatenate([a, b]) for a, b in zip(
-        cand_arrays, pair_arrays, strict=True))), settle)
-    cand = np.ones(g, dtype=bool)
-    cand[rows] = np.where(followed[:m], _limit(lo[:m], width) >= 1.0, lo[:m] >= _SLACK)
-    if not cand.all():
-        return cand, lowest_impact_ratio_bounds(x, n, confidence_level, cand)
-    return cand, _lowest_of(lowest_zero, side, lo[m:], width, followed[m:])
+    """:func:`_candidates` and :func:`lowest_impact_ratio_bounds` of one table."""
+    cand = _candidates(x, n, confidence_level)
+    return cand, lowest_impact_ratio_bounds(x, n, confidence_level, cand)
 
 
 def impact_ratio_intervals(
