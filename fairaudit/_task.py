@@ -49,7 +49,8 @@ def infer_task(y_true: np.ndarray) -> tuple[str, str]:
         if finite.size == 0:
             return "binary", "y_true holds no finite value"
         lo, hi = finite.min(), finite.max()
-        if np.all((finite == lo) | (finite == hi)):
+        # whole numbers at most 1 apart are two values at most, with no pass over the rows
+        if (kind in "iu" and int(hi) - int(lo) <= 1) or np.all((finite == lo) | (finite == hi)):
             return "binary", f"y_true holds {1 if lo == hi else 2} distinct value(s)"
     values = pd.Series(arr).dropna()
     k = int(values.nunique())

@@ -5,6 +5,7 @@ tests and criteria. Pure functions of the statistics; no access to the rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -195,12 +196,24 @@ def _curves(scores: ScoreStats, labels: list[str]) -> dict[str, pd.DataFrame]:
     return curves
 
 
+@lru_cache(maxsize=512)
+def _names_index(names: tuple[str, ...], name: str | None = None) -> pd.Index:
+    """The index of column (or metric) names, built once per set of names: pandas infers its
+    text type each time it builds one, which costs more than the frame."""
+    return pd.Index(list(names), name=name)
+
+
+def _names(names: list[str] | tuple[str, ...], name: str | None = None) -> pd.Index:
+    """:func:`_names_index` as an index of its own (a view), so that no frame shares one."""
+    return _names_index(tuple(names), name).view()
+
+
 def _float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
     """A frame of float columns built as one block (much cheaper than column by column)."""
     names = list(columns)
     data = (np.column_stack([np.asarray(columns[c], dtype=np.float64) for c in names])
             if names else np.empty((len(index), 0)))
-    return pd.DataFrame(data, index=index, columns=names)
+    return pd.DataFrame(data, index=index, columns=_names(names))
 
 
 @dataclass(frozen=True, eq=False)
@@ -346,10 +359,10 @@ def _intervals(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
     index = plan.index
     lower_df = _float_frame({m: lower[m][plan.kept] for m in values.names}, index)
     upper_df = _float_frame({m: upper[m][plan.kept] for m in values.names}, index)
-    overall_iv = pd.DataFrame(
+    overall_iv = _float_frame(
         {"lower": [o_lower[m] for m in values.names],
          "upper": [o_upper[m] for m in values.names]},
-        index=pd.Index(values.names, name="metric"),
+        _names(values.names, "metric"),
     )
     return lower_df, upper_df, overall_iv
 
@@ -399,28 +412,35 @@ def _disparities(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
             bounds[key + "_lower"][i], bounds[key + "_upper"][i] = lo, hi
     table.pop("metric")
     found_all = {**table, **bounds}
-    return _float_frame({c: found_all[c] for c in columns[1:]}, pd.Index(names, name="metric"))
+    return _float_frame({c: found_all[c] for c in columns[1:]}, _names(names, "metric"))
 
 
-def _pvalues(conf: ConfusionStats, metric: str, plan: _Plan, config: AuditConfig) -> np.ndarray:
+def _pvalues(conf: ConfusionStats, names: list[str], plan: _Plan,
+             config: AuditConfig) -> np.ndarray:
     """Two-sided p-values of each kept group's rate against the reference's (exact without
-    weights; on Kish effective counts with them); NaN for the reference and non-rates."""
+    weights; on Kish effective counts with them), one row per metric of ``names``; NaN for
+    the reference and non-rates."""
     n_kept = int(plan.kept.sum())
-    p = np.full(n_kept, np.nan)
-    if metric not in RATES:
+    p = np.full((len(names), n_kept), np.nan)
+    rows = [i for i, m in enumerate(names) if m in RATES]
+    if not rows:
         return p
-    num, den = rate_parts(conf.w[plan.kept], metric)
-    _, den2 = rate_parts(conf.w2[plan.kept], metric)
+    w, w2 = conf.w[plan.kept], conf.w2[plan.kept]
+    parts = [rate_parts(w, names[i]) for i in rows]
+    num = np.stack([q[0] for q in parts])
+    den = np.stack([q[1] for q in parts])
     if config.weighted:
+        den2 = np.stack([rate_parts(w2, names[i])[1] for i in rows])
         n_eff = effective_size(den, den2)
         with np.errstate(invalid="ignore", divide="ignore"):
             phat = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
         succ, trials = phat * n_eff, n_eff
     else:
         succ, trials = num, den
-    p = two_proportion_pvalues(succ, trials, succ[plan.ref_k], trials[plan.ref_k],
-                               exact=not config.weighted)
-    p[plan.ref_k] = np.nan
+    ref = plan.ref_k
+    p[rows] = two_proportion_pvalues(succ, trials, succ[:, ref:ref + 1],
+                                     trials[:, ref:ref + 1], exact=not config.weighted)
+    p[:, ref] = np.nan
     return p
 
 
@@ -433,29 +453,29 @@ def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
                   config: AuditConfig) -> pd.DataFrame:
     """Step 6: each group against the reference, per metric, with intervals and tests
     (p-values adjusted for the family of comparisons)."""
-    parts: list[dict[str, np.ndarray]] = []
-    groups = np.asarray(plan.kept_display, dtype=object)
     names = [m for m in values.names if m != "count"]
-    stacked = np.stack([values.groups[m][plan.kept] for m in names]) if names else None
-    if stacked is not None:
-        all_dg, all_rg, _, _ = disp.to_reference(stacked, plan.ref_k)
-    for i, m in enumerate(names):
-        v, dg, rg = stacked[i], all_dg[i], all_rg[i]
-        if boot is not None and m in boot:
-            dg_lo, dg_hi, rg_lo, rg_hi = boot.reference_intervals(m)
-        else:
-            dg_lo = dg_hi = rg_lo = rg_hi = np.full(len(v), np.nan)
-        if _no_ratio(m, config):
-            rg = rg_lo = rg_hi = np.full(len(v), np.nan)
-        others = np.arange(len(v)) != plan.ref_k
+    if names:
+        groups = np.asarray(plan.kept_display, dtype=object)
+        stacked = np.stack([values.groups[m][plan.kept] for m in names])  # (metrics, groups)
+        dg, rg, _, _ = disp.to_reference(stacked, plan.ref_k)
+        bounds = np.full((4, *stacked.shape), np.nan)  # difference, then ratio bounds
+        for i, m in enumerate(names):
+            if boot is not None and m in boot:
+                bounds[:, i] = boot.reference_intervals(m)
+        no_ratio = np.array([_no_ratio(m, config) for m in names])
+        rg = np.where(no_ratio[:, None], np.nan, rg)
+        bounds[2:, no_ratio] = np.nan
+        others = np.arange(stacked.shape[1]) != plan.ref_k
         k = int(others.sum())
-        columns = (groups, np.full(k, m, object), v, np.full(len(v), v[plan.ref_k]), dg, dg_lo,
-                   dg_hi, rg, rg_lo, rg_hi, _pvalues(conf, m, plan, config))
-        parts.append({c: (a if len(a) == k else a[others])
-                      for c, a in zip(_REFERENCE_COLUMNS, columns, strict=True)})
-    cols = {c: (np.concatenate([r[c] for r in parts]) if parts
-                else np.array([], dtype=object if c in ("group", "metric") else np.float64))
-            for c in _REFERENCE_COLUMNS}
+        ref_value = np.repeat(stacked[:, plan.ref_k], k)
+        columns = (np.tile(groups[others], len(names)), np.repeat(np.array(names, object), k),
+                   stacked, ref_value, dg, bounds[0], bounds[1], rg, bounds[2], bounds[3],
+                   _pvalues(conf, names, plan, config))
+        cols = {c: (a if a.ndim == 1 else a[:, others].ravel())
+                for c, a in zip(_REFERENCE_COLUMNS, columns, strict=True)}
+    else:
+        cols = {c: np.array([], dtype=object if c in ("group", "metric") else np.float64)
+                for c in _REFERENCE_COLUMNS}
     cols["p_adjusted"] = adjust_family(
         cols["p_value"].astype(np.float64), cols["metric"].astype(object),
         cols["group"].astype(object), config.correction, config.correction_scope,

@@ -35,22 +35,27 @@ def two_proportion_pvalues(
 
     Uses the pooled two-proportion z-test, or Fisher's exact test when ``exact`` is true and
     some expected cell count is below 5 (integer counts only). NaN where either side has no
-    trials.
+    trials. The reference's counts may be arrays broadcasting against the groups' (several
+    metrics at once, one row each).
     """
     success = np.asarray(success, dtype=np.float64)
     trials = np.asarray(trials, dtype=np.float64)
-    out = np.full(success.shape, np.nan)
-    if not (ref_trials > 0):
-        return out
-    ok = trials > 0
+    scalar_ref = np.ndim(ref_success) == 0 and np.ndim(ref_trials) == 0
+    if scalar_ref and not (ref_trials > 0):
+        return np.full(success.shape, np.nan)
+    if not scalar_ref:
+        ref_success, ref_trials, success, trials = np.broadcast_arrays(
+            np.asarray(ref_success, dtype=np.float64),
+            np.asarray(ref_trials, dtype=np.float64), success, trials)
+    ok = (trials > 0) & (ref_trials > 0)
     n1 = np.where(ok, trials, 1.0)
-    pooled = (success + ref_success) / (n1 + ref_trials)
-    var = pooled * (1 - pooled) * (1.0 / n1 + 1.0 / ref_trials)
-    diff = success / n1 - ref_success / ref_trials
     with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = (success + ref_success) / (n1 + ref_trials)
+        var = pooled * (1 - pooled) * (1.0 / n1 + 1.0 / ref_trials)
+        diff = success / n1 - ref_success / ref_trials
         z = np.where(var > 0, diff / np.sqrt(np.where(var > 0, var, 1.0)), 0.0)
-    # two-sided normal tail, 2 * Phi(-|z|) = erfc(|z| / sqrt(2))
-    p = _erfc(np.abs(z) / math.sqrt(2.0)).astype(np.float64)
+        # two-sided normal tail, 2 * Phi(-|z|) = erfc(|z| / sqrt(2))
+        p = _erfc(np.abs(z) / math.sqrt(2.0)).astype(np.float64)
     out = np.where(ok, p, np.nan)
     if exact:
         expected_small = (
@@ -64,12 +69,16 @@ def two_proportion_pvalues(
             )
             < 5
         )
-        small = np.flatnonzero(ok & expected_small)
-        if len(small):
+        small = np.nonzero(ok & expected_small)
+        if len(small[0]):
             a = np.round(success[small]).astype(np.int64)
             b = np.round(trials[small] - success[small]).astype(np.int64)
-            c = np.full(len(small), int(round(ref_success)), dtype=np.int64)
-            d = np.full(len(small), int(round(ref_trials - ref_success)), dtype=np.int64)
+            if scalar_ref:
+                c = np.full(len(a), int(round(ref_success)), dtype=np.int64)
+                d = np.full(len(a), int(round(ref_trials - ref_success)), dtype=np.int64)
+            else:  # numpy rounds halves to even, as round() does
+                c = np.round(ref_success[small]).astype(np.int64)
+                d = np.round(ref_trials[small] - ref_success[small]).astype(np.int64)
             out[small] = fisher_exact_pvalues(a, b, c, d)
     return out
 
