@@ -6,6 +6,9 @@
 - The Koopman bisection that resolves several halvings per round, and the search of only
   the pairs that can hold the lowest impact-ratio limits, against a plain bisection written
   here from the score statistic's definition, one halving at a time (equal to the last bit).
+- The certain brackets of the Koopman limits (which settle most pairs without a search and
+  let the others resume the bisection part way) against that plain bisection, and the
+  lowest limits of 40 similar groups against the full pairwise search.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from scipy.special import ndtri
 
 from fairaudit import _validation as v
 from fairaudit.metrics._four_fifths import (
+    _certain_brackets,
     _ratio_score,
     candidate_count,
     impact_ratio_intervals,
@@ -170,3 +174,43 @@ def test_lowest_impact_ratio_bounds_equal_plain_pairwise_intervals(seed):
     lo, hi = impact_ratio_intervals(x, n, 0.95)
     assert np.array_equal(lo, lower) and np.array_equal(hi, upper)
     assert lowest_impact_ratio_bounds(x, n, 0.95) == (lower.min(), upper.min())
+
+
+def test_certain_brackets_hold_the_limit_of_a_plain_bisection():
+    # the bracket's ends are certain: the bisection's limit lies between them
+    rng = np.random.default_rng(11)
+    checked = ends = 0
+    for _ in range(120):
+        n1, n2 = (int(m) for m in rng.integers(1, 10 ** rng.uniform(1, 5.5), 2))
+        x1, x2 = int(rng.binomial(n1, rng.random())), int(rng.binomial(n2, rng.random()))
+        if x1 == 0 or x2 == 0:
+            continue
+        z = float(ndtri(0.5 + float(rng.choice([0.9, 0.95, 0.999])) / 2))
+        limits = _plain_bisection(x1, n1, x2, n2, z)
+        for target, limit in ((z, limits[0]), (-z, limits[1])):
+            a, b = _certain_brackets(*(np.array([float(v)]) for v in (x1, n1, x2, n2, target)))
+            # the bisection's last bracket is 80 / 2**44 wide around the log of its limit
+            assert a[0] <= np.log(limit) + 1e-11 and np.log(limit) - 1e-11 <= b[0]
+            checked += int(np.isfinite(a[0])) + int(np.isfinite(b[0]))
+            ends += 2
+    assert checked > 0.8 * ends  # most ends are shown, so the shortcut is exercised
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lowest_bounds_of_many_similar_groups_equal_every_pairwise_interval(seed):
+    # 40 groups whose rates barely differ: most pairs are settled by their certain brackets
+    # and the rest resume the bisection part way; the limits are those of the full
+    # pairwise search (ratio_interval over every pair, without shortcuts)
+    rng = np.random.default_rng(seed)
+    g = 40
+    n = rng.integers(2_000, 30_000, g)
+    x = rng.binomial(n, 0.5 + rng.choice([0.0, 0.02]) * rng.random(g))
+    if seed == 3:
+        x[5] = 0  # a group with no selection: a lower limit of 0
+    lo, hi = impact_ratio_intervals(x[None, :], n[None, :], 0.95)  # the 2-d path: no shortcut
+    assert lowest_impact_ratio_bounds(x, n, 0.95) == (lo.min(), hi.min())
+    z = ndtri(0.975)
+    top = int(np.argmax(x / n))
+    plain = sum(i == top or _plain_bisection(x[i], n[i], x[top], n[top], z)[1] >= 1.0
+                for i in range(g))
+    assert candidate_count(x, n, 0.95) == plain

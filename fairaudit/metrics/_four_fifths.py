@@ -194,7 +194,8 @@ class _Scores:
         return np.where(num == 0, self.zero_above, out)
 
 
-def _search(scores: _Scores, settle=None) -> tuple[np.ndarray, float, np.ndarray]:
+def _search(scores: _Scores, settle=None,
+            start: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, float, np.ndarray]:
     """The bisection of :func:`ratio_interval` for every pair of ``scores``: ``lo`` after
     every halving of [-40, 40] (the log of the limit is ``lo + width / 2``), the final width,
     and which pairs were followed to the end.
@@ -204,14 +205,15 @@ def _search(scores: _Scores, settle=None) -> tuple[np.ndarray, float, np.ndarray
     then follow those comparisons, so ``lo`` is exactly what one halving at a time gives
     (every point is a multiple of ``80 / 2**44``, exact in floating point). ``settle``
     (positions of the pairs followed, their ``lo`` and the current width -> which to keep
-    following) drops pairs whose outcome is known.
+    following) drops pairs whose outcome is known. ``start`` (``lo`` after the first
+    ``done`` halvings, and ``done``) resumes a bisection whose first halvings are known.
     """
     size = len(scores.x1)
-    lo = np.full(size, -_LOG_BOUND)
+    lo = np.full(size, -_LOG_BOUND) if start is None else np.array(start[0], dtype=np.float64)
     live = np.arange(size)
     part = scores
-    width = 2.0 * _LOG_BOUND
-    done = 0
+    done = 0 if start is None else int(start[1])
+    width = 2.0 * _LOG_BOUND / 2**done  # exact: a power of 2 apart
     while done < _HALVINGS and len(live):
         k = int(max(1, min(_HALVINGS - done, np.log2(_ROUND_SIZE / len(live) + 1.0))))
         step = width / 2**k
@@ -354,6 +356,37 @@ def _certain_brackets(x1, n1, x2, n2, target) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
+#: Width of the bisection's brackets after every halving.
+_WIDTHS = 2.0 * _LOG_BOUND / 2.0 ** np.arange(_HALVINGS + 1)
+
+
+def _bracketed_search(arrays, a: np.ndarray, b: np.ndarray, settle=None):
+    """:func:`_search` of the pairs of ``arrays``, resumed where their certain brackets
+    ``[a, b]`` place them: a bracket inside one cell of the bisection's grid after ``h``
+    halvings decides those halvings (every midpoint so far lies below ``a`` or above
+    ``b``), so the bisection resumes in that cell. ``settle`` takes positions in
+    ``arrays``. Returns ``lo``, the final width and which pairs were followed."""
+    size = len(arrays[0])
+    lo = np.full(size, -_LOG_BOUND)
+    followed = np.zeros(size, dtype=bool)
+    sure = np.isfinite(a) & np.isfinite(b)
+    fa, fb = np.where(sure, a, 0.0), np.where(sure, b, 0.0)
+    cell = -_LOG_BOUND + np.floor((fa[:, None] + _LOG_BOUND) / _WIDTHS) * _WIDTHS
+    inside = (cell <= fa[:, None]) & (fb[:, None] <= cell + _WIDTHS) & sure[:, None]
+    inside[:, 0] = True
+    cell[:, 0] = -_LOG_BOUND
+    halvings = np.where(inside.all(axis=1), _HALVINGS, np.argmin(inside, axis=1) - 1)
+    for rows in (np.flatnonzero(halvings > 0), np.flatnonzero(halvings == 0)):
+        if not len(rows):
+            continue
+        done = int(halvings[rows].min())
+        part_settle = None if settle is None else (
+            lambda live, lo_, width, rows=rows: settle(rows[live], lo_, width))
+        lo[rows], _, followed[rows] = _search(
+            _Scores(*(v[rows] for v in arrays)), part_settle, start=(cell[rows, done], done))
+    return lo, _WIDTHS[-1], followed
+
+
 def _candidates(x: np.ndarray, n: np.ndarray, confidence_level: float) -> np.ndarray:
     """Which categories of one table could be the top: the observed top, and those whose
     Koopman interval against it reaches 1 (or that have none). ``x``, ``n``: float arrays.
@@ -369,8 +402,8 @@ def _candidates(x: np.ndarray, n: np.ndarray, confidence_level: float) -> np.nda
     cand[rows[b <= -_SLACK]] = False
     open_ = (a < _SLACK) & (b > -_SLACK)
     if open_.any():
-        lo, width, followed = _search(
-            _Scores(*(v[open_] for v in arrays)),
+        lo, width, followed = _bracketed_search(
+            [v[open_] for v in arrays], a[open_], b[open_],
             lambda live, lo, width: ~_clear_of_one(lo, width))
         cand[rows[open_]] = np.where(followed, _limit(lo, width) >= 1.0, lo >= _SLACK)
     return cand
@@ -452,8 +485,8 @@ def lowest_impact_ratio_bounds(
     np.minimum.at(bound, side, b)
     keep = a <= bound[side] + _SLACK
     side = side[keep]
-    lo, width, followed = _search(
-        _Scores(*(v[keep] for v in arrays)),
+    lo, width, followed = _bracketed_search(
+        [v[keep] for v in arrays], a[keep], b[keep],
         lambda live, lo, width: _not_above_lowest(side[live], lo, width))
     return _lowest_of(lowest_zero, side, lo, width, followed)
 
@@ -647,7 +680,9 @@ def _four_fifths_columns(
     """The columns of :func:`four_fifths_table` (arrays by name), and, with
     ``lowest_only``, instead of each category's impact-ratio interval (left NaN) the
     smallest lower and upper limits (:func:`lowest_impact_ratio_bounds`; None when the
-    intervals are not computed)."""
+    intervals are not computed). ``lowest_only`` (the audit's criterion, which reads the
+    verdicts, ratios and tests) also leaves out the exact rate intervals (NaN), the
+    shortfalls (-1) and the one-selection flips (False)."""
     t = float(threshold)
     if not (math.isfinite(t) and 0 < t <= 1):
         raise ValueError(ERR_THRESHOLD.format(value=threshold))
@@ -675,7 +710,8 @@ def _four_fifths_columns(
     inc = np.ones(g, dtype=bool) if include is None else np.asarray(include, dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(n > 0, x / np.where(n > 0, n, 1), np.nan)
-    r_lo, r_hi = clopper_pearson(x, n, level)
+    r_lo, r_hi = (np.full(g, np.nan), np.full(g, np.nan)) if lowest_only else clopper_pearson(
+        x, n, level)
     comparable = inc & (n > 0)
     out: dict[str, Any] = {"applicants": n, "selected": x, "rate": rate,
                            "rate_lower": r_lo, "rate_upper": r_hi}
@@ -764,7 +800,8 @@ def _four_fifths_columns(
                 fisher, cols["fisher_p_value"][others], cols["z_p_value"][others]
             )
             cols["p_adjusted"][others] = adjust_pvalues(cols["p_value"][others], correction)
-            short[idx] = shortfall(x[idx], n[idx], x_top, n_top, t)
+            if not lowest_only:
+                short[idx] = shortfall(x[idx], n[idx], x_top, n_top, t)
             for i in idx:
                 below = _below(int(x[i]), int(n[i]), x_top, n_top, f)
                 if i == k:
@@ -772,7 +809,7 @@ def _four_fifths_columns(
                     reason[i] = "the highest rate of the table: the impact ratios' denominator"
                     continue
                 if below:
-                    flips[i] = short[i] == 1
+                    flips[i] = short[i] == 1  # False without shortfalls (lowest_only)
                     if significant[i]:
                         verdict[i] = "below_significant"
                     else:
@@ -788,7 +825,8 @@ def _four_fifths_columns(
                             )
                 else:
                     verdict[i] = "not_below"
-                    flips[i] = x[i] > 0 and _below(int(x[i]) - 1, int(n[i]), x_top, n_top, f)
+                    flips[i] = not lowest_only and x[i] > 0 and _below(
+                        int(x[i]) - 1, int(n[i]), x_top, n_top, f)
     for c, v in cols.items():
         out[c] = v
     out["top"] = top
