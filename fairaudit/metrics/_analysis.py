@@ -556,6 +556,12 @@ def _criterion_reason(value: float, lo: float, hi: float, metric: str,
     return "no interval: the value is undefined in the resamples (groups too small)"
 
 
+@lru_cache(maxsize=1)
+def _no_undefined() -> pd.DataFrame:
+    """The empty table of undefined values (copied for each result)."""
+    return pd.DataFrame({c: np.array([], dtype=object) for c in ("group", "metric", "reason")})
+
+
 def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
                   config: AuditConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Step 8: the groups table, every undefined value with its reason, and the observations
@@ -582,8 +588,7 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
                          "reason": _undefined_reason(conf, m, kept_positions[j])})
     rows += [{"group": "(all)", "metric": m, "reason": why} for m, why in config.left_out]
     columns = ["group", "metric", "reason"]
-    undefined = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(
-        {c: np.array([], dtype=object) for c in columns})
+    undefined = pd.DataFrame(rows, columns=columns) if rows else _no_undefined().copy()
     denominators = _float_frame(
         {m: _denominators(conf, m, config)[kept] for m in values.names}, index)
     return groups, undefined, denominators
@@ -601,7 +606,7 @@ def _analyse(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float
     groups, undefined, denominators = _group_tables(conf, values, plan, config)
     by_group = pd.DataFrame(
         {m: values.groups[m][plan.kept].astype(np.int64 if m == "count" else np.float64)
-         for m in values.names}, index=plan.index, columns=values.names)
+         for m in values.names}, index=plan.index, columns=_names(values.names))
     curves = None
     if scores is not None:
         kept = plan.kept
@@ -610,7 +615,8 @@ def _analyse(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float
             scores.ws[kept], scores.ws2[kept], scores.auc[kept],
         ), plan.kept_display)
     tables = {
-        "overall": pd.Series({m: values.overall[m] for m in values.names}, dtype=float),
+        "overall": pd.Series(np.array([values.overall[m] for m in values.names], dtype=float),
+                             index=_names(values.names)),
         "overall_intervals": overall_intervals,
         "by_group": by_group,
         "lower": lower,
