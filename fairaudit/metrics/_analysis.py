@@ -495,6 +495,10 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
     criteria table, in the order of :data:`_CRITERIA_COLUMNS`)."""
     kept_values = {m: v[plan.kept] for m, v in values.groups.items()}
     kept_display = plan.kept_display
+    # the spread and the extreme groups of each metric, once however many criteria use it
+    needed = dict.fromkeys(m for c in CRITERIA.values() for m in c.metrics)
+    spreads = {m: disp.between_groups(kept_values[m]) for m in needed}
+    extremes: dict[str, tuple[int, int]] = {}
     rows = []
     for name, crit in CRITERIA.items():
         if name in TESTED_CRITERIA:  # the four-fifths rule: a verdict from its own tests
@@ -502,7 +506,7 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
                                   attribute=attribute, config=config)
             rows.append(tuple(row[c] for c in _CRITERIA_COLUMNS))
             continue
-        value = float(criterion_value(crit, kept_values))
+        value = float(criterion_value(crit, kept_values, spreads))
         if boot is not None and all(m in boot for m in crit.metrics):
             lo, hi = boot.spread_interval(
                 crit.metrics, ratio=crit.kind == "ratio", upper_bound=1.0,
@@ -510,8 +514,10 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
             )
         else:
             lo = hi = np.nan
-        worst = _deciding_metric(crit, kept_values)
-        lo_i, hi_i = disp.extremes(kept_values[worst])
+        worst = _deciding_metric(crit, spreads)
+        if worst not in extremes:
+            extremes[worst] = disp.extremes(kept_values[worst])
+        lo_i, hi_i = extremes[worst]
         rows.append((
             attribute, name, worst, crit.kind, value, lo, hi, config.tolerances[name],
             verdict(crit.kind, value, lo, hi, config.tolerances[name],
@@ -527,13 +533,14 @@ def _criteria_frame(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(_CRITERIA_COLUMNS))
 
 
-def _deciding_metric(crit, kept_values: dict[str, np.ndarray]) -> str:
-    """The metric of a criterion that decides its value (the largest gap, smallest ratio)."""
+def _deciding_metric(crit, spreads: dict[str, tuple[np.ndarray, np.ndarray]]) -> str:
+    """The metric of a criterion that decides its value (the largest gap, smallest ratio);
+    ``spreads``: :func:`~._disparities.between_groups` of each of its metrics."""
     if len(crit.metrics) == 1:
         return crit.metrics[0]
     parts = []
     for m in crit.metrics:
-        d, r = disp.between_groups(kept_values[m])
+        d, r = spreads[m]
         parts.append(float(d) if crit.kind == "difference" else float(r))
     arr = np.array(parts)
     if not np.isfinite(arr).any():

@@ -117,11 +117,13 @@ def resolve_tolerances(
     return out
 
 
-def criterion_value(criterion: Criterion, values: dict[str, np.ndarray]) -> np.ndarray:
-    """The criterion's value from per-group metric values (groups on the last axis)."""
+def criterion_value(criterion: Criterion, values: dict[str, np.ndarray],
+                    spreads: dict | None = None) -> np.ndarray:
+    """The criterion's value from per-group metric values (groups on the last axis).
+    ``spreads``: :func:`between_groups` of metrics, by name, where computed already."""
     parts = []
     for metric in criterion.metrics:
-        diff, ratio = between_groups(values[metric])
+        diff, ratio = between_groups(values[metric]) if spreads is None else spreads[metric]
         parts.append(diff if criterion.kind == "difference" else ratio)
     if len(parts) == 1:
         return parts[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -340,7 +341,7 @@ def _certain_brackets(x1, n1, x2, n2, target) -> tuple[np.ndarray, np.ndarray]:
     m = len(x1)
     got = np.concatenate([np.full(m, -np.inf), np.full(m, np.inf)])  # a, then b
     sign = np.repeat([1.0, -1.0], m)  # the score must be above the target at a, below at b
-    every = (np.tile(v, 2) for v in (x1, n1, x2, n2, target, guess, spread))
+    every = (np.concatenate((v, v)) for v in (x1, n1, x2, n2, target, guess, spread))
     x1, n1, x2, n2, target, guess, spread = every
     todo = np.arange(2 * m)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -580,6 +581,7 @@ def two_proportion_z(
     return np.where(ok, z, np.nan), np.where(ok, p, np.nan)
 
 
+@lru_cache(maxsize=64)
 def _fraction(threshold: float) -> Fraction:
     return Fraction(threshold).limit_denominator(10**6)
 
