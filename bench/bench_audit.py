@@ -7,8 +7,10 @@ cost of a representation audit in the audit (``reference_shares=``) against
 ``fairaudit.representation`` alone, and the one-pass floor (the cells from precomputed group
 codes and the labels, then one ``np.bincount``), with the ratios of the two targets of the
 audit engine: the categorical audit within 10 x the one pass, the string audit at least
-300 x faster than MetricFrame. Times are the best of ``--repeat`` runs (MetricFrame: one
-run); the load average of the machine is printed before and after.
+300 x faster than MetricFrame (and the margins aimed at: 7 x and 350 x). Times are the best
+of ``--repeat`` runs (MetricFrame: one run); the load average of the machine is printed
+before and after. The one pass and both audits are also timed in CPU time of the process
+(``time.process_time``), which a loaded machine inflates less than wall time.
 
     python bench/bench_audit.py [--rows 1000000] [--repeat 7]
 """
@@ -18,11 +20,22 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import time
 import warnings
 
 import numpy as np
 import pandas as pd
 from _timing import best_of
+
+
+def best_cpu_of(fn, repeat: int) -> float:
+    """The shortest CPU time of the process over ``repeat`` calls of ``fn``, in seconds."""
+    times = []
+    for _ in range(repeat):
+        t = time.process_time()
+        fn()
+        times.append(time.process_time() - t)
+    return min(times)
 
 
 def make_data(n: int, seed: int = 0):
@@ -116,6 +129,9 @@ def main() -> None:
     t_boot = best_of(lambda: ours(1000), args.repeat)
     t_shares = best_of(ours_shares, args.repeat)
     t_rep = best_of(representation_alone, args.repeat)
+    c_pass = best_cpu_of(one_pass, args.repeat)
+    c_cat = best_cpu_of(ours_categorical, args.repeat)
+    c_ours = best_cpu_of(ours, args.repeat)
     t_theirs = best_of(theirs, 1)
     load_after = os.getloadavg()
 
@@ -133,11 +149,14 @@ def main() -> None:
     print(f"one bincount over cells:        {t_floor:8.4f} s")
     print(f"one pass (cells + bincount):    {t_pass:8.4f} s")
     print(f"fairaudit.audit, categorical:   {t_cat:8.3f} s ({t_cat / t_pass:.1f} x one pass, "
-          f"target <= 10 x; {t_cat / t_floor:.0f} x the bincount alone)")
+          f"target <= 10 x, aim <= 7 x; {t_cat / t_floor:.0f} x the bincount alone)")
     print(f"fairaudit.audit (no bootstrap): {t_ours:8.3f} s (string columns)")
     print(f"fairlearn MetricFrame:          {t_theirs:8.3f} s")
     print(f"speed-up:                       {t_theirs / t_ours:8.1f} x (string columns, "
-          f"target >= 300 x; categorical {t_theirs / t_cat:.0f} x)")
+          f"target >= 300 x, aim >= 350 x; categorical {t_theirs / t_cat:.0f} x)")
+    print(f"CPU time: one pass {c_pass:.4f} s, categorical audit {c_cat:.3f} s "
+          f"({c_cat / c_pass:.1f} x), string audit {c_ours:.3f} s "
+          f"({t_theirs / c_ours:.0f} x faster than MetricFrame's wall time)")
     print(f"fairaudit.audit, 1000 bootstrap:{t_boot:8.3f} s "
           f"(bootstrap adds {t_boot - t_ours:.3f} s)")
     print(f"audit with reference_shares:    {t_shares:8.3f} s (adds {t_shares - t_ours:.3f} s; "
