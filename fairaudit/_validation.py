@@ -7,8 +7,10 @@ Error messages are module constants so that tests can match them exactly.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -598,21 +600,49 @@ def _arrow_strings(values: pd.Series) -> Any:
     return arr
 
 
-def _small_codes(values: pd.Series) -> tuple[np.ndarray, Any] | None:
+def _arrow_codes(arr: Any) -> tuple[np.ndarray, np.ndarray]:
+    """pyarrow's dictionary encoding of a text array (the one pandas.factorize uses, missing
+    values -1), without widening its 32-bit codes."""
+    encoded = arr.dictionary_encode()
+    indices = encoded.indices
+    if indices.null_count:
+        indices = indices.fill_null(-1)
+    return (indices.to_numpy(zero_copy_only=False),
+            encoded.dictionary.to_numpy(zero_copy_only=False))
+
+
+def _small_codes(values: pd.Series, encoded: Mapping | None = None, name: str = "") -> tuple:
     """A feature's codes (-1 missing) and their values, unsorted: a categorical's own
     codes and categories (unused ones included), or a factorization (for Arrow-backed text
-    pyarrow's dictionary encoding, the one pandas uses, without widening its 32-bit codes)."""
+    :func:`_arrow_codes`; ``encoded``: those computed already, by feature name)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), values.cat.categories
+    if encoded and name in encoded:
+        return encoded[name]
     arr = _arrow_strings(values)
     if arr is not None and len(arr):
-        encoded = arr.dictionary_encode()  # missing values masked, as in pandas.factorize
-        indices = encoded.indices
-        if indices.null_count:
-            indices = indices.fill_null(-1)
-        return (indices.to_numpy(zero_copy_only=False),
-                encoded.dictionary.to_numpy(zero_copy_only=False))
+        return _arrow_codes(arr)
     return pd.factorize(values, sort=False, use_na_sentinel=True)
+
+
+#: Rows from which several Arrow-backed text features are encoded in parallel threads
+#: (pyarrow releases the GIL; below this the threads cost more than they save).
+_PARALLEL_MIN_ROWS = 200_000
+
+
+def _encode_arrow_features(frame: pd.DataFrame) -> dict[str, tuple]:
+    """:func:`_arrow_codes` of the Arrow-backed text features of a large frame, several at a
+    time (one thread each, up to the number of cores); empty when fewer than two."""
+    if len(frame) < _PARALLEL_MIN_ROWS:
+        return {}
+    arrays = {c: a for c in frame.columns if (a := _arrow_strings(frame[c])) is not None}
+    workers = min(len(arrays), os.cpu_count() or 1)
+    if workers < 2:
+        return {}
+    # a pool per call: threads do not survive a fork, and a pool kept across calls would
+    # then wait for them forever
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(arrays, pool.map(_arrow_codes, arrays.values()), strict=True))
 
 
 def group_cells(
@@ -643,8 +673,9 @@ def group_cells(
         return _encode_frame(frame, True, max_groups)
     raw: dict[str, tuple] = {}
     sizes = []
+    encoded = _encode_arrow_features(frame)
     for col in names:
-        raw[col] = _small_codes(frame[col])
+        raw[col] = _small_codes(frame[col], encoded, col)
         codes, uniques = raw[col]
         k = len(uniques) + 1  # at most this many groups, the missing one included
         limit = AUTO_MAX_GROUPS if max_groups == "auto" else max_groups

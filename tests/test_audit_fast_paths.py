@@ -88,6 +88,37 @@ def test_group_cells_count_what_a_groupby_counts(kinds, seed, sparse):
     assert fast.counts.sum() == n
 
 
+@pytest.mark.parametrize("parallel", [False, True])
+def test_arrow_text_features_give_the_groups_of_the_row_path(monkeypatch, parallel):
+    # Arrow-backed text (pandas' default string type) is encoded by pyarrow's dictionary
+    # encoding, several features in parallel threads on large frames (forced here)
+    pytest.importorskip("pyarrow")
+    monkeypatch.setattr(v, "_PARALLEL_MIN_ROWS", 1 if parallel else 10**12)
+    rng = np.random.default_rng(7)
+    n = 3000
+    missing = rng.random(n) < 0.05
+    frame = pd.DataFrame({
+        "a": pd.array(rng.choice(["x", "yy", "é"], n), dtype="string[pyarrow]"),
+        "b": pd.Series(np.where(missing, None, rng.choice(["q", "r"], n)), dtype="str"),
+        "c": pd.Series(rng.choice(["(missing)", "u"], n), dtype="str"),
+        "d": rng.choice(["k", "m"], n).astype(object),  # not Arrow: pandas' factorization
+    })
+    y = rng.integers(0, 2, n).astype(np.int8)
+    p = rng.integers(0, 2, n).astype(np.int8)
+    with warnings.catch_warnings(record=True) as fast_warnings:
+        warnings.simplefilter("always")
+        fast = v.group_cells(frame, y, p, n_samples=n)
+    with warnings.catch_warnings(record=True) as plain_warnings:
+        warnings.simplefilter("always")
+        # the plain path on the same values as objects (no Arrow, no threads)
+        plain = v.encode_groups(frame.astype(object), n_samples=n)
+    assert isinstance(fast, v.GroupCells)
+    assert fast.labels.equals(plain.labels) and fast.n_missing == plain.n_missing == {
+        "a": 0, "b": int(missing.sum()), "c": 0, "d": 0}
+    assert [str(w.message) for w in fast_warnings] == [str(w.message) for w in plain_warnings]
+    assert np.array_equal(fast.cells, confusion_cells(plain.codes, plain.n_groups, y, p))
+
+
 def test_group_cells_leave_many_values_to_the_row_path():
     rng = np.random.default_rng(1)
     frame = pd.DataFrame({"a": rng.integers(0, 300, 2000), "b": rng.integers(0, 300, 2000)})
