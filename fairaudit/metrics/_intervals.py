@@ -328,10 +328,13 @@ def modified_wilson_interval(
     few = ok & (x >= 1) & (x <= x_star)
     few_failures = ok & (failures >= 1) & (failures <= x_star)
     with np.errstate(invalid="ignore"):
-        poisson_lo = gammaincinv(np.where(few, x, 1.0), alpha / 2.0) / t
-        poisson_hi = 1.0 - gammaincinv(np.where(few_failures, failures, 1.0), alpha / 2.0) / t
-    lo = np.where(few, np.minimum(lo, poisson_lo), lo)
-    hi = np.where(few_failures, np.maximum(hi, poisson_hi), hi)
+        if few.any():  # (the Poisson limits of large counts are not used)
+            poisson_lo = gammaincinv(np.where(few, x, 1.0), alpha / 2.0) / t
+            lo = np.where(few, np.minimum(lo, poisson_lo), lo)
+        if few_failures.any():
+            poisson_hi = 1.0 - gammaincinv(np.where(few_failures, failures, 1.0),
+                                           alpha / 2.0) / t
+            hi = np.where(few_failures, np.maximum(hi, poisson_hi), hi)
     return lo, hi
 
 
