@@ -28,16 +28,6 @@ import pandas as pd
 from _timing import best_of
 
 
-def best_cpu_of(fn, repeat: int) -> float:
-    """The shortest CPU time of the process over ``repeat`` calls of ``fn``, in seconds."""
-    times = []
-    for _ in range(repeat):
-        t = time.process_time()
-        fn()
-        times.append(time.process_time() - t)
-    return min(times)
-
-
 def make_data(n: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     sf = pd.DataFrame(
@@ -129,9 +119,9 @@ def main() -> None:
     t_boot = best_of(lambda: ours(1000), args.repeat)
     t_shares = best_of(ours_shares, args.repeat)
     t_rep = best_of(representation_alone, args.repeat)
-    c_pass = best_cpu_of(one_pass, args.repeat)
-    c_cat = best_cpu_of(ours_categorical, args.repeat)
-    c_ours = best_cpu_of(ours, args.repeat)
+    c_pass = best_of(one_pass, args.repeat, time.process_time)
+    c_cat = best_of(ours_categorical, args.repeat, time.process_time)
+    c_ours = best_of(ours, args.repeat, time.process_time)
     t_theirs = best_of(theirs, 1)
     load_after = os.getloadavg()
 
