@@ -13,10 +13,10 @@ violations). Two things differ from ``fairlearn.reductions.ExponentiatedGradient
   ``tolerance / 2`` of the overall rate, as in fairlearn's moments), computed from each
   classifier's per-group rates (the statistics), never from the rows again. When no
   mixture meets the tolerance, the least disparate one is returned;
-- among the mixtures whose training error is within one standard error of that least
-  error (which these rows cannot tell apart), the one farthest inside the constraint is
-  returned: the least-error mixture sits on the bound, which held-out rows then exceed
-  about half of the time.
+- among the mixtures whose training error is within half a standard error of that least
+  error (fairlearn's ``nu``: the precision to which the program is solved), the one
+  farthest inside the constraint is returned: the least-error mixture sits on the bound,
+  which held-out rows then exceed about half of the time.
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ GAP = 1e-9
 NU_MUL = 0.5
 SCALES = (1.0, 2.0, 0.5)
 #: The final mixture: among those whose training error is within this many standard errors
-#: of the least, the one farthest inside the constraint (the one-standard-error rule).
-SELECT_SE = 1.0
+#: of the least (half of one: fairlearn's ``nu``, the precision to which column generation
+#: solves the program), the one farthest inside the constraint.
+SELECT_SE = 0.5
 ERR_EG_LP = "the mixture of the classifiers found could not be solved: {message}"
 
 
@@ -299,9 +300,10 @@ def best_mixture(
     With ``select_se > 0`` and a mixture that meets the constraint, a second program picks,
     among the mixtures whose training error is within ``select_se`` standard errors
     (:func:`error_standard_error`) of that least error, the one whose largest distance of a
-    group's rate from the overall rate is smallest: errors that close cannot be told apart
-    on these rows (the one-standard-error rule), and the optimum of the first program sits
-    on the bound, where held-out rows exceed it about half of the time.
+    group's rate from the overall rate is smallest: column generation solves the first
+    program only to half a standard error (fairlearn's ``nu``), so errors that close are
+    not told apart, and the optimum of the first program sits on the bound, where held-out
+    rows exceed it about half of the time.
 
     With ``duals=True`` (first program only) also returns the program's multipliers, keyed
     as fairlearn's moments index their constraints (sign, event, group code), and the
