@@ -132,9 +132,12 @@ default "exponentiated_gradient_lp"
         every group's rate within ``tolerance / 2`` of the overall rate, from their
         per-group rates), and the estimator is asked for the best response to the
         program's dual multipliers until none improves the mixture by more than half a
-        standard error of the error rate (or ``max_iter`` best responses). At least as
-        accurate as fairlearn's at the same constraint, several times faster (see
-        docs/performance.md). ``"exponentiated_gradient"`` is fairlearn's
+        standard error of the error rate (or ``max_iter`` best responses). The mixture
+        returned is, among those whose training error is within that half standard error
+        of the least, the one farthest inside the constraint (the least-error one sits on
+        the bound, which held-out rows exceed about half of the time). Held out, at least
+        as accurate as fairlearn's and no more disparate on average, several times faster
+        (see docs/performance.md). ``"exponentiated_gradient"`` is fairlearn's
         ``ExponentiatedGradient``; ``"grid_search"`` fairlearn's ``GridSearch`` (a grid of
         Lagrange multipliers, practical for few groups; keeps one classifier). The
         exponentiated-gradient methods return a randomized mixture and handle any number
