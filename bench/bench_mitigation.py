@@ -4,17 +4,21 @@
   regression, so only the post-processing is timed), fit and predict, for equalized odds
   and demographic parity; also the held-out accuracy of both.
 - ConstrainedClassifier vs fairlearn's ExponentiatedGradient (same estimator, same number
-  of iterations), fit and predict, for demographic parity and equalized odds: the default
-  (fairlearn's algorithm, warm-started refits, vectorized moments), ``warm_start=False``
-  (fairlearn's refits exactly) and its own loop (``"exponentiated_gradient_lp"``: one best
-  response per iteration and an exact final mixture); also the held-out expected accuracy
-  and constraint violation of each, on the same held-out rows.
+  of iterations, same tolerance), fit and predict, for demographic parity and equalized
+  odds, on ``--seeds`` draws of the data: the default method
+  (``"exponentiated_gradient_lp"``: one best response per iteration, column generation, an
+  exact final mixture) and optionally ``"exponentiated_gradient"`` (fairlearn's loop with
+  warm-started refits and vectorized moments); the held-out expected accuracy and
+  constraint violation of each (the audit's between-group difference and fairlearn's
+  distance from the overall rate) on the same held-out rows, and over the seeds the mean,
+  standard deviation and standard error of each difference from fairlearn.
 - Reweighing vs AIF360's Reweighing when AIF360 is importable (skipped with a note if not).
 
 Usage::
 
     python bench/bench_mitigation.py                 # 100,000 and 1,000,000 rows
     python bench/bench_mitigation.py --sizes 20000   # quicker
+    python bench/bench_mitigation.py --sizes 100000 --only reductions --seeds 0 1 2 3 4
 """
 
 from __future__ import annotations
@@ -80,73 +84,123 @@ def bench_threshold(n: int, repeat: int) -> None:
         ours_pred_t, p_ours = best_of(lambda m=ours: m.predict(Xt, sensitive_features=gt), repeat)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # best of the same number of runs as ours
             peer_pred_t, p_peer = best_of(
-                lambda m=peer: m.predict(Xt, sensitive_features=gt, random_state=0), 1
+                lambda m=peer: m.predict(Xt, sensitive_features=gt, random_state=0), repeat
             )
         acc = f"(held-out accuracy ours {np.mean(p_ours == yt):.4f}, peer {np.mean(p_peer == yt):.4f})"
         line(f"ThresholdOptimizer {constraint} fit", ours_fit, peer_fit, acc)
         line(f"ThresholdOptimizer {constraint} predict", ours_pred_t, peer_pred_t)
 
 
-def bench_reductions(n: int, max_iter: int, repeat: int = 1) -> None:
+def _held_out(constraint: str, y: np.ndarray, p: np.ndarray, g: np.ndarray) -> dict:
+    """Expected accuracy of the decision probabilities ``p``, and the constraint violation
+    both ways: the audit's (largest difference of a constrained rate between two groups)
+    and fairlearn's (its moment's largest distance of a group's rate from the overall rate,
+    times 2 to read as the same tolerance)."""
+    from fairaudit.mitigation._constraints import CONSTRAINED_RATES, disparity, group_rates
+
+    rates = group_rates(y, p, g, 2)
+    weight = {
+        "selection_rate": rates["weight"].to_numpy(),
+        "true_positive_rate": np.bincount(g, y, 2),
+        "false_positive_rate": np.bincount(g, 1 - y, 2),
+        "error_rate": rates["weight"].to_numpy(),
+    }
+    moment = 0.0
+    for name in CONSTRAINED_RATES[constraint]:
+        r = rates[name].to_numpy()
+        overall = weight[name] @ r / weight[name].sum()
+        moment = max(moment, 2 * float(np.abs(r - overall).max()))
+    return {
+        "accuracy": float(np.mean(y * p + (1 - y) * (1 - p))),
+        "violation": disparity(constraint, y, p, g, 2),
+        "moment_violation": moment,
+    }
+
+
+def bench_reductions(
+    n: int,
+    max_iter: int,
+    seeds: list[int],
+    methods: list[str],
+    repeat: int = 1,
+    constraints: tuple[str, ...] = ("demographic_parity", "equalized_odds"),
+) -> None:
+    """ConstrainedClassifier against ExponentiatedGradient on several draws of the data
+    (seed ``k``: training rows from ``make_data(n, 2k)``, held-out rows from
+    ``make_data(n, 2k + 1)``): per seed the times and the held-out quality, then the mean
+    and standard deviation over the seeds of each difference (ours minus fairlearn's), with
+    its standard error (sd / sqrt(seeds))."""
     from fairlearn.reductions import DemographicParity, EqualizedOdds, ExponentiatedGradient
 
     from fairaudit.mitigation import ConstrainedClassifier
-    from fairaudit.mitigation._constraints import disparity
 
-    X, y, g = make_data(n, 0)
-    Xt, yt, gt = make_data(n, 1)
     peers = {"demographic_parity": DemographicParity, "equalized_odds": EqualizedOdds}
-
-    for constraint, moment in peers.items():
-
-        def quality(p, c=constraint):
-            acc = float(np.mean(yt * p + (1 - yt) * (1 - p)))
-            return acc, disparity(c, yt, p, gt, 2)
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            peer_fit, peer = best_of(
-                lambda m=moment: ExponentiatedGradient(
-                    LogisticRegression(),
-                    constraints=m(difference_bound=0.01),
-                    eps=0.01,
-                    max_iter=max_iter,
-                ).fit(X, y, sensitive_features=g),
-                repeat,
-            )
-            peer_pred, _ = best_of(lambda m=peer: m.predict(Xt, random_state=0), repeat)
-            peer_q = quality(peer._pmf_predict(Xt)[:, 1])
-            # fairlearn's training constraint value: the largest distance of a group's
-            # rate from the overall rate (its moment's gamma), as a tolerance (x 2)
-            gamma = peer.constraints_.gamma(lambda Z, m=peer: m._pmf_predict(Z)[:, 1])
-            matched = 2 * float(gamma.max())
-        for label, kw in (
-            ("exponentiated_gradient_lp", {"method": "exponentiated_gradient_lp"}),
-            ("fairlearn's loop", {"method": "exponentiated_gradient"}),
-            (
-                f"tolerance {matched:.4f} (fairlearn's training value)",
-                {"tolerance": matched, "method": "exponentiated_gradient_lp"},
-            ),
-        ):
-            ours_fit, ours = best_of(
-                lambda c=constraint, kw=kw: ConstrainedClassifier(
-                    LogisticRegression(),
-                    constraint=c,
-                    **{"tolerance": 0.02, **kw},
-                    max_iter=max_iter,
-                    random_state=0,
-                ).fit(X, y, sensitive_features=g),
-                repeat,
-            )
-            ours_pred, _ = best_of(lambda m=ours: m.predict(Xt), repeat)
-            q = quality(ours.decision_probability(Xt))
-            extra = (
-                f"(held-out expected accuracy ours {q[0]:.4f}, peer {peer_q[0]:.4f}; "
-                f"violation ours {q[1]:.4f}, peer {peer_q[1]:.4f}; tolerance 0.02)"
-            )
-            line(f"CC {constraint} {label} ({max_iter} it) fit", ours_fit, peer_fit, extra)
-            line(f"CC {constraint} {label} predict", ours_pred, peer_pred)
+    tol = 0.02
+    for constraint in constraints:
+        moment = peers[constraint]
+        diffs: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
+        times: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
+        for seed in seeds:
+            X, y, g = make_data(n, 2 * seed)
+            Xt, yt, gt = make_data(n, 2 * seed + 1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                peer_fit, peer = best_of(
+                    lambda m=moment, X=X, y=y, g=g: ExponentiatedGradient(
+                        LogisticRegression(),
+                        constraints=m(difference_bound=tol / 2),
+                        eps=tol / 2,
+                        max_iter=max_iter,
+                    ).fit(X, y, sensitive_features=g),
+                    repeat,
+                )
+                peer_pred, _ = best_of(lambda m=peer, Z=Xt: m.predict(Z, random_state=0), repeat)
+            peer_q = _held_out(constraint, yt, peer._pmf_predict(Xt)[:, 1], gt)
+            for method in methods:
+                ours_fit, ours = best_of(
+                    lambda c=constraint, m=method, X=X, y=y, g=g: ConstrainedClassifier(
+                        LogisticRegression(),
+                        constraint=c,
+                        tolerance=tol,
+                        method=m,
+                        max_iter=max_iter,
+                        random_state=0,
+                    ).fit(X, y, sensitive_features=g),
+                    repeat,
+                )
+                ours_pred, _ = best_of(lambda m=ours, Z=Xt: m.predict(Z), repeat)
+                q = _held_out(constraint, yt, ours.decision_probability(Xt), gt)
+                for key in q:
+                    diffs[method].setdefault(key, []).append(q[key] - peer_q[key])
+                times[method].setdefault("fit", []).append(peer_fit / ours_fit)
+                times[method].setdefault("predict", []).append(peer_pred / ours_pred)
+                extra = (
+                    f"(held-out accuracy ours {q['accuracy']:.4f}, peer "
+                    f"{peer_q['accuracy']:.4f}; violation ours {q['violation']:.4f}, peer "
+                    f"{peer_q['violation']:.4f}; fairlearn's form ours "
+                    f"{q['moment_violation']:.4f}, peer {peer_q['moment_violation']:.4f}; "
+                    f"tolerance {tol})"
+                )
+                label = f"CC {constraint} {method} seed {seed} ({max_iter} it)"
+                line(f"{label} fit", ours_fit, peer_fit, extra)
+                line(f"{label} predict", ours_pred, peer_pred)
+        k = len(seeds)
+        for method in methods:
+            print(f"  CC {constraint} {method}: over {k} seed(s), ours minus fairlearn's")
+            for key, values in diffs[method].items():
+                v = np.array(values)
+                sd = float(v.std(ddof=1)) if k > 1 else float("nan")
+                print(
+                    f"    held-out {key:<17s} mean {v.mean():+.5f}  sd {sd:.5f}  "
+                    f"standard error {sd / np.sqrt(k):.5f}"
+                )
+            for key, values in times[method].items():
+                r = np.array(values)
+                print(
+                    f"    {key} speed-up x{r.min():.1f} to x{r.max():.1f} (median x{np.median(r):.1f})"
+                )
 
 
 def bench_reweighing(n: int, repeat: int) -> None:
@@ -175,7 +229,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--eg-iter", type=int, default=5, help="exponentiated gradient iterations")
     parser.add_argument(
-        "--only", choices=["threshold", "reductions", "reweighing"], nargs="+",
+        "--seeds", type=int, nargs="+", default=[0], help="data draws of the reductions bench"
+    )
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        default=["exponentiated_gradient_lp"],
+        choices=["exponentiated_gradient_lp", "exponentiated_gradient"],
+        help="ConstrainedClassifier methods of the reductions bench",
+    )
+    parser.add_argument(
+        "--constraints",
+        nargs="+",
+        default=["demographic_parity", "equalized_odds"],
+        choices=["demographic_parity", "equalized_odds"],
+        help="constraints of the reductions bench",
+    )
+    parser.add_argument(
+        "--only",
+        choices=["threshold", "reductions", "reweighing"],
+        nargs="+",
         default=["threshold", "reductions", "reweighing"],
     )
     args = parser.parse_args(argv)
@@ -184,7 +257,14 @@ def main(argv: list[str] | None = None) -> int:
         if "threshold" in args.only:
             bench_threshold(n, args.repeat)
         if "reductions" in args.only:
-            bench_reductions(n, args.eg_iter, 1 if n >= 1_000_000 else args.repeat)
+            bench_reductions(
+                n,
+                args.eg_iter,
+                args.seeds,
+                args.methods,
+                1 if n >= 1_000_000 else args.repeat,
+                tuple(args.constraints),
+            )
         if "reweighing" in args.only:
             bench_reweighing(n, args.repeat)
     return 0

@@ -212,3 +212,34 @@ def test_run_writes_the_report(tmp_path):
 
 def test_registered_case_study_is_this_module():
     assert load_case_study("credit") is credit
+
+
+def test_command_line_runs_the_case_study(tmp_path):
+    """``fairaudit case-study run credit`` (the command the guide gives) writes the report."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fairaudit",
+            "case-study",
+            "run",
+            "credit",
+            "--out",
+            str(tmp_path),
+            "--quick",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=root,
+    )
+    assert out.returncode == 0, out.stderr
+    html = (tmp_path / "credit.html").read_text(encoding="utf-8")
+    assert "99.35%" in html and "80.40%" in html

@@ -11,8 +11,12 @@ violations). Two things differ from ``fairlearn.reductions.ExponentiatedGradient
 - the returned mixture is the exact solution of a linear program over the classifiers
   found: minimize the training error subject to the constraint (every group's rate within
   ``tolerance / 2`` of the overall rate, as in fairlearn's moments), computed from each
-  classifier's per-group rates (the statistics), never from the rows again. When no mixture meets the tolerance, the least
-  disparate one is returned.
+  classifier's per-group rates (the statistics), never from the rows again. When no
+  mixture meets the tolerance, the least disparate one is returned;
+- among the mixtures whose training error is within half a standard error of that least
+  error (fairlearn's ``nu``: the precision to which the program is solved), the one
+  farthest inside the constraint is returned: the least-error mixture sits on the bound,
+  which held-out rows then exceed about half of the time.
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ GROWTH = 2.0
 GAP = 1e-9
 NU_MUL = 0.5
 SCALES = (1.0, 2.0, 0.5)
+#: The final mixture: among those whose training error is within this many standard errors
+#: of the least (half of one: fairlearn's ``nu``, the precision to which column generation
+#: solves the program), the one farthest inside the constraint.
+SELECT_SE = 0.5
 ERR_EG_LP = "the mixture of the classifiers found could not be solved: {message}"
 
 
@@ -220,6 +228,8 @@ def group_rate_matrices(
             "false_positive_rate": fp / neg[:, None],
             "error_rate": er / tot[:, None],
             "error": (w @ err_rows) / w.sum(),
+            # Kish's effective number of rows (n for unit weights)
+            "n_eff": w.sum() ** 2 / (w @ w),
             # the weight of each group's rows that a rate is taken over
             "weight": {
                 "selection_rate": tot,
@@ -230,25 +240,14 @@ def group_rate_matrices(
         }
 
 
-def best_mixture(
-    rates: dict[str, Any], constraint: str, tolerance: float, *, duals: bool = False
-) -> Any:
-    """Weights over the classifiers: least training error with every group's constrained
-    rate within ``tolerance / 2`` of the overall rate (the constraint of fairlearn's moments
-    with ``difference_bound = tolerance / 2``, which keeps every difference between two
-    groups within ``tolerance``), plus the least slack needed when none fits.
-
-    With ``duals=True`` also returns the program's multipliers, keyed as fairlearn's
-    moments index their constraints (sign, event, group code), and the multiplier of the
-    weights' sum (the value a new classifier must beat), and the slack (0 when a mixture
-    meets the constraint)."""
-    err = rates["error"]
-    k = len(err)
-    names = CONSTRAINED_RATES[constraint]
-    bound = tolerance / 2
-    n_var = k + 1  # q, slack
-    A, b, keys = [], [], []
-    for name in names:
+def _constraint_rows(
+    rates: dict[str, Any], constraint: str
+) -> tuple[np.ndarray, list[tuple[str, str, int]]]:
+    """Each constrained group's rate minus the overall rate, linear in the mixture weights
+    (one row per group, rate and sign), keyed as fairlearn's moments index them."""
+    k = len(rates["error"])
+    rows, keys = [], []
+    for name in CONSTRAINED_RATES[constraint]:
         R = rates[name]
         defined = np.isfinite(R).all(axis=1) & (rates["weight"][name] > 0)
         if defined.sum() < 2:
@@ -256,38 +255,88 @@ def best_mixture(
         share = rates["weight"][name] * defined
         overall = (share / share.sum()) @ np.where(defined[:, None], R, 0.0)
         for g in np.flatnonzero(defined):
-            # the group's rate minus the overall rate, both linear in q
             diff = R[g] - overall
             for sign in (1.0, -1.0):
-                row = np.zeros(n_var)
-                row[:k], row[-1] = sign * diff, -1.0
-                A.append(row)
-                b.append(bound)
+                rows.append(sign * diff)
                 keys.append(("+" if sign > 0 else "-", EVENT[name], int(g)))
-    cost = np.zeros(n_var)
-    cost[:k] = err
-    cost[-1] = 1e3  # violating the tolerance costs more than any error
-    A_eq = np.zeros((1, n_var))
-    A_eq[0, :k] = 1.0
-    bounds = [(0.0, 1.0)] * (n_var - 1) + [(0.0, None)]
-    if not A:  # one group: nothing to constrain
-        A, b = [np.zeros(n_var)], [0.0]
-    res = linprog(
-        cost,
-        A_ub=np.array(A),
-        b_ub=np.array(b),
-        A_eq=A_eq,
-        b_eq=[1.0],
-        bounds=bounds,
-        method="highs",
-    )
+    return (np.array(rows) if rows else np.zeros((0, k))), keys
+
+
+def _solve(cost, A_ub, b_ub, A_eq, b_eq, bounds) -> Any:
+    res = linprog(cost, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if res.status != 0:
         raise RuntimeError(ERR_EG_LP.format(message=res.message))
-    q = np.clip(res.x[:k], 0.0, None)
+    return res
+
+
+def _weights(x: np.ndarray) -> np.ndarray:
+    q = np.clip(x, 0.0, None)
     q[q < 1e-12] = 0.0
-    q = q / q.sum()
-    if not duals:
-        return q
-    mu = -np.asarray(res.ineqlin.marginals, dtype=np.float64)[: len(keys)]
-    mu = dict(zip(keys, np.clip(mu, 0.0, None), strict=True))
-    return q, mu, float(res.eqlin.marginals[0]), float(res.x[-1])
+    return q / q.sum()
+
+
+def error_standard_error(rates: dict[str, Any], error: float) -> float:
+    """Standard error of a training error rate ``error``: ``sqrt(e (1 - e) / n_eff)``, with
+    Kish's effective number of rows for weighted rows. For a 0/1 classifier it is the
+    standard error of its error rate (fairlearn's ``nu`` is half of it for the first best
+    response); for a mixture, whose per-row loss lies in [0, 1], an upper bound."""
+    e = min(max(error, 0.0), 1.0)
+    return float(np.sqrt(e * (1.0 - e) / rates["n_eff"]))
+
+
+def best_mixture(
+    rates: dict[str, Any],
+    constraint: str,
+    tolerance: float,
+    *,
+    duals: bool = False,
+    select_se: float = 0.0,
+) -> Any:
+    """Weights over the classifiers: least training error with every group's constrained
+    rate within ``tolerance / 2`` of the overall rate (the constraint of fairlearn's moments
+    with ``difference_bound = tolerance / 2``, which keeps every difference between two
+    groups within ``tolerance``), plus the least slack needed when none fits.
+
+    With ``select_se > 0`` and a mixture that meets the constraint, a second program picks,
+    among the mixtures whose training error is within ``select_se`` standard errors
+    (:func:`error_standard_error`) of that least error, the one whose largest distance of a
+    group's rate from the overall rate is smallest: column generation solves the first
+    program only to half a standard error (fairlearn's ``nu``), so errors that close are
+    not told apart, and the optimum of the first program sits on the bound, where held-out
+    rows exceed it about half of the time.
+
+    With ``duals=True`` (first program only) also returns the program's multipliers, keyed
+    as fairlearn's moments index their constraints (sign, event, group code), and the
+    multiplier of the weights' sum (the value a new classifier must beat), and the slack
+    (0 when a mixture meets the constraint)."""
+    err = rates["error"]
+    k = len(err)
+    D, keys = _constraint_rows(rates, constraint)
+    bound = tolerance / 2
+    # variables: q (k weights), then one slack (first program) or the largest distance
+    A = np.hstack([D, -np.ones((len(D), 1))])
+    b = np.full(len(D), bound)
+    if not len(D):  # one group: nothing to constrain
+        A, b = np.zeros((1, k + 1)), np.zeros(1)
+    A_eq = np.append(np.ones(k), 0.0)[None, :]
+    bounds = [(0.0, 1.0)] * k + [(0.0, None)]
+    cost = np.append(err, 1e3)  # violating the tolerance costs more than any error
+    res = _solve(cost, A, b, A_eq, [1.0], bounds)
+    q = _weights(res.x[:k])
+    slack = float(res.x[-1])
+    if duals:
+        mu = -np.asarray(res.ineqlin.marginals, dtype=np.float64)[: len(keys)]
+        mu = dict(zip(keys, np.clip(mu, 0.0, None), strict=True))
+        return q, mu, float(res.eqlin.marginals[0]), slack
+    if select_se > 0 and slack <= 0 and len(D):
+        least = float(err @ q)
+        cap = least + select_se * error_standard_error(rates, least)
+        A2 = np.vstack([np.hstack([D, -np.ones((len(D), 1))]), np.append(err, 0.0)[None, :]])
+        b2 = np.append(np.zeros(len(D)), cap)
+        res2 = _solve(np.append(np.zeros(k), 1.0), A2, b2, A_eq, [1.0], bounds)
+        q2 = _weights(res2.x[:k])
+        # numerical safety: keep the first solution unless the second is within the cap
+        # and the tolerance
+        if float(err @ q2) <= cap + 1e-12 and float(np.max(D @ q2)) <= bound + 1e-12:
+            q = q2
+    return q
