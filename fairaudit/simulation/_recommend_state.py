@@ -13,7 +13,7 @@ import numpy as np
 
 from ._als import als_sweep
 from ._recommend_params import RecommendationParams
-from ._recommend_slate import first_available, random_items, top_k
+from ._recommend_slate import explore_slate, first_available, random_items, top_k
 from ._recommend_world import RecommendationWorld
 
 #: ALS sweeps when the factorisation is first trained (later steps start from the last fit).
@@ -188,8 +188,7 @@ class Stepper:
         if p.exploration > 0:
             explore = np.stack([rng.random((n_users, k)) < p.exploration for rng in rngs])
             if explore.any():
-                rand = random_items(consumed, exploit, k, p.n_items, (n_runs, n_users), rngs)
-                exploit = np.where(explore, rand, exploit)
+                exploit = explore_slate(exploit, explore, consumed, p.n_items, rngs)
         return exploit
 
     def choose(self, s: dict, slate: np.ndarray, rngs: list[np.random.Generator]) -> np.ndarray:
@@ -215,6 +214,28 @@ class Stepper:
         slot = np.minimum(slot, slate.shape[2] - 1)  # guards rounding at the top end
         return np.take_along_axis(slate, slot[..., None], axis=2)[..., 0]
 
+    def _update_intersections(
+        self, inter: np.ndarray, cells: np.ndarray, chosen: np.ndarray, new: np.ndarray
+    ) -> None:
+        """Add this step's choices to ``|C_u & C_v|`` for each user u and partner v.
+
+        ``cells`` is the consumed matrix (flat) after the step. u's set grew by its
+        choice i_u if ``new[u]``, v's by i_v: the intersection grows by
+        ``[new_u and i_u in C_v] + [new_v and i_v in C_u]``, minus 1 when both are new and
+        the same item (counted twice).
+        """
+        n_runs, n_users = chosen.shape
+        n_items = self.params.n_items
+        run_rows = (np.arange(n_runs) * n_users)[:, None]
+        for inter_p, partner in zip(inter, self.world.partners, strict=True):
+            other = np.take_along_axis(chosen, partner, axis=1)
+            other_new = np.take_along_axis(new, partner, axis=1)
+            mine = (run_rows + partner) * n_items + chosen  # i_u in C_v
+            theirs = (run_rows + np.arange(n_users)) * n_items + other  # i_v in C_u
+            inter_p += new & cells[mine]
+            inter_p += other_new & cells[theirs]
+            inter_p -= new & other_new & (chosen == other)
+
     def step(self, s: dict, t: int, rngs: list[np.random.Generator]) -> None:
         """Advance the writable arrays in ``s`` by one step (step index ``t``)."""
         p = self.params
@@ -235,6 +256,8 @@ class Stepper:
         if "_ranked" in s:
             s["_ranked"][run_idx, user_idx, self._ideal_rank[run_idx, user_idx, flat_item]] = True
         s["sizes"] += new.reshape(n_runs, n_users)
+        if "_inter" in s:  # the pairs' intersections, for the Jaccard measures
+            self._update_intersections(s["_inter"], cells, chosen, new.reshape(n_runs, n_users))
         offsets = (np.arange(n_runs) * p.n_items)[:, None]
         s["counts"] += np.bincount(
             (chosen + offsets).reshape(-1), minlength=n_runs * p.n_items
