@@ -8,6 +8,8 @@ repeats are allowed), which a slate must avoid.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 #: Candidates drawn per requested random item before the exact fallback is needed.
@@ -73,6 +75,14 @@ BLOCK_SIZES = (5, 4, 6, 8, 7, 3)
 MAX_INDEXED = 4096
 
 
+@lru_cache(maxsize=32)
+def _steps(n: int, step: int, dtype: type = np.intp) -> np.ndarray:
+    """``arange(n) * step`` (read-only, cached: the same few are needed every step)."""
+    out = np.arange(n, dtype=dtype) * dtype(step)
+    out.flags.writeable = False
+    return out
+
+
 def _block_size(n_items: int, k: int) -> int | None:
     for b in BLOCK_SIZES:
         blocks = n_items // b
@@ -96,7 +106,7 @@ def _indexed_top(keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     q = max(1, (w - 1).bit_length())
     mask = np.int32((1 << q) - 1)
     keys &= ~mask
-    keys |= mask - np.arange(w, dtype=np.int32)
+    keys |= mask - _steps(w, 1, np.int32)
     top = np.partition(keys, w - k - 1, axis=1)[:, w - k - 1 :]  # (k + 1)-th, then top k
     boundary = top[:, 1:].min(axis=1)
     certain = (boundary >> q) != (top[:, 0] >> q)
@@ -136,20 +146,20 @@ def top_k(scores: np.ndarray, k: int, *, overwrite: bool = False) -> np.ndarray:
     blocks.sort(axis=1)  # candidates then come in item order: ties go to the lower item
     # the candidates: item i * B + j for each row's chosen blocks j and i < b
     width = b * k
-    items = ((np.arange(b) * n_blocks)[None, :, None] + blocks[:, None, :]).reshape(rows, width)
-    offsets = (np.arange(rows) * n_items)[:, None]
+    items = (_steps(b, n_blocks)[None, :, None] + blocks[:, None, :]).reshape(rows, width)
+    offsets = _steps(rows, n_items)[:, None]
     keys = sortable_keys(np.take(scores.reshape(-1), items + offsets), overwrite=True)
     exact = keys.astype(np.int64)  # kept before _indexed_top truncates the keys
     pos, sure = _indexed_top(keys, k)
     certain &= sure
     # the k found, best first: by exact key, then by the lower position (= item)
-    flat_pos = pos + (np.arange(rows) * width)[:, None]
+    flat_pos = pos + _steps(rows, width)[:, None]
     key = np.take(exact.reshape(-1), flat_pos)
     key <<= 32
     key |= (width - 1) - pos
     key.sort(axis=1)
     pos = (width - 1) - (key[:, ::-1] & 0xFFFFFFFF)
-    pos += (np.arange(rows) * width)[:, None]
+    pos += _steps(rows, width)[:, None]
     out = np.take(items.reshape(-1), pos)
     if not certain.all():  # rare: ties or near-ties at the k-th place
         which = np.flatnonzero(~certain)

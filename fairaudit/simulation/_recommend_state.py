@@ -122,6 +122,15 @@ class Stepper:
         )
         self._ideal_order: np.ndarray | None = None
         self._ideal_rank: np.ndarray | None = None
+        # flat indices used every step: each (run, user)'s first cell of the
+        # (runs, users, items) arrays and of the slates, and each partner's row
+        n_runs, n_users = world.utility.shape[:2]
+        user_rows = np.arange(n_runs * n_users).reshape(n_runs, n_users)
+        self.cell_rows = user_rows * params.n_items
+        self.slot_rows = user_rows * k
+        self.partner_rows = tuple(
+            p + (np.arange(n_runs) * n_users)[:, None] for p in world.partners
+        )
 
     def ideal_order(self) -> np.ndarray:
         """Items by decreasing true utility, per run and user (computed once)."""
@@ -186,7 +195,7 @@ class Stepper:
                 np.add(scores, s["_penalty"], out=scores)
             exploit = top_k(scores, k, overwrite=True)  # the buffer is refilled each step
         if p.exploration > 0:
-            explore = np.stack([rng.random((n_users, k)) < p.exploration for rng in rngs])
+            explore = per_run(rngs, lambda rng: rng.random((n_users, k)) < p.exploration)
             if explore.any():
                 exploit = explore_slate(exploit, explore, consumed, p.n_items, rngs)
         return exploit
@@ -206,13 +215,14 @@ class Stepper:
             u = np.stack([rng.random(n_users) for rng in rngs]) * cum[:, -1:]
             slot = (cum[:, None, :] <= u[:, :, None]).sum(axis=2)
             return np.take_along_axis(shown, np.minimum(slot, shown.shape[1] - 1), axis=1)
-        rows = np.arange(n_runs * n_users).reshape(n_runs, n_users, 1) * p.n_items
-        weights = np.take(self.utility.reshape(-1), rows + slate) * self.position_weight
+        weights = np.take(self.utility.reshape(-1), self.cell_rows[..., None] + slate)
+        weights *= self.position_weight
         cum = np.cumsum(weights, axis=2)
-        u = np.stack([rng.random(n_users, dtype=np.float32) for rng in rngs]) * cum[..., -1]
+        u = per_run(rngs, lambda rng: rng.random(n_users, dtype=np.float32))
+        u *= cum[..., -1]
         slot = (cum <= u[..., None]).sum(axis=2)
-        slot = np.minimum(slot, slate.shape[2] - 1)  # guards rounding at the top end
-        return np.take_along_axis(slate, slot[..., None], axis=2)[..., 0]
+        np.minimum(slot, slate.shape[2] - 1, out=slot)  # guards rounding at the top end
+        return np.take(slate.reshape(-1), self.slot_rows + slot)
 
     def _update_intersections(
         self, inter: np.ndarray, cells: np.ndarray, chosen: np.ndarray, new: np.ndarray
@@ -224,16 +234,12 @@ class Stepper:
         ``[new_u and i_u in C_v] + [new_v and i_v in C_u]``, minus 1 when both are new and
         the same item (counted twice).
         """
-        n_runs, n_users = chosen.shape
         n_items = self.params.n_items
-        run_rows = (np.arange(n_runs) * n_users)[:, None]
-        for inter_p, partner in zip(inter, self.world.partners, strict=True):
-            other = np.take_along_axis(chosen, partner, axis=1)
-            other_new = np.take_along_axis(new, partner, axis=1)
-            mine = (run_rows + partner) * n_items + chosen  # i_u in C_v
-            theirs = (run_rows + np.arange(n_users)) * n_items + other  # i_v in C_u
-            inter_p += new & cells[mine]
-            inter_p += other_new & cells[theirs]
+        for inter_p, rows in zip(inter, self.partner_rows, strict=True):
+            other = np.take(chosen, rows)  # the partner's choice and whether it is new
+            other_new = np.take(new, rows)
+            inter_p += new & cells[rows * n_items + chosen]  # i_u in C_v
+            inter_p += other_new & cells[self.cell_rows + other]  # i_v in C_u
             inter_p -= new & other_new & (chosen == other)
 
     def step(self, s: dict, t: int, rngs: list[np.random.Generator]) -> None:
@@ -242,11 +248,8 @@ class Stepper:
         slate = self.slate(s, t, rngs)
         chosen = self.choose(s, slate, rngs)
         n_runs, n_users = chosen.shape
-        run_idx = np.repeat(np.arange(n_runs), n_users)
-        user_idx = np.tile(np.arange(n_users), n_runs)
-        flat_item = chosen.reshape(-1)
         cells = s["consumed"].reshape(-1)
-        flat_cell = (run_idx * n_users + user_idx) * p.n_items + flat_item
+        flat_cell = self.cell_rows + chosen
         new = ~cells[flat_cell]
         cells[flat_cell] = True
         if "_interactions" in s:
@@ -254,10 +257,11 @@ class Stepper:
         if "_penalty" in s:
             s["_penalty"].reshape(-1)[flat_cell] = -np.inf
         if "_ranked" in s:
-            s["_ranked"][run_idx, user_idx, self._ideal_rank[run_idx, user_idx, flat_item]] = True
-        s["sizes"] += new.reshape(n_runs, n_users)
+            rank = np.take(self._ideal_rank.reshape(-1), flat_cell)
+            s["_ranked"].reshape(-1)[self.cell_rows + rank] = True
+        s["sizes"] += new
         if "_inter" in s:  # the pairs' intersections, for the Jaccard measures
-            self._update_intersections(s["_inter"], cells, chosen, new.reshape(n_runs, n_users))
+            self._update_intersections(s["_inter"], cells, chosen, new)
         offsets = (np.arange(n_runs) * p.n_items)[:, None]
         s["counts"] += np.bincount(
             (chosen + offsets).reshape(-1), minlength=n_runs * p.n_items
@@ -270,10 +274,17 @@ class Stepper:
         s["group_choices"] += np.bincount(
             (self.groups[chosen] + goff).reshape(-1), minlength=n_runs * g
         ).reshape(n_runs, g)
-        got = np.take(self.utility.reshape(-1), flat_cell).reshape(n_runs, n_users)
+        got = np.take(self.utility.reshape(-1), flat_cell)
         s["utility_sum"] += got.sum(axis=1, dtype=np.float64)
         s["step_utility"] = got.mean(axis=1, dtype=np.float64)
         s["last_slate"] = slate
+
+
+def per_run(rngs: list[np.random.Generator], draw) -> np.ndarray:
+    """``draw(rng)`` for each run's generator, stacked along a new first axis."""
+    if len(rngs) == 1:
+        return draw(rngs[0])[None]
+    return np.stack([draw(rng) for rng in rngs])
 
 
 def _writable(state: RecommendationState) -> dict:
