@@ -29,7 +29,12 @@ def _ridge_map(other: np.ndarray, lam: float) -> np.ndarray:
 
 
 def als_sweep(
-    p: np.ndarray, user_factors: np.ndarray, item_factors: np.ndarray, lam: float
+    p: np.ndarray,
+    user_factors: np.ndarray,
+    item_factors: np.ndarray,
+    lam: float,
+    *,
+    scale: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One sweep: items given users, then users given items (returns new arrays).
 
@@ -48,6 +53,10 @@ def als_sweep(
         matter as a starting point).
     lam : float
         Ridge penalty (> 0).
+    scale : float, default 1.0
+        The interactions are ``scale * p``. With ``scale`` a power of two (the simulation
+        passes ``p = -2**100`` on interactions, its penalty array) every product is exactly
+        ``1 / scale`` times the one with 0/1 entries, so the result is the same to the bit.
     """
     n_runs = p.shape[0]
     dtype = np.result_type(p.dtype, user_factors.dtype)
@@ -56,9 +65,13 @@ def als_sweep(
     u_map = _ridge_map(user_factors, lam)
     for r in range(n_runs):
         np.matmul(p[r].T, u_map[r], out=items[r])
+    if scale != 1.0:
+        items *= dtype.type(scale)
     i_map = _ridge_map(items, lam)
     for r in range(n_runs):
         np.matmul(p[r], i_map[r], out=users[r])
+    if scale != 1.0:
+        users *= dtype.type(scale)
     return users, items
 
 

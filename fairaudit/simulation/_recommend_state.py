@@ -20,6 +20,9 @@ from ._recommend_world import RecommendationWorld
 FIRST_SWEEPS = 5
 #: Scale of the random initial factors of the factorisation.
 INIT_SCALE = 0.1
+#: The factorisation's interaction entry, which also excludes consumed items from its
+#: slates (a power of two: the interactions scaled back by it are exact).
+PENALTY = np.float32(-(2.0**100))
 
 
 @dataclass(frozen=True)
@@ -174,13 +177,20 @@ class Stepper:
             )
             exploit = first_available(order[:, None, :], taken, k, n_users)
         else:  # "mf": retrain on every choice so far, then rank by the predicted score
-            if "_interactions" not in s:  # kept up to date by step()
-                s["_interactions"] = s["consumed"].astype(np.float32)
-            interactions = s["_interactions"]
+            # One array is both the interactions and the penalty of consumed items:
+            # -2**100 where the user chose the item, 0 elsewhere. The factorisation reads it
+            # scaled back by the exact power of two; added to the scores it puts every
+            # consumed item below all others (|score| < 2**75 is absorbed). step() keeps
+            # it up to date.
+            if "_penalty" not in s:
+                s["_penalty"] = np.where(s["consumed"], PENALTY, np.float32(0.0))
+            penalty = s["_penalty"]
             sweeps = FIRST_SWEEPS if t == p.warmup else 1
             users, items = s["user_factors"], s["item_factors"]
             for _ in range(sweeps):
-                users, items = als_sweep(interactions, users, items, p.mf_regularisation)
+                users, items = als_sweep(
+                    penalty, users, items, p.mf_regularisation, scale=1.0 / float(PENALTY)
+                )
             s["user_factors"], s["item_factors"] = users, items
             if "_scores" not in s:
                 s["_scores"] = np.empty((n_runs, n_users, p.n_items), dtype=np.float32)
@@ -188,11 +198,7 @@ class Stepper:
             for r in range(n_runs):
                 np.matmul(users[r], items[r].T, out=scores[r])
             if consumed is not None:
-                # -inf on consumed items: one addition of a penalty kept up to date by
-                # step() (cheaper than a masked write)
-                if "_penalty" not in s:
-                    s["_penalty"] = np.where(consumed, np.float32(-np.inf), np.float32(0.0))
-                np.add(scores, s["_penalty"], out=scores)
+                np.add(scores, penalty, out=scores)
             exploit = top_k(scores, k, overwrite=True)  # the buffer is refilled each step
         if p.exploration > 0:
             explore = per_run(rngs, lambda rng: rng.random((n_users, k)) < p.exploration)
@@ -252,10 +258,8 @@ class Stepper:
         flat_cell = self.cell_rows + chosen
         new = ~cells[flat_cell]
         cells[flat_cell] = True
-        if "_interactions" in s:
-            s["_interactions"].reshape(-1)[flat_cell] = 1.0
         if "_penalty" in s:
-            s["_penalty"].reshape(-1)[flat_cell] = -np.inf
+            s["_penalty"].reshape(-1)[flat_cell] = PENALTY
         if "_ranked" in s:
             rank = np.take(self._ideal_rank.reshape(-1), flat_cell)
             s["_ranked"].reshape(-1)[self.cell_rows + rank] = True
