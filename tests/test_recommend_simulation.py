@@ -73,6 +73,13 @@ def final_relative(res, ideal, column):
     return rel[rel.step == res.steps[-1]][column].to_numpy()
 
 
+def some_consumed(rng, shape, free):
+    """Random consumed sets (30% of items) that leave the first ``free`` items free."""
+    consumed = rng.random(shape) < 0.3
+    consumed[..., :free] = False
+    return consumed
+
+
 def mean_se(x):
     x = np.asarray(x, dtype=float)
     return x.mean(), x.std(ddof=1) / np.sqrt(x.size)
@@ -199,8 +206,8 @@ def test_history_is_tidy(sims):
 def test_random_items_are_distinct_admissible_and_restore_consumed(seed, k, exclude):
     rng = np.random.default_rng(seed)
     n_runs, n_users, n_items = 2, 7, 3 * k + 8
-    consumed = rng.random((n_runs, n_users, n_items)) < 0.3
-    consumed[..., : 2 * k] = False  # leaves room for the excluded and the drawn items
+    # leaves room for the excluded and the drawn items
+    consumed = some_consumed(rng, (n_runs, n_users, n_items), 2 * k)
     saved = consumed.copy()
     ex = None
     if exclude:
@@ -283,8 +290,7 @@ def test_two_stage_top_k_is_a_stable_sort(seed, k, n_items, kind):
 def test_explored_slots_are_distinct_admissible_and_restore_consumed(seed, k, repeats):
     rng = np.random.default_rng(seed)
     n_runs, n_users, n_items = 3, 11, 2 * k + 6
-    consumed = rng.random((n_runs, n_users, n_items)) < 0.3
-    consumed[..., : 2 * k] = False
+    consumed = some_consumed(rng, (n_runs, n_users, n_items), 2 * k)
     slate = np.broadcast_to(rng.permutation(2 * k)[:k], (n_runs, n_users, k)).copy()
     explore = rng.random((n_runs, n_users, k)) < 0.5
     saved = consumed.copy()
