@@ -16,24 +16,25 @@ import numpy as np
 def _ridge_map(other: np.ndarray, lam: float) -> np.ndarray:
     """``other (other^T other + lam I)^-1`` for each run, shape (n_runs, m, f).
 
-    The f x f systems are solved in float64 (one Cholesky factorisation each) and the map
-    is returned in ``other``'s dtype, so that the large product with the interactions
-    (``P @ map``) gives the ridge solution directly, contiguous, with no transposes.
+    The f x f inverses are computed in float64 (one LAPACK call for all runs; the Gram
+    matrix is positive definite, its eigenvalues at least ``lam``) and the map is returned
+    in ``other``'s dtype, so that the large product with the interactions (``P @ map``)
+    gives the ridge solution directly, contiguous, with no transposes.
     """
     o64 = other.astype(np.float64)
+    gram = np.matmul(o64.transpose(0, 2, 1), o64)
     f = other.shape[2]
-    gram = np.matmul(o64.transpose(0, 2, 1), o64) + lam * np.eye(f)
-    chol = np.linalg.cholesky(gram)
-    # gram^-1 = L^-T L^-1; other gram^-1 = (L^-1 (L^-1 other^T))^T ... via two triangular
-    # solves on the small f x m right-hand side
-    eye = np.broadcast_to(np.eye(f), gram.shape)
-    inv_l = np.linalg.solve(chol, eye)
-    inv = np.matmul(inv_l.transpose(0, 2, 1), inv_l)
-    return np.matmul(o64, inv).astype(other.dtype)
+    gram.reshape(gram.shape[0], f * f)[:, :: f + 1] += lam  # + lam I
+    return np.matmul(o64, np.linalg.inv(gram)).astype(other.dtype)
 
 
 def als_sweep(
-    p: np.ndarray, user_factors: np.ndarray, item_factors: np.ndarray, lam: float
+    p: np.ndarray,
+    user_factors: np.ndarray,
+    item_factors: np.ndarray,
+    lam: float,
+    *,
+    scale: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One sweep: items given users, then users given items (returns new arrays).
 
@@ -52,6 +53,10 @@ def als_sweep(
         matter as a starting point).
     lam : float
         Ridge penalty (> 0).
+    scale : float, default 1.0
+        The interactions are ``scale * p``. With ``scale`` a power of two (the simulation
+        passes ``p = -2**100`` on interactions, its penalty array) every product is exactly
+        ``1 / scale`` times the one with 0/1 entries, so the result is the same to the bit.
     """
     n_runs = p.shape[0]
     dtype = np.result_type(p.dtype, user_factors.dtype)
@@ -60,9 +65,13 @@ def als_sweep(
     u_map = _ridge_map(user_factors, lam)
     for r in range(n_runs):
         np.matmul(p[r].T, u_map[r], out=items[r])
+    if scale != 1.0:
+        items *= dtype.type(scale)
     i_map = _ridge_map(items, lam)
     for r in range(n_runs):
         np.matmul(p[r], i_map[r], out=users[r])
+    if scale != 1.0:
+        users *= dtype.type(scale)
     return users, items
 
 

@@ -6,7 +6,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ._params import check_positive_int
-from ._recommend_measures import gini, mean_jaccard, pack, top_share
+from ._recommend_measures import (
+    gini,
+    jaccard_from_intersections,
+    pack,
+    pair_intersections,
+    top_share,
+)
 from ._recommend_params import RecommendationParams
 from ._recommend_result import MEASURES, RecommendationResult
 from ._recommend_state import Stepper, _frozen, _writable, initial_recommendation_state
@@ -31,10 +37,16 @@ def _chunk_size(params: RecommendationParams, chunk_size: int | None) -> int:
 def _measure(s: dict, world: RecommendationWorld, has_groups: bool) -> dict[str, np.ndarray]:
     """The measures of every run of a chunk at the current step."""
     n_runs = s["counts"].shape[0]
-    packed = pack(s["consumed"])
+    if "_inter" not in s:  # kept up to date by the stepper from now on
+        packed = pack(s["consumed"])
+        s["_inter"] = np.stack([pair_intersections(packed, p) for p in world.partners])
+    similar, random = (
+        jaccard_from_intersections(inter, s["sizes"], p)
+        for inter, p in zip(s["_inter"], world.partners, strict=True)
+    )
     out = {
-        "jaccard_similar": mean_jaccard(packed, s["sizes"], world.similar_partner),
-        "jaccard_random": mean_jaccard(packed, s["sizes"], world.random_partner),
+        "jaccard_similar": similar,
+        "jaccard_random": random,
         "gini": gini(s["counts"]),
         "top_share": top_share(s["counts"]),
         "step_utility": s["step_utility"].copy(),

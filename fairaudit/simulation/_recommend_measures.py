@@ -48,6 +48,40 @@ def pack(consumed: np.ndarray) -> np.ndarray:
     return bits.view(np.uint64)
 
 
+def pair_intersections(packed: np.ndarray, partner: np.ndarray) -> np.ndarray:
+    """Size of the intersection of each user's consumed set with their partner's.
+
+    Parameters
+    ----------
+    packed : ndarray of shape (n_runs, n_users, words), uint64
+        The consumed sets as bits (:func:`pack`).
+    partner : ndarray of shape (n_runs, n_users), int
+
+    Returns
+    -------
+    ndarray of shape (n_runs, n_users), int64
+    """
+    n_runs, n_users, words = packed.shape
+    rows = (partner + (np.arange(n_runs) * n_users)[:, None]).reshape(-1)
+    other = np.take(packed.reshape(-1, words), rows, axis=0).reshape(packed.shape)
+    return np.bitwise_count(packed & other).sum(axis=2, dtype=np.int64)
+
+
+def jaccard_from_intersections(
+    inter: np.ndarray, sizes: np.ndarray, partner: np.ndarray
+) -> np.ndarray:
+    """Mean over users of ``inter / (size + partner's size - inter)``, shape (n_runs,).
+
+    NaN for a run where every pair has two empty sets.
+    """
+    union = sizes + np.take_along_axis(sizes, partner, axis=1) - inter
+    pairs = (union > 0).sum(axis=1)
+    # inter is 0 where union is 0, so those pairs add 0 to the sum and are not counted
+    total = (inter / np.maximum(union, 1)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(pairs > 0, total / np.maximum(pairs, 1), np.nan)
+
+
 def mean_jaccard(packed: np.ndarray, sizes: np.ndarray, partner: np.ndarray) -> np.ndarray:
     """Mean over users of the Jaccard similarity of their consumed set and their partner's.
 
@@ -64,14 +98,4 @@ def mean_jaccard(packed: np.ndarray, sizes: np.ndarray, partner: np.ndarray) -> 
     ndarray of shape (n_runs,)
         NaN for a run where every pair has two empty sets.
     """
-    n_runs, n_users, words = packed.shape
-    rows = (partner + (np.arange(n_runs) * n_users)[:, None]).reshape(-1)
-    other = np.take(packed.reshape(-1, words), rows, axis=0).reshape(packed.shape)
-    inter = np.bitwise_count(packed & other).sum(axis=2, dtype=np.int64)
-    union = sizes + np.take_along_axis(sizes, partner, axis=1) - inter
-    with np.errstate(invalid="ignore", divide="ignore"):
-        jac = np.where(union > 0, inter / np.where(union > 0, union, 1), np.nan)
-    out = np.full(jac.shape[0], np.nan)
-    valid = ~np.all(np.isnan(jac), axis=1)
-    out[valid] = np.nanmean(jac[valid], axis=1)
-    return out
+    return jaccard_from_intersections(pair_intersections(packed, partner), sizes, partner)

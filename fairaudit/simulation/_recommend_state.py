@@ -13,13 +13,16 @@ import numpy as np
 
 from ._als import als_sweep
 from ._recommend_params import RecommendationParams
-from ._recommend_slate import first_available, random_items, top_k
+from ._recommend_slate import explore_slate, first_available, random_items, top_k
 from ._recommend_world import RecommendationWorld
 
 #: ALS sweeps when the factorisation is first trained (later steps start from the last fit).
 FIRST_SWEEPS = 5
 #: Scale of the random initial factors of the factorisation.
 INIT_SCALE = 0.1
+#: The factorisation's interaction entry, which also excludes consumed items from its
+#: slates (a power of two: the interactions scaled back by it are exact).
+PENALTY = np.float32(-(2.0**100))
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,15 @@ class Stepper:
         )
         self._ideal_order: np.ndarray | None = None
         self._ideal_rank: np.ndarray | None = None
+        # flat indices used every step: each (run, user)'s first cell of the
+        # (runs, users, items) arrays and of the slates, and each partner's row
+        n_runs, n_users = world.utility.shape[:2]
+        user_rows = np.arange(n_runs * n_users).reshape(n_runs, n_users)
+        self.cell_rows = user_rows * params.n_items
+        self.slot_rows = user_rows * k
+        self.partner_rows = tuple(
+            p + (np.arange(n_runs) * n_users)[:, None] for p in world.partners
+        )
 
     def ideal_order(self) -> np.ndarray:
         """Items by decreasing true utility, per run and user (computed once)."""
@@ -165,13 +177,20 @@ class Stepper:
             )
             exploit = first_available(order[:, None, :], taken, k, n_users)
         else:  # "mf": retrain on every choice so far, then rank by the predicted score
-            if "_interactions" not in s:  # kept up to date by step()
-                s["_interactions"] = s["consumed"].astype(np.float32)
-            interactions = s["_interactions"]
+            # One array is both the interactions and the penalty of consumed items:
+            # -2**100 where the user chose the item, 0 elsewhere. The factorisation reads it
+            # scaled back by the exact power of two; added to the scores it puts every
+            # consumed item below all others (|score| < 2**75 is absorbed). step() keeps
+            # it up to date.
+            if "_penalty" not in s:
+                s["_penalty"] = np.where(s["consumed"], PENALTY, np.float32(0.0))
+            penalty = s["_penalty"]
             sweeps = FIRST_SWEEPS if t == p.warmup else 1
             users, items = s["user_factors"], s["item_factors"]
             for _ in range(sweeps):
-                users, items = als_sweep(interactions, users, items, p.mf_regularisation)
+                users, items = als_sweep(
+                    penalty, users, items, p.mf_regularisation, scale=1.0 / float(PENALTY)
+                )
             s["user_factors"], s["item_factors"] = users, items
             if "_scores" not in s:
                 s["_scores"] = np.empty((n_runs, n_users, p.n_items), dtype=np.float32)
@@ -179,17 +198,12 @@ class Stepper:
             for r in range(n_runs):
                 np.matmul(users[r], items[r].T, out=scores[r])
             if consumed is not None:
-                # -inf on consumed items: one addition of a penalty kept up to date by
-                # step() (cheaper than a masked write)
-                if "_penalty" not in s:
-                    s["_penalty"] = np.where(consumed, np.float32(-np.inf), np.float32(0.0))
-                np.add(scores, s["_penalty"], out=scores)
+                np.add(scores, penalty, out=scores)
             exploit = top_k(scores, k, overwrite=True)  # the buffer is refilled each step
         if p.exploration > 0:
-            explore = np.stack([rng.random((n_users, k)) < p.exploration for rng in rngs])
+            explore = per_run(rngs, lambda rng: rng.random((n_users, k)) < p.exploration)
             if explore.any():
-                rand = random_items(consumed, exploit, k, p.n_items, (n_runs, n_users), rngs)
-                exploit = np.where(explore, rand, exploit)
+                exploit = explore_slate(exploit, explore, consumed, p.n_items, rngs)
         return exploit
 
     def choose(self, s: dict, slate: np.ndarray, rngs: list[np.random.Generator]) -> np.ndarray:
@@ -207,13 +221,32 @@ class Stepper:
             u = np.stack([rng.random(n_users) for rng in rngs]) * cum[:, -1:]
             slot = (cum[:, None, :] <= u[:, :, None]).sum(axis=2)
             return np.take_along_axis(shown, np.minimum(slot, shown.shape[1] - 1), axis=1)
-        rows = np.arange(n_runs * n_users).reshape(n_runs, n_users, 1) * p.n_items
-        weights = np.take(self.utility.reshape(-1), rows + slate) * self.position_weight
+        weights = np.take(self.utility.reshape(-1), self.cell_rows[..., None] + slate)
+        weights *= self.position_weight
         cum = np.cumsum(weights, axis=2)
-        u = np.stack([rng.random(n_users, dtype=np.float32) for rng in rngs]) * cum[..., -1]
+        u = per_run(rngs, lambda rng: rng.random(n_users, dtype=np.float32))
+        u *= cum[..., -1]
         slot = (cum <= u[..., None]).sum(axis=2)
-        slot = np.minimum(slot, slate.shape[2] - 1)  # guards rounding at the top end
-        return np.take_along_axis(slate, slot[..., None], axis=2)[..., 0]
+        np.minimum(slot, slate.shape[2] - 1, out=slot)  # guards rounding at the top end
+        return np.take(slate.reshape(-1), self.slot_rows + slot)
+
+    def _update_intersections(
+        self, inter: np.ndarray, cells: np.ndarray, chosen: np.ndarray, new: np.ndarray
+    ) -> None:
+        """Add this step's choices to ``|C_u & C_v|`` for each user u and partner v.
+
+        ``cells`` is the consumed matrix (flat) after the step. u's set grew by its
+        choice i_u if ``new[u]``, v's by i_v: the intersection grows by
+        ``[new_u and i_u in C_v] + [new_v and i_v in C_u]``, minus 1 when both are new and
+        the same item (counted twice).
+        """
+        n_items = self.params.n_items
+        for inter_p, rows in zip(inter, self.partner_rows, strict=True):
+            other = np.take(chosen, rows)  # the partner's choice and whether it is new
+            other_new = np.take(new, rows)
+            inter_p += new & cells[rows * n_items + chosen]  # i_u in C_v
+            inter_p += other_new & cells[self.cell_rows + other]  # i_v in C_u
+            inter_p -= new & other_new & (chosen == other)
 
     def step(self, s: dict, t: int, rngs: list[np.random.Generator]) -> None:
         """Advance the writable arrays in ``s`` by one step (step index ``t``)."""
@@ -221,20 +254,18 @@ class Stepper:
         slate = self.slate(s, t, rngs)
         chosen = self.choose(s, slate, rngs)
         n_runs, n_users = chosen.shape
-        run_idx = np.repeat(np.arange(n_runs), n_users)
-        user_idx = np.tile(np.arange(n_users), n_runs)
-        flat_item = chosen.reshape(-1)
         cells = s["consumed"].reshape(-1)
-        flat_cell = (run_idx * n_users + user_idx) * p.n_items + flat_item
+        flat_cell = self.cell_rows + chosen
         new = ~cells[flat_cell]
         cells[flat_cell] = True
-        if "_interactions" in s:
-            s["_interactions"].reshape(-1)[flat_cell] = 1.0
         if "_penalty" in s:
-            s["_penalty"].reshape(-1)[flat_cell] = -np.inf
+            s["_penalty"].reshape(-1)[flat_cell] = PENALTY
         if "_ranked" in s:
-            s["_ranked"][run_idx, user_idx, self._ideal_rank[run_idx, user_idx, flat_item]] = True
-        s["sizes"] += new.reshape(n_runs, n_users)
+            rank = np.take(self._ideal_rank.reshape(-1), flat_cell)
+            s["_ranked"].reshape(-1)[self.cell_rows + rank] = True
+        s["sizes"] += new
+        if "_inter" in s:  # the pairs' intersections, for the Jaccard measures
+            self._update_intersections(s["_inter"], cells, chosen, new)
         offsets = (np.arange(n_runs) * p.n_items)[:, None]
         s["counts"] += np.bincount(
             (chosen + offsets).reshape(-1), minlength=n_runs * p.n_items
@@ -247,10 +278,17 @@ class Stepper:
         s["group_choices"] += np.bincount(
             (self.groups[chosen] + goff).reshape(-1), minlength=n_runs * g
         ).reshape(n_runs, g)
-        got = np.take(self.utility.reshape(-1), flat_cell).reshape(n_runs, n_users)
+        got = np.take(self.utility.reshape(-1), flat_cell)
         s["utility_sum"] += got.sum(axis=1, dtype=np.float64)
         s["step_utility"] = got.mean(axis=1, dtype=np.float64)
         s["last_slate"] = slate
+
+
+def per_run(rngs: list[np.random.Generator], draw) -> np.ndarray:
+    """``draw(rng)`` for each run's generator, stacked along a new first axis."""
+    if len(rngs) == 1:
+        return draw(rngs[0])[None]
+    return np.stack([draw(rng) for rng in rngs])
 
 
 def _writable(state: RecommendationState) -> dict:

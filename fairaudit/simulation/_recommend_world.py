@@ -45,6 +45,11 @@ class RecommendationWorld:
             arr.flags.writeable = False
 
     @property
+    def partners(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(similar_partner, random_partner)``, in the order the measures use them."""
+        return self.similar_partner, self.random_partner
+
+    @property
     def preference_share(self) -> np.ndarray:
         """Each group's share of the total true utility, shape (n_runs, n_groups)."""
         per_item = self.utility.sum(axis=1, dtype=np.float64)
