@@ -26,7 +26,6 @@ from .metrics._analysis import _criterion_reason, group_display
 from .metrics._config import AuditConfig
 from .metrics._criteria import verdict
 from .metrics._regression_bootstrap import (
-    deal_blocks,
     histogram_replicates,
     moment_replicates,
     percentile_interval,
@@ -36,6 +35,12 @@ from .metrics._regression_criteria import (
     NO_TOLERANCE_REASON,
     REGRESSION_CRITERIA,
     regression_tolerances,
+)
+from .metrics._regression_intervals import (
+    absolute_interval,
+    group_mean_interval,
+    mean_difference_interval,
+    smd_interval,
 )
 from .metrics._regression_metrics import (
     QUANTILES,
@@ -52,7 +57,7 @@ from .metrics._regression_metrics import (
     smd_matrix,
     welch_pvalues,
 )
-from .metrics._regression_stats import W, prediction_edges, regression_stats, row_moments
+from .metrics._regression_stats import W, prediction_edges, regression_stats
 from .metrics._significance import adjust_family, two_proportion_pvalues
 from .metrics._tables import INTERSECTION, AttributeTables
 
@@ -190,7 +195,7 @@ def audit_regression(
     groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
     edges = prediction_edges(yp, score_bins)
     stats = regression_stats(groups.codes, groups.n_groups, yt, yp, weight, edges,
-                             groups.labels)
+                             groups.labels, cross=options.n_bootstrap > 0)
     config = replace(
         options,
         tolerances=regression_tolerances(options.tolerances),
@@ -212,8 +217,6 @@ def audit_regression(
             attributes.append((feature, g.codes, g.labels, stats.marginal(feature)))
     seeds = np.random.SeedSequence(config.seed).spawn(len(attributes))
     reference = _reference_by_feature(config.reference_group, names)
-    w = np.ones(n) if weight is None else weight
-    terms = row_moments(yt, yp, w) if config.n_bootstrap > 0 else None
     run_notes = list(notes)
     tables = []
     for (attribute, codes, labels, st), seed in zip(attributes, seeds, strict=True):
@@ -221,7 +224,7 @@ def audit_regression(
         if st.n_groups > PAIRWISE_LIMIT:
             run_notes.append(NOTE_PAIRWISE.format(limit=PAIRWISE_LIMIT, attribute=attribute))
         t = analyse_regression(
-            st, codes, yp, weight, terms, ref_index=ref, attribute=attribute, config=config,
+            st, codes, yp, weight, ref_index=ref, attribute=attribute, config=config,
             rng=np.random.default_rng(seed), y_true=yt)
         tables.append((attribute, st, reason, t))
     info = AuditMeta(
@@ -268,6 +271,11 @@ class _Values:
     #: (effective) rows of each group and of all rows, for the small-sample expansion
     sizes: np.ndarray | None = None
     total_size: float = np.nan
+    #: the moments of the groups and of all rows, and their replicates (B, G, k)
+    moments: np.ndarray | None = None
+    moment_reps: np.ndarray | None = None
+    total_moments: np.ndarray | None = None
+    total_reps: np.ndarray | None = None
 
     @property
     def smallest(self) -> float:
@@ -300,7 +308,7 @@ def _distribution_from_masses(wk: np.ndarray, pooled: np.ndarray, sup: np.ndarra
 
 def analyse_regression(
     stats, codes: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None,
-    terms: np.ndarray | None, *, ref_index: int, attribute: str, config: AuditConfig,
+    *, ref_index: int, attribute: str, config: AuditConfig,
     rng: np.random.Generator, y_true: np.ndarray,
 ) -> AttributeTables:
     """Every table of the regression audit of one attribute."""
@@ -347,8 +355,7 @@ def analyse_regression(
                     total_size=float(effective_n(total.moments)[0]))
     dist_reps = None
     if config.n_bootstrap > 0:
-        dist_reps = _bootstrap(stats, codes, terms, kept, ref, point, dist, pairwise, config,
-                               rng)
+        dist_reps = _bootstrap(stats, kept, ref, point, dist, pairwise, config, rng)
 
     names = [m for m in config.metrics if m != "count"]
     nonneg = _nonnegative(config, y_true)
@@ -369,14 +376,15 @@ def analyse_regression(
     )
 
 
-def _bootstrap(stats, codes, terms, kept, ref, point: _Values, dist: dict, pairwise: bool,
+def _bootstrap(stats, kept, ref, point: _Values, dist: dict, pairwise: bool,
                config: AuditConfig, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Fill the replicates of ``point`` and return the replicates of the distances."""
     b = config.n_bootstrap
     rng_m, rng_h = rng.spawn(2)
-    blocks, block_group = deal_blocks(codes, stats.n_groups, terms, rng_m)
-    mrep = moment_replicates(blocks, block_group, stats.n_groups, b, rng_m)
+    mrep = moment_replicates(stats, b, rng_m)
     k_rep = mrep[:, kept]
+    point.moments, point.moment_reps = stats.moments[kept], k_rep
+    point.total_moments, point.total_reps = stats.total().moments, mrep.sum(axis=1)[:, None]
     group_reps = moment_metrics(k_rep, np.broadcast_to(stats.n[kept], k_rep.shape[:2]))
     tot_rep = mrep.sum(axis=1)
     overall_reps = {k: x for k, x in moment_metrics(tot_rep, np.full(b, stats.n.sum())).items()}
@@ -444,11 +452,20 @@ def _group_frames(point: _Values, names: list[str], index: pd.Index, config: Aud
         val = point.groups[m]
         cols[m] = val
         reps = None if point.group_reps is None else point.group_reps[m]
-        a, b = _bounds(reps, val.shape, level, point.sizes)
+        welch = point.moment_reps is not None and REGRESSION_METRICS[m].test == "welch"
+        if welch:
+            a, b = group_mean_interval(point.moments, point.moment_reps, m, level,
+                                       point.sizes)
+        else:
+            a, b = _bounds(reps, val.shape, level, point.sizes)
         undefined = ~np.isfinite(val)
         lo[m], hi[m] = np.where(undefined, np.nan, a), np.where(undefined, np.nan, b)
         oreps = None if point.overall_reps is None else point.overall_reps[m]
-        a, b = _bounds(oreps, (), level, point.total_size)
+        if welch:
+            a, b = (x[0] for x in group_mean_interval(
+                point.total_moments, point.total_reps, m, level, point.total_size))
+        else:
+            a, b = _bounds(oreps, (), level, point.total_size)
         o_lo.append(float(a))
         o_hi.append(float(b))
     frame = pd.DataFrame(cols, index=index).astype({"count": np.int64})
@@ -525,9 +542,11 @@ def _to_reference(point: _Values, dist: dict, dist_reps: dict | None, names: lis
     groups = np.asarray(kept_display, dtype=object)[others]
     parts = []
 
-    def add(metric, value, ref_value, diff, diff_reps, ratio, ratio_reps, p):
-        pair_n = np.minimum(point.sizes, point.sizes[ref])
-        lo, hi = _bounds(diff_reps, diff.shape, level, pair_n)
+    pair_n = np.minimum(point.sizes, point.sizes[ref])
+
+    def add(metric, value, ref_value, diff, diff_reps, ratio, ratio_reps, p, bounds=None):
+        lo, hi = bounds if bounds is not None else _bounds(diff_reps, diff.shape, level,
+                                                           pair_n)
         rlo, rhi = _bounds(ratio_reps, diff.shape, level, pair_n)
         cols = (groups, np.full(others.sum(), metric, dtype=object), value, ref_value, diff,
                 lo, hi, ratio, rlo, rhi, p)
@@ -552,14 +571,21 @@ def _to_reference(point: _Values, dist: dict, dist_reps: dict | None, names: lis
             p = _share_pvalues(val, ks, ref, config)
         else:
             p = np.full(g, np.nan)
-        add(m, val, refv, diff, d_reps, ratio, r_reps, p)
+        bounds = None
+        if test == "welch" and point.moment_reps is not None:
+            bounds = mean_difference_interval(point.moments, point.moment_reps, m, ref, level,
+                                              pair_n)
+        add(m, val, refv, diff, d_reps, ratio, r_reps, p, bounds)
     for m, key in (("standardized_mean_difference", "smd"), *(
             (name, k) for name, k in _DISTANCE_KEYS.items())):
         val = dist[f"{key}_to_reference"]
         reps = None if dist_reps is None else dist_reps[f"{key}_to_reference"]
         # the test of equal means is the mean prediction's (one hypothesis, tested once)
         p = ks_pvalues(rows, val, ref) if m == "ks_distance" else np.full(g, np.nan)
-        add(m, val, np.zeros(g), val, reps, np.full(g, np.nan), None, p)
+        bounds = None
+        if key == "smd" and point.moment_reps is not None:
+            bounds = smd_interval(point.moments, point.moment_reps, ref, level, pair_n)
+        add(m, val, np.zeros(g), val, reps, np.full(g, np.nan), None, p, bounds)
     cols = {c: np.concatenate([r[c] for r in parts]) for c in _REFERENCE_COLUMNS}
     cols["p_adjusted"] = adjust_family(
         cols["p_value"].astype(np.float64), cols["metric"].astype(object),
@@ -627,6 +653,8 @@ def _criteria(point: _Values, dist: dict, dist_reps: dict | None, ref: int,
         if reps is not None and np.isfinite(value):
             lo, hi = (float(x) for x in percentile_interval(
                 reps[name], config.confidence_level, n=point.smallest))
+            if name in _TWO_GROUP_INTERVALS and len(kept_display) == 2:
+                lo, hi = _two_group_interval(name, point, ref, config.confidence_level)
         tolerance = config.tolerances.get(name, np.nan)
         worst, best = _extremes(name, point, dist, ref, kept_display)
         if name in ERROR_CRITERIA and config.left_out:
@@ -640,6 +668,26 @@ def _criteria(point: _Values, dist: dict, dist_reps: dict | None, ref: int,
         rows.append((attribute, name, crit.metrics[0], crit.kind, value, lo, hi, tolerance,
                      result, worst, best, reason))
     return pd.DataFrame(rows, columns=list(_CRITERIA_COLUMNS))
+
+
+#: Criteria whose interval for two groups is that of |θ| for the one comparison θ.
+_TWO_GROUP_INTERVALS = ("mean_difference", "smd")
+
+
+def _two_group_interval(name: str, point: _Values, ref: int, level: float
+                        ) -> tuple[float, float]:
+    """With two groups ``mean_difference`` is |Δ| and ``smd`` is |d| of the one pair: their
+    interval comes from the bootstrap-t / large-sample interval of Δ or d
+    (:mod:`.metrics._regression_intervals`), not from percentiles of the replicates."""
+    other = 1 - ref
+    n = np.minimum(point.sizes, point.sizes[ref])
+    if name == "mean_difference":
+        lo, hi = mean_difference_interval(point.moments, point.moment_reps,
+                                          "mean_prediction", ref, level, n)
+    else:
+        lo, hi = smd_interval(point.moments, point.moment_reps, ref, level, n)
+    a, b = absolute_interval(lo[other], hi[other])
+    return float(a), float(b)
 
 
 def _extremes(name: str, point: _Values, dist: dict, ref: int,

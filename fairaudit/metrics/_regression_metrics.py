@@ -19,6 +19,10 @@ from ._regression_stats import (
     ERROR4,
     PRED,
     PRED2,
+    PRED2_C,
+    PRED3_C,
+    PRED4_C,
+    PRED_C,
     TRUE,
     TRUE2,
     W2,
@@ -168,6 +172,46 @@ def smd_matrix(m: np.ndarray) -> np.ndarray:
     diff = mean[..., :, None] - mean[..., None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(pooled > 0, diff / np.sqrt(np.where(pooled > 0, pooled, 1.0)), np.nan)
+
+
+def mean_se(m: np.ndarray, metric: str) -> np.ndarray:
+    """Standard error of the weighted mean behind a Welch-tested metric (Kish sizes)."""
+    _, var, n_eff = mean_and_variance(m, metric)
+    return np.sqrt(_div(var, n_eff))
+
+
+def central_moments(m: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Weighted mean, variance (biased), third and fourth central moments of ŷ, from the
+    powers of ŷ - c (``c`` cancels)."""
+    w = m[..., W]
+    m1, m2, m3, m4 = (_div(m[..., j], w) for j in (PRED_C, PRED2_C, PRED3_C, PRED4_C))
+    var = np.maximum(m2 - m1 ** 2, 0.0)
+    mu3 = m3 - 3 * m1 * m2 + 2 * m1 ** 3
+    mu4 = np.maximum(m4 - 4 * m1 * m3 + 6 * m1 ** 2 * m2 - 3 * m1 ** 4, 0.0)
+    return m1, var, mu3, mu4
+
+
+def smd_se_matrix(m: np.ndarray) -> np.ndarray:
+    """Standard error of Cohen's d of every pair of groups (as :func:`smd_matrix`), by the
+    delta method with the groups' skewness and kurtosis (no normality assumed):
+    ``Var d = Var Δ / s² - Δ Cov(Δ, s²) / s⁴ + Δ² Var s² / (4 s⁶)`` with
+    ``Var Δ = s²_i / n_i + s²_j / n_j``, ``Cov(Δ, s²) = (μ3_i - μ3_j) / N`` and
+    ``Var s² = (n_i (μ4_i - σ⁴_i) + n_j (μ4_j - σ⁴_j)) / N²`` (``N = n_i + n_j``). For normal
+    predictions this is the familiar ``1/n_i + 1/n_j + d² / (2N)``."""
+    _, var_b, mu3, mu4 = central_moments(m)
+    mean, var, n_eff = mean_and_variance(m, "mean_prediction")
+    ss = np.where(n_eff > 1, (n_eff - 1) * var, 0.0)
+    big_n = n_eff[..., :, None] + n_eff[..., None, :]
+    s2 = _div(ss[..., :, None] + ss[..., None, :], big_n - 2.0)
+    diff = mean[..., :, None] - mean[..., None, :]
+    se2 = _div(var, n_eff)
+    var_diff = se2[..., :, None] + se2[..., None, :]
+    cov = _div(mu3[..., :, None] - mu3[..., None, :], big_n)
+    extra = n_eff * np.maximum(mu4 - var_b ** 2, 0.0)
+    var_s2 = _div(extra[..., :, None] + extra[..., None, :], big_n ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = var_diff / s2 - diff * cov / s2 ** 2 + diff ** 2 * var_s2 / (4 * s2 ** 3)
+        return np.where(s2 > 0, np.sqrt(np.maximum(v, 0.0)), np.nan)
 
 
 def welch_pvalues(m: np.ndarray, metric: str, ref: int) -> np.ndarray:
