@@ -46,6 +46,7 @@ from .metrics._regression_metrics import (
     QUANTILES,
     REGRESSION_METRICS,
     SortedRows,
+    ValueOrder,
     distance_tables,
     effective_n,
     group_quantiles,
@@ -148,15 +149,20 @@ def check_regression_inputs(y_true: np.ndarray, y_pred: Any, y_score: Any,
         raise ValueError(ERR_Y_PRED)
     yt = _numbers(y_true, "y_true")
     yp = _numbers(y_pred, "y_pred", len(yt))
-    if set(np.unique(yt).tolist()) <= {0.0, 1.0} and set(np.unique(yp).tolist()) <= {0.0, 1.0}:
+    if _only_01(yt) and _only_01(yp):
         raise ValueError(ERR_LOOKS_BINARY.format(values="0 and 1"))
     return yt, yp
+
+
+def _only_01(a: np.ndarray) -> bool:
+    """Whether every value is 0 or 1 (one pass, no sort)."""
+    return not bool(np.any((a != 0.0) & (a != 1.0)))
 
 
 def _left_out(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[tuple[str, str], ...]:
     """The error criteria, when outcomes are 0/1 and the predictions a score on another scale
     (COMPAS deciles against reoffending): recorded with the reason in ``config``."""
-    if set(np.unique(y_true).tolist()) <= {0.0, 1.0} and (
+    if _only_01(y_true) and (
             y_pred.min() < 0 or y_pred.max() > 1):
         return tuple((c, SCALE_REASON) for c in ERROR_CRITERIA)
     return ()
@@ -193,7 +199,8 @@ def audit_regression(
     n = len(yt)
     weight = v.check_sample_weight(sample_weight, n)
     groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
-    edges = prediction_edges(yp, score_bins)
+    by_value = ValueOrder.of(yp, weight)  # one sort of the predictions for every attribute
+    edges = prediction_edges(yp, score_bins, sorted_pred=by_value.x)
     stats = regression_stats(groups.codes, groups.n_groups, yt, yp, weight, edges,
                              groups.labels, cross=options.n_bootstrap > 0)
     config = replace(
@@ -224,7 +231,7 @@ def audit_regression(
         if st.n_groups > PAIRWISE_LIMIT:
             run_notes.append(NOTE_PAIRWISE.format(limit=PAIRWISE_LIMIT, attribute=attribute))
         t = analyse_regression(
-            st, codes, yp, weight, ref_index=ref, attribute=attribute, config=config,
+            st, codes, by_value, ref_index=ref, attribute=attribute, config=config,
             rng=np.random.default_rng(seed), y_true=yt)
         tables.append((attribute, st, reason, t))
     info = AuditMeta(
@@ -307,7 +314,7 @@ def _distribution_from_masses(wk: np.ndarray, pooled: np.ndarray, sup: np.ndarra
 
 
 def analyse_regression(
-    stats, codes: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None,
+    stats, codes: np.ndarray, rows_by_value: ValueOrder,
     *, ref_index: int, attribute: str, config: AuditConfig,
     rng: np.random.Generator, y_true: np.ndarray,
 ) -> AttributeTables:
@@ -333,16 +340,14 @@ def analyse_regression(
     overall = {k: float(x[0]) for k, x in moment_metrics(total.moments, total.n).items()}
     remap = np.full(stats.n_groups, -1)
     remap[kept] = np.arange(int(kept.sum()))
-    row_kept = remap[codes] >= 0
-    rows = SortedRows.build(remap[codes][row_kept], int(kept.sum()), y_pred[row_kept],
-                            None if weight is None else weight[row_kept])
-    all_rows = SortedRows.build(np.zeros(len(y_pred), dtype=np.int64), 1, y_pred, weight)
+    rows = SortedRows.from_values(remap[codes] if not kept.all() else codes,
+                                  int(kept.sum()), rows_by_value)
     for name, q in QUANTILES.items():
         values[name] = group_quantiles(rows, q)
-        overall[name] = float(group_quantiles(all_rows, q)[0])
+        overall[name] = rows_by_value.quantile(q)
     median = overall["median_prediction"]
     values["share_above_median"] = share_above(rows, median)
-    overall["share_above_median"] = float(share_above(all_rows, median)[0])
+    overall["share_above_median"] = rows_by_value.share_above(median)
     dist = distance_tables(rows, ref, pairwise_limit=PAIRWISE_LIMIT)
     smd_all = smd_matrix(np.concatenate([ks.moments, total.moments]))
     dist["smd_to_reference"] = smd_all[:-1, ref]

@@ -45,13 +45,15 @@ ERR_OUTSIDE = (
 )
 
 
-def prediction_edges(y_pred: np.ndarray, score_bins: object = None) -> np.ndarray:
+def prediction_edges(y_pred: np.ndarray, score_bins: object = None, *,
+                     sorted_pred: np.ndarray | None = None) -> np.ndarray:
     """Edges of the histogram of the predictions: declared, or from the data.
 
     Default: one bin per distinct value when there are at most :data:`N_PREDICTION_BINS` of
     them (the histogram is then exact: a 1-10 score keeps its ten values), otherwise bins
     between the quantiles of the predictions (equal weight per bin). Bins are half-open
-    ``[e_k, e_k+1)``, the last one closed.
+    ``[e_k, e_k+1)``, the last one closed. ``sorted_pred``: the predictions sorted, when
+    at hand (saves a sort).
     """
     if score_bins is not None:
         try:
@@ -66,11 +68,15 @@ def prediction_edges(y_pred: np.ndarray, score_bins: object = None) -> np.ndarra
                 k=int(outside.sum()), lo=edges[0], hi=edges[-1], plo=float(y_pred.min()),
                 phi=float(y_pred.max())))
         return edges
-    values = np.unique(y_pred)
+    if sorted_pred is None:
+        sorted_pred = np.sort(y_pred)
+    distinct = np.ones(len(sorted_pred), dtype=bool)
+    distinct[1:] = sorted_pred[1:] != sorted_pred[:-1]
+    values = sorted_pred[distinct]
     if len(values) <= N_PREDICTION_BINS:
         step = float(values[-1] - values[-2]) if len(values) > 1 else 1.0
         return np.append(values, values[-1] + step)
-    edges = np.unique(np.quantile(y_pred, np.linspace(0, 1, N_PREDICTION_BINS + 1)))
+    edges = np.unique(np.quantile(sorted_pred, np.linspace(0, 1, N_PREDICTION_BINS + 1)))
     return edges
 
 
@@ -192,23 +198,34 @@ def edges_centre(edges: np.ndarray) -> float:
 
 def row_moments(y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray,
                 centre: float = 0.0) -> np.ndarray:
-    """Per row the terms summed into :attr:`RegressionStats.moments`, shape (n, n_moments)
-    (``centre``: the ``c`` of the powers of ŷ - c)."""
+    """Per row the terms summed into :attr:`RegressionStats.moments`, one row of the result
+    per moment, shape (n_moments, n) (``centre``: the ``c`` of the powers of ŷ - c)."""
+    out = np.empty((len(MOMENTS), len(y_pred)))
+    out[W] = weight
+    np.multiply(weight, weight, out=out[W2])
+    np.multiply(weight, y_pred, out=out[PRED])
+    np.multiply(weight, y_true, out=out[TRUE])
+    np.multiply(out[PRED], y_pred, out=out[PRED2])
+    np.multiply(out[TRUE], y_true, out=out[TRUE2])
+    np.multiply(out[PRED], y_true, out=out[PRED_TRUE])
     e = y_pred - y_true
-    e2 = e * e
-    d = y_pred - centre
-    wd = weight * d
-    wd2 = wd * d
-    cols = (weight, weight * weight, weight * y_pred, weight * y_true, weight * y_pred * y_pred,
-            weight * y_true * y_true, weight * y_pred * y_true, weight * e,
-            weight * np.abs(e), weight * e2, weight * e2 * e2, wd, wd2, wd2 * d, wd2 * d * d)
-    return np.stack(cols, axis=1)
+    np.multiply(weight, e, out=out[ERROR])
+    np.abs(out[ERROR], out=out[ABS_ERROR])
+    np.multiply(out[ERROR], e, out=out[ERROR2])
+    np.multiply(e, e, out=e)
+    np.multiply(out[ERROR2], e, out=out[ERROR4])
+    d = np.subtract(y_pred, centre)
+    np.multiply(weight, d, out=out[PRED_C])
+    for j in (PRED2_C, PRED3_C, PRED4_C):
+        np.multiply(out[j - 1], d, out=out[j])
+    return out
 
 
 def sum_by(codes: np.ndarray, n_bins: int, values: np.ndarray) -> np.ndarray:
-    """Column sums of ``values`` (n, k) per code, shape (n_bins, k): one bincount each."""
-    return np.stack([np.bincount(codes, weights=values[:, j], minlength=n_bins)
-                     for j in range(values.shape[1])], axis=1)
+    """Sums of each row of ``values`` (k, n) per code, shape (n_bins, k): one bincount
+    each."""
+    return np.stack([np.bincount(codes, weights=row, minlength=n_bins) for row in values],
+                    axis=1)
 
 
 def regression_stats(
@@ -229,6 +246,10 @@ def regression_stats(
     edges = np.asarray(edges, dtype=np.float64)
     w = np.ones(len(y_true)) if weight is None else weight
     n = np.bincount(codes, minlength=n_groups).astype(np.int64)
+    if cross:  # the rows by group (a radix sort of small codes), for the products per group
+        order = np.argsort(codes.astype(np.int16 if n_groups < 2 ** 15 else np.int64,
+                                        copy=False), kind="stable")
+        codes, y_true, y_pred, w = codes[order], y_true[order], y_pred[order], w[order]
     terms = row_moments(y_true, y_pred, w, edges_centre(edges))
     n_bins = len(edges) - 1
     cell = codes * n_bins + bin_index(y_pred, edges)
@@ -240,15 +261,14 @@ def regression_stats(
 
 
 def cross_products(codes: np.ndarray, n_groups: int, terms: np.ndarray) -> np.ndarray:
-    """Per group the sum over its rows of ``t tᵀ`` (``t`` a row of ``terms``), shape
-    (n_groups, k, k): one product of the group's rows by themselves per group."""
-    k = terms.shape[1]
+    """Per group the sum over its rows of ``t tᵀ`` (``t`` a row's terms: a column of
+    ``terms``, shape (k, n)), shape (n_groups, k, k): one product of the group's terms by
+    themselves per group. The rows must be sorted by ``codes``."""
+    k = terms.shape[0]
     out = np.zeros((n_groups, k, k))
-    order = np.argsort(codes, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n_groups))])
-    sorted_terms = terms[order]
     for g in range(n_groups):
-        t = sorted_terms[bounds[g]:bounds[g + 1]]
-        if len(t):
-            out[g] = np.einsum("ij,ik->jk", t, t)
+        t = terms[:, bounds[g]:bounds[g + 1]]
+        if t.shape[1]:
+            out[g] = np.einsum("ji,ki->jk", t, t)
     return out
