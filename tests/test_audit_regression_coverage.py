@@ -19,8 +19,7 @@ SIZES = [(20, 500), (100, 100), (500, 500)]
 @pytest.mark.parametrize("shape", ["normal", "lognormal"])
 @pytest.mark.parametrize(("n_group", "n_reference"), SIZES)
 def test_coverage_is_nominal_for_normal_and_skewed_predictions(shape, n_group, n_reference):
-    cov = core_coverage(shape, n_group, n_reference, n_sim=N_SIM, n_bootstrap=300,
-                        random_state=11)
+    cov = core_coverage(shape, n_group, n_reference, n_sim=N_SIM, n_bootstrap=300, random_state=11)
     for m in ("mean_difference", "smd"):
         # no shortfall beyond Monte-Carlo error, and no gross over-coverage
         assert LEVEL - 2.5 * SE <= cov[m] <= 0.985, (m, cov)

@@ -42,11 +42,13 @@ _CHUNK_ELEMENTS = 1 << 22
 
 def within_bin_roots(stats: RegressionStats) -> np.ndarray:
     """Per group a square root ``L`` (``L Lᵀ = S``) of the spread ``S`` of the row terms
-    about their bin means, ``S = Σ_rows t tᵀ - Σ_bins T Tᵀ / n``, shape (G, k, k)."""
+    about their bin means, ``S = Σ_rows t tᵀ - Σ_bins T Tᵀ / n``, shape (G, k, k): the
+    symmetric root of the scaled matrix, scaled back."""
     n = stats.hist_n.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        scaled = np.where(n[..., None] > 0, stats.hist_moments / np.where(
-            n > 0, n, 1.0)[..., None], 0.0)
+        scaled = np.where(
+            n[..., None] > 0, stats.hist_moments / np.where(n > 0, n, 1.0)[..., None], 0.0
+        )
     between = np.einsum("gkm,gkl->gml", scaled, stats.hist_moments)
     spread = stats.cross - between
     spread = 0.5 * (spread + np.swapaxes(spread, 1, 2))
@@ -55,13 +57,19 @@ def within_bin_roots(stats: RegressionStats) -> np.ndarray:
     scale = np.where(scale > 0, scale, 1.0)
     unit = spread / (scale[:, :, None] * scale[:, None, :])
     values, vectors = np.linalg.eigh(unit)
-    # rounding leaves tiny negative eigenvalues where the terms do not vary within bins
-    root = vectors * np.sqrt(np.clip(values, 0.0, None))[:, None, :]
+    # rounding leaves tiny negative eigenvalues where the terms do not vary within bins; the
+    # symmetric root V √Λ Vᵀ does not depend on the signs or the basis eigh picks, so
+    # statistics that differ by rounding (merged chunks) get the same replicates
+    # directions whose spread is at rounding level (below 1e-9 of the largest) count as 0
+    floor = 1e-9 * np.max(np.abs(values), axis=1, keepdims=True, initial=0.0)
+    values = np.where(values > floor, values, 0.0)
+    root = np.einsum("gij,gj,gkj->gik", vectors, np.sqrt(values), vectors)
     return root * scale[:, :, None]
 
 
-def moment_replicates(stats: RegressionStats, n_bootstrap: int,
-                      rng: np.random.Generator) -> np.ndarray:
+def moment_replicates(
+    stats: RegressionStats, n_bootstrap: int, rng: np.random.Generator
+) -> np.ndarray:
     """Replicates of every group's moments under the Poisson bootstrap of its rows, from the
     statistics alone, shape (n_bootstrap, G, n_moments).
 
@@ -79,8 +87,9 @@ def moment_replicates(stats: RegressionStats, n_bootstrap: int,
         raise ValueError(ERR_NO_CROSS)
     n = stats.hist_n.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        unit = np.where(n[..., None] > 0, stats.hist_moments / np.where(
-            n > 0, n, 1.0)[..., None], 0.0)
+        unit = np.where(
+            n[..., None] > 0, stats.hist_moments / np.where(n > 0, n, 1.0)[..., None], 0.0
+        )
     root = within_bin_roots(stats)
     occupied = n.reshape(-1) > 0
     cells = np.flatnonzero(occupied)
@@ -104,8 +113,9 @@ def moment_replicates(stats: RegressionStats, n_bootstrap: int,
     return out
 
 
-def histogram_replicates(stats: RegressionStats, n_bootstrap: int,
-                         rng: np.random.Generator) -> np.ndarray:
+def histogram_replicates(
+    stats: RegressionStats, n_bootstrap: int, rng: np.random.Generator
+) -> np.ndarray:
     """Replicates of every group's histogram weights, shape (n_bootstrap, G, n_bins)."""
     w, w2 = stats.hist_w, stats.hist_w2
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -145,15 +155,19 @@ def expanded_alpha(level: float, n: object) -> np.ndarray:
     return np.where(n > 1, out, np.nan)
 
 
-def percentile_interval(reps: np.ndarray, level: float, *, n: object = None,
-                        min_finite: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def percentile_interval(
+    reps: np.ndarray, level: float, *, n: object = None, min_finite: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Percentile bounds over the first axis (numpy's linear quantiles of the defined
     replicates), expanded for small groups when ``n`` (the smallest group size behind each
     value, broadcast to ``reps.shape[1:]``) is given; NaN where fewer than ``min_finite`` of
     the replicates are defined (the value is mostly undefined in the resamples)."""
     reps = np.asarray(reps, dtype=np.float64)
-    a = (1.0 - level) / 2.0 if n is None else np.broadcast_to(
-        expanded_alpha(level, n), reps.shape[1:])
+    a = (
+        (1.0 - level) / 2.0
+        if n is None
+        else np.broadcast_to(expanded_alpha(level, n), reps.shape[1:])
+    )
     s = np.sort(reps, axis=0)  # NaN last
     k = np.isfinite(s).sum(axis=0)
     out = []
@@ -171,9 +185,20 @@ def percentile_interval(reps: np.ndarray, level: float, *, n: object = None,
     return out[0], out[1]
 
 
-def studentized_interval(estimate: np.ndarray, se: np.ndarray, reps: np.ndarray,
-                         se_reps: np.ndarray, level: float, *, n: object = None,
-                         min_finite: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+#: Replicate standard errors below this share of the estimate's count as zero.
+SE_FLOOR = 1e-6
+
+
+def studentized_interval(
+    estimate: np.ndarray,
+    se: np.ndarray,
+    reps: np.ndarray,
+    se_reps: np.ndarray,
+    level: float,
+    *,
+    n: object = None,
+    min_finite: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray]:
     """The bootstrap-t interval (Efron & Tibshirani 1993, ch. 12): the quantiles of the
     replicates' studentized deviations ``(θ* - θ̂) / se*`` turned back with the estimate's
     standard error, ``[θ̂ - t*_hi se, θ̂ - t*_lo se]``. It corrects the skewness of the
@@ -182,9 +207,13 @@ def studentized_interval(estimate: np.ndarray, se: np.ndarray, reps: np.ndarray,
     where the estimate or its standard error is undefined, or too few replicates are."""
     estimate = np.asarray(estimate, dtype=np.float64)
     se = np.asarray(se, dtype=np.float64)
+    # a resample without spread (one distinct row drawn) has no t: its standard error is 0
+    # up to rounding, which would make t arbitrarily large
+    spread = se_reps > SE_FLOOR * np.where(np.isfinite(se), se, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(se_reps > 0, (reps - estimate) / np.where(se_reps > 0, se_reps, 1.0),
-                     np.nan)
+        t = np.where(
+            spread & (se_reps > 0), (reps - estimate) / np.where(se_reps > 0, se_reps, 1.0), np.nan
+        )
     t_lo, t_hi = percentile_interval(t, level, n=n, min_finite=min_finite)
     ok = np.isfinite(estimate) & np.isfinite(se) & (se >= 0)
     lo = np.where(ok, estimate - t_hi * se, np.nan)

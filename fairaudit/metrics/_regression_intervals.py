@@ -49,27 +49,28 @@ def _value(m: np.ndarray, metric: str) -> np.ndarray:
     return moment_metrics(m, np.ones(shape))[metric]
 
 
-def group_mean_interval(m: np.ndarray, reps: np.ndarray, metric: str, level: float,
-                        n: object) -> tuple[np.ndarray, np.ndarray]:
+def group_mean_interval(
+    m: np.ndarray, reps: np.ndarray, metric: str, level: float, n: object
+) -> tuple[np.ndarray, np.ndarray]:
     """Interval of each group's mean behind a Welch-tested ``metric``: moments ``m``
     (..., G, k), replicates ``reps`` (B, ..., G, k), ``n`` the (effective) group sizes."""
     est, se = _value(m, metric), mean_se(m, metric)
-    boot = studentized_interval(est, se, _value(reps, metric), mean_se(reps, metric), level,
-                                n=n)
+    boot = studentized_interval(est, se, _value(reps, metric), mean_se(reps, metric), level, n=n)
     _, _, n_eff = mean_and_variance(m, metric)
     t = _t(level, n_eff - 1)
     return _union(boot, (est - t * se, est + t * se))
 
 
 def _welch(se_g: np.ndarray, se_r: np.ndarray, n_g: np.ndarray, n_r: np.ndarray):
-    se2_g, se2_r = se_g ** 2, se_r ** 2
+    se2_g, se2_r = se_g**2, se_r**2
     with np.errstate(invalid="ignore", divide="ignore"):
-        dof = (se2_g + se2_r) ** 2 / (se2_g ** 2 / (n_g - 1) + se2_r ** 2 / (n_r - 1))
+        dof = (se2_g + se2_r) ** 2 / (se2_g**2 / (n_g - 1) + se2_r**2 / (n_r - 1))
     return np.sqrt(se2_g + se2_r), dof
 
 
-def mean_difference_interval(m: np.ndarray, reps: np.ndarray, metric: str, ref: int,
-                             level: float, n: object) -> tuple[np.ndarray, np.ndarray]:
+def mean_difference_interval(
+    m: np.ndarray, reps: np.ndarray, metric: str, ref: int, level: float, n: object
+) -> tuple[np.ndarray, np.ndarray]:
     """Interval of each group's mean minus the reference group's (``n``: the smaller
     effective size of each pair); NaN at the reference."""
     est = _value(m, metric)
@@ -79,7 +80,7 @@ def mean_difference_interval(m: np.ndarray, reps: np.ndarray, metric: str, ref: 
     se, dof = _welch(se_g, se_g[..., [ref]], n_eff, n_eff[..., [ref]])
     rv = _value(reps, metric)
     rse = mean_se(reps, metric)
-    rse_pair = np.sqrt(rse ** 2 + rse[..., [ref]] ** 2)
+    rse_pair = np.sqrt(rse**2 + rse[..., [ref]] ** 2)
     boot = studentized_interval(diff, se, rv - rv[..., [ref]], rse_pair, level, n=n)
     t = _t(level, dof)
     lo, hi = _union(boot, (diff - t * se, diff + t * se))
@@ -87,14 +88,16 @@ def mean_difference_interval(m: np.ndarray, reps: np.ndarray, metric: str, ref: 
     return lo, hi
 
 
-def smd_interval(m: np.ndarray, reps: np.ndarray, ref: int, level: float,
-                 n: object) -> tuple[np.ndarray, np.ndarray]:
+def smd_interval(
+    m: np.ndarray, reps: np.ndarray, ref: int, level: float, n: object
+) -> tuple[np.ndarray, np.ndarray]:
     """Interval of Cohen's d of each group against the reference group; NaN at the
     reference."""
     d = smd_matrix(m)[..., ref]
     se = smd_se_matrix(m)[..., ref]
-    boot = studentized_interval(d, se, smd_matrix(reps)[..., ref],
-                                smd_se_matrix(reps)[..., ref], level, n=n)
+    boot = studentized_interval(
+        d, se, smd_matrix(reps)[..., ref], smd_se_matrix(reps)[..., ref], level, n=n
+    )
     _, _, n_eff = mean_and_variance(m, "mean_prediction")
     t = _t(level, n_eff + n_eff[..., [ref]] - 2)
     lo, hi = _union(boot, (d - t * se, d + t * se))

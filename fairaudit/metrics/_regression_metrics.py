@@ -49,47 +49,96 @@ class RegressionMetric:
     test: str = ""
 
 
-REGRESSION_METRICS: dict[str, RegressionMetric] = {m.name: m for m in [
-    RegressionMetric("count", "Count", "number of rows", "moments"),
-    RegressionMetric("mean_prediction", "Mean prediction", "weighted mean of ŷ", "moments",
-                     test="welch"),
-    RegressionMetric("mean_outcome", "Mean outcome", "weighted mean of y", "moments",
-                     test="welch"),
-    RegressionMetric("mean_error", "Mean error (ŷ − y)",
-                     "weighted mean of ŷ − y: positive when the group is over-predicted",
-                     "moments", test="welch"),
-    RegressionMetric("mean_absolute_error", "Mean absolute error", "weighted mean of |ŷ − y|",
-                     "moments", nonnegative=True, test="welch"),
-    RegressionMetric("mean_squared_error", "Mean squared error", "weighted mean of (ŷ − y)²",
-                     "moments", nonnegative=True, test="welch"),
-    RegressionMetric("root_mean_squared_error", "Root mean squared error",
-                     "square root of the mean squared error", "moments", nonnegative=True),
-    RegressionMetric("r2", "R²", "1 − squared error / variance of y within the group",
-                     "moments"),
-    RegressionMetric("prediction_q10", "Prediction, 10th percentile",
-                     "10th percentile of ŷ", "distribution"),
-    RegressionMetric("median_prediction", "Median prediction", "median of ŷ", "distribution"),
-    RegressionMetric("prediction_q90", "Prediction, 90th percentile",
-                     "90th percentile of ŷ", "distribution"),
-    RegressionMetric("share_above_median", "Share above the median (scoring rate)",
-                     "share of the group's predictions strictly above the overall median of "
-                     "the predictions (the NYC Local Law 144 scoring rate)", "distribution",
-                     nonnegative=True),
-]}
+REGRESSION_METRICS: dict[str, RegressionMetric] = {
+    m.name: m
+    for m in [
+        RegressionMetric("count", "Count", "number of rows", "moments"),
+        RegressionMetric(
+            "mean_prediction", "Mean prediction", "weighted mean of ŷ", "moments", test="welch"
+        ),
+        RegressionMetric(
+            "mean_outcome", "Mean outcome", "weighted mean of y", "moments", test="welch"
+        ),
+        RegressionMetric(
+            "mean_error",
+            "Mean error (ŷ − y)",
+            "weighted mean of ŷ − y: positive when the group is over-predicted",
+            "moments",
+            test="welch",
+        ),
+        RegressionMetric(
+            "mean_absolute_error",
+            "Mean absolute error",
+            "weighted mean of |ŷ − y|",
+            "moments",
+            nonnegative=True,
+            test="welch",
+        ),
+        RegressionMetric(
+            "mean_squared_error",
+            "Mean squared error",
+            "weighted mean of (ŷ − y)²",
+            "moments",
+            nonnegative=True,
+            test="welch",
+        ),
+        RegressionMetric(
+            "root_mean_squared_error",
+            "Root mean squared error",
+            "square root of the mean squared error",
+            "moments",
+            nonnegative=True,
+        ),
+        RegressionMetric(
+            "r2", "R²", "1 − squared error / variance of y within the group", "moments"
+        ),
+        RegressionMetric(
+            "prediction_q10", "Prediction, 10th percentile", "10th percentile of ŷ", "distribution"
+        ),
+        RegressionMetric("median_prediction", "Median prediction", "median of ŷ", "distribution"),
+        RegressionMetric(
+            "prediction_q90", "Prediction, 90th percentile", "90th percentile of ŷ", "distribution"
+        ),
+        RegressionMetric(
+            "share_above_median",
+            "Share above the median (scoring rate)",
+            "share of the group's predictions strictly above the overall median of "
+            "the predictions (the NYC Local Law 144 scoring rate)",
+            "distribution",
+            nonnegative=True,
+        ),
+    ]
+}
 
 #: Distances between the distributions of two groups' predictions (to_reference and
 #: disparities rows besides the group metrics).
-DISTANCES: dict[str, RegressionMetric] = {m.name: m for m in [
-    RegressionMetric("standardized_mean_difference", "Standardized mean difference (d)",
-                     "difference of mean predictions over the pooled standard deviation "
-                     "(Cohen's d)", "moments", test="welch"),
-    RegressionMetric("ks_distance", "Kolmogorov–Smirnov distance",
-                     "largest gap between the two groups' distribution functions of ŷ",
-                     "distribution", nonnegative=True, test="ks"),
-    RegressionMetric("wasserstein_distance", "Wasserstein-1 distance",
-                     "area between the two groups' distribution functions of ŷ (in units of "
-                     "ŷ)", "distribution", nonnegative=True),
-]}
+DISTANCES: dict[str, RegressionMetric] = {
+    m.name: m
+    for m in [
+        RegressionMetric(
+            "standardized_mean_difference",
+            "Standardized mean difference (d)",
+            "difference of mean predictions over the pooled standard deviation (Cohen's d)",
+            "moments",
+            test="welch",
+        ),
+        RegressionMetric(
+            "ks_distance",
+            "Kolmogorov–Smirnov distance",
+            "largest gap between the two groups' distribution functions of ŷ",
+            "distribution",
+            nonnegative=True,
+            test="ks",
+        ),
+        RegressionMetric(
+            "wasserstein_distance",
+            "Wasserstein-1 distance",
+            "area between the two groups' distribution functions of ŷ (in units of ŷ)",
+            "distribution",
+            nonnegative=True,
+        ),
+    ]
+}
 
 QUANTILES = {"prediction_q10": 0.1, "median_prediction": 0.5, "prediction_q90": 0.9}
 MOMENT_METRICS = tuple(m for m, d in REGRESSION_METRICS.items() if d.family == "moments")
@@ -153,7 +202,7 @@ def mean_and_variance(m: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarra
     first, second = _WELCH_MOMENTS[metric]
     w = m[..., W]
     mean = _div(m[..., first], w)
-    biased = np.maximum(_div(m[..., second], w) - mean ** 2, 0.0)
+    biased = np.maximum(_div(m[..., second], w) - mean**2, 0.0)
     n_eff = effective_n(m)
     var = np.where(n_eff > 1, biased * _div(n_eff, n_eff - 1), np.nan)
     return mean, var, n_eff
@@ -186,9 +235,9 @@ def central_moments(m: np.ndarray) -> tuple[np.ndarray, ...]:
     powers of ŷ - c (``c`` cancels)."""
     w = m[..., W]
     m1, m2, m3, m4 = (_div(m[..., j], w) for j in (PRED_C, PRED2_C, PRED3_C, PRED4_C))
-    var = np.maximum(m2 - m1 ** 2, 0.0)
-    mu3 = m3 - 3 * m1 * m2 + 2 * m1 ** 3
-    mu4 = np.maximum(m4 - 4 * m1 * m3 + 6 * m1 ** 2 * m2 - 3 * m1 ** 4, 0.0)
+    var = np.maximum(m2 - m1**2, 0.0)
+    mu3 = m3 - 3 * m1 * m2 + 2 * m1**3
+    mu4 = np.maximum(m4 - 4 * m1 * m3 + 6 * m1**2 * m2 - 3 * m1**4, 0.0)
     return m1, var, mu3, mu4
 
 
@@ -208,10 +257,10 @@ def smd_se_matrix(m: np.ndarray) -> np.ndarray:
     se2 = _div(var, n_eff)
     var_diff = se2[..., :, None] + se2[..., None, :]
     cov = _div(mu3[..., :, None] - mu3[..., None, :], big_n)
-    extra = n_eff * np.maximum(mu4 - var_b ** 2, 0.0)
-    var_s2 = _div(extra[..., :, None] + extra[..., None, :], big_n ** 2)
+    extra = n_eff * np.maximum(mu4 - var_b**2, 0.0)
+    var_s2 = _div(extra[..., :, None] + extra[..., None, :], big_n**2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        v = var_diff / s2 - diff * cov / s2 ** 2 + diff ** 2 * var_s2 / (4 * s2 ** 3)
+        v = var_diff / s2 - diff * cov / s2**2 + diff**2 * var_s2 / (4 * s2**3)
         return np.where(s2 > 0, np.sqrt(np.maximum(v, 0.0)), np.nan)
 
 
@@ -224,7 +273,7 @@ def welch_pvalues(m: np.ndarray, metric: str, ref: int) -> np.ndarray:
     s = se2 + se2[ref]
     with np.errstate(invalid="ignore", divide="ignore"):
         t = (mean - mean[ref]) / np.sqrt(s)
-        dof = s ** 2 / (_div(se2 ** 2, n_eff - 1) + _div(se2[ref] ** 2, n_eff[ref] - 1))
+        dof = s**2 / (_div(se2**2, n_eff - 1) + _div(se2[ref] ** 2, n_eff[ref] - 1))
     p = 2.0 * stats.t.sf(np.abs(t), dof)
     p = np.where(np.isfinite(t) & np.isfinite(dof) & (s > 0), p, np.nan)
     # two groups with no spread: equal means are no evidence of a difference, unequal are
@@ -258,8 +307,12 @@ class ValueOrder:
 
     def share_above(self, cut: float) -> float:
         """Weighted share of all predictions strictly above ``cut``."""
-        return float(_div(np.einsum("i,i->", self.w, (self.x > cut).astype(np.float64)),
-                          np.asarray(self.w.sum())))
+        return float(
+            _div(
+                np.einsum("i,i->", self.w, (self.x > cut).astype(np.float64)),
+                np.asarray(self.w.sum()),
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -281,8 +334,9 @@ class SortedRows:
     gpos: np.ndarray
 
     @classmethod
-    def build(cls, codes: np.ndarray, n_groups: int, y_pred: np.ndarray,
-              weight: np.ndarray | None) -> SortedRows:
+    def build(
+        cls, codes: np.ndarray, n_groups: int, y_pred: np.ndarray, weight: np.ndarray | None
+    ) -> SortedRows:
         return cls.from_values(codes, n_groups, ValueOrder.of(y_pred, weight))
 
     @classmethod
@@ -293,13 +347,12 @@ class SortedRows:
         if len(vc) and vc.min() < 0:
             keep = vc >= 0
             vc, vx, vw = vc[keep], vx[keep], vw[keep]
-        small = np.int16 if n_groups < 2 ** 15 else np.int64
+        small = np.int16 if n_groups < 2**15 else np.int64
         # stable: within a group the rows stay in the order of their predictions
         gpos = np.argsort(vc.astype(small, copy=False), kind="stable")
         sizes = np.bincount(vc, minlength=n_groups)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        return cls(vc[gpos], vx[gpos], vw[gpos], starts, sizes, values.weighted, vx, vc, vw,
-                   gpos)
+        return cls(vc[gpos], vx[gpos], vw[gpos], starts, sizes, values.weighted, vx, vc, vw, gpos)
 
     def group(self, g: int) -> tuple[np.ndarray, np.ndarray]:
         sl = slice(self.starts[g], self.starts[g] + self.sizes[g])
@@ -307,7 +360,7 @@ class SortedRows:
 
     def positions(self, g: int) -> np.ndarray:
         """The positions of group ``g``'s rows in the value order, increasing."""
-        return self.gpos[self.starts[g]:self.starts[g] + self.sizes[g]]
+        return self.gpos[self.starts[g] : self.starts[g] + self.sizes[g]]
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float, weighted: bool) -> float:
@@ -331,8 +384,9 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float, weighted: bool) ->
 
 def group_quantiles(rows: SortedRows, q: float) -> np.ndarray:
     """The ``q`` quantile of each group's predictions (a loop over groups, not rows)."""
-    return np.array([weighted_quantile(*rows.group(g), q, rows.weighted)
-                     for g in range(len(rows.sizes))])
+    return np.array(
+        [weighted_quantile(*rows.group(g), q, rows.weighted) for g in range(len(rows.sizes))]
+    )
 
 
 def share_above(rows: SortedRows, cut: float) -> np.ndarray:
@@ -343,8 +397,9 @@ def share_above(rows: SortedRows, cut: float) -> np.ndarray:
     return _div(above, total)
 
 
-def distance_tables(rows: SortedRows, ref: int, *, pairwise_limit: int = 60,
-                    chunk: int | None = None) -> dict[str, np.ndarray]:
+def distance_tables(
+    rows: SortedRows, ref: int, *, pairwise_limit: int = 60, chunk: int | None = None
+) -> dict[str, np.ndarray]:
     """Exact Kolmogorov-Smirnov and Wasserstein-1 distances between distribution functions of
     the predictions, weighted: each group to the reference and to all rows pooled, and the
     largest between any two groups (Wasserstein pairs only up to ``pairwise_limit`` groups;
@@ -414,8 +469,10 @@ def distance_tables(rows: SortedRows, ref: int, *, pairwise_limit: int = 60,
     if enough and g <= pairwise_limit:
         w1_between = _largest_wasserstein(rows, w1_ref, w1_all)
     return {
-        "ks_to_reference": ks_ref, "ks_to_overall": ks_all,
-        "wasserstein_to_reference": w1_ref, "wasserstein_to_overall": w1_all,
+        "ks_to_reference": ks_ref,
+        "ks_to_overall": ks_all,
+        "wasserstein_to_reference": w1_ref,
+        "wasserstein_to_overall": w1_all,
         "ks_between": np.array(ks_pairs if enough else np.nan),
         "wasserstein_between": np.array(w1_between),
     }
@@ -479,13 +536,14 @@ def ks_pvalues(rows: SortedRows, ks: np.ndarray, ref: int) -> np.ndarray:
             p[large] = np.clip(stats.kstwo.sf(ks[large], np.round(en)), 0.0, 1.0)
         with warnings.catch_warnings():
             # where the exact distribution fails scipy uses the asymptotic one, as it says
-            warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful",
-                                    RuntimeWarning)
+            warnings.filterwarnings(
+                "ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning
+            )
             for j in np.flatnonzero(ok & ~large):
                 p[j] = float(stats.ks_2samp(rows.group(j)[0], xr, method="auto").pvalue)
         return p
     wsum = np.bincount(rows.codes, weights=rows.weight, minlength=g)
-    w2sum = np.bincount(rows.codes, weights=rows.weight ** 2, minlength=g)
+    w2sum = np.bincount(rows.codes, weights=rows.weight**2, minlength=g)
     ok &= (wsum > 0) & (wsum[ref] > 0)
     if ok.any():
         n1 = wsum[ok] ** 2 / w2sum[ok]
@@ -504,16 +562,18 @@ def mass_quantile(cum: np.ndarray, support: np.ndarray, q: float) -> np.ndarray:
     return np.where(total[..., 0] > 0, out, np.nan)
 
 
-def mass_distances(cdf: np.ndarray, support: np.ndarray, ref: int,
-                   pairwise: bool) -> dict[str, np.ndarray]:
+def mass_distances(
+    cdf: np.ndarray, support: np.ndarray, ref: int, pairwise: bool
+) -> dict[str, np.ndarray]:
     """The distances of :func:`distance_tables` from distribution functions on point masses,
     ``cdf`` of shape (B, G, K) (NaN rows for groups without weight), pooled cdf last."""
     dx = np.append(np.diff(support), 0.0)
     groups, pooled = cdf[:, :-1, :], cdf[:, -1:, :]
-    d_ref = np.abs(groups - groups[:, ref:ref + 1, :])
+    d_ref = np.abs(groups - groups[:, ref : ref + 1, :])
     d_all = np.abs(groups - pooled)
     out = {
-        "ks_to_reference": d_ref.max(axis=-1), "ks_to_overall": d_all.max(axis=-1),
+        "ks_to_reference": d_ref.max(axis=-1),
+        "ks_to_overall": d_all.max(axis=-1),
         "wasserstein_to_reference": np.einsum("...k,k->...", d_ref, dx),
         "wasserstein_to_overall": np.einsum("...k,k->...", d_all, dx),
     }
@@ -525,7 +585,9 @@ def mass_distances(cdf: np.ndarray, support: np.ndarray, ref: int,
     if pairwise:
         best = np.full(cdf.shape[0], np.nan)
         for i in range(g - 1):
-            w = np.einsum("...k,k->...", np.abs(groups[:, i:i + 1, :] - groups[:, i + 1:, :]), dx)
+            w = np.einsum(
+                "...k,k->...", np.abs(groups[:, i : i + 1, :] - groups[:, i + 1 :, :]), dx
+            )
             best = np.fmax(best, np.fmax.reduce(w, axis=1))
         out["wasserstein_between"] = best
     else:

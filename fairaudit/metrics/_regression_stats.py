@@ -20,10 +20,43 @@ from ._stats import _align, _check_labels, _marginal, _union
 #: The moments kept per group, in column order (``w`` = sum of weights, ``e`` = ŷ - y,
 #: ``c`` the centre of the histogram edges: the powers of ŷ - c give the skewness and
 #: kurtosis of the predictions without the rounding of raw fourth powers).
-MOMENTS = ("w", "w2", "pred", "true", "pred2", "true2", "pred_true", "error", "abs_error",
-           "error2", "error4", "pred_c", "pred2_c", "pred3_c", "pred4_c")
-(W, W2, PRED, TRUE, PRED2, TRUE2, PRED_TRUE, ERROR, ABS_ERROR, ERROR2, ERROR4, PRED_C,
- PRED2_C, PRED3_C, PRED4_C) = range(len(MOMENTS))
+MOMENTS = (
+    "w",
+    "w2",
+    "pred",
+    "true",
+    "pred2",
+    "true2",
+    "pred_true",
+    "error",
+    "abs_error",
+    "error2",
+    "error4",
+    "pred_c",
+    "pred2_c",
+    "pred3_c",
+    "pred4_c",
+)
+(
+    W,
+    W2,
+    PRED,
+    TRUE,
+    PRED2,
+    TRUE2,
+    PRED_TRUE,
+    ERROR,
+    ABS_ERROR,
+    ERROR2,
+    ERROR4,
+    PRED_C,
+    PRED2_C,
+    PRED3_C,
+    PRED4_C,
+) = range(len(MOMENTS))
+
+#: The properties of rows counted per group in :attr:`RegressionStats.flags`.
+FLAGS = ("true_negative", "true_not_01", "pred_negative", "pred_outside_01", "pred_not_01")
 
 #: Bins of the default histogram of the predictions (at most this many).
 N_PREDICTION_BINS = 200
@@ -45,8 +78,9 @@ ERR_OUTSIDE = (
 )
 
 
-def prediction_edges(y_pred: np.ndarray, score_bins: object = None, *,
-                     sorted_pred: np.ndarray | None = None) -> np.ndarray:
+def prediction_edges(
+    y_pred: np.ndarray, score_bins: object = None, *, sorted_pred: np.ndarray | None = None
+) -> np.ndarray:
     """Edges of the histogram of the predictions: declared, or from the data.
 
     Default: one bin per distinct value when there are at most :data:`N_PREDICTION_BINS` of
@@ -64,9 +98,15 @@ def prediction_edges(y_pred: np.ndarray, score_bins: object = None, *,
             raise ValueError(ERR_SCORE_BINS.format(value=score_bins))
         outside = (y_pred < edges[0]) | (y_pred > edges[-1])
         if outside.any():
-            raise ValueError(ERR_OUTSIDE.format(
-                k=int(outside.sum()), lo=edges[0], hi=edges[-1], plo=float(y_pred.min()),
-                phi=float(y_pred.max())))
+            raise ValueError(
+                ERR_OUTSIDE.format(
+                    k=int(outside.sum()),
+                    lo=edges[0],
+                    hi=edges[-1],
+                    plo=float(y_pred.min()),
+                    phi=float(y_pred.max()),
+                )
+            )
         return edges
     if sorted_pred is None:
         sorted_pred = np.sort(y_pred)
@@ -103,6 +143,10 @@ class RegressionStats:
         Rows in each bin.
     hist_moments : ndarray of float64, shape (n_groups, n_bins, len(MOMENTS))
         The moments of the rows of each bin (they sum to ``moments`` over the bins).
+    flags : ndarray of int64, shape (n_groups, len(FLAGS))
+        Rows per group with each property of :data:`FLAGS` (a negative outcome, an outcome
+        other than 0 or 1, a negative prediction, a prediction outside [0, 1], a prediction
+        other than 0 or 1).
     cross : ndarray of float64, shape (n_groups, len(MOMENTS), len(MOMENTS))
         Per group the sums over rows of the products of two row terms of the moments: with
         ``hist_moments`` they give the spread of the terms within each bin, which the
@@ -119,9 +163,20 @@ class RegressionStats:
     hist_moments: np.ndarray
     cross: np.ndarray
     labels: pd.Index | None = None
+    #: rows per group with y < 0, y not 0 or 1, ŷ < 0, ŷ outside [0, 1], ŷ not 0 or 1
+    #: (what the audit's checks of the data's scale need), shape (n_groups, len(FLAGS))
+    flags: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         _check_labels(self.labels, self.n.shape[0])
+        if self.flags is None:
+            object.__setattr__(
+                self, "flags", np.zeros((self.n.shape[0], len(FLAGS)), dtype=np.int64)
+            )
+
+    def has(self, flag: str) -> bool:
+        """Whether any row has the property ``flag`` (a name in :data:`FLAGS`)."""
+        return bool(self.flags[:, FLAGS.index(flag)].sum() > 0)
 
     @property
     def hist_w(self) -> np.ndarray:
@@ -158,7 +213,7 @@ class RegressionStats:
         return not (np.array_equal(m[:, W], self.n) and np.array_equal(m[:, W2], self.n))
 
     def _arrays(self) -> tuple[np.ndarray, ...]:
-        return (self.n, self.moments, self.hist_n, self.hist_moments, self.cross)
+        return (self.n, self.moments, self.hist_n, self.hist_moments, self.cross, self.flags)
 
     def merge(self, other: RegressionStats) -> RegressionStats:
         """Statistics of the union of two disjoint chunks of rows (groups matched by label;
@@ -170,24 +225,24 @@ class RegressionStats:
         union = _union(self.labels, other.labels)
         a = _align(self.labels, union, self._arrays())
         b = _align(other.labels, union, other._arrays())
-        n, m, hn, hm, cross = (x + y for x, y in zip(a, b, strict=True))
-        return RegressionStats(n, m, self.edges, hn, hm, cross, labels=union)
+        n, m, hn, hm, cross, flags = (x + y for x, y in zip(a, b, strict=True))
+        return RegressionStats(n, m, self.edges, hn, hm, cross, labels=union, flags=flags)
 
     def marginal(self, feature: str) -> RegressionStats:
         """The statistics of one feature's groups, summed over the other features."""
-        labels, (n, m, hn, hm, cross) = _marginal(self.labels, feature, self._arrays())
-        return RegressionStats(n, m, self.edges, hn, hm, cross, labels)
+        labels, (n, m, hn, hm, cross, flags) = _marginal(self.labels, feature, self._arrays())
+        return RegressionStats(n, m, self.edges, hn, hm, cross, labels, flags)
 
     def total(self) -> RegressionStats:
         """All groups pooled, as one group."""
-        n, m, hn, hm, cross = (a.sum(axis=0, keepdims=True) for a in self._arrays())
-        return RegressionStats(n, m, self.edges, hn, hm, cross)
+        n, m, hn, hm, cross, flags = (a.sum(axis=0, keepdims=True) for a in self._arrays())
+        return RegressionStats(n, m, self.edges, hn, hm, cross, None, flags)
 
     def take(self, keep: np.ndarray) -> RegressionStats:
         """The statistics of some groups (a boolean mask or positions)."""
         labels = None if self.labels is None else self.labels[keep]
-        n, m, hn, hm, cross = (a[keep] for a in self._arrays())
-        return RegressionStats(n, m, self.edges, hn, hm, cross, labels)
+        n, m, hn, hm, cross, flags = (a[keep] for a in self._arrays())
+        return RegressionStats(n, m, self.edges, hn, hm, cross, labels, flags)
 
 
 def edges_centre(edges: np.ndarray) -> float:
@@ -196,8 +251,9 @@ def edges_centre(edges: np.ndarray) -> float:
     return float(0.5 * (edges[0] + edges[-1]))
 
 
-def row_moments(y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray,
-                centre: float = 0.0) -> np.ndarray:
+def row_moments(
+    y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray, centre: float = 0.0
+) -> np.ndarray:
     """Per row the terms summed into :attr:`RegressionStats.moments`, one row of the result
     per moment, shape (n_moments, n) (``centre``: the ``c`` of the powers of ŷ - c)."""
     out = np.empty((len(MOMENTS), len(y_pred)))
@@ -224,8 +280,7 @@ def row_moments(y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray,
 def sum_by(codes: np.ndarray, n_bins: int, values: np.ndarray) -> np.ndarray:
     """Sums of each row of ``values`` (k, n) per code, shape (n_bins, k): one bincount
     each."""
-    return np.stack([np.bincount(codes, weights=row, minlength=n_bins) for row in values],
-                    axis=1)
+    return np.stack([np.bincount(codes, weights=row, minlength=n_bins) for row in values], axis=1)
 
 
 def regression_stats(
@@ -247,8 +302,9 @@ def regression_stats(
     w = np.ones(len(y_true)) if weight is None else weight
     n = np.bincount(codes, minlength=n_groups).astype(np.int64)
     if cross:  # the rows by group (a radix sort of small codes), for the products per group
-        order = np.argsort(codes.astype(np.int16 if n_groups < 2 ** 15 else np.int64,
-                                        copy=False), kind="stable")
+        order = np.argsort(
+            codes.astype(np.int16 if n_groups < 2**15 else np.int64, copy=False), kind="stable"
+        )
         codes, y_true, y_pred, w = codes[order], y_true[order], y_pred[order], w[order]
     terms = row_moments(y_true, y_pred, w, edges_centre(edges))
     n_bins = len(edges) - 1
@@ -257,7 +313,18 @@ def regression_stats(
     hist_n = np.bincount(cell, minlength=size).reshape(n_groups, n_bins).astype(np.int64)
     hist = sum_by(cell, size, terms).reshape(n_groups, n_bins, len(MOMENTS))
     products = cross_products(codes, n_groups, terms) if cross else np.zeros((n_groups, 0, 0))
-    return RegressionStats(n, hist.sum(axis=1), edges, hist_n, hist, products, labels)
+    not01_true = (y_true != 0.0) & (y_true != 1.0)
+    not01_pred = (y_pred != 0.0) & (y_pred != 1.0)
+    flags = np.stack(
+        [
+            np.bincount(codes[f], minlength=n_groups)
+            for f in (y_true < 0, not01_true, y_pred < 0, (y_pred < 0) | (y_pred > 1), not01_pred)
+        ],
+        axis=1,
+    )
+    return RegressionStats(
+        n, hist.sum(axis=1), edges, hist_n, hist, products, labels, flags.astype(np.int64)
+    )
 
 
 def cross_products(codes: np.ndarray, n_groups: int, terms: np.ndarray) -> np.ndarray:
@@ -268,7 +335,7 @@ def cross_products(codes: np.ndarray, n_groups: int, terms: np.ndarray) -> np.nd
     out = np.zeros((n_groups, k, k))
     bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n_groups))])
     for g in range(n_groups):
-        t = terms[:, bounds[g]:bounds[g + 1]]
+        t = terms[:, bounds[g] : bounds[g + 1]]
         if t.shape[1]:
             out[g] = np.einsum("ji,ki->jk", t, t)
     return out

@@ -31,15 +31,24 @@ def draw(shape: str, size: int | tuple, rng: np.random.Generator) -> np.ndarray:
         return rng.normal(size=size)
     sigma = 0.75
     x = rng.lognormal(0.0, sigma, size=size)
-    mean = np.exp(sigma ** 2 / 2)
-    sd = np.sqrt((np.exp(sigma ** 2) - 1) * np.exp(sigma ** 2))
+    mean = np.exp(sigma**2 / 2)
+    sd = np.sqrt((np.exp(sigma**2) - 1) * np.exp(sigma**2))
     return (x - mean) / sd
 
 
-def core_coverage(shape: str, n_group: int, n_reference: int, *, shift: float = 0.5,
-                  n_sim: int = 400, n_bootstrap: int = 300, level: float = 0.95,
-                  method: str = "studentized", expand: bool = True,
-                  random_state: int = 0) -> dict[str, float]:
+def core_coverage(
+    shape: str,
+    n_group: int,
+    n_reference: int,
+    *,
+    shift: float = 0.5,
+    n_sim: int = 400,
+    n_bootstrap: int = 300,
+    level: float = 0.95,
+    method: str = "studentized",
+    expand: bool = True,
+    random_state: int = 0,
+) -> dict[str, float]:
     """Share of ``n_sim`` simulated audits whose interval holds the true mean difference
     (``shift``) and the true d (``shift``: both groups have unit variance), with the
     audit's interval (``method="studentized"``) or the expanded percentile interval."""
@@ -48,8 +57,7 @@ def core_coverage(shape: str, n_group: int, n_reference: int, *, shift: float = 
     codes = np.repeat(np.arange(2 * n_sim), sizes)
     y_pred = draw(shape, len(codes), rng) + np.where(codes % 2 == 0, shift, 0.0)
     y_true = y_pred + rng.normal(size=len(codes))
-    stats = regression_stats(codes, 2 * n_sim, y_true, y_pred, None,
-                             prediction_edges(y_pred))
+    stats = regression_stats(codes, 2 * n_sim, y_true, y_pred, None, prediction_edges(y_pred))
     reps = moment_replicates(stats, n_bootstrap, rng)
     moments = stats.moments
     mean = moment_metrics(moments, sizes)["mean_prediction"]
@@ -62,8 +70,10 @@ def core_coverage(shape: str, n_group: int, n_reference: int, *, shift: float = 
     d = smd_matrix(pair)[:, 0, 1]
     d_reps = smd_matrix(pair_reps)[..., 0, 1]
     if method == "studentized":
-        lo, hi = (x[:, 0] for x in mean_difference_interval(
-            pair, pair_reps, "mean_prediction", 1, level, small))
+        lo, hi = (
+            x[:, 0]
+            for x in mean_difference_interval(pair, pair_reps, "mean_prediction", 1, level, small)
+        )
         dlo, dhi = (x[:, 0] for x in smd_interval(pair, pair_reps, 1, level, small))
     else:
         lo, hi = percentile_interval(diff_reps, level, n=small)
@@ -78,9 +88,17 @@ def core_coverage(shape: str, n_group: int, n_reference: int, *, shift: float = 
     }
 
 
-def audit_coverage(shape: str, n_group: int, n_reference: int, *, shift: float = 0.5,
-                   n_sim: int = 200, n_bootstrap: int = 300, level: float = 0.95,
-                   random_state: int = 0) -> dict[str, float]:
+def audit_coverage(
+    shape: str,
+    n_group: int,
+    n_reference: int,
+    *,
+    shift: float = 0.5,
+    n_sim: int = 200,
+    n_bootstrap: int = 300,
+    level: float = 0.95,
+    random_state: int = 0,
+) -> dict[str, float]:
     """The same coverage with one :func:`fairaudit.audit` per simulation (slower)."""
     from .._audit import audit
 
@@ -90,9 +108,16 @@ def audit_coverage(shape: str, n_group: int, n_reference: int, *, shift: float =
     for s in range(n_sim):
         y_pred = draw(shape, len(groups), rng) + np.where(groups == "g", shift, 0.0)
         y_true = y_pred + rng.normal(size=len(groups))
-        r = audit(y_true, y_pred, sensitive_features=groups, task="regression",
-                  reference_group="ref", n_bootstrap=n_bootstrap, confidence_level=level,
-                  random_state=s)
+        r = audit(
+            y_true,
+            y_pred,
+            sensitive_features=groups,
+            task="regression",
+            reference_group="ref",
+            n_bootstrap=n_bootstrap,
+            confidence_level=level,
+            random_state=s,
+        )
         t = r.to_reference.set_index("metric")
         m, d = t.loc["mean_prediction"], t.loc["standardized_mean_difference"]
         hit_mean += m["difference_lower"] <= shift <= m["difference_upper"]
