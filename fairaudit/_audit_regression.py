@@ -572,7 +572,17 @@ def _bootstrap(
     """Fill the replicates of ``point`` and return the replicates of the distances."""
     b = config.n_bootstrap
     rng_m, rng_h = rng.spawn(2)
-    mrep = moment_replicates(stats, b, rng_m)
+    # the histograms' replicates, in chunks; without weights their Poisson counts of rows per
+    # bin are also the draws of the moments' bootstrap (one resampling for both)
+    sup = support(stats)
+    chunk = max(1, (1 << 22) // max(1, stats.hist_w.size))
+    parts: list[tuple[dict, dict, dict]] = []
+    mrep = np.empty((b, stats.n_groups, stats.moments.shape[1]))
+    for s in range(0, b, chunk):
+        e = min(s + chunk, b)
+        reps = histogram_replicates(stats, e - s, rng_h)
+        mrep[s:e] = moment_replicates(stats, e - s, rng_m, counts=None if stats.weighted else reps)
+        parts.append(_distribution_from_masses(reps[:, kept], reps.sum(axis=1), sup, ref, pairwise))
     k_rep = mrep[:, kept]
     point.moments, point.moment_reps = stats.moments[kept], k_rep
     point.total_moments, point.total_reps = stats.total().moments, mrep.sum(axis=1)[:, None]
@@ -590,14 +600,8 @@ def _bootstrap(
             np.nanmax(pair.reshape(b, -1), axis=1) if pair.size else (np.full(b, np.nan))
         )
     # distribution metrics from the histograms, shifted onto the exact point values
-    sup = support(stats)
     hist = stats.hist_w[None]
     hg, ho, hd = _distribution_from_masses(hist[:, kept], hist.sum(axis=1), sup, ref, pairwise)
-    chunk = max(1, (1 << 22) // max(1, stats.hist_w.size))
-    parts: list[tuple[dict, dict, dict]] = []
-    for s in range(0, b, chunk):
-        reps = histogram_replicates(stats, min(chunk, b - s), rng_h)
-        parts.append(_distribution_from_masses(reps[:, kept], reps.sum(axis=1), sup, ref, pairwise))
     for i, (target, hpoint, exact) in enumerate(
         ((group_reps, hg, point.groups), (overall_reps, ho, point.overall))
     ):

@@ -68,7 +68,10 @@ def within_bin_roots(stats: RegressionStats) -> np.ndarray:
 
 
 def moment_replicates(
-    stats: RegressionStats, n_bootstrap: int, rng: np.random.Generator
+    stats: RegressionStats,
+    n_bootstrap: int,
+    rng: np.random.Generator,
+    counts: np.ndarray | None = None,
 ) -> np.ndarray:
     """Replicates of every group's moments under the Poisson bootstrap of its rows, from the
     statistics alone, shape (n_bootstrap, G, n_moments).
@@ -80,6 +83,9 @@ def moment_replicates(
     bin totals). Both moments of the replicates therefore equal those of the row bootstrap;
     a bin of one row is resampled exactly, so small groups (most bins holding one row) are
     resampled like their rows, skewness included. Merged chunks give identical replicates.
+
+    ``counts``, shape (n_bootstrap, G, n_bins): the draws of the bins, when the caller
+    shares them with the histograms' replicates (statistics without weights).
     """
     g, k = stats.hist_n.shape
     m = stats.hist_moments.shape[-1]
@@ -101,11 +107,14 @@ def moment_replicates(
     step = max(1, _CHUNK_ELEMENTS // max(len(cells), 1))
     for s in range(0, n_bootstrap, step):
         e = min(s + step, n_bootstrap)
-        counts = rng.poisson(lam, size=(e - s, len(cells))).astype(np.float64)
+        if counts is None:
+            drawn = rng.poisson(lam, size=(e - s, len(cells))).astype(np.float64)
+        else:
+            drawn = counts[s:e].reshape(e - s, g * k)[:, cells]
         for j in range(g):
             lo, hi = bounds[j], bounds[j + 1]
             if hi > lo:
-                out[s:e, j] = counts[:, lo:hi] @ unit_cells[lo:hi]
+                out[s:e, j] = drawn[:, lo:hi] @ unit_cells[lo:hi]
         z = rng.standard_normal((e - s, g, m))
         out[s:e] += np.einsum("gml,bgl->bgm", root, z)
     # the normal term can take a sum of squares or of weights a little below zero
