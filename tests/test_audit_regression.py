@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
@@ -74,7 +74,10 @@ def _check_group_metrics(result, y_true, y_pred, keys, w):
             np.sqrt(mean_squared_error(yt, yp, sample_weight=wg)), rel=TOL, abs=TOL
         )
         if len(yt) > 1 and np.ptp(yt) > 0:
-            assert row["r2"] == pytest.approx(r2_score(yt, yp, sample_weight=wg), abs=1e-8)
+            # R² far below 0 (outcomes that barely vary) is ill-conditioned: relative precision
+            assert row["r2"] == pytest.approx(
+                r2_score(yt, yp, sample_weight=wg), rel=1e-9, abs=1e-8
+            )
         else:
             assert np.isnan(row["r2"])
         for name, q in (
@@ -86,6 +89,8 @@ def _check_group_metrics(result, y_true, y_pred, keys, w):
         assert row["share_above_median"] == pytest.approx(wg[yp > median].sum() / wg.sum(), abs=TOL)
 
 
+# a group whose outcomes barely vary: R² = -1189
+@example(seed=24, n=24, n_a=3, n_b=2, weights="none", discrete=False)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),
