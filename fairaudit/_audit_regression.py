@@ -746,6 +746,8 @@ def _disparities(
         if point.group_reps is not None:
             reps = _summaries(point.group_reps[m], point.overall_reps[m], ref, m in nonneg)
         rows.append(_disparity_row(m, est, reps, level, point.smallest))
+        if REGRESSION_METRICS[m].test == "welch":
+            _two_group_gap(rows[-1], point, m, ref, level)
     for m, key in (
         ("standardized_mean_difference", "smd"),
         *((name, k) for name, k in _DISTANCE_KEYS.items()),
@@ -753,10 +755,29 @@ def _disparities(
         est = _distance_summaries(dist, key)
         reps = None if dist_reps is None else _distance_summaries(dist_reps, key)
         rows.append(_disparity_row(m, est, reps, level, point.smallest))
+        if key == "smd":
+            _two_group_gap(rows[-1], point, "smd", ref, level)
     columns = ["metric"]
     for key in disp.SUMMARIES:
         columns += [key, key + "_lower", key + "_upper"]
     return pd.DataFrame(rows, columns=columns).set_index("metric")
+
+
+def _two_group_gap(row: dict, point: _Values, metric: str, ref: int, level: float) -> None:
+    """With two groups the gap between them (``difference``) and to the reference are |Δ|
+    (or |d|) of the one pair: their interval is that of the to-reference comparison
+    (studentized), as for the criteria, not a percentile interval of the replicates."""
+    if point.moment_reps is None or len(point.sizes) != 2:
+        return
+    n = np.minimum(point.sizes, point.sizes[ref])
+    if metric == "smd":
+        lo, hi = smd_interval(point.moments, point.moment_reps, ref, level, n)
+    else:
+        lo, hi = mean_difference_interval(point.moments, point.moment_reps, metric, ref, level, n)
+    a, b = absolute_interval(lo[1 - ref], hi[1 - ref])
+    for key in ("difference", "difference_to_reference"):
+        if np.isfinite(row[key]):
+            row[key + "_lower"], row[key + "_upper"] = float(a), float(b)
 
 
 def _disparity_row(metric: str, est: dict, reps: dict | None, level: float, n: float) -> dict:
@@ -978,16 +999,9 @@ def _two_group_interval(name: str, point: _Values, ref: int, level: float) -> tu
     """With two groups ``mean_difference`` is |Δ| and ``smd`` is |d| of the one pair: their
     interval comes from the bootstrap-t / large-sample interval of Δ or d
     (:mod:`.metrics._regression_intervals`), not from percentiles of the replicates."""
-    other = 1 - ref
-    n = np.minimum(point.sizes, point.sizes[ref])
-    if name == "mean_difference":
-        lo, hi = mean_difference_interval(
-            point.moments, point.moment_reps, "mean_prediction", ref, level, n
-        )
-    else:
-        lo, hi = smd_interval(point.moments, point.moment_reps, ref, level, n)
-    a, b = absolute_interval(lo[other], hi[other])
-    return float(a), float(b)
+    row = {"difference": 0.0, "difference_to_reference": np.nan}
+    _two_group_gap(row, point, "smd" if name == "smd" else "mean_prediction", ref, level)
+    return row["difference_lower"], row["difference_upper"]
 
 
 def _extremes(

@@ -451,3 +451,40 @@ def test_one_group_compares_nothing_so_no_comparison_passes():
         assert np.isnan(crit.loc[name, "value"]), name
         assert crit.loc[name, "verdict"] == "n/a", name
         assert "fewer than two groups" in crit.loc[name, "reason"], name
+
+
+def test_two_groups_gap_intervals_are_those_of_the_one_comparison():
+    """With two groups the criteria mean_difference and smd and the disparities' gaps are
+    |Δ| and |d| of the one pair: their intervals hold exactly the absolute values of the
+    to-reference interval (covering the same truth), and they shrink with more rows."""
+    rng = np.random.default_rng(4)
+    widths = []
+    for n in (60, 600):
+        g = np.repeat(["a", "b"], [n, 4 * n])
+        yp = rng.lognormal(0, 0.75, 5 * n) + (g == "a") * 1.0
+        yt = yp + rng.normal(size=5 * n)
+        r = fairaudit.audit(
+            yt,
+            yp,
+            sensitive_features=g,
+            task="regression",
+            reference_group="b",
+            n_bootstrap=300,
+            random_state=0,
+        )
+        t = r.to_reference.set_index("metric")
+        crit = r.criteria.set_index("criterion")
+        for name, metric in (
+            ("mean_difference", "mean_prediction"),
+            ("smd", "standardized_mean_difference"),
+        ):
+            lo, hi = t.loc[metric, "difference_lower"], t.loc[metric, "difference_upper"]
+            assert lo > 0  # a clear gap: |θ| has the same interval as θ
+            assert crit.loc[name, "lower"] == pytest.approx(lo, abs=1e-12)
+            assert crit.loc[name, "upper"] == pytest.approx(hi, abs=1e-12)
+            d = r.disparities.loc[metric]
+            assert d["difference_lower"] == pytest.approx(lo, abs=1e-12)
+            assert d["difference_upper"] == pytest.approx(hi, abs=1e-12)
+            assert lo <= abs(t.loc[metric, "difference"]) <= hi
+        widths.append(crit.loc["smd", "upper"] - crit.loc["smd", "lower"])
+    assert widths[1] < 0.5 * widths[0]
