@@ -20,8 +20,23 @@ SIZES = [(20, 500), (100, 100), (500, 500)]
 @pytest.mark.parametrize(("n_group", "n_reference"), SIZES)
 def test_coverage_is_nominal_for_normal_and_skewed_predictions(shape, n_group, n_reference):
     cov = core_coverage(shape, n_group, n_reference, n_sim=N_SIM, n_bootstrap=300, random_state=11)
-    for m in ("mean_difference", "smd"):
+    for m in ("mean_difference", "smd", "group_mean"):
         # no shortfall beyond Monte-Carlo error, and no gross over-coverage
+        assert LEVEL - 2.5 * SE <= cov[m] <= 0.985, (m, cov)
+
+
+@pytest.mark.parametrize(("n_group", "n_reference"), [(20, 500), (100, 100)])
+def test_coverage_with_sample_weights(n_group, n_reference):
+    cov = core_coverage(
+        "lognormal",
+        n_group,
+        n_reference,
+        n_sim=N_SIM,
+        n_bootstrap=300,
+        weighted=True,
+        random_state=13,
+    )
+    for m in ("mean_difference", "smd", "group_mean"):
         assert LEVEL - 2.5 * SE <= cov[m] <= 0.985, (m, cov)
 
 

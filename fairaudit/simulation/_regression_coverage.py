@@ -14,8 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..metrics._regression_bootstrap import moment_replicates, percentile_interval
-from ..metrics._regression_intervals import mean_difference_interval, smd_interval
-from ..metrics._regression_metrics import moment_metrics, smd_matrix
+from ..metrics._regression_intervals import (
+    group_mean_interval,
+    mean_difference_interval,
+    smd_interval,
+)
+from ..metrics._regression_metrics import effective_n, moment_metrics, smd_matrix
 from ..metrics._regression_stats import prediction_edges, regression_stats
 
 #: The shapes of the simulated predictions, each with mean 0 and variance 1.
@@ -47,25 +51,30 @@ def core_coverage(
     level: float = 0.95,
     method: str = "studentized",
     expand: bool = True,
+    weighted: bool = False,
     random_state: int = 0,
 ) -> dict[str, float]:
     """Share of ``n_sim`` simulated audits whose interval holds the true mean difference
-    (``shift``) and the true d (``shift``: both groups have unit variance), with the
-    audit's interval (``method="studentized"``) or the expanded percentile interval."""
+    (``shift``), the true d (``shift``: both groups have unit variance) and the compared
+    group's true mean (``shift``), with the audit's interval (``method="studentized"``) or
+    the expanded percentile interval; ``weighted``: lognormal(0, 0.5) sample weights,
+    independent of the predictions (small-group sizes are then Kish effective sizes)."""
     rng = np.random.default_rng(random_state)
     sizes = np.tile([n_group, n_reference], n_sim)
     codes = np.repeat(np.arange(2 * n_sim), sizes)
     y_pred = draw(shape, len(codes), rng) + np.where(codes % 2 == 0, shift, 0.0)
     y_true = y_pred + rng.normal(size=len(codes))
-    stats = regression_stats(codes, 2 * n_sim, y_true, y_pred, None, prediction_edges(y_pred))
+    weight = rng.lognormal(0.0, 0.5, len(codes)) if weighted else None
+    stats = regression_stats(codes, 2 * n_sim, y_true, y_pred, weight, prediction_edges(y_pred))
     reps = moment_replicates(stats, n_bootstrap, rng)
     moments = stats.moments
     mean = moment_metrics(moments, sizes)["mean_prediction"]
     mean_reps = moment_metrics(reps, np.broadcast_to(sizes, reps.shape[:2]))["mean_prediction"]
     diff = mean[0::2] - mean[1::2]
     diff_reps = mean_reps[:, 0::2] - mean_reps[:, 1::2]
-    small = min(n_group, n_reference) if expand else None
     pair = moments.reshape(n_sim, 2, -1)
+    n_eff = effective_n(pair)
+    small = n_eff.min(axis=1, keepdims=True) if expand else None
     pair_reps = reps.reshape(n_bootstrap, n_sim, 2, -1)
     d = smd_matrix(pair)[:, 0, 1]
     d_reps = smd_matrix(pair_reps)[..., 0, 1]
@@ -75,12 +84,23 @@ def core_coverage(
             for x in mean_difference_interval(pair, pair_reps, "mean_prediction", 1, level, small)
         )
         dlo, dhi = (x[:, 0] for x in smd_interval(pair, pair_reps, 1, level, small))
+        glo, ghi = (
+            x[:, 0]
+            for x in group_mean_interval(
+                pair, pair_reps, "mean_prediction", level, n_eff if expand else None
+            )
+        )
     else:
-        lo, hi = percentile_interval(diff_reps, level, n=small)
-        dlo, dhi = percentile_interval(d_reps, level, n=small)
+        flat = None if small is None else small[:, 0]
+        lo, hi = percentile_interval(diff_reps, level, n=flat)
+        dlo, dhi = percentile_interval(d_reps, level, n=flat)
+        glo, ghi = percentile_interval(
+            mean_reps[:, 0::2], level, n=None if small is None else n_eff[:, 0]
+        )
     return {
         "mean_difference": float(np.mean((lo <= shift) & (shift <= hi))),
         "smd": float(np.mean((dlo <= shift) & (shift <= dhi))),
+        "group_mean": float(np.mean((glo <= shift) & (shift <= ghi))),
         "mean_difference_width": float(np.nanmean(hi - lo)),
         "smd_width": float(np.nanmean(dhi - dlo)),
         "mean_difference_bias": float(np.mean(diff) - shift),
