@@ -7,7 +7,12 @@ difference and ratio to a reference group of 1000 rows with rate 0.2 and to one 
 the group with the same rate. The rate is the selection rate of rows with y ~ Bernoulli(0.3).
 Seeded; about a minute on two cores.
 
-    python bench/coverage_table.py [--data-sets 1000] [--replicates 1000]
+With ``--regression``: the table of the regression section instead (coverage of the 95%
+intervals for the difference of mean predictions and Cohen's d, normal and lognormal
+predictions, by :func:`fairaudit.simulation._regression_coverage.core_coverage`, the audit's
+interval against the expanded percentile interval of the same replicates).
+
+    python bench/coverage_table.py [--data-sets 1000] [--replicates 1000] [--regression]
 """
 
 from __future__ import annotations
@@ -54,7 +59,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-sets", type=int, default=1000)
     parser.add_argument("--replicates", type=int, default=1000)
+    parser.add_argument("--regression", action="store_true")
     args = parser.parse_args()
+    if args.regression:
+        regression_table(args.data_sets, min(args.replicates, 400))
+        return
     r, b = args.data_sets, args.replicates
     rng = np.random.default_rng(20261201)
     print("| weights | n | p | rate (bootstrap) | rate (Wilson path) | difference, ref 1000 "
@@ -81,6 +90,24 @@ def main() -> None:
                 label = "lognormal(1)" if weighted else "none"
                 print(f"| {label} | {n} | {p} | " + " | ".join(f"{c:.3f}" for c in cells) + " |",
                       flush=True)
+
+
+def regression_table(n_sim: int, n_bootstrap: int) -> None:
+    """The coverage table of the regression section of docs/auditing.md."""
+    from fairaudit.simulation._regression_coverage import core_coverage
+
+    print("| predictions | group / reference rows | mean difference | d | percentile: mean "
+          "difference | percentile: d |")
+    print("|---|---|---|---|---|---|")
+    for shape in ("normal", "lognormal"):
+        for n_group, n_ref in ((20, 500), (100, 100), (500, 500)):
+            cells = []
+            for method in ("studentized", "percentile"):
+                cov = core_coverage(shape, n_group, n_ref, n_sim=n_sim, n_bootstrap=n_bootstrap,
+                                    method=method, random_state=20261202)
+                cells += [cov["mean_difference"], cov["smd"]]
+            print(f"| {shape} | {n_group} / {n_ref} | " + " | ".join(f"{c:.3f}" for c in cells)
+                  + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from ._task import check_task, infer_task, task_note
 from .metrics._collect import declared_edges
 from .metrics._criteria import resolve_tolerances
 from .metrics._multiclass_stats import MulticlassStats
+from .metrics._regression_stats import RegressionStats
 from .metrics._stats import (
     ConfusionStats,
     ScoreStats,
@@ -313,11 +314,14 @@ def audit_from_stats(
 
     Parameters
     ----------
-    stats : ConfusionStats or MulticlassStats
+    stats : ConfusionStats, MulticlassStats or RegressionStats
         Labelled statistics of the intersectional groups, one label level per sensitive
         feature (each feature on its own is audited too, as in :func:`audit`). k x k
         matrices (:func:`fairaudit.metrics.multiclass_stats`) are audited as
-        ``audit(..., task="multiclass")`` audits their rows.
+        ``audit(..., task="multiclass")`` audits their rows; moments and histograms
+        (:func:`fairaudit.metrics.regression_stats`) as ``audit(..., task="regression")``
+        does, with the distribution metrics from the histograms (bounds in
+        ``meta["notes"]``).
     score_stats : ScoreStats, optional
         Score histograms of the same groups, for the score metrics.
     metrics, reference_group, n_bootstrap, confidence_level, ci_method, min_group_size, suppress_below, tolerances, threshold, correction, correction_scope, random_state, name
@@ -328,10 +332,12 @@ def audit_from_stats(
     AuditResult
     """
     multiclass = isinstance(stats, MulticlassStats)
+    regression = isinstance(stats, RegressionStats)
     options = check_options(
         metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
         confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
-        suppress_below=suppress_below, tolerances=None if multiclass else tolerances,
+        suppress_below=suppress_below,
+        tolerances=None if multiclass or regression else tolerances,
         threshold=threshold, correction=correction, correction_scope=correction_scope,
         random_state=random_state, name=name,
     )
@@ -340,6 +346,11 @@ def audit_from_stats(
 
         return audit_multiclass_stats(stats, score_stats=score_stats, options=replace(
             options, task="multiclass", tolerances=tolerances))
+    if regression:  # moments and histograms (fairaudit.metrics.regression_stats)
+        from ._audit_regression import audit_regression_stats
+
+        return audit_regression_stats(stats, options=replace(
+            options, task="regression", tolerances=tolerances))
     if not isinstance(stats, ConfusionStats) or stats.labels is None:
         raise TypeError(ERR_STATS_TYPE.format(type=type(stats).__name__))
     if score_stats is not None:

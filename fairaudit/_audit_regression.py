@@ -26,7 +26,6 @@ from .metrics._analysis import _criterion_reason, group_display
 from .metrics._config import AuditConfig
 from .metrics._criteria import verdict
 from .metrics._regression_bootstrap import (
-    deal_blocks,
     histogram_replicates,
     moment_replicates,
     percentile_interval,
@@ -37,10 +36,17 @@ from .metrics._regression_criteria import (
     REGRESSION_CRITERIA,
     regression_tolerances,
 )
+from .metrics._regression_intervals import (
+    absolute_interval,
+    group_mean_interval,
+    mean_difference_interval,
+    smd_interval,
+)
 from .metrics._regression_metrics import (
     QUANTILES,
     REGRESSION_METRICS,
     SortedRows,
+    ValueOrder,
     distance_tables,
     effective_n,
     group_quantiles,
@@ -52,7 +58,12 @@ from .metrics._regression_metrics import (
     smd_matrix,
     welch_pvalues,
 )
-from .metrics._regression_stats import W, prediction_edges, regression_stats, row_moments
+from .metrics._regression_stats import (
+    RegressionStats,
+    W,
+    prediction_edges,
+    regression_stats,
+)
 from .metrics._significance import adjust_family, two_proportion_pvalues
 from .metrics._tables import INTERSECTION, AttributeTables
 
@@ -61,9 +72,7 @@ ERR_NOT_NUMERIC = (
     "{name} must hold numbers for task='regression'; found {dtype} values such as {examples}. "
     "For labels, audit decisions with task='binary' (two labels) or task='multiclass'."
 )
-ERR_BOOLEAN = (
-    "{name} holds booleans: these are decisions, not numbers; use task='binary'."
-)
+ERR_BOOLEAN = "{name} holds booleans: these are decisions, not numbers; use task='binary'."
 ERR_NONFINITE = (
     "{name} has {k} missing or infinite value(s) (first at row {first}); a regression audit "
     "needs a finite number in every row: drop or impute those rows."
@@ -97,11 +106,33 @@ WARN_CONSTANT = (
 )
 PAIRWISE_LIMIT = 60
 
-_REFERENCE_COLUMNS = ("group", "metric", "value", "reference_value", "difference",
-                      "difference_lower", "difference_upper", "ratio", "ratio_lower",
-                      "ratio_upper", "p_value")
-_CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower", "upper",
-                     "tolerance", "verdict", "worst_group", "best_group", "reason")
+_REFERENCE_COLUMNS = (
+    "group",
+    "metric",
+    "value",
+    "reference_value",
+    "difference",
+    "difference_lower",
+    "difference_upper",
+    "ratio",
+    "ratio_lower",
+    "ratio_upper",
+    "p_value",
+)
+_CRITERIA_COLUMNS = (
+    "attribute",
+    "criterion",
+    "metric",
+    "kind",
+    "value",
+    "lower",
+    "upper",
+    "tolerance",
+    "verdict",
+    "worst_group",
+    "best_group",
+    "reason",
+)
 _DISTANCE_KEYS = {"ks_distance": "ks", "wasserstein_distance": "wasserstein"}
 
 
@@ -117,19 +148,22 @@ def _numbers(values: Any, name: str, n: int | None = None) -> np.ndarray:
         bad = converted.isna() & pd.notna(pd.Series(arr, dtype=object))
         if bad.any():
             examples = [repr(x) for x in pd.unique(pd.Series(arr[bad.to_numpy()]))[:3]]
-            raise TypeError(ERR_NOT_NUMERIC.format(name=name, dtype=arr.dtype,
-                                                   examples=", ".join(examples)))
+            raise TypeError(
+                ERR_NOT_NUMERIC.format(name=name, dtype=arr.dtype, examples=", ".join(examples))
+            )
         arr = converted.to_numpy(dtype=np.float64)
     arr = arr.astype(np.float64, copy=False)
     bad = ~np.isfinite(arr)
     if bad.any():
-        raise ValueError(ERR_NONFINITE.format(name=name, k=int(bad.sum()),
-                                              first=int(np.flatnonzero(bad)[0])))
+        raise ValueError(
+            ERR_NONFINITE.format(name=name, k=int(bad.sum()), first=int(np.flatnonzero(bad)[0]))
+        )
     return arr
 
 
-def check_regression_inputs(y_true: np.ndarray, y_pred: Any, y_score: Any,
-                            options: AuditConfig) -> tuple[np.ndarray, np.ndarray]:
+def check_regression_inputs(
+    y_true: np.ndarray, y_pred: Any, y_score: Any, options: AuditConfig
+) -> tuple[np.ndarray, np.ndarray]:
     """The outcomes and predictions as finite float64 arrays, or a clear error."""
     if y_score is not None:
         raise ValueError(ERR_Y_SCORE)
@@ -143,16 +177,20 @@ def check_regression_inputs(y_true: np.ndarray, y_pred: Any, y_score: Any,
         raise ValueError(ERR_Y_PRED)
     yt = _numbers(y_true, "y_true")
     yp = _numbers(y_pred, "y_pred", len(yt))
-    if set(np.unique(yt).tolist()) <= {0.0, 1.0} and set(np.unique(yp).tolist()) <= {0.0, 1.0}:
+    if _only_01(yt) and _only_01(yp):
         raise ValueError(ERR_LOOKS_BINARY.format(values="0 and 1"))
     return yt, yp
 
 
-def _left_out(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[tuple[str, str], ...]:
+def _only_01(a: np.ndarray) -> bool:
+    """Whether every value is 0 or 1 (one pass, no sort)."""
+    return not bool(np.any((a != 0.0) & (a != 1.0)))
+
+
+def _left_out(stats: RegressionStats) -> tuple[tuple[str, str], ...]:
     """The error criteria, when outcomes are 0/1 and the predictions a score on another scale
     (COMPAS deciles against reoffending): recorded with the reason in ``config``."""
-    if set(np.unique(y_true).tolist()) <= {0.0, 1.0} and (
-            y_pred.min() < 0 or y_pred.max() > 1):
+    if not stats.has("true_not_01") and stats.has("pred_outside_01"):
         return tuple((c, SCALE_REASON) for c in ERROR_CRITERIA)
     return ()
 
@@ -188,62 +226,177 @@ def audit_regression(
     n = len(yt)
     weight = v.check_sample_weight(sample_weight, n)
     groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
-    edges = prediction_edges(yp, score_bins)
-    stats = regression_stats(groups.codes, groups.n_groups, yt, yp, weight, edges,
-                             groups.labels)
-    config = replace(
-        options,
-        tolerances=regression_tolerances(options.tolerances),
-        metrics=_metric_names(options.metrics),
-        weighted=stats.weighted,
-        probabilistic=False,
-        nonnegative_scores=bool(yp.min() >= 0),
-        left_out=_left_out(yt, yp),
+    by_value = ValueOrder.of(yp, weight)  # one sort of the predictions for every attribute
+    edges = prediction_edges(yp, score_bins, sorted_pred=by_value.x)
+    stats = regression_stats(
+        groups.codes,
+        groups.n_groups,
+        yt,
+        yp,
+        weight,
+        edges,
+        groups.labels,
+        cross=options.n_bootstrap > 0,
     )
+    config = _configure(options, stats)
     degenerate = []
     if yp.min() == yp.max():
         degenerate.append(WARN_CONSTANT.format(value=float(yp[0])))
         warnings.warn(degenerate[0], UserWarning, stacklevel=3)
     names = list(groups.names)
-    attributes = [(INTERSECTION.join(names), groups.codes, groups.labels, stats)]
+    attributes = [(INTERSECTION.join(names), groups.codes, stats)]
     if len(names) > 1:
         for feature in names:
-            g = groups.feature(feature)
-            attributes.append((feature, g.codes, g.labels, stats.marginal(feature)))
+            attributes.append((feature, groups.feature(feature).codes, stats.marginal(feature)))
+    info = AuditMeta(
+        n_samples=n,
+        weighted=weight is not None,
+        n_missing=dict(groups.n_missing),
+        data_hash=stats_hash(groups.codes, yt, yp, weight),
+        source="rows",
+        name=config.name,
+        has_scores=False,
+        versions=_versions(),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        notes=tuple(notes),
+        degenerate=tuple(degenerate),
+    )
+    return _audit_attributes(attributes, names, config, by_value, info)
+
+
+def _configure(options: AuditConfig, stats: RegressionStats) -> AuditConfig:
+    return replace(
+        options,
+        tolerances=regression_tolerances(options.tolerances),
+        metrics=_metric_names(options.metrics),
+        weighted=stats.weighted,
+        probabilistic=False,
+        nonnegative_scores=not stats.has("pred_negative"),
+        left_out=_left_out(stats),
+    )
+
+
+def _audit_attributes(
+    attributes: list,
+    names: list[str],
+    config: AuditConfig,
+    by_value: ValueOrder | None,
+    info: AuditMeta,
+) -> AuditResult:
+    """The audit of every attribute (the intersection, then each feature): ``(attribute,
+    codes or None, statistics)``; exact distribution metrics when ``by_value`` has the
+    rows."""
     seeds = np.random.SeedSequence(config.seed).spawn(len(attributes))
     reference = _reference_by_feature(config.reference_group, names)
-    w = np.ones(n) if weight is None else weight
-    terms = row_moments(yt, yp, w) if config.n_bootstrap > 0 else None
-    run_notes = list(notes)
+    run_notes = list(info.notes)
     tables = []
-    for (attribute, codes, labels, st), seed in zip(attributes, seeds, strict=True):
-        ref, reason = _reference(reference, st, labels, attribute)
+    for (attribute, codes, st), seed in zip(attributes, seeds, strict=True):
+        ref, reason = _reference(reference, st, st.labels, attribute)
         if st.n_groups > PAIRWISE_LIMIT:
             run_notes.append(NOTE_PAIRWISE.format(limit=PAIRWISE_LIMIT, attribute=attribute))
         t = analyse_regression(
-            st, codes, yp, weight, terms, ref_index=ref, attribute=attribute, config=config,
-            rng=np.random.default_rng(seed), y_true=yt)
+            st,
+            codes,
+            by_value,
+            ref_index=ref,
+            attribute=attribute,
+            config=config,
+            rng=np.random.default_rng(seed),
+        )
         tables.append((attribute, st, reason, t))
-    info = AuditMeta(
-        n_samples=n, weighted=weight is not None, n_missing=dict(groups.n_missing),
-        data_hash=stats_hash(groups.codes, yt, yp, weight), source="rows", name=config.name,
-        has_scores=False, versions=_versions(),
-        created=datetime.now(UTC).isoformat(timespec="seconds"), notes=tuple(run_notes),
-        degenerate=tuple(degenerate),
-    )
+    info = replace(info, notes=tuple(run_notes))
     results = [
-        AuditResult(attribute=a, features=tuple(st.features), reference_reason=reason,
-                    settings=config, info=replace(info, n_missing={
-                        k: info.n_missing.get(k, 0) for k in st.features}), tables=t)
+        AuditResult(
+            attribute=a,
+            features=tuple(st.features),
+            reference_reason=reason,
+            settings=config,
+            info=replace(info, n_missing={k: info.n_missing.get(k, 0) for k in st.features}),
+            tables=t,
+        )
         for a, st, reason, t in tables
     ]
     top = results[0]
     if len(results) > 1:
-        criteria = pd.concat([r.tables.criteria for r in results[1:]] + [top.tables.criteria],
-                             ignore_index=True)
-        top = replace(top, tables=replace(top.tables, criteria=criteria),
-                      marginals=dict(zip(names, results[1:], strict=True)))
+        criteria = pd.concat(
+            [r.tables.criteria for r in results[1:]] + [top.tables.criteria], ignore_index=True
+        )
+        top = replace(
+            top,
+            tables=replace(top.tables, criteria=criteria),
+            marginals=dict(zip(names, results[1:], strict=True)),
+        )
     return top
+
+
+NOTE_BINNED = (
+    "audited from statistics: counts, means, errors, R², standardized mean differences, "
+    "Welch tests and the intervals of mean-based values are exact, as from the rows; the "
+    "quantiles, the shares above the median and the Kolmogorov-Smirnov and Wasserstein "
+    "distances come from the histograms of the predictions on the declared edges ({k} "
+    "bins). Quantiles (and the overall median) are the histograms' inverted-cdf quantiles, "
+    "in the same bin as the rows' (within {q:.4g}, the widest occupied bin); shares above "
+    "the median are within {ks:.4g}; KS distances are never above the rows' and at most "
+    "{ks:.4g} below (the largest share of a group's weight in one bin); Wasserstein "
+    "distances are within {w1:.4g} (twice the largest mean bin width of a group); KS "
+    "p-values are asymptotic."
+)
+
+
+def binned_bounds(stats: RegressionStats) -> dict[str, float]:
+    """The error bounds of the values that audits from statistics take from histograms."""
+    widths = np.diff(stats.edges)
+    w = stats.hist_w
+    tot = w.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), 0.0)
+    occupied = w.sum(axis=0) > 0
+    return {
+        "k": len(widths),
+        "q": float(widths[occupied].max()) if occupied.any() else 0.0,
+        "ks": float(share.max(initial=0.0)),
+        "w1": float(2.0 * (share * widths).sum(axis=1).max(initial=0.0)),
+    }
+
+
+def audit_regression_stats(stats: RegressionStats, *, options: AuditConfig) -> AuditResult:
+    """The regression audit from merged statistics (``fairaudit.audit_from_stats`` with
+    :class:`~.metrics._regression_stats.RegressionStats`): what ``audit(...,
+    task="regression")`` gives on the same rows for every value from the moments and every
+    interval of a mean-based value; the distribution metrics come from the histograms,
+    within the bounds stated in ``meta["notes"]`` (:data:`NOTE_BINNED`)."""
+    if not isinstance(stats, RegressionStats) or stats.labels is None:
+        raise TypeError(ERR_STATS.format(type=type(stats).__name__))
+    if not stats.has("true_not_01") and not stats.has("pred_not_01"):
+        raise ValueError(ERR_LOOKS_BINARY.format(values="0 and 1"))
+    if options.ci_method != "bootstrap":
+        raise ValueError(ERR_CI_METHOD)
+    if options.threshold is not None:
+        raise ValueError(ERR_OPTION.format(option="threshold"))
+    config = _configure(options, stats)
+    names = [str(x) for x in stats.labels.names]
+    attributes = [(INTERSECTION.join(names), None, stats)]
+    if len(names) > 1:
+        attributes += [(f, None, stats.marginal(f)) for f in names]
+    info = AuditMeta(
+        n_samples=int(stats.n.sum()),
+        weighted=stats.weighted,
+        n_missing={},
+        data_hash=stats_hash(stats.n, stats.moments, stats.hist_n),
+        source="statistics",
+        name=config.name,
+        has_scores=False,
+        versions=_versions(),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        notes=(NOTE_BINNED.format(**binned_bounds(stats)),),
+    )
+    return _audit_attributes(attributes, names, config, None, info)
+
+
+ERR_STATS = (
+    "audit_from_stats needs labelled statistics (fairaudit.metrics.regression_stats, "
+    "ConfusionStats or MulticlassStats); got {type}."
+)
 
 
 def _reference(ref: dict | None, stats, labels: pd.Index, attribute: str) -> tuple[int, str]:
@@ -268,15 +421,20 @@ class _Values:
     #: (effective) rows of each group and of all rows, for the small-sample expansion
     sizes: np.ndarray | None = None
     total_size: float = np.nan
+    #: the moments of the groups and of all rows, and their replicates (B, G, k)
+    moments: np.ndarray | None = None
+    moment_reps: np.ndarray | None = None
+    total_moments: np.ndarray | None = None
+    total_reps: np.ndarray | None = None
 
     @property
     def smallest(self) -> float:
-        return float(np.min(self.sizes)) if self.sizes is not None and len(self.sizes) else (
-            np.nan)
+        return float(np.min(self.sizes)) if self.sizes is not None and len(self.sizes) else (np.nan)
 
 
-def _distribution_from_masses(wk: np.ndarray, pooled: np.ndarray, sup: np.ndarray, ref: int,
-                              pairwise: bool) -> tuple[dict, dict, dict]:
+def _distribution_from_masses(
+    wk: np.ndarray, pooled: np.ndarray, sup: np.ndarray, ref: int, pairwise: bool
+) -> tuple[dict, dict, dict]:
     """Quantiles, shares above the median and distances from histogram masses
     ``wk`` (B, G, K) and ``pooled`` (B, K)."""
     cum = np.cumsum(wk, axis=-1)
@@ -290,20 +448,29 @@ def _distribution_from_masses(wk: np.ndarray, pooled: np.ndarray, sup: np.ndarra
     with np.errstate(invalid="ignore", divide="ignore"):
         tot = cum[..., -1]
         groups["share_above_median"] = np.where(
-            tot > 0, (wk * above[:, None, :]).sum(axis=-1) / np.where(tot > 0, tot, 1), np.nan)
+            tot > 0, (wk * above[:, None, :]).sum(axis=-1) / np.where(tot > 0, tot, 1), np.nan
+        )
         overall["share_above_median"] = (pooled * above).sum(axis=-1) / pcum[..., -1]
-        cdf = np.concatenate([cum, pcum[:, None, :]], axis=1) / np.concatenate(
-            [np.where(tot > 0, tot, np.nan), pcum[:, -1:]], axis=1)[..., None]
+        cdf = (
+            np.concatenate([cum, pcum[:, None, :]], axis=1)
+            / np.concatenate([np.where(tot > 0, tot, np.nan), pcum[:, -1:]], axis=1)[..., None]
+        )
     dist = mass_distances(cdf, sup, ref, pairwise)
     return groups, overall, dist
 
 
 def analyse_regression(
-    stats, codes: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None,
-    terms: np.ndarray | None, *, ref_index: int, attribute: str, config: AuditConfig,
-    rng: np.random.Generator, y_true: np.ndarray,
+    stats,
+    codes: np.ndarray | None,
+    rows_by_value: ValueOrder | None,
+    *,
+    ref_index: int,
+    attribute: str,
+    config: AuditConfig,
+    rng: np.random.Generator,
 ) -> AttributeTables:
-    """Every table of the regression audit of one attribute."""
+    """Every table of the regression audit of one attribute (the distribution metrics exact
+    from the rows when ``rows_by_value`` is given, else from the histograms)."""
     labels = stats.labels
     display = [group_display(g) for g in labels]
     kept = np.ones(stats.n_groups, dtype=bool)
@@ -313,7 +480,8 @@ def analyse_regression(
         raise ValueError(
             f"reference_group {display[ref_index]!r} has {int(stats.n[ref_index])} rows, "
             f"fewer than suppress_below={config.suppress_below}; name a larger reference "
-            "group.")
+            "group."
+        )
     ref = int(np.flatnonzero(kept).tolist().index(ref_index))
     kept_display = [d for d, k in zip(display, kept, strict=True) if k]
     ks = stats.take(kept)
@@ -323,60 +491,101 @@ def analyse_regression(
     # point values: moments, then the sorted rows of the kept groups
     values = moment_metrics(ks.moments, ks.n)
     overall = {k: float(x[0]) for k, x in moment_metrics(total.moments, total.n).items()}
-    remap = np.full(stats.n_groups, -1)
-    remap[kept] = np.arange(int(kept.sum()))
-    row_kept = remap[codes] >= 0
-    rows = SortedRows.build(remap[codes][row_kept], int(kept.sum()), y_pred[row_kept],
-                            None if weight is None else weight[row_kept])
-    all_rows = SortedRows.build(np.zeros(len(y_pred), dtype=np.int64), 1, y_pred, weight)
-    for name, q in QUANTILES.items():
-        values[name] = group_quantiles(rows, q)
-        overall[name] = float(group_quantiles(all_rows, q)[0])
-    median = overall["median_prediction"]
-    values["share_above_median"] = share_above(rows, median)
-    overall["share_above_median"] = float(share_above(all_rows, median)[0])
-    dist = distance_tables(rows, ref, pairwise_limit=PAIRWISE_LIMIT)
+    if rows_by_value is not None:
+        remap = np.full(stats.n_groups, -1)
+        remap[kept] = np.arange(int(kept.sum()))
+        rows = SortedRows.from_values(
+            remap[codes] if not kept.all() else codes, int(kept.sum()), rows_by_value
+        )
+        for name, q in QUANTILES.items():
+            values[name] = group_quantiles(rows, q)
+            overall[name] = rows_by_value.quantile(q)
+        median = overall["median_prediction"]
+        values["share_above_median"] = share_above(rows, median)
+        overall["share_above_median"] = rows_by_value.share_above(median)
+        dist = distance_tables(rows, ref, pairwise_limit=PAIRWISE_LIMIT)
+        ks_p = ks_pvalues(rows, dist["ks_to_reference"], ref)
+    else:  # from the histograms, as the bootstrap resamples them
+        hist = stats.hist_w[None]
+        hg, ho, hd = _distribution_from_masses(
+            hist[:, kept], hist.sum(axis=1), support(stats), ref, pairwise
+        )
+        values.update({k: x[0] for k, x in hg.items()})
+        overall.update({k: float(x[0]) for k, x in ho.items()})
+        dist = {k: x[0] for k, x in hd.items()}
+        ks_p = binned_ks_pvalues(dist["ks_to_reference"], ks, ref)
     smd_all = smd_matrix(np.concatenate([ks.moments, total.moments]))
     dist["smd_to_reference"] = smd_all[:-1, ref]
     dist["smd_to_overall"] = smd_all[:-1, -1]
     pair = smd_all[:-1, :-1].copy()
     np.fill_diagonal(pair, np.nan)  # a group against itself is not a comparison
-    dist["smd_between"] = np.array(np.nanmax(np.abs(pair)) if np.isfinite(pair).any()
-                                   else np.nan)
-    point = _Values(values, overall, sizes=effective_n(ks.moments),
-                    total_size=float(effective_n(total.moments)[0]))
+    dist["smd_between"] = np.array(np.nanmax(np.abs(pair)) if np.isfinite(pair).any() else np.nan)
+    point = _Values(
+        values,
+        overall,
+        sizes=effective_n(ks.moments),
+        total_size=float(effective_n(total.moments)[0]),
+    )
     dist_reps = None
     if config.n_bootstrap > 0:
-        dist_reps = _bootstrap(stats, codes, terms, kept, ref, point, dist, pairwise, config,
-                               rng)
+        dist_reps = _bootstrap(stats, kept, ref, point, dist, pairwise, config, rng)
 
     names = [m for m in config.metrics if m != "count"]
-    nonneg = _nonnegative(config, y_true)
+    nonneg = _nonnegative(config, not stats.has("true_negative"))
     by_group, lower, upper, overall_iv = _group_frames(point, names, labels[kept], config)
     disparities = _disparities(point, dist, dist_reps, names, ref, nonneg, config)
-    to_reference = _to_reference(point, dist, dist_reps, names, ref, kept_display, nonneg,
-                                 rows, ks, config)
+    to_reference = _to_reference(
+        point, dist, dist_reps, names, ref, kept_display, nonneg, ks_p, ks, config
+    )
     criteria = _criteria(point, dist, dist_reps, ref, kept_display, attribute, config)
-    groups, undefined, denominators = _group_tables(ks, point, names, labels[kept],
-                                                    kept_display, config)
+    groups, undefined, denominators = _group_tables(
+        ks, point, names, labels[kept], kept_display, config
+    )
     return AttributeTables(
         overall=pd.Series({m: point.overall[m] for m in ["count", *names]}, dtype=float),
-        overall_intervals=overall_iv, by_group=by_group, lower=lower, upper=upper,
-        disparities=disparities, to_reference=to_reference, criteria=criteria,
-        groups=groups, undefined=undefined, denominators=denominators,
-        curves=_curves(ks, kept_display), reference_group=labels[ref_index],
+        overall_intervals=overall_iv,
+        by_group=by_group,
+        lower=lower,
+        upper=upper,
+        disparities=disparities,
+        to_reference=to_reference,
+        criteria=criteria,
+        groups=groups,
+        undefined=undefined,
+        denominators=denominators,
+        curves=_curves(ks, kept_display),
+        reference_group=labels[ref_index],
         suppressed=tuple(display[j] for j in np.flatnonzero(~kept)),
     )
 
 
-def _bootstrap(stats, codes, terms, kept, ref, point: _Values, dist: dict, pairwise: bool,
-               config: AuditConfig, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _bootstrap(
+    stats,
+    kept,
+    ref,
+    point: _Values,
+    dist: dict,
+    pairwise: bool,
+    config: AuditConfig,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     """Fill the replicates of ``point`` and return the replicates of the distances."""
     b = config.n_bootstrap
     rng_m, rng_h = rng.spawn(2)
-    blocks, block_group = deal_blocks(codes, stats.n_groups, terms, rng_m)
-    mrep = moment_replicates(blocks, block_group, stats.n_groups, b, rng_m)
+    # the histograms' replicates, in chunks; without weights their Poisson counts of rows per
+    # bin are also the draws of the moments' bootstrap (one resampling for both)
+    sup = support(stats)
+    chunk = max(1, (1 << 22) // max(1, stats.hist_w.size))
+    parts: list[tuple[dict, dict, dict]] = []
+    mrep = np.empty((b, stats.n_groups, stats.moments.shape[1]))
+    for s in range(0, b, chunk):
+        e = min(s + chunk, b)
+        reps = histogram_replicates(stats, e - s, rng_h)
+        mrep[s:e] = moment_replicates(stats, e - s, rng_m, counts=None if stats.weighted else reps)
+        parts.append(_distribution_from_masses(reps[:, kept], reps.sum(axis=1), sup, ref, pairwise))
     k_rep = mrep[:, kept]
+    point.moments, point.moment_reps = stats.moments[kept], k_rep
+    point.total_moments, point.total_reps = stats.total().moments, mrep.sum(axis=1)[:, None]
     group_reps = moment_metrics(k_rep, np.broadcast_to(stats.n[kept], k_rep.shape[:2]))
     tot_rep = mrep.sum(axis=1)
     overall_reps = {k: x for k, x in moment_metrics(tot_rep, np.full(b, stats.n.sum())).items()}
@@ -387,20 +596,15 @@ def _bootstrap(stats, codes, terms, kept, ref, point: _Values, dist: dict, pairw
     pair[:, diagonal, diagonal] = np.nan  # a group against itself is not a comparison
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        dist_reps["smd_between"] = np.nanmax(pair.reshape(b, -1), axis=1) if pair.size else (
-            np.full(b, np.nan))
+        dist_reps["smd_between"] = (
+            np.nanmax(pair.reshape(b, -1), axis=1) if pair.size else (np.full(b, np.nan))
+        )
     # distribution metrics from the histograms, shifted onto the exact point values
-    sup = support(stats)
     hist = stats.hist_w[None]
     hg, ho, hd = _distribution_from_masses(hist[:, kept], hist.sum(axis=1), sup, ref, pairwise)
-    chunk = max(1, (1 << 22) // max(1, stats.hist_w.size))
-    parts: list[tuple[dict, dict, dict]] = []
-    for s in range(0, b, chunk):
-        reps = histogram_replicates(stats, min(chunk, b - s), rng_h)
-        parts.append(_distribution_from_masses(reps[:, kept], reps.sum(axis=1), sup, ref,
-                                               pairwise))
     for i, (target, hpoint, exact) in enumerate(
-            ((group_reps, hg, point.groups), (overall_reps, ho, point.overall))):
+        ((group_reps, hg, point.groups), (overall_reps, ho, point.overall))
+    ):
         for name in hpoint:
             reps = np.concatenate([p[i][name] for p in parts])
             target[name] = reps + (np.asarray(exact[name]) - hpoint[name][0])
@@ -419,12 +623,28 @@ def _bootstrap(stats, codes, terms, kept, ref, point: _Values, dist: dict, pairw
     return dist_reps
 
 
-def _nonnegative(config: AuditConfig, y_true: np.ndarray) -> set[str]:
+def binned_ks_pvalues(ks_values: np.ndarray, stats: RegressionStats, ref: int) -> np.ndarray:
+    """Asymptotic two-sided KS p-values of each group against the reference, from the
+    distances of the histograms (``kstwo`` on the pair's effective size, Kish with
+    weights)."""
+    from scipy import stats as sp
+
+    n_eff = effective_n(stats.moments) if stats.weighted else stats.n.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        en = n_eff * n_eff[ref] / (n_eff + n_eff[ref])
+    ok = np.isfinite(ks_values) & np.isfinite(en) & (en > 0)
+    p = np.full(len(ks_values), np.nan)
+    p[ok] = np.clip(sp.kstwo.sf(ks_values[ok], np.maximum(1, np.round(en[ok]))), 0.0, 1.0)
+    p[ref] = np.nan
+    return p
+
+
+def _nonnegative(config: AuditConfig, outcomes_nonnegative: bool) -> set[str]:
     """Metrics whose ratios between groups mean something (no negative values)."""
     out = {m for m, d in REGRESSION_METRICS.items() if d.nonnegative}
     if config.nonnegative_scores:
         out |= {"mean_prediction", *QUANTILES}
-    if y_true.min() >= 0:
+    if outcomes_nonnegative:
         out.add("mean_outcome")
     return out
 
@@ -444,19 +664,34 @@ def _group_frames(point: _Values, names: list[str], index: pd.Index, config: Aud
         val = point.groups[m]
         cols[m] = val
         reps = None if point.group_reps is None else point.group_reps[m]
-        a, b = _bounds(reps, val.shape, level, point.sizes)
+        welch = point.moment_reps is not None and REGRESSION_METRICS[m].test == "welch"
+        if welch:
+            a, b = group_mean_interval(point.moments, point.moment_reps, m, level, point.sizes)
+        else:
+            a, b = _bounds(reps, val.shape, level, point.sizes)
         undefined = ~np.isfinite(val)
         lo[m], hi[m] = np.where(undefined, np.nan, a), np.where(undefined, np.nan, b)
         oreps = None if point.overall_reps is None else point.overall_reps[m]
-        a, b = _bounds(oreps, (), level, point.total_size)
+        if welch:
+            a, b = (
+                x[0]
+                for x in group_mean_interval(
+                    point.total_moments, point.total_reps, m, level, point.total_size
+                )
+            )
+        else:
+            a, b = _bounds(oreps, (), level, point.total_size)
         o_lo.append(float(a))
         o_hi.append(float(b))
     frame = pd.DataFrame(cols, index=index).astype({"count": np.int64})
     order = ["count", *names]
-    overall_iv = pd.DataFrame({"lower": o_lo, "upper": o_hi},
-                              index=pd.Index(order, name="metric"))
-    return (frame[order], pd.DataFrame(lo, index=index)[order],
-            pd.DataFrame(hi, index=index)[order], overall_iv)
+    overall_iv = pd.DataFrame({"lower": o_lo, "upper": o_hi}, index=pd.Index(order, name="metric"))
+    return (
+        frame[order],
+        pd.DataFrame(lo, index=index)[order],
+        pd.DataFrame(hi, index=index)[order],
+        overall_iv,
+    )
 
 
 def _summaries(v: np.ndarray, overall: np.ndarray, ref: int, ratio: bool):
@@ -464,8 +699,14 @@ def _summaries(v: np.ndarray, overall: np.ndarray, ref: int, ratio: bool):
     d, r = disp.between_groups(v)
     do, ro = disp.to_value(v, overall)
     _, _, dref, rref = disp.to_reference(v, ref)
-    out = {"difference": d, "ratio": r, "difference_to_overall": do, "ratio_to_overall": ro,
-           "difference_to_reference": dref, "ratio_to_reference": rref}
+    out = {
+        "difference": d,
+        "ratio": r,
+        "difference_to_overall": do,
+        "ratio_to_overall": ro,
+        "difference_to_reference": dref,
+        "ratio_to_reference": rref,
+    }
     if not ratio:
         for k in ("ratio", "ratio_to_overall", "ratio_to_reference"):
             out[k] = np.full(np.shape(d), np.nan)
@@ -478,13 +719,25 @@ def _distance_summaries(dist: dict, key: str) -> dict[str, np.ndarray]:
         warnings.simplefilter("ignore", RuntimeWarning)
         to_ref = np.nanmax(np.abs(dist[f"{key}_to_reference"]), axis=-1)
         to_all = np.nanmax(np.abs(dist[f"{key}_to_overall"]), axis=-1)
-    return {"difference": np.abs(dist[f"{key}_between"]), "ratio": nan,
-            "difference_to_overall": to_all, "ratio_to_overall": nan,
-            "difference_to_reference": to_ref, "ratio_to_reference": nan}
+    return {
+        "difference": np.abs(dist[f"{key}_between"]),
+        "ratio": nan,
+        "difference_to_overall": to_all,
+        "ratio_to_overall": nan,
+        "difference_to_reference": to_ref,
+        "ratio_to_reference": nan,
+    }
 
 
-def _disparities(point: _Values, dist: dict, dist_reps: dict | None, names: list[str],
-                 ref: int, nonneg: set[str], config: AuditConfig) -> pd.DataFrame:
+def _disparities(
+    point: _Values,
+    dist: dict,
+    dist_reps: dict | None,
+    names: list[str],
+    ref: int,
+    nonneg: set[str],
+    config: AuditConfig,
+) -> pd.DataFrame:
     rows = []
     level = config.confidence_level
     for m in names:
@@ -493,46 +746,96 @@ def _disparities(point: _Values, dist: dict, dist_reps: dict | None, names: list
         if point.group_reps is not None:
             reps = _summaries(point.group_reps[m], point.overall_reps[m], ref, m in nonneg)
         rows.append(_disparity_row(m, est, reps, level, point.smallest))
-    for m, key in (("standardized_mean_difference", "smd"), *(
-            (name, k) for name, k in _DISTANCE_KEYS.items())):
+        if REGRESSION_METRICS[m].test == "welch":
+            _two_group_gap(rows[-1], point, m, ref, level)
+    for m, key in (
+        ("standardized_mean_difference", "smd"),
+        *((name, k) for name, k in _DISTANCE_KEYS.items()),
+    ):
         est = _distance_summaries(dist, key)
         reps = None if dist_reps is None else _distance_summaries(dist_reps, key)
         rows.append(_disparity_row(m, est, reps, level, point.smallest))
+        if key == "smd":
+            _two_group_gap(rows[-1], point, "smd", ref, level)
     columns = ["metric"]
     for key in disp.SUMMARIES:
         columns += [key, key + "_lower", key + "_upper"]
     return pd.DataFrame(rows, columns=columns).set_index("metric")
 
 
-def _disparity_row(metric: str, est: dict, reps: dict | None, level: float,
-                   n: float) -> dict:
+def _two_group_gap(row: dict, point: _Values, metric: str, ref: int, level: float) -> None:
+    """With two groups the gap between them (``difference``) and to the reference are |Δ|
+    (or |d|) of the one pair: their interval is that of the to-reference comparison
+    (studentized), as for the criteria, not a percentile interval of the replicates."""
+    if point.moment_reps is None or len(point.sizes) != 2:
+        return
+    n = np.minimum(point.sizes, point.sizes[ref])
+    if metric == "smd":
+        lo, hi = smd_interval(point.moments, point.moment_reps, ref, level, n)
+    else:
+        lo, hi = mean_difference_interval(point.moments, point.moment_reps, metric, ref, level, n)
+    a, b = absolute_interval(lo[1 - ref], hi[1 - ref])
+    for key in ("difference", "difference_to_reference"):
+        if np.isfinite(row[key]):
+            row[key + "_lower"], row[key + "_upper"] = float(a), float(b)
+
+
+def _disparity_row(metric: str, est: dict, reps: dict | None, level: float, n: float) -> dict:
     row: dict[str, Any] = {"metric": metric}
     for key in disp.SUMMARIES:
         value = float(est[key])
         row[key] = value
-        lo, hi = (np.nan, np.nan) if reps is None or not np.isfinite(value) else (
-            percentile_interval(reps[key], level, n=n))
+        lo, hi = (
+            (np.nan, np.nan)
+            if reps is None or not np.isfinite(value)
+            else (percentile_interval(reps[key], level, n=n))
+        )
         row[key + "_lower"], row[key + "_upper"] = float(lo), float(hi)
     return row
 
 
-def _to_reference(point: _Values, dist: dict, dist_reps: dict | None, names: list[str],
-                  ref: int, kept_display: list[str], nonneg: set[str], rows: SortedRows,
-                  ks, config: AuditConfig) -> pd.DataFrame:
+def _to_reference(
+    point: _Values,
+    dist: dict,
+    dist_reps: dict | None,
+    names: list[str],
+    ref: int,
+    kept_display: list[str],
+    nonneg: set[str],
+    ks_p: np.ndarray,
+    ks,
+    config: AuditConfig,
+) -> pd.DataFrame:
     level = config.confidence_level
     g = len(kept_display)
     others = np.arange(g) != ref
     groups = np.asarray(kept_display, dtype=object)[others]
     parts = []
 
-    def add(metric, value, ref_value, diff, diff_reps, ratio, ratio_reps, p):
-        pair_n = np.minimum(point.sizes, point.sizes[ref])
-        lo, hi = _bounds(diff_reps, diff.shape, level, pair_n)
+    pair_n = np.minimum(point.sizes, point.sizes[ref])
+
+    def add(metric, value, ref_value, diff, diff_reps, ratio, ratio_reps, p, bounds=None):
+        lo, hi = bounds if bounds is not None else _bounds(diff_reps, diff.shape, level, pair_n)
         rlo, rhi = _bounds(ratio_reps, diff.shape, level, pair_n)
-        cols = (groups, np.full(others.sum(), metric, dtype=object), value, ref_value, diff,
-                lo, hi, ratio, rlo, rhi, p)
-        parts.append({c: (a if a.shape[0] == others.sum() else a[others])
-                      for c, a in zip(_REFERENCE_COLUMNS, cols, strict=True)})
+        cols = (
+            groups,
+            np.full(others.sum(), metric, dtype=object),
+            value,
+            ref_value,
+            diff,
+            lo,
+            hi,
+            ratio,
+            rlo,
+            rhi,
+            p,
+        )
+        parts.append(
+            {
+                c: (a if a.shape[0] == others.sum() else a[others])
+                for c, a in zip(_REFERENCE_COLUMNS, cols, strict=True)
+            }
+        )
 
     for m in names:
         val = point.groups[m]
@@ -552,18 +855,32 @@ def _to_reference(point: _Values, dist: dict, dist_reps: dict | None, names: lis
             p = _share_pvalues(val, ks, ref, config)
         else:
             p = np.full(g, np.nan)
-        add(m, val, refv, diff, d_reps, ratio, r_reps, p)
-    for m, key in (("standardized_mean_difference", "smd"), *(
-            (name, k) for name, k in _DISTANCE_KEYS.items())):
+        bounds = None
+        if test == "welch" and point.moment_reps is not None:
+            bounds = mean_difference_interval(
+                point.moments, point.moment_reps, m, ref, level, pair_n
+            )
+        add(m, val, refv, diff, d_reps, ratio, r_reps, p, bounds)
+    for m, key in (
+        ("standardized_mean_difference", "smd"),
+        *((name, k) for name, k in _DISTANCE_KEYS.items()),
+    ):
         val = dist[f"{key}_to_reference"]
         reps = None if dist_reps is None else dist_reps[f"{key}_to_reference"]
         # the test of equal means is the mean prediction's (one hypothesis, tested once)
-        p = ks_pvalues(rows, val, ref) if m == "ks_distance" else np.full(g, np.nan)
-        add(m, val, np.zeros(g), val, reps, np.full(g, np.nan), None, p)
+        p = ks_p if m == "ks_distance" else np.full(g, np.nan)
+        bounds = None
+        if key == "smd" and point.moment_reps is not None:
+            bounds = smd_interval(point.moments, point.moment_reps, ref, level, pair_n)
+        add(m, val, np.zeros(g), val, reps, np.full(g, np.nan), None, p, bounds)
     cols = {c: np.concatenate([r[c] for r in parts]) for c in _REFERENCE_COLUMNS}
     cols["p_adjusted"] = adjust_family(
-        cols["p_value"].astype(np.float64), cols["metric"].astype(object),
-        cols["group"].astype(object), config.correction, config.correction_scope)
+        cols["p_value"].astype(np.float64),
+        cols["metric"].astype(object),
+        cols["group"].astype(object),
+        config.correction,
+        config.correction_scope,
+    )
     adj = cols["p_adjusted"]
     cols["significant"] = np.isfinite(adj) & (adj < 1.0 - config.confidence_level)
     return pd.DataFrame(cols)
@@ -590,8 +907,11 @@ def _criterion_values(groups: dict, dist: dict) -> dict[str, tuple[np.ndarray, s
         _, srr = disp.between_groups(groups["share_above_median"])
         hi, lo = np.fmax.reduce(mae, axis=-1), np.fmin.reduce(mae, axis=-1)
         enough = np.isfinite(mae).sum(axis=-1) >= 2
-        ratio = np.where(enough & (lo > 0), hi / np.where(lo > 0, lo, 1.0),
-                         np.where(enough & (hi == 0), 1.0, np.where(enough, np.inf, np.nan)))
+        ratio = np.where(
+            enough & (lo > 0),
+            hi / np.where(lo > 0, lo, 1.0),
+            np.where(enough & (hi == 0), 1.0, np.where(enough, np.inf, np.nan)),
+        )
         return {
             "mean_difference": d,
             "smd": np.abs(dist["smd_between"]),
@@ -609,15 +929,25 @@ SCALE_REASON = (
     "errors compare numbers on different scales; the distribution criteria still apply"
 )
 
-_CRITERION_METRIC = {"mean_difference": "mean_prediction", "smd": "mean_prediction",
-                     "ks_distance": "median_prediction",
-                     "max_group_error_ratio": "mean_absolute_error",
-                     "bounded_group_loss": "mean_squared_error",
-                     "scoring_rate_ratio": "share_above_median"}
+_CRITERION_METRIC = {
+    "mean_difference": "mean_prediction",
+    "smd": "mean_prediction",
+    "ks_distance": "median_prediction",
+    "max_group_error_ratio": "mean_absolute_error",
+    "bounded_group_loss": "mean_squared_error",
+    "scoring_rate_ratio": "share_above_median",
+}
 
 
-def _criteria(point: _Values, dist: dict, dist_reps: dict | None, ref: int,
-              kept_display: list[str], attribute: str, config: AuditConfig) -> pd.DataFrame:
+def _criteria(
+    point: _Values,
+    dist: dict,
+    dist_reps: dict | None,
+    ref: int,
+    kept_display: list[str],
+    attribute: str,
+    config: AuditConfig,
+) -> pd.DataFrame:
     est = _criterion_values(point.groups, dist)
     reps = None if point.group_reps is None else _criterion_values(point.group_reps, dist_reps)
     rows = []
@@ -625,8 +955,12 @@ def _criteria(point: _Values, dist: dict, dist_reps: dict | None, ref: int,
         value = float(est[name])
         lo = hi = np.nan
         if reps is not None and np.isfinite(value):
-            lo, hi = (float(x) for x in percentile_interval(
-                reps[name], config.confidence_level, n=point.smallest))
+            lo, hi = (
+                float(x)
+                for x in percentile_interval(reps[name], config.confidence_level, n=point.smallest)
+            )
+            if name in _TWO_GROUP_INTERVALS and len(kept_display) == 2:
+                lo, hi = _two_group_interval(name, point, ref, config.confidence_level)
         tolerance = config.tolerances.get(name, np.nan)
         worst, best = _extremes(name, point, dist, ref, kept_display)
         if name in ERROR_CRITERIA and config.left_out:
@@ -634,16 +968,45 @@ def _criteria(point: _Values, dist: dict, dist_reps: dict | None, ref: int,
         elif not np.isfinite(tolerance):
             result, reason = "n/a", NO_TOLERANCE_REASON.format(name=name)
         else:
-            result = verdict(crit.kind, value, lo, hi, tolerance,
-                             interval_expected=config.n_bootstrap > 0)
+            result = verdict(
+                crit.kind, value, lo, hi, tolerance, interval_expected=config.n_bootstrap > 0
+            )
             reason = _reason(name, value, lo, hi, point, config)
-        rows.append((attribute, name, crit.metrics[0], crit.kind, value, lo, hi, tolerance,
-                     result, worst, best, reason))
+        rows.append(
+            (
+                attribute,
+                name,
+                crit.metrics[0],
+                crit.kind,
+                value,
+                lo,
+                hi,
+                tolerance,
+                result,
+                worst,
+                best,
+                reason,
+            )
+        )
     return pd.DataFrame(rows, columns=list(_CRITERIA_COLUMNS))
 
 
-def _extremes(name: str, point: _Values, dist: dict, ref: int,
-              kept_display: list[str]) -> tuple[str | None, str | None]:
+#: Criteria whose interval for two groups is that of |θ| for the one comparison θ.
+_TWO_GROUP_INTERVALS = ("mean_difference", "smd")
+
+
+def _two_group_interval(name: str, point: _Values, ref: int, level: float) -> tuple[float, float]:
+    """With two groups ``mean_difference`` is |Δ| and ``smd`` is |d| of the one pair: their
+    interval comes from the bootstrap-t / large-sample interval of Δ or d
+    (:mod:`.metrics._regression_intervals`), not from percentiles of the replicates."""
+    row = {"difference": 0.0, "difference_to_reference": np.nan}
+    _two_group_gap(row, point, "smd" if name == "smd" else "mean_prediction", ref, level)
+    return row["difference_lower"], row["difference_upper"]
+
+
+def _extremes(
+    name: str, point: _Values, dist: dict, ref: int, kept_display: list[str]
+) -> tuple[str | None, str | None]:
     """The groups behind a criterion's value: the worst and the best (or the reference)."""
     if name in ("smd", "ks_distance"):
         key = "smd" if name == "smd" else "ks"
@@ -660,8 +1023,9 @@ def _extremes(name: str, point: _Values, dist: dict, ref: int,
     return kept_display[worst], kept_display[best]
 
 
-def _reason(name: str, value: float, lo: float, hi: float, point: _Values,
-            config: AuditConfig) -> str:
+def _reason(
+    name: str, value: float, lo: float, hi: float, point: _Values, config: AuditConfig
+) -> str:
     """Why a criterion's value or interval is missing (the binary criteria's wording)."""
     if name == "max_group_error_ratio" and np.isinf(value):
         return "the best group's mean absolute error is 0: the ratio is infinite"
@@ -679,18 +1043,35 @@ def _undefined_reason(metric: str, n: int, w: float) -> str:
     return "the group has no rows with weight"
 
 
-def _group_tables(ks, point: _Values, names: list[str], index: pd.Index,
-                  kept_display: list[str], config: AuditConfig):
+def _group_tables(
+    ks,
+    point: _Values,
+    names: list[str],
+    index: pd.Index,
+    kept_display: list[str],
+    config: AuditConfig,
+):
     weight = ks.moments[:, W]
-    groups = pd.DataFrame({
-        "count": ks.n.astype(np.int64), "weight": weight, "share": weight / weight.sum(),
-        "mean_outcome": point.groups["mean_outcome"], "small": ks.n < config.min_group_size,
-    }, index=index)
+    groups = pd.DataFrame(
+        {
+            "count": ks.n.astype(np.int64),
+            "weight": weight,
+            "share": weight / weight.sum(),
+            "mean_outcome": point.groups["mean_outcome"],
+            "small": ks.n < config.min_group_size,
+        },
+        index=index,
+    )
     rows = []
     for m in names:
         for j in np.flatnonzero(~np.isfinite(point.groups[m])):
-            rows.append({"group": kept_display[j], "metric": m,
-                         "reason": _undefined_reason(m, int(ks.n[j]), float(weight[j]))})
+            rows.append(
+                {
+                    "group": kept_display[j],
+                    "metric": m,
+                    "reason": _undefined_reason(m, int(ks.n[j]), float(weight[j])),
+                }
+            )
     undefined = pd.DataFrame(rows, columns=["group", "metric", "reason"])
     n_eff = effective_n(ks.moments) if config.weighted else ks.n.astype(np.float64)
     den = {"count": np.full(len(index), np.nan)}
@@ -706,10 +1087,14 @@ def _curves(ks, kept_display: list[str]) -> dict[str, pd.DataFrame]:
     tot = w.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), np.nan)
-    return {"distribution": pd.DataFrame({
-        "group": np.repeat(names, k),
-        "bin_lower": np.tile(ks.edges[:-1], len(names)),
-        "bin_upper": np.tile(ks.edges[1:], len(names)),
-        "weight": w.ravel(),
-        "share": share.ravel(),
-    })}
+    return {
+        "distribution": pd.DataFrame(
+            {
+                "group": np.repeat(names, k),
+                "bin_lower": np.tile(ks.edges[:-1], len(names)),
+                "bin_upper": np.tile(ks.edges[1:], len(names)),
+                "weight": w.ravel(),
+                "share": share.ravel(),
+            }
+        )
+    }

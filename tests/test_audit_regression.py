@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
@@ -31,8 +31,11 @@ def _data(seed: int, n: int, n_a: int, n_b: int, weights: str, discrete: bool):
     else:
         y_true = rng.normal(50, 10, n)
         y_pred = y_true + rng.normal(0, 5, n) + (a == "a0") * 3
-    w = {"none": None, "int": rng.integers(1, 4, n).astype(float),
-         "float": rng.uniform(0.2, 3.0, n)}[weights]
+    w = {
+        "none": None,
+        "int": rng.integers(1, 4, n).astype(float),
+        "float": rng.uniform(0.2, 3.0, n),
+    }[weights]
     return y_true, y_pred, a, b, w
 
 
@@ -49,38 +52,65 @@ def _check_group_metrics(result, y_true, y_pred, keys, w):
     median = _quantile(y_pred, ww, 0.5, varying)
     bg = result.by_group
     for label, row in bg.iterrows():
-        sel = np.all([k == v for k, v in zip(keys, label if isinstance(label, tuple)
-                                              else (label,), strict=True)], axis=0)
+        sel = np.all(
+            [
+                k == v
+                for k, v in zip(keys, label if isinstance(label, tuple) else (label,), strict=True)
+            ],
+            axis=0,
+        )
         yt, yp, wg = y_true[sel], y_pred[sel], ww[sel]
         assert row["count"] == sel.sum()
         assert row["mean_prediction"] == pytest.approx(np.average(yp, weights=wg), abs=TOL)
         assert row["mean_outcome"] == pytest.approx(np.average(yt, weights=wg), abs=TOL)
         assert row["mean_error"] == pytest.approx(np.average(yp - yt, weights=wg), abs=TOL)
         assert row["mean_absolute_error"] == pytest.approx(
-            mean_absolute_error(yt, yp, sample_weight=wg), abs=TOL)
+            mean_absolute_error(yt, yp, sample_weight=wg), abs=TOL
+        )
         assert row["mean_squared_error"] == pytest.approx(
-            mean_squared_error(yt, yp, sample_weight=wg), rel=TOL, abs=TOL)
+            mean_squared_error(yt, yp, sample_weight=wg), rel=TOL, abs=TOL
+        )
         assert row["root_mean_squared_error"] == pytest.approx(
-            np.sqrt(mean_squared_error(yt, yp, sample_weight=wg)), rel=TOL, abs=TOL)
+            np.sqrt(mean_squared_error(yt, yp, sample_weight=wg)), rel=TOL, abs=TOL
+        )
         if len(yt) > 1 and np.ptp(yt) > 0:
-            assert row["r2"] == pytest.approx(r2_score(yt, yp, sample_weight=wg), abs=1e-8)
+            # R² far below 0 (outcomes that barely vary) is ill-conditioned: relative precision
+            assert row["r2"] == pytest.approx(
+                r2_score(yt, yp, sample_weight=wg), rel=1e-9, abs=1e-8
+            )
         else:
             assert np.isnan(row["r2"])
-        for name, q in (("prediction_q10", 0.1), ("median_prediction", 0.5),
-                        ("prediction_q90", 0.9)):
+        for name, q in (
+            ("prediction_q10", 0.1),
+            ("median_prediction", 0.5),
+            ("prediction_q90", 0.9),
+        ):
             assert row[name] == pytest.approx(_quantile(yp, wg, q, varying), abs=TOL)
-        assert row["share_above_median"] == pytest.approx(
-            wg[yp > median].sum() / wg.sum(), abs=TOL)
+        assert row["share_above_median"] == pytest.approx(wg[yp > median].sum() / wg.sum(), abs=TOL)
 
 
+# a group whose outcomes barely vary: R² = -1189
+@example(seed=24, n=24, n_a=3, n_b=2, weights="none", discrete=False)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), n=st.integers(8, 300), n_a=st.integers(1, 3),
-       n_b=st.integers(1, 3), weights=st.sampled_from(["none", "int", "float"]),
-       discrete=st.booleans())
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(8, 300),
+    n_a=st.integers(1, 3),
+    n_b=st.integers(1, 3),
+    weights=st.sampled_from(["none", "int", "float"]),
+    discrete=st.booleans(),
+)
 def test_group_values_match_sklearn_and_numpy(seed, n, n_a, n_b, weights, discrete):
     y_true, y_pred, a, b, w = _data(seed, n, n_a, n_b, weights, discrete)
-    r = fairaudit.audit(y_true, y_pred, sensitive_features={"a": a, "b": b},
-                        sample_weight=w, task="regression", n_bootstrap=0, random_state=0)
+    r = fairaudit.audit(
+        y_true,
+        y_pred,
+        sensitive_features={"a": a, "b": b},
+        sample_weight=w,
+        task="regression",
+        n_bootstrap=0,
+        random_state=0,
+    )
     _check_group_metrics(r, y_true, y_pred, (a, b), w)
     for feature, keys in (("a", a), ("b", b)):
         _check_group_metrics(r.marginals[feature], y_true, y_pred, (keys,), w)
@@ -94,12 +124,24 @@ def _pairs(r, y_pred, keys, w, ref):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), n=st.integers(10, 300), n_a=st.integers(2, 4),
-       weights=st.sampled_from(["none", "int", "float"]), discrete=st.booleans())
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(10, 300),
+    n_a=st.integers(2, 4),
+    weights=st.sampled_from(["none", "int", "float"]),
+    discrete=st.booleans(),
+)
 def test_distances_match_scipy(seed, n, n_a, weights, discrete):
     y_true, y_pred, a, _, w = _data(seed, n, n_a, 1, weights, discrete)
-    r = fairaudit.audit(y_true, y_pred, sensitive_features=pd.Series(a, name="a"),
-                        sample_weight=w, task="regression", n_bootstrap=0, random_state=0)
+    r = fairaudit.audit(
+        y_true,
+        y_pred,
+        sensitive_features=pd.Series(a, name="a"),
+        sample_weight=w,
+        task="regression",
+        n_bootstrap=0,
+        random_state=0,
+    )
     ww = np.ones(n) if w is None else w
     groups = list(r.by_group.index)
     ref = r.reference_group
@@ -111,8 +153,9 @@ def test_distances_match_scipy(seed, n, n_a, weights, discrete):
         if w is None:
             return stats.ks_2samp(x[g], x[h]).statistic
         if weights == "int":  # integer weights are repeated rows
-            return stats.ks_2samp(np.repeat(x[g], wg[g].astype(int)),
-                                  np.repeat(x[h], wg[h].astype(int))).statistic
+            return stats.ks_2samp(
+                np.repeat(x[g], wg[g].astype(int)), np.repeat(x[h], wg[h].astype(int))
+            ).statistic
         return None
 
     def w1(g, h):
@@ -124,50 +167,68 @@ def test_distances_match_scipy(seed, n, n_a, weights, discrete):
         expected = ks(g, ref)
         if expected is not None:
             assert tr.loc[("ks_distance", g), "value"] == pytest.approx(expected, abs=TOL)
-        assert tr.loc[("wasserstein_distance", g), "value"] == pytest.approx(
-            w1(g, ref), abs=1e-8)
+        assert tr.loc[("wasserstein_distance", g), "value"] == pytest.approx(w1(g, ref), abs=1e-8)
         if w is None:
             assert tr.loc[("ks_distance", g), "p_value"] == pytest.approx(
-                stats.ks_2samp(x[g], x[ref]).pvalue, abs=TOL)
+                stats.ks_2samp(x[g], x[ref]).pvalue, abs=TOL
+            )
             if len(x[g]) > 1 and len(x[ref]) > 1 and (np.ptp(x[g]) + np.ptp(x[ref])) > 0:
                 assert tr.loc[("mean_prediction", g), "p_value"] == pytest.approx(
-                    stats.ttest_ind(x[g], x[ref], equal_var=False).pvalue, abs=1e-8)
+                    stats.ttest_ind(x[g], x[ref], equal_var=False).pvalue, abs=1e-8
+                )
                 n1, n2 = len(x[g]), len(x[ref])
-                pooled = ((n1 - 1) * np.var(x[g], ddof=1) + (n2 - 1) * np.var(x[ref], ddof=1)
-                          ) / (n1 + n2 - 2)
+                pooled = ((n1 - 1) * np.var(x[g], ddof=1) + (n2 - 1) * np.var(x[ref], ddof=1)) / (
+                    n1 + n2 - 2
+                )
                 assert tr.loc[("standardized_mean_difference", g), "value"] == pytest.approx(
-                    (x[g].mean() - x[ref].mean()) / np.sqrt(pooled), abs=1e-8)
-    pairs = [(g, h) for i, g in enumerate(groups) for h in groups[i + 1:]]
+                    (x[g].mean() - x[ref].mean()) / np.sqrt(pooled), abs=1e-8
+                )
+    pairs = [(g, h) for i, g in enumerate(groups) for h in groups[i + 1 :]]
     d = r.disparities
     assert d.loc["wasserstein_distance", "difference"] == pytest.approx(
-        max(w1(g, h) for g, h in pairs), abs=1e-8)
+        max(w1(g, h) for g, h in pairs), abs=1e-8
+    )
     assert d.loc["wasserstein_distance", "difference_to_overall"] == pytest.approx(
-        max(stats.wasserstein_distance(x[g], y_pred, u_weights=wg[g], v_weights=ww)
-            for g in groups), abs=1e-8)
+        max(
+            stats.wasserstein_distance(x[g], y_pred, u_weights=wg[g], v_weights=ww) for g in groups
+        ),
+        abs=1e-8,
+    )
     if ks(groups[0], groups[1]) is not None:
         assert d.loc["ks_distance", "difference"] == pytest.approx(
-            max(ks(g, h) for g, h in pairs), abs=TOL)
+            max(ks(g, h) for g, h in pairs), abs=TOL
+        )
     crit = r.criteria.set_index("criterion")
     assert crit.loc["ks_distance", "value"] == d.loc["ks_distance", "difference"]
     mae = r.by_group["mean_absolute_error"]
-    assert crit.loc["max_group_error_ratio", "value"] == pytest.approx(mae.max() / mae.min())
+    with np.errstate(divide="ignore"):  # a group without error: the ratio is infinite
+        assert crit.loc["max_group_error_ratio", "value"] == pytest.approx(mae.max() / mae.min())
     share = r.by_group["share_above_median"]
     if share.max() > 0:
         assert crit.loc["scoring_rate_ratio", "value"] == pytest.approx(share.min() / share.max())
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), n=st.integers(10, 200),
-       weights=st.sampled_from(["none", "float"]))
+@given(
+    seed=st.integers(0, 10_000), n=st.integers(10, 200), weights=st.sampled_from(["none", "float"])
+)
 def test_by_group_matches_fairlearn_metricframe(seed, n, weights):
     y_true, y_pred, a, b, w = _data(seed, n, 2, 2, weights, False)
     sf = pd.DataFrame({"a": a, "b": b})
     fns = {"mean_absolute_error": mean_absolute_error, "mean_squared_error": mean_squared_error}
     params = None if w is None else {k: {"sample_weight": w} for k in fns}
-    mf = MetricFrame(metrics=fns, y_true=y_true, y_pred=y_pred, sensitive_features=sf,
-                     sample_params=params)
-    r = fairaudit.audit(y_true, y_pred, sensitive_features=sf, sample_weight=w,
-                        task="regression", n_bootstrap=0, random_state=0)
+    mf = MetricFrame(
+        metrics=fns, y_true=y_true, y_pred=y_pred, sensitive_features=sf, sample_params=params
+    )
+    r = fairaudit.audit(
+        y_true,
+        y_pred,
+        sensitive_features=sf,
+        sample_weight=w,
+        task="regression",
+        n_bootstrap=0,
+        random_state=0,
+    )
     ours = r.by_group[list(fns)]
     theirs = mf.by_group.loc[ours.index]
     np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(dtype=float), atol=TOL)
@@ -189,11 +250,13 @@ def test_statistics_merge_by_label_and_sum_to_marginals():
     keep = g[second] != 3
     s1 = regression_stats(g[first], 4, yt[first], yp[first], w[first], edges, labels)
     codes2 = g[second][keep]
-    s2 = regression_stats(codes2, 3, yt[second][keep], yp[second][keep], w[second][keep],
-                          edges, labels[:3])
+    s2 = regression_stats(
+        codes2, 3, yt[second][keep], yp[second][keep], w[second][keep], edges, labels[:3]
+    )
     merged = s1.merge(s2)
-    rest = regression_stats(g[second][~keep], 4, yt[second][~keep], yp[second][~keep],
-                            w[second][~keep], edges, labels)
+    rest = regression_stats(
+        g[second][~keep], 4, yt[second][~keep], yp[second][~keep], w[second][~keep], edges, labels
+    )
     merged = merged.merge(rest)
     np.testing.assert_allclose(merged.moments, whole.moments, rtol=1e-12)
     np.testing.assert_array_equal(merged.hist_n, whole.hist_n)
@@ -212,8 +275,9 @@ def test_tolerances_use_the_regression_criteria():
         assert crit.loc[name, "verdict"] == "n/a"
         assert "tolerances=" in crit.loc[name, "reason"]
     assert crit.loc["smd", "tolerance"] == 0.2
-    r = fairaudit.audit(y, y + rng.normal(size=300), tolerances={"smd": 0.5,
-                        "bounded_group_loss": 100.0}, **base)
+    r = fairaudit.audit(
+        y, y + rng.normal(size=300), tolerances={"smd": 0.5, "bounded_group_loss": 100.0}, **base
+    )
     crit = r.criteria.set_index("criterion")
     assert crit.loc["smd", "tolerance"] == 0.5
     assert crit.loc["bounded_group_loss", "verdict"] == "pass"
@@ -221,39 +285,75 @@ def test_tolerances_use_the_regression_criteria():
     with pytest.raises(ValueError, match="known criteria are mean_difference, smd"):
         fairaudit.audit(y, y, tolerances={"demographic_parity_difference": 0.1}, **base)
     with pytest.raises(ValueError, match="unknown criterion 'smd'"):
-        fairaudit.audit([0, 1] * 20, [0, 1] * 20, sensitive_features=["a", "b"] * 20,
-                        tolerances={"smd": 0.1})
+        fairaudit.audit(
+            [0, 1] * 20, [0, 1] * 20, sensitive_features=["a", "b"] * 20, tolerances={"smd": 0.1}
+        )
 
 
-@pytest.mark.parametrize(("kwargs", "error", "match"), [
-    (dict(y_true=["a", "b", "c"], y_pred=[1.0, 2.0, 3.0]), TypeError,
-     "y_true must hold numbers.*task='binary'"),
-    (dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, np.inf, 3.0]), ValueError,
-     "y_pred has 1 missing or infinite value"),
-    (dict(y_true=[1.0, 2.0, np.nan], y_pred=[1.0, 2.0, 3.0]), ValueError,
-     "y_true has 1 missing or infinite"),
-    (dict(y_true=[1.0, 2.0, 3.0], y_pred=None), ValueError, "y_pred is required"),
-    (dict(y_true=[0, 1, 1], y_pred=[1, 0, 1]), ValueError, "look like yes/no decisions"),
-    (dict(y_true=[1.0, 2.0, 3.0], y_pred=[True, False, True]), TypeError, "booleans"),
-    (dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], pos_label=1), ValueError,
-     "pos_label has no meaning"),
-    (dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], threshold=0.5), ValueError,
-     "threshold has no meaning"),
-    (dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], y_score=[0.1, 0.2, 0.3]),
-     ValueError, "y_score is for binary audits"),
-    (dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0]), ValueError, "y_pred"),
-    (dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], metrics=["selection_rate"]),
-     ValueError, "unknown regression metric 'selection_rate'"),
-    (dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], score_bins=[3, 2]), ValueError,
-     "score_bins must be"),
-    (dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], score_bins=[0, 2]), ValueError,
-     "outside the declared score_bins"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (
+            dict(y_true=["a", "b", "c"], y_pred=[1.0, 2.0, 3.0]),
+            TypeError,
+            "y_true must hold numbers.*task='binary'",
+        ),
+        (
+            dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, np.inf, 3.0]),
+            ValueError,
+            "y_pred has 1 missing or infinite value",
+        ),
+        (
+            dict(y_true=[1.0, 2.0, np.nan], y_pred=[1.0, 2.0, 3.0]),
+            ValueError,
+            "y_true has 1 missing or infinite",
+        ),
+        (dict(y_true=[1.0, 2.0, 3.0], y_pred=None), ValueError, "y_pred is required"),
+        (dict(y_true=[0, 1, 1], y_pred=[1, 0, 1]), ValueError, "look like yes/no decisions"),
+        (dict(y_true=[1.0, 2.0, 3.0], y_pred=[True, False, True]), TypeError, "booleans"),
+        (
+            dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], pos_label=1),
+            ValueError,
+            "pos_label has no meaning",
+        ),
+        (
+            dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], threshold=0.5),
+            ValueError,
+            "threshold has no meaning",
+        ),
+        (
+            dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], y_score=[0.1, 0.2, 0.3]),
+            ValueError,
+            "y_score is for binary audits",
+        ),
+        (dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0]), ValueError, "y_pred"),
+        (
+            dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], metrics=["selection_rate"]),
+            ValueError,
+            "unknown regression metric 'selection_rate'",
+        ),
+        (
+            dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], score_bins=[3, 2]),
+            ValueError,
+            "score_bins must be",
+        ),
+        (
+            dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, 2.0, 3.0], score_bins=[0, 2]),
+            ValueError,
+            "outside the declared score_bins",
+        ),
+    ],
+)
 def test_bad_input_gets_a_clear_error(kwargs, error, match):
     kwargs = dict(kwargs)
     with pytest.raises(error, match=match):
-        fairaudit.audit(kwargs.pop("y_true"), kwargs.pop("y_pred"),
-                        sensitive_features=["a", "b", "a"], task="regression", **kwargs)
+        fairaudit.audit(
+            kwargs.pop("y_true"),
+            kwargs.pop("y_pred"),
+            sensitive_features=["a", "b", "a"],
+            task="regression",
+            **kwargs,
+        )
 
 
 def test_undefined_values_have_reasons_and_the_caller_data_is_unchanged():
@@ -261,8 +361,9 @@ def test_undefined_values_have_reasons_and_the_caller_data_is_unchanged():
     y_pred = np.array([1.5, 0.5, 1.0, 2.5, 2.0, 4.5, 6.0])
     g = np.array(["const", "const", "const", "one", "big", "big", "big"])
     before = (y_true.copy(), y_pred.copy(), g.copy())
-    r = fairaudit.audit(y_true, y_pred, sensitive_features=g, task="regression",
-                        n_bootstrap=20, random_state=0)
+    r = fairaudit.audit(
+        y_true, y_pred, sensitive_features=g, task="regression", n_bootstrap=20, random_state=0
+    )
     und = r.undefined.set_index(["group", "metric"])["reason"]
     assert "do not vary" in und[("const", "r2")]
     assert "group of one row" in und[("one", "r2")]
@@ -276,8 +377,13 @@ def test_the_same_random_state_gives_the_same_result_and_json_round_trips():
     n = 400
     y = rng.normal(size=n)
     sf = {"a": rng.choice(["p", "q"], n), "b": rng.choice(["r", "s"], n)}
-    kw = dict(sensitive_features=sf, sample_weight=rng.uniform(0.5, 2, n), task="regression",
-              n_bootstrap=60, random_state=5)
+    kw = dict(
+        sensitive_features=sf,
+        sample_weight=rng.uniform(0.5, 2, n),
+        task="regression",
+        n_bootstrap=60,
+        random_state=5,
+    )
     y_pred = y + rng.normal(size=n)
     r1 = fairaudit.audit(y, y_pred, **kw)
     assert r1.config["task"] == "regression"
@@ -298,28 +404,87 @@ def test_auto_chooses_regression_and_resolves_its_tolerances():
     rng = np.random.default_rng(2)
     y = rng.normal(size=200)
     g = rng.choice(["x", "y"], 200)
-    r = fairaudit.audit(y, y + rng.normal(size=200), sensitive_features=g,
-                        tolerances={"smd": 0.5}, n_bootstrap=0, random_state=0)
+    r = fairaudit.audit(
+        y,
+        y + rng.normal(size=200),
+        sensitive_features=g,
+        tolerances={"smd": 0.5},
+        n_bootstrap=0,
+        random_state=0,
+    )
     assert r.config["task"] == "regression"
     assert any("task 'regression' chosen from the data" in note for note in r.meta["notes"])
     assert r.criteria.set_index("criterion").loc["smd", "tolerance"] == 0.5
     # binary outcomes under "auto" keep the binary criteria and their tolerances
-    b = fairaudit.audit(rng.integers(0, 2, 200), rng.integers(0, 2, 200), sensitive_features=g,
-                        tolerances={"demographic_parity_difference": 0.05}, n_bootstrap=0)
+    b = fairaudit.audit(
+        rng.integers(0, 2, 200),
+        rng.integers(0, 2, 200),
+        sensitive_features=g,
+        tolerances={"demographic_parity_difference": 0.05},
+        n_bootstrap=0,
+    )
     assert b.config["tolerances"]["demographic_parity_difference"] == 0.05
     with pytest.raises(ValueError, match="unknown criterion 'smd'"):
-        fairaudit.audit(rng.integers(0, 2, 200), rng.integers(0, 2, 200), sensitive_features=g,
-                        tolerances={"smd": 0.5}, n_bootstrap=0)
+        fairaudit.audit(
+            rng.integers(0, 2, 200),
+            rng.integers(0, 2, 200),
+            sensitive_features=g,
+            tolerances={"smd": 0.5},
+            n_bootstrap=0,
+        )
 
 
 def test_one_group_compares_nothing_so_no_comparison_passes():
     # a group against itself is not a comparison: smd was 0 [0, 0] and PASS before
     rng = np.random.default_rng(3)
     y = rng.normal(size=80)
-    r = fairaudit.audit(y, y + rng.normal(size=80), sensitive_features=["a"] * 80,
-                        task="regression", random_state=0, n_bootstrap=50)
+    r = fairaudit.audit(
+        y,
+        y + rng.normal(size=80),
+        sensitive_features=["a"] * 80,
+        task="regression",
+        random_state=0,
+        n_bootstrap=50,
+    )
     crit = r.criteria.set_index("criterion")
     for name in ("smd", "ks_distance", "max_group_error_ratio", "scoring_rate_ratio"):
         assert np.isnan(crit.loc[name, "value"]), name
         assert crit.loc[name, "verdict"] == "n/a", name
         assert "fewer than two groups" in crit.loc[name, "reason"], name
+
+
+def test_two_groups_gap_intervals_are_those_of_the_one_comparison():
+    """With two groups the criteria mean_difference and smd and the disparities' gaps are
+    |Δ| and |d| of the one pair: their intervals hold exactly the absolute values of the
+    to-reference interval (covering the same truth), and they shrink with more rows."""
+    rng = np.random.default_rng(4)
+    widths = []
+    for n in (60, 600):
+        g = np.repeat(["a", "b"], [n, 4 * n])
+        yp = rng.lognormal(0, 0.75, 5 * n) + (g == "a") * 1.0
+        yt = yp + rng.normal(size=5 * n)
+        r = fairaudit.audit(
+            yt,
+            yp,
+            sensitive_features=g,
+            task="regression",
+            reference_group="b",
+            n_bootstrap=300,
+            random_state=0,
+        )
+        t = r.to_reference.set_index("metric")
+        crit = r.criteria.set_index("criterion")
+        for name, metric in (
+            ("mean_difference", "mean_prediction"),
+            ("smd", "standardized_mean_difference"),
+        ):
+            lo, hi = t.loc[metric, "difference_lower"], t.loc[metric, "difference_upper"]
+            assert lo > 0  # a clear gap: |θ| has the same interval as θ
+            assert crit.loc[name, "lower"] == pytest.approx(lo, abs=1e-12)
+            assert crit.loc[name, "upper"] == pytest.approx(hi, abs=1e-12)
+            d = r.disparities.loc[metric]
+            assert d["difference_lower"] == pytest.approx(lo, abs=1e-12)
+            assert d["difference_upper"] == pytest.approx(hi, abs=1e-12)
+            assert lo <= abs(t.loc[metric, "difference"]) <= hi
+        widths.append(crit.loc["smd", "upper"] - crit.loc["smd", "lower"])
+    assert widths[1] < 0.5 * widths[0]

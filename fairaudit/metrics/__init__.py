@@ -46,6 +46,8 @@ from ._registry import (
     UNDEFINED_REASONS,
     Metric,
 )
+from ._regression_collect import regression_stats
+from ._regression_stats import RegressionStats
 from ._stats import ConfusionStats, ScoreStats
 
 __all__ = [
@@ -62,6 +64,8 @@ __all__ = [
     "ConfusionStats",
     "MulticlassStats",
     "multiclass_stats",
+    "RegressionStats",
+    "regression_stats",
     "Criterion",
     "Metric",
     "ScoreStats",

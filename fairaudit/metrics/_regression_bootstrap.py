@@ -1,11 +1,9 @@
 """The Poisson bootstrap of a regression audit, stratified by group, without a loop over rows.
 
-* Moments: each group's rows are dealt at random into at most ``max_blocks`` blocks (one row
-  per block in groups of up to ``max_blocks`` rows: there the bootstrap is the Poisson
-  bootstrap of rows itself); a replicate gives every block a Poisson(1) weight and sums the
-  blocks' moments. Blocks of a large group are exchangeable sums of rows, so the replicates
-  of the means (and of smooth functions of them: errors, R², Cohen's d) have the variance
-  of the row bootstrap.
+* Moments: from the statistics alone (:func:`moment_replicates`), so that an audit of merged
+  chunk statistics has the same intervals as an audit of the rows: each bin of each group
+  is resampled as a whole (a Poisson count of draws of its mean row), and the spread of the
+  rows within the bin adds a normal term with the row bootstrap's covariance.
 * Histograms: the weight of each bin of each group in a replicate is Poisson with the bin's
   (Kish effective) count as mean, the law of the bin's total under the Poisson bootstrap of
   its rows. Distribution metrics of a replicate are computed from point masses at the bins'
@@ -17,54 +15,116 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._regression_stats import RegressionStats, sum_by
+from ._regression_stats import (
+    ABS_ERROR,
+    ERROR2,
+    ERROR4,
+    PRED2,
+    PRED2_C,
+    PRED4_C,
+    TRUE2,
+    W2,
+    RegressionStats,
+    W,
+)
 
-#: Largest number of blocks a group's rows are dealt into.
-MAX_BLOCKS = 200
+#: The moments that are sums of nonnegative terms.
+NONNEGATIVE = [W, W2, ABS_ERROR, ERROR2, ERROR4, PRED2, TRUE2, PRED2_C, PRED4_C]
+ERR_NO_CROSS = (
+    "these regression statistics have no cross products of the row terms (collected with "
+    "cross=False), which the bootstrap needs: collect them again with cross=True, or audit "
+    "with n_bootstrap=0."
+)
+
 #: Elements per chunk of replicates (bounds the memory of a chunk).
 _CHUNK_ELEMENTS = 1 << 22
 
 
-def deal_blocks(codes: np.ndarray, n_groups: int, row_terms: np.ndarray,
-                rng: np.random.Generator, max_blocks: int = MAX_BLOCKS
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Moments of random blocks of each group's rows: ``(block_sums, block_group)``, blocks
-    ordered by group."""
-    n = len(codes)
-    perm = rng.permutation(n)
-    c = codes[perm]
-    order = np.argsort(c, kind="stable")
-    c_sorted = c[order]
-    sizes = np.bincount(codes, minlength=n_groups)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    k = np.minimum(sizes, max_blocks)
-    offsets = np.concatenate([[0], np.cumsum(k)[:-1]])
-    rank = np.arange(n) - starts[c_sorted]
-    block = offsets[c_sorted] + rank % np.maximum(k[c_sorted], 1)
-    n_blocks = int(k.sum())
-    sums = sum_by(block, n_blocks, row_terms[perm[order]])
-    return sums, np.repeat(np.arange(n_groups), k)
+def within_bin_roots(stats: RegressionStats) -> np.ndarray:
+    """Per group a square root ``L`` (``L Lᵀ = S``) of the spread ``S`` of the row terms
+    about their bin means, ``S = Σ_rows t tᵀ - Σ_bins T Tᵀ / n``, shape (G, k, k): the
+    symmetric root of the scaled matrix, scaled back."""
+    n = stats.hist_n.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = np.where(
+            n[..., None] > 0, stats.hist_moments / np.where(n > 0, n, 1.0)[..., None], 0.0
+        )
+    between = np.einsum("gkm,gkl->gml", scaled, stats.hist_moments)
+    spread = stats.cross - between
+    spread = 0.5 * (spread + np.swapaxes(spread, 1, 2))
+    # scale each term before the decomposition: the terms differ by many orders of magnitude
+    scale = np.sqrt(np.maximum(np.einsum("gmm->gm", stats.cross), 0.0))
+    scale = np.where(scale > 0, scale, 1.0)
+    unit = spread / (scale[:, :, None] * scale[:, None, :])
+    values, vectors = np.linalg.eigh(unit)
+    # rounding leaves tiny negative eigenvalues where the terms do not vary within bins; the
+    # symmetric root V √Λ Vᵀ does not depend on the signs or the basis eigh picks, so
+    # statistics that differ by rounding (merged chunks) get the same replicates
+    # directions whose spread is at rounding level (below 1e-9 of the largest) count as 0
+    floor = 1e-9 * np.max(np.abs(values), axis=1, keepdims=True, initial=0.0)
+    values = np.where(values > floor, values, 0.0)
+    root = np.einsum("gij,gj,gkj->gik", vectors, np.sqrt(values), vectors)
+    return root * scale[:, :, None]
 
 
-def moment_replicates(block_sums: np.ndarray, block_group: np.ndarray, n_groups: int,
-                      n_bootstrap: int, rng: np.random.Generator) -> np.ndarray:
-    """Replicates of every group's moments, shape (n_bootstrap, n_groups, n_moments)."""
-    n_blocks, k = block_sums.shape
-    out = np.zeros((n_bootstrap, n_groups, k))
-    step = max(1, _CHUNK_ELEMENTS // max(n_blocks, 1))
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(block_group, minlength=n_groups))])
+def moment_replicates(
+    stats: RegressionStats,
+    n_bootstrap: int,
+    rng: np.random.Generator,
+    counts: np.ndarray | None = None,
+) -> np.ndarray:
+    """Replicates of every group's moments under the Poisson bootstrap of its rows, from the
+    statistics alone, shape (n_bootstrap, G, n_moments).
+
+    The rows of each bin of each group are drawn ``Poisson(n_bin)`` times in total (the law
+    of the total of the bin's Poisson(1) row weights), each draw carrying the bin's mean row
+    terms; the rows' spread about their bin mean adds a normal vector with the covariance it
+    has under the row bootstrap (``Σ_rows (t - t̄_bin)(t - t̄_bin)ᵀ``, uncorrelated with the
+    bin totals). Both moments of the replicates therefore equal those of the row bootstrap;
+    a bin of one row is resampled exactly, so small groups (most bins holding one row) are
+    resampled like their rows, skewness included. Merged chunks give identical replicates.
+
+    ``counts``, shape (n_bootstrap, G, n_bins): the draws of the bins, when the caller
+    shares them with the histograms' replicates (statistics without weights).
+    """
+    g, k = stats.hist_n.shape
+    m = stats.hist_moments.shape[-1]
+    if stats.cross.shape[1:] != (m, m):
+        raise ValueError(ERR_NO_CROSS)
+    n = stats.hist_n.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit = np.where(
+            n[..., None] > 0, stats.hist_moments / np.where(n > 0, n, 1.0)[..., None], 0.0
+        )
+    root = within_bin_roots(stats)
+    occupied = n.reshape(-1) > 0
+    cells = np.flatnonzero(occupied)
+    unit_cells = unit.reshape(g * k, m)[cells]
+    # occupied cells in group order: group j's are bounds[j]:bounds[j + 1]
+    bounds = np.searchsorted(cells, np.arange(g + 1) * k)
+    lam = n.reshape(-1)[cells]
+    out = np.zeros((n_bootstrap, g, m))
+    step = max(1, _CHUNK_ELEMENTS // max(len(cells), 1))
     for s in range(0, n_bootstrap, step):
         e = min(s + step, n_bootstrap)
-        p = rng.poisson(1.0, size=(e - s, n_blocks)).astype(np.float64)
-        for g in range(n_groups):
-            lo, hi = bounds[g], bounds[g + 1]
+        if counts is None:
+            drawn = rng.poisson(lam, size=(e - s, len(cells))).astype(np.float64)
+        else:
+            drawn = counts[s:e].reshape(e - s, g * k)[:, cells]
+        for j in range(g):
+            lo, hi = bounds[j], bounds[j + 1]
             if hi > lo:
-                out[s:e, g] = p[:, lo:hi] @ block_sums[lo:hi]
+                out[s:e, j] = drawn[:, lo:hi] @ unit_cells[lo:hi]
+        z = rng.standard_normal((e - s, g, m))
+        out[s:e] += np.einsum("gml,bgl->bgm", root, z)
+    # the normal term can take a sum of squares or of weights a little below zero
+    out[..., NONNEGATIVE] = np.maximum(out[..., NONNEGATIVE], 0.0)
     return out
 
 
-def histogram_replicates(stats: RegressionStats, n_bootstrap: int,
-                         rng: np.random.Generator) -> np.ndarray:
+def histogram_replicates(
+    stats: RegressionStats, n_bootstrap: int, rng: np.random.Generator
+) -> np.ndarray:
     """Replicates of every group's histogram weights, shape (n_bootstrap, G, n_bins)."""
     w, w2 = stats.hist_w, stats.hist_w2
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -104,15 +164,19 @@ def expanded_alpha(level: float, n: object) -> np.ndarray:
     return np.where(n > 1, out, np.nan)
 
 
-def percentile_interval(reps: np.ndarray, level: float, *, n: object = None,
-                        min_finite: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def percentile_interval(
+    reps: np.ndarray, level: float, *, n: object = None, min_finite: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Percentile bounds over the first axis (numpy's linear quantiles of the defined
     replicates), expanded for small groups when ``n`` (the smallest group size behind each
     value, broadcast to ``reps.shape[1:]``) is given; NaN where fewer than ``min_finite`` of
     the replicates are defined (the value is mostly undefined in the resamples)."""
     reps = np.asarray(reps, dtype=np.float64)
-    a = (1.0 - level) / 2.0 if n is None else np.broadcast_to(
-        expanded_alpha(level, n), reps.shape[1:])
+    a = (
+        (1.0 - level) / 2.0
+        if n is None
+        else np.broadcast_to(expanded_alpha(level, n), reps.shape[1:])
+    )
     s = np.sort(reps, axis=0)  # NaN last
     k = np.isfinite(s).sum(axis=0)
     out = []
@@ -128,3 +192,41 @@ def percentile_interval(reps: np.ndarray, level: float, *, n: object = None,
         good = (k >= max(1, min_finite * reps.shape[0])) & ok_q
         out.append(np.where(good, val, np.nan))
     return out[0], out[1]
+
+
+#: Replicate standard errors below this share of the estimate's count as zero.
+SE_FLOOR = 1e-6
+
+
+def studentized_interval(
+    estimate: np.ndarray,
+    se: np.ndarray,
+    reps: np.ndarray,
+    se_reps: np.ndarray,
+    level: float,
+    *,
+    n: object = None,
+    min_finite: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bootstrap-t interval (Efron & Tibshirani 1993, ch. 12): the quantiles of the
+    replicates' studentized deviations ``(θ* - θ̂) / se*`` turned back with the estimate's
+    standard error, ``[θ̂ - t*_hi se, θ̂ - t*_lo se]``. It corrects the skewness of the
+    estimate that a percentile interval keeps wrong (second-order accurate); the tails are
+    those of :func:`expanded_alpha` when ``n`` is given. Replicates over the first axis; NaN
+    where the estimate or its standard error is undefined, or too few replicates are."""
+    estimate = np.asarray(estimate, dtype=np.float64)
+    se = np.asarray(se, dtype=np.float64)
+    # a resample without spread (one distinct row drawn) has no t: its standard error is 0
+    # up to rounding, which would make t arbitrarily large
+    spread = se_reps > SE_FLOOR * np.where(np.isfinite(se), se, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(
+            spread & (se_reps > 0), (reps - estimate) / np.where(se_reps > 0, se_reps, 1.0), np.nan
+        )
+    t_lo, t_hi = percentile_interval(t, level, n=n, min_finite=min_finite)
+    ok = np.isfinite(estimate) & np.isfinite(se) & (se >= 0)
+    lo = np.where(ok, estimate - t_hi * se, np.nan)
+    hi = np.where(ok, estimate - t_lo * se, np.nan)
+    # a value without spread in the data has no sampling error
+    zero = ok & (se == 0)
+    return np.where(zero, estimate, lo), np.where(zero, estimate, hi)
