@@ -155,6 +155,15 @@ def _average_intervals(stats: MulticlassStats, kept: np.ndarray, config: AuditCo
     return lower, upper
 
 
+def _column_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+    return pd.DataFrame(columns, index=index, copy=False)
+
+
+def _criteria_by_name(table: pd.DataFrame) -> dict[str, dict]:
+    """The rows of a binary criteria table as dicts, by criterion name."""
+    return {row["criterion"]: row for row in table.to_dict("records")}
+
+
 def analyse_multiclass(
     stats: MulticlassStats,
     *,
@@ -189,67 +198,90 @@ def analyse_multiclass(
     binary_tol = {**{n: c.tolerance for n, c in CRITERIA.items()}, **tolerances}
     cfg = replace(config, metrics=("count", *PER_CLASS_METRICS), tolerances=binary_tol)
     labels = stats.labels
-    per_class = [analyse(stats.one_vs_rest(j), None, np.nan, labels, attribute=attribute,
+    ovr = [stats.one_vs_rest(j) for j in range(k)]
+    per_class = [analyse(ovr[j], None, np.nan, labels, attribute=attribute,
                          ref_index=ref_index, config=cfg, rng=rngs[j]) for j in range(k)]
     acc_cfg = replace(cfg, metrics=("count", "selection_rate"))
     acc = analyse(stats.correct(), None, np.nan, labels, attribute=attribute,
                   ref_index=ref_index, config=acc_cfg, rng=rngs[k])
-    wide_cfg = replace(cfg, confidence_level=1.0 - (1.0 - config.confidence_level) / k)
-    adjusted = [
-        analyse(stats.one_vs_rest(j), None, np.nan, labels, attribute=attribute,
-                ref_index=ref_index, config=wide_cfg, rng=rngs[k + 1 + j]).criteria
-        for j in range(k)]
+    per_class_criteria = [_criteria_by_name(t.criteria) for t in per_class]
+    if config.n_bootstrap == 0:
+        # no interval at any level: the criteria at the Bonferroni level are the same rows
+        adjusted = per_class_criteria
+    else:
+        # only the criteria's intervals are needed at that level: no metric is reported
+        wide_cfg = replace(cfg, metrics=("count",),
+                           confidence_level=1.0 - (1.0 - config.confidence_level) / k)
+        adjusted = [_criteria_by_name(
+            analyse(ovr[j], None, np.nan, labels, attribute=attribute, ref_index=ref_index,
+                    config=wide_cfg, rng=rngs[k + 1 + j]).criteria) for j in range(k)]
+
+    index = acc.by_group.index
 
     def frames(attr: str) -> pd.DataFrame:
-        parts = [getattr(acc, attr)[["count"]]]
+        a = getattr(acc, attr)
+        cols = {"count": a["count"].to_numpy()}
+        tables = [getattr(t, attr) for t in per_class]
         for m in PER_CLASS_METRICS:
-            parts += [getattr(t, attr)[[m]].rename(columns={m: class_column(m, c)})
-                      for t, c in zip(per_class, classes, strict=True)]
-        parts.append(getattr(acc, attr)[["selection_rate"]].rename(
-            columns={"selection_rate": "accuracy"}))
-        return pd.concat(parts, axis=1)
+            for t, c in zip(tables, classes, strict=True):
+                cols[class_column(m, c)] = t[m].to_numpy()
+        cols["accuracy"] = a["selection_rate"].to_numpy()
+        return cols
 
-    kept_labels = acc.by_group.index
-    kept = labels.get_indexer(kept_labels)
+    kept = labels.get_indexer(index)
     kept_mask = np.zeros(stats.n_groups, dtype=bool)
     kept_mask[kept] = True
     by_group, lower, upper, den = (frames(a) for a in ("by_group", "lower", "upper",
                                                        "denominators"))
-    by_group = by_group.astype({"count": np.int64})
+    by_group["count"] = by_group["count"].astype(np.int64)
     avg = averaged_scores(stats.w[kept], stats.n[kept])
     avg_lo, avg_hi = _average_intervals(stats, kept_mask, config, rngs[2 * k + 1])
+    acc_den = acc.denominators["selection_rate"].to_numpy()
     for m in AVERAGED_METRICS:
         by_group[m] = avg[m]
         lower[m], upper[m] = avg_lo[m], avg_hi[m]
-        den[m] = acc.denominators["selection_rate"].to_numpy()
+        den[m] = acc_den
+    by_group, lower, upper, den = (_column_frame(f, index)
+                                   for f in (by_group, lower, upper, den))
 
     # all rows pooled
     pooled = MulticlassStats(classes, stats.n.sum(axis=0, keepdims=True),
                              stats.w.sum(axis=0, keepdims=True),
                              stats.w2.sum(axis=0, keepdims=True))
-    overall = {"count": acc.overall["count"]}
-    ov_int = [acc.overall_intervals.loc[["count"]]]
+    ov_names, ov_values, ov_lo, ov_hi = ["count"], [acc.overall["count"]], [], []
+    a_iv = acc.overall_intervals
+    ov_lo.append(a_iv.at["count", "lower"])
+    ov_hi.append(a_iv.at["count", "upper"])
     for m in PER_CLASS_METRICS:
         for t, c in zip(per_class, classes, strict=True):
-            overall[class_column(m, c)] = t.overall[m]
-            ov_int.append(t.overall_intervals.loc[[m]].rename(index={m: class_column(m, c)}))
-    overall["accuracy"] = acc.overall["selection_rate"]
-    ov_int.append(acc.overall_intervals.loc[["selection_rate"]].rename(
-        index={"selection_rate": "accuracy"}))
+            ov_names.append(class_column(m, c))
+            ov_values.append(t.overall[m])
+            ov_lo.append(t.overall_intervals.at[m, "lower"])
+            ov_hi.append(t.overall_intervals.at[m, "upper"])
+    ov_names.append("accuracy")
+    ov_values.append(acc.overall["selection_rate"])
+    ov_lo.append(a_iv.at["selection_rate", "lower"])
+    ov_hi.append(a_iv.at["selection_rate", "upper"])
     pooled_avg = averaged_scores(pooled.w, pooled.n)
     for m in AVERAGED_METRICS:
-        overall[m] = float(pooled_avg[m][0])
-    overall_intervals = pd.concat(ov_int)
-    for m in AVERAGED_METRICS:
-        overall_intervals.loc[m] = [np.nan, np.nan]
-    overall_intervals.index.name = "metric"
+        ov_names.append(m)
+        ov_values.append(float(pooled_avg[m][0]))
+        ov_lo.append(np.nan)
+        ov_hi.append(np.nan)
+    overall = pd.Series(ov_values, index=ov_names, dtype=float)
+    overall_intervals = pd.DataFrame(
+        {"lower": np.asarray(ov_lo, dtype=np.float64),
+         "upper": np.asarray(ov_hi, dtype=np.float64)},
+        index=pd.Index(ov_names, name="metric"))
 
     # disparities and comparisons with the reference: per class, and accuracy
-    disp, ref_parts, undefined = [], [], []
+    disp_rows, disp_names, ref_parts, undefined = [], [], [], []
     for t, c in zip(per_class, classes, strict=True):
         names = {m: class_column(m, c) for m in PER_CLASS_METRICS}
-        disp.append(t.disparities.loc[[m for m in PER_CLASS_METRICS
-                                       if m in t.disparities.index]].rename(index=names))
+        d = t.disparities
+        present = [m for m in PER_CLASS_METRICS if m in d.index]
+        disp_rows.append(d.loc[present].to_numpy())
+        disp_names += [names[m] for m in present]
         tr = t.to_reference[t.to_reference["metric"].isin(PER_CLASS_METRICS)].copy()
         tr["metric"] = tr["metric"].map(names)
         ref_parts.append(tr)
@@ -257,22 +289,23 @@ def analyse_multiclass(
         u["reason"] = [_reason(r, c) for r in u["reason"]]
         u["metric"] = u["metric"].map(names)
         undefined.append(u)
-    disp.append(acc.disparities.loc[["selection_rate"]].rename(
-        index={"selection_rate": "accuracy"}))
+    d = acc.disparities
+    disp_rows.append(d.loc[["selection_rate"]].to_numpy())
+    disp_names.append("accuracy")
+    disparities = pd.DataFrame(np.concatenate(disp_rows), columns=d.columns,
+                               index=pd.Index(disp_names, name="metric"))
     tr = acc.to_reference[acc.to_reference["metric"] == "selection_rate"].copy()
     tr["metric"] = "accuracy"
     ref_parts.append(tr)
     u = acc.undefined[acc.undefined["metric"] == "selection_rate"].copy()
     u["metric"] = "accuracy"
     undefined.append(u)
-    shown = [group_display(x) for x in kept_labels]
+    shown = [group_display(x) for x in index]
     for m in AVERAGED_METRICS:
         bad = np.flatnonzero(~np.isfinite(avg[m]))
         undefined.append(pd.DataFrame({
             "group": [shown[i] for i in bad], "metric": m,
             "reason": "the group's sample weights sum to 0"}))
-    disparities = pd.concat(disp)
-    disparities.index.name = "metric"
     to_reference = pd.concat(ref_parts, ignore_index=True)
     to_reference["p_adjusted"] = adjust_family(
         to_reference["p_value"].to_numpy(dtype=np.float64),
@@ -287,27 +320,26 @@ def analyse_multiclass(
     for name in MULTICLASS_CRITERIA:
         crit = CRITERIA[name]
         rows = []
-        for t_adj, t, c in zip(adjusted, per_class, classes, strict=True):
-            r = t.criteria.set_index("criterion").loc[name].copy()
+        for t_adj, t, c in zip(adjusted, per_class_criteria, classes, strict=True):
+            r = dict(t[name])
             r["criterion"] = class_column(name, c)
             r["metric"] = class_column(r["metric"], c)
             each.append(r)
-            ra = t_adj.set_index("criterion").loc[name].copy()
+            ra = dict(t_adj[name])
             ra["criterion"] = class_column(name, c)
             ra["metric"] = class_column(ra["metric"], c)
             rows.append(ra)
         worst.append(_worst_row(rows, crit.kind, tolerances[name], name,
                                 config.n_bootstrap))
     columns = list(per_class[0].criteria.columns)
-    criteria = pd.DataFrame(
-        [*worst, *[dict(r) for r in each]], columns=columns).reset_index(drop=True)
+    criteria = pd.DataFrame([*worst, *each], columns=columns).reset_index(drop=True)
     criteria["reason"] = criteria["reason"].fillna("")
 
     groups = acc.groups.copy()
     groups["base_rate"] = np.nan  # one base rate per class: by_group's base_rate[c]
     undefined_frame = pd.concat(undefined, ignore_index=True)
     return AttributeTables(
-        overall=pd.Series(overall, dtype=float),
+        overall=overall,
         overall_intervals=overall_intervals,
         by_group=by_group,
         lower=lower,
