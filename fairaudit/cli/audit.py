@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._errors import EXIT_CODES_TEXT, CLIError, library_errors
+from ._errors import EXIT_CODES_TEXT, CLIError, library_errors, model_errors
 from ._finish import finish
-from ._gates import parse_gate
+from ._gates import check_gate_task, parse_gate
 from ._outputs import (
     Output,
     check_outputs,
@@ -426,7 +426,7 @@ def optional_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Run ``fairaudit audit``; return the exit code."""
     for gate in args.fail_on:  # report gate typos before the expensive part
-        parse_gate(gate)
+        check_gate_task(parse_gate(gate), args.task)
     summary_stream(args)  # refuses two outputs on stdout, before the expensive part
     if args.model and args.prediction:
         raise CLIError(ERR_PREDICTION_AND_MODEL)
@@ -570,7 +570,7 @@ def _audit_in_memory(args: argparse.Namespace, extra: dict[str, Any]) -> int:
     y = data[args.target]
     if model is not None:
         label = f"auditing {type(model).__name__} ({args.n_bootstrap} bootstrap resamples)"
-        with progress.step(label), library_errors(OPTIONS):
+        with progress.step(label), library_errors(OPTIONS), model_errors(model, args.model):
             X = _model_inputs(data, features, args.sensitive)
             result = fairaudit.audit_model(model, X, y, **kwargs)
     else:
