@@ -104,13 +104,7 @@ def audit_multiclass(
     groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
     stats = count_multiclass(groups.codes, groups.n_groups, t_codes, p_codes, classes,
                              weight, groups.labels)
-    extra_notes = []
-    if pred_only:
-        text = WARN_PRED_ONLY.format(
-            classes=", ".join(map(repr, pred_only)),
-            true=", ".join(map(repr, [c for c in classes if c not in pred_only][:10])))
-        warnings.warn(text, UserWarning, stacklevel=4)
-        extra_notes.append(text)
+    extra_notes = warn_pred_only(classes, pred_only, stacklevel=5)
     meta = {
         "n_samples": n,
         "weighted": weight is not None,
@@ -120,6 +114,17 @@ def audit_multiclass(
         "notes": (*notes, *extra_notes),
     }
     return run_multiclass(stats, options=options, tolerances=tolerances, meta=meta)
+
+
+def warn_pred_only(classes: tuple, pred_only: list, *, stacklevel: int) -> list[str]:
+    """Warn of classes that occur only in y_pred; the note to record (none: [])."""
+    if not pred_only:
+        return []
+    text = WARN_PRED_ONLY.format(
+        classes=", ".join(map(repr, pred_only)),
+        true=", ".join(map(repr, [c for c in classes if c not in pred_only][:10])))
+    warnings.warn(text, UserWarning, stacklevel=stacklevel)
+    return [text]
 
 
 def audit_multiclass_stats(stats: MulticlassStats, *, score_stats: Any = None,

@@ -184,7 +184,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default="binary",
         help="what --prediction holds: yes/no decisions (binary, the default), numbers such "
         "as an offer or a 0-100 score (regression), or one of several classes (multiclass); "
-        "auto chooses from --target. Other than binary, the data is read into memory",
+        "auto chooses from --target. A regression or auto audit reads the data into memory; "
+        "a multiclass audit is aggregated out of core like a binary one",
     )
     o.add_argument("--pos-label", metavar="VALUE", help="positive outcome (default: 1/True)")
     o.add_argument(
@@ -450,7 +451,9 @@ def run(args: argparse.Namespace) -> int:
     if args.task != "binary":
         if args.model:
             raise CLIError(ERR_TASK_MODEL.format(task=args.task))
-        args.in_memory = True  # the out-of-core aggregation counts binary decisions only
+        if args.task != "multiclass":
+            # out of core: the k x k counts of classes, or binary decisions; not numbers
+            args.in_memory = True
     extra = optional_kwargs(args)
     if args.reference and len(args.reference) != len(args.sensitive):
         raise CLIError(ERR_REFERENCE_COUNT.format(n=len(args.sensitive)))
@@ -599,7 +602,7 @@ def _audit_out_of_core(args: argparse.Namespace, extra: dict[str, Any]) -> int:
         args.data, text_columns=args.sensitive, na_values=args.na_values, sep=args.sep
     )
     _check_data_columns([str(c) for c in relation.columns], args)
-    if args.prediction:
+    if args.prediction and args.task == "binary":
         check_labels(column_sample(relation, args.prediction, text=False, limit=1000),
                      args.prediction)
     reference: Any = None
@@ -619,10 +622,15 @@ def _audit_out_of_core(args: argparse.Namespace, extra: dict[str, Any]) -> int:
         sensitive_features=args.sensitive,
         sample_weight=args.weight,
         **audit_options(args, reference, pos_label),
-        score_bins="range" if args.score_bins is None else args.score_bins,
         na_values=args.na_values,
         **extra,
     )
+    if args.task == "multiclass":
+        kwargs["task"] = "multiclass"
+        if args.score_bins is not None:
+            kwargs["score_bins"] = args.score_bins  # refused: it has no meaning here
+    else:
+        kwargs["score_bins"] = "range" if args.score_bins is None else args.score_bins
     if args.sep is not None:
         kwargs["sep"] = args.sep
     progress = Progress()
