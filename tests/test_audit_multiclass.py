@@ -403,3 +403,46 @@ def test_audit_from_stats_of_merged_chunks_equals_the_audit_of_the_rows():
                                   rows.marginals["age"].by_group, rtol=1e-12)
     VALIDATE(from_stats.to_dict())
     assert merged.to_frame()["n"].sum() == n
+
+
+def test_the_averages_have_disparities_like_scikit_learns_per_group_values():
+    """Macro and weighted recall, precision and F1 get disparities and comparisons with the
+    reference, whose values are scikit-learn's per-group scores subtracted and divided."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    rng = np.random.default_rng(4)
+    n = 4000
+    group = rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2])
+    yt = rng.choice(["x", "y", "z"], n)
+    right = rng.random(n) < np.where(group == "c", 0.45, 0.75)
+    yp = np.where(right, yt, rng.choice(["x", "y", "z"], n))
+    res = fairaudit.audit(yt, yp, sensitive_features=pd.Series(group, name="g"),
+                          task="multiclass", n_bootstrap=300, random_state=0,
+                          reference_group="a")
+    funcs = {"recall": recall_score, "precision": precision_score, "f1": f1_score}
+    for average in ("macro", "weighted"):
+        for name, f in funcs.items():
+            m = f"{average}_{name}"
+            want = {g: f(yt[group == g], yp[group == g], average=average, zero_division=0)
+                    for g in ("a", "b", "c")}
+            row = res.disparities.loc[m]
+            assert row["difference"] == pytest.approx(max(want.values()) - min(want.values()),
+                                                      abs=1e-12)
+            assert row["ratio"] == pytest.approx(min(want.values()) / max(want.values()),
+                                                 abs=1e-12)
+            assert row["difference_to_reference"] == pytest.approx(
+                max(abs(want[g] - want["a"]) for g in "bc"), abs=1e-12)
+            assert row["difference_lower"] <= row["difference"] <= row["difference_upper"]
+            tr = res.to_reference[res.to_reference["metric"] == m].set_index("group")
+            for g in "bc":
+                assert tr.loc[g, "difference"] == pytest.approx(want[g] - want["a"], abs=1e-12)
+                assert tr.loc[g, "ratio"] == pytest.approx(want[g] / want["a"], abs=1e-12)
+                assert tr.loc[g, "difference_lower"] < tr.loc[g, "difference_upper"]
+            # c is 30 points less accurate on 800 rows: clearly significant; b is not
+            assert bool(tr.loc["c", "significant"]) and tr.loc["c", "p_adjusted"] < 1e-6
+            assert tr.loc["b", "p_value"] > 0.001
+    off = fairaudit.audit(yt, yp, sensitive_features=pd.Series(group, name="g"),
+                          task="multiclass", n_bootstrap=0)
+    row = off.disparities.loc["macro_f1"]
+    assert np.isfinite(row["difference"]) and np.isnan(row["difference_lower"])
+    assert off.to_reference.loc[off.to_reference["metric"] == "macro_f1", "p_value"].isna().all()

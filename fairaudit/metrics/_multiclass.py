@@ -28,7 +28,7 @@ import pandas as pd
 from ._analysis import analyse, group_display
 from ._config import AuditConfig
 from ._criteria import CRITERIA, verdict
-from ._intervals import row_percentiles
+from ._multiclass_averages import AVERAGED_METRICS, average_bootstrap, average_disparities
 from ._multiclass_stats import MulticlassStats, averaged_scores
 from ._significance import adjust_family
 from ._tables import AttributeTables
@@ -36,9 +36,6 @@ from ._tables import AttributeTables
 #: One-vs-rest metrics reported per class (``base_rate[c]``: the share of rows of class c).
 PER_CLASS_METRICS = ("base_rate", "selection_rate", "true_positive_rate",
                      "false_positive_rate", "positive_predictive_value")
-#: Averages over the classes per group, as scikit-learn's ``average="macro"``/``"weighted"``.
-AVERAGED_METRICS = ("macro_recall", "macro_precision", "macro_f1", "weighted_recall",
-                    "weighted_precision", "weighted_f1")
 #: The criteria of a multiclass audit: each per class (``name[c]``) and its worst case.
 MULTICLASS_CRITERIA = ("demographic_parity_difference", "demographic_parity_ratio",
                        "equalized_odds_difference", "equalized_odds_ratio",
@@ -115,44 +112,6 @@ def _worst_row(rows: list[pd.Series], kind: str, tolerance: float, name: str,
                                interval_expected=n_bootstrap > 0),
             "worst_group": row["worst_group"], "best_group": row["best_group"],
             "reason": reason}
-
-
-def _average_intervals(stats: MulticlassStats, kept: np.ndarray, config: AuditConfig,
-                       rng: np.random.Generator) -> tuple[dict, dict]:
-    """Percentile intervals of the averaged metrics per kept group: gamma totals of the
-    k x k cells (effective counts with weights) with 1/(2k) of a pseudo-row on each cell."""
-    names = AVERAGED_METRICS
-    g = int(kept.sum())
-    lower = {m: np.full(g, np.nan) for m in names}
-    upper = {m: np.full(g, np.nan) for m in names}
-    b = config.n_bootstrap
-    if b == 0 or g == 0:
-        return lower, upper
-    k = stats.n_classes
-    n = stats.n[kept]
-    if config.weighted:
-        w, w2 = stats.w[kept], stats.w2[kept]
-        tw, tw2 = w.sum(axis=(1, 2)), w2.sum(axis=(1, 2))
-        ok = (tw > 0) & (tw2 > 0)
-        scale = np.where(ok, tw2 / np.where(ok, tw, 1.0), 1.0)
-        shape = np.where(ok[:, None, None], w / scale[:, None, None], 0.0)
-    else:
-        shape = n.astype(np.float64)
-    # the classes that occur in each group stay those averaged over in every replicate
-    occurs = (n.sum(axis=2) > 0) | (n.sum(axis=1) > 0)
-    size = max(1, (1 << 20) // max(1, k * k * b))
-    for start in range(0, g, size):
-        sl = slice(start, start + size)
-        s = shape[sl]
-        draws = rng.standard_gamma(
-            np.broadcast_to((s + 0.5 / k)[..., None], (*s.shape, b)))
-        draws = np.moveaxis(draws, -1, 1)  # (groups, B, k, k)
-        occ = np.broadcast_to(occurs[sl][:, None, :], draws.shape[:2] + (k,))
-        reps = averaged_scores(draws, occurs=occ)
-        for m in names:
-            lo, hi = row_percentiles(reps[m], config.confidence_level)
-            lower[m][sl], upper[m][sl] = lo, hi
-    return lower, upper
 
 
 def _column_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
@@ -235,7 +194,9 @@ def analyse_multiclass(
                                                        "denominators"))
     by_group["count"] = by_group["count"].astype(np.int64)
     avg = averaged_scores(stats.w[kept], stats.n[kept])
-    avg_lo, avg_hi = _average_intervals(stats, kept_mask, config, rngs[2 * k + 1])
+    ref_k = int(np.flatnonzero(kept == ref_index)[0])
+    avg_boot = average_bootstrap(stats, kept_mask, ref_index, config, rngs[2 * k + 1])
+    avg_lo, avg_hi = avg_boot.lower, avg_boot.upper
     acc_den = acc.denominators["selection_rate"].to_numpy()
     for m in AVERAGED_METRICS:
         by_group[m] = avg[m]
@@ -274,7 +235,8 @@ def analyse_multiclass(
          "upper": np.asarray(ov_hi, dtype=np.float64)},
         index=pd.Index(ov_names, name="metric"))
 
-    # disparities and comparisons with the reference: per class, and accuracy
+    # disparities and comparisons with the reference: per class, accuracy, the averages
+    shown_kept = [group_display(x) for x in index]
     disp_rows, disp_names, ref_parts, undefined = [], [], [], []
     for t, c in zip(per_class, classes, strict=True):
         names = {m: class_column(m, c) for m in PER_CLASS_METRICS}
@@ -292,19 +254,26 @@ def analyse_multiclass(
     d = acc.disparities
     disp_rows.append(d.loc[["selection_rate"]].to_numpy())
     disp_names.append("accuracy")
-    disparities = pd.DataFrame(np.concatenate(disp_rows), columns=d.columns,
-                               index=pd.Index(disp_names, name="metric"))
     tr = acc.to_reference[acc.to_reference["metric"] == "selection_rate"].copy()
     tr["metric"] = "accuracy"
     ref_parts.append(tr)
+    # the averages: from their own bootstrap of the k x k counts
+    avg_disp, avg_ref = average_disparities(
+        avg, {m: overall[m] for m in AVERAGED_METRICS}, avg_boot, ref_k,
+        acc.denominators["selection_rate"].to_numpy(), shown_kept, d.columns)
+    disp_rows.append(avg_disp.to_numpy())
+    disp_names += list(avg_disp.index)
+    disparities = pd.DataFrame(np.concatenate(disp_rows), columns=d.columns,
+                               index=pd.Index(disp_names, name="metric"))
+    ref_parts.append(avg_ref.astype({c: t for c, t in tr.dtypes.items()
+                                     if c in avg_ref.columns}))
     u = acc.undefined[acc.undefined["metric"] == "selection_rate"].copy()
     u["metric"] = "accuracy"
     undefined.append(u)
-    shown = [group_display(x) for x in index]
     for m in AVERAGED_METRICS:
         bad = np.flatnonzero(~np.isfinite(avg[m]))
         undefined.append(pd.DataFrame({
-            "group": [shown[i] for i in bad], "metric": m,
+            "group": [shown_kept[i] for i in bad], "metric": m,
             "reason": "the group's sample weights sum to 0"}))
     to_reference = pd.concat(ref_parts, ignore_index=True)
     to_reference["p_adjusted"] = adjust_family(
