@@ -32,9 +32,7 @@ from ._table_engine import Spec, aggregate, backend_name, is_csv_path, to_narwha
 from .metrics._multiclass_collect import encode_classes
 from .metrics._multiclass_stats import MulticlassStats
 
-ERR_CSV_WEIGHTS = (
-    "sample_weight must be numbers; the CSV file holds a value that is not: {reason}"
-)
+ERR_CSV_WEIGHTS = "sample_weight must be numbers; the CSV file holds a value that is not: {reason}"
 
 
 def _aggregated(frame: Any, spec: Spec, text_input: bool) -> pd.DataFrame:
@@ -54,9 +52,16 @@ def _aggregated(frame: Any, spec: Spec, text_input: bool) -> pd.DataFrame:
     return table
 
 
-def cell_matrices(table: pd.DataFrame, codes: np.ndarray, n_groups: int,
-                  t_codes: np.ndarray, p_codes: np.ndarray, classes: tuple,
-                  labels: pd.Index, weighted: bool) -> MulticlassStats:
+def cell_matrices(
+    table: pd.DataFrame,
+    codes: np.ndarray,
+    n_groups: int,
+    t_codes: np.ndarray,
+    p_codes: np.ndarray,
+    classes: tuple,
+    labels: pd.Index,
+    weighted: bool,
+) -> MulticlassStats:
     """The k x k matrices of the groups from the aggregated cells: each cell adds its row
     count, weight and squared weight to (group, observed class, predicted class)."""
     k = len(classes)
@@ -133,15 +138,18 @@ def audit_table_multiclass(
         if k:
             raise ValueError(v.ERR_NAN_LABEL.format(name=name, k=k))
     classes, t_codes, p_codes, pred_only = encode_classes(
-        v.check_1d(table["yt"], "y_true"), v.check_1d(table["yp"], "y_pred"))
+        v.check_1d(table["yt"], "y_true"), v.check_1d(table["yp"], "y_pred")
+    )
     weighted = w_col is not None
     if weighted:
         _check_weights(table)
     groups = _groups(table, features, n_rows, config.max_groups)
-    stats = cell_matrices(table, groups.codes, groups.n_groups, t_codes, p_codes, classes,
-                          groups.labels, weighted)
-    notes = [NOTE_ENGINE.format(engine=backend_name(frame), rows=f"{n_rows:,}",
-                                cells=f"{len(table):,}")]
+    stats = cell_matrices(
+        table, groups.codes, groups.n_groups, t_codes, p_codes, classes, groups.labels, weighted
+    )
+    notes = [
+        NOTE_ENGINE.format(engine=backend_name(frame), rows=f"{n_rows:,}", cells=f"{len(table):,}")
+    ]
     notes += warn_pred_only(classes, pred_only, stacklevel=4)
     meta = {
         "n_samples": n_rows,

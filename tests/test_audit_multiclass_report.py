@@ -22,8 +22,15 @@ def result():
     yp = np.where(rng.random(n) < 0.7, yt, classes[rng.integers(0, 3, n)])
     g = rng.choice(["Black", "White", "Other"], n)
     yp = np.where((g == "Black") & (rng.random(n) < 0.2), "High", yp)  # a disparity
-    return fairaudit.audit(yt, yp, sensitive_features={"race": g, "sex": rng.choice(
-        ["F", "M"], n)}, task="multiclass", n_bootstrap=100, random_state=0, name="Triage")
+    return fairaudit.audit(
+        yt,
+        yp,
+        sensitive_features={"race": g, "sex": rng.choice(["F", "M"], n)},
+        task="multiclass",
+        n_bootstrap=100,
+        random_state=0,
+        name="Triage",
+    )
 
 
 def test_the_html_report_has_the_classes_section_with_its_charts(result):
@@ -57,8 +64,14 @@ def test_gates_on_the_worst_case_and_on_a_class(result):
     assert race.status == ("fail" if value > 0.05 else "pass")
     # a per-class criterion, as the command line parses it
     gate = parse_gate("race:demographic_parity_difference[High]")
-    assert gate == Gate("race:demographic_parity_difference[High]",
-                        "demographic_parity_difference", None, None, "race", "High")
+    assert gate == Gate(
+        "race:demographic_parity_difference[High]",
+        "demographic_parity_difference",
+        None,
+        None,
+        "race",
+        "High",
+    )
     per_class = evaluate(gate, result)
     verdict = crit.loc[("race", "demographic_parity_difference[High]"), "verdict"]
     assert [o.status for o in per_class] == ["fail" if verdict == "fail" else "pass"]

@@ -49,13 +49,16 @@ def files(tmp_path_factory):
     (d / "exploding_model.py").write_text(MODULE, encoding="utf-8")
     rng = np.random.default_rng(0)
     n = 300
-    frame = pd.DataFrame({"age": rng.normal(40, 10, n), "sex": rng.choice(["f", "m"], n),
-                          "y": rng.integers(0, 2, n)})
+    frame = pd.DataFrame(
+        {"age": rng.normal(40, 10, n), "sex": rng.choice(["f", "m"], n), "y": rng.integers(0, 2, n)}
+    )
     frame.to_csv(d / "test.csv", index=False)
-    code = ("import sys, joblib, pandas as pd; sys.path.insert(0, sys.argv[1]); "
-            "from exploding_model import Exploding; "
-            "d = pd.read_csv(sys.argv[1] + '/test.csv'); "
-            "joblib.dump(Exploding().fit(d[['age']], d['y']), sys.argv[1] + '/model.pkl')")
+    code = (
+        "import sys, joblib, pandas as pd; sys.path.insert(0, sys.argv[1]); "
+        "from exploding_model import Exploding; "
+        "d = pd.read_csv(sys.argv[1] + '/test.csv'); "
+        "joblib.dump(Exploding().fit(d[['age']], d['y']), sys.argv[1] + '/model.pkl')"
+    )
     subprocess.run([sys.executable, "-c", code, str(d)], check=True, timeout=120)
     return d
 
@@ -65,11 +68,23 @@ def run(d, *extra):
         pytest.fail(f"the fairaudit script is not installed next to {sys.executable}")
     paths = [str(d), os.environ.get("PYTHONPATH", "")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
-    args = ["audit", str(d / "test.csv"), "--target", "y", "--sensitive", "sex",
-            "--model", str(d / "model.pkl"), "--trust-model", "--features", "age",
-            "--n-bootstrap", "0", *extra]
-    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=180,
-                          env=env)
+    args = [
+        "audit",
+        str(d / "test.csv"),
+        "--target",
+        "y",
+        "--sensitive",
+        "sex",
+        "--model",
+        str(d / "model.pkl"),
+        "--trust-model",
+        "--features",
+        "age",
+        "--n-bootstrap",
+        "0",
+        *extra,
+    ]
+    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=180, env=env)
 
 
 def test_an_error_in_the_model_is_exit_2_naming_the_file_and_the_exception(files):

@@ -42,32 +42,46 @@ def frame_of(seed: int, n: int = 3000, weighted: bool = False) -> pd.DataFrame:
 def in_memory(frame, features, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fairaudit.audit(frame["y"], frame["p"], sensitive_features=frame[features],
-                               sample_weight=frame["w"] if "w" in frame else None,
-                               task="multiclass", **kwargs)
+        return fairaudit.audit(
+            frame["y"],
+            frame["p"],
+            sensitive_features=frame[features],
+            sample_weight=frame["w"] if "w" in frame else None,
+            task="multiclass",
+            **kwargs,
+        )
 
 
 def on_table(data, features, weighted, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fairaudit.audit_table(data, y_true="y", y_pred="p",
-                                     sensitive_features=features,
-                                     sample_weight="w" if weighted else None,
-                                     task="multiclass", **kwargs)
+        return fairaudit.audit_table(
+            data,
+            y_true="y",
+            y_pred="p",
+            sensitive_features=features,
+            sample_weight="w" if weighted else None,
+            task="multiclass",
+            **kwargs,
+        )
 
 
 def same_confusion(a, b):
     ca, cb = a.curves["confusion"], b.curves["confusion"]
-    pd.testing.assert_frame_equal(ca.reset_index(drop=True), cb.reset_index(drop=True),
-                                  check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(
+        ca.reset_index(drop=True), cb.reset_index(drop=True), check_exact=False, rtol=1e-12
+    )
 
 
-@pytest.mark.parametrize(("engine", "weighted", "features"), [
-    ("duckdb", False, ["region", "sex"]),
-    ("polars", True, ["region", "sex"]),
-    ("parquet", False, ["region"]),
-    ("polars-lazy", False, ["sex"]),
-])
+@pytest.mark.parametrize(
+    ("engine", "weighted", "features"),
+    [
+        ("duckdb", False, ["region", "sex"]),
+        ("polars", True, ["region", "sex"]),
+        ("parquet", False, ["region"]),
+        ("polars-lazy", False, ["sex"]),
+    ],
+)
 def test_every_engine_audits_like_the_rows(engine, weighted, features, tmp_path):
     frame = frame_of(3, weighted=weighted)
     arrow = pa.Table.from_pandas(frame, preserve_index=False)
@@ -81,10 +95,10 @@ def test_every_engine_audits_like_the_rows(engine, weighted, features, tmp_path)
         data = str(tmp_path / "d.parquet")
         pq.write_table(arrow, data)
     reference = {"region": "south"} if features[0] == "region" else None
-    rows = in_memory(frame, features, n_bootstrap=60, random_state=2,
-                     reference_group=reference)
-    table = on_table(data, features, weighted, n_bootstrap=60, random_state=2,
-                     reference_group=reference)
+    rows = in_memory(frame, features, n_bootstrap=60, random_state=2, reference_group=reference)
+    table = on_table(
+        data, features, weighted, n_bootstrap=60, random_state=2, reference_group=reference
+    )
     _assert_same(rows, table)
     same_confusion(rows, table)
     assert table.config["task"] == "multiclass"
@@ -107,8 +121,7 @@ def test_tolerances_and_the_bootstrap_off_carry_through():
     frame = frame_of(5)
     tol = {"demographic_parity_difference": 0.03}
     rows = in_memory(frame, ["region"], n_bootstrap=0, tolerances=tol)
-    table = on_table(pl.from_pandas(frame), ["region"], False, n_bootstrap=0,
-                     tolerances=tol)
+    table = on_table(pl.from_pandas(frame), ["region"], False, n_bootstrap=0, tolerances=tol)
     _assert_same(rows, table)
     assert table.config["tolerances"]["demographic_parity_difference"] == 0.03
 
@@ -125,8 +138,13 @@ def test_validation_happens_in_the_engine_with_the_messages_of_audit():
     with pytest.raises(ValueError, match=r"threshold has no meaning for a multiclass audit"):
         on_table(pl.from_pandas(frame_of(1, n=50)), ["sex"], False, threshold=0.5)
     with pytest.raises(ValueError, match=r"task must be 'binary' or 'multiclass'"):
-        fairaudit.audit_table(pl.from_pandas(frame_of(1, n=50)), y_true="y", y_pred="p",
-                              sensitive_features="sex", task="regression")
+        fairaudit.audit_table(
+            pl.from_pandas(frame_of(1, n=50)),
+            y_true="y",
+            y_pred="p",
+            sensitive_features="sex",
+            task="regression",
+        )
 
 
 def test_the_command_line_aggregates_a_parquet_file_out_of_core(tmp_path, monkeypatch):
@@ -142,9 +160,29 @@ def test_the_command_line_aggregates_a_parquet_file_out_of_core(tmp_path, monkey
 
     monkeypatch.setattr(fairaudit, "audit_table", spy)
     out = tmp_path / "r.json"
-    code = main(["audit", str(path), "--target", "y", "--prediction", "p", "--sensitive",
-                 "region", "--task", "multiclass", "--seed", "0", "--n-bootstrap", "50",
-                 "--json", str(out), "-q", "--fail-on", "selection_rate[low]<0"])
+    code = main(
+        [
+            "audit",
+            str(path),
+            "--target",
+            "y",
+            "--prediction",
+            "p",
+            "--sensitive",
+            "region",
+            "--task",
+            "multiclass",
+            "--seed",
+            "0",
+            "--n-bootstrap",
+            "50",
+            "--json",
+            str(out),
+            "-q",
+            "--fail-on",
+            "selection_rate[low]<0",
+        ]
+    )
     assert code == 0
     assert seen == ["multiclass"]
     document = json.loads(out.read_text())

@@ -43,8 +43,13 @@ class CLIError(Exception):
     user's own code, reported in one line otherwise).
     """
 
-    def __init__(self, message: str, code: int = EXIT_USAGE, prog: str | None = None,
-                 traceback_of: BaseException | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: int = EXIT_USAGE,
+        prog: str | None = None,
+        traceback_of: BaseException | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.prog = prog
@@ -80,9 +85,12 @@ def model_errors(model: object, path: str) -> Iterator[None]:
         if method is None:
             raise
         message = " ".join(str(exc).split()) or "(no message)"
-        raise CLIError(ERR_MODEL_RAISED.format(path=path, kind=type(exc).__name__,
-                                               method=method, message=message),
-                       traceback_of=exc) from exc
+        raise CLIError(
+            ERR_MODEL_RAISED.format(
+                path=path, kind=type(exc).__name__, method=method, message=message
+            ),
+            traceback_of=exc,
+        ) from exc
 
 
 def is_input_error(exc: BaseException) -> bool:

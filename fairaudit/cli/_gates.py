@@ -45,8 +45,7 @@ ERR_GATE_CLASS_TASK = (
     "without the class"
 )
 ERR_GATE_CLASS = (
-    "argument --fail-on: '{text}': '{cls}' is not a class of this audit; the classes are: "
-    "{known}"
+    "argument --fail-on: '{text}': '{cls}' is not a class of this audit; the classes are: {known}"
 )
 _GATE = re.compile(
     r"^\s*(?:(?P<attribute>[^:<>=\[\]]+):)?\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*"
@@ -56,8 +55,10 @@ _GATE = re.compile(
 #: Names that take a class in brackets (``demographic_parity_difference[B]``): the
 #: multiclass criteria and per-class metrics (and their aliases).
 _PER_CLASS_CRITERIA = list(MULTICLASS_CRITERIA)
-_PER_CLASS_METRICS = [*PER_CLASS_METRICS, *(a for a, m in ALIASES.items()
-                                            if m in PER_CLASS_METRICS)]
+_PER_CLASS_METRICS = [
+    *PER_CLASS_METRICS,
+    *(a for a, m in ALIASES.items() if m in PER_CLASS_METRICS),
+]
 #: Every criterion a gate can name, of every task (binary and multiclass share names).
 _ALL_CRITERIA = [*CRITERIA, *CRITERION_ALIASES, *REGRESSION_CRITERIA]
 #: Every overall metric a gate can name, of every task.
@@ -114,26 +115,34 @@ def parse_gate(text: str) -> Gate:
         # score metric without scores) are reported by evaluate()
         raise CLIError(
             ERR_GATE_NAME.format(
-                name=name, criteria=", ".join(_ALL_CRITERIA),
+                name=name,
+                criteria=", ".join(_ALL_CRITERIA),
                 metrics=", ".join(_ALL_OVERALL),
             ).replace(" of this result", "")
         )
-    cls = next((match.group(g) for g in ("dq", "sq", "bare") if match.group(g) is not None),
-               None)
+    cls = next((match.group(g) for g in ("dq", "sq", "bare") if match.group(g) is not None), None)
     if cls is not None and not cls.strip():
         raise CLIError(ERR_GATE_SYNTAX.format(text=text))
     if cls is not None and name not in _PER_CLASS_CRITERIA and name not in _PER_CLASS_METRICS:
-        raise CLIError(ERR_GATE_CLASS_NAME.format(
-            text=text.strip(), name=name, criteria=", ".join(_PER_CLASS_CRITERIA),
-            metrics=", ".join(_PER_CLASS_METRICS)))
+        raise CLIError(
+            ERR_GATE_CLASS_NAME.format(
+                text=text.strip(),
+                name=name,
+                criteria=", ".join(_PER_CLASS_CRITERIA),
+                metrics=", ".join(_PER_CLASS_METRICS),
+            )
+        )
     attribute = match.group("attribute")
     if attribute and name not in _ALL_CRITERIA:
         what = "the overall verdict" if name == "verdict" else "an overall metric"
         bare = text.strip().partition(":")[2].strip()
         raise CLIError(
             ERR_GATE_PREFIX.format(
-                text=text.strip(), criteria=", ".join(_ALL_CRITERIA),
-                name=name, what=what, bare=bare,
+                text=text.strip(),
+                criteria=", ".join(_ALL_CRITERIA),
+                name=name,
+                what=what,
+                bare=bare,
             )
         )
     return Gate(
@@ -149,15 +158,19 @@ def parse_gate(text: str) -> Gate:
 def check_gate_task(gate: Gate, task: str) -> None:
     """Refuse a per-class gate on an audit that has no classes (binary or regression)."""
     if gate.cls is not None and task not in ("multiclass", "auto"):
-        raise CLIError(ERR_GATE_CLASS_TASK.format(
-            text=gate.text, cls=gate.cls, task=task, bare=gate.without_class()))
+        raise CLIError(
+            ERR_GATE_CLASS_TASK.format(
+                text=gate.text, cls=gate.cls, task=task, bare=gate.without_class()
+            )
+        )
 
 
 def _result_classes(result: Any) -> list[str]:
     """The classes of a multiclass result as its column names write them."""
     found = (split_class_column(n) for n in result.overall.index)
-    return [c for part in found if part is not None and part[0] == "selection_rate"
-            for c in [part[1]]]
+    return [
+        c for part in found if part is not None and part[0] == "selection_rate" for c in [part[1]]
+    ]
 
 
 def _class_of(gate: Gate, result: Any) -> str:
@@ -180,8 +193,11 @@ def _class_of(gate: Gate, result: Any) -> str:
                 return c
         except ValueError:
             continue
-    raise CLIError(ERR_GATE_CLASS.format(text=gate.text, cls=gate.cls,
-                                         known=", ".join(repr(c) for c in classes)))
+    raise CLIError(
+        ERR_GATE_CLASS.format(
+            text=gate.text, cls=gate.cls, known=", ".join(repr(c) for c in classes)
+        )
+    )
 
 
 def _fmt(x: float) -> str:

@@ -548,7 +548,10 @@ def _audit_in_memory(args: argparse.Namespace, extra: dict[str, Any]) -> int:
     progress = Progress()
     with progress.step(f"reading {args.data}"):
         data = read_table(
-            args.data, text_columns=args.sensitive, na_values=args.na_values, sep=args.sep,
+            args.data,
+            text_columns=args.sensitive,
+            na_values=args.na_values,
+            sep=args.sep,
             why=why,
         )
     if args.prediction and args.task == "binary":
@@ -603,8 +606,9 @@ def _audit_out_of_core(args: argparse.Namespace, extra: dict[str, Any]) -> int:
     )
     _check_data_columns([str(c) for c in relation.columns], args)
     if args.prediction and args.task == "binary":
-        check_labels(column_sample(relation, args.prediction, text=False, limit=1000),
-                     args.prediction)
+        check_labels(
+            column_sample(relation, args.prediction, text=False, limit=1000), args.prediction
+        )
     reference: Any = None
     if args.reference:
         values = [

@@ -34,24 +34,42 @@ from ._significance import adjust_family
 from ._tables import AttributeTables
 
 #: One-vs-rest metrics reported per class (``base_rate[c]``: the share of rows of class c).
-PER_CLASS_METRICS = ("base_rate", "selection_rate", "true_positive_rate",
-                     "false_positive_rate", "positive_predictive_value")
+PER_CLASS_METRICS = (
+    "base_rate",
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "positive_predictive_value",
+)
 #: The criteria of a multiclass audit: each per class (``name[c]``) and its worst case.
-MULTICLASS_CRITERIA = ("demographic_parity_difference", "demographic_parity_ratio",
-                       "equalized_odds_difference", "equalized_odds_ratio",
-                       "equal_opportunity_difference", "equal_opportunity_ratio",
-                       "predictive_parity_difference")
+MULTICLASS_CRITERIA = (
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "equal_opportunity_difference",
+    "equal_opportunity_ratio",
+    "predictive_parity_difference",
+)
 
 #: What the binary texts of undefined values say, and what they say of one class.
 _REASON_WORDS = (
-    ("no actual positives in the group (TP + FN = 0)", "class {c} never occurs in the "
-     "group's y_true"),
-    ("no actual negatives in the group (TN + FP = 0)", "every row of the group is of "
-     "class {c} in y_true"),
-    ("no predicted positives in the group (TP + FP = 0)", "class {c} is never predicted "
-     "for the group"),
-    ("no predicted negatives in the group (TN + FN = 0)", "class {c} is predicted for "
-     "every row of the group"),
+    (
+        "no actual positives in the group (TP + FN = 0)",
+        "class {c} never occurs in the group's y_true",
+    ),
+    (
+        "no actual negatives in the group (TN + FP = 0)",
+        "every row of the group is of class {c} in y_true",
+    ),
+    (
+        "no predicted positives in the group (TP + FP = 0)",
+        "class {c} is never predicted for the group",
+    ),
+    (
+        "no predicted negatives in the group (TN + FN = 0)",
+        "class {c} is predicted for every row of the group",
+    ),
 )
 
 
@@ -77,18 +95,27 @@ def _reason(text: str, cls: Any) -> str:
     return text
 
 
-def _worst_row(rows: list[pd.Series], kind: str, tolerance: float, name: str,
-               n_bootstrap: int) -> dict:
+def _worst_row(
+    rows: list[pd.Series], kind: str, tolerance: float, name: str, n_bootstrap: int
+) -> dict:
     """The worst case of one criterion across classes (rows at the Bonferroni level)."""
     values = np.array([r["value"] for r in rows], dtype=float)
     base = {"criterion": name, "kind": kind, "tolerance": tolerance}
     finite = np.isfinite(values)
     if not finite.any():
-        return {**base, "attribute": rows[0]["attribute"], "metric": rows[0]["metric"],
-                "value": np.nan, "lower": np.nan, "upper": np.nan, "verdict": "n/a",
-                "worst_group": None, "best_group": None,
-                "reason": "undefined for every class: " + "; ".join(
-                    str(r["reason"]) for r in rows if r["reason"])[:400]}
+        return {
+            **base,
+            "attribute": rows[0]["attribute"],
+            "metric": rows[0]["metric"],
+            "value": np.nan,
+            "lower": np.nan,
+            "upper": np.nan,
+            "verdict": "n/a",
+            "worst_group": None,
+            "best_group": None,
+            "reason": "undefined for every class: "
+            + "; ".join(str(r["reason"]) for r in rows if r["reason"])[:400],
+        }
     pick = int(np.nanargmax(values) if kind == "difference" else np.nanargmin(values))
     lows = np.array([r["lower"] for r in rows], dtype=float)[finite]
     highs = np.array([r["upper"] for r in rows], dtype=float)[finite]
@@ -98,20 +125,29 @@ def _worst_row(rows: list[pd.Series], kind: str, tolerance: float, name: str,
     reason = ""
     if not (np.isfinite(lo) and np.isfinite(hi)):
         lo = hi = np.nan
-        reason = ("no interval (bootstrap off): the verdict compares the point estimate"
-                  if n_bootstrap == 0 else
-                  "no interval: a class's value is undefined in the resamples")
+        reason = (
+            "no interval (bootstrap off): the verdict compares the point estimate"
+            if n_bootstrap == 0
+            else "no interval: a class's value is undefined in the resamples"
+        )
     undefined = [str(r["criterion"]) for r, ok in zip(rows, finite, strict=True) if not ok]
     if undefined:
         reason = (reason + "; " if reason else "") + (
-            f"undefined for {', '.join(undefined)} (left out of the worst case)")
+            f"undefined for {', '.join(undefined)} (left out of the worst case)"
+        )
     row = rows[pick]
-    return {**base, "attribute": row["attribute"], "metric": row["metric"], "value": value,
-            "lower": lo, "upper": hi,
-            "verdict": verdict(kind, value, lo, hi, tolerance,
-                               interval_expected=n_bootstrap > 0),
-            "worst_group": row["worst_group"], "best_group": row["best_group"],
-            "reason": reason}
+    return {
+        **base,
+        "attribute": row["attribute"],
+        "metric": row["metric"],
+        "value": value,
+        "lower": lo,
+        "upper": hi,
+        "verdict": verdict(kind, value, lo, hi, tolerance, interval_expected=n_bootstrap > 0),
+        "worst_group": row["worst_group"],
+        "best_group": row["best_group"],
+        "reason": reason,
+    }
 
 
 def _column_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
@@ -158,22 +194,54 @@ def analyse_multiclass(
     cfg = replace(config, metrics=("count", *PER_CLASS_METRICS), tolerances=binary_tol)
     labels = stats.labels
     ovr = [stats.one_vs_rest(j) for j in range(k)]
-    per_class = [analyse(ovr[j], None, np.nan, labels, attribute=attribute,
-                         ref_index=ref_index, config=cfg, rng=rngs[j]) for j in range(k)]
+    per_class = [
+        analyse(
+            ovr[j],
+            None,
+            np.nan,
+            labels,
+            attribute=attribute,
+            ref_index=ref_index,
+            config=cfg,
+            rng=rngs[j],
+        )
+        for j in range(k)
+    ]
     acc_cfg = replace(cfg, metrics=("count", "selection_rate"))
-    acc = analyse(stats.correct(), None, np.nan, labels, attribute=attribute,
-                  ref_index=ref_index, config=acc_cfg, rng=rngs[k])
+    acc = analyse(
+        stats.correct(),
+        None,
+        np.nan,
+        labels,
+        attribute=attribute,
+        ref_index=ref_index,
+        config=acc_cfg,
+        rng=rngs[k],
+    )
     per_class_criteria = [_criteria_by_name(t.criteria) for t in per_class]
     if config.n_bootstrap == 0:
         # no interval at any level: the criteria at the Bonferroni level are the same rows
         adjusted = per_class_criteria
     else:
         # only the criteria's intervals are needed at that level: no metric is reported
-        wide_cfg = replace(cfg, metrics=("count",),
-                           confidence_level=1.0 - (1.0 - config.confidence_level) / k)
-        adjusted = [_criteria_by_name(
-            analyse(ovr[j], None, np.nan, labels, attribute=attribute, ref_index=ref_index,
-                    config=wide_cfg, rng=rngs[k + 1 + j]).criteria) for j in range(k)]
+        wide_cfg = replace(
+            cfg, metrics=("count",), confidence_level=1.0 - (1.0 - config.confidence_level) / k
+        )
+        adjusted = [
+            _criteria_by_name(
+                analyse(
+                    ovr[j],
+                    None,
+                    np.nan,
+                    labels,
+                    attribute=attribute,
+                    ref_index=ref_index,
+                    config=wide_cfg,
+                    rng=rngs[k + 1 + j],
+                ).criteria
+            )
+            for j in range(k)
+        ]
 
     index = acc.by_group.index
 
@@ -190,8 +258,9 @@ def analyse_multiclass(
     kept = labels.get_indexer(index)
     kept_mask = np.zeros(stats.n_groups, dtype=bool)
     kept_mask[kept] = True
-    by_group, lower, upper, den = (frames(a) for a in ("by_group", "lower", "upper",
-                                                       "denominators"))
+    by_group, lower, upper, den = (
+        frames(a) for a in ("by_group", "lower", "upper", "denominators")
+    )
     by_group["count"] = by_group["count"].astype(np.int64)
     avg = averaged_scores(stats.w[kept], stats.n[kept])
     ref_k = int(np.flatnonzero(kept == ref_index)[0])
@@ -202,13 +271,15 @@ def analyse_multiclass(
         by_group[m] = avg[m]
         lower[m], upper[m] = avg_lo[m], avg_hi[m]
         den[m] = acc_den
-    by_group, lower, upper, den = (_column_frame(f, index)
-                                   for f in (by_group, lower, upper, den))
+    by_group, lower, upper, den = (_column_frame(f, index) for f in (by_group, lower, upper, den))
 
     # all rows pooled
-    pooled = MulticlassStats(classes, stats.n.sum(axis=0, keepdims=True),
-                             stats.w.sum(axis=0, keepdims=True),
-                             stats.w2.sum(axis=0, keepdims=True))
+    pooled = MulticlassStats(
+        classes,
+        stats.n.sum(axis=0, keepdims=True),
+        stats.w.sum(axis=0, keepdims=True),
+        stats.w2.sum(axis=0, keepdims=True),
+    )
     ov_names, ov_values, ov_lo, ov_hi = ["count"], [acc.overall["count"]], [], []
     a_iv = acc.overall_intervals
     ov_lo.append(a_iv.at["count", "lower"])
@@ -231,9 +302,12 @@ def analyse_multiclass(
         ov_hi.append(np.nan)
     overall = pd.Series(ov_values, index=ov_names, dtype=float)
     overall_intervals = pd.DataFrame(
-        {"lower": np.asarray(ov_lo, dtype=np.float64),
-         "upper": np.asarray(ov_hi, dtype=np.float64)},
-        index=pd.Index(ov_names, name="metric"))
+        {
+            "lower": np.asarray(ov_lo, dtype=np.float64),
+            "upper": np.asarray(ov_hi, dtype=np.float64),
+        },
+        index=pd.Index(ov_names, name="metric"),
+    )
 
     # disparities and comparisons with the reference: per class, accuracy, the averages
     shown_kept = [group_display(x) for x in index]
@@ -259,28 +333,42 @@ def analyse_multiclass(
     ref_parts.append(tr)
     # the averages: from their own bootstrap of the k x k counts
     avg_disp, avg_ref = average_disparities(
-        avg, {m: overall[m] for m in AVERAGED_METRICS}, avg_boot, ref_k,
-        acc.denominators["selection_rate"].to_numpy(), shown_kept, d.columns)
+        avg,
+        {m: overall[m] for m in AVERAGED_METRICS},
+        avg_boot,
+        ref_k,
+        acc.denominators["selection_rate"].to_numpy(),
+        shown_kept,
+        d.columns,
+    )
     disp_rows.append(avg_disp.to_numpy())
     disp_names += list(avg_disp.index)
-    disparities = pd.DataFrame(np.concatenate(disp_rows), columns=d.columns,
-                               index=pd.Index(disp_names, name="metric"))
-    ref_parts.append(avg_ref.astype({c: t for c, t in tr.dtypes.items()
-                                     if c in avg_ref.columns}))
+    disparities = pd.DataFrame(
+        np.concatenate(disp_rows), columns=d.columns, index=pd.Index(disp_names, name="metric")
+    )
+    ref_parts.append(avg_ref.astype({c: t for c, t in tr.dtypes.items() if c in avg_ref.columns}))
     u = acc.undefined[acc.undefined["metric"] == "selection_rate"].copy()
     u["metric"] = "accuracy"
     undefined.append(u)
     for m in AVERAGED_METRICS:
         bad = np.flatnonzero(~np.isfinite(avg[m]))
-        undefined.append(pd.DataFrame({
-            "group": [shown_kept[i] for i in bad], "metric": m,
-            "reason": "the group's sample weights sum to 0"}))
+        undefined.append(
+            pd.DataFrame(
+                {
+                    "group": [shown_kept[i] for i in bad],
+                    "metric": m,
+                    "reason": "the group's sample weights sum to 0",
+                }
+            )
+        )
     to_reference = pd.concat(ref_parts, ignore_index=True)
     to_reference["p_adjusted"] = adjust_family(
         to_reference["p_value"].to_numpy(dtype=np.float64),
         to_reference["metric"].to_numpy(dtype=object),
-        to_reference["group"].to_numpy(dtype=object), config.correction,
-        config.correction_scope)
+        to_reference["group"].to_numpy(dtype=object),
+        config.correction,
+        config.correction_scope,
+    )
     p_adj = to_reference["p_adjusted"].to_numpy(dtype=np.float64)
     to_reference["significant"] = np.isfinite(p_adj) & (p_adj < 1.0 - config.confidence_level)
 
@@ -298,8 +386,7 @@ def analyse_multiclass(
             ra["criterion"] = class_column(name, c)
             ra["metric"] = class_column(ra["metric"], c)
             rows.append(ra)
-        worst.append(_worst_row(rows, crit.kind, tolerances[name], name,
-                                config.n_bootstrap))
+        worst.append(_worst_row(rows, crit.kind, tolerances[name], name, config.n_bootstrap))
     columns = list(per_class[0].criteria.columns)
     criteria = pd.DataFrame([*worst, *each], columns=columns).reset_index(drop=True)
     criteria["reason"] = criteria["reason"].fillna("")
@@ -333,10 +420,12 @@ def confusion_frame(stats: MulticlassStats, kept: np.ndarray | None = None) -> p
     shown = np.asarray([group_display(x) for x in stats.labels[idx]], dtype=object)
     cls = np.asarray([str(c) for c in stats.classes], dtype=object)
     cells = np.tile(np.arange(k * k), len(idx))
-    return pd.DataFrame({
-        "group": np.repeat(shown, k * k),
-        "y_true": cls[cells // k],
-        "y_pred": cls[cells % k],
-        "count": stats.n[idx].reshape(-1).astype(np.int64),
-        "weight": stats.w[idx].reshape(-1),
-    })
+    return pd.DataFrame(
+        {
+            "group": np.repeat(shown, k * k),
+            "y_true": cls[cells // k],
+            "y_pred": cls[cells % k],
+            "count": stats.n[idx].reshape(-1).astype(np.int64),
+            "weight": stats.w[idx].reshape(-1),
+        }
+    )

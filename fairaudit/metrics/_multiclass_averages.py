@@ -66,8 +66,9 @@ def _shapes(stats: MulticlassStats, weighted: bool) -> np.ndarray:
     return np.where(ok[:, None, None], w / scale[:, None, None], 0.0)
 
 
-def _draw(shape: np.ndarray, occurs: np.ndarray, b: int, rng: np.random.Generator,
-          pooled: np.ndarray) -> dict[str, np.ndarray]:
+def _draw(
+    shape: np.ndarray, occurs: np.ndarray, b: int, rng: np.random.Generator, pooled: np.ndarray
+) -> dict[str, np.ndarray]:
     """Replicates of the averages of groups (shape (groups, B) per metric), drawn a chunk of
     groups at a time; the replicate matrices are added to ``pooled`` (k, k, B)."""
     g, k = shape.shape[0], shape.shape[1]
@@ -86,8 +87,13 @@ def _draw(shape: np.ndarray, occurs: np.ndarray, b: int, rng: np.random.Generato
     return out
 
 
-def average_bootstrap(stats: MulticlassStats, kept: np.ndarray, ref_index: int,
-                      config: AuditConfig, rng: np.random.Generator) -> AverageBootstrap:
+def average_bootstrap(
+    stats: MulticlassStats,
+    kept: np.ndarray,
+    ref_index: int,
+    config: AuditConfig,
+    rng: np.random.Generator,
+) -> AverageBootstrap:
     """The bootstrap of the averaged metrics: per kept group, percentile intervals, and the
     summary the disparities are computed from (None with the bootstrap off).
 
@@ -116,14 +122,26 @@ def average_bootstrap(stats: MulticlassStats, kept: np.ndarray, ref_index: int,
         full = reps
     overall_reps = averaged_scores(np.moveaxis(pooled, -1, 0))
     values = averaged_scores(stats.w, stats.n)
-    overall = {m: float(v[0]) for m, v in averaged_scores(
-        stats.w.sum(axis=0, keepdims=True), stats.n.sum(axis=0, keepdims=True)).items()}
+    overall = {
+        m: float(v[0])
+        for m, v in averaged_scores(
+            stats.w.sum(axis=0, keepdims=True), stats.n.sum(axis=0, keepdims=True)
+        ).items()
+    }
     zero = np.zeros((stats.n_groups, 4), dtype=np.int64)
     summary = summarise_bootstrap(
-        ConfusionStats(zero, zero.astype(float), zero.astype(float)), values, overall,
-        names=(), interval_names=AVERAGED_METRICS, kept=kept, ref_index=ref_index,
-        n_bootstrap=b, confidence_level=config.confidence_level, rng=summary_rng,
-        weighted=False, extra_replicates={m: full[m].T for m in AVERAGED_METRICS},
+        ConfusionStats(zero, zero.astype(float), zero.astype(float)),
+        values,
+        overall,
+        names=(),
+        interval_names=AVERAGED_METRICS,
+        kept=kept,
+        ref_index=ref_index,
+        n_bootstrap=b,
+        confidence_level=config.confidence_level,
+        rng=summary_rng,
+        weighted=False,
+        extra_replicates={m: full[m].T for m in AVERAGED_METRICS},
         extra_overall=overall_reps,
     )
     for m in AVERAGED_METRICS:
@@ -171,11 +189,19 @@ def average_disparities(
     d, r = disp.between_groups(v)
     do, ro = disp.to_value(v, np.array([overall[m] for m in names]))
     dg, rg, dref, rref = disp.to_reference(v, ref_k)
-    table = {"difference": d, "ratio": r, "difference_to_overall": do,
-             "ratio_to_overall": ro, "difference_to_reference": dref,
-             "ratio_to_reference": rref}
-    bounds = {key + end: np.full(len(names), np.nan)
-              for key in disp.SUMMARIES for end in ("_lower", "_upper")}
+    table = {
+        "difference": d,
+        "ratio": r,
+        "difference_to_overall": do,
+        "ratio_to_overall": ro,
+        "difference_to_reference": dref,
+        "ratio_to_reference": rref,
+    }
+    bounds = {
+        key + end: np.full(len(names), np.nan)
+        for key in disp.SUMMARIES
+        for end in ("_lower", "_upper")
+    }
     s = boot.summary
     others = np.arange(v.shape[1]) != ref_k
     ref_rows = []
@@ -188,28 +214,33 @@ def average_disparities(
                 "ratio": s.spread_interval([m], ratio=True, trials=[sizes]),
                 "difference_to_overall": s.target_interval(m, to="overall", upper_bound=1.0),
                 "ratio_to_overall": s.target_interval(m, to="overall", ratio=True),
-                "difference_to_reference": s.target_interval(m, to="reference",
-                                                             upper_bound=1.0),
+                "difference_to_reference": s.target_interval(m, to="reference", upper_bound=1.0),
                 "ratio_to_reference": s.target_interval(m, to="reference", ratio=True),
             }
             for key, (lo, hi) in found.items():
                 bounds[key + "_lower"][i], bounds[key + "_upper"][i] = lo, hi
             dlo, dhi, rlo, rhi = s.reference_intervals(m)
             p = _pvalues(boot.replicates[m], dg[i], ref_k)
-        ref_rows.append(pd.DataFrame({
-            "group": np.asarray(shown, dtype=object)[others],
-            "metric": m,
-            "value": v[i][others],
-            "reference_value": np.full(int(others.sum()), v[i][ref_k]),
-            "difference": dg[i][others],
-            "difference_lower": dlo[others],
-            "difference_upper": dhi[others],
-            "ratio": rg[i][others],
-            "ratio_lower": rlo[others],
-            "ratio_upper": rhi[others],
-            "p_value": p[others],
-        }))
+        ref_rows.append(
+            pd.DataFrame(
+                {
+                    "group": np.asarray(shown, dtype=object)[others],
+                    "metric": m,
+                    "value": v[i][others],
+                    "reference_value": np.full(int(others.sum()), v[i][ref_k]),
+                    "difference": dg[i][others],
+                    "difference_lower": dlo[others],
+                    "difference_upper": dhi[others],
+                    "ratio": rg[i][others],
+                    "ratio_lower": rlo[others],
+                    "ratio_upper": rhi[others],
+                    "p_value": p[others],
+                }
+            )
+        )
     found_all = {**table, **bounds}
-    frame = pd.DataFrame({c: np.asarray(found_all[c], dtype=np.float64) for c in columns},
-                         index=pd.Index(names, name="metric"))
+    frame = pd.DataFrame(
+        {c: np.asarray(found_all[c], dtype=np.float64) for c in columns},
+        index=pd.Index(names, name="metric"),
+    )
     return frame, pd.concat(ref_rows, ignore_index=True)

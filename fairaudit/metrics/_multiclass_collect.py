@@ -30,8 +30,7 @@ ERR_ONE_CLASS = (
     "classes."
 )
 ERR_MIXED = (
-    "{name} mixes labels of different types ({types}); give classes of one type (e.g. "
-    "all strings)."
+    "{name} mixes labels of different types ({types}); give classes of one type (e.g. all strings)."
 )
 
 
@@ -56,8 +55,9 @@ def _factorized(arr: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     return codes, uniques
 
 
-def encode_classes(y_true: np.ndarray, y_pred: np.ndarray
-                   ) -> tuple[tuple, np.ndarray, np.ndarray, list]:
+def encode_classes(
+    y_true: np.ndarray, y_pred: np.ndarray
+) -> tuple[tuple, np.ndarray, np.ndarray, list]:
     """The classes (the union of y_true's and y_pred's, sorted), each row's class codes,
     and the classes that occur only in y_pred.
 
@@ -67,8 +67,13 @@ def encode_classes(y_true: np.ndarray, y_pred: np.ndarray
     t_codes, t_uniques = _factorized(y_true, "y_true")
     p_codes, p_uniques = _factorized(y_pred, "y_pred")
     same = t_uniques.dtype == p_uniques.dtype and t_uniques.dtype.kind != "O"
-    both = (np.concatenate([t_uniques, p_uniques]) if same else np.concatenate(
-        [np.asarray(t_uniques, dtype=object), np.asarray(p_uniques, dtype=object)]))
+    both = (
+        np.concatenate([t_uniques, p_uniques])
+        if same
+        else np.concatenate(
+            [np.asarray(t_uniques, dtype=object), np.asarray(p_uniques, dtype=object)]
+        )
+    )
     union, uniques = pd.factorize(both, sort=False)
     uniques = np.asarray(uniques, dtype=object)
     k = len(uniques)
@@ -81,7 +86,7 @@ def encode_classes(y_true: np.ndarray, y_pred: np.ndarray
     rank[order] = np.arange(k)
     union = rank[union]
     classes = tuple(_plain(uniques[i]) for i in order)
-    t_map, p_map = union[:len(t_uniques)], union[len(t_uniques):]
+    t_map, p_map = union[: len(t_uniques)], union[len(t_uniques) :]
     in_true = np.zeros(k, dtype=bool)
     in_true[t_map] = True
     pred_only = [classes[i] for i in np.flatnonzero(~in_true)]
@@ -119,14 +124,22 @@ def multiclass_stats(
     -------
     MulticlassStats
     """
-    rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight,
-                         "sensitive_features": sensitive_features})
+    rows = v.align_rows(
+        {
+            "y_true": y_true,
+            "y_pred": y_pred,
+            "sample_weight": sample_weight,
+            "sensitive_features": sensitive_features,
+        }
+    )
     yt = v.check_1d(rows["y_true"], "y_true")
     yp = v.check_1d(rows["y_pred"], "y_pred")
     v.check_length(yp, len(yt), "y_pred")
     classes, t_codes, p_codes, _ = encode_classes(yt, yp)
     weight = v.check_sample_weight(rows["sample_weight"], len(yt))
-    groups = v.encode_groups(rows["sensitive_features"], n_samples=len(yt),
-                             max_groups=v.check_max_groups(max_groups))
-    return count_multiclass(groups.codes, groups.n_groups, t_codes, p_codes, classes, weight,
-                            groups.labels)
+    groups = v.encode_groups(
+        rows["sensitive_features"], n_samples=len(yt), max_groups=v.check_max_groups(max_groups)
+    )
+    return count_multiclass(
+        groups.codes, groups.n_groups, t_codes, p_codes, classes, weight, groups.labels
+    )
