@@ -194,53 +194,31 @@ def analyse_multiclass(
     cfg = replace(config, metrics=("count", *PER_CLASS_METRICS), tolerances=binary_tol)
     labels = stats.labels
     ovr = [stats.one_vs_rest(j) for j in range(k)]
-    per_class = [
-        analyse(
-            ovr[j],
+
+    def binary(conf: Any, config: AuditConfig, rng: np.random.Generator) -> AttributeTables:
+        return analyse(
+            conf,
             None,
             np.nan,
             labels,
             attribute=attribute,
             ref_index=ref_index,
-            config=cfg,
-            rng=rngs[j],
+            config=config,
+            rng=rng,
         )
-        for j in range(k)
-    ]
-    acc_cfg = replace(cfg, metrics=("count", "selection_rate"))
-    acc = analyse(
-        stats.correct(),
-        None,
-        np.nan,
-        labels,
-        attribute=attribute,
-        ref_index=ref_index,
-        config=acc_cfg,
-        rng=rngs[k],
-    )
+
+    per_class = [binary(ovr[j], cfg, rngs[j]) for j in range(k)]
+    acc = binary(stats.correct(), replace(cfg, metrics=("count", "selection_rate")), rngs[k])
     per_class_criteria = [_criteria_by_name(t.criteria) for t in per_class]
     if config.n_bootstrap == 0:
         # no interval at any level: the criteria at the Bonferroni level are the same rows
         adjusted = per_class_criteria
     else:
         # only the criteria's intervals are needed at that level: no metric is reported
-        wide_cfg = replace(
-            cfg, metrics=("count",), confidence_level=1.0 - (1.0 - config.confidence_level) / k
-        )
+        level = 1.0 - (1.0 - config.confidence_level) / k
+        wide_cfg = replace(cfg, metrics=("count",), confidence_level=level)
         adjusted = [
-            _criteria_by_name(
-                analyse(
-                    ovr[j],
-                    None,
-                    np.nan,
-                    labels,
-                    attribute=attribute,
-                    ref_index=ref_index,
-                    config=wide_cfg,
-                    rng=rngs[k + 1 + j],
-                ).criteria
-            )
-            for j in range(k)
+            _criteria_by_name(binary(ovr[j], wide_cfg, rngs[k + 1 + j]).criteria) for j in range(k)
         ]
 
     index = acc.by_group.index
