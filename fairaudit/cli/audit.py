@@ -120,7 +120,9 @@ demographic_parity_ratio, equalized_odds_difference, equalized_odds_ratio,
 equal_opportunity_difference, equal_opportunity_ratio, predictive_parity_difference,
 four_fifths_rule), checked for every attribute unless written ATTRIBUTE:NAME, or an overall
 metric such as accuracy. A bare criterion name fails on its FAIL verdict; 'verdict' fails
-when the overall verdict is FAIL.
+when the overall verdict is FAIL. With --task multiclass, NAME[CLASS] gates on one class
+(selection_rate[B]<0.2, demographic_parity_difference['very high']>0.1; quote a class
+holding a bracket or a quote); a name without a class is the worst case across classes.
 
 """
     + EXIT_CODES_TEXT
