@@ -61,8 +61,9 @@ def resolve_multiclass_tolerances(tolerances: Any) -> dict[str, float]:
     if hasattr(given, "items"):
         for name in given:
             if name not in MULTICLASS_CRITERIA:
-                raise ValueError(ERR_TOLERANCE_NAME.format(
-                    name=name, known=", ".join(MULTICLASS_CRITERIA)))
+                raise ValueError(
+                    ERR_TOLERANCE_NAME.format(name=name, known=", ".join(MULTICLASS_CRITERIA))
+                )
     out = resolve_tolerances(tolerances)  # checks the type and the values
     return {name: out[name] for name in MULTICLASS_CRITERIA}
 
@@ -102,15 +103,10 @@ def audit_multiclass(
     classes, t_codes, p_codes, pred_only = encode_classes(yt, yp)
     weight = v.check_sample_weight(sample_weight, n)
     groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
-    stats = count_multiclass(groups.codes, groups.n_groups, t_codes, p_codes, classes,
-                             weight, groups.labels)
-    extra_notes = []
-    if pred_only:
-        text = WARN_PRED_ONLY.format(
-            classes=", ".join(map(repr, pred_only)),
-            true=", ".join(map(repr, [c for c in classes if c not in pred_only][:10])))
-        warnings.warn(text, UserWarning, stacklevel=4)
-        extra_notes.append(text)
+    stats = count_multiclass(
+        groups.codes, groups.n_groups, t_codes, p_codes, classes, weight, groups.labels
+    )
+    extra_notes = warn_pred_only(classes, pred_only, stacklevel=5)
     meta = {
         "n_samples": n,
         "weighted": weight is not None,
@@ -122,8 +118,21 @@ def audit_multiclass(
     return run_multiclass(stats, options=options, tolerances=tolerances, meta=meta)
 
 
-def audit_multiclass_stats(stats: MulticlassStats, *, score_stats: Any = None,
-                           options: AuditConfig) -> AuditResult:
+def warn_pred_only(classes: tuple, pred_only: list, *, stacklevel: int) -> list[str]:
+    """Warn of classes that occur only in y_pred; the note to record (none: [])."""
+    if not pred_only:
+        return []
+    text = WARN_PRED_ONLY.format(
+        classes=", ".join(map(repr, pred_only)),
+        true=", ".join(map(repr, [c for c in classes if c not in pred_only][:10])),
+    )
+    warnings.warn(text, UserWarning, stacklevel=stacklevel)
+    return [text]
+
+
+def audit_multiclass_stats(
+    stats: MulticlassStats, *, score_stats: Any = None, options: AuditConfig
+) -> AuditResult:
     """The multiclass audit of labelled k x k statistics (from
     :func:`fairaudit.audit_from_stats`; ``options.tolerances`` as the user gave them)."""
     if score_stats is not None:
@@ -136,8 +145,13 @@ def audit_multiclass_stats(stats: MulticlassStats, *, score_stats: Any = None,
 
         raise TypeError(ERR_UNLABELLED)
     missing = check_stats_rows(stats)
-    meta = {"n_samples": int(stats.n.sum()), "weighted": stats.weighted, "n_missing": missing,
-            "data_hash": stats_hash(stats.n, stats.w, stats.w2), "source": "statistics"}
+    meta = {
+        "n_samples": int(stats.n.sum()),
+        "weighted": stats.weighted,
+        "n_missing": missing,
+        "data_hash": stats_hash(stats.n, stats.w, stats.w2),
+        "source": "statistics",
+    }
     return run_multiclass(stats, options=options, meta=meta)
 
 
@@ -175,19 +189,41 @@ def run_multiclass(
     degenerate = degenerate_multiclass(stats)
     for cause in degenerate:
         warnings.warn(cause, UserWarning, stacklevel=4)
-    metric_names = ("count", *(f"{m}[{c}]" for m in
-                               ("base_rate", "selection_rate", "true_positive_rate",
-                                "false_positive_rate", "positive_predictive_value")
-                               for c in stats.classes))
-    config = replace(options, task="multiclass", tolerances=dict(tolerances),
-                     metrics=metric_names, weighted=stats.weighted)
+    metric_names = (
+        "count",
+        *(
+            f"{m}[{c}]"
+            for m in (
+                "base_rate",
+                "selection_rate",
+                "true_positive_rate",
+                "false_positive_rate",
+                "positive_predictive_value",
+            )
+            for c in stats.classes
+        ),
+    )
+    config = replace(
+        options,
+        task="multiclass",
+        tolerances=dict(tolerances),
+        metrics=metric_names,
+        weighted=stats.weighted,
+    )
     info = AuditMeta(
-        n_samples=int(meta["n_samples"]), weighted=bool(meta["weighted"]),
-        n_missing=meta.get("n_missing", {}), data_hash=str(meta["data_hash"]),
-        source=str(meta.get("source", "rows")), name=options.name, has_scores=False,
-        versions=_versions(), created=datetime.now(UTC).isoformat(timespec="seconds"),
-        notes=(*meta.get("notes", ()), NOTE_CLASSES.format(
-            k=stats.n_classes, classes=", ".join(map(repr, stats.classes)))),
+        n_samples=int(meta["n_samples"]),
+        weighted=bool(meta["weighted"]),
+        n_missing=meta.get("n_missing", {}),
+        data_hash=str(meta["data_hash"]),
+        source=str(meta.get("source", "rows")),
+        name=options.name,
+        has_scores=False,
+        versions=_versions(),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        notes=(
+            *meta.get("notes", ()),
+            NOTE_CLASSES.format(k=stats.n_classes, classes=", ".join(map(repr, stats.classes))),
+        ),
         degenerate=tuple(degenerate),
     )
     names = stats.features
@@ -199,19 +235,35 @@ def run_multiclass(
     results = []
     for (attribute, s), seed in zip(attributes, seeds, strict=True):
         ref_index, reason = _reference_for(reference, s.correct(), attribute)
-        tables = analyse_multiclass(s, attribute=attribute, ref_index=ref_index,
-                                    config=config, tolerances=tolerances,
-                                    rng=np.random.default_rng(seed))
+        tables = analyse_multiclass(
+            s,
+            attribute=attribute,
+            ref_index=ref_index,
+            config=config,
+            tolerances=tolerances,
+            rng=np.random.default_rng(seed),
+        )
         part_info = replace(info, n_missing={k: info.n_missing.get(k, 0) for k in s.features})
-        results.append(AuditResult(attribute=attribute, features=tuple(s.features),
-                                   reference_reason=reason, settings=config, info=part_info,
-                                   tables=tables))
+        results.append(
+            AuditResult(
+                attribute=attribute,
+                features=tuple(s.features),
+                reference_reason=reason,
+                settings=config,
+                info=part_info,
+                tables=tables,
+            )
+        )
     top = results[0]
     if len(results) > 1:
-        criteria = pd.concat([r.tables.criteria for r in results[1:]] + [top.tables.criteria],
-                             ignore_index=True)
-        top = replace(top, tables=replace(top.tables, criteria=criteria),
-                      marginals=dict(zip(names, results[1:], strict=True)))
+        criteria = pd.concat(
+            [r.tables.criteria for r in results[1:]] + [top.tables.criteria], ignore_index=True
+        )
+        top = replace(
+            top,
+            tables=replace(top.tables, criteria=criteria),
+            marginals=dict(zip(names, results[1:], strict=True)),
+        )
     return top
 
 
@@ -220,5 +272,11 @@ NOTE_CLASSES = (
     "(columns metric[class]); criteria without a class are the worst case across classes."
 )
 
-__all__ = ["CRITERIA", "MAX_CLASSES", "audit_multiclass", "encode_classes",
-           "resolve_multiclass_tolerances", "run_multiclass"]
+__all__ = [
+    "CRITERIA",
+    "MAX_CLASSES",
+    "audit_multiclass",
+    "encode_classes",
+    "resolve_multiclass_tolerances",
+    "run_multiclass",
+]

@@ -45,6 +45,10 @@ NOTE_AUC = (
     "weight of the positive-negative pairs that share a bin)."
 )
 NOTE_ENGINE = "Aggregated by {engine}: {rows} rows reduced to {cells} cells."
+ERR_TABLE_TASK = (
+    "task must be 'binary' or 'multiclass' for a table audited where it lives; got "
+    "{task!r}. Read the rows into memory and call fairaudit.audit(..., task=...)."
+)
 
 
 def _column_names(value: Any, arg: str, *, many: bool = False) -> list[str]:
@@ -227,6 +231,7 @@ def audit_table(
     max_groups: int | str = "auto",
     na_values: Sequence[str] = (),
     sep: str | None = None,
+    task: str = "binary",
 ) -> AuditResult:
     """Audit a table where it lives: the engine that holds the data aggregates it.
 
@@ -272,11 +277,46 @@ def audit_table(
     sep : str, optional
         For CSV files given by path: the field separator (default: a tab for ``.tsv``
         files, else a comma).
+    task : {"binary", "multiclass"}, default "binary"
+        Yes/no decisions, or one of several classes in ``y_pred`` (the ``GROUP BY`` then
+        returns each group's k x k confusion matrix; the result equals
+        :func:`audit` with ``task="multiclass"``; see :mod:`fairaudit._table_multiclass`).
 
     Returns
     -------
     AuditResult
     """
+    if task == "multiclass":
+        from ._table_multiclass import audit_table_multiclass
+
+        return audit_table_multiclass(
+            data,
+            y_true=y_true,
+            y_pred=y_pred,
+            sensitive_features=sensitive_features,
+            sample_weight=sample_weight,
+            y_score=y_score,
+            threshold=threshold,
+            pos_label=pos_label,
+            metrics=metrics,
+            score_bins=score_bins,
+            na_values=na_values,
+            sep=sep,
+            tolerances=tolerances,
+            max_groups=max_groups,
+            reference_group=reference_group,
+            n_bootstrap=n_bootstrap,
+            confidence_level=confidence_level,
+            ci_method=ci_method,
+            min_group_size=min_group_size,
+            suppress_below=suppress_below,
+            correction=correction,
+            correction_scope=correction_scope,
+            random_state=random_state,
+            name=name,
+        )
+    if task != "binary":
+        raise ValueError(ERR_TABLE_TASK.format(task=task))
     features = _column_names(sensitive_features, "sensitive_features", many=True)
     yt_col = _column_names(y_true, "y_true")[0]
     yp_col = None if y_pred is None else _column_names(y_pred, "y_pred")[0]

@@ -22,8 +22,15 @@ def result():
     yp = np.where(rng.random(n) < 0.7, yt, classes[rng.integers(0, 3, n)])
     g = rng.choice(["Black", "White", "Other"], n)
     yp = np.where((g == "Black") & (rng.random(n) < 0.2), "High", yp)  # a disparity
-    return fairaudit.audit(yt, yp, sensitive_features={"race": g, "sex": rng.choice(
-        ["F", "M"], n)}, task="multiclass", n_bootstrap=100, random_state=0, name="Triage")
+    return fairaudit.audit(
+        yt,
+        yp,
+        sensitive_features={"race": g, "sex": rng.choice(["F", "M"], n)},
+        task="multiclass",
+        n_bootstrap=100,
+        random_state=0,
+        name="Triage",
+    )
 
 
 def test_the_html_report_has_the_classes_section_with_its_charts(result):
@@ -55,9 +62,29 @@ def test_gates_on_the_worst_case_and_on_a_class(result):
     crit = result.criteria.set_index(["attribute", "criterion"])
     value = crit.loc[("race", "demographic_parity_difference"), "value"]
     assert race.status == ("fail" if value > 0.05 else "pass")
-    # a per-class criterion (the gate parser of the command line does not take brackets)
-    per_class = evaluate(Gate("dp[High]", "demographic_parity_difference[High]", None, None,
-                              "race"), result)
+    # a per-class criterion, as the command line parses it
+    gate = parse_gate("race:demographic_parity_difference[High]")
+    assert gate == Gate(
+        "race:demographic_parity_difference[High]",
+        "demographic_parity_difference",
+        None,
+        None,
+        "race",
+        "High",
+    )
+    per_class = evaluate(gate, result)
     verdict = crit.loc[("race", "demographic_parity_difference[High]"), "verdict"]
     assert [o.status for o in per_class] == ["fail" if verdict == "fail" else "pass"]
     assert gate_exit_code(per_class) == (1 if verdict == "fail" else 0)
+
+
+def test_markdown_shows_the_disparities_of_the_averages(result):
+    md = render_markdown(result)
+    assert "Accuracy and the averages over the classes" in md
+    for attribute in ("race", "sex", "race × sex"):
+        d = (result if attribute == "race × sex" else result.marginals[attribute]).disparities
+        for m in ("accuracy", "macro_f1", "weighted_precision"):
+            row = d.loc[m]
+            line = next(x for x in md.splitlines() if x.startswith(f"| {attribute} | {m} |"))
+            assert f"| {row['difference_to_reference']:.3f} |" in line
+            assert f"{row['ratio_to_reference_lower']:.3f}" in line

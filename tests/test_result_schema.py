@@ -11,6 +11,7 @@ from pathlib import Path
 import fastjsonschema
 import jsonschema
 import numpy as np
+import pandas as pd
 import pytest
 
 import fairaudit
@@ -138,6 +139,13 @@ def test_a_multiclass_result_validates_and_reads_back(multiclass_document):
     assert "confusion" in multiclass_document["curves"]
     back = fairaudit.AuditResult.from_dict(multiclass_document)
     jsonschema.Draft7Validator(SCHEMA).validate(json.loads(back.to_json()))
+    # the disparities of the averages over the classes are rows of the same tables
+    for m in ("accuracy", "macro_f1", "weighted_recall"):
+        assert m in multiclass_document["disparities"]["index"]
+        assert m in set(back.to_reference["metric"])
+    pd.testing.assert_frame_equal(back.disparities.loc[["macro_f1"]],
+                                  fairaudit.AuditResult.from_dict(
+                                      json.loads(back.to_json())).disparities.loc[["macro_f1"]])
 
 
 @pytest.mark.parametrize("mutate", [

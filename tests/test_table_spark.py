@@ -109,3 +109,41 @@ def test_spark_validation_counts_in_the_engine(spark):
         r"are \['g', 'y', 'pred', 'w'\]",
     ):
         fairaudit.audit_table(sdf, y_true="label", y_pred="pred", sensitive_features="g")
+
+
+def test_spark_audits_multiclass_decisions_like_the_rows(spark):
+    rng = np.random.default_rng(11)
+    n = 600
+    classes = np.array(["low", "mid", "high"], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "region": rng.choice(["n", "s", "e"], n),
+            "flag": rng.choice(["a", "b"], n),
+            "y": classes[rng.integers(0, 3, n)],
+            "w": rng.lognormal(0, 0.5, n),
+        }
+    )
+    frame["p"] = np.where(rng.random(n) < 0.6, frame["y"], classes[rng.integers(0, 3, n)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = fairaudit.audit(
+            frame["y"],
+            frame["p"],
+            sensitive_features=frame[["region", "flag"]],
+            sample_weight=frame["w"],
+            task="multiclass",
+            n_bootstrap=40,
+            random_state=3,
+        )
+        table = fairaudit.audit_table(
+            _spark_frame(spark, frame),
+            y_true="y",
+            y_pred="p",
+            sensitive_features=["region", "flag"],
+            sample_weight="w",
+            task="multiclass",
+            n_bootstrap=40,
+            random_state=3,
+        )
+    _assert_same(rows, table)
+    assert any("Spark" in n for n in table.meta["notes"])

@@ -30,13 +30,67 @@ exit codes:
 """
 
 
-class CLIError(Exception):
-    """An error reported as one line on stderr, with an exit code."""
+ERR_MODEL_RAISED = (
+    "argument --model: the model in '{path}' raised {kind} in {method}(): {message} (an "
+    "error in the model, not in fairaudit; --debug shows its traceback)"
+)
 
-    def __init__(self, message: str, code: int = EXIT_USAGE, prog: str | None = None) -> None:
+
+class CLIError(Exception):
+    """An error reported as one line on stderr, with an exit code.
+
+    ``traceback_of``: an exception whose traceback ``--debug`` shows (an error raised in the
+    user's own code, reported in one line otherwise).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: int = EXIT_USAGE,
+        prog: str | None = None,
+        traceback_of: BaseException | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.prog = prog
+        self.traceback_of = traceback_of
+
+
+def raised_in(exc: BaseException, obj: object) -> str | None:
+    """The name of the method of ``obj`` that ``exc`` was raised in (the outermost frame
+    of its traceback running a method of ``obj``), or None when it was raised elsewhere or
+    in fairaudit's own code (a fairaudit estimator's bug stays a bug)."""
+    tb: TracebackType | None = exc.__traceback__
+    method = None
+    while tb is not None:
+        if method is None and tb.tb_frame.f_locals.get("self") is obj:
+            method = tb.tb_frame.f_code.co_name
+        last = tb
+        tb = tb.tb_next
+    if method is not None:
+        module = str(last.tb_frame.f_globals.get("__name__", ""))
+        if module == "fairaudit" or module.startswith("fairaudit."):
+            return None  # a fairaudit estimator failing in fairaudit's code: not the user's
+    return method
+
+
+@contextmanager
+def model_errors(model: object, path: str) -> Iterator[None]:
+    """Report an exception raised inside the user's model (its ``predict``, ...) as an
+    error in the model (exit 2, one line naming the file); others pass through."""
+    try:
+        yield
+    except Exception as exc:
+        method = raised_in(exc, model)
+        if method is None:
+            raise
+        message = " ".join(str(exc).split()) or "(no message)"
+        raise CLIError(
+            ERR_MODEL_RAISED.format(
+                path=path, kind=type(exc).__name__, method=method, message=message
+            ),
+            traceback_of=exc,
+        ) from exc
 
 
 def is_input_error(exc: BaseException) -> bool:

@@ -64,10 +64,13 @@ def finish(
 ) -> int:
     """Print the summary and gate outcomes; return the exit code."""
     stream = summary_stream(args)
+    gates_parsed = [parse_gate(g) for g in gates]
+    # a gate that cannot apply to this result (an attribute or class it lacks) is a usage
+    # error reported alone, before the summary
+    outcomes = [o for gate in gates_parsed for o in evaluate(gate, result)]
     if not args.quiet:
         emit(summary_lines(result), stream)
         emit(list(notes), stream)
-    gates_parsed = [parse_gate(g) for g in gates]
     verdict = str(result.verdict)
     if not gates_parsed:
         if nothing_evaluated(result):
@@ -81,7 +84,6 @@ def finish(
             return EXIT_GATE_FAILED
         code = EXIT_OK
     else:
-        outcomes = [o for gate in gates_parsed for o in evaluate(gate, result)]
         if not args.quiet:
             emit([describe(o) for o in outcomes], stream)
         code = gate_exit_code(outcomes)

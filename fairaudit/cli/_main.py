@@ -144,6 +144,8 @@ def _main(args_list: list[str], debug: bool) -> int:
     except ParserExit as exc:
         return exc.status
     except CLIError as exc:
+        if debug and exc.traceback_of is not None:
+            traceback.print_exception(exc.traceback_of)
         print(f"{exc.prog or prog}: error: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._errors import EXIT_CODES_TEXT, CLIError, library_errors
+from ._errors import EXIT_CODES_TEXT, CLIError, library_errors, model_errors
 from ._finish import finish
-from ._gates import parse_gate
+from ._gates import check_gate_task, parse_gate
 from ._outputs import (
     Output,
     check_outputs,
@@ -120,7 +120,9 @@ demographic_parity_ratio, equalized_odds_difference, equalized_odds_ratio,
 equal_opportunity_difference, equal_opportunity_ratio, predictive_parity_difference,
 four_fifths_rule), checked for every attribute unless written ATTRIBUTE:NAME, or an overall
 metric such as accuracy. A bare criterion name fails on its FAIL verdict; 'verdict' fails
-when the overall verdict is FAIL.
+when the overall verdict is FAIL. With --task multiclass, NAME[CLASS] gates on one class
+(selection_rate[B]<0.2, demographic_parity_difference['very high']>0.1; quote a class
+holding a bracket or a quote); a name without a class is the worst case across classes.
 
 """
     + EXIT_CODES_TEXT
@@ -184,7 +186,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default="binary",
         help="what --prediction holds: yes/no decisions (binary, the default), numbers such "
         "as an offer or a 0-100 score (regression), or one of several classes (multiclass); "
-        "auto chooses from --target. Other than binary, the data is read into memory",
+        "auto chooses from --target. A regression or auto audit reads the data into memory; "
+        "a multiclass audit is aggregated out of core like a binary one",
     )
     o.add_argument("--pos-label", metavar="VALUE", help="positive outcome (default: 1/True)")
     o.add_argument(
@@ -426,7 +429,7 @@ def optional_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Run ``fairaudit audit``; return the exit code."""
     for gate in args.fail_on:  # report gate typos before the expensive part
-        parse_gate(gate)
+        check_gate_task(parse_gate(gate), args.task)
     summary_stream(args)  # refuses two outputs on stdout, before the expensive part
     if args.model and args.prediction:
         raise CLIError(ERR_PREDICTION_AND_MODEL)
@@ -450,7 +453,9 @@ def run(args: argparse.Namespace) -> int:
     if args.task != "binary":
         if args.model:
             raise CLIError(ERR_TASK_MODEL.format(task=args.task))
-        args.in_memory = True  # the out-of-core aggregation counts binary decisions only
+        if args.task != "multiclass":
+            # out of core: the k x k counts of classes, or binary decisions; not numbers
+            args.in_memory = True
     extra = optional_kwargs(args)
     if args.reference and len(args.reference) != len(args.sensitive):
         raise CLIError(ERR_REFERENCE_COUNT.format(n=len(args.sensitive)))
@@ -545,7 +550,10 @@ def _audit_in_memory(args: argparse.Namespace, extra: dict[str, Any]) -> int:
     progress = Progress()
     with progress.step(f"reading {args.data}"):
         data = read_table(
-            args.data, text_columns=args.sensitive, na_values=args.na_values, sep=args.sep,
+            args.data,
+            text_columns=args.sensitive,
+            na_values=args.na_values,
+            sep=args.sep,
             why=why,
         )
     if args.prediction and args.task == "binary":
@@ -570,7 +578,7 @@ def _audit_in_memory(args: argparse.Namespace, extra: dict[str, Any]) -> int:
     y = data[args.target]
     if model is not None:
         label = f"auditing {type(model).__name__} ({args.n_bootstrap} bootstrap resamples)"
-        with progress.step(label), library_errors(OPTIONS):
+        with progress.step(label), library_errors(OPTIONS), model_errors(model, args.model):
             X = _model_inputs(data, features, args.sensitive)
             result = fairaudit.audit_model(model, X, y, **kwargs)
     else:
@@ -599,9 +607,10 @@ def _audit_out_of_core(args: argparse.Namespace, extra: dict[str, Any]) -> int:
         args.data, text_columns=args.sensitive, na_values=args.na_values, sep=args.sep
     )
     _check_data_columns([str(c) for c in relation.columns], args)
-    if args.prediction:
-        check_labels(column_sample(relation, args.prediction, text=False, limit=1000),
-                     args.prediction)
+    if args.prediction and args.task == "binary":
+        check_labels(
+            column_sample(relation, args.prediction, text=False, limit=1000), args.prediction
+        )
     reference: Any = None
     if args.reference:
         values = [
@@ -619,10 +628,15 @@ def _audit_out_of_core(args: argparse.Namespace, extra: dict[str, Any]) -> int:
         sensitive_features=args.sensitive,
         sample_weight=args.weight,
         **audit_options(args, reference, pos_label),
-        score_bins="range" if args.score_bins is None else args.score_bins,
         na_values=args.na_values,
         **extra,
     )
+    if args.task == "multiclass":
+        kwargs["task"] = "multiclass"
+        if args.score_bins is not None:
+            kwargs["score_bins"] = args.score_bins  # refused: it has no meaning here
+    else:
+        kwargs["score_bins"] = "range" if args.score_bins is None else args.score_bins
     if args.sep is not None:
         kwargs["sep"] = args.sep
     progress = Progress()

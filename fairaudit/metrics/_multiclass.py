@@ -28,33 +28,48 @@ import pandas as pd
 from ._analysis import analyse, group_display
 from ._config import AuditConfig
 from ._criteria import CRITERIA, verdict
-from ._intervals import row_percentiles
+from ._multiclass_averages import AVERAGED_METRICS, average_bootstrap, average_disparities
 from ._multiclass_stats import MulticlassStats, averaged_scores
 from ._significance import adjust_family
 from ._tables import AttributeTables
 
 #: One-vs-rest metrics reported per class (``base_rate[c]``: the share of rows of class c).
-PER_CLASS_METRICS = ("base_rate", "selection_rate", "true_positive_rate",
-                     "false_positive_rate", "positive_predictive_value")
-#: Averages over the classes per group, as scikit-learn's ``average="macro"``/``"weighted"``.
-AVERAGED_METRICS = ("macro_recall", "macro_precision", "macro_f1", "weighted_recall",
-                    "weighted_precision", "weighted_f1")
+PER_CLASS_METRICS = (
+    "base_rate",
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "positive_predictive_value",
+)
 #: The criteria of a multiclass audit: each per class (``name[c]``) and its worst case.
-MULTICLASS_CRITERIA = ("demographic_parity_difference", "demographic_parity_ratio",
-                       "equalized_odds_difference", "equalized_odds_ratio",
-                       "equal_opportunity_difference", "equal_opportunity_ratio",
-                       "predictive_parity_difference")
+MULTICLASS_CRITERIA = (
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "equal_opportunity_difference",
+    "equal_opportunity_ratio",
+    "predictive_parity_difference",
+)
 
 #: What the binary texts of undefined values say, and what they say of one class.
 _REASON_WORDS = (
-    ("no actual positives in the group (TP + FN = 0)", "class {c} never occurs in the "
-     "group's y_true"),
-    ("no actual negatives in the group (TN + FP = 0)", "every row of the group is of "
-     "class {c} in y_true"),
-    ("no predicted positives in the group (TP + FP = 0)", "class {c} is never predicted "
-     "for the group"),
-    ("no predicted negatives in the group (TN + FN = 0)", "class {c} is predicted for "
-     "every row of the group"),
+    (
+        "no actual positives in the group (TP + FN = 0)",
+        "class {c} never occurs in the group's y_true",
+    ),
+    (
+        "no actual negatives in the group (TN + FP = 0)",
+        "every row of the group is of class {c} in y_true",
+    ),
+    (
+        "no predicted positives in the group (TP + FP = 0)",
+        "class {c} is never predicted for the group",
+    ),
+    (
+        "no predicted negatives in the group (TN + FN = 0)",
+        "class {c} is predicted for every row of the group",
+    ),
 )
 
 
@@ -80,18 +95,27 @@ def _reason(text: str, cls: Any) -> str:
     return text
 
 
-def _worst_row(rows: list[pd.Series], kind: str, tolerance: float, name: str,
-               n_bootstrap: int) -> dict:
+def _worst_row(
+    rows: list[pd.Series], kind: str, tolerance: float, name: str, n_bootstrap: int
+) -> dict:
     """The worst case of one criterion across classes (rows at the Bonferroni level)."""
     values = np.array([r["value"] for r in rows], dtype=float)
     base = {"criterion": name, "kind": kind, "tolerance": tolerance}
     finite = np.isfinite(values)
     if not finite.any():
-        return {**base, "attribute": rows[0]["attribute"], "metric": rows[0]["metric"],
-                "value": np.nan, "lower": np.nan, "upper": np.nan, "verdict": "n/a",
-                "worst_group": None, "best_group": None,
-                "reason": "undefined for every class: " + "; ".join(
-                    str(r["reason"]) for r in rows if r["reason"])[:400]}
+        return {
+            **base,
+            "attribute": rows[0]["attribute"],
+            "metric": rows[0]["metric"],
+            "value": np.nan,
+            "lower": np.nan,
+            "upper": np.nan,
+            "verdict": "n/a",
+            "worst_group": None,
+            "best_group": None,
+            "reason": "undefined for every class: "
+            + "; ".join(str(r["reason"]) for r in rows if r["reason"])[:400],
+        }
     pick = int(np.nanargmax(values) if kind == "difference" else np.nanargmin(values))
     lows = np.array([r["lower"] for r in rows], dtype=float)[finite]
     highs = np.array([r["upper"] for r in rows], dtype=float)[finite]
@@ -101,58 +125,38 @@ def _worst_row(rows: list[pd.Series], kind: str, tolerance: float, name: str,
     reason = ""
     if not (np.isfinite(lo) and np.isfinite(hi)):
         lo = hi = np.nan
-        reason = ("no interval (bootstrap off): the verdict compares the point estimate"
-                  if n_bootstrap == 0 else
-                  "no interval: a class's value is undefined in the resamples")
+        reason = (
+            "no interval (bootstrap off): the verdict compares the point estimate"
+            if n_bootstrap == 0
+            else "no interval: a class's value is undefined in the resamples"
+        )
     undefined = [str(r["criterion"]) for r, ok in zip(rows, finite, strict=True) if not ok]
     if undefined:
         reason = (reason + "; " if reason else "") + (
-            f"undefined for {', '.join(undefined)} (left out of the worst case)")
+            f"undefined for {', '.join(undefined)} (left out of the worst case)"
+        )
     row = rows[pick]
-    return {**base, "attribute": row["attribute"], "metric": row["metric"], "value": value,
-            "lower": lo, "upper": hi,
-            "verdict": verdict(kind, value, lo, hi, tolerance,
-                               interval_expected=n_bootstrap > 0),
-            "worst_group": row["worst_group"], "best_group": row["best_group"],
-            "reason": reason}
+    return {
+        **base,
+        "attribute": row["attribute"],
+        "metric": row["metric"],
+        "value": value,
+        "lower": lo,
+        "upper": hi,
+        "verdict": verdict(kind, value, lo, hi, tolerance, interval_expected=n_bootstrap > 0),
+        "worst_group": row["worst_group"],
+        "best_group": row["best_group"],
+        "reason": reason,
+    }
 
 
-def _average_intervals(stats: MulticlassStats, kept: np.ndarray, config: AuditConfig,
-                       rng: np.random.Generator) -> tuple[dict, dict]:
-    """Percentile intervals of the averaged metrics per kept group: gamma totals of the
-    k x k cells (effective counts with weights) with 1/(2k) of a pseudo-row on each cell."""
-    names = AVERAGED_METRICS
-    g = int(kept.sum())
-    lower = {m: np.full(g, np.nan) for m in names}
-    upper = {m: np.full(g, np.nan) for m in names}
-    b = config.n_bootstrap
-    if b == 0 or g == 0:
-        return lower, upper
-    k = stats.n_classes
-    n = stats.n[kept]
-    if config.weighted:
-        w, w2 = stats.w[kept], stats.w2[kept]
-        tw, tw2 = w.sum(axis=(1, 2)), w2.sum(axis=(1, 2))
-        ok = (tw > 0) & (tw2 > 0)
-        scale = np.where(ok, tw2 / np.where(ok, tw, 1.0), 1.0)
-        shape = np.where(ok[:, None, None], w / scale[:, None, None], 0.0)
-    else:
-        shape = n.astype(np.float64)
-    # the classes that occur in each group stay those averaged over in every replicate
-    occurs = (n.sum(axis=2) > 0) | (n.sum(axis=1) > 0)
-    size = max(1, (1 << 20) // max(1, k * k * b))
-    for start in range(0, g, size):
-        sl = slice(start, start + size)
-        s = shape[sl]
-        draws = rng.standard_gamma(
-            np.broadcast_to((s + 0.5 / k)[..., None], (*s.shape, b)))
-        draws = np.moveaxis(draws, -1, 1)  # (groups, B, k, k)
-        occ = np.broadcast_to(occurs[sl][:, None, :], draws.shape[:2] + (k,))
-        reps = averaged_scores(draws, occurs=occ)
-        for m in names:
-            lo, hi = row_percentiles(reps[m], config.confidence_level)
-            lower[m][sl], upper[m][sl] = lo, hi
-    return lower, upper
+def _column_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+    return pd.DataFrame(columns, index=index, copy=False)
+
+
+def _criteria_by_name(table: pd.DataFrame) -> dict[str, dict]:
+    """The rows of a binary criteria table as dicts, by criterion name."""
+    return {row["criterion"]: row for row in table.to_dict("records")}
 
 
 def analyse_multiclass(
@@ -189,67 +193,109 @@ def analyse_multiclass(
     binary_tol = {**{n: c.tolerance for n, c in CRITERIA.items()}, **tolerances}
     cfg = replace(config, metrics=("count", *PER_CLASS_METRICS), tolerances=binary_tol)
     labels = stats.labels
-    per_class = [analyse(stats.one_vs_rest(j), None, np.nan, labels, attribute=attribute,
-                         ref_index=ref_index, config=cfg, rng=rngs[j]) for j in range(k)]
-    acc_cfg = replace(cfg, metrics=("count", "selection_rate"))
-    acc = analyse(stats.correct(), None, np.nan, labels, attribute=attribute,
-                  ref_index=ref_index, config=acc_cfg, rng=rngs[k])
-    wide_cfg = replace(cfg, confidence_level=1.0 - (1.0 - config.confidence_level) / k)
-    adjusted = [
-        analyse(stats.one_vs_rest(j), None, np.nan, labels, attribute=attribute,
-                ref_index=ref_index, config=wide_cfg, rng=rngs[k + 1 + j]).criteria
-        for j in range(k)]
+    ovr = [stats.one_vs_rest(j) for j in range(k)]
+
+    def binary(conf: Any, config: AuditConfig, rng: np.random.Generator) -> AttributeTables:
+        return analyse(
+            conf,
+            None,
+            np.nan,
+            labels,
+            attribute=attribute,
+            ref_index=ref_index,
+            config=config,
+            rng=rng,
+        )
+
+    per_class = [binary(ovr[j], cfg, rngs[j]) for j in range(k)]
+    acc = binary(stats.correct(), replace(cfg, metrics=("count", "selection_rate")), rngs[k])
+    per_class_criteria = [_criteria_by_name(t.criteria) for t in per_class]
+    if config.n_bootstrap == 0:
+        # no interval at any level: the criteria at the Bonferroni level are the same rows
+        adjusted = per_class_criteria
+    else:
+        # only the criteria's intervals are needed at that level: no metric is reported
+        level = 1.0 - (1.0 - config.confidence_level) / k
+        wide_cfg = replace(cfg, metrics=("count",), confidence_level=level)
+        adjusted = [
+            _criteria_by_name(binary(ovr[j], wide_cfg, rngs[k + 1 + j]).criteria) for j in range(k)
+        ]
+
+    index = acc.by_group.index
 
     def frames(attr: str) -> pd.DataFrame:
-        parts = [getattr(acc, attr)[["count"]]]
+        a = getattr(acc, attr)
+        cols = {"count": a["count"].to_numpy()}
+        tables = [getattr(t, attr) for t in per_class]
         for m in PER_CLASS_METRICS:
-            parts += [getattr(t, attr)[[m]].rename(columns={m: class_column(m, c)})
-                      for t, c in zip(per_class, classes, strict=True)]
-        parts.append(getattr(acc, attr)[["selection_rate"]].rename(
-            columns={"selection_rate": "accuracy"}))
-        return pd.concat(parts, axis=1)
+            for t, c in zip(tables, classes, strict=True):
+                cols[class_column(m, c)] = t[m].to_numpy()
+        cols["accuracy"] = a["selection_rate"].to_numpy()
+        return cols
 
-    kept_labels = acc.by_group.index
-    kept = labels.get_indexer(kept_labels)
+    kept = labels.get_indexer(index)
     kept_mask = np.zeros(stats.n_groups, dtype=bool)
     kept_mask[kept] = True
-    by_group, lower, upper, den = (frames(a) for a in ("by_group", "lower", "upper",
-                                                       "denominators"))
-    by_group = by_group.astype({"count": np.int64})
+    by_group, lower, upper, den = (
+        frames(a) for a in ("by_group", "lower", "upper", "denominators")
+    )
+    by_group["count"] = by_group["count"].astype(np.int64)
     avg = averaged_scores(stats.w[kept], stats.n[kept])
-    avg_lo, avg_hi = _average_intervals(stats, kept_mask, config, rngs[2 * k + 1])
+    ref_k = int(np.flatnonzero(kept == ref_index)[0])
+    avg_boot = average_bootstrap(stats, kept_mask, ref_index, config, rngs[2 * k + 1])
+    avg_lo, avg_hi = avg_boot.lower, avg_boot.upper
+    acc_den = acc.denominators["selection_rate"].to_numpy()
     for m in AVERAGED_METRICS:
         by_group[m] = avg[m]
         lower[m], upper[m] = avg_lo[m], avg_hi[m]
-        den[m] = acc.denominators["selection_rate"].to_numpy()
+        den[m] = acc_den
+    by_group, lower, upper, den = (_column_frame(f, index) for f in (by_group, lower, upper, den))
 
     # all rows pooled
-    pooled = MulticlassStats(classes, stats.n.sum(axis=0, keepdims=True),
-                             stats.w.sum(axis=0, keepdims=True),
-                             stats.w2.sum(axis=0, keepdims=True))
-    overall = {"count": acc.overall["count"]}
-    ov_int = [acc.overall_intervals.loc[["count"]]]
+    pooled = MulticlassStats(
+        classes,
+        stats.n.sum(axis=0, keepdims=True),
+        stats.w.sum(axis=0, keepdims=True),
+        stats.w2.sum(axis=0, keepdims=True),
+    )
+    ov_names, ov_values, ov_lo, ov_hi = ["count"], [acc.overall["count"]], [], []
+    a_iv = acc.overall_intervals
+    ov_lo.append(a_iv.at["count", "lower"])
+    ov_hi.append(a_iv.at["count", "upper"])
     for m in PER_CLASS_METRICS:
         for t, c in zip(per_class, classes, strict=True):
-            overall[class_column(m, c)] = t.overall[m]
-            ov_int.append(t.overall_intervals.loc[[m]].rename(index={m: class_column(m, c)}))
-    overall["accuracy"] = acc.overall["selection_rate"]
-    ov_int.append(acc.overall_intervals.loc[["selection_rate"]].rename(
-        index={"selection_rate": "accuracy"}))
+            ov_names.append(class_column(m, c))
+            ov_values.append(t.overall[m])
+            ov_lo.append(t.overall_intervals.at[m, "lower"])
+            ov_hi.append(t.overall_intervals.at[m, "upper"])
+    ov_names.append("accuracy")
+    ov_values.append(acc.overall["selection_rate"])
+    ov_lo.append(a_iv.at["selection_rate", "lower"])
+    ov_hi.append(a_iv.at["selection_rate", "upper"])
     pooled_avg = averaged_scores(pooled.w, pooled.n)
     for m in AVERAGED_METRICS:
-        overall[m] = float(pooled_avg[m][0])
-    overall_intervals = pd.concat(ov_int)
-    for m in AVERAGED_METRICS:
-        overall_intervals.loc[m] = [np.nan, np.nan]
-    overall_intervals.index.name = "metric"
+        ov_names.append(m)
+        ov_values.append(float(pooled_avg[m][0]))
+        ov_lo.append(np.nan)
+        ov_hi.append(np.nan)
+    overall = pd.Series(ov_values, index=ov_names, dtype=float)
+    overall_intervals = pd.DataFrame(
+        {
+            "lower": np.asarray(ov_lo, dtype=np.float64),
+            "upper": np.asarray(ov_hi, dtype=np.float64),
+        },
+        index=pd.Index(ov_names, name="metric"),
+    )
 
-    # disparities and comparisons with the reference: per class, and accuracy
-    disp, ref_parts, undefined = [], [], []
+    # disparities and comparisons with the reference: per class, accuracy, the averages
+    shown_kept = [group_display(x) for x in index]
+    disp_rows, disp_names, ref_parts, undefined = [], [], [], []
     for t, c in zip(per_class, classes, strict=True):
         names = {m: class_column(m, c) for m in PER_CLASS_METRICS}
-        disp.append(t.disparities.loc[[m for m in PER_CLASS_METRICS
-                                       if m in t.disparities.index]].rename(index=names))
+        d = t.disparities
+        present = [m for m in PER_CLASS_METRICS if m in d.index]
+        disp_rows.append(d.loc[present].to_numpy())
+        disp_names += [names[m] for m in present]
         tr = t.to_reference[t.to_reference["metric"].isin(PER_CLASS_METRICS)].copy()
         tr["metric"] = tr["metric"].map(names)
         ref_parts.append(tr)
@@ -257,28 +303,50 @@ def analyse_multiclass(
         u["reason"] = [_reason(r, c) for r in u["reason"]]
         u["metric"] = u["metric"].map(names)
         undefined.append(u)
-    disp.append(acc.disparities.loc[["selection_rate"]].rename(
-        index={"selection_rate": "accuracy"}))
+    d = acc.disparities
+    disp_rows.append(d.loc[["selection_rate"]].to_numpy())
+    disp_names.append("accuracy")
     tr = acc.to_reference[acc.to_reference["metric"] == "selection_rate"].copy()
     tr["metric"] = "accuracy"
     ref_parts.append(tr)
+    # the averages: from their own bootstrap of the k x k counts
+    avg_disp, avg_ref = average_disparities(
+        avg,
+        {m: overall[m] for m in AVERAGED_METRICS},
+        avg_boot,
+        ref_k,
+        acc.denominators["selection_rate"].to_numpy(),
+        shown_kept,
+        d.columns,
+    )
+    disp_rows.append(avg_disp.to_numpy())
+    disp_names += list(avg_disp.index)
+    disparities = pd.DataFrame(
+        np.concatenate(disp_rows), columns=d.columns, index=pd.Index(disp_names, name="metric")
+    )
+    ref_parts.append(avg_ref.astype({c: t for c, t in tr.dtypes.items() if c in avg_ref.columns}))
     u = acc.undefined[acc.undefined["metric"] == "selection_rate"].copy()
     u["metric"] = "accuracy"
     undefined.append(u)
-    shown = [group_display(x) for x in kept_labels]
     for m in AVERAGED_METRICS:
         bad = np.flatnonzero(~np.isfinite(avg[m]))
-        undefined.append(pd.DataFrame({
-            "group": [shown[i] for i in bad], "metric": m,
-            "reason": "the group's sample weights sum to 0"}))
-    disparities = pd.concat(disp)
-    disparities.index.name = "metric"
+        undefined.append(
+            pd.DataFrame(
+                {
+                    "group": [shown_kept[i] for i in bad],
+                    "metric": m,
+                    "reason": "the group's sample weights sum to 0",
+                }
+            )
+        )
     to_reference = pd.concat(ref_parts, ignore_index=True)
     to_reference["p_adjusted"] = adjust_family(
         to_reference["p_value"].to_numpy(dtype=np.float64),
         to_reference["metric"].to_numpy(dtype=object),
-        to_reference["group"].to_numpy(dtype=object), config.correction,
-        config.correction_scope)
+        to_reference["group"].to_numpy(dtype=object),
+        config.correction,
+        config.correction_scope,
+    )
     p_adj = to_reference["p_adjusted"].to_numpy(dtype=np.float64)
     to_reference["significant"] = np.isfinite(p_adj) & (p_adj < 1.0 - config.confidence_level)
 
@@ -287,27 +355,25 @@ def analyse_multiclass(
     for name in MULTICLASS_CRITERIA:
         crit = CRITERIA[name]
         rows = []
-        for t_adj, t, c in zip(adjusted, per_class, classes, strict=True):
-            r = t.criteria.set_index("criterion").loc[name].copy()
+        for t_adj, t, c in zip(adjusted, per_class_criteria, classes, strict=True):
+            r = dict(t[name])
             r["criterion"] = class_column(name, c)
             r["metric"] = class_column(r["metric"], c)
             each.append(r)
-            ra = t_adj.set_index("criterion").loc[name].copy()
+            ra = dict(t_adj[name])
             ra["criterion"] = class_column(name, c)
             ra["metric"] = class_column(ra["metric"], c)
             rows.append(ra)
-        worst.append(_worst_row(rows, crit.kind, tolerances[name], name,
-                                config.n_bootstrap))
+        worst.append(_worst_row(rows, crit.kind, tolerances[name], name, config.n_bootstrap))
     columns = list(per_class[0].criteria.columns)
-    criteria = pd.DataFrame(
-        [*worst, *[dict(r) for r in each]], columns=columns).reset_index(drop=True)
+    criteria = pd.DataFrame([*worst, *each], columns=columns).reset_index(drop=True)
     criteria["reason"] = criteria["reason"].fillna("")
 
     groups = acc.groups.copy()
     groups["base_rate"] = np.nan  # one base rate per class: by_group's base_rate[c]
     undefined_frame = pd.concat(undefined, ignore_index=True)
     return AttributeTables(
-        overall=pd.Series(overall, dtype=float),
+        overall=overall,
         overall_intervals=overall_intervals,
         by_group=by_group,
         lower=lower,
@@ -332,10 +398,12 @@ def confusion_frame(stats: MulticlassStats, kept: np.ndarray | None = None) -> p
     shown = np.asarray([group_display(x) for x in stats.labels[idx]], dtype=object)
     cls = np.asarray([str(c) for c in stats.classes], dtype=object)
     cells = np.tile(np.arange(k * k), len(idx))
-    return pd.DataFrame({
-        "group": np.repeat(shown, k * k),
-        "y_true": cls[cells // k],
-        "y_pred": cls[cells % k],
-        "count": stats.n[idx].reshape(-1).astype(np.int64),
-        "weight": stats.w[idx].reshape(-1),
-    })
+    return pd.DataFrame(
+        {
+            "group": np.repeat(shown, k * k),
+            "y_true": cls[cells // k],
+            "y_pred": cls[cells % k],
+            "count": stats.n[idx].reshape(-1).astype(np.int64),
+            "weight": stats.w[idx].reshape(-1),
+        }
+    )

@@ -30,37 +30,51 @@ ERR_ONE_CLASS = (
     "classes."
 )
 ERR_MIXED = (
-    "{name} mixes labels of different types ({types}); give classes of one type (e.g. "
-    "all strings)."
+    "{name} mixes labels of different types ({types}); give classes of one type (e.g. all strings)."
 )
 
 
-def _values_of(arr: np.ndarray, name: str) -> np.ndarray:
-    k = int(v._isnull(arr).sum())
+def _factorized(arr: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code among ``arr``'s distinct values (in order of first appearance), and
+    those values, checked: no missing value, no fraction, labels of one type."""
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    uniques = np.asarray(uniques)
+    k = int(np.count_nonzero(codes < 0))
     if k:
         raise ValueError(v.ERR_NAN_LABEL.format(name=name, k=k))
-    if arr.dtype.kind == "f":
-        whole = arr == np.round(arr)
+    if uniques.dtype.kind == "f":
+        whole = uniques == np.round(uniques)
         if not whole.all():
-            examples = ", ".join(f"{x:g}" for x in pd.unique(arr[~whole])[:3])
+            examples = ", ".join(f"{x:g}" for x in uniques[~whole][:3])
             raise ValueError(ERR_CONTINUOUS.format(name=name, examples=examples))
     if arr.dtype.kind == "O":
-        kinds = {type(x).__name__ for x in pd.unique(arr)[:1000]}
+        kinds = {type(x).__name__ for x in uniques[:1000]}
         numbers = {"int", "float", "bool"} | {k for k in kinds if k.startswith(("int", "float"))}
         if len(kinds) > 1 and not kinds <= numbers:
             raise ValueError(ERR_MIXED.format(name=name, types=", ".join(sorted(kinds))))
-    return arr
+    return codes, uniques
 
 
-def encode_classes(y_true: np.ndarray, y_pred: np.ndarray
-                   ) -> tuple[tuple, np.ndarray, np.ndarray, list]:
+def encode_classes(
+    y_true: np.ndarray, y_pred: np.ndarray
+) -> tuple[tuple, np.ndarray, np.ndarray, list]:
     """The classes (the union of y_true's and y_pred's, sorted), each row's class codes,
-    and the classes that occur only in y_pred."""
-    yt = _values_of(y_true, "y_true")
-    yp = _values_of(y_pred, "y_pred")
-    both = np.concatenate([np.asarray(yt, dtype=object), np.asarray(yp, dtype=object)]) if (
-        yt.dtype != yp.dtype or yt.dtype.kind == "O") else np.concatenate([yt, yp])
-    codes, uniques = pd.factorize(both, sort=False)
+    and the classes that occur only in y_pred.
+
+    Each array is factorized once; the classes are the union of the two small sets of
+    distinct values (a value of y_pred equal to one of y_true is the same class).
+    """
+    t_codes, t_uniques = _factorized(y_true, "y_true")
+    p_codes, p_uniques = _factorized(y_pred, "y_pred")
+    same = t_uniques.dtype == p_uniques.dtype and t_uniques.dtype.kind != "O"
+    both = (
+        np.concatenate([t_uniques, p_uniques])
+        if same
+        else np.concatenate(
+            [np.asarray(t_uniques, dtype=object), np.asarray(p_uniques, dtype=object)]
+        )
+    )
+    union, uniques = pd.factorize(both, sort=False)
     uniques = np.asarray(uniques, dtype=object)
     k = len(uniques)
     if k > MAX_CLASSES:
@@ -70,14 +84,13 @@ def encode_classes(y_true: np.ndarray, y_pred: np.ndarray
     order = _sort_key(uniques)
     rank = np.empty(k, dtype=np.int64)
     rank[order] = np.arange(k)
-    codes = rank[codes]
+    union = rank[union]
     classes = tuple(_plain(uniques[i]) for i in order)
-    n = len(yt)
-    t_codes, p_codes = codes[:n], codes[n:]
+    t_map, p_map = union[: len(t_uniques)], union[len(t_uniques) :]
     in_true = np.zeros(k, dtype=bool)
-    in_true[np.unique(t_codes)] = True
+    in_true[t_map] = True
     pred_only = [classes[i] for i in np.flatnonzero(~in_true)]
-    return classes, t_codes, p_codes, pred_only
+    return classes, t_map[t_codes], p_map[p_codes], pred_only
 
 
 def _plain(x: Any) -> Any:
@@ -111,14 +124,22 @@ def multiclass_stats(
     -------
     MulticlassStats
     """
-    rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight,
-                         "sensitive_features": sensitive_features})
+    rows = v.align_rows(
+        {
+            "y_true": y_true,
+            "y_pred": y_pred,
+            "sample_weight": sample_weight,
+            "sensitive_features": sensitive_features,
+        }
+    )
     yt = v.check_1d(rows["y_true"], "y_true")
     yp = v.check_1d(rows["y_pred"], "y_pred")
     v.check_length(yp, len(yt), "y_pred")
     classes, t_codes, p_codes, _ = encode_classes(yt, yp)
     weight = v.check_sample_weight(rows["sample_weight"], len(yt))
-    groups = v.encode_groups(rows["sensitive_features"], n_samples=len(yt),
-                             max_groups=v.check_max_groups(max_groups))
-    return count_multiclass(groups.codes, groups.n_groups, t_codes, p_codes, classes, weight,
-                            groups.labels)
+    groups = v.encode_groups(
+        rows["sensitive_features"], n_samples=len(yt), max_groups=v.check_max_groups(max_groups)
+    )
+    return count_multiclass(
+        groups.codes, groups.n_groups, t_codes, p_codes, classes, weight, groups.labels
+    )

@@ -15,7 +15,7 @@ from ._document import audit_name
 from ._findings import audit_findings, criteria_resting_on_few
 from ._format import FEW_MARK, VERDICTS, fmt_interval, fmt_near, fmt_number
 from ._model import _looks_like_audit
-from ._multiclass import WORST_CASE_NOTE, is_multiclass
+from ._multiclass import WORST_CASE_NOTE, averages_markdown, is_multiclass
 from ._text import criterion_label
 from ._verdict import (
     DEGENERATE_HEAD,
@@ -96,7 +96,7 @@ def _audit_lines(audit: Any) -> list[str]:
     if few:
         lines += ["", md(few_legend(audit)) + "."]
     if is_multiclass(audit):
-        lines += ["", md(WORST_CASE_NOTE)]
+        lines += ["", md(WORST_CASE_NOTE), *averages_markdown(audit, md)]
     findings = [f for f in audit_findings(audit) if f.status != "n/a"]
     if findings:
         lines += ["", "Findings, the best supported first:", ""]

@@ -15,13 +15,14 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from ..metrics._multiclass import PER_CLASS_METRICS, split_class_column
+from ..metrics._multiclass_averages import AVERAGED_METRICS
 from ._blocks import MAX_CHART_GROUPS, Named, each_audit, estimates, section
 from ._charts import metric_label, short
 from ._document import Block, IdRegistry, RenderedSection, figure, h, p
-from ._format import fmt_number
+from ._format import fmt_interval, fmt_number
 from ._model import Figure
 from ._svg import figure_to_svg, new_figure, plain, style
-from ._views import attribute_views, group_labels
+from ._views import attribute_views, confidence, group_labels
 
 #: The rates drawn in the grid, in panel order.
 GRID_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate",
@@ -45,6 +46,35 @@ MATRIX_TEXT = (
     "(weighted) were classified; rows add up to 1. The diagonal holds each class's true "
     "positive rate (recall)."
 )
+
+
+AVERAGES_HEAD = (
+    "Accuracy and the averages over the classes: the largest difference and the ratio "
+    "furthest from 1 between a group and the reference group ({level:.0%} simultaneous "
+    "intervals):"
+)
+
+
+def averages_markdown(audit: Any, escape: Any) -> list[str]:
+    """Markdown lines of the disparities of accuracy and the averages over the classes of
+    every attribute of a multiclass audit (none for another audit); ``escape`` escapes
+    text from the data."""
+    if not is_multiclass(audit):
+        return []
+    lines = ["", AVERAGES_HEAD.format(level=confidence(audit)), "",
+             "| attribute | metric | largest difference | CI | ratio furthest from 1 | CI |",
+             "|---|---|---:|---|---:|---|"]
+    for view in attribute_views(audit):
+        d = view.result.disparities
+        for m in ("accuracy", *AVERAGED_METRICS):
+            if m not in d.index:
+                continue
+            r = d.loc[m]
+            cells = [escape(view.name), m]
+            for key in ("difference_to_reference", "ratio_to_reference"):
+                cells += [fmt_number(r[key]), fmt_interval(r[key + "_lower"], r[key + "_upper"])]
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def is_multiclass(audit: Any) -> bool:
