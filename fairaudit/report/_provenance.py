@@ -8,7 +8,8 @@ from typing import Any
 
 from .._result import SCHEMA_VERSION, AuditResult
 from ._blocks import GE, LE, Named, each_audit, section, separate_intersection
-from ._document import Block, IdRegistry, RenderedSection, h, kv, p
+from ._document import Block, IdRegistry, RenderedSection
+from ._elements import h, kv, p
 from ._format import fmt_number
 from ._text import CORRECTION_METHODS, CORRECTION_SCOPES, NO_CORRECTION, criterion_label
 from ._views import (
@@ -182,6 +183,6 @@ def reproducibility_section(named: Named, ids: IdRegistry) -> RenderedSection:
         blocks.append(h("Parameters", 3))
         blocks.append(kv([(str(k), fmt_config(v)) for k, v in config.items()]))
         blocks.append(h("Reproduce", 3))
-        blocks.append(Block("p", text=reproduce_call(audit), cls="mono"))
+        blocks.append(p(reproduce_call(audit), cls="mono"))
         blocks.append(p(RERENDER_TEXT))
     return section(ids, "Reproducibility", blocks)

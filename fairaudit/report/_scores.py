@@ -12,7 +12,8 @@ import pandas as pd
 
 from ._blocks import Named, each_audit, estimates, present, section, separate_intersection
 from ._charts import score_chart, threshold_chart
-from ._document import Block, IdRegistry, RenderedSection, figure, h, p
+from ._document import Block, IdRegistry, RenderedSection
+from ._elements import figure, h, p
 from ._format import fmt_interval, fmt_number
 from ._views import AttributeView, attribute_views, group_labels, operating_threshold
 
