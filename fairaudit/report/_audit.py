@@ -22,7 +22,7 @@ from ._estimates import error_section, performance_section
 from ._groups import caveats_section, data_section, glossary_section
 from ._model import DOCUMENT_SECTIONS, _as_tuple, check_path
 from ._model import check_title as _check_title
-from ._multiclass import classes_section
+from ._multiclass import classes_section, is_multiclass
 from ._provenance import configuration_section, reproducibility_section
 from ._regression import is_regression, regression_sections
 from ._scores import scores_section
@@ -71,7 +71,8 @@ def render(
     representation audit, ``audit(reference_shares=)``), data, performance, overfitting by
     group (for a result with training data, ``audit_model(X_train=, y_train=)``),
     disparities (with intersections), error
-    analysis, scores and thresholds, mitigation comparison (when ``comparison`` is given),
+    analysis, scores and thresholds (not for multiclass audits, which take no scores),
+    mitigation comparison (when ``comparison`` is given),
     caveats, glossary, reproducibility. The report only reads the results; it never
     recomputes a metric, and verdicts are taken from ``AuditResult.criteria``.
 
@@ -128,8 +129,10 @@ def render(
         parts += [
             disparities_section(binary, ids),
             error_section(binary, ids),
-            scores_section(binary, ids),
         ]
+        # multiclass audits take no scores: no section of curves they could never have
+        if not all(is_multiclass(a) for _, a in binary):
+            parts.append(scores_section(binary, ids))
     if numeric:
         parts += regression_sections(numeric, ids)
     if comparison is not None:

@@ -23,6 +23,10 @@ COMPARISON_BASIS = (
     "Criteria compare the lowest and highest group (ratio min/max, difference max\u2212min); "
     "charts and tables show each group against the reference group."
 )
+REGRESSION_PREDICTIONS = (
+    "numeric (regression audit): no decision threshold applies; shares and scoring rates "
+    "count the predictions above the median of all predictions"
+)
 REPRODUCE_KEYS = (
     "metrics",
     "reference_group",
@@ -95,6 +99,16 @@ def correction_text(audit: Any) -> str:
     )
 
 
+def _decision_pair(audit: Any, threshold: Any) -> tuple[str, str]:
+    """How predictions became decisions; a regression audit takes none (its shares are
+    counted above the median of all predictions)."""
+    if audit.settings.task == "regression":
+        return ("Predictions", REGRESSION_PREDICTIONS)
+    if threshold is None:
+        return ("Decision threshold", "predictions given (no threshold applied)")
+    return ("Decision threshold", fmt_config(threshold))
+
+
 def _configuration_pairs(audit: Any) -> list[tuple[str, str]]:
     threshold = audit.settings.threshold
     pairs = [
@@ -102,12 +116,7 @@ def _configuration_pairs(audit: Any) -> list[tuple[str, str]]:
         ("Reference group", _reference_text(audit)),
         ("Comparison basis", COMPARISON_BASIS),
         ("Tolerances", _tolerance_text(audit)),
-        (
-            "Decision threshold",
-            "predictions given (no threshold applied)"
-            if threshold is None
-            else fmt_config(threshold),
-        ),
+        _decision_pair(audit, threshold),
         (
             "Confidence intervals",
             f"{confidence(audit):.0%}, method "
