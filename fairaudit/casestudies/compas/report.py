@@ -9,7 +9,7 @@ import pandas as pd
 
 from fairaudit.datasets import load_compas
 
-from ._compas_analysis import (
+from .analysis import (
     AA,
     EO_TOLERANCE,
     GROUPS,

@@ -1,14 +1,14 @@
 """Plain-language findings of the hiring case study.
 
 Every number and every judgement in the text comes from the dictionary built by
-:func:`fairaudit.casestudies._hiring_analysis.measure`.
+:func:`fairaudit.casestudies.hiring.analysis.measure`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._hiring_analysis import (
+from .analysis import (
     CONTROL,
     GAP_TOLERANCE,
     GB_WITH,

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._hiring_analysis import (
+from .analysis import (
     ACCURACY_SLACK,
     FEMALE,
     GAP_TOLERANCE,

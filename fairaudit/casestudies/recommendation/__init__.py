@@ -1,0 +1,21 @@
+"""Recommendation case study: a recommender feedback loop that narrows what people see.
+
+The study's modules: ``report`` (the figures and the report's sections), ``study``
+(``results()`` and ``run()``, which writes ``recommendation.html``). Run it with ``python -m
+fairaudit.casestudies.recommendation --out DIR [--quick]``, ``fairaudit case-study run
+recommendation`` or ``python case_studies/recommendation.py``.
+"""
+
+from .study import (
+    EXPLORATION,
+    RECOMMENDERS,
+    results,
+    run,
+)
+
+__all__ = [
+    "EXPLORATION",
+    "RECOMMENDERS",
+    "results",
+    "run",
+]
