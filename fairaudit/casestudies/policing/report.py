@@ -194,11 +194,54 @@ def _fig_scenario5(sims, nums) -> Figure:
     )
 
 
+#: Display names of the columns of the reported-incidents table.
+SCENARIO3_LABELS = {
+    "reported_fraction": "share of incidents reported",
+    "mean_share": "region A's share of patrols (mean)",
+    "q05": "5th percentile of runs",
+    "q95": "95th percentile of runs",
+    "fixed_point": "derived fixed point",
+    "true_share": "true share",
+}
+#: Display names of the columns of the confirmation table.
+CONFIRMATION_LABELS = {
+    "allocation vs own records (TV)": "distance to the model's own records",
+    "allocation vs truth (TV)": "distance to the truth",
+}
+
+
+def _summary(nums: dict[str, Any]) -> list[str]:
+    """The findings in a few sentences, for a reader who stops after the first screen."""
+    s1, s2, s4, s5 = (nums[f"scenario{i}"] for i in (1, 2, 4, 5))
+    half = nums["scenario3"]["table"].set_index("reported_fraction").loc[0.5]
+    return [
+        "A model that sends patrols where the police records say crime is, and then learns "
+        "from what those patrols record, does not find out where crime is: it confirms "
+        "where it already looked. Five simulated scenarios show how.",
+        "When two regions have the same true rate but the records start at 55 against 45, "
+        f"the patrols stay at about 55% in the first region for ever (measured "
+        f"{s1['proportional_mean']:.1%}). When one region has twice the true rate of the "
+        "other, it should get two thirds of the patrols, but in the median run it ends "
+        f"with {s2['median_share']:.1%}. Incidents reported by residents pull the "
+        f"allocation back only part of the way (with half of them reported: "
+        f"{half['mean_share']:.1%} against a true {half['true_share']:.1%}). Flagging "
+        "hotspots has the same effect: the flagged regions hold "
+        f"{s5['hotspot']['flagged_recorded_share']:.0%} of the records but only "
+        f"{s5['hotspot']['flagged_true_share']:.0%} of the true incidents.",
+        "Checked against its own records the model looks right, because the records are "
+        "its own doing. Discounting what the patrols were bound to find (Ensign et al.'s "
+        "correction) brings the allocation back to the truth: "
+        f"{s4['two_regions_mean_share']['reject']:.1%} against a true 66.7% for two "
+        "regions. An audit of such a system needs data the system did not generate.",
+    ]
+
+
 def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool) -> list[Section]:
     size = QUICK if quick else FULL
     s1, s2, s4, s5 = (nums[f"scenario{i}"] for i in (1, 2, 4, 5))
     half = nums["scenario3"]["table"].set_index("reported_fraction").loc[0.5]
     sections = [
+        Section("Summary", paragraphs=_summary(nums), id="summary"),
         Section(
             "The model",
             paragraphs=(
@@ -219,7 +262,7 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             ),
         ),
         Section(
-            "1. Equal rates: an old imbalance is locked in",
+            "Scenario 1. Equal rates: an old imbalance is locked in",
             paragraphs=(
                 "Both regions have the same true rate; the records start at 55 against 45. "
                 "With proportional allocation the share of patrols never returns to the "
@@ -234,7 +277,7 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             figures=(_fig_scenario1(sims, nums),),
         ),
         Section(
-            "2. Different rates: the allocation runs away",
+            "Scenario 2. Different rates: the allocation runs away",
             paragraphs=(
                 "Region A has twice the true rate of region B, so a fair allocation would "
                 "give it two thirds of the patrols. Instead the share keeps climbing towards "
@@ -251,7 +294,7 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             figures=(_fig_scenario2(sims, nums),),
         ),
         Section(
-            "3. Reported incidents attenuate the runaway but do not remove it",
+            "Scenario 3. Reported incidents attenuate the runaway but do not remove it",
             paragraphs=(
                 "With true rates 3.685 : 2.816 (region A's true share 0.567), incidents "
                 "reported by residents are recorded wherever the patrols are. They pull the "
@@ -264,13 +307,17 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             figures=(_fig_scenario3(sims, nums),),
             tables=(
                 Table(
-                    nums["scenario3"]["table"].set_index("reported_fraction"),
-                    caption="Final allocation share of region A by reported fraction.",
+                    nums["scenario3"]["table"].rename(columns=SCENARIO3_LABELS)
+                    .set_index(SCENARIO3_LABELS["reported_fraction"]),
+                    caption="Region A's final share of the patrols, by the share of "
+                    "incidents that residents report: the mean and the 5th and 95th "
+                    "percentiles over runs, the fixed point derived in the documentation, and "
+                    "the true share.",
                 ),
             ),
         ),
         Section(
-            "4. The correction: discount what the patrols were bound to find",
+            "Scenario 4. The correction: discount what the patrols were bound to find",
             paragraphs=(
                 "Ensign et al.'s fix: a discovered incident in region i is kept with "
                 "probability min_j p_j / p_i, where p is the patrol allocation (or added "
@@ -289,7 +336,7 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             figures=(_fig_scenario4(sims, nums),),
         ),
         Section(
-            "5. Hotspots: the flagged regions stay over-recorded",
+            "Scenario 5. Hotspots: the flagged regions stay over-recorded",
             paragraphs=(
                 "After Lum and Isaac: each day the two regions with the most recent records "
                 "(records fade by 0.5% a day) are flagged as hotspots, and the extra "
@@ -327,9 +374,11 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             ),
             tables=(
                 Table(
-                    nums["confirmation"],
-                    caption="Median total variation distance of the final allocation to "
-                    "the model's own records (second half of the run) and to the truth.",
+                    nums["confirmation"].rename(columns=CONFIRMATION_LABELS),
+                    caption="How far the final allocation of patrols is from the model's own "
+                    "records (second half of the run) and from the truth, as the median over "
+                    "runs of the total variation distance: half the sum of the differences of "
+                    "the shares, 0 when they agree and 1 when they share nothing.",
                 ),
             ),
         ),
