@@ -9,6 +9,8 @@ going through the case study's code.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -352,7 +354,12 @@ def test_summary_states_the_key_findings(res):
     assert 3 <= len(summary) <= 8
     assert "fails the four-fifths rule" in summary[0]
     assert f"{res['models'].loc[LR_WITHOUT, 'selection_ratio']:.2f}" in summary[0]
-    assert "framing: no mitigator fixes it" in " ".join(summary).lower()
+    assert "for framing, no mitigator fixes it" in " ".join(summary).lower()
+    # sentences, not generated lists: no "label bias: fixed by ..." or "Falling short:"
+    text = " ".join(summary)
+    assert not re.search(r"\b(label bias|selection bias|measurement bias|framing): ", text)
+    assert "Falling short" not in text and "the remedy for the cause" not in text
+    assert all(line.endswith(".") for line in summary)
 
 
 def test_findings_are_plain_text_with_the_numbers(res):
