@@ -86,7 +86,7 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
             f"although a model fitted to true suitability gives the proxies weights near zero."
         ),
         (
-            f"Without proxies (proxy_strength=0) the features predict gender no better than "
+            f"Without proxies (proxy strength 0) the features predict gender no better than "
             f"chance (AUC {leak0['logistic regression']:.2f}) and dropping the gender column "
             f"removes almost all of the gap ({_pts(m0.dp_difference)}, selection ratio "
             f"{m0.selection_ratio:.2f}). Unawareness only works when nothing else encodes gender."
@@ -95,7 +95,7 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
     sweep = out["proxy_sweep"]
     lo_s, hi_s = sweep.iloc[0], sweep.iloc[-1]
     topics["proxies"].append(
-        f"As proxy_strength grows from {sweep.index[0]:g} to {sweep.index[-1]:g}, the leakage "
+        f"As the proxy strength grows from {sweep.index[0]:g} to {sweep.index[-1]:g}, the leakage "
         f"AUC rises from {lo_s.leakage_auc:.2f} to {hi_s.leakage_auc:.2f} and the share of the "
         f"with-gender gap that survives dropping the column from "
         f"{_pct(lo_s.share_surviving)} to {_pct(hi_s.share_surviving)}: the better the other "
