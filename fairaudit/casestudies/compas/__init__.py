@@ -6,42 +6,7 @@ with ``python -m fairaudit.casestudies.compas --out DIR [--quick]``, ``fairaudit
 run compas`` or ``python case_studies/compas.py``.
 """
 
-from .study import (
-    EO_TOLERANCE,
-    GROUPS,
-    MIN_DECILE_COUNT,
-    OPTIMIZER_CONSTRAINTS,
-    PUBLISHED,
-    PUBLISHED_ARTICLE,
-    DecileScorer,
-    calibration_by_decile,
-    calibration_differences,
-    equalized_odds_thresholds,
-    error_rates,
-    impossibility_check,
-    newcombe_interval,
-    published_subsets,
-    results,
-    run,
-    wilson_interval,
-)
+from . import study as _study
+from .study import *  # noqa: F403 -- the study's public names, listed once in study.__all__
 
-__all__ = [
-    "DecileScorer",
-    "EO_TOLERANCE",
-    "GROUPS",
-    "MIN_DECILE_COUNT",
-    "OPTIMIZER_CONSTRAINTS",
-    "PUBLISHED",
-    "PUBLISHED_ARTICLE",
-    "calibration_by_decile",
-    "calibration_differences",
-    "equalized_odds_thresholds",
-    "error_rates",
-    "impossibility_check",
-    "newcombe_interval",
-    "published_subsets",
-    "results",
-    "run",
-    "wilson_interval",
-]
+__all__ = list(_study.__all__)

@@ -6,38 +6,7 @@ with ``python -m fairaudit.casestudies.credit --out DIR [--quick]``, ``fairaudit
 run credit`` or ``python case_studies/credit.py``.
 """
 
-from .study import (
-    CONSTRAINED,
-    GRID_STEP,
-    GROUPS,
-    PROFIT,
-    PUBLISHED_SHARE,
-    RULES,
-    describe_mixture,
-    distribution,
-    fit_rule,
-    grid_search,
-    median_threshold,
-    profit_curve,
-    results,
-    rule_tables,
-    run,
-)
+from . import study as _study
+from .study import *  # noqa: F403 -- the study's public names, listed once in study.__all__
 
-__all__ = [
-    "CONSTRAINED",
-    "GRID_STEP",
-    "GROUPS",
-    "PROFIT",
-    "PUBLISHED_SHARE",
-    "RULES",
-    "describe_mixture",
-    "distribution",
-    "fit_rule",
-    "grid_search",
-    "median_threshold",
-    "profit_curve",
-    "results",
-    "rule_tables",
-    "run",
-]
+__all__ = list(_study.__all__)

@@ -5,12 +5,7 @@ The study's modules: ``study`` (``results()`` and ``run()``, which writes
 [--quick]``, ``fairaudit case-study run policing`` or ``python case_studies/policing.py``.
 """
 
-from .study import (
-    results,
-    run,
-)
+from . import study as _study
+from .study import *  # noqa: F403 -- the study's public names, listed once in study.__all__
 
-__all__ = [
-    "results",
-    "run",
-]
+__all__ = list(_study.__all__)

@@ -6,16 +6,7 @@ fairaudit.casestudies.recommendation --out DIR [--quick]``, ``fairaudit case-stu
 recommendation`` or ``python case_studies/recommendation.py``.
 """
 
-from .study import (
-    EXPLORATION,
-    RECOMMENDERS,
-    results,
-    run,
-)
+from . import study as _study
+from .study import *  # noqa: F403 -- the study's public names, listed once in study.__all__
 
-__all__ = [
-    "EXPLORATION",
-    "RECOMMENDERS",
-    "results",
-    "run",
-]
+__all__ = list(_study.__all__)
