@@ -307,7 +307,8 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             figures=(_fig_scenario3(sims, nums),),
             tables=(
                 Table(
-                    nums["scenario3"]["table"].rename(columns=SCENARIO3_LABELS)
+                    nums["scenario3"]["table"]
+                    .rename(columns=SCENARIO3_LABELS)
                     .set_index(SCENARIO3_LABELS["reported_fraction"]),
                     caption="Region A's final share of the patrols, by the share of "
                     "incidents that residents report: the mean and the 5th and 95th "
