@@ -16,8 +16,8 @@ import pytest
 from scipy.stats import binomtest
 from scipy.stats.contingency import relative_risk
 
-from fairaudit.casestudies import _compas_analysis as A
 from fairaudit.casestudies import compas
+from fairaudit.casestudies.compas import analysis as A
 from fairaudit.datasets import load_compas, propublica_filter
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ from scipy.optimize import linprog
 from fairaudit.casestudies import credit, load_case_study
 
 DATA = Path("/work/shared/data/fico")
-BUNDLED = Path(credit.__file__).resolve().parents[1] / "datasets" / "data"
+BUNDLED = Path(credit.__file__).resolve().parents[2] / "datasets" / "data"
 PUBLISHED = {
     "max_profit": 100.0,
     "single_threshold": 99.35,

@@ -9,6 +9,8 @@ going through the case study's code.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +22,7 @@ from sklearn.preprocessing import StandardScaler
 
 from fairaudit.casestudies import hiring
 from fairaudit.casestudies.hiring import GB_WITH, GB_WITHOUT, LR_WITH, LR_WITHOUT
+from fairaudit.casestudies.hiring import study as hiring_study
 from fairaudit.datasets import make_hiring
 
 MITIGATORS = [
@@ -314,8 +317,8 @@ def test_scenario_is_deterministic_per_seed(res):
     data, models and mitigators (including randomized ones) all follow the seeds."""
     names = list(hiring.SCENARIOS)
     i = names.index("selection bias")
-    seeds = hiring._seeds(res["settings"]["seeds"][6] + 101 * i, 4)
-    again = hiring._scenario(names[i], hiring.SCENARIOS[names[i]],
+    seeds = hiring_study._seeds(res["settings"]["seeds"][6] + 101 * i, 4)
+    again = hiring_study._scenario(names[i], hiring.SCENARIOS[names[i]],
                              res["settings"]["n_switch"], seeds)
     sw = res["switches"]
     before = sw[sw["scenario"] == names[i]].drop(columns="verdict").reset_index(drop=True)
@@ -351,7 +354,12 @@ def test_summary_states_the_key_findings(res):
     assert 3 <= len(summary) <= 8
     assert "fails the four-fifths rule" in summary[0]
     assert f"{res['models'].loc[LR_WITHOUT, 'selection_ratio']:.2f}" in summary[0]
-    assert "framing: no mitigator fixes it" in " ".join(summary).lower()
+    assert "for framing, no mitigator fixes it" in " ".join(summary).lower()
+    # sentences, not generated lists: no "label bias: fixed by ..." or "Falling short:"
+    text = " ".join(summary)
+    assert not re.search(r"\b(label bias|selection bias|measurement bias|framing): ", text)
+    assert "Falling short" not in text and "the remedy for the cause" not in text
+    assert all(line.endswith(".") for line in summary)
 
 
 def test_findings_are_plain_text_with_the_numbers(res):
@@ -365,7 +373,7 @@ def test_findings_are_plain_text_with_the_numbers(res):
 # ------------------------------------------------------------------------ the report
 def test_run_writes_a_self_contained_report(res, tmp_path, monkeypatch):
     # The numbers are those of the fixture; run() renders them.
-    monkeypatch.setattr(hiring, "results", lambda quick=False, random_state=0: res)
+    monkeypatch.setattr(hiring_study, "results", lambda quick=False, random_state=0: res)
     path = hiring.run(tmp_path / "out", quick=True)
     assert path == tmp_path / "out" / "hiring.html"
     html = path.read_text(encoding="utf-8")

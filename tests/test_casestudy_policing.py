@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +23,21 @@ def test_run_writes_self_contained_report(tmp_path):
     path = policing.run(tmp_path / "nested", quick=True)
     assert path == tmp_path / "nested" / "policing.html"
     html = path.read_text(encoding="utf-8")
-    for heading in ("1. Equal rates", "2. Different rates", "3. Reported incidents",
-                    "4. The correction", "5. Hotspots", "What this means for auditing"):
+    for heading in ("Scenario 1. Equal rates", "Scenario 2. Different rates",
+                    "Scenario 3. Reported incidents", "Scenario 4. The correction",
+                    "Scenario 5. Hotspots", "What this means for auditing"):
         assert heading in html
+    # the summary comes first; the contents number the sections once (an ordered list of
+    # headings that do not start with a number of their own)
+    sections = re.findall(r'<section id="([^"]+)"', html)
+    assert sections[0] == "summary"
+    nav = html.split('<nav class="toc"', 1)[1].split("</nav>", 1)[0]
+    entries = re.findall(r'<a href="#[^"]+">([^<]+)</a>', nav)
+    assert entries and not [e for e in entries if re.match(r"\d", e)]
+    # the tables have words for headers, not column names
+    heads = " ".join(re.findall(r"<thead>(.*?)</thead>", html, re.S))
+    for raw in ("reported_fraction", "mean_share", "q05", "q95", "fixed_point", "(TV)"):
+        assert raw not in heads
     assert html.count("<svg") >= 5
     assert "<script" not in html.lower()
     assert "calibrated" in html

@@ -44,3 +44,28 @@ def test_unknown_case_study_is_a_clear_error():
         casestudies.load_case_study("nope")
     assert str(err.value) == ("case study 'nope' is unknown; choose one of: compas, credit, hiring, "
                               "policing, recommendation")
+
+
+@pytest.mark.parametrize("name", sorted(casestudies.CASE_STUDIES))
+def test_each_study_runs_as_a_module(name):
+    out = subprocess.run([sys.executable, "-m", f"fairaudit.casestudies.{name}", "--help"],
+                         capture_output=True, text=True, timeout=120, check=True)
+    assert f"fairaudit case-study run {name}" in out.stdout and "--quick" in out.stdout
+
+
+@pytest.mark.parametrize("name", sorted(casestudies.CASE_STUDIES))
+def test_each_study_is_a_subpackage_with_the_same_layout(name):
+    """study (results, run) and report in every study, its public run function re-exported;
+    no flat module of a study left beside the subpackages."""
+    import importlib
+
+    package = casestudies.load_case_study(name)
+    folder = pathlib.Path(package.__file__).parent
+    assert folder.name == name
+    assert {"__init__.py", "__main__.py", "study.py", "report.py"} <= {
+        p.name for p in folder.glob("*.py")}
+    study = importlib.import_module(f"fairaudit.casestudies.{name}.study")
+    assert package.run is study.run and package.results is study.results
+    assert set(package.__all__) == set(study.__all__)
+    flat = [p.name for p in folder.parent.glob("*.py") if p.name != "__init__.py"]
+    assert flat == []

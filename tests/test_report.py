@@ -16,6 +16,7 @@ from fairaudit.report import (
     Section,
     Table,
     _model,
+    _sections,
     _svg,
     figure_to_svg,
     render_document,
@@ -119,17 +120,17 @@ def test_section_normalises_and_validates():
     s = Section("Intro", paragraphs="one paragraph", tables=[pd.DataFrame({"x": [1]})])
     assert s.paragraphs == ("one paragraph",)
     assert isinstance(s.tables[0], Table)
-    with pytest.raises(ValueError, match=re.escape(_model.SECTION_HEADING)):
+    with pytest.raises(ValueError, match=re.escape(_sections.SECTION_HEADING)):
         Section("")
-    with pytest.raises(TypeError, match=re.escape(_model.SECTION_PARAGRAPHS)):
+    with pytest.raises(TypeError, match=re.escape(_sections.SECTION_PARAGRAPHS)):
         Section("x", paragraphs=[1, 2])
-    with pytest.raises(TypeError, match=re.escape(_model.SECTION_FIGURES)):
+    with pytest.raises(TypeError, match=re.escape(_sections.SECTION_FIGURES)):
         Section("x", figures=["<svg></svg>"])
-    with pytest.raises(TypeError, match=re.escape(_model.SECTION_AUDITS)):
+    with pytest.raises(TypeError, match=re.escape(_sections.SECTION_AUDITS)):
         Section("x", audits=[object()])
-    with pytest.raises(TypeError, match=re.escape(_model.SECTION_COMPARISON)):
+    with pytest.raises(TypeError, match=re.escape(_sections.SECTION_COMPARISON)):
         Section("x", comparison=[1, 2])
-    with pytest.raises(ValueError, match=re.escape(_model.SECTION_ID)):
+    with pytest.raises(ValueError, match=re.escape(_sections.SECTION_ID)):
         Section("x", id="1 bad id")
 
 

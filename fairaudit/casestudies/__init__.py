@@ -1,7 +1,8 @@
 """Runnable case studies.
 
-Each case study is a module of this package with a function
-``run(out_dir: pathlib.Path, *, quick: bool = False) -> pathlib.Path`` that writes its
+Each case study is a subpackage of this package (``analysis``, ``text``, ``report``, ``study``
+where it has them, runnable as ``python -m fairaudit.casestudies.NAME``) whose function
+``run(out_dir: pathlib.Path, *, quick: bool = False) -> pathlib.Path`` writes its
 HTML report (and any figures) into ``out_dir`` and returns the report's path. The scripts in
 the repository's ``case_studies/`` folder and ``fairaudit case-study run NAME`` both call it.
 """

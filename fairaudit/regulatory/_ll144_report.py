@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..report._document import Block, IdRegistry, RenderedSection, items, kv, note, p, page
+from ..report._document import Block, IdRegistry, RenderedSection, page
+from ..report._elements import items, kv, note, p, table
 from ..report._format import Cell, TableView, exact, fmt_near, fmt_number, is_missing
 from ..report._markdown import md
 from ._ll144 import TABLE_TITLES, TABLES, LL144Audit
@@ -371,7 +372,7 @@ def render_html(audit: LL144Audit, path: str | os.PathLike[str] | None = None) -
         )
     )
     sections = [RenderedSection(ids("Summary of results"), "Summary of results", intro)]
-    tables: list[Block] = [Block("table", table=legal_table(audit, name)) for name in TABLES]
+    tables: list[Block] = [table(legal_table(audit, name)) for name in TABLES]
     sections.append(RenderedSection(ids("Impact ratios"), "Impact ratios", tables))
     level = float(m["confidence_level"])
     beyond: list[Block] = [
@@ -411,7 +412,7 @@ def render_html(audit: LL144Audit, path: str | os.PathLike[str] | None = None) -
             )
         )
     for name in TABLES:
-        beyond.append(Block("table", table=trust_table(audit, name)))
+        beyond.append(table(trust_table(audit, name)))
     sections.append(RenderedSection(ids("Beyond the rule"), "Beyond the rule", beyond))
     sections.append(RenderedSection(ids("Limits"), "Limits", [items(LIMITS)]))
     title = "Bias audit summary of results (NYC Local Law 144)"

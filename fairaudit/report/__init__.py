@@ -14,9 +14,9 @@ All text that comes from data (group values, column names, user text) is escaped
 
 from ._audit import render
 from ._data_sections import generalization_section, representation_section
-from ._document import render_document
 from ._markdown import render_markdown
-from ._model import Document, Figure, Section, Table
+from ._model import Figure, Table
+from ._sections import Document, Section, render_document
 from ._svg import figure_to_svg
 
 __all__ = [

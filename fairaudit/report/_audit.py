@@ -14,29 +14,21 @@ from typing import Any
 import pandas as pd
 
 from .._comparison import Comparison
-from ._blocks import badge
+from ._compare import comparison_blocks
 from ._data_sections import generalization_section, representation_section
-from ._disparities import disparities_section, disparity_blocks
-from ._document import (
-    Block,
-    IdRegistry,
-    RenderedSection,
-    audit_name,
-    h,
-    page,
-    section_blocks,
-    table,
-)
+from ._disparities import disparities_section
+from ._document import IdRegistry, RenderedSection, page
 from ._estimates import error_section, performance_section
 from ._groups import caveats_section, data_section, glossary_section
-from ._model import DOCUMENT_SECTIONS, Section, _as_tuple, _looks_like_audit, check_path
+from ._model import DOCUMENT_SECTIONS, _as_tuple, check_path
 from ._model import check_title as _check_title
-from ._multiclass import classes_section
+from ._multiclass import classes_section, is_multiclass
 from ._provenance import configuration_section, reproducibility_section
 from ._regression import is_regression, regression_sections
 from ._scores import scores_section
-from ._verdict import banner, criteria_grid, grid_section, verdict_banner, verdict_section
-from ._views import attribute_views
+from ._sections import Section, rendered, section_blocks
+from ._verdict import banner, grid_section, verdict_section
+from ._views import audit_name, is_audit
 
 RENDER_NO_AUDIT = "render() needs at least one AuditResult, e.g. render(fairaudit.audit(...))"
 RENDER_AUDIT_TYPE = (
@@ -46,20 +38,6 @@ RENDER_COMPARISON = (
     "comparison must be a Comparison (from fairaudit.mitigation.compare), a pandas DataFrame "
     "or None"
 )
-
-
-def audit_summary_blocks(audit: Any, name: str, ids: IdRegistry) -> list[Block]:
-    """Compact summary of one audit for :class:`Section.audits`."""
-    verdict = audit.verdict
-    blocks: list[Block] = [
-        h(name, 3, id=ids(name)),
-        verdict_banner(verdict, audit, text=f"Verdict: {badge(verdict)[2]}"),
-        table(criteria_grid(audit)),
-    ]
-    views = attribute_views(audit)
-    for view in views:
-        blocks += disparity_blocks(audit, view, views, level=4)
-    return blocks
 
 
 def result_sections(
@@ -93,7 +71,8 @@ def render(
     representation audit, ``audit(reference_shares=)``), data, performance, overfitting by
     group (for a result with training data, ``audit_model(X_train=, y_train=)``),
     disparities (with intersections), error
-    analysis, scores and thresholds, mitigation comparison (when ``comparison`` is given),
+    analysis, scores and thresholds (not for multiclass audits, which take no scores),
+    mitigation comparison (when ``comparison`` is given),
     caveats, glossary, reproducibility. The report only reads the results; it never
     recomputes a metric, and verdicts are taken from ``AuditResult.criteria``.
 
@@ -119,7 +98,7 @@ def render(
     """
     if not audits:
         raise TypeError(RENDER_NO_AUDIT)
-    if not all(_looks_like_audit(a) for a in audits):
+    if not all(is_audit(a) for a in audits):
         raise TypeError(RENDER_AUDIT_TYPE)
     if comparison is not None and not isinstance(comparison, Comparison | pd.DataFrame):
         raise TypeError(RENDER_COMPARISON)
@@ -130,12 +109,10 @@ def render(
     named = [(audit_name(a, i, len(audits)), a) for i, a in enumerate(audits)]
     # the answer first: the verdict with its findings and the criteria grid, then how
     # the audit was configured, the reader's own sections, and the evidence
-    rendered = [verdict_section(named, ids), grid_section(named, ids),
-                configuration_section(named, ids)]
-    for section in sections:
-        anchor = ids(section.id, exact=True) if section.id else ids(section.heading)
-        rendered.append(RenderedSection(anchor, section.heading, section_blocks(section, ids)))
-    rendered += [
+    parts = [verdict_section(named, ids), grid_section(named, ids),
+             configuration_section(named, ids)]
+    parts += [rendered(section, ids) for section in sections]
+    parts += [
         *result_sections(named, "representation", representation_section, ids),
         data_section(named, ids),
     ]
@@ -143,28 +120,28 @@ def render(
     binary = [(n, a) for n, a in named if not is_regression(a)]
     numeric = [(n, a) for n, a in named if is_regression(a)]
     if binary:
-        rendered += [
+        parts += [
             performance_section(binary, ids),
             *result_sections(binary, "generalization", generalization_section, ids),
         ]
         classes = classes_section(binary, ids)  # multiclass audits only
-        rendered += [classes] if classes is not None else []
-        rendered += [
+        parts += [classes] if classes is not None else []
+        parts += [
             disparities_section(binary, ids),
             error_section(binary, ids),
-            scores_section(binary, ids),
         ]
+        # multiclass audits take no scores: no section of curves they could never have
+        if not all(is_multiclass(a) for _, a in binary):
+            parts.append(scores_section(binary, ids))
     if numeric:
-        rendered += regression_sections(numeric, ids)
+        parts += regression_sections(numeric, ids)
     if comparison is not None:
-        from ._compare import comparison_blocks
-
         heading = "Mitigation and model comparison"
-        rendered.append(RenderedSection(ids(heading), heading, comparison_blocks(comparison)))
-    rendered += [
+        parts.append(RenderedSection(ids(heading), heading, comparison_blocks(comparison)))
+    parts += [
         caveats_section(named, ids),
         glossary_section(ids),
         reproducibility_section(named, ids),
     ]
     subtitle = ", ".join(name for name, _ in named) if len(named) > 1 else ""
-    return page(title, rendered, subtitle=subtitle, banner=banner(named), path=path)
+    return page(title, parts, subtitle=subtitle, banner=banner(named), path=path)

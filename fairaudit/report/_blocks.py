@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 
 from ._charts import metric_label
-from ._document import Block, IdRegistry, RenderedSection, h, table
+from ._document import Block, IdRegistry, RenderedSection
+from ._elements import h, table
 from ._format import (
     FEW_LEGEND,
     FEW_MARK,

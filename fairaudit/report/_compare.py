@@ -14,7 +14,8 @@ from matplotlib.lines import Line2D
 from .._comparison import Comparison
 from ..metrics._criteria import CRITERIA, canonical_criterion
 from ._charts import metric_label, short
-from ._document import Block, figure, note, p, table
+from ._document import Block
+from ._elements import figure, note, p, table
 from ._format import (
     Cell,
     TableView,

@@ -16,7 +16,8 @@ import pandas as pd
 
 from ._charts import in_sentence, metric_label, short
 from ._format import fmt_interval, fmt_number
-from ._model import Figure, Section, Table
+from ._model import Figure, Table
+from ._sections import Section
 from ._svg import NEUTRAL_COLOR, PALETTE, figure_to_svg, new_figure, plain, style
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -24,7 +24,8 @@ from ._blocks import (
     suppression_text,
 )
 from ._charts import disparity_chart, metric_label
-from ._document import Block, IdRegistry, RenderedSection, figure, h, marked, note, p, table
+from ._document import Block, IdRegistry, RenderedSection
+from ._elements import figure, h, marked, note, p, table
 from ._findings import Finding, view_findings
 from ._format import fmt_number, table_view
 from ._views import (

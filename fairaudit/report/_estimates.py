@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ._blocks import MAX_CHART_GROUPS, Named, each_audit, estimates, section
 from ._charts import error_chart
-from ._document import Block, IdRegistry, RenderedSection, figure, h, p
+from ._document import Block, IdRegistry, RenderedSection
+from ._elements import figure, h, p
 from ._text import ERROR_FRAMING
 from ._views import attribute_views, group_labels
 

@@ -15,7 +15,8 @@ from ._blocks import (
     suppression_text,
 )
 from ._charts import metric_label
-from ._document import Block, IdRegistry, RenderedSection, h, items, kv, note, p, table
+from ._document import Block, IdRegistry, RenderedSection
+from ._elements import h, items, kv, note, p, table
 from ._format import as_sentence, fmt_number, label, table_view
 from ._provenance import correction_text
 from ._text import AUDIT_LIMITS, GLOSSARY

@@ -11,10 +11,8 @@ import re
 from typing import Any
 
 from ._blocks import count_text, few_legend
-from ._document import audit_name
 from ._findings import audit_findings, criteria_resting_on_few
 from ._format import FEW_MARK, VERDICTS, fmt_interval, fmt_near, fmt_number
-from ._model import _looks_like_audit
 from ._multiclass import WORST_CASE_NOTE, averages_markdown, is_multiclass
 from ._text import criterion_label
 from ._verdict import (
@@ -24,7 +22,7 @@ from ._verdict import (
     degenerate_text,
     not_evaluated,
 )
-from ._views import criteria_table, degenerate_causes, verdict_counts
+from ._views import audit_name, criteria_table, degenerate_causes, is_audit, verdict_counts
 
 MARKDOWN_NO_AUDIT = "render_markdown() needs at least one AuditResult"
 MARKDOWN_AUDIT_TYPE = "render_markdown() takes AuditResult objects as positional arguments"
@@ -58,7 +56,7 @@ def render_markdown(*audits: Any, title: str = "Fairness audit") -> str:
     """
     if not audits:
         raise TypeError(MARKDOWN_NO_AUDIT)
-    if not all(_looks_like_audit(a) for a in audits):
+    if not all(is_audit(a) for a in audits):
         raise TypeError(MARKDOWN_AUDIT_TYPE)
     lines = [f"# {md(title)}", ""]
     for i, audit in enumerate(audits):

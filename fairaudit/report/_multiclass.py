@@ -18,7 +18,8 @@ from ..metrics._multiclass import PER_CLASS_METRICS, split_class_column
 from ..metrics._multiclass_averages import AVERAGED_METRICS
 from ._blocks import MAX_CHART_GROUPS, Named, each_audit, estimates, section
 from ._charts import metric_label, short
-from ._document import Block, IdRegistry, RenderedSection, figure, h, p
+from ._document import Block, IdRegistry, RenderedSection
+from ._elements import figure, h, p
 from ._format import fmt_interval, fmt_number
 from ._model import Figure
 from ._svg import figure_to_svg, new_figure, plain, style

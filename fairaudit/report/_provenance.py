@@ -8,7 +8,8 @@ from typing import Any
 
 from .._result import SCHEMA_VERSION, AuditResult
 from ._blocks import GE, LE, Named, each_audit, section, separate_intersection
-from ._document import Block, IdRegistry, RenderedSection, h, kv, p
+from ._document import Block, IdRegistry, RenderedSection
+from ._elements import h, kv, p
 from ._format import fmt_number
 from ._text import CORRECTION_METHODS, CORRECTION_SCOPES, NO_CORRECTION, criterion_label
 from ._views import (
@@ -21,6 +22,10 @@ from ._views import (
 COMPARISON_BASIS = (
     "Criteria compare the lowest and highest group (ratio min/max, difference max\u2212min); "
     "charts and tables show each group against the reference group."
+)
+REGRESSION_PREDICTIONS = (
+    "numeric (regression audit): no decision threshold applies; shares and scoring rates "
+    "count the predictions above the median of all predictions"
 )
 REPRODUCE_KEYS = (
     "metrics",
@@ -94,6 +99,16 @@ def correction_text(audit: Any) -> str:
     )
 
 
+def _decision_pair(audit: Any, threshold: Any) -> tuple[str, str]:
+    """How predictions became decisions; a regression audit takes none (its shares are
+    counted above the median of all predictions)."""
+    if audit.settings.task == "regression":
+        return ("Predictions", REGRESSION_PREDICTIONS)
+    if threshold is None:
+        return ("Decision threshold", "predictions given (no threshold applied)")
+    return ("Decision threshold", fmt_config(threshold))
+
+
 def _configuration_pairs(audit: Any) -> list[tuple[str, str]]:
     threshold = audit.settings.threshold
     pairs = [
@@ -101,12 +116,7 @@ def _configuration_pairs(audit: Any) -> list[tuple[str, str]]:
         ("Reference group", _reference_text(audit)),
         ("Comparison basis", COMPARISON_BASIS),
         ("Tolerances", _tolerance_text(audit)),
-        (
-            "Decision threshold",
-            "predictions given (no threshold applied)"
-            if threshold is None
-            else fmt_config(threshold),
-        ),
+        _decision_pair(audit, threshold),
         (
             "Confidence intervals",
             f"{confidence(audit):.0%}, method "
@@ -182,6 +192,6 @@ def reproducibility_section(named: Named, ids: IdRegistry) -> RenderedSection:
         blocks.append(h("Parameters", 3))
         blocks.append(kv([(str(k), fmt_config(v)) for k, v in config.items()]))
         blocks.append(h("Reproduce", 3))
-        blocks.append(Block("p", text=reproduce_call(audit), cls="mono"))
+        blocks.append(p(reproduce_call(audit), cls="mono"))
         blocks.append(p(RERENDER_TEXT))
     return section(ids, "Reproducibility", blocks)

@@ -15,7 +15,8 @@ import pandas as pd
 from ..metrics._regression_metrics import regression_label
 from ._blocks import MAX_CHART_GROUPS, Named, each_audit, estimates, section
 from ._charts import in_sentence, short
-from ._document import Block, IdRegistry, RenderedSection, figure, h, p, table
+from ._document import Block, IdRegistry, RenderedSection
+from ._elements import figure, h, p, table
 from ._format import fmt_interval, fmt_number, fmt_p_value, table_view
 from ._model import Figure
 from ._svg import PALETTE, figure_to_svg, new_figure, plain, style

@@ -12,8 +12,10 @@ import pandas as pd
 
 from ._blocks import Named, each_audit, estimates, present, section, separate_intersection
 from ._charts import score_chart, threshold_chart
-from ._document import Block, IdRegistry, RenderedSection, figure, h, p
+from ._document import Block, IdRegistry, RenderedSection
+from ._elements import figure, h, p
 from ._format import fmt_interval, fmt_number
+from ._multiclass import is_multiclass
 from ._views import AttributeView, attribute_views, group_labels, operating_threshold
 
 MAX_CURVE_GROUPS = 8
@@ -22,6 +24,7 @@ NO_SCORES = (
     "No scores were given, so ROC, calibration and threshold curves are not available. Pass "
     "y_score (or --score on the command line) to see them."
 )
+MULTICLASS_NO_SCORES = "A multiclass audit takes no scores: it has no curves to show."
 SCORE_CAPTION = (
     "Left: ROC curve per group; the marker on each curve is the group's operating point (its "
     "observed false and true positive rates). Right: calibration per group; points below the "
@@ -105,6 +108,9 @@ def scores_section(named: Named, ids: IdRegistry) -> RenderedSection:
     blocks: list[Block] = []
     any_curves = False
     for _, audit in each_audit(named, blocks):
+        if is_multiclass(audit):
+            blocks.append(p(MULTICLASS_NO_SCORES))
+            continue
         views = attribute_views(audit)
         for view in views:
             res = view.result

@@ -9,7 +9,8 @@ import pandas as pd
 
 from ..metrics._criteria import overall_verdict
 from ._blocks import GE, LE, Named, badge, count_text, each_audit, few_legend, section
-from ._document import Block, IdRegistry, RenderedSection, h, items, kv, marked, note, p, table
+from ._document import Block, IdRegistry, RenderedSection
+from ._elements import Banner, h, items, kv, marked, note, p, table
 from ._findings import UNDEFINED, Finding, audit_findings, criteria_resting_on_few
 from ._format import (
     FEW_MARK,
@@ -85,12 +86,11 @@ def verdict_banner(
     counts = verdict_counts(audit)
     causes = degenerate_causes(audit)
     default = [count_text(counts), *(as_sentence(c) for c in causes)]
-    return Block(
-        "banner",
-        text=headline(verdict, counts, causes) if text is None else text,
-        items=list(lines) or default,
+    return Banner(
+        badge=mark,
+        headline=headline(verdict, counts, causes) if text is None else text,
+        lines=tuple(lines) or tuple(default),
         cls=mark[0],
-        extra={"badge": mark},
     )
 
 

@@ -51,6 +51,19 @@ def attribute_views(audit: AuditResult) -> list[AttributeView]:
     return views
 
 
+def is_audit(obj: object) -> bool:
+    """Whether ``obj`` is an :class:`~fairaudit.AuditResult`."""
+    return isinstance(obj, AuditResult)
+
+
+def audit_name(audit: AuditResult, i: int, n: int) -> str:
+    """The audit's ``name``, else "Audit" (one audit) or "Audit 1", "Audit 2", ..."""
+    value = audit.info.name
+    if isinstance(value, str) and value.strip():
+        return value
+    return "Audit" if n == 1 else f"Audit {i + 1}"
+
+
 def missing_counts(audit: AuditResult) -> dict[str, int]:
     """Rows with a missing sensitive value, per feature."""
     return dict(audit.info.n_missing)

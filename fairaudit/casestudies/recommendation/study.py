@@ -7,7 +7,7 @@ homogeneity and decreases utility", RecSys 2018) showed by simulation that this 
 users' consumption more alike without making it better. Four recommenders (ideal,
 popularity, matrix factorisation, random) and an exploration grid are simulated with
 :func:`fairaudit.simulation.simulate_recommendation` in the same worlds; the report is
-written by :mod:`fairaudit.casestudies._recommendation_report`. The model, its assumptions
+written by :mod:`fairaudit.casestudies.recommendation.report`. The model, its assumptions
 and where it differs from the paper are in ``docs/case_studies/recommendation.md``.
 """
 
@@ -196,7 +196,7 @@ def run(out_dir: pathlib.Path, *, quick: bool = False) -> pathlib.Path:
     pathlib.Path
         Path of the written report.
     """
-    from ._recommendation_report import write_report
+    from .report import write_report
 
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

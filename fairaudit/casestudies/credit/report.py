@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._credit_analysis import GRID_STEP, GROUPS, PROFIT, RULES
+from .analysis import GRID_STEP, GROUPS, PROFIT, RULES
 
 # colour-blind-safe (tableau-colorblind10), one per group; markers per rule
 _COLORS = {"Asian": "#006BA4", "White": "#FF800E", "Hispanic": "#595959", "Black": "#C85200"}

@@ -23,7 +23,7 @@ import pandas as pd
 
 from fairaudit.datasets import load_compas, propublica_filter
 
-from ._compas_analysis import (
+from .analysis import (
     AA,
     EO_TOLERANCE,
     GROUPS,
@@ -44,7 +44,7 @@ from ._compas_analysis import (
     two_groups,
     wilson_interval,
 )
-from ._compas_report import sections
+from .report import sections
 
 __all__ = [
     "EO_TOLERANCE",

@@ -3,8 +3,8 @@ one bias at a time, shortlists.
 
 Everything here trains and audits on data from :func:`fairaudit.datasets.make_hiring`;
 :func:`measure` runs every step. The plain-language findings are in
-:mod:`fairaudit.casestudies._hiring_text`, the figures and report sections in
-:mod:`fairaudit.casestudies._hiring_report`, and the public entry points in
+:mod:`fairaudit.casestudies.hiring.text`, the figures and report sections in
+:mod:`fairaudit.casestudies.hiring.report`, and the public entry points in
 :mod:`fairaudit.casestudies.hiring`.
 """
 

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure as MplFigure
 from fairaudit.report import Figure, Section, Table, figure_to_svg, render_document
 from fairaudit.simulation import RecommendationResult
 
-from .recommendation import EXPLORATION, RECOMMENDERS
+from .study import EXPLORATION, RECOMMENDERS
 
 #: Colour-blind-safe colours (Okabe & Ito), one per recommender.
 COLORS = {"ideal": "#000000", "popularity": "#D55E00", "mf": "#0072B2", "random": "#009E73"}

@@ -1,14 +1,14 @@
 """Plain-language findings of the hiring case study.
 
 Every number and every judgement in the text comes from the dictionary built by
-:func:`fairaudit.casestudies._hiring_analysis.measure`.
+:func:`fairaudit.casestudies.hiring.analysis.measure`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._hiring_analysis import (
+from .analysis import (
     CONTROL,
     GAP_TOLERANCE,
     GB_WITH,
@@ -86,7 +86,7 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
             f"although a model fitted to true suitability gives the proxies weights near zero."
         ),
         (
-            f"Without proxies (proxy_strength=0) the features predict gender no better than "
+            f"Without proxies (proxy strength 0) the features predict gender no better than "
             f"chance (AUC {leak0['logistic regression']:.2f}) and dropping the gender column "
             f"removes almost all of the gap ({_pts(m0.dp_difference)}, selection ratio "
             f"{m0.selection_ratio:.2f}). Unawareness only works when nothing else encodes gender."
@@ -95,7 +95,7 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
     sweep = out["proxy_sweep"]
     lo_s, hi_s = sweep.iloc[0], sweep.iloc[-1]
     topics["proxies"].append(
-        f"As proxy_strength grows from {sweep.index[0]:g} to {sweep.index[-1]:g}, the leakage "
+        f"As the proxy strength grows from {sweep.index[0]:g} to {sweep.index[-1]:g}, the leakage "
         f"AUC rises from {lo_s.leakage_auc:.2f} to {hi_s.leakage_auc:.2f} and the share of the "
         f"with-gender gap that survives dropping the column from "
         f"{_pct(lo_s.share_surviving)} to {_pct(hi_s.share_surviving)}: the better the other "
@@ -234,6 +234,30 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
     return topics
 
 
+#: What removing the cause of a bias did, in words (the verdicts of the fix matrix).
+REMEDY_WORDS = {
+    "fixed": "fixes it",
+    "overcorrects": "overcorrects it",
+    "partly": "fixes it partly",
+    "not fixed": "does not fix it",
+    "parity only": "reaches parity but loses accuracy",
+}
+
+
+def _join(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _count(n: int, total: int) -> str:
+    return "all" if n == total else f"{n} of the {total}"
+
+
 def summary(out: dict[str, Any]) -> list[str]:
     """The key findings in a few sentences (details in the topic sections)."""
     m = out["models"]
@@ -263,42 +287,51 @@ def summary(out: dict[str, Any]) -> list[str]:
             better.append(method)
         else:
             worse.append(method)
+    n_methods = len(better) + len(worse)
     line = (
-        "Mitigation on the default data: " + ", ".join(better) + " close most of the gap "
-        "without losing accuracy against the truth."
+        f"On the default data, {_count(len(better), n_methods)} mitigation methods close most "
+        f"of the gap without losing accuracy against the truth: {_join(better)}."
+        if better
+        else "On the default data, no mitigation method closes most of the gap without losing "
+        "accuracy against the truth."
     )
     if worse:
-        line += " Falling short (less of the gap closed, or accuracy against the truth lost): " + (
-            ", ".join(worse) + ".")
+        line += (
+            f" {_capital(_join(worse))} {'falls' if len(worse) == 1 else 'fall'} short: "
+            f"{'it closes' if len(worse) == 1 else 'they close'} less of the gap or "
+            f"{'loses' if len(worse) == 1 else 'lose'} accuracy against the truth."
+        )
     lines.append(line)
     matrix = out["fix_matrix"]
-    parts = []
-    for scenario in SCENARIOS:
-        if scenario == CONTROL:
-            continue
+    biases = [sc for sc in SCENARIOS if sc != CONTROL]
+    universal = [k for k in matrix.index if (matrix.loc[k, biases] == "fixed").all()]
+    sentences = [
+        f"Switching on one bias at a time, {_join(universal)} "
+        f"{'fixes' if len(universal) == 1 else 'fix'} every kind."
+        if universal
+        else "Switching on one bias at a time shows that no mitigation fixes every kind."
+    ]
+    for scenario in biases:
         col = matrix[scenario]
         mitigators = [k for k in col.index if k not in ("unmitigated", "with gender")
                       and k not in TARGETED_FIX.values()]
         fixed = [k for k in mitigators if col[k] == "fixed"]
         over = [k for k in mitigators if col[k] == "overcorrects"]
-        text = f"{scenario}: " + ("fixed by " + ", ".join(fixed) if fixed else
-                                  "no mitigator fixes it")
+        text = (f"{_capital(scenario)} is fixed by {_join(fixed)}" if fixed else
+                f"For {scenario}, no mitigator fixes it")
         if over:
-            text += "; overcorrected by " + ", ".join(over)
-        text += f"; the remedy for the cause ({TARGETED_FIX[scenario]}): {col[TARGETED_FIX[scenario]]}"
-        parts.append(text)
-    biases = [sc for sc in SCENARIOS if sc != CONTROL]
-    universal = [k for k in matrix.index if (matrix.loc[k, biases] == "fixed").all()]
-    lead = ("One bias at a time, " + ", ".join(universal) + " fixes every kind. "
-            if universal else "One bias at a time, no mitigation fixes every kind. ")
-    lines.append(lead + ". ".join(
-        p[0].upper() + p[1:] for p in parts) + ".")
+            text += f", and overcorrected by {_join(over)}" if fixed else (
+                f", and {_join(over)} {'overcorrects' if len(over) == 1 else 'overcorrect'} it")
+        remedy = TARGETED_FIX[scenario]
+        text += f"; removing its cause ({remedy}) {REMEDY_WORDS.get(col[remedy], col[remedy])}."
+        sentences.append(text)
+    lines.append(" ".join(sentences))
     control = out["switches"]
     control = control[control["scenario"] == CONTROL]
     lines.append(
         f"Control: with no bias switched on, no model or mitigator has a gap above "
-        f"{100 * float(control['dp_difference'].abs().max()):.1f} points in selection or "
-        f"{100 * float(control['tpr_gap_true'].abs().max()):.1f} points in finding suitable "
+        f"{100 * float(control['dp_difference'].abs().max()):.1f} percentage points in selection or "
+        f"{100 * float(control['tpr_gap_true'].abs().max()):.1f} percentage points in finding suitable "
         f"applicants."
     )
     return lines

@@ -14,9 +14,9 @@ study measures "fairness through unawareness" and what each mitigation does:
 5. a shortlist audit: the top k% by score, overall and within each gender.
 
 :func:`results` returns the numbers; :func:`run` writes the HTML report. The numbers are
-computed in :mod:`fairaudit.casestudies._hiring_analysis`, put into words in
-:mod:`fairaudit.casestudies._hiring_text` and drawn in
-:mod:`fairaudit.casestudies._hiring_report`.
+computed in :mod:`fairaudit.casestudies.hiring.analysis`, put into words in
+:mod:`fairaudit.casestudies.hiring.text` and drawn in
+:mod:`fairaudit.casestudies.hiring.report`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._hiring_analysis import (
+from .analysis import (
     ACCURACY_SLACK,
     COMPARE_CRITERIA,
     CONTROL,
@@ -44,8 +44,8 @@ from ._hiring_analysis import (
     run_scenario,
     spawn_seeds,
 )
-from ._hiring_report import sections
-from ._hiring_text import findings, summary
+from .report import sections
+from .text import findings, summary
 
 __all__ = [
     "ACCURACY_SLACK",

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._hiring_analysis import (
+from .analysis import (
     ACCURACY_SLACK,
     FEMALE,
     GAP_TOLERANCE,
@@ -82,7 +82,7 @@ def _fig_sweep(sweep: pd.DataFrame):
             label="leakage AUC (predicting gender)")
     ax.plot(x, sweep["share_surviving"], marker="s", color=_COLORS[FEMALE],
             label="share of the gap surviving without gender")
-    ax.set_xlabel("proxy_strength")
+    ax.set_xlabel("proxy strength")
     ax.set_ylim(0, 1.05)
     ax.legend(frameon=False, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
@@ -197,18 +197,38 @@ _RATE_COLS = [
     "tpr_true_male", "tpr_gap_true",
 ]
 
+#: Display names of the columns of the proxy-strength table.
+_SWEEP_LABELS = {
+    "leakage_auc": "AUC of predicting gender",
+    "gap_with_gender": "gap with gender (men - women)",
+    "gap_without_gender": "gap without gender (men - women)",
+    "share_surviving": "share of the gap surviving",
+}
+
+#: Display names of the data generator's settings.
+_SETTING_LABELS = {
+    "label_bias": "label bias",
+    "selection_bias": "selection bias",
+    "measurement_bias": "measurement bias",
+    "framing": "framing",
+    "proxy_strength": "proxy strength",
+    "female_share": "share of women",
+    "base_rate": "share of suitable applicants",
+    "n_samples": "applicants",
+}
+
 _STRUCTURE = [
     "Each row is an applicant. The data are generated from a known causal structure, so the "
     "truth is known: gender causes three proxy features (membership of a women's "
     "organisation, the gendered wording of the resume, career gaps); a latent qualification "
     "that does not depend on gender causes the legitimate features (experience, a skills test, "
     "education) and true suitability. The proxies have no effect on suitability.",
-    "gender -> womens_org_member, gendered_wording, career_gap_months (strength: "
-    "proxy_strength). qualification -> experience_years, skills_score, education_level, "
-    "suitability. gender -> historical label (label_bias: qualified women were turned down); "
-    "gender -> which rows are in the sample (selection_bias); gender -> recorded experience "
-    "(measurement_bias); gender -> the target 'suitable and stays without interruption' "
-    "(framing).",
+    "In arrows: gender -> the three proxies (how strongly is set by the proxy strength). "
+    "Qualification -> experience, skills test, education and suitability. Each bias can be "
+    "switched on: label bias, gender -> the historical label (qualified women were turned "
+    "down); selection bias, gender -> who is in the sample; measurement bias, gender -> the "
+    "recorded experience; framing, gender -> the target 'suitable and stays without "
+    "interruption'.",
     "The historical label, what past decisions recorded, is what a screening model is trained "
     "on. By default label bias is 0.5 (half of the suitable women were turned down) and the "
     "proxies are on; the other switches are off.",
@@ -234,8 +254,9 @@ def sections(out: dict[str, Any]) -> list:
             tables=[
                 Table(pd.DataFrame({"meaning": FEATURE_DESCRIPTIONS}), caption=(
                     "Features given to the screening models (gender is not among them).")),
-                Table(pd.Series({k: f"{v:g}" for k, v in settings["switches"].items()},
-                                name="value").to_frame(),
+                Table(pd.Series({_SETTING_LABELS.get(k, k): f"{v:g}"
+                                 for k, v in settings["switches"].items()},
+                                name="value").rename_axis("setting").to_frame(),
                       caption="Generator settings of the main experiment."),
             ],
             id="data",
@@ -293,14 +314,15 @@ def sections(out: dict[str, Any]) -> list:
                       caption="Per-feature AUC for predicting gender."),
                 Table(pd.DataFrame({
                     "default proxies": out["leakage_auc"],
-                    "proxy_strength=0": out["proxy_free"]["leakage_auc"],
+                    "proxies that do not encode gender": out["proxy_free"]["leakage_auc"],
                 }), caption="Cross-validated AUC of predicting gender from all six features."),
                 Table(_labelled(out["penalty"]), caption="Which features carry the penalty."),
-                Table(out["proxy_sweep"], caption="Logistic regression as the proxies "
+                Table(out["proxy_sweep"].rename(columns=_SWEEP_LABELS).rename_axis(
+                    "proxy strength"), caption="Logistic regression as the proxies "
                       "strengthen: leakage AUC and gap (men - women) with and without gender."),
                 Table(_rates_frame(out["proxy_free"]["models"], _RATE_COLS).T,
                       caption="The same models when the proxies do not encode gender "
-                              "(proxy_strength=0)."),
+                              "(proxy strength 0)."),
             ],
             id="proxies",
         ),
@@ -309,7 +331,7 @@ def sections(out: dict[str, Any]) -> list:
             paragraphs=[*find["mitigation"],
                         "The chart and the first table put accuracy against the historical "
                         "labels next to accuracy against true suitability. After them comes "
-                        "fairaudit.mitigation.compare on the same data (logistic regression "
+                        "the comparison of fairaudit's mitigation methods on the same data (logistic regression "
                         "without gender, historical labels), with confidence intervals."],
             figures=[Figure(
                 figure_to_svg(_fig_mitigation(out["mitigation"])),

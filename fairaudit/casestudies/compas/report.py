@@ -9,7 +9,7 @@ import pandas as pd
 
 from fairaudit.datasets import load_compas
 
-from ._compas_analysis import (
+from .analysis import (
     AA,
     EO_TOLERANCE,
     GROUPS,
@@ -27,6 +27,70 @@ def _pct(x: float, digits: int = 1) -> str:
     return f"{100 * x:.{digits}f}%"
 
 
+def _pp(x: float, digits: int = 1) -> str:
+    """A difference of two rates, in percentage points."""
+    return f"{100 * x:.{digits}f} percentage points"
+
+
+def _interval(lower: pd.Series, upper: pd.Series) -> pd.Series:
+    return lower.map(lambda v: f"{v:.3f}") + "\u2013" + upper.map(lambda v: f"{v:.3f}")
+
+
+#: Display names of the columns of the study's tables (the results keep their own names).
+COLUMN_LABELS = {
+    "n": "defendants",
+    "fp": "false positives",
+    "tn": "true negatives",
+    "fn": "false negatives",
+    "tp": "true positives",
+    "base_rate": "reoffended (base rate)",
+    "false_positive_rate": "false positive rate",
+    "false_negative_rate": "false negative rate",
+    "positive_predictive_value": "precision (PPV)",
+    "outcome": "outcome",
+    "n_rows": "rows",
+    "fpr_african_american": "FPR, African-American",
+    "fpr_caucasian": "FPR, Caucasian",
+    "fnr_african_american": "FNR, African-American",
+    "fnr_caucasian": "FNR, Caucasian",
+    "ppv_african_american": "PPV, African-American",
+    "ppv_caucasian": "PPV, Caucasian",
+    "npv_african_american": "NPV, African-American",
+    "npv_caucasian": "NPV, Caucasian",
+    "matches_published_2dp": "matches the notebook (2 decimals)",
+    "matches_published_1dp": "matches the article (1 decimal)",
+    "n_african_american": "African-American defendants",
+    "n_caucasian": "Caucasian defendants",
+    "rate_african_american": "African-American reoffended",
+    "rate_caucasian": "Caucasian reoffended",
+    "difference": "difference",
+    "enough_data": "enough defendants in both groups",
+    "fpr_from_identity": "FPR from the identity",
+    "abs_difference": "difference from the FPR",
+    "threshold_african_american": "threshold (decile), African-American",
+    "threshold_caucasian": "threshold (decile), Caucasian",
+    "equalized_odds_difference": "equalized odds difference",
+    "ppv_difference": "PPV difference",
+    "npv_difference": "NPV difference",
+    "accuracy": "accuracy",
+}
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the display names of its columns and index (see COLUMN_LABELS)."""
+    out = frame.rename(columns=COLUMN_LABELS)
+    if out.index.name in COLUMN_LABELS:
+        out.index.name = COLUMN_LABELS[out.index.name]
+    return out
+
+
+def rule_label(rule: str) -> str:
+    """A threshold rule's name for the reader: the optimizer's rules say what they do."""
+    if rule.startswith("ThresholdOptimizer (") and rule.endswith(", randomized)"):
+        return "randomized thresholds for " + rule[len("ThresholdOptimizer ("):-len(", randomized)")]
+    return rule
+
+
 def _figure_error_rates(rates: pd.DataFrame, subsets: pd.DataFrame):
     import matplotlib.pyplot as plt
 
@@ -41,7 +105,7 @@ def _figure_error_rates(rates: pd.DataFrame, subsets: pd.DataFrame):
         lower = rates.loc[list(GROUPS), f"{metric}_lower"].to_numpy()
         upper = rates.loc[list(GROUPS), f"{metric}_upper"].to_numpy()
         x = np.arange(len(GROUPS))
-        ax.bar(x, values, color=["#D55E00", "#0072B2"], width=0.55, label="filtered rows (6,172)")
+        ax.bar(x, values, color=["#D55E00", "#0072B2"], width=0.55)
         ax.errorbar(
             x,
             values,
@@ -59,7 +123,6 @@ def _figure_error_rates(rates: pd.DataFrame, subsets: pd.DataFrame):
             marker="D",
             color="black",
             markersize=5,
-            label="all 7,214 rows (published)",
         )
         for xi, v in zip(x, values, strict=True):
             ax.text(xi, v / 2, _pct(v), ha="center", color="white", fontsize=8)
@@ -67,7 +130,20 @@ def _figure_error_rates(rates: pd.DataFrame, subsets: pd.DataFrame):
         ax.set_title("False positive rate" if short == "fpr" else "False negative rate")
         ax.set_ylim(0, 0.65)
     axes[0].set_ylabel("rate (95% Wilson interval)")
-    axes[1].legend(loc="upper left")
+    # The bars are coloured by group (named under each bar); the legend, above the panels
+    # where it covers nothing, says what bars and diamonds are.
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor="#D55E00", edgecolor="#0072B2", linewidth=2,
+              label="bar: the 6,172 filtered rows, with 95% interval"),
+        Line2D([], [], linestyle="none", marker="D", color="black", markersize=5,
+               label="diamond: all 7,214 rows (the published figures)"),
+    ]
+    fig.legend(handles=handles, loc="upper center", ncol=2, frameon=False, fontsize=8,
+               bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, 0.88))
     svg = figure_to_svg(fig)
     return Figure(
         svg=svg,
@@ -80,8 +156,9 @@ def _figure_error_rates(rates: pd.DataFrame, subsets: pd.DataFrame):
             f"{_pct(values_of(rates, 'false_negative_rate', WHITE))}."
         ),
         caption=(
-            "Bars: ProPublica's filtered rows with 95% Wilson intervals. Diamonds: the same "
-            "rates on all 7,214 rows, where the published figures come from."
+            "Bars: ProPublica's filtered rows with 95% Wilson intervals, orange for "
+            "African-American and blue for Caucasian defendants. Diamonds: the same rates on "
+            "all 7,214 rows, where the published figures come from."
         ),
     )
 
@@ -247,7 +324,7 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
     single, eo = thresholds.iloc[0], thresholds.iloc[1]
     opt = thresholds.iloc[2]
     others = ", ".join(
-        f"{_pct(row['ppv_difference'])} under {rule.split('(')[1].split(',')[0]}"
+        f"{_pp(row['ppv_difference'])} under {rule.split('(')[1].split(',')[0]}"
         for rule, row in thresholds.iloc[3:].iterrows()
     )
     rules = res["threshold_optimizer_rules"]
@@ -289,28 +366,28 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
     counts.index.name = "race"
     counts.loc["total"] = counts.sum()
 
-    rate_table = rates.loc[
-        ["African-American", "Caucasian", "Hispanic", "Other"],
-        [
-            "n",
-            "fp",
-            "tn",
-            "fn",
-            "tp",
-            "base_rate",
-            "false_positive_rate",
-            "false_positive_rate_lower",
-            "false_positive_rate_upper",
-            "false_negative_rate",
-            "false_negative_rate_lower",
-            "false_negative_rate_upper",
-            "positive_predictive_value",
-        ],
-    ]
-    subset_table = subsets.drop(columns=["description"])
-    calib_table = diffs.copy()
+    shown = rates.loc[["African-American", "Caucasian", "Hispanic", "Other"]]
+    rate_table = readable(shown[["n", "fp", "tn", "fn", "tp", "base_rate"]])
+    for metric in ("false_positive_rate", "false_negative_rate"):
+        rate_table[f"{COLUMN_LABELS[metric]} (95% interval)"] = (
+            shown[metric].map(lambda v: f"{v:.3f}")
+            + " ("
+            + _interval(shown[f"{metric}_lower"], shown[f"{metric}_upper"])
+            + ")"
+        )
+    rate_table[COLUMN_LABELS["positive_predictive_value"]] = shown["positive_predictive_value"]
+    subset_table = readable(subsets.drop(columns=["description", "n"]))
+    calib_table = diffs.drop(columns=["lower", "upper"])
+    calib_table.insert(
+        calib_table.columns.get_loc("difference") + 1,
+        "95% interval",
+        _interval(diffs["lower"], diffs["upper"]),
+    )
+    calib_table = readable(calib_table)
     calib_table.index.name = "decile"
-    identity = res["impossibility"].copy()
+    identity = readable(res["impossibility"])
+    threshold_table = readable(thresholds.rename(index=rule_label))
+    threshold_table.index.name = "rule"
 
     summary = [
         f"On the {res['n_rows']['filtered']:,} defendants kept by ProPublica's filter, COMPAS's "
@@ -322,12 +399,12 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
         f"{fnr_r['value']:.2f}, 95% CI {fnr_r['lower']:.2f}-{fnr_r['upper']:.2f}).",
         f"At the same time the score is calibrated within groups: for every decile with at "
         f"least {MIN_DECILE_COUNT} defendants of each group, the two groups' recidivism rates "
-        f"differ by at most {_pct(max_gap)}, and {n_excl} of these {len(enough)} differences "
+        f"differ by at most {_pp(max_gap)}, and {n_excl} of these {len(enough)} differences "
         f"is distinguishable from zero (95% Newcombe interval excluding zero).",
         f"Both statements hold at once because the groups' base rates differ ({_pct(a_p)} vs "
-        f"{_pct(c_p)}): by the identity FPR = p/(1-p) x (1-PPV)/PPV x (1-FNR), which holds "
-        f"to {res['identity_max_error']:.1e} on the audited numbers, equal PPV and FNR with "
-        f"unequal p force unequal FPR.",
+        f"{_pct(c_p)}): by the identity FPR = p/(1-p) x (1-PPV)/PPV x (1-FNR), which the "
+        f"audited numbers satisfy exactly (up to rounding), equal PPV and FNR with unequal "
+        f"base rates p force unequal FPR.",
     ]
     if pub is not None:
         summary.append(
@@ -399,7 +476,7 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 f"of African-American defendants on all rows is {pub_fpr:.3%}, which rounds to "
                 "44.8% directly). Restricting to the two groups changes nothing, since each "
                 "rate is computed within a group. The two subsets differ by at most "
-                f"{_pct(max_subset_gap)} on these rates and lead to the same conclusions.",
+                f"{_pp(max_subset_gap)} on these rates and lead to the same conclusions.",
             ],
             tables=[
                 Table(
@@ -414,7 +491,7 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 "equally predictive for both groups. At each decile the observed two-year "
                 "recidivism rates of African-American and Caucasian defendants are close: "
                 f"for the {len(enough)} deciles with at least {MIN_DECILE_COUNT} defendants "
-                f"of each group, the largest gap is {_pct(max_gap)}, and the 95% Newcombe "
+                f"of each group, the largest gap is {_pp(max_gap)}, and the 95% Newcombe "
                 "interval of each difference includes zero "
                 f"({n_excl} exclude it). For the highest deciles there are few Caucasian "
                 "defendants and the intervals are wide.",
@@ -465,19 +542,21 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 f"{_pct(eo['fnr_african_american'])} vs {_pct(eo['fnr_caucasian'])}.",
                 f"The price is calibration of the label: the share of labelled-high "
                 f"defendants who reoffend (PPV) now differs by "
-                f"{_pct(eo['ppv_difference'])} instead of {_pct(single['ppv_difference'])}, "
-                f"and the NPV gap grows from {_pct(abs(single['npv_difference']))} to "
-                f"{_pct(abs(eo['npv_difference']))}. A defendant with decile "
+                f"{_pp(eo['ppv_difference'])} instead of {_pp(single['ppv_difference'])}, "
+                f"and the gap of the share of labelled-low defendants who do not reoffend "
+                f"(NPV) grows from {_pp(abs(single['npv_difference']))} to "
+                f"{_pp(abs(eo['npv_difference']))}. A defendant with decile "
                 f"{eo['threshold_caucasian']:.0f} to {eo['threshold_african_american'] - 1:.0f} "
                 f"is labelled high risk if Caucasian and low risk if African-American, although "
                 f"both groups reoffend at about the same rate at those deciles. Accuracy moves "
                 f"from {_pct(single['accuracy'])} to {_pct(eo['accuracy'])}.",
-                f"fairaudit.mitigation.ThresholdOptimizer (Hardt, Price & Srebro 2016), given "
-                f"the decile as a prefitted score, finds the exact equalized-odds optimum by "
+                f"fairaudit's threshold optimizer (Hardt, Price & Srebro 2016), given "
+                f"the decile as a ready-made score, finds the exact equalized-odds optimum by "
                 f"randomizing between adjacent thresholds ({rule_text}). Its realized decisions "
                 f"have an equalized-odds difference of {opt['equalized_odds_difference']:.3f} "
-                f"and a PPV gap of {_pct(opt['ppv_difference'])}: the same trade-off, now with "
-                f"a coin flip for some defendants. Methods: {res['threshold_method']}.",
+                f"and a PPV gap of {_pp(opt['ppv_difference'])}: the same trade-off, now with "
+                f"a coin flip for some defendants. Methods: a direct search over pairs of "
+                f"decile thresholds, and the threshold optimizer's randomized thresholds.",
                 "The other post-processing constraints do the same to calibration: the PPV "
                 f"gap becomes {others}. Each of them moves the two groups' thresholds apart, "
                 "and a calibrated score read with different thresholds no longer means the "
@@ -486,7 +565,7 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
             figures=[_figure_tradeoff(filtered, thresholds)],
             tables=[
                 Table(
-                    thresholds,
+                    threshold_table,
                     caption="One threshold versus group thresholds "
                     "(African-American and Caucasian defendants, filtered rows).",
                 )

@@ -23,7 +23,7 @@ import numpy as np
 
 from fairaudit.datasets import load_fico
 
-from ._credit_analysis import (
+from .analysis import (
     CONSTRAINED,
     GRID_STEP,
     GROUPS,
@@ -38,7 +38,7 @@ from ._credit_analysis import (
     profit_curve,
     rule_tables,
 )
-from ._credit_report import sections
+from .report import sections
 
 __all__ = [
     "CONSTRAINED",

@@ -1,0 +1,12 @@
+"""Hiring case study: gender bias learned through proxies after the column is dropped.
+
+The study's modules: ``analysis`` (the numbers), ``text`` (the findings in words),
+``report`` (the figures and the report's sections), ``study`` (``results()`` and ``run()``,
+which writes ``hiring.html``). Run it with ``python -m fairaudit.casestudies.hiring --out
+DIR [--quick]``, ``fairaudit case-study run hiring`` or ``python case_studies/hiring.py``.
+"""
+
+from . import study as _study
+from .study import *  # noqa: F403 -- the study's public names, listed once in study.__all__
+
+__all__ = list(_study.__all__)

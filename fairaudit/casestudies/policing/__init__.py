@@ -1,0 +1,11 @@
+"""Policing case study: the predictive-policing feedback loop, simulated.
+
+The study's modules: ``study`` (``results()`` and ``run()``, which writes
+``policing.html``). Run it with ``python -m fairaudit.casestudies.policing --out DIR
+[--quick]``, ``fairaudit case-study run policing`` or ``python case_studies/policing.py``.
+"""
+
+from . import study as _study
+from .study import *  # noqa: F403 -- the study's public names, listed once in study.__all__
+
+__all__ = list(_study.__all__)

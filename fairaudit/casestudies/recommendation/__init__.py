@@ -1,0 +1,12 @@
+"""Recommendation case study: a recommender feedback loop that narrows what people see.
+
+The study's modules: ``report`` (the figures and the report's sections), ``study``
+(``results()`` and ``run()``, which writes ``recommendation.html``). Run it with ``python -m
+fairaudit.casestudies.recommendation --out DIR [--quick]``, ``fairaudit case-study run
+recommendation`` or ``python case_studies/recommendation.py``.
+"""
+
+from . import study as _study
+from .study import *  # noqa: F403 -- the study's public names, listed once in study.__all__
+
+__all__ = list(_study.__all__)
