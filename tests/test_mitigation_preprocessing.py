@@ -137,12 +137,12 @@ def test_resampled_cells_have_expected_counts(biased, strategy):
     idx = mit.sample_indices_
     assert len(idx) == len(y)
     ct = pd.crosstab(g, y)
-    exact = np.outer(ct.sum(1), ct.sum(0)) / ct.to_numpy().sum()
+    exact = np.outer(ct.sum(axis=1), ct.sum(axis=0)) / ct.to_numpy().sum()
     got = pd.crosstab(g[idx], y[idx]).reindex_like(ct).to_numpy()
     assert np.all(np.abs(got - exact) < 1)
     # the label is (up to rounding) independent of the group in the resampled data
     rates = pd.Series(y[idx]).groupby(g[idx]).mean()
-    assert rates.max() - rates.min() < 3 / ct.sum(1).min()
+    assert rates.max() - rates.min() < 3 / ct.sum(axis=1).min()
     table = mit.cell_counts_
     np.testing.assert_array_equal(table["resampled"].to_numpy(), got.ravel())
     np.testing.assert_allclose(table["expected"].to_numpy(), exact.ravel(), rtol=1e-12)
