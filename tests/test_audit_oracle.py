@@ -9,6 +9,7 @@ import fairlearn.metrics as flm
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import (
@@ -25,6 +26,15 @@ from fairaudit import metrics as fm
 from fairaudit.metrics._registry import count_metrics
 
 TOL = 1e-12
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sklearn_metrics_without_argument_checks():
+    """The oracles call scikit-learn's metric functions thousands of times; their argument
+    checks (types and allowed values, not the data) cost a third of each call and are
+    skipped here. The computed values are the same."""
+    with sklearn.config_context(skip_parameter_validation=True):
+        yield
 # shrinking MetricFrame-based examples takes minutes; the failing example is printed as is
 NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
 

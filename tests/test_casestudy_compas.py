@@ -276,7 +276,8 @@ def test_decile_scorer_reads_the_decile():
 # --------------------------------------------------------------------------------------
 # the report and the script
 # --------------------------------------------------------------------------------------
-def test_run_writes_a_self_contained_report(tmp_path):
+def test_run_writes_a_self_contained_report(tmp_path, res, monkeypatch):
+    monkeypatch.setattr(compas, "results", lambda *, quick=False: res if quick else None)
     path = compas.run(tmp_path / "out", quick=True)
     assert path == tmp_path / "out" / "compas.html"
     html = path.read_text(encoding="utf-8")

@@ -191,7 +191,8 @@ def test_profit_curve_rises_with_the_tolerance(numbers):
         assert found["share_of_max"] >= numbers["summary"].loc[rule, "share_of_max"] - 1e-9
 
 
-def test_run_writes_the_report(tmp_path):
+def test_run_writes_the_report(tmp_path, numbers, monkeypatch):
+    monkeypatch.setattr(credit, "results", lambda *, quick=False: numbers if quick else None)
     path = credit.run(tmp_path / "out", quick=True)
     assert path == tmp_path / "out" / "credit.html"
     html = path.read_text(encoding="utf-8")

@@ -9,11 +9,28 @@ from fairaudit.casestudies import load_case_study, recommendation
 
 
 @pytest.fixture(scope="module")
-def numbers():
-    return recommendation.results(quick=True)
+def sims():
+    """The quick simulations, run once for the module (they are seeded: the same worlds)."""
+    return recommendation.simulate_all(True)
 
 
-def test_run_writes_self_contained_report(tmp_path):
+def _quick_sims(sims):
+    def simulate_all(quick=False):
+        assert quick is True
+        return sims
+
+    return simulate_all
+
+
+@pytest.fixture(scope="module")
+def numbers(sims):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(recommendation, "simulate_all", _quick_sims(sims))
+        return recommendation.results(quick=True)
+
+
+def test_run_writes_self_contained_report(tmp_path, sims, monkeypatch):
+    monkeypatch.setattr(recommendation, "simulate_all", _quick_sims(sims))
     path = recommendation.run(tmp_path / "nested", quick=True)
     assert path == tmp_path / "nested" / "recommendation.html"
     html = path.read_text(encoding="utf-8")

@@ -156,6 +156,10 @@ def check_labels(y: Any, mitigator: str | None = None) -> np.ndarray:
     if y is None:
         raise ValueError(ERR_Y_NONE)
     y = column_or_1d(y, warn=True)
+    if y.dtype.kind == "f":  # before type_of_target, which casts NaN and inf to integers
+        bad = int((~np.isfinite(y)).sum())
+        if bad:
+            raise ValueError(ERR_Y_FINITE.format(k=bad, mitigator=mitigator or "a classifier"))
     if mitigator is not None and type_of_target(y) in ("continuous", "continuous-multioutput"):
         raise ValueError(ERR_CONTINUOUS.format(mitigator=mitigator))
     check_classification_targets(y)
