@@ -33,7 +33,11 @@ TABLE_TITLES = {
     "intersectional": "Intersectional categories",
 }
 SCHEMA = "fairaudit.ll144"
-SCHEMA_VERSION = "1.0"
+#: 1.0: the rule's tables with exact intervals, tests, small-number flags and shortfalls;
+#: 1.1: adds ``meta.correction`` and, per category, ``p_value``, ``p_adjusted`` and
+#: ``significant_adjusted`` (the multiple-testing correction within each table), and a
+#: shortfall that is not computed (a category excluded or without applicants) is null, not -1.
+SCHEMA_VERSION = "1.1"
 
 ERR_TOOL = (
     "ll144() needs exactly one of selected= (a selection tool: 1 for selected, 0 for not) "
@@ -140,8 +144,14 @@ class LL144Audit:
                 return [clean(x) for x in v]
             return v
 
+        def row(r: dict[str, Any]) -> dict[str, Any]:
+            out = clean(r)
+            if out.get("shortfall") is not None and out["shortfall"] < 0:
+                out["shortfall"] = None  # not computed: excluded, or no applicants
+            return out
+
         tables = {
-            name: [clean(r) for r in self.tables[name].reset_index().to_dict(orient="records")]
+            name: [row(r) for r in self.tables[name].reset_index().to_dict(orient="records")]
             for name in TABLES
         }
         return {
@@ -150,6 +160,14 @@ class LL144Audit:
             "meta": clean(self.meta),
             "tables": tables,
         }
+
+    @staticmethod
+    def json_schema() -> dict[str, Any]:
+        """The JSON Schema (draft 7) of :meth:`to_dict` output, shipped with the package."""
+        from importlib.resources import files
+
+        text = files("fairaudit").joinpath("schema/ll144.schema.json").read_text(encoding="utf-8")
+        return json.loads(text)
 
     def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int = 2) -> str:
         """The audit as JSON (written atomically to ``path`` when given)."""
