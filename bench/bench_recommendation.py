@@ -1,9 +1,9 @@
-"""Benchmark: fairaudit.simulation.simulate_recommendation at the issue's size.
+"""Benchmark: fairaudit.simulation.simulate_recommendation at the full size (100 runs x 1,000 users x 500 items x 100 steps).
 
 Three things are measured in the same run, each as CPU and wall time:
 
 1. the simulation of every recommender at ``--runs`` runs x 1,000 users x 500 items x 100
-   steps (default 100 runs; the issue's target is well under a minute per recommender);
+   steps (default 100 runs; the aim is well under a minute per recommender);
 2. the one-pass floor: per run and step, what any implementation of the ``mf``
    recommender must do at least once (the users x items score product and a top-k
    selection of it, here ``np.partition``), timed on its own;

@@ -1,4 +1,4 @@
-"""The hiring case study shows what its issue says it must, on held-out data, with seeds.
+"""The hiring case study shows what it sets out to show, on held-out data, with seeds.
 
 The module fixture runs the quick version of the case study once (random_state=0). The
 thresholds come from the findings the case study exists to demonstrate (four-fifths rule,

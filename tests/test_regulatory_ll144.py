@@ -36,7 +36,7 @@ def _rows(cells, rng=None):
 # ------------------------------------------------------------------ the rule's example
 def test_the_rules_worked_example_of_a_scoring_tool():
     """6 RCNY 5-301, example of a scoring tool, sex categories as printed in the rule and
-    quoted in the project's issue: Male 92 applicants, scoring rate 54.3%, impact ratio 1.00;
+    as the rule prints them: Male 92 applicants, scoring rate 54.3%, impact ratio 1.00;
     Female 76, 44.7%, 0.82. Counts consistent with them: 50 of 92 and 34 of 76 above the
     median (50/92 = 54.35%, 34/76 = 44.74%). The 168 scores are distinct, 84 high and 84
     low, so the median of the full sample falls between the two halves.

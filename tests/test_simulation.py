@@ -32,7 +32,7 @@ from fairaudit.simulation._result import ERR_COLUMN, ERR_SINCE, ERR_TALLY
 from fairaudit.simulation._simulate import ERR_RANDOM_STATE
 from fairaudit.simulation._theory import ERR_NO_FIXED_POINT
 
-LAMBDA_A, LAMBDA_B = 3.685, 2.816  # rates of the reported-incidents example
+LAMBDA_A, LAMBDA_B = 3.685, 2.816  # rates of the case study's reported-incidents example
 
 
 def tv(a, b):

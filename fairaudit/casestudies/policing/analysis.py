@@ -16,7 +16,7 @@ from fairaudit.simulation import PolicingResult, reported_fixed_point, simulate_
 #: Colour-blind-safe colours (matplotlib's tableau-colorblind10).
 COLORS = ("#006BA4", "#FF800E", "#ABABAB", "#595959", "#5F9ED1", "#C85200", "#898989")
 
-#: Rates of the reported-incidents scenario (the issue's example: true share 0.567).
+#: Rates of the reported-incidents scenario (the worked example of the case study: true share 0.567).
 RATES_REPORTED = (3.685, 2.816)
 REPORTED_FRACTIONS = (0.0, 0.25, 0.5, 0.75)
 RATES_5 = (1.0, 2.0, 3.0, 4.0, 5.0)
