@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from fairaudit.casestudies import load_case_study, recommendation
+from fairaudit.casestudies.recommendation import study
 
 
 @pytest.fixture(scope="module")
 def sims():
     """The quick simulations, run once for the module (they are seeded: the same worlds)."""
-    return recommendation.simulate_all(True)
+    return study.simulate_all(True)
 
 
 def _quick_sims(sims):
@@ -25,12 +26,12 @@ def _quick_sims(sims):
 @pytest.fixture(scope="module")
 def numbers(sims):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(recommendation, "simulate_all", _quick_sims(sims))
+        mp.setattr(study, "simulate_all", _quick_sims(sims))
         return recommendation.results(quick=True)
 
 
 def test_run_writes_self_contained_report(tmp_path, sims, monkeypatch):
-    monkeypatch.setattr(recommendation, "simulate_all", _quick_sims(sims))
+    monkeypatch.setattr(study, "simulate_all", _quick_sims(sims))
     path = recommendation.run(tmp_path / "nested", quick=True)
     assert path == tmp_path / "nested" / "recommendation.html"
     html = path.read_text(encoding="utf-8")
