@@ -137,6 +137,22 @@ def test_errors_name_the_options_of_the_command_line(d):
                        "--pos-label to say which one is the positive outcome.")
 
 
+def test_a_list_of_columns_in_one_argument_shows_the_option_repeated(d):
+    for given in ("sex,y", "sex y", "sex; y"):
+        args = ["audit", d / "data.csv", "--target", "y", "--prediction", "pred",
+                "--sensitive", given, "--n-bootstrap", "0"]
+        message = one_line_error(run(args))
+        assert message == (f"argument --sensitive: column '{given}' is not in data.csv, but "
+                           "'sex', 'y' are; --sensitive names one column: repeat it for "
+                           "several, --sensitive sex --sensitive y")
+    args = ["audit", d / "data.csv", "--target", "y,pred", "--prediction", "pred",
+            "--sensitive", "sex", "--n-bootstrap", "0"]
+    assert one_line_error(run(args)).endswith("--target names one column: choose one of them")
+    # a name that is not a list of known columns keeps the list of the file's columns
+    args[3] = "y,nope"
+    assert "its columns are: sex, score, pred, y, outcome" in one_line_error(run(args))
+
+
 @pytest.mark.parametrize("in_memory", [[], ["--in-memory"]])
 def test_probabilities_as_prediction_suggest_score_and_threshold(d, in_memory):
     message = one_line_error(run(audit(d, "data.csv", *in_memory, prediction="score")))

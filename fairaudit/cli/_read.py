@@ -9,6 +9,7 @@ keeps the types it was written with.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ ERR_DATA_FOLDER = (
 )
 ERR_NO_MATCH = "argument {arg}: no file matches '{path}'"
 ERR_COLUMN = "argument {arg}: column '{column}' is not in {data}; its columns are: {columns}"
+ERR_COLUMN_LIST = (
+    "argument {arg}: column '{column}' is not in {data}, but {parts} are; {fix}"
+)
 ERR_RESULTS = "argument RESULTS.json: cannot read '{path}': {reason}"
 ERR_JSON = (
     "argument {arg}: '{path}' holds JSON, not a table; fairaudit reads CSV (optionally "
@@ -149,10 +153,40 @@ def _read_error(exc: BaseException, path: str, kind: str, arg: str) -> CLIError:
     return CLIError(ERR_FILE_READ.format(arg=arg, path=path, kind=kind, reason=reason))
 
 
+def _split_list(column: str, known: list[str]) -> list[str] | None:
+    """The names in ``column`` if it is a list of known columns ('sex,race', 'sex race')."""
+    parts = [p for p in re.split(r"[,;\s]+", column) if p]
+    names = set(map(str, known))
+    return parts if len(parts) > 1 and all(p in names for p in parts) else None
+
+
+#: Options that take one column and may be repeated (``action="append"``).
+REPEATABLE = ("--sensitive",)
+#: Options that take several columns, separated by spaces (``nargs="+"``).
+SPACED = ("--features",)
+
+
+def _list_fix(arg: str, parts: list[str]) -> str:
+    if arg in REPEATABLE:
+        repeated = " ".join(f"{arg} {p}" for p in parts)
+        return f"{arg} names one column: repeat it for several, {repeated}"
+    if arg in SPACED:
+        return "separate the columns with spaces: " + " ".join([arg, *parts])
+    return f"{arg} names one column: choose one of them"
+
+
 def check_columns(known: list[str], columns: list[str] | None, arg: str, data: str) -> None:
-    """Refuse a column name that the file does not have, listing the ones it has."""
+    """Refuse a column name that the file does not have, listing the ones it has (or, for a
+    list of columns given in one argument, showing the option repeated)."""
     for column in columns or []:
         if column not in known:
+            parts = _split_list(str(column), known)
+            if parts is not None:
+                raise CLIError(ERR_COLUMN_LIST.format(
+                    arg=arg, column=column, data=data,
+                    parts=", ".join(f"'{p}'" for p in parts),
+                    fix=_list_fix(arg, parts),
+                ))
             listed = ", ".join(map(str, known[:40]))
             if len(known) > 40:
                 listed += ", ..."
