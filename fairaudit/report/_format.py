@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -47,6 +48,46 @@ class TableView:
     caption: str = ""
     cls: str = ""
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def print_cls(self) -> str:
+        """``"print-tight"`` when the table cannot fit a printed page with whole words.
+
+        In print, cells break long words only where a word would overflow its cell. A table
+        whose columns' longest words alone are wider than the page (many columns, long
+        names) may break words anywhere instead, so that it keeps its last columns.
+        """
+        return "print-tight" if min_print_width(self) > PRINT_PAGE_PX else ""
+
+
+#: Width of the printed page's text (A4, the print style sheet's margins), in CSS pixels.
+PRINT_PAGE_PX = 700
+#: Average width of a character of the printed tables' 7.5 pt type, and a cell's padding.
+_CHAR_PX, _CELL_PX = 6.0, 8.0
+_BREAKS = re.compile(r"[\s/]+|(?<=-)")
+
+
+def _longest_word(cell: Cell) -> int:
+    longest = max(
+        (len(w) for t in (cell.text, cell.sub) for w in _BREAKS.split(str(t)) if w), default=0
+    )
+    if cell.badge is not None:  # the badge's word, its symbol and its padding
+        longest = max(longest, len(cell.badge[2]) + 3)
+    return longest
+
+
+def min_print_width(view: TableView) -> float:
+    """Estimated width in CSS pixels of ``view`` printed without breaking inside words: the
+    sum over columns of the longest word of each column (cells spanning several columns
+    are left out)."""
+    widest: dict[int, int] = {}
+    for row in [*view.head, *view.body]:
+        col = 0
+        for cell in row:
+            if cell.colspan == 1:
+                widest[col] = max(widest.get(col, 0), _longest_word(cell))
+            col += cell.colspan
+    return sum(n * _CHAR_PX + _CELL_PX for n in widest.values())
 
 
 def is_missing(value: Any) -> bool:

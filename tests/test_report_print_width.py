@@ -1,0 +1,59 @@
+"""Which tables may break words anywhere when printed: only those whose longest words alone
+are wider than the printed page (estimated from the cells' text)."""
+
+from __future__ import annotations
+
+import re
+
+from fairaudit.report._format import PRINT_PAGE_PX, Cell, TableView, min_print_width
+
+
+def view(columns: int, word: str, header: str = "h") -> TableView:
+    head = [[Cell(header, header=True) for _ in range(columns)]]
+    body = [[Cell(word) for _ in range(columns)] for _ in range(3)]
+    return TableView(head=head, body=body)
+
+
+def test_a_table_of_short_words_keeps_them_whole():
+    t = view(8, "Demographic parity (difference)", header="tolerance")
+    assert min_print_width(t) < PRINT_PAGE_PX
+    assert t.print_cls == ""
+
+
+def test_many_columns_of_long_words_may_break_them():
+    t = view(12, "selection rate difference to the reference", header="Reference")
+    # 12 columns whose longest word ('difference', 10 letters) is 68 px wide at 6 px a letter
+    assert min_print_width(t) == 12 * (10 * 6 + 8)
+    assert t.print_cls == "print-tight"
+
+
+def test_words_break_after_hyphens_and_slashes_and_the_badge_counts():
+    t = TableView(head=[], body=[[Cell("Amer-Indian-Eskimo/Other")],
+                                 [Cell("x", badge=("inconclusive", "?", "INCONCLUSIVE"))]])
+    assert min_print_width(t) == (len("INCONCLUSIVE") + 3) * 6 + 8
+    t = TableView(head=[], body=[[Cell("Amer-Indian-Eskimo/Other")]])
+    assert min_print_width(t) == len("Indian-") * 6 + 8
+
+
+def test_a_spanning_header_does_not_count_for_one_column():
+    head = [[Cell("a very-long-spanning-header-that-covers-both", header=True, colspan=2)]]
+    t = TableView(head=head, body=[[Cell("ab"), Cell("abcd")]])
+    assert min_print_width(t) == (2 * 6 + 8) + (4 * 6 + 8)
+
+
+def test_the_rendered_table_carries_the_class():
+    from fairaudit.report import Section, Table, render_document
+
+    wide = view(14, "difference")
+    narrow = view(3, "ok")
+    section = Section("Tables", tables=[Table(_frame(wide)), Table(_frame(narrow))])
+    html_text = render_document("Print widths", [section])
+    tables = re.findall(r"<table[^>]*>", html_text)
+    assert sum("print-tight" in t for t in tables) == 1
+
+
+def _frame(t: TableView):
+    import pandas as pd
+
+    return pd.DataFrame([[c.text for c in row] for row in t.body],
+                        columns=[f"c{i}" for i in range(len(t.body[0]))])
