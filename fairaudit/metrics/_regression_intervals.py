@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._regression_bootstrap import studentized_interval
+from ._intervals import range_interval, spread_quantile, target_interval
+from ._regression_bootstrap import expanded_alpha, studentized_interval
 from ._regression_metrics import (
     mean_and_variance,
     mean_se,
@@ -112,3 +113,202 @@ def absolute_interval(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.nd
     a_hi = np.fmax(np.abs(lo), np.abs(hi))
     bad = ~(np.isfinite(lo) & np.isfinite(hi))
     return np.where(bad, np.nan, a_lo), np.where(bad, np.nan, a_hi)
+
+
+# ------------------------------------------------------------------------- extremal values
+# A spread across groups (max - min, min / max), the largest deviation from a target, the
+# largest group value, the largest distance between two groups: the bootstrap replicates of
+# such a value sit on the side noise pushes it to, so their percentiles can exclude the
+# value itself. Their intervals instead bound every group's (or pair's) error at once
+# (:func:`~._intervals.range_interval`, :func:`~._intervals.target_interval`): the value
+# then lies within the bound of its estimate, and the interval always contains it.
+
+
+def expanded_level(level: float, n: object) -> float:
+    """The confidence level of a simultaneous bound over groups whose smallest (effective)
+    size is ``n``: ``1 - 2 a`` with ``a`` the expanded tail of
+    :func:`~._regression_bootstrap.expanded_alpha` (the bootstrap's spread of a small
+    group's value is too narrow by about ``sqrt((n - 1) / n) t / z``); NaN for ``n <= 1``."""
+    a = float(expanded_alpha(level, np.asarray(n, dtype=np.float64)))
+    return 1.0 - 2.0 * a if np.isfinite(a) else float("nan")
+
+
+def _complete(reps: np.ndarray, ok: np.ndarray, min_finite: float) -> np.ndarray | None:
+    """The replicates where every group of ``ok`` is defined (None when fewer than
+    ``min_finite`` of them are: the value is mostly undefined in the resamples)."""
+    keep = ~np.isnan(reps[:, ok]).any(axis=1)
+    if keep.sum() < max(1, min_finite * reps.shape[0]):
+        return None
+    return reps[keep]
+
+
+def spread_interval(
+    estimates: np.ndarray,
+    replicates: np.ndarray,
+    level: float,
+    *,
+    n: object,
+    ratio: bool = False,
+    trials: np.ndarray | None = None,
+    upper_bound: float = np.inf,
+    min_finite: float = 0.95,
+) -> tuple[float, float]:
+    """Interval of ``max - min`` (or ``min / max`` with ``ratio``) of the groups' values
+    ``estimates`` (G,), replicates (B, G): :func:`~._intervals.range_interval` at the
+    :func:`expanded_level` of the smallest group ``n``; ``trials`` the (effective) group
+    sizes of a share, for a share of exactly 0 (:func:`~._intervals.ratio_zero_upper`)."""
+    est = np.asarray(estimates, dtype=np.float64)
+    ok = np.isfinite(est)
+    lev = expanded_level(level, n)
+    reps = _complete(np.asarray(replicates, dtype=np.float64), ok, min_finite)
+    if ok.sum() < 2 or reps is None or not np.isfinite(lev):
+        return float("nan"), float("nan")
+    kw = {} if trials is None else {"trials": [np.asarray(trials, dtype=np.float64)]}
+    return range_interval([est], [reps], lev, ratio=ratio, upper_bound=upper_bound, **kw)
+
+
+def inverse_spread_interval(
+    estimates: np.ndarray, replicates: np.ndarray, level: float, *, n: object
+) -> tuple[float, float]:
+    """Interval of ``max / min`` of positive values: ``1 / x`` of the interval of
+    ``min / max`` (``[1, inf]`` when the smallest value is 0)."""
+    lo, hi = spread_interval(estimates, replicates, level, n=n, ratio=True)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return float("nan"), float("nan")
+    with np.errstate(divide="ignore"):
+        return float(1.0 / hi), float(np.inf if lo <= 0 else 1.0 / lo)
+
+
+def deviation_interval(
+    estimates: np.ndarray,
+    replicates: np.ndarray,
+    target: float,
+    target_replicates: np.ndarray,
+    level: float,
+    *,
+    n: object,
+    ratio: bool = False,
+    upper_bound: float = np.inf,
+    min_finite: float = 0.95,
+) -> tuple[float, float]:
+    """Interval of the largest deviation ``max_g |x_g - t|`` from a target (the overall
+    value, or the reference group's), or of the ratio furthest from 1 with ``ratio``:
+    :func:`~._intervals.target_interval` at the :func:`expanded_level`."""
+    est = np.asarray(estimates, dtype=np.float64)
+    ok = np.isfinite(est)
+    both = np.column_stack([np.asarray(replicates, dtype=np.float64),
+                            np.asarray(target_replicates, dtype=np.float64)])
+    reps = _complete(both, np.append(ok, True), min_finite)
+    lev = expanded_level(level, n)
+    if not ok.any() or not np.isfinite(target) or reps is None or not np.isfinite(lev):
+        return float("nan"), float("nan")
+    return target_interval(est, reps[:, :-1], float(target), reps[:, -1], lev, ratio=ratio,
+                           upper_bound=upper_bound)
+
+
+def maximum_interval(
+    estimates: np.ndarray,
+    replicates: np.ndarray,
+    level: float,
+    *,
+    n: object,
+    min_finite: float = 0.95,
+) -> tuple[float, float]:
+    """Interval of the largest of positive group values, ``M = max_g x_g`` (the bounded
+    group loss, the largest group MSE), on the log scale: with ``c`` the quantile of
+    ``max_g |log x*_g - log x^_g|`` over the replicates, every group's value is within a
+    factor ``e^c`` of its estimate at once, so ``M`` is in ``[M^ e^-c, M^ e^c]``. A group
+    whose value is 0 is 0 in every replicate and bounds nothing (all zero: ``[0, 0]``)."""
+    est = np.asarray(estimates, dtype=np.float64)
+    ok = np.isfinite(est)
+    lev = expanded_level(level, n)
+    reps = _complete(np.asarray(replicates, dtype=np.float64), ok, min_finite)
+    if not ok.any() or reps is None or not np.isfinite(lev):
+        return float("nan"), float("nan")
+    top = float(est[ok].max())
+    if top <= 0:
+        return 0.0, 0.0
+    pos = ok & (est > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = np.abs(np.log(reps[:, pos]) - np.log(est[pos]))
+    c = spread_quantile(np.fmax.reduce(dev, axis=1), lev)
+    if np.isnan(c):
+        return float("nan"), float("nan")
+    with np.errstate(over="ignore"):
+        return float(top * np.exp(-c)), float(top * np.exp(c))
+
+
+def distance_bounds(
+    estimate: np.ndarray,
+    deviations: np.ndarray,
+    level: float,
+    *,
+    n: object,
+    upper_bound: float = np.inf,
+    min_finite: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval of a distance (or of the largest of several) ``D^ ± c``, clipped to
+    ``[0, upper_bound]``: ``c`` is the ``level`` quantile (expanded for the smallest group
+    ``n``) of the replicates' bound on the distance's error, ``deviations`` (B, ...) from
+    :func:`distance_deviations` (the error of a distance between two distribution
+    functions is at most the largest (KS) or total (Wasserstein) error of their
+    difference). Vectorised over the trailing axes; NaN where the distance is undefined
+    or fewer than ``min_finite`` of the replicates bound it."""
+    est = np.asarray(estimate, dtype=np.float64)
+    dev = np.asarray(deviations, dtype=np.float64)
+    lev = np.asarray(1.0 - 2.0 * expanded_alpha(level, n), dtype=np.float64)
+    lev = np.broadcast_to(lev, est.shape)
+    s = np.sort(dev, axis=0)  # NaN last
+    k = np.isfinite(s).sum(axis=0)
+    # the "higher" quantile: the smallest replicate bound with at least ``lev`` below it
+    idx = np.ceil(np.where(np.isfinite(lev), lev, 0.0) * np.maximum(k - 1, 0)).astype(np.int64)
+    c = np.take_along_axis(s, np.minimum(idx, np.maximum(k - 1, 0))[None, ...], axis=0)[0]
+    good = np.isfinite(est) & np.isfinite(lev) & (k >= max(1, min_finite * dev.shape[0]))
+    lo = np.where(good, np.maximum(0.0, est - c), np.nan)
+    hi = np.where(good, np.minimum(upper_bound, est + c), np.nan)
+    return lo, hi
+
+
+def distance_deviations(
+    cdf_reps: np.ndarray, cdf_point: np.ndarray, dx: np.ndarray, ref: int, pairwise: bool
+) -> dict[str, np.ndarray]:
+    """Per replicate, bounds on the errors of the Kolmogorov-Smirnov and Wasserstein-1
+    distances, from the errors ``e_g = F*_g - F^_g`` of the groups' distribution functions
+    (``cdf_reps`` (B, G + 1, K) and ``cdf_point`` (G + 1, K), all rows last; ``dx`` the
+    widths between support points): ``sup |e_i - e_j|`` bounds the error of the KS distance
+    between groups ``i`` and ``j``, ``∫ |e_i - e_j|`` that of their Wasserstein distance
+    (the triangle inequality). Keys as the distances' (``ks_to_reference`` (B, G),
+    ``ks_between`` (B,): the largest over pairs, ...)."""
+    e = cdf_reps - cdf_point[None]
+    groups, pooled = e[:, :-1, :], e[:, -1:, :]
+    d_ref = np.abs(groups - groups[:, ref : ref + 1, :])
+    d_all = np.abs(groups - pooled)
+    with np.errstate(invalid="ignore"):
+        spread = np.fmax.reduce(groups, axis=1) - np.fmin.reduce(groups, axis=1)
+    out = {
+        "ks_to_reference": d_ref.max(axis=-1),
+        "ks_to_overall": d_all.max(axis=-1),
+        "wasserstein_to_reference": np.einsum("...k,k->...", d_ref, dx),
+        "wasserstein_to_overall": np.einsum("...k,k->...", d_all, dx),
+        "ks_between": spread.max(axis=-1),
+    }
+    best = np.full(e.shape[0], np.nan)
+    if pairwise:
+        for i in range(groups.shape[1] - 1):
+            w = np.einsum(
+                "...k,k->...", np.abs(groups[:, i : i + 1, :] - groups[:, i + 1 :, :]), dx
+            )
+            best = np.fmax(best, np.fmax.reduce(w, axis=1))
+    out["wasserstein_between"] = best
+    return out
+
+
+def pair_deviations(pairs: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """Per replicate the largest error ``|d*_ij - d^_ij|`` over the pairs of groups of a
+    signed pairwise value such as Cohen's d (``pairs`` (B, G, G), ``point`` (G, G), the
+    diagonal ignored): it bounds the error of ``max_ij |d_ij|``."""
+    g = point.shape[-1]
+    off = ~np.eye(g, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        dev = np.abs(pairs[:, off] - point[off])
+    return np.fmax.reduce(dev, axis=1) if dev.shape[1] else np.full(pairs.shape[0], np.nan)
