@@ -1128,7 +1128,7 @@ def _criterion_intervals(
             g["mean_absolute_error"], r["mean_absolute_error"], level, n=n
         ),
         "bounded_group_loss": maximum_interval(
-            g["mean_squared_error"], r["mean_squared_error"], level, n=n
+            point.moments, point.moment_reps, "mean_squared_error", level, point.sizes
         ),
         "scoring_rate_ratio": spread_interval(
             g["share_above_median"],

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._intervals import range_interval, spread_quantile, target_interval
+from ._intervals import range_interval, target_interval
 from ._regression_bootstrap import expanded_alpha, studentized_interval
 from ._regression_metrics import (
     mean_and_variance,
@@ -207,35 +207,26 @@ def deviation_interval(
 
 
 def maximum_interval(
-    estimates: np.ndarray,
-    replicates: np.ndarray,
-    level: float,
-    *,
-    n: object,
-    min_finite: float = 0.95,
+    m: np.ndarray, reps: np.ndarray, metric: str, level: float, n: object
 ) -> tuple[float, float]:
-    """Interval of the largest of positive group values, ``M = max_g x_g`` (the bounded
-    group loss, the largest group MSE), on the log scale: with ``c`` the quantile of
-    ``max_g |log x*_g - log x^_g|`` over the replicates, every group's value is within a
-    factor ``e^c`` of its estimate at once, so ``M`` is in ``[M^ e^-c, M^ e^c]``. A group
-    whose value is 0 is 0 in every replicate and bounds nothing (all zero: ``[0, 0]``)."""
-    est = np.asarray(estimates, dtype=np.float64)
+    """Interval of the largest group mean of a Welch-tested ``metric`` (the bounded group
+    loss: the largest group MSE), ``[max_g lo_g, max_g hi_g]`` from every group's interval
+    (:func:`group_mean_interval`) at the Bonferroni level ``1 - (1 - level) / G``: when all
+    hold their group's value, which they do at once with probability at least ``level``,
+    the largest value lies between the largest lower and the largest upper limit. Each
+    group's interval holds its estimate, so this one holds the largest; a mean of
+    squares is never below 0. ``m`` (G, k) and ``reps`` (B, G, k) the moments and their
+    replicates, ``n`` the (effective) group sizes."""
+    est = _value(m, metric)
     ok = np.isfinite(est)
-    lev = expanded_level(level, n)
-    reps = _complete(np.asarray(replicates, dtype=np.float64), ok, min_finite)
-    if not ok.any() or reps is None or not np.isfinite(lev):
+    if not ok.any():
+        return float("nan"), float("nan")
+    lo, hi = group_mean_interval(m, reps, metric, 1.0 - (1.0 - level) / ok.sum(), n)
+    lo, hi = lo[ok], hi[ok]
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
         return float("nan"), float("nan")
     top = float(est[ok].max())
-    if top <= 0:
-        return 0.0, 0.0
-    pos = ok & (est > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dev = np.abs(np.log(reps[:, pos]) - np.log(est[pos]))
-    c = spread_quantile(np.fmax.reduce(dev, axis=1), lev)
-    if np.isnan(c):
-        return float("nan"), float("nan")
-    with np.errstate(over="ignore"):
-        return float(top * np.exp(-c)), float(top * np.exp(c))
+    return max(0.0, min(float(lo.max()), top)), max(float(hi.max()), top)
 
 
 def distance_bounds(
