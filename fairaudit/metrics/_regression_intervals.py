@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._intervals import range_interval, target_interval
+from ._intervals import range_interval, spread_quantile, target_interval
 from ._regression_bootstrap import expanded_alpha, studentized_interval
 from ._regression_metrics import (
     mean_and_variance,
@@ -142,6 +142,54 @@ def _complete(reps: np.ndarray, ok: np.ndarray, min_finite: float) -> np.ndarray
     return reps[keep]
 
 
+def group_band(
+    values: np.ndarray, replicates: np.ndarray, level: float, *, n: object
+) -> tuple[np.ndarray, np.ndarray]:
+    """A simultaneous band over groups, ``x^_g ± c s_g``: ``s_g`` the bootstrap spread of
+    group ``g`` (half the distance between its replicates' 15.9% and 84.1% quantiles,
+    robust to infinite replicates on the log scale) and ``c`` the :func:`expanded_level`
+    quantile of the largest standardized error ``max_g |x*_g - x^_g| / s_g``, so that all
+    groups' values lie in their band at once. Each band's width follows its own group's
+    noise, so a small noisy group does not widen the others'. NaN for undefined values."""
+    x = np.asarray(values, dtype=np.float64)
+    r = np.asarray(replicates, dtype=np.float64)
+    ok = np.isfinite(x)
+    lev = expanded_level(level, n)
+    nan = np.full(x.shape, np.nan)
+    if not ok.any() or not np.isfinite(lev):
+        return nan, nan.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.nanquantile(r, [0.158655, 0.841345], axis=0, method="inverted_cdf")
+        scale = np.where(np.isfinite(q[1] - q[0]), (q[1] - q[0]) / 2.0, np.inf)
+        dev = np.abs(r - x)
+        # an error without spread (scale 0) is infinitely many spreads; a group of infinite
+        # spread (a log of 0 in many replicates) has an unbounded band and constrains nothing
+        t = np.where(dev == 0, 0.0, dev / np.where(scale > 0, scale, 0.0))
+        t = np.where(np.isinf(scale), 0.0, np.where(np.isnan(t) & ~np.isnan(r), np.inf, t))
+    c = spread_quantile(np.fmax.reduce(t[:, ok], axis=1), lev)
+    if np.isnan(c):
+        return nan, nan.copy()
+    with np.errstate(invalid="ignore"):
+        half = np.where(scale > 0, c * scale, 0.0)
+    return np.where(ok, x - half, np.nan), np.where(ok, x + half, np.nan)
+
+
+def _intersect(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+    """Both bounds at once (each holds the estimate, so the intersection does); one alone
+    where the other is undefined."""
+    if not (np.isfinite(b[0]) and np.isfinite(b[1])):
+        return a
+    if not (np.isfinite(a[0]) and np.isfinite(a[1])):
+        return b
+    return float(max(a[0], b[0])), float(min(a[1], b[1]))
+
+
+def _half(level: float) -> float:
+    """The level of each of two bounds whose intersection has ``level``: each misses with
+    at most half the error rate."""
+    return 1.0 - (1.0 - level) / 2.0
+
+
 def spread_interval(
     estimates: np.ndarray,
     replicates: np.ndarray,
@@ -153,18 +201,42 @@ def spread_interval(
     upper_bound: float = np.inf,
     min_finite: float = 0.95,
 ) -> tuple[float, float]:
-    """Interval of ``max - min`` (or ``min / max`` with ``ratio``) of the groups' values
-    ``estimates`` (G,), replicates (B, G): :func:`~._intervals.range_interval` at the
-    :func:`expanded_level` of the smallest group ``n``; ``trials`` the (effective) group
-    sizes of a share, for a share of exactly 0 (:func:`~._intervals.ratio_zero_upper`)."""
+    """Interval of ``max - min`` (or ``min / max`` with ``ratio``, on the log scale) of the
+    groups' values ``estimates`` (G,), replicates (B, G).
+
+    The intersection of two simultaneous bounds, each at half the error rate (so that
+    both hold at once with probability ``level``), each at the :func:`expanded_level` of
+    the smallest group ``n``: :func:`~._intervals.range_interval` (one bound ``c`` on every
+    pairwise error: ``[max(0, D - c), D + c]``), tight when the groups are alike in size,
+    and the spread of the :func:`group_band` (``[max(0, max L - min U), max U - min L]``),
+    tight when a small noisy group is not among the extremes. ``trials``: the (effective)
+    group sizes of a share, for a share of exactly 0 (:func:`~._intervals.ratio_zero_upper`,
+    exact limits).
+    """
     est = np.asarray(estimates, dtype=np.float64)
     ok = np.isfinite(est)
-    lev = expanded_level(level, n)
+    half = _half(level)
+    lev = expanded_level(half, n)
     reps = _complete(np.asarray(replicates, dtype=np.float64), ok, min_finite)
     if ok.sum() < 2 or reps is None or not np.isfinite(lev):
         return float("nan"), float("nan")
     kw = {} if trials is None else {"trials": [np.asarray(trials, dtype=np.float64)]}
-    return range_interval([est], [reps], lev, ratio=ratio, upper_bound=upper_bound, **kw)
+    pairwise = range_interval([est], [reps], lev, ratio=ratio, upper_bound=upper_bound, **kw)
+    if ratio and not (est[ok] > 0).all():
+        return pairwise  # a value of 0: exact limits, no log scale
+    x, r = (est[ok], reps[:, ok]) if not ratio else (np.log(est[ok]), _logs(reps[:, ok]))
+    low, up = group_band(x, r, half, n=n)
+    lo_s, hi_s = max(0.0, float(low.max() - up.min())), float(up.max() - low.min())
+    if ratio:
+        band = (float(np.exp(-hi_s)), float(np.exp(-lo_s)))
+    else:
+        band = (lo_s, min(hi_s, upper_bound))
+    return _intersect(pairwise, band)
+
+
+def _logs(x: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x)
 
 
 def inverse_spread_interval(
@@ -192,18 +264,39 @@ def deviation_interval(
     min_finite: float = 0.95,
 ) -> tuple[float, float]:
     """Interval of the largest deviation ``max_g |x_g - t|`` from a target (the overall
-    value, or the reference group's), or of the ratio furthest from 1 with ``ratio``:
-    :func:`~._intervals.target_interval` at the :func:`expanded_level`."""
+    value, or the reference group's), or of the ratio furthest from 1 with ``ratio``: the
+    intersection, each at half the error rate, of :func:`~._intervals.target_interval`
+    and of the bound from the :func:`group_band` of the groups and the target (each
+    group's distance to the target between the nearest and the farthest points of their
+    bands)."""
     est = np.asarray(estimates, dtype=np.float64)
     ok = np.isfinite(est)
     both = np.column_stack([np.asarray(replicates, dtype=np.float64),
                             np.asarray(target_replicates, dtype=np.float64)])
     reps = _complete(both, np.append(ok, True), min_finite)
-    lev = expanded_level(level, n)
+    half = _half(level)
+    lev = expanded_level(half, n)
     if not ok.any() or not np.isfinite(target) or reps is None or not np.isfinite(lev):
         return float("nan"), float("nan")
-    return target_interval(est, reps[:, :-1], float(target), reps[:, -1], lev, ratio=ratio,
-                           upper_bound=upper_bound)
+    target = float(target)
+    simultaneous = target_interval(est, reps[:, :-1], target, reps[:, -1], lev, ratio=ratio,
+                                   upper_bound=upper_bound)
+    x = np.append(est[ok], target)
+    r = np.column_stack([reps[:, :-1][:, ok], reps[:, -1]])
+    if ratio:
+        if not (x > 0).all():
+            return simultaneous  # a value of 0: the whole range
+        x, r = np.log(x), _logs(r)
+    low, up = group_band(x, r, half, n=n)
+    lt, ut = low[-1], up[-1]
+    near = np.maximum(0.0, np.maximum(low[:-1] - ut, lt - up[:-1]))
+    far = np.maximum(up[:-1] - lt, ut - low[:-1])
+    lo_s, hi_s = float(near.max()), float(far.max())
+    if ratio:
+        band = (float(np.exp(-hi_s)), float(np.exp(-lo_s)))
+    else:
+        band = (lo_s, min(hi_s, upper_bound))
+    return _intersect(simultaneous, band)
 
 
 def maximum_interval(
