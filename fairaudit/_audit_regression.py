@@ -38,9 +38,16 @@ from .metrics._regression_criteria import (
 )
 from .metrics._regression_intervals import (
     absolute_interval,
+    deviation_interval,
+    distance_bounds,
+    distance_deviations,
     group_mean_interval,
+    inverse_spread_interval,
+    maximum_interval,
     mean_difference_interval,
+    pair_deviations,
     smd_interval,
+    spread_interval,
 )
 from .metrics._regression_metrics import (
     QUANTILES,
@@ -434,9 +441,10 @@ class _Values:
 
 def _distribution_from_masses(
     wk: np.ndarray, pooled: np.ndarray, sup: np.ndarray, ref: int, pairwise: bool
-) -> tuple[dict, dict, dict]:
+) -> tuple[dict, dict, dict, np.ndarray]:
     """Quantiles, shares above the median and distances from histogram masses
-    ``wk`` (B, G, K) and ``pooled`` (B, K)."""
+    ``wk`` (B, G, K) and ``pooled`` (B, K), and the distribution functions (B, G + 1, K),
+    all rows last."""
     cum = np.cumsum(wk, axis=-1)
     pcum = np.cumsum(pooled, axis=-1)
     groups, overall = {}, {}
@@ -456,7 +464,7 @@ def _distribution_from_masses(
             / np.concatenate([np.where(tot > 0, tot, np.nan), pcum[:, -1:]], axis=1)[..., None]
         )
     dist = mass_distances(cdf, sup, ref, pairwise)
-    return groups, overall, dist
+    return groups, overall, dist, cdf
 
 
 def analyse_regression(
@@ -507,7 +515,7 @@ def analyse_regression(
         ks_p = ks_pvalues(rows, dist["ks_to_reference"], ref)
     else:  # from the histograms, as the bootstrap resamples them
         hist = stats.hist_w[None]
-        hg, ho, hd = _distribution_from_masses(
+        hg, ho, hd, _ = _distribution_from_masses(
             hist[:, kept], hist.sum(axis=1), support(stats), ref, pairwise
         )
         values.update({k: x[0] for k, x in hg.items()})
@@ -569,20 +577,31 @@ def _bootstrap(
     config: AuditConfig,
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
-    """Fill the replicates of ``point`` and return the replicates of the distances."""
+    """Fill the replicates of ``point`` and return the replicates of the distances, with
+    (keys ``error_*``) the replicates' bounds on the errors of the distances
+    (:func:`~.metrics._regression_intervals.distance_deviations`,
+    :func:`~.metrics._regression_intervals.pair_deviations`)."""
     b = config.n_bootstrap
     rng_m, rng_h = rng.spawn(2)
     # the histograms' replicates, in chunks; without weights their Poisson counts of rows per
     # bin are also the draws of the moments' bootstrap (one resampling for both)
     sup = support(stats)
+    dx = np.append(np.diff(sup), 0.0)
+    hist = stats.hist_w[None]
+    hg, ho, hd, hcdf = _distribution_from_masses(
+        hist[:, kept], hist.sum(axis=1), sup, ref, pairwise
+    )
     chunk = max(1, (1 << 22) // max(1, stats.hist_w.size))
-    parts: list[tuple[dict, dict, dict]] = []
+    parts: list[tuple[dict, dict, dict, dict]] = []
     mrep = np.empty((b, stats.n_groups, stats.moments.shape[1]))
     for s in range(0, b, chunk):
         e = min(s + chunk, b)
         reps = histogram_replicates(stats, e - s, rng_h)
         mrep[s:e] = moment_replicates(stats, e - s, rng_m, counts=None if stats.weighted else reps)
-        parts.append(_distribution_from_masses(reps[:, kept], reps.sum(axis=1), sup, ref, pairwise))
+        g_r, o_r, d_r, cdf = _distribution_from_masses(
+            reps[:, kept], reps.sum(axis=1), sup, ref, pairwise
+        )
+        parts.append((g_r, o_r, d_r, distance_deviations(cdf, hcdf[0], dx, ref, pairwise)))
     k_rep = mrep[:, kept]
     point.moments, point.moment_reps = stats.moments[kept], k_rep
     point.total_moments, point.total_reps = stats.total().moments, mrep.sum(axis=1)[:, None]
@@ -599,9 +618,13 @@ def _bootstrap(
         dist_reps["smd_between"] = (
             np.nanmax(pair.reshape(b, -1), axis=1) if pair.size else (np.full(b, np.nan))
         )
+    # Cohen's d is signed: the error of a largest |d| is at most the largest error of a d
+    smd_point = smd_matrix(np.concatenate([stats.moments[kept], stats.total().moments]))
+    with np.errstate(invalid="ignore"):
+        dist_reps["error_smd_between"] = pair_deviations(smd[:, :-1, :-1], smd_point[:-1, :-1])
+        dist_reps["error_smd_to_reference"] = np.abs(smd[:, :-1, ref] - smd_point[:-1, ref])
+        dist_reps["error_smd_to_overall"] = np.abs(smd[:, :-1, -1] - smd_point[:-1, -1])
     # distribution metrics from the histograms, shifted onto the exact point values
-    hist = stats.hist_w[None]
-    hg, ho, hd = _distribution_from_masses(hist[:, kept], hist.sum(axis=1), sup, ref, pairwise)
     for i, (target, hpoint, exact) in enumerate(
         ((group_reps, hg, point.groups), (overall_reps, ho, point.overall))
     ):
@@ -611,14 +634,10 @@ def _bootstrap(
     for name in hd:
         dist_reps[name] = np.concatenate([p[2][name] for p in parts])
     # A distance between resampled groups carries their sampling noise on top of the true
-    # distance, so its replicates sit above the estimate (far above it for similar groups):
-    # their percentiles are centred on the estimate (median-unbiased), never below zero.
-    for name, reps in dist_reps.items():
-        if name.startswith(("ks_", "wasserstein_")) or name == "smd_between":
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                centre = np.nanmedian(reps, axis=0)
-            dist_reps[name] = np.maximum(reps - (centre - np.asarray(dist[name])), 0.0)
+    # distance, so its replicates sit above the estimate (far above it for similar groups);
+    # its intervals come from the errors of the groups' distribution functions instead
+    for name in parts[0][3]:
+        dist_reps["error_" + name] = np.concatenate([p[3][name] for p in parts])
     point.group_reps, point.overall_reps = group_reps, overall_reps
     return dist_reps
 
@@ -649,10 +668,20 @@ def _nonnegative(config: AuditConfig, outcomes_nonnegative: bool) -> set[str]:
     return out
 
 
-def _bounds(reps: np.ndarray | None, shape: tuple, level: float, n: object):
+def _bounds(
+    reps: np.ndarray | None, shape: tuple, level: float, n: object, value: Any = None
+):
+    """Percentile bounds of one value per group (expanded for small groups), stretched to
+    hold ``value`` where the replicates all fall on one side of it (a share above the
+    median cannot exceed 1/2 overall, so neither can any replicate)."""
     if reps is None:
         return np.full(shape, np.nan), np.full(shape, np.nan)
-    return percentile_interval(reps, level, n=n)
+    lo, hi = percentile_interval(reps, level, n=n)
+    if value is None:
+        return lo, hi
+    value = np.asarray(value, dtype=np.float64)
+    ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(value)
+    return np.where(ok, np.fmin(lo, value), lo), np.where(ok, np.fmax(hi, value), hi)
 
 
 def _group_frames(point: _Values, names: list[str], index: pd.Index, config: AuditConfig):
@@ -668,7 +697,7 @@ def _group_frames(point: _Values, names: list[str], index: pd.Index, config: Aud
         if welch:
             a, b = group_mean_interval(point.moments, point.moment_reps, m, level, point.sizes)
         else:
-            a, b = _bounds(reps, val.shape, level, point.sizes)
+            a, b = _bounds(reps, val.shape, level, point.sizes, val)
         undefined = ~np.isfinite(val)
         lo[m], hi[m] = np.where(undefined, np.nan, a), np.where(undefined, np.nan, b)
         oreps = None if point.overall_reps is None else point.overall_reps[m]
@@ -680,7 +709,7 @@ def _group_frames(point: _Values, names: list[str], index: pd.Index, config: Aud
                 )
             )
         else:
-            a, b = _bounds(oreps, (), level, point.total_size)
+            a, b = _bounds(oreps, (), level, point.total_size, point.overall[m])
         o_lo.append(float(a))
         o_hi.append(float(b))
     frame = pd.DataFrame(cols, index=index).astype({"count": np.int64})
@@ -742,10 +771,10 @@ def _disparities(
     level = config.confidence_level
     for m in names:
         est = _summaries(point.groups[m], np.asarray(point.overall[m]), ref, m in nonneg)
-        reps = None
+        bounds = None
         if point.group_reps is not None:
-            reps = _summaries(point.group_reps[m], point.overall_reps[m], ref, m in nonneg)
-        rows.append(_disparity_row(m, est, reps, level, point.smallest))
+            bounds = _summary_intervals(point, m, ref, m in nonneg, level, config)
+        rows.append(_disparity_row(m, est, bounds))
         if REGRESSION_METRICS[m].test == "welch":
             _two_group_gap(rows[-1], point, m, ref, level)
     for m, key in (
@@ -753,8 +782,10 @@ def _disparities(
         *((name, k) for name, k in _DISTANCE_KEYS.items()),
     ):
         est = _distance_summaries(dist, key)
-        reps = None if dist_reps is None else _distance_summaries(dist_reps, key)
-        rows.append(_disparity_row(m, est, reps, level, point.smallest))
+        bounds = None
+        if dist_reps is not None:
+            bounds = _distance_intervals(est, dist_reps, key, ref, level, point.smallest)
+        rows.append(_disparity_row(m, est, bounds))
         if key == "smd":
             _two_group_gap(rows[-1], point, "smd", ref, level)
     columns = ["metric"]
@@ -780,18 +811,91 @@ def _two_group_gap(row: dict, point: _Values, metric: str, ref: int, level: floa
             row[key + "_lower"], row[key + "_upper"] = float(a), float(b)
 
 
-def _disparity_row(metric: str, est: dict, reps: dict | None, level: float, n: float) -> dict:
+def _disparity_row(metric: str, est: dict, bounds: dict | None) -> dict:
     row: dict[str, Any] = {"metric": metric}
     for key in disp.SUMMARIES:
         value = float(est[key])
         row[key] = value
         lo, hi = (
-            (np.nan, np.nan)
-            if reps is None or not np.isfinite(value)
-            else (percentile_interval(reps[key], level, n=n))
+            (np.nan, np.nan) if bounds is None or not np.isfinite(value) else bounds[key]
         )
         row[key + "_lower"], row[key + "_upper"] = float(lo), float(hi)
     return row
+
+
+#: Metrics whose values lie in [0, 1], so that their differences are at most 1.
+_UNIT_METRICS = ("share_above_median",)
+
+
+def _summary_intervals(
+    point: _Values, metric: str, ref: int, ratio: bool, level: float, config: AuditConfig
+) -> dict[str, tuple[float, float]]:
+    """Simultaneous intervals of the disparity summaries of one group metric (the spread
+    across groups, the largest deviation from the overall value and from the reference
+    group): each bounds the errors of all groups at once, so that it holds its value
+    (:func:`~.metrics._regression_intervals.spread_interval` and
+    :func:`~.metrics._regression_intervals.deviation_interval`)."""
+    est, reps = point.groups[metric], point.group_reps[metric]
+    overall, overall_reps = float(point.overall[metric]), point.overall_reps[metric]
+    n = point.smallest
+    ub = 1.0 if metric in _UNIT_METRICS else np.inf
+    # a share of exactly 0 has an exact upper limit on its (effective) number of rows
+    trials = point.sizes if metric in _UNIT_METRICS else None
+    others = np.arange(len(est)) != ref
+    out = {
+        "difference": spread_interval(est, reps, level, n=n, upper_bound=ub),
+        "difference_to_overall": deviation_interval(
+            est, reps, overall, overall_reps, level, n=n, upper_bound=ub
+        ),
+        "difference_to_reference": deviation_interval(
+            est[others], reps[:, others], float(est[ref]), reps[:, ref], level, n=n,
+            upper_bound=ub,
+        ),
+    }
+    nan = (np.nan, np.nan)
+    out["ratio"] = (
+        spread_interval(est, reps, level, n=n, ratio=True, trials=trials) if ratio else nan
+    )
+    out["ratio_to_overall"] = (
+        deviation_interval(est, reps, overall, overall_reps, level, n=n, ratio=True)
+        if ratio else nan
+    )
+    out["ratio_to_reference"] = (
+        deviation_interval(
+            est[others], reps[:, others], float(est[ref]), reps[:, ref], level, n=n,
+            ratio=True,
+        )
+        if ratio else nan
+    )
+    return out
+
+
+def _distance_errors(dist_reps: dict, key: str, ref: int) -> dict[str, np.ndarray]:
+    """Per replicate the bound on the error of each distance summary (the largest over the
+    groups it is the largest of)."""
+    to_ref = np.array(dist_reps[f"error_{key}_to_reference"], dtype=np.float64)
+    to_ref[:, ref] = np.nan  # the reference against itself is no comparison
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return {
+            "difference": dist_reps[f"error_{key}_between"],
+            "difference_to_overall": np.fmax.reduce(dist_reps[f"error_{key}_to_overall"], axis=1),
+            "difference_to_reference": np.fmax.reduce(to_ref, axis=1),
+        }
+
+
+def _distance_intervals(
+    est: dict, dist_reps: dict, key: str, ref: int, level: float, n: float
+) -> dict[str, tuple[float, float]]:
+    """Intervals of the largest distances (between two groups, to all rows, to the
+    reference): the distance ± the bound on its error, within [0, 1] for KS."""
+    ub = 1.0 if key == "ks" else np.inf
+    errors = _distance_errors(dist_reps, key, ref)
+    out = {k: (np.nan, np.nan) for k in disp.SUMMARIES}
+    for k, dev in errors.items():
+        lo, hi = distance_bounds(np.asarray(est[k]), dev, level, n=n, upper_bound=ub)
+        out[k] = (float(lo), float(hi))
+    return out
 
 
 def _to_reference(
@@ -815,8 +919,10 @@ def _to_reference(
     pair_n = np.minimum(point.sizes, point.sizes[ref])
 
     def add(metric, value, ref_value, diff, diff_reps, ratio, ratio_reps, p, bounds=None):
-        lo, hi = bounds if bounds is not None else _bounds(diff_reps, diff.shape, level, pair_n)
-        rlo, rhi = _bounds(ratio_reps, diff.shape, level, pair_n)
+        if bounds is None:
+            bounds = _bounds(diff_reps, diff.shape, level, pair_n, diff)
+        lo, hi = bounds
+        rlo, rhi = _bounds(ratio_reps, diff.shape, level, pair_n, ratio)
         cols = (
             groups,
             np.full(others.sum(), metric, dtype=object),
@@ -872,6 +978,15 @@ def _to_reference(
         bounds = None
         if key == "smd" and point.moment_reps is not None:
             bounds = smd_interval(point.moments, point.moment_reps, ref, level, pair_n)
+        elif dist_reps is not None:
+            # the distance ± the bound on its error (see _distance_intervals)
+            bounds = distance_bounds(
+                val,
+                dist_reps[f"error_{key}_to_reference"],
+                level,
+                n=pair_n,
+                upper_bound=1.0 if key == "ks" else np.inf,
+            )
         add(m, val, np.zeros(g), val, reps, np.full(g, np.nan), None, p, bounds)
     cols = {c: np.concatenate([r[c] for r in parts]) for c in _REFERENCE_COLUMNS}
     cols["p_adjusted"] = adjust_family(
@@ -949,16 +1064,15 @@ def _criteria(
     config: AuditConfig,
 ) -> pd.DataFrame:
     est = _criterion_values(point.groups, dist)
-    reps = None if point.group_reps is None else _criterion_values(point.group_reps, dist_reps)
+    bounds = None
+    if point.group_reps is not None and dist_reps is not None:
+        bounds = _criterion_intervals(point, dist, dist_reps, ref, config.confidence_level)
     rows = []
     for name, crit in REGRESSION_CRITERIA.items():
         value = float(est[name])
         lo = hi = np.nan
-        if reps is not None and np.isfinite(value):
-            lo, hi = (
-                float(x)
-                for x in percentile_interval(reps[name], config.confidence_level, n=point.smallest)
-            )
+        if bounds is not None and np.isfinite(value):
+            lo, hi = (float(x) for x in bounds[name])
             if name in _TWO_GROUP_INTERVALS and len(kept_display) == 2:
                 lo, hi = _two_group_interval(name, point, ref, config.confidence_level)
         tolerance = config.tolerances.get(name, np.nan)
@@ -989,6 +1103,42 @@ def _criteria(
             )
         )
     return pd.DataFrame(rows, columns=list(_CRITERIA_COLUMNS))
+
+
+def _criterion_intervals(
+    point: _Values, dist: dict, dist_reps: dict, ref: int, level: float
+) -> dict[str, tuple[float, float]]:
+    """The criteria's intervals. Each criterion is an extremal value over the groups (a
+    spread, a ratio of the smallest to the largest, a largest value or distance), whose
+    bootstrap replicates are biased away from it: every interval bounds the errors of all
+    groups (or pairs) at once, so that it holds the value and covers the truth
+    (:mod:`.metrics._regression_intervals`)."""
+    g, r, n = point.groups, point.group_reps, point.smallest
+    ks_errors = _distance_errors(dist_reps, "ks", ref)
+    smd_errors = _distance_errors(dist_reps, "smd", ref)
+    return {
+        "mean_difference": spread_interval(g["mean_prediction"], r["mean_prediction"], level, n=n),
+        "smd": distance_bounds(
+            np.abs(dist["smd_between"]), smd_errors["difference"], level, n=n
+        ),
+        "ks_distance": distance_bounds(
+            dist["ks_between"], ks_errors["difference"], level, n=n, upper_bound=1.0
+        ),
+        "max_group_error_ratio": inverse_spread_interval(
+            g["mean_absolute_error"], r["mean_absolute_error"], level, n=n
+        ),
+        "bounded_group_loss": maximum_interval(
+            point.moments, point.moment_reps, "mean_squared_error", level, point.sizes
+        ),
+        "scoring_rate_ratio": spread_interval(
+            g["share_above_median"],
+            r["share_above_median"],
+            level,
+            n=n,
+            ratio=True,
+            trials=point.sizes,
+        ),
+    }
 
 
 #: Criteria whose interval for two groups is that of |θ| for the one comparison θ.
