@@ -36,7 +36,7 @@ from fairaudit.metrics import regression_stats
 sys.path.insert(0, str(Path(__file__).parent))
 from test_cli_installed import run as run_installed
 from test_table import as_engine
-from test_table_spark import spark  # noqa: F401,F811  (the SparkSession fixture, one per module)
+from test_table_spark import spark  # noqa: F401  (the SparkSession fixture, one per module)
 
 EXACT = [
     "count",
