@@ -46,7 +46,6 @@ from ._result import AuditResult
 from ._table import NOTE_ENGINE, _check_weights, _column_names, _groups
 from ._table_engine import (
     Spec,
-    _bin_expr,
     backend_name,
     check_columns,
     is_csv_path,
@@ -192,7 +191,7 @@ def _first_pass(
     return row
 
 
-def _data_edges(frame: Any, yp_col: str, n_distinct: int) -> np.ndarray:
+def _data_edges(frame: Any, yp_col: str, n_distinct: int, n_rows: int) -> np.ndarray:
     """The histogram edges :func:`prediction_edges` chooses, computed by the engine: the
     distinct predictions (at most 200) and one more step, else the 201 quantiles."""
     import narwhals.stable.v2 as nw
@@ -204,9 +203,68 @@ def _data_edges(frame: Any, yp_col: str, n_distinct: int) -> np.ndarray:
         step = float(values[-1] - values[-2]) if len(values) > 1 else 1.0
         return np.append(values, values[-1] + step)
     qs = np.linspace(0, 1, N_PREDICTION_BINS + 1)
-    exprs = [yp.quantile(float(q), interpolation="linear").alias(f"q{i}") for i, q in enumerate(qs)]
-    out = _collect(frame.select(*exprs)).iloc[0].to_numpy(np.float64)
-    return np.unique(out)
+    return np.unique(quantiles(frame, yp_col, qs, n_rows))
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """numpy's linear interpolation of quantiles, with its rounding (``_lerp``)."""
+    diff = b - a
+    out = a + diff * t
+    return np.where(t >= 0.5, b - diff * (1 - t), out)
+
+
+def quantiles(frame: Any, column: str, qs: np.ndarray, n_rows: int) -> np.ndarray:
+    """The linear quantiles ``qs`` of a column (finite, non-null), computed by the engine in
+    one aggregate: numpy's ``np.quantile`` (to the last bit for polars and pandas, which
+    return the order statistics, to rounding for the engines that interpolate).
+
+    DuckDB ``quantile_cont`` with a list, Arrow ``quantile``, Spark ``percentile`` with an
+    array and pandas ``Series.quantile`` sort or select once for every quantile; polars
+    sorts once and gathers the order statistics; other engines compute each quantile.
+    """
+    import narwhals.stable.v2 as nw
+
+    impl = frame.implementation
+    native = nw.to_native(frame)
+    listed = [float(q) for q in qs]
+    if impl.is_duckdb():
+        from ._table_engine import _quote
+
+        values = ", ".join(f"{q!r}::DOUBLE" for q in listed)
+        expr = f"quantile_cont(CAST({_quote(column)} AS DOUBLE), [{values}])"
+        return np.asarray(native.aggregate(expr).fetchall()[0][0], dtype=np.float64)
+    if impl.is_pyarrow():
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        x = native[column].cast(pa.float64())
+        return pc.quantile(x, q=listed, interpolation="linear").to_numpy().astype(np.float64)
+    if impl.is_pyspark() or impl.is_pyspark_connect():
+        from pyspark.sql import functions as F
+
+        row = native.select(F.percentile(F.col(column).cast("double"), listed)).collect()[0]
+        return np.asarray(row[0], dtype=np.float64)
+    if impl.is_pandas_like():
+        x = native[column].astype(np.float64)
+        return x.quantile(listed, interpolation="linear").to_numpy(np.float64)
+    if impl.is_polars():
+        import polars as pl
+
+        virtual = (n_rows - 1) * qs  # numpy's virtual index, its floor and the next row
+        below = np.floor(virtual)
+        above = np.minimum(below + 1, n_rows - 1)
+        at = np.unique(np.concatenate([below, above]).astype(np.int64))
+        expr = pl.col(column).cast(pl.Float64).sort().gather(at).alias("x")
+        out = native.select(expr)
+        if isinstance(out, pl.LazyFrame):
+            out = out.collect()
+        order = dict(zip(at.tolist(), out["x"].to_numpy().tolist(), strict=True))
+        a = np.array([order[int(i)] for i in below])
+        b = np.array([order[int(i)] for i in above])
+        return _lerp(a, b, virtual - below)
+    yp = nw.col(column).cast(nw.Float64)
+    exprs = [yp.quantile(q, interpolation="linear").alias(f"q{i}") for i, q in enumerate(listed)]
+    return _collect(frame.select(*exprs)).iloc[0].to_numpy(np.float64)
 
 
 def _declared_edges(score_bins: Any) -> np.ndarray:
@@ -218,6 +276,22 @@ def _declared_edges(score_bins: Any) -> np.ndarray:
     if len(edges) < 2 or not np.all(np.isfinite(edges)) or np.any(np.diff(edges) <= 0):
         raise ValueError(ERR_SCORE_BINS.format(value=score_bins))
     return edges
+
+
+def _bin_tree(x: Any, edges: np.ndarray, lo: int, hi: int) -> Any:
+    """The bin of ``x`` among bins ``lo`` to ``hi - 1`` by bisection (a tree of ``when``
+    of depth log2(bins)): :func:`~fairaudit.metrics._regression_stats.bin_index`, the
+    number of inner edges at most ``x``, for ``x`` within the edges."""
+    import narwhals.stable.v2 as nw
+
+    if hi - lo == 1:
+        return nw.lit(lo)
+    mid = (lo + hi) // 2
+    return (
+        nw.when(x < float(edges[mid]))
+        .then(_bin_tree(x, edges, lo, mid))
+        .otherwise(_bin_tree(x, edges, mid, hi))
+    )
 
 
 def _cells(
@@ -242,7 +316,7 @@ def _cells(
     n_bins = len(edges) - 1
     keys = [f"f{i}" for i in range(len(features))] + ["bin"]
     cols = [nw.col(f).alias(f"f{i}") for i, f in enumerate(features)]
-    cols.append(_bin_expr(yp, edges, False, n_bins, False).alias("bin"))
+    cols.append(_bin_tree(yp, edges, 0, n_bins).cast(nw.Int64).alias("bin"))
     terms = _terms(yt, yp, w, edges_centre(edges))
     present = [j for j, t in enumerate(terms) if t is not None]
     cols += [terms[j].alias(f"m{j}") for j in present]
@@ -420,7 +494,7 @@ def audit_table_regression(
             )
         edges = declared
     else:
-        edges = _data_edges(frame, yp_col, int(first["yp_distinct"]))
+        edges = _data_edges(frame, yp_col, int(first["yp_distinct"]), n_rows)
 
     cross = config.n_bootstrap > 0
     table, pairs = _cells(frame, features, yt_col, yp_col, w_col, edges, cross)
