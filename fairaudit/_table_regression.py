@@ -242,8 +242,10 @@ def quantiles(frame: Any, column: str, qs: np.ndarray, n_rows: int) -> np.ndarra
     if impl.is_pyspark() or impl.is_pyspark_connect():
         from pyspark.sql import functions as F
 
-        row = native.select(F.percentile(F.col(column).cast("double"), listed)).collect()[0]
-        return np.asarray(row[0], dtype=np.float64)
+        name = "`" + column.replace("`", "``") + "`"
+        values = ", ".join(f"CAST({q!r} AS DOUBLE)" for q in listed)
+        expr = F.expr(f"percentile(CAST({name} AS DOUBLE), array({values}))")
+        return np.asarray(native.select(expr).collect()[0][0], dtype=np.float64)
     if impl.is_pandas_like():
         x = native[column].astype(np.float64)
         return x.quantile(listed, interpolation="linear").to_numpy(np.float64)
