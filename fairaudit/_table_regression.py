@@ -7,7 +7,7 @@ the :class:`~fairaudit.metrics._regression_stats.RegressionStats` of the rows in
    predictions and weights, the range and the number of distinct predictions, and the
    histogram's edges as :func:`~fairaudit.metrics._regression_stats.prediction_edges`
    chooses them (one bin per distinct value when there are at most 200, else the
-   quantiles of the predictions, computed by the engine);
+   quantiles of the predictions, computed by the engine in one more aggregate);
 2. one ``GROUP BY`` over the sensitive features and the prediction's bin: per cell the row
    count, the sums of the moment terms (weighted powers of the prediction, the outcome and
    the error), of their pairwise products (what the bootstrap of the moments needs), and the
@@ -151,8 +151,8 @@ def _first_pass(
     features: list[str],
     declared: np.ndarray | None,
 ) -> pd.Series:
-    """One aggregate over every row: counts of bad values, the predictions' range and
-    distinct values, the weights' checks, and rows outside declared edges."""
+    """One aggregate over every row: counts of bad values, the predictions' range, the
+    weights' checks, distinct values of the features, and rows outside declared edges."""
     import narwhals.stable.v2 as nw
 
     yt = nw.col(yt_col).cast(nw.Float64)
@@ -163,7 +163,6 @@ def _first_pass(
         (yt.is_null() | ~yt.is_finite()).cast(nw.Int64).alias("yt_bad"),
         (yp.is_null() | ~yp.is_finite()).cast(nw.Int64).alias("yp_bad"),
     ]
-    cols += [nw.col(f).alias(f"f{i}") for i, f in enumerate(features)]
     sums = ["yt_bad", "yp_bad"]
     if w_col is not None:
         w = nw.col(w_col).cast(nw.Float64)
@@ -182,22 +181,50 @@ def _first_pass(
     aggs += [
         nw.col("yp").min().alias("yp_min"),
         nw.col("yp").max().alias("yp_max"),
-        nw.col("yp").n_unique().alias("yp_distinct"),
     ]
-    aggs += [nw.col(f"f{i}").n_unique().alias(f"f{i}_distinct") for i in range(len(features))]
     if w_col is not None:
         aggs.append(nw.col("w").max().alias("w_max"))
     row = _collect(frame.select(*cols).select(*aggs)).iloc[0]
-    return row
+    # the distinct values of the features on their own: a distinct count beside the sums
+    # makes some engines (DuckDB) hold every row of the aggregate's input
+    distinct = [nw.col(f).n_unique().alias(f"f{i}_distinct") for i, f in enumerate(features)]
+    return pd.concat([row, _collect(frame.select(*distinct)).iloc[0]])
 
 
-def _data_edges(frame: Any, yp_col: str, n_distinct: int, n_rows: int) -> np.ndarray:
+def few_values(frame: Any, column: str, limit: int) -> bool:
+    """Whether a column holds at most ``limit`` distinct values, without a hash table of
+    all of them where the engine can estimate first: DuckDB and Spark count distinct
+    values exactly only when their estimate (a HyperLogLog sketch, a few percent off) is
+    below ``4 * limit``; other engines count them exactly."""
+    import narwhals.stable.v2 as nw
+
+    impl = frame.implementation
+    native = nw.to_native(frame)
+    if impl.is_duckdb():
+        from ._table_engine import _quote
+
+        x = f"CAST({_quote(column)} AS DOUBLE)"
+        if int(native.aggregate(f"approx_count_distinct({x})").fetchall()[0][0]) > 4 * limit:
+            return False
+        return int(native.aggregate(f"count(DISTINCT {x})").fetchall()[0][0]) <= limit
+    if impl.is_pyspark() or impl.is_pyspark_connect():
+        from pyspark.sql import functions as F
+
+        x = F.col(column).cast("double")
+        if int(native.select(F.approx_count_distinct(x)).collect()[0][0]) > 4 * limit:
+            return False
+        return int(native.select(F.count_distinct(x)).collect()[0][0]) <= limit
+    expr = nw.col(column).cast(nw.Float64).n_unique().alias("k")
+    return int(_collect(frame.select(expr))["k"].iloc[0]) <= limit
+
+
+def _data_edges(frame: Any, yp_col: str, n_rows: int) -> np.ndarray:
     """The histogram edges :func:`prediction_edges` chooses, computed by the engine: the
     distinct predictions (at most 200) and one more step, else the 201 quantiles."""
     import narwhals.stable.v2 as nw
 
     yp = nw.col(yp_col).cast(nw.Float64)
-    if n_distinct <= N_PREDICTION_BINS:
+    if few_values(frame, yp_col, N_PREDICTION_BINS):
         values = _collect(frame.select(yp.alias("x")).unique())["x"].to_numpy(np.float64)
         values = np.unique(values)
         step = float(values[-1] - values[-2]) if len(values) > 1 else 1.0
@@ -496,7 +523,7 @@ def audit_table_regression(
             )
         edges = declared
     else:
-        edges = _data_edges(frame, yp_col, int(first["yp_distinct"]), n_rows)
+        edges = _data_edges(frame, yp_col, n_rows)
 
     cross = config.n_bootstrap > 0
     table, pairs = _cells(frame, features, yt_col, yp_col, w_col, edges, cross)
