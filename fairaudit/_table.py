@@ -46,8 +46,8 @@ NOTE_AUC = (
 )
 NOTE_ENGINE = "Aggregated by {engine}: {rows} rows reduced to {cells} cells."
 ERR_TABLE_TASK = (
-    "task must be 'binary' or 'multiclass' for a table audited where it lives; got "
-    "{task!r}. Read the rows into memory and call fairaudit.audit(..., task=...)."
+    "task must be 'binary', 'multiclass' or 'regression' for a table audited where it "
+    "lives; got {task!r}."
 )
 
 
@@ -277,10 +277,15 @@ def audit_table(
     sep : str, optional
         For CSV files given by path: the field separator (default: a tab for ``.tsv``
         files, else a comma).
-    task : {"binary", "multiclass"}, default "binary"
+    task : {"binary", "multiclass", "regression"}, default "binary"
         Yes/no decisions, or one of several classes in ``y_pred`` (the ``GROUP BY`` then
         returns each group's k x k confusion matrix; the result equals
-        :func:`audit` with ``task="multiclass"``; see :mod:`fairaudit._table_multiclass`).
+        :func:`audit` with ``task="multiclass"``; see :mod:`fairaudit._table_multiclass`),
+        or numbers in ``y_pred`` (the engine returns each group's moments and histogram of
+        the predictions; every value from the moments equals :func:`audit` with
+        ``task="regression"``, the distribution metrics are within the bounds stated in
+        ``meta["notes"]``; ``score_bins`` then declares the histogram's edges; see
+        :mod:`fairaudit._table_regression`).
 
     Returns
     -------
@@ -308,6 +313,35 @@ def audit_table(
             n_bootstrap=n_bootstrap,
             confidence_level=confidence_level,
             ci_method=ci_method,
+            min_group_size=min_group_size,
+            suppress_below=suppress_below,
+            correction=correction,
+            correction_scope=correction_scope,
+            random_state=random_state,
+            name=name,
+        )
+    if task == "regression":
+        from ._table_regression import audit_table_regression
+
+        return audit_table_regression(
+            data,
+            y_true=y_true,
+            y_pred=y_pred,
+            sensitive_features=sensitive_features,
+            sample_weight=sample_weight,
+            y_score=y_score,
+            threshold=threshold,
+            pos_label=pos_label,
+            score_bins=score_bins,
+            na_values=na_values,
+            sep=sep,
+            tolerances=tolerances,
+            max_groups=max_groups,
+            ci_method=ci_method,
+            metrics=metrics,
+            reference_group=reference_group,
+            n_bootstrap=n_bootstrap,
+            confidence_level=confidence_level,
             min_group_size=min_group_size,
             suppress_below=suppress_below,
             correction=correction,

@@ -137,13 +137,13 @@ def test_validation_happens_in_the_engine_with_the_messages_of_audit():
         on_table(duckdb.from_df(frame), ["sex"], False)
     with pytest.raises(ValueError, match=r"threshold has no meaning for a multiclass audit"):
         on_table(pl.from_pandas(frame_of(1, n=50)), ["sex"], False, threshold=0.5)
-    with pytest.raises(ValueError, match=r"task must be 'binary' or 'multiclass'"):
+    with pytest.raises(ValueError, match=r"task must be 'binary', 'multiclass' or 'regression'"):
         fairaudit.audit_table(
             pl.from_pandas(frame_of(1, n=50)),
             y_true="y",
             y_pred="p",
             sensitive_features="sex",
-            task="regression",
+            task="survival",
         )
 
 

@@ -186,8 +186,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default="binary",
         help="what --prediction holds: yes/no decisions (binary, the default), numbers such "
         "as an offer or a 0-100 score (regression), or one of several classes (multiclass); "
-        "auto chooses from --target. A regression or auto audit reads the data into memory; "
-        "a multiclass audit is aggregated out of core like a binary one",
+        "auto chooses from --target. An auto audit reads the data into memory; a multiclass "
+        "or regression audit is aggregated out of core like a binary one (a regression's "
+        "quantiles and distances then come from histograms of the predictions, within the "
+        "bounds its notes state)",
     )
     o.add_argument("--pos-label", metavar="VALUE", help="positive outcome (default: 1/True)")
     o.add_argument(
@@ -453,8 +455,9 @@ def run(args: argparse.Namespace) -> int:
     if args.task != "binary":
         if args.model:
             raise CLIError(ERR_TASK_MODEL.format(task=args.task))
-        if args.task != "multiclass":
-            # out of core: the k x k counts of classes, or binary decisions; not numbers
+        if args.task not in ("multiclass", "regression"):
+            # out of core: binary decisions, the k x k counts of classes, or the moments and
+            # histograms of numbers; the choice of task needs the rows
             args.in_memory = True
     extra = optional_kwargs(args)
     if args.reference and len(args.reference) != len(args.sensitive):
@@ -635,6 +638,10 @@ def _audit_out_of_core(args: argparse.Namespace, extra: dict[str, Any]) -> int:
         kwargs["task"] = "multiclass"
         if args.score_bins is not None:
             kwargs["score_bins"] = args.score_bins  # refused: it has no meaning here
+    elif args.task == "regression":
+        kwargs["task"] = "regression"
+        if args.score_bins is not None:  # else the edges come from the predictions
+            kwargs["score_bins"] = args.score_bins
     else:
         kwargs["score_bins"] = "range" if args.score_bins is None else args.score_bins
     if args.sep is not None:
