@@ -150,6 +150,23 @@ def _worst_row(
     }
 
 
+def holding_value(
+    value: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The accuracy's interval widened to hold its value: the equal-tailed Jeffreys interval
+    of 0 (or all) correct of m rows stops short of 0 (of 1), so there its lower (upper) limit
+    becomes 0 (1), the modification of Brown, Cai and DasGupta (2001). Undefined limits stay
+    undefined."""
+    value = np.asarray(value, dtype=np.float64)
+    lower = np.asarray(lower, dtype=np.float64)
+    upper = np.asarray(upper, dtype=np.float64)
+    ok = np.isfinite(value) & np.isfinite(lower) & np.isfinite(upper)
+    return (
+        np.where(ok, np.minimum(lower, value), lower),
+        np.where(ok, np.maximum(upper, value), upper),
+    )
+
+
 def _column_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index, copy=False)
 
@@ -240,6 +257,9 @@ def analyse_multiclass(
         frames(a) for a in ("by_group", "lower", "upper", "denominators")
     )
     by_group["count"] = by_group["count"].astype(np.int64)
+    lower["accuracy"], upper["accuracy"] = holding_value(
+        by_group["accuracy"], lower["accuracy"], upper["accuracy"]
+    )
     avg = averaged_scores(stats.w[kept], stats.n[kept])
     ref_k = int(np.flatnonzero(kept == ref_index)[0])
     avg_boot = average_bootstrap(stats, kept_mask, ref_index, config, rngs[2 * k + 1])
@@ -270,8 +290,13 @@ def analyse_multiclass(
             ov_hi.append(t.overall_intervals.at[m, "upper"])
     ov_names.append("accuracy")
     ov_values.append(acc.overall["selection_rate"])
-    ov_lo.append(a_iv.at["selection_rate", "lower"])
-    ov_hi.append(a_iv.at["selection_rate", "upper"])
+    a_lo, a_hi = holding_value(
+        np.array([acc.overall["selection_rate"]]),
+        np.array([a_iv.at["selection_rate", "lower"]]),
+        np.array([a_iv.at["selection_rate", "upper"]]),
+    )
+    ov_lo.append(float(a_lo[0]))
+    ov_hi.append(float(a_hi[0]))
     pooled_avg = averaged_scores(pooled.w, pooled.n)
     for m in AVERAGED_METRICS:
         ov_names.append(m)
