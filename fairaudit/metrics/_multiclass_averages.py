@@ -39,7 +39,7 @@ floor of 1/B would not survive an adjustment for many comparisons).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -71,6 +71,8 @@ class AverageBootstrap:
     summary: BootstrapSummary | None
     #: replicates per metric, shape (B, kept groups)
     replicates: dict[str, np.ndarray]
+    #: interval of the value of all rows pooled, per metric (NaN with the bootstrap off)
+    overall: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _shapes(stats: MulticlassStats, weighted: bool) -> np.ndarray:
@@ -163,12 +165,28 @@ def average_bootstrap(
         extra_overall=overall_reps,
     )
     jack = jackknife_averages(stats.w[kept], stats.n[kept])
+    pooled_jack = jackknife_averages(
+        stats.w.sum(axis=0, keepdims=True), stats.n.sum(axis=0, keepdims=True)
+    )
+    pooled_iv = {}
     for m in AVERAGED_METRICS:
         lo, hi = summary.group_interval(m)
         lower[m], upper[m] = small_sample_interval(
             values[m][kept], lo, hi, reps[m], jack[m], config.confidence_level
         )
-    return AverageBootstrap(lower, upper, summary, {m: reps[m].T for m in AVERAGED_METRICS})
+        olo, ohi = summary.overall_interval(m)
+        olo, ohi = small_sample_interval(
+            np.array([overall[m]]),
+            np.array([olo]),
+            np.array([ohi]),
+            overall_reps[m][None, :],
+            pooled_jack[m],
+            config.confidence_level,
+        )
+        pooled_iv[m] = (float(olo[0]), float(ohi[0]))
+    return AverageBootstrap(
+        lower, upper, summary, {m: reps[m].T for m in AVERAGED_METRICS}, pooled_iv
+    )
 
 
 @dataclass(frozen=True)
