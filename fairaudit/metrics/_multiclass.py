@@ -305,8 +305,10 @@ def analyse_multiclass(
     ov_values.append(acc.overall["selection_rate"])
     a_lo, a_hi = accuracy_interval(
         np.array([acc.overall["selection_rate"]]),
-        (np.array([a_iv.at["selection_rate", "lower"]]),
-         np.array([a_iv.at["selection_rate", "upper"]])),
+        (
+            np.array([a_iv.at["selection_rate", "lower"]]),
+            np.array([a_iv.at["selection_rate", "upper"]]),
+        ),
         tuple(np.array([x]) for x in avg_boot.overall.get("weighted_recall", _NO_BOUNDS)),
     )
     ov_lo.append(float(a_lo[0]))

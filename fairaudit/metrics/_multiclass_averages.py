@@ -261,13 +261,7 @@ def jackknife_averages(w: np.ndarray, n: np.ndarray) -> dict[str, Jackknife]:
     occ_i = (at_i(ns) > 1) | (at_i(npred) - eye > 0)
     d_j, s_j, p_j = at_j(d), at_j(s), at_j(p) - u
     occ_j = (at_j(ns) > 0) | (at_j(npred) > 1)
-    n_occ = (
-        occ.sum(axis=1)[:, None, None]
-        - at_i(occ)
-        - (off & at_j(occ))
-        + occ_i
-        + (off & occ_j)
-    )
+    n_occ = occ.sum(axis=1)[:, None, None] - at_i(occ) - (off & at_j(occ)) + occ_i + (off & occ_j)
     total = s.sum(axis=1)[:, None, None] - u
     base = _class_rates(d, s, p)
     new_i, new_j = _class_rates(d_i, s_i, p_i), _class_rates(d_j, s_j, p_j)
@@ -284,8 +278,11 @@ def jackknife_averages(w: np.ndarray, n: np.ndarray) -> dict[str, Jackknife]:
         )
         xs = x * s
         weighted_sum = (
-            xs.sum(axis=1)[:, None, None] - at_i(xs) - np.where(off, at_j(xs), 0.0)
-            + xi * s_i + np.where(off, xj * s_j, 0.0)
+            xs.sum(axis=1)[:, None, None]
+            - at_i(xs)
+            - np.where(off, at_j(xs), 0.0)
+            + xi * s_i
+            + np.where(off, xj * s_j, 0.0)
         )
         with np.errstate(invalid="ignore", divide="ignore"):
             loo = {
@@ -322,8 +319,12 @@ def _summarise_jackknife(
         if macro:
             dfs = []
             for v_c, m_c in ((part.sum(axis=2), ns), (part.sum(axis=1), npred)):
-                den = np.where(m_c > 1, v_c**2 / np.maximum(m_c - 1, 1), np.where(v_c > 0, np.inf, 0.0))
-                dfs.append(np.where(den.sum(axis=1) > 0, v_c.sum(axis=1) ** 2 / den.sum(axis=1), np.inf))
+                den = np.where(
+                    m_c > 1, v_c**2 / np.maximum(m_c - 1, 1), np.where(v_c > 0, np.inf, 0.0)
+                )
+                dfs.append(
+                    np.where(den.sum(axis=1) > 0, v_c.sum(axis=1) ** 2 / den.sum(axis=1), np.inf)
+                )
             df = np.minimum(*dfs)
         else:
             df = big_n - 1.0
