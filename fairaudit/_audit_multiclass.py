@@ -38,6 +38,20 @@ ERR_OPTION = (
     "the classes in y_pred. Leave {option} out, or audit one class against the rest as a "
     "binary decision (task='binary', y_true == c, y_pred == c){extra}."
 )
+ERR_OPTIONS = (
+    "{options} have no meaning for a multiclass audit (task='multiclass'): the decisions "
+    "are the classes in y_pred. Leave them out, or audit one class against the rest as a "
+    "binary decision (task='binary', y_true == c, y_pred == c){extra}."
+)
+#: Why each option that a multiclass audit refuses has no meaning there, beyond the rest.
+OPTION_REASONS = {
+    "y_score": "; per-class scores are not audited",
+    "score_bins": "",
+    "score_stats": "",
+    "threshold": "",
+    "pos_label": "",
+    "metrics": "; a multiclass audit reports every per-class metric",
+}
 ERR_NO_PRED = "y_pred is required for a multiclass audit: the predicted class of every row."
 WARN_PRED_ONLY = (
     "y_pred holds class(es) that never occur in y_true: {classes}; their true positive rate "
@@ -47,25 +61,29 @@ WARN_PRED_ONLY = (
 WARN_ONE_PREDICTION = (
     "the model predicts one class ({cls!r}) for everyone; the audit cannot support a PASS."
 )
-ERR_TOLERANCE_NAME = (
-    "tolerances: unknown criterion {name!r} for a multiclass audit; its criteria are {known} "
-    "(each applies to every class and to the worst case across classes)."
-)
+
+
+def refuse_options(**given: Any) -> None:
+    """Refuse the options a multiclass audit has no use for (those of
+    :data:`OPTION_REASONS` given a value other than None), in one message naming each."""
+    bad = [name for name, value in given.items() if value is not None]
+    if not bad:
+        return
+    extra = "".join(dict.fromkeys(OPTION_REASONS[name] for name in bad))
+    if len(bad) == 1:
+        raise ValueError(ERR_OPTION.format(option=bad[0], extra=extra))
+    names = ", ".join(bad[:-1]) + " and " + bad[-1]
+    raise ValueError(ERR_OPTIONS.format(options=names, extra=extra))
 
 
 def resolve_multiclass_tolerances(tolerances: Any) -> dict[str, float]:
-    """Tolerance of every multiclass criterion: the defaults updated with the user's."""
+    """Tolerance of every multiclass criterion: the defaults updated with the user's, by
+    the binary audit's resolver (the same checks and messages) on
+    :data:`MULTICLASS_CRITERIA`."""
     from .metrics._criteria import resolve_tolerances
 
-    given = {} if tolerances is None else tolerances
-    if hasattr(given, "items"):
-        for name in given:
-            if name not in MULTICLASS_CRITERIA:
-                raise ValueError(
-                    ERR_TOLERANCE_NAME.format(name=name, known=", ".join(MULTICLASS_CRITERIA))
-                )
-    out = resolve_tolerances(tolerances)  # checks the type and the values
-    return {name: out[name] for name in MULTICLASS_CRITERIA}
+    criteria = {name: CRITERIA[name] for name in MULTICLASS_CRITERIA}
+    return resolve_tolerances(tolerances, criteria, task="multiclass")
 
 
 def audit_multiclass(
@@ -85,15 +103,13 @@ def audit_multiclass(
     ``options.tolerances`` holds the user's tolerances as given (or None); they are
     resolved against the multiclass criteria here.
     """
-    for option, value, extra in (
-        ("y_score", y_score, "; per-class scores are not audited"),
-        ("score_bins", score_bins, ""),
-        ("threshold", options.threshold, ""),
-        ("pos_label", options.pos_label, ""),
-        ("metrics", options.metrics, "; a multiclass audit reports every per-class metric"),
-    ):
-        if value is not None:
-            raise ValueError(ERR_OPTION.format(option=option, extra=extra))
+    refuse_options(
+        y_score=y_score,
+        score_bins=score_bins,
+        threshold=options.threshold,
+        pos_label=options.pos_label,
+        metrics=options.metrics,
+    )
     if y_pred is None:
         raise ValueError(ERR_NO_PRED)
     tolerances = resolve_multiclass_tolerances(options.tolerances)
@@ -135,11 +151,7 @@ def audit_multiclass_stats(
 ) -> AuditResult:
     """The multiclass audit of labelled k x k statistics (from
     :func:`fairaudit.audit_from_stats`; ``options.tolerances`` as the user gave them)."""
-    if score_stats is not None:
-        raise ValueError(ERR_OPTION.format(option="score_stats", extra=""))
-    for option, value in (("threshold", options.threshold), ("metrics", options.metrics)):
-        if value is not None:
-            raise ValueError(ERR_OPTION.format(option=option, extra=""))
+    refuse_options(score_stats=score_stats, threshold=options.threshold, metrics=options.metrics)
     if stats.labels is None:
         from .metrics._stats import ERR_UNLABELLED
 
@@ -277,6 +289,7 @@ __all__ = [
     "MAX_CLASSES",
     "audit_multiclass",
     "encode_classes",
+    "refuse_options",
     "resolve_multiclass_tolerances",
     "run_multiclass",
 ]

@@ -69,7 +69,7 @@ ERR_TOLERANCES_TYPE = (
     "tolerances must be a dict of criterion name -> value, e.g. "
     "{'demographic_parity_difference': 0.05}."
 )
-ERR_TOLERANCE_NAME = "tolerances: unknown criterion {name!r}; known criteria are {known}."
+ERR_TOLERANCE_NAME = "tolerances: unknown criterion {name!r}{where}; known criteria are {known}."
 ERR_TOLERANCE_VALUE = "tolerances: {name} must be a finite number >= 0; got {value!r}."
 ERR_TOLERANCE_RATIO = "tolerances: {name} is a ratio tolerance in [0, 1]; got {value!r}."
 ERR_TOLERANCE_ALIAS = (
@@ -84,13 +84,14 @@ def canonical_criterion(name: str) -> str:
 
 
 def resolve_tolerances(
-    tolerances: object, criteria: dict[str, Criterion] | None = None
+    tolerances: object, criteria: dict[str, Criterion] | None = None, *, task: str = ""
 ) -> dict[str, float]:
     """Tolerance per criterion: the defaults updated with the user's mapping.
 
     ``criteria`` are the criteria of the audit's task (default: the binary criteria); a
     criterion whose default tolerance is NaN has none and is only in the result when the
-    user gives one.
+    user gives one. ``task`` names the audit in the message of an unknown name
+    ("... for a multiclass audit"; default: no name).
     """
     known_criteria = CRITERIA if criteria is None else criteria
     out = {name: c.tolerance for name, c in known_criteria.items() if not np.isnan(c.tolerance)}
@@ -103,7 +104,8 @@ def resolve_tolerances(
         name = canonical_criterion(key)
         if name not in known_criteria:
             known = ", ".join([*known_criteria, *(CRITERION_ALIASES if criteria is None else ())])
-            raise ValueError(ERR_TOLERANCE_NAME.format(name=key, known=known))
+            where = f" for a {task} audit" if task else ""
+            raise ValueError(ERR_TOLERANCE_NAME.format(name=key, where=where, known=known))
         if name in given and given[name][1] != value:
             first, before = given[name]
             raise ValueError(ERR_TOLERANCE_ALIAS.format(a=first, va=before, b=key, vb=value))

@@ -150,6 +150,33 @@ def _worst_row(
     }
 
 
+_NO_BOUNDS = (float("nan"), float("nan"))
+
+
+def accuracy_interval(
+    value: np.ndarray,
+    jeffreys: tuple[np.ndarray, np.ndarray],
+    weighted_recall: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The interval of each group's accuracy.
+
+    Accuracy equals the weighted recall (the correct rows' share, weighted by support), so
+    it takes that average's small-sample interval where the bootstrap gives one. Otherwise
+    (bootstrap off) it keeps the binary interval of a rate, widened to hold its value: the
+    equal-tailed Jeffreys interval of 0 (or all) correct of m rows stops short of 0 (of 1),
+    so there its lower (upper) limit becomes 0 (1), the modification of Brown, Cai and
+    DasGupta (2001). Undefined limits stay undefined.
+    """
+    value = np.asarray(value, dtype=np.float64)
+    lower, upper = (np.asarray(x, dtype=np.float64) for x in jeffreys)
+    ok = np.isfinite(value) & np.isfinite(lower) & np.isfinite(upper)
+    lower = np.where(ok, np.minimum(lower, value), lower)
+    upper = np.where(ok, np.maximum(upper, value), upper)
+    wlo, whi = (np.asarray(x, dtype=np.float64) for x in weighted_recall)
+    use = np.isfinite(wlo) & np.isfinite(whi)
+    return np.where(use, wlo, lower), np.where(use, whi, upper)
+
+
 def _column_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index, copy=False)
 
@@ -249,6 +276,12 @@ def analyse_multiclass(
         by_group[m] = avg[m]
         lower[m], upper[m] = avg_lo[m], avg_hi[m]
         den[m] = acc_den
+    # accuracy is the weighted recall (the correct rows' share): one number, one interval
+    lower["accuracy"], upper["accuracy"] = accuracy_interval(
+        by_group["accuracy"],
+        (lower["accuracy"], upper["accuracy"]),
+        (avg_lo["weighted_recall"], avg_hi["weighted_recall"]),
+    )
     by_group, lower, upper, den = (_column_frame(f, index) for f in (by_group, lower, upper, den))
 
     # all rows pooled
@@ -270,14 +303,23 @@ def analyse_multiclass(
             ov_hi.append(t.overall_intervals.at[m, "upper"])
     ov_names.append("accuracy")
     ov_values.append(acc.overall["selection_rate"])
-    ov_lo.append(a_iv.at["selection_rate", "lower"])
-    ov_hi.append(a_iv.at["selection_rate", "upper"])
+    a_lo, a_hi = accuracy_interval(
+        np.array([acc.overall["selection_rate"]]),
+        (
+            np.array([a_iv.at["selection_rate", "lower"]]),
+            np.array([a_iv.at["selection_rate", "upper"]]),
+        ),
+        tuple(np.array([x]) for x in avg_boot.overall.get("weighted_recall", _NO_BOUNDS)),
+    )
+    ov_lo.append(float(a_lo[0]))
+    ov_hi.append(float(a_hi[0]))
     pooled_avg = averaged_scores(pooled.w, pooled.n)
     for m in AVERAGED_METRICS:
         ov_names.append(m)
         ov_values.append(float(pooled_avg[m][0]))
-        ov_lo.append(np.nan)
-        ov_hi.append(np.nan)
+        lo, hi = avg_boot.overall.get(m, _NO_BOUNDS)
+        ov_lo.append(lo)
+        ov_hi.append(hi)
     overall = pd.Series(ov_values, index=ov_names, dtype=float)
     overall_intervals = pd.DataFrame(
         {
