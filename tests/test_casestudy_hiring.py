@@ -373,7 +373,7 @@ def test_findings_are_plain_text_with_the_numbers(res):
 # ------------------------------------------------------------------------ the report
 def test_run_writes_a_self_contained_report(res, tmp_path, monkeypatch):
     # The numbers are those of the fixture; run() renders them.
-    monkeypatch.setattr(hiring_study, "results", lambda quick=False, random_state=0: res)
+    monkeypatch.setattr(hiring_study, "results", lambda quick=False, random_state=0, **_: res)
     path = hiring.run(tmp_path / "out", quick=True)
     assert path == tmp_path / "out" / "hiring.html"
     html = path.read_text(encoding="utf-8")

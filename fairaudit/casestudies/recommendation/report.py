@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pathlib
 from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
-from fairaudit.report import Figure, Section, Table, figure_to_svg, render_document
+from fairaudit.report import Figure, Section, Table, figure_to_svg
 from fairaudit.simulation import RecommendationResult
 
 from .study import EXPLORATION, RECOMMENDERS
@@ -401,18 +400,19 @@ def _sections(
     ]
 
 
-def write_report(
-    sims: dict[Any, RecommendationResult],
-    nums: dict[str, Any],
-    path: pathlib.Path,
-    *,
-    quick: bool = False,
-) -> None:
-    """Render the report to ``path`` (written atomically by the report layer)."""
-    render_document(
-        "The recommender feedback loop",
-        _sections(sims, nums, quick),
-        subtitle="How recommendations trained on their own clicks narrow what people see; "
-        "simulated after Chaney, Stewart & Engelhardt (2018)" + (" (quick run)" if quick else ""),
-        path=path,
+TITLE = "The recommender feedback loop"
+
+
+def subtitle(quick: bool = False) -> str:
+    """The line under the report's title."""
+    return (
+        "How recommendations trained on their own clicks narrow what people see; "
+        "simulated after Chaney, Stewart & Engelhardt (2018)" + (" (quick run)" if quick else "")
     )
+
+
+def sections(
+    sims: dict[Any, RecommendationResult], nums: dict[str, Any], *, quick: bool = False
+) -> list[Section]:
+    """The report's sections from the simulations and their numbers."""
+    return _sections(sims, nums, quick)
