@@ -26,6 +26,17 @@ from fairaudit.metrics._criteria import canonical_criterion
 
 FEMALE, MALE = "female", "male"
 
+#: The features in words, for the report (the data's column names stay in the tables'
+#: source frames and in the method note).
+FEATURE_LABELS = {
+    "experience_years": "years of experience",
+    "skills_score": "skills test score",
+    "education_level": "education level",
+    "womens_org_member": "member of a women's organisation",
+    "gendered_wording": "feminine wording of the resume",
+    "career_gap_months": "career gap (months)",
+}
+
 #: Absolute gap in selection rate or in true-positive rate (against true suitability) at or
 #: below which the case study calls a disparity immaterial.
 GAP_TOLERANCE = 0.05
