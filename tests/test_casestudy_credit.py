@@ -200,7 +200,7 @@ def test_run_writes_the_report(tmp_path, numbers, monkeypatch):
         "Summary",
         "The data",
         "Five lending rules",
-        "ROC curves and operating",
+        "The trade-off each rule makes (ROC curves)",
         "Profit against the constraint",
         "the paper&#39;s grid search",
     ):

@@ -373,7 +373,7 @@ def test_findings_are_plain_text_with_the_numbers(res):
 # ------------------------------------------------------------------------ the report
 def test_run_writes_a_self_contained_report(res, tmp_path, monkeypatch):
     # The numbers are those of the fixture; run() renders them.
-    monkeypatch.setattr(hiring_study, "results", lambda quick=False, random_state=0: res)
+    monkeypatch.setattr(hiring_study, "results", lambda quick=False, random_state=0, **_: res)
     path = hiring.run(tmp_path / "out", quick=True)
     assert path == tmp_path / "out" / "hiring.html"
     html = path.read_text(encoding="utf-8")
@@ -410,3 +410,32 @@ def test_registered_case_study():
     from fairaudit.casestudies import load_case_study
 
     assert load_case_study("hiring") is hiring
+
+
+# ------------------------------------------------------------------------ the size
+def test_n_applicants_sets_the_size_of_every_sample(tmp_path):
+    """A small study has the asked-for rows in its training, test and per-switch sets (the
+    generator's own record of the sample size is the oracle) and writes the same report."""
+    small = hiring.results(quick=True, n_applicants=300)
+    settings = small["settings"]
+    assert (settings["n_train"], settings["n_test"], settings["n_switch"]) == (300, 300, 300)
+    assert settings["switches"]["n_samples"] == 300
+    assert set(small["models"].index) == {LR_WITH, LR_WITHOUT, hiring.GB_WITH, hiring.GB_WITHOUT}
+    path = hiring.run(tmp_path, quick=True, n_applicants=300)
+    assert "300 applicants per set" in path.read_text(encoding="utf-8")
+
+
+def test_the_default_sizes_are_unchanged(res):
+    assert res["settings"]["n_train"] == hiring.QUICK_SIZE == 6000
+    assert hiring.FULL_SIZE == 20000
+
+
+@pytest.mark.parametrize("bad", [0, hiring.MIN_SIZE - 1, 1.5, "600", True])
+def test_bad_n_applicants(bad, tmp_path):
+    with pytest.raises(ValueError) as err:
+        hiring.results(quick=True, n_applicants=bad)
+    assert str(err.value) == hiring.ERR_N_APPLICANTS.format(min=hiring.MIN_SIZE, value=bad)
+    assert "n_applicants" in str(err.value)
+    with pytest.raises(ValueError):
+        hiring.run(tmp_path, quick=True, n_applicants=bad)
+    assert not (tmp_path / "hiring.html").exists()

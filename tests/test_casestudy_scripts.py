@@ -69,3 +69,32 @@ def test_each_study_is_a_subpackage_with_the_same_layout(name):
     assert set(package.__all__) == set(study.__all__)
     flat = [p.name for p in folder.parent.glob("*.py") if p.name != "__init__.py"]
     assert flat == []
+
+
+def test_size_reaches_the_hiring_study_and_only_studies_with_a_size(tmp_path, monkeypatch):
+    module = casestudies.load_case_study("hiring")
+    calls = []
+
+    def fake_run(out_dir, *, quick=False, **kwargs):
+        calls.append((out_dir, quick, kwargs))
+        return out_dir / "hiring.html"
+
+    monkeypatch.setattr(module, "run", fake_run)
+    assert casestudies.script_main("hiring", ["--out", str(tmp_path), "--size", "600"]) == 0
+    assert calls == [(tmp_path, False, {"n_applicants": 600})]
+    casestudies.script_main("hiring", ["--out", str(tmp_path)])
+    assert calls[-1] == (tmp_path, False, {})
+    with pytest.raises(SystemExit) as exc:
+        casestudies.script_main("credit", ["--size", "600"])
+    assert exc.value.code == 2
+
+
+def test_write_report_creates_the_folder_and_names_the_file(tmp_path):
+    from fairaudit.report import Section
+
+    path = casestudies.write_report(
+        tmp_path / "a" / "b", "demo", "A title", [Section("Summary", "Text.")], subtitle="Sub"
+    )
+    assert path == tmp_path / "a" / "b" / "demo.html"
+    html = path.read_text(encoding="utf-8")
+    assert "A title" in html and "Sub" in html and "Text." in html

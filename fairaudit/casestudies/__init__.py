@@ -5,6 +5,10 @@ where it has them, runnable as ``python -m fairaudit.casestudies.NAME``) whose f
 ``run(out_dir: pathlib.Path, *, quick: bool = False) -> pathlib.Path`` writes its
 HTML report (and any figures) into ``out_dir`` and returns the report's path. The scripts in
 the repository's ``case_studies/`` folder and ``fairaudit case-study run NAME`` both call it.
+A study whose size can be chosen names the keyword of ``run`` that sets it in
+``SIZE_OPTION`` (keyword, help text); the command line then offers ``--size N``.
+:func:`write_report` is the last step every study shares: create the folder and render the
+sections into ``NAME.html``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import pathlib
+from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 #: Name -> (module, one-line description). Modules are imported only when run.
 CASE_STUDIES: dict[str, tuple[str, str]] = {
@@ -40,7 +46,7 @@ CASE_STUDIES: dict[str, tuple[str, str]] = {
 
 ERR_UNKNOWN_CASE_STUDY = "case study {name!r} is unknown; choose one of: {known}"
 
-__all__ = ["CASE_STUDIES", "load_case_study", "script_main"]
+__all__ = ["CASE_STUDIES", "load_case_study", "script_main", "write_report"]
 
 
 def load_case_study(name: str) -> ModuleType:
@@ -57,6 +63,41 @@ def load_case_study(name: str) -> ModuleType:
     return importlib.import_module(CASE_STUDIES[name][0])
 
 
+def write_report(
+    out_dir: pathlib.Path | str,
+    name: str,
+    title: str,
+    sections: Sequence[Any],
+    *,
+    subtitle: str = "",
+) -> pathlib.Path:
+    """Render ``sections`` into ``out_dir/NAME.html`` and return its path.
+
+    Parameters
+    ----------
+    out_dir : path
+        Folder for the report; created (with its parents) if needed.
+    name : str
+        The study's name: the file is ``NAME.html``.
+    title, subtitle : str
+        The report's title and the line under it.
+    sections : sequence
+        The report's sections (:class:`fairaudit.report.Section` and the like).
+
+    Returns
+    -------
+    pathlib.Path
+        The path of the written report.
+    """
+    from fairaudit.report import render_document
+
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.html"
+    render_document(title, list(sections), subtitle=subtitle, path=path)
+    return path
+
+
 def script_main(name: str, argv: list[str] | None = None) -> int:
     """Command line of the script ``case_studies/NAME.py``: run the case study, print the path.
 
@@ -65,7 +106,8 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
     name : str
         A key of :data:`CASE_STUDIES`.
     argv : list of str, optional
-        Arguments (default: ``sys.argv[1:]``): ``--out DIR`` and ``--quick``.
+        Arguments (default: ``sys.argv[1:]``): ``--out DIR``, ``--quick`` and, for a study
+        with a ``SIZE_OPTION``, ``--size N``.
 
     Returns
     -------
@@ -88,6 +130,12 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
         action="store_true",
         help="a smaller, faster run (fewer samples or resamples) with the same findings",
     )
+    size_option = getattr(module, "SIZE_OPTION", None)
+    if size_option is not None:
+        parser.add_argument("--size", type=int, metavar="N", help=size_option[1])
     args = parser.parse_args(argv)
-    print(module.run(args.out, quick=args.quick))
+    extra = {}
+    if size_option is not None and args.size is not None:
+        extra[size_option[0]] = args.size
+    print(module.run(args.out, quick=args.quick, **extra))
     return 0

@@ -67,8 +67,8 @@ _EDUCATION_CUTS = np.array([-0.8, 0.6, 1.6])
 FEATURE_DESCRIPTIONS: dict[str, str] = {
     "experience_years": (
         "Years of relevant work experience as recorded on the resume. Legitimate: driven by "
-        "the latent qualification. With measurement_bias > 0, women's recorded years are "
-        "lower than their true years (e.g. part-time years not counted)."
+        "the latent qualification. With measurement bias switched on, women's recorded years "
+        "are lower than their true years (e.g. part-time years not counted)."
     ),
     "skills_score": (
         "Score of a work-sample skills test, 0-100. Legitimate: driven by the latent "
@@ -80,7 +80,8 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     ),
     "womens_org_member": (
         "1 if the resume lists a women's organisation (e.g. 'women's chess club captain'). "
-        "Proxy: caused by gender (strength set by proxy_strength), no effect on suitability."
+        "Proxy: caused by gender (how strongly is set by the proxy strength), no effect on "
+        "suitability."
     ),
     "gendered_wording": (
         "Standardised score of stereotypically feminine wording in the resume text (negative "
@@ -88,7 +89,7 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     ),
     "career_gap_months": (
         "Length of the longest career break in months (0 = none). Proxy: more frequent for "
-        "women as proxy_strength grows, no effect on suitability."
+        "women the stronger the proxies are, no effect on suitability."
     ),
 }
 

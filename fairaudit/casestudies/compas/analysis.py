@@ -210,7 +210,7 @@ def published_subsets(df: pd.DataFrame) -> pd.DataFrame:
         ("all rows", "all 7,214 rows of the two-year file (no row filter)", df, "two_year_recid"),
         (
             "all rows, is_recid",
-            "all 7,214 rows; outcome is_recid (any recorded recidivism)",
+            "all 7,214 rows; outcome: any recorded reoffence",
             df,
             "is_recid",
         ),
@@ -222,13 +222,13 @@ def published_subsets(df: pd.DataFrame) -> pd.DataFrame:
         ),
         (
             "ProPublica filter, is_recid",
-            "the 6,172 filtered rows; outcome is_recid",
+            "the 6,172 filtered rows; outcome: any recorded reoffence",
             filtered,
             "is_recid",
         ),
         (
             "screening interval recorded",
-            "the 6,907 rows with a recorded days_b_screening_arrest (no +-30 day window)",
+            "the 6,907 rows with a recorded number of days between arrest and screening (no 30-day window)",
             recorded,
             "two_year_recid",
         ),

@@ -33,7 +33,44 @@ def _pp(x: float, digits: int = 1) -> str:
 
 
 def _interval(lower: pd.Series, upper: pd.Series) -> pd.Series:
-    return lower.map(lambda v: f"{v:.3f}") + "\u2013" + upper.map(lambda v: f"{v:.3f}")
+    """Intervals of rates, in % (one decimal)."""
+    return lower.map(lambda v: f"{100 * v:.1f}") + "\u2013" + upper.map(lambda v: f"{100 * v:.1f}%")
+
+
+def _points_interval(lower: pd.Series, upper: pd.Series) -> pd.Series:
+    """Intervals of differences of rates, in percentage points (one decimal)."""
+    return lower.map(lambda v: f"{100 * v:+.1f}") + " to " + upper.map(lambda v: f"{100 * v:+.1f}")
+
+
+def _as_pct(frame: pd.DataFrame, columns, digits: int = 1) -> pd.DataFrame:
+    """``frame`` with ``columns`` (rates) written as percentages."""
+    frame = frame.copy()
+    for c in columns:
+        frame[c] = frame[c].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.{digits}f}%")
+    return frame
+
+
+def _as_points(frame: pd.DataFrame, columns, digits: int = 1) -> pd.DataFrame:
+    """``frame`` with ``columns`` (differences of rates) in signed percentage points."""
+    frame = frame.copy()
+    for c in columns:
+        frame[c] = frame[c].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:+.{digits}f}")
+    return frame
+
+
+#: What the outcome columns of ProPublica's file record, in words.
+OUTCOME_WORDS = {
+    "two_year_recid": "charged again within two years",
+    "is_recid": "any recorded reoffence",
+}
+#: The candidate subsets of the published figures, named in words.
+SUBSET_WORDS = {
+    "all rows": "all rows",
+    "all rows, is_recid": "all rows, any recorded reoffence",
+    "ProPublica filter": "ProPublica's filter",
+    "ProPublica filter, is_recid": "ProPublica's filter, any recorded reoffence",
+    "screening interval recorded": "days between arrest and screening recorded",
+}
 
 
 #: Display names of the columns of the study's tables (the results keep their own names).
@@ -44,34 +81,35 @@ COLUMN_LABELS = {
     "fn": "false negatives",
     "tp": "true positives",
     "base_rate": "reoffended (base rate)",
+    "subset": "candidate subset",
     "false_positive_rate": "false positive rate",
     "false_negative_rate": "false negative rate",
     "positive_predictive_value": "precision (PPV)",
     "outcome": "outcome",
     "n_rows": "rows",
-    "fpr_african_american": "FPR, African-American",
-    "fpr_caucasian": "FPR, Caucasian",
-    "fnr_african_american": "FNR, African-American",
-    "fnr_caucasian": "FNR, Caucasian",
-    "ppv_african_american": "PPV, African-American",
-    "ppv_caucasian": "PPV, Caucasian",
-    "npv_african_american": "NPV, African-American",
-    "npv_caucasian": "NPV, Caucasian",
+    "fpr_african_american": "false positive rate, African-American",
+    "fpr_caucasian": "false positive rate, Caucasian",
+    "fnr_african_american": "false negative rate, African-American",
+    "fnr_caucasian": "false negative rate, Caucasian",
+    "ppv_african_american": "high risk who reoffended, African-American",
+    "ppv_caucasian": "high risk who reoffended, Caucasian",
+    "npv_african_american": "low risk who did not reoffend, African-American",
+    "npv_caucasian": "low risk who did not reoffend, Caucasian",
     "matches_published_2dp": "matches the notebook (2 decimals)",
     "matches_published_1dp": "matches the article (1 decimal)",
     "n_african_american": "African-American defendants",
     "n_caucasian": "Caucasian defendants",
     "rate_african_american": "African-American reoffended",
     "rate_caucasian": "Caucasian reoffended",
-    "difference": "difference",
+    "difference": "difference (percentage points)",
     "enough_data": "enough defendants in both groups",
-    "fpr_from_identity": "FPR from the identity",
-    "abs_difference": "difference from the FPR",
+    "fpr_from_identity": "false positive rate from the identity",
+    "abs_difference": "difference (percentage points)",
     "threshold_african_american": "threshold (decile), African-American",
     "threshold_caucasian": "threshold (decile), Caucasian",
-    "equalized_odds_difference": "equalized odds difference",
-    "ppv_difference": "PPV difference",
-    "npv_difference": "NPV difference",
+    "equalized_odds_difference": "largest gap in error rates (percentage points)",
+    "ppv_difference": "gap in reoffending among high risk (percentage points)",
+    "npv_difference": "gap in not reoffending among low risk (percentage points)",
     "accuracy": "accuracy",
 }
 
@@ -84,11 +122,38 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Two-row headers of the threshold tables: (what, whose) for each column.
+_TWO_ROW = {
+    "threshold_african_american": ("decile threshold", "African-American"),
+    "threshold_caucasian": ("decile threshold", "Caucasian"),
+    "fpr_african_american": ("false positive rate", "African-American"),
+    "fpr_caucasian": ("false positive rate", "Caucasian"),
+    "fnr_african_american": ("false negative rate", "African-American"),
+    "fnr_caucasian": ("false negative rate", "Caucasian"),
+    "equalized_odds_difference": ("largest gap", "points"),
+    "ppv_african_american": ("labelled high risk: reoffended", "African-American"),
+    "ppv_caucasian": ("labelled high risk: reoffended", "Caucasian"),
+    "npv_african_american": ("labelled low risk: did not reoffend", "African-American"),
+    "npv_caucasian": ("labelled low risk: did not reoffend", "Caucasian"),
+    "ppv_difference": ("gap, high risk", "points"),
+    "npv_difference": ("gap, low risk", "points"),
+    "accuracy": ("accuracy", ""),
+}
+
+
+def two_row(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the two-row headers of :data:`_TWO_ROW`."""
+    out = frame.copy()
+    out.columns = pd.MultiIndex.from_tuples([_TWO_ROW[c] for c in frame.columns])
+    return out
+
+
 def rule_label(rule: str) -> str:
-    """A threshold rule's name for the reader: the optimizer's rules say what they do."""
+    """A threshold rule's short name for the reader: the optimizer's rules say what they do."""
     if rule.startswith("ThresholdOptimizer (") and rule.endswith(", randomized)"):
-        return "randomized thresholds for " + rule[len("ThresholdOptimizer ("):-len(", randomized)")]
-    return rule
+        constraint = rule[len("ThresholdOptimizer (") : -len(", randomized)")]
+        return "randomized, " + constraint.replace("equal FPR", "equal false positive rates")
+    return rule.replace("single threshold (decile >= 5)", "one threshold, decile 5 or higher")
 
 
 def _figure_error_rates(rates: pd.DataFrame, subsets: pd.DataFrame):
@@ -136,13 +201,30 @@ def _figure_error_rates(rates: pd.DataFrame, subsets: pd.DataFrame):
     from matplotlib.patches import Patch
 
     handles = [
-        Patch(facecolor="#D55E00", edgecolor="#0072B2", linewidth=2,
-              label="bar: the 6,172 filtered rows, with 95% interval"),
-        Line2D([], [], linestyle="none", marker="D", color="black", markersize=5,
-               label="diamond: all 7,214 rows (the published figures)"),
+        Patch(
+            facecolor="#D55E00",
+            edgecolor="#0072B2",
+            linewidth=2,
+            label="bar: the 6,172 filtered rows, with 95% interval",
+        ),
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="D",
+            color="black",
+            markersize=5,
+            label="diamond: all 7,214 rows (the published figures)",
+        ),
     ]
-    fig.legend(handles=handles, loc="upper center", ncol=2, frameon=False, fontsize=8,
-               bbox_to_anchor=(0.5, 1.0))
+    fig.legend(
+        handles=handles,
+        loc="upper center",
+        ncol=2,
+        frameon=False,
+        fontsize=8,
+        bbox_to_anchor=(0.5, 1.0),
+    )
     fig.tight_layout(rect=(0, 0, 1, 0.88))
     svg = figure_to_svg(fig)
     return Figure(
@@ -244,7 +326,7 @@ def _figure_tradeoff(filtered: pd.DataFrame, thresholds: pd.DataFrame):
             marker=marker,
             markersize=3,
             linewidth=1,
-            label=f"{group}: decile >= 2 ... 10",
+            label=f"{group}: threshold at decile 2 to 10",
         )
         single = thresholds.iloc[0]
         eo = thresholds.iloc[1]
@@ -272,7 +354,7 @@ def _figure_tradeoff(filtered: pd.DataFrame, thresholds: pd.DataFrame):
         markerfacecolor="none",
         markeredgecolor="black",
         linestyle="none",
-        label="one threshold (decile >= 5)",
+        label="one threshold (decile 5 or higher)",
     )
     ax.plot(
         [],
@@ -331,7 +413,7 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
     rule_text = "; ".join(
         f"{group}: "
         + ", ".join(
-            f"decile >= {10 * t:.0f} with probability {p:.2f}"
+            f"decile {10 * t:.0f} or higher with probability {100 * p:.0f}%"
             for t, p in zip(part["threshold"], part["probability"], strict=True)
         )
         for group, part in rules.groupby("group", sort=False)
@@ -367,27 +449,88 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
     counts.loc["total"] = counts.sum()
 
     shown = rates.loc[["African-American", "Caucasian", "Hispanic", "Other"]]
-    rate_table = readable(shown[["n", "fp", "tn", "fn", "tp", "base_rate"]])
+    rate_table = readable(_as_pct(shown[["n", "fp", "tn", "fn", "tp", "base_rate"]], ["base_rate"]))
     for metric in ("false_positive_rate", "false_negative_rate"):
         rate_table[f"{COLUMN_LABELS[metric]} (95% interval)"] = (
-            shown[metric].map(lambda v: f"{v:.3f}")
+            shown[metric].map(lambda v: f"{100 * v:.1f}%")
             + " ("
             + _interval(shown[f"{metric}_lower"], shown[f"{metric}_upper"])
             + ")"
         )
-    rate_table[COLUMN_LABELS["positive_predictive_value"]] = shown["positive_predictive_value"]
-    subset_table = readable(subsets.drop(columns=["description", "n"]))
-    calib_table = diffs.drop(columns=["lower", "upper"])
+    rate_table["high risk who reoffended (PPV)"] = shown["positive_predictive_value"].map(
+        lambda v: f"{100 * v:.1f}%"
+    )
+    subset_table = subsets.drop(columns=["description", "n"]).copy()
+    subset_table["outcome"] = subset_table["outcome"].map(lambda v: OUTCOME_WORDS.get(v, v))
+    subset_table = readable(
+        _as_pct(subset_table, rate_cols, digits=2).rename(index=lambda v: SUBSET_WORDS.get(v, v))
+    )
+    calib_table = _as_pct(
+        diffs.drop(columns=["lower", "upper"]), ["rate_african_american", "rate_caucasian"]
+    )
+    calib_table = _as_points(calib_table, ["difference"])
     calib_table.insert(
         calib_table.columns.get_loc("difference") + 1,
-        "95% interval",
-        _interval(diffs["lower"], diffs["upper"]),
+        "95% interval (percentage points)",
+        _points_interval(diffs["lower"], diffs["upper"]),
     )
     calib_table = readable(calib_table)
     calib_table.index.name = "decile"
-    identity = readable(res["impossibility"])
-    threshold_table = readable(thresholds.rename(index=rule_label))
+    identity = res["impossibility"].copy()
+    identity["abs_difference"] = identity["abs_difference"].map(
+        lambda v: f"{100 * v:.1g}" if v else "0"
+    )
+    identity = readable(
+        _as_pct(
+            identity,
+            [
+                "base_rate",
+                "positive_predictive_value",
+                "false_negative_rate",
+                "false_positive_rate",
+                "fpr_from_identity",
+            ],
+            digits=3,
+        )
+    )
+    threshold_table = thresholds.rename(index=rule_label)
+    group_rule = threshold_table.index.str.startswith("group thresholds")
+    threshold_table.index = [
+        f"group thresholds, decile {row['threshold_african_american']:.0f} / "
+        f"{row['threshold_caucasian']:.0f} or higher"
+        if grouped
+        else name
+        for (name, row), grouped in zip(threshold_table.iterrows(), group_rule, strict=True)
+    ]
+    threshold_table = _as_pct(
+        threshold_table,
+        [
+            c
+            for c in threshold_table.columns
+            if (c.startswith(("fpr_", "fnr_", "ppv_", "npv_")) and not c.endswith("_difference"))
+            or c == "accuracy"
+        ],
+    )
+    threshold_table = _as_points(
+        threshold_table, ["equalized_odds_difference", "ppv_difference", "npv_difference"]
+    )
     threshold_table.index.name = "rule"
+    error_cols = [
+        "fpr_african_american",
+        "fpr_caucasian",
+        "fnr_african_american",
+        "fnr_caucasian",
+        "equalized_odds_difference",
+        "accuracy",
+    ]
+    value_cols = [
+        "ppv_african_american",
+        "ppv_caucasian",
+        "npv_african_american",
+        "npv_caucasian",
+        "ppv_difference",
+        "npv_difference",
+    ]
 
     summary = [
         f"On the {res['n_rows']['filtered']:,} defendants kept by ProPublica's filter, COMPAS's "
@@ -402,15 +545,18 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
         f"differ by at most {_pp(max_gap)}, and {n_excl} of these {len(enough)} differences "
         f"is distinguishable from zero (95% Newcombe interval excluding zero).",
         f"Both statements hold at once because the groups' base rates differ ({_pct(a_p)} vs "
-        f"{_pct(c_p)}): by the identity FPR = p/(1-p) x (1-PPV)/PPV x (1-FNR), which the "
-        f"audited numbers satisfy exactly (up to rounding), equal PPV and FNR with unequal "
-        f"base rates p force unequal FPR.",
+        f"{_pct(c_p)}). An identity ties the false positive rate to the base rate, the false "
+        f"negative rate and the share of those labelled high risk who reoffend; the audited "
+        f"numbers satisfy it exactly. With unequal base rates, a label that is equally "
+        f"predictive in both groups and misses reoffenders equally often must flag "
+        f"non-reoffenders at unequal rates.",
     ]
     if pub is not None:
         summary.append(
             f"ProPublica's published 44.9% / 23.5% (FPR) and 28.0% / 47.7% (FNR) are "
             f"reproduced exactly on all {int(pub['n_rows']):,} rows of the two-year file "
-            f"(outcome two_year_recid, no row filter), not on the 6,172 filtered rows."
+            f"(outcome: charged again within two years; no row filter), not on the 6,172 "
+            f"filtered rows."
         )
 
     return [
@@ -422,14 +568,15 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 "Florida, defendants screened in 2013-2014) bundled with fairaudit: 7,214 "
                 "defendants with their COMPAS general-recidivism decile score (1-10), its "
                 "label (Low 1-4, Medium 5-7, High 8-10) and whether they were charged with a "
-                "new offence within two years (two_year_recid).",
-                "ProPublica's filter keeps screenings within 30 days of the arrest "
-                "(-30 <= days_b_screening_arrest <= 30), drops cases without a COMPAS case "
-                "(is_recid = -1), ordinary traffic offences (c_charge_degree = 'O') and "
-                "invalid scores. On this file only the screening window removes rows: 307 "
-                "without a recorded interval and 735 outside it, leaving 6,172.",
-                "The prediction audited is ProPublica's: 'medium or high risk' "
-                "(score_text != 'Low', i.e. decile >= 5); the outcome is two_year_recid.",
+                "new offence within two years (re-arrested within two years).",
+                "ProPublica's filter keeps screenings within 30 days of the arrest (the "
+                "number of days between arrest and screening is between -30 and 30), drops "
+                "cases without a COMPAS case record, ordinary traffic offences and invalid "
+                "scores. On this file only the screening window removes rows: 307 without a "
+                "recorded number of days and 735 outside the window, leaving 6,172.",
+                "The prediction audited is ProPublica's: 'medium or high risk' (decile 5 or "
+                "higher); the outcome is whether the defendant was charged again within two "
+                "years. The data note at the end gives the file's column names.",
             ],
             tables=[Table(counts, caption="Defendants by race.", digits=0)],
         ),
@@ -454,8 +601,10 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
             tables=[
                 Table(
                     rate_table,
-                    caption="Confusion counts and rates on the filtered rows, "
-                    "with 95% Wilson intervals, computed directly from the counts.",
+                    caption="Counts of correct and wrong labels and the rates on the filtered "
+                    "rows, with 95% Wilson intervals, computed directly from the counts. A "
+                    "false positive is a defendant labelled medium or high risk who did not "
+                    "reoffend; a false negative, one labelled low risk who did.",
                 )
             ],
             audits=[res["audit_race"]],
@@ -480,7 +629,9 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
             ],
             tables=[
                 Table(
-                    subset_table, caption="Candidate subsets (rates of the two groups).", digits=4
+                    subset_table,
+                    caption="Candidate subsets: false positive and false negative rates of "
+                    "the two groups, to two decimals.",
                 )
             ],
         ),
@@ -503,9 +654,8 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
             tables=[
                 Table(
                     calib_table,
-                    caption="Recidivism rate by decile (African-American "
-                    "minus Caucasian) with 95% Newcombe intervals.",
-                    digits=3,
+                    caption="Share who reoffended, by decile; difference: African-American "
+                    "minus Caucasian, in percentage points, with 95% Newcombe intervals.",
                 )
             ],
         ),
@@ -513,20 +663,22 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
             "Why both are true",
             paragraphs=[
                 "For any classifier and any group, FPR = p/(1-p) x (1-PPV)/PPV x (1-FNR), "
-                "where p is the group's base rate (Chouldechova 2017). If PPV (predictive "
+                "where FPR is the false positive rate, FNR the false negative rate, PPV the "
+                "share of those labelled high risk who reoffend (positive predictive value) "
+                "and p the group's base rate (Chouldechova 2017). If PPV (predictive "
                 "parity) and FNR are equal across groups but p is not, FPR cannot be equal. "
                 f"Here p is {_pct(a_p)} for African-American and {_pct(c_p)} for Caucasian "
                 "defendants. Kleinberg, Mullainathan & Raghavan (2016) prove the general "
                 "version: unless the base rates are equal or prediction is perfect, no score "
                 "is both calibrated within groups and balanced for both classes.",
-                f"The identity, applied to the audit's per-group numbers, reproduces each "
-                f"group's FPR to {res['identity_max_error']:.1e} (floating-point precision).",
+                "The identity, applied to the audit's per-group numbers, reproduces each "
+                "group's false positive rate exactly: the differences are the computer's "
+                f"rounding error (at most {res['identity_max_error']:.1e}).",
             ],
             tables=[
                 Table(
                     identity,
                     caption="The identity on the audited numbers (filtered rows).",
-                    digits=6,
                 )
             ],
         ),
@@ -534,10 +686,10 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
             "Equalizing error rates breaks calibration",
             paragraphs=[
                 f"Post-processing for equalized odds picks a threshold per group. Searching "
-                f"all pairs of decile thresholds for the most accurate pair whose FPR and TPR "
-                f"gaps are at most {EO_TOLERANCE:g} gives decile >= "
-                f"{eo['threshold_african_american']:.0f} for African-American and >= "
-                f"{eo['threshold_caucasian']:.0f} for Caucasian defendants: FPR "
+                f"all pairs of decile thresholds for the most accurate pair whose gaps in "
+                f"false and true positive rates are at most {_pp(EO_TOLERANCE, 0)} gives "
+                f"decile {eo['threshold_african_american']:.0f} or higher for African-American "
+                f"and {eo['threshold_caucasian']:.0f} or higher for Caucasian defendants: FPR "
                 f"{_pct(eo['fpr_african_american'])} vs {_pct(eo['fpr_caucasian'])}, FNR "
                 f"{_pct(eo['fnr_african_american'])} vs {_pct(eo['fnr_caucasian'])}.",
                 f"The price is calibration of the label: the share of labelled-high "
@@ -553,8 +705,8 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 f"fairaudit's threshold optimizer (Hardt, Price & Srebro 2016), given "
                 f"the decile as a ready-made score, finds the exact equalized-odds optimum by "
                 f"randomizing between adjacent thresholds ({rule_text}). Its realized decisions "
-                f"have an equalized-odds difference of {opt['equalized_odds_difference']:.3f} "
-                f"and a PPV gap of {_pp(opt['ppv_difference'])}: the same trade-off, now with "
+                f"have error rates within {_pp(opt['equalized_odds_difference'])} of each "
+                f"other and a PPV gap of {_pp(opt['ppv_difference'])}: the same trade-off, now with "
                 f"a coin flip for some defendants. Methods: a direct search over pairs of "
                 f"decile thresholds, and the threshold optimizer's randomized thresholds.",
                 "The other post-processing constraints do the same to calibration: the PPV "
@@ -565,14 +717,22 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
             figures=[_figure_tradeoff(filtered, thresholds)],
             tables=[
                 Table(
-                    threshold_table,
-                    caption="One threshold versus group thresholds "
-                    "(African-American and Caucasian defendants, filtered rows).",
-                )
+                    two_row(threshold_table[error_cols]),
+                    caption="One threshold versus group thresholds (African-American and "
+                    "Caucasian defendants, filtered rows): error rates and accuracy. Group "
+                    "thresholds: African-American / Caucasian, for equalized odds; randomized: "
+                    "the threshold optimizer's rule for each fairness definition. Largest "
+                    "gap: the larger of the two error-rate gaps, in percentage points.",
+                ),
+                Table(
+                    two_row(threshold_table[value_cols]),
+                    caption="The same rules: what the labels mean in each group, and "
+                    "accuracy. Gaps (African-American minus Caucasian) in percentage points.",
+                ),
             ],
         ),
         Section(
-            "By sex, and race x sex",
+            "By sex, and by race and sex",
             paragraphs=[
                 "The same label audited for every race with at least 50 defendants, by sex, "
                 "and by the intersection of race and sex (cells of at least 50 defendants).",
@@ -616,16 +776,18 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 "problems and the two-year construction of the file. Should not generalize "
                 "beyond Broward County 2013-2014, nor from the small groups.",
                 "Should check before acting: the data's recording problems (below), the "
-                "choice of the label's threshold (the results above are for decile >= 5), "
+                "choice of the label's threshold (the results above are for decile 5 or "
+                "higher), "
                 "and what decision the score feeds.",
             ],
         ),
         Section(
             "Limits of the data, and sources",
+            id="limits",
             paragraphs=[
-                "Outcome: two_year_recid is a new criminal charge within two years, not a new "
-                "offence; arrests depend on where and whom the police patrol. People jailed "
-                "during the follow-up could not be rearrested.",
+                "Outcome: being charged again within two years is a new criminal charge, not "
+                "a new offence; arrests depend on where and whom the police patrol. People "
+                "jailed during the follow-up could not be rearrested.",
                 "Construction: Barenstein (2019) found that the two-year file applies the "
                 "two-year cut-off to non-recidivists but not to recidivists, inflating the "
                 "recidivism rate (45% in the file, about 36% after his correction) and the "
@@ -634,6 +796,11 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 "Matching: the scored offence was matched to the arrest by date; 1,042 rows "
                 "with a screening more than 30 days from the arrest, or no recorded interval, "
                 "are dropped by ProPublica's filter because the match may be wrong.",
+                "Data note, for reproducing the numbers: in ProPublica's file the outcome is "
+                "the column two_year_recid (any recorded reoffence: is_recid), the days "
+                "between arrest and screening are days_b_screening_arrest, the charge degree "
+                "is c_charge_degree ('O' for ordinary traffic offences) and the label is "
+                "score_text (medium or high risk: not 'Low'; the decile is decile_score).",
                 "Sources: J. Angwin, J. Larson, S. Mattu and L. Kirchner, 'Machine Bias', "
                 "ProPublica, 2016; J. Larson, S. Mattu, L. Kirchner and J. Angwin, 'How We "
                 "Analyzed the COMPAS Recidivism Algorithm', ProPublica, 2016, and its "

@@ -300,19 +300,16 @@ def run(out_dir: pathlib.Path, *, quick: bool = False) -> pathlib.Path:
     pathlib.Path
         The path of the written report.
     """
-    from fairaudit.report import render_document
+    from .. import write_report
 
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     res = results(quick=quick)
     filtered = propublica_filter(load_compas())
-    path = out_dir / "compas.html"
-    render_document(
+    return write_report(
+        out_dir,
+        "compas",
         "COMPAS: ProPublica, Northpointe, and why both are right",
         sections(res, filtered, quick=quick),
         subtitle=(
             "Reproducing the 2016 analyses on ProPublica's Broward County data with fairaudit"
         ),
-        path=path,
     )
-    return path

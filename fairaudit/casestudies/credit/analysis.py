@@ -28,9 +28,9 @@ GROUPS = ("Asian", "White", "Hispanic", "Black")
 
 #: Rule name -> (label, ThresholdOptimizer parameters).
 RULES: dict[str, tuple[str, dict[str, Any]]] = {
-    "max_profit": ("Max profit (a threshold per group)", {"constraint": None}),
+    "max_profit": ("Maximum profit (a threshold per group)", {"constraint": None}),
     "single_threshold": (
-        "Single threshold (group-blind)",
+        "Single threshold (the same for every group)",
         {"constraint": None, "group_blind": True, "mode": "per_group_threshold"},
     ),
     "demographic_parity": ("Demographic parity", {"constraint": "demographic_parity"}),

@@ -98,8 +98,8 @@ def _fig_roc(models: dict, groups: pd.DataFrame):
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("share of repayers approved")
-    axes[0].set_title("ROC curve of each group", fontsize=10)
-    axes[1].set_title("Zoom, with each rule's operating points", fontsize=10)
+    axes[0].set_title("Trade-off curve (ROC) of each group", fontsize=10)
+    axes[1].set_title("Zoom, with where each rule puts each group", fontsize=10)
     axes[1].legend(frameon=False, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
@@ -127,7 +127,7 @@ def _fig_curve(curve: pd.DataFrame, summary: pd.DataFrame):
             color="#C85200",
             zorder=4,
         )
-    ax.scatter([], [], marker="x", color="#C85200", label="published (no slack)")
+    ax.scatter([], [], marker="x", color="#C85200", label="published (no gap allowed)")
     ax.axhline(
         100 * summary.loc["single_threshold", "share_of_max"],
         color="#006BA4",
@@ -200,7 +200,7 @@ def _summary_paragraphs(out: dict[str, Any]) -> list[str]:
         f"in every group, {_pct(dp_rate, 0)}) keeps {share['demographic_parity']}: it "
         f"approves many Black applicants who will default and turns away many Asian and "
         f"White applicants who would repay.",
-        f"Every one of these numbers is within {worst:.2f} of a percentage point of the "
+        f"Every one of these numbers is within {worst:.2f} percentage points of the "
         "published one (table below). The small differences come from how the optimum is "
         "found: the paper "
         "searched a grid of deterministic thresholds, fairaudit solves the problem exactly, "
@@ -216,10 +216,12 @@ def _summary_table(s: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "rule": s["label"],
-            "profit per applicant": s["profit"].map(lambda v: f"{v:.4f}"),
+            "profit per applicant (cents per dollar at stake)": s["profit"].map(
+                lambda v: f"{100 * v:.2f}"
+            ),
             "share of maximum profit": s["share_of_max"].map(lambda v: f"{100 * v:.2f}%"),
-            "published": s["published_share"].map(lambda v: f"{100 * v:.2f}%"),
-            "difference (points)": s["difference_points"].map(lambda v: f"{v:+.2f}"),
+            "published share": s["published_share"].map(lambda v: f"{100 * v:.2f}%"),
+            "difference (percentage points)": s["difference_points"].map(lambda v: f"{v:+.2f}"),
         }
     ).set_index("rule")
 
@@ -234,12 +236,18 @@ def _groups_table(groups: pd.DataFrame) -> pd.DataFrame:
     t = t.rename(
         columns={
             "rule_text": "threshold (randomized share)",
+            "approved": "applicants approved",
             "repayers_approved": "repayers approved",
             "defaulters_approved": "defaulters approved",
         }
     )
     return t.set_index(["rule", "group"])[
-        ["threshold (randomized share)", "approved", "repayers approved", "defaulters approved"]
+        [
+            "threshold (randomized share)",
+            "applicants approved",
+            "repayers approved",
+            "defaulters approved",
+        ]
     ]
 
 
@@ -251,11 +259,15 @@ def _grid_table(out: dict[str, Any]) -> pd.DataFrame:
         rows.append(
             {
                 "rule": RULES[rule][0],
-                "exact: share of max": _pct(s.loc[rule, "share_of_max"], 2),
-                "exact: largest gap": f"{100 * s.loc[rule, 'disparity']:.2f} points",
-                "grid search: share of max": _pct(found["share_of_max"], 2),
-                "grid search: largest gap": f"{100 * found['disparity']:.2f} points",
-                "published": _pct(s.loc[rule, "published_share"], 2),
+                "exact rule: share of maximum profit": _pct(s.loc[rule, "share_of_max"], 2),
+                "exact rule: largest gap between groups (percentage points)": (
+                    f"{100 * s.loc[rule, 'disparity']:.2f}"
+                ),
+                "grid search: share of maximum profit": _pct(found["share_of_max"], 2),
+                "grid search: largest gap between groups (percentage points)": (
+                    f"{100 * found['disparity']:.2f}"
+                ),
+                "published share of maximum profit": _pct(s.loc[rule, "published_share"], 2),
                 "exact thresholds": ", ".join(
                     f"{grp} {g.loc[(rule, grp), 'threshold']:.1f}" for grp in GROUPS
                 ),
@@ -264,7 +276,7 @@ def _grid_table(out: dict[str, Any]) -> pd.DataFrame:
                 ),
             }
         )
-    return pd.DataFrame(rows).set_index("rule").T
+    return pd.DataFrame(rows).set_index("rule").T.rename_axis("measure")
 
 
 def sections(out: dict[str, Any]) -> list:
@@ -364,7 +376,7 @@ def sections(out: dict[str, Any]) -> list:
             id="rules",
         ),
         Section(
-            "ROC curves and operating points",
+            "The trade-off each rule makes (ROC curves)",
             paragraphs=[
                 "Each curve shows, for one group, every trade-off a threshold can make "
                 "between approving would-be repayers (up) and approving would-be defaulters "
@@ -376,10 +388,12 @@ def sections(out: dict[str, Any]) -> list:
             figures=[
                 Figure(
                     figure_to_svg(_fig_roc(out["models"], out["groups"])),
-                    alt="ROC curves of the four groups with the operating point of each rule.",
-                    caption="Upper convex hull of each group's ROC curve (what randomized "
-                    "thresholds can reach); markers: the groups' operating points under "
-                    "each rule.",
+                    alt="Trade-off curves (ROC curves) of the four groups with the point where "
+                    "each rule puts each group.",
+                    caption="Each group's curve: for every threshold, and every random mix "
+                    "of two thresholds, the share of would-be repayers approved against the "
+                    "share of would-be defaulters approved; markers: where each rule puts "
+                    "each group.",
                 )
             ],
             id="roc",
@@ -387,10 +401,11 @@ def sections(out: dict[str, Any]) -> list:
         Section(
             "Profit against the constraint",
             paragraphs=[
-                "A rule may allow the groups' rates to differ by a few points. The chart "
+                "A rule may allow the groups' rates to differ by a few percentage points. The "
+                "chart "
                 "shows how much of the maximum profit each definition keeps as the allowed "
                 "gap grows: most of the cost of demographic parity is paid for the last "
-                "points of equality.",
+                "percentage points of equality.",
             ],
             figures=[
                 Figure(
@@ -406,7 +421,7 @@ def sections(out: dict[str, Any]) -> list:
                     curve.map(lambda v: f"{100 * v:.2f}")
                     .rename(columns=lambda r: RULES[r][0])
                     .set_axis([f"{100 * t:.0f}" for t in curve.index], axis=0)
-                    .rename_axis("allowed gap (points)"),
+                    .rename_axis("allowed gap (percentage points)"),
                     caption="Share of maximum profit (%) by allowed gap.",
                 )
             ],
@@ -425,7 +440,7 @@ def sections(out: dict[str, Any]) -> list:
                 "giving each group the grid threshold whose rate is closest to the target, is "
                 "shown for the two one-rate constraints; near the optimum the profit is flat, "
                 "so its thresholds can lie a few grid steps from the exact ones while the "
-                "profits agree within a point.",
+                "profits agree within a percentage point.",
             ],
             tables=[
                 Table(

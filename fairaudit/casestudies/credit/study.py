@@ -118,16 +118,12 @@ def run(out_dir: pathlib.Path, *, quick: bool = False) -> pathlib.Path:
     pathlib.Path
         The path of the written report.
     """
-    from fairaudit.report import render_document
+    from .. import write_report
 
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    res = results(quick=quick)
-    path = out_dir / "credit.html"
-    render_document(
+    return write_report(
+        out_dir,
+        "credit",
         "Credit: what fairness costs a lender",
-        sections(res),
-        subtitle=("Reproducing Hardt, Price & Srebro's FICO study (2016) exactly with fairaudit"),
-        path=path,
+        sections(results(quick=quick)),
+        subtitle="Reproducing Hardt, Price & Srebro's FICO study (2016) exactly with fairaudit",
     )
-    return path

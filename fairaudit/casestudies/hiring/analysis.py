@@ -26,6 +26,17 @@ from fairaudit.metrics._criteria import canonical_criterion
 
 FEMALE, MALE = "female", "male"
 
+#: The features in words, for the report (the data's column names stay in the tables'
+#: source frames and in the method note).
+FEATURE_LABELS = {
+    "experience_years": "years of experience",
+    "skills_score": "skills test score",
+    "education_level": "education level",
+    "womens_org_member": "member of a women's organisation",
+    "gendered_wording": "feminine wording of the resume",
+    "career_gap_months": "career gap (months)",
+}
+
 #: Absolute gap in selection rate or in true-positive rate (against true suitability) at or
 #: below which the case study calls a disparity immaterial.
 GAP_TOLERANCE = 0.05
@@ -63,12 +74,28 @@ GB_WITHOUT = "gradient boosting, without gender"
 
 
 # ------------------------------------------------------------------------------ sizes
-def _sizes(quick: bool) -> dict[str, int]:
+#: Applicants in each of the training and test sets, and per set of the one-bias-at-a-time
+#: experiment: full run, quick run.
+FULL_SIZE, QUICK_SIZE = 20000, 6000
+#: The smallest study that still fits every model and mitigator.
+MIN_SIZE = 200
+
+
+def _sizes(quick: bool, n_applicants: int | None = None) -> dict[str, int]:
+    """Row counts, boosting iterations and bootstrap resamples of one run.
+
+    ``n_applicants`` (checked by the caller) replaces the row counts of the training and
+    test sets and of the one-bias-at-a-time experiment; ``quick`` sets the rest.
+    """
     if quick:
-        return {"n_train": 6000, "n_test": 6000, "n_switch": 5000, "hgb_iter": 60,
-                "n_bootstrap": 0}
-    return {"n_train": 20000, "n_test": 20000, "n_switch": 15000, "hgb_iter": 150,
-            "n_bootstrap": 500}
+        sizes = {"n_train": QUICK_SIZE, "n_test": QUICK_SIZE, "n_switch": 5000,
+                 "hgb_iter": 60, "n_bootstrap": 0}
+    else:
+        sizes = {"n_train": FULL_SIZE, "n_test": FULL_SIZE, "n_switch": 15000,
+                 "hgb_iter": 150, "n_bootstrap": 500}
+    if n_applicants is not None:
+        sizes.update(n_train=n_applicants, n_test=n_applicants, n_switch=n_applicants)
+    return sizes
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -543,13 +570,13 @@ def _shortlists(test, score, seed, fractions=(0.05, 0.10, 0.25)) -> pd.DataFrame
 
 
 # ------------------------------------------------------------------------ every step
-def measure(quick: bool, random_state: int) -> dict[str, Any]:
+def measure(quick: bool, random_state: int, n_applicants: int | None = None) -> dict[str, Any]:
     """Every step of the case study; the numbers of
     :func:`fairaudit.casestudies.hiring.results` without the text and the run time.
 
     Arguments are checked by the caller.
     """
-    sizes = _sizes(quick)
+    sizes = _sizes(quick, n_applicants)
     s = spawn_seeds(random_state, 8)
     train = make_hiring(sizes["n_train"], random_state=s[0])
     test = make_hiring(sizes["n_test"], random_state=s[1])

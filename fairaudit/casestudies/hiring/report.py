@@ -13,6 +13,7 @@ import pandas as pd
 
 from .analysis import (
     ACCURACY_SLACK,
+    FEATURE_LABELS,
     FEMALE,
     GAP_TOLERANCE,
     LR_WITH,
@@ -64,7 +65,7 @@ def _fig_bars(values: pd.Series, xlabel: str, ref: float | None = None, colors=N
     fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(values) + 1.0))
     y = np.arange(len(values))
     ax.barh(y, values.to_numpy(), color=colors or _COLORS["neutral"])
-    ax.set_yticks(y, list(values.index))
+    ax.set_yticks(y, [FEATURE_LABELS.get(i, i) for i in values.index])
     ax.invert_yaxis()
     if ref is not None:
         ax.axvline(ref, color="black", lw=1, ls="--")
@@ -79,7 +80,7 @@ def _fig_sweep(sweep: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(6.0, 3.0))
     x = sweep.index.to_numpy(dtype=float)
     ax.plot(x, sweep["leakage_auc"], marker="o", color=_COLORS["neutral"],
-            label="leakage AUC (predicting gender)")
+            label="how well the features predict gender (AUC)")
     ax.plot(x, sweep["share_surviving"], marker="s", color=_COLORS[FEMALE],
             label="share of the gap surviving without gender")
     ax.set_xlabel("proxy strength")
@@ -101,11 +102,11 @@ def _fig_mitigation(mitigation: pd.DataFrame):
                        label=method, zorder=3)
         ax.axvline(0.0, color="black", lw=0.8, ls=":")
         ax.set_title(f"Accuracy {title}", fontsize=10)
-        ax.set_xlabel("gap in selection rate (men - women)")
+        ax.set_xlabel("gap in selection rate, men minus women")
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("accuracy")
-    axes[1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes[1].legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
 
@@ -141,46 +142,85 @@ def _fig_shortlist(shortlist: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(6.0, 3.0))
     for policy, marker in (("top k% overall", "o"), ("top k% within each gender", "s")):
         part = shortlist[shortlist["policy"] == policy]
-        ax.plot(100 * part["k"], part["women_share_of_shortlist"], marker=marker, label=policy)
-    ax.axhline(0.5, color="black", lw=1, ls="--")
+        ax.plot(100 * part["k"], 100 * part["women_share_of_shortlist"], marker=marker,
+                label=_POLICY_LABELS.get(policy, policy))
+    ax.axhline(50, color="black", lw=1, ls="--")
     ax.set_xlabel("shortlist size (% of applicants)")
-    ax.set_ylabel("women's share of the shortlist")
-    ax.set_ylim(0, 0.6)
+    ax.set_ylabel("women's share of the shortlist (%)")
+    ax.set_ylim(0, 60)
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
 
 
+#: The shortlist policies in words.
+_POLICY_LABELS = {
+    "top k% overall": "highest scores overall",
+    "top k% within each gender": "highest scores within each gender",
+}
+
 #: Short column labels for the report's tables (results() keeps the long names).
 _LABELS = {
     "selection_rate_female": "women selected",
     "selection_rate_male": "men selected",
-    "dp_difference": "gap (men - women)",
-    "dp_difference_sample": "gap on a training-like sample",
+    "dp_difference": "selection gap",
+    "dp_difference_sample": "selection gap on a training-like sample",
     "selection_ratio": "ratio (women / men)",
     "four_fifths_rule": "four-fifths rule",
     "accuracy_recorded": "accuracy (historical labels)",
     "accuracy_true": "accuracy (truth)",
-    "tpr_gap_recorded": "TPR gap (historical labels)",
+    "tpr_gap_recorded": "gap in qualified applicants selected (historical labels)",
     "tpr_true_female": "suitable women found",
     "tpr_true_male": "suitable men found",
-    "tpr_gap_true": "suitable found: men - women",
+    "tpr_gap_true": "gap in suitable found",
     "auc_recorded": "AUC (historical labels)",
     "auc_true": "AUC (truth)",
     "auc_alone": "AUC of the feature alone",
     "coefficient_historical": "coefficient (historical labels)",
     "coefficient_true_target": "coefficient (truth)",
-    "female_minus_male_mean": "women - men (sd)",
+    "female_minus_male_mean": "women minus men (standard deviations)",
     "logit_gap_contribution": "part of the score gap",
-    "trees_gap_removed_by_permuting": "trees: gap removed by permuting",
+    "trees_gap_removed_by_permuting": "gap removed by shuffling the feature (boosted trees)",
     "women_share_of_shortlist": "women's share of shortlist",
+    "k": "shortlist size",
+    "policy": "ranking",
+    "scenario": "bias switched on",
+    "method": "method",
+    "verdict": "verdict",
+    "feature": "feature",
     "truly_suitable_female": "suitable among women shortlisted",
     "truly_suitable_male": "suitable among men shortlisted",
     "truly_suitable_overall": "suitable among all shortlisted",
-    "leakage_auc_logistic": "leakage AUC (logistic regression)",
-    "leakage_auc_trees": "leakage AUC (gradient boosting)",
+    "leakage_auc_logistic": "gender predicted from the features, AUC (logistic regression)",
+    "leakage_auc_trees": "gender predicted from the features, AUC (gradient boosting)",
 }
+
+
+#: Columns shown as percentages (rates and accuracies) and as percentage points (their
+#: differences); the rest keep three decimals.
+_PERCENT = {
+    "selection_rate_female", "selection_rate_male", "accuracy_recorded", "accuracy_true",
+    "tpr_true_female", "tpr_true_male", "women_share_of_shortlist", "truly_suitable_female",
+    "truly_suitable_male", "truly_suitable_overall", "share_surviving",
+}
+_POINTS = {"dp_difference", "dp_difference_sample", "tpr_gap_true", "tpr_gap_recorded",
+           "gap_with_gender", "gap_without_gender"}
+
+
+def _shown(column: str, values: pd.Series) -> pd.Series:
+    """``values`` as the report shows them: rates in %, their differences in points,
+    ratios to two decimals and other numbers to three (all as text, so that a transposed
+    table's columns align alike)."""
+    if column in _PERCENT:
+        return values.map(lambda v: f"{100 * v:.1f}%")
+    if column in _POINTS:
+        return values.map(lambda v: f"{100 * v:+.1f}")
+    if column == "selection_ratio":
+        return values.map(lambda v: f"{v:.2f}")
+    if pd.api.types.is_float_dtype(values):
+        return values.map(lambda v: f"{v:.3f}")
+    return values
 
 
 def _rates_frame(table: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -188,8 +228,25 @@ def _rates_frame(table: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 
 def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rates formatted, features and column names in words."""
+    frame = frame.copy()
+    for column in frame.columns:
+        frame[column] = _shown(column, frame[column])
+    frame = frame.rename(index=lambda i: FEATURE_LABELS.get(i, i))
+    frame = frame.rename_axis(index=[_LABELS.get(n, n) for n in frame.index.names])
     return frame.rename(columns=lambda c: _LABELS.get(c, c))
 
+
+#: The two halves of a wide table of rates: who is selected, and how accurately.
+_SELECTION_COLS = [
+    "selection_rate_female", "selection_rate_male", "dp_difference", "selection_ratio",
+    "four_fifths_rule",
+]
+_ACCURACY_COLS = [
+    "accuracy_recorded", "accuracy_true", "tpr_true_female", "tpr_true_male", "tpr_gap_true",
+]
+#: What every table of gaps says about them.
+_GAPS = "Gaps: men minus women, in percentage points."
 
 _RATE_COLS = [
     "selection_rate_female", "selection_rate_male", "dp_difference", "selection_ratio",
@@ -200,8 +257,8 @@ _RATE_COLS = [
 #: Display names of the columns of the proxy-strength table.
 _SWEEP_LABELS = {
     "leakage_auc": "AUC of predicting gender",
-    "gap_with_gender": "gap with gender (men - women)",
-    "gap_without_gender": "gap without gender (men - women)",
+    "gap_with_gender": "selection gap with gender",
+    "gap_without_gender": "selection gap without gender",
     "share_surviving": "share of the gap surviving",
 }
 
@@ -235,6 +292,20 @@ _STRUCTURE = [
 ]
 
 
+#: Columns of the model comparison that a reader of this report does not need (the
+#: mitigator's family, a second accuracy, timings): without them the table fits a page.
+_COMPARISON_DROPPED = ("kind", "balanced_accuracy", "fit_seconds", "predict_seconds")
+
+
+def _compact(comparison):
+    """The model comparison without the columns of ``_COMPARISON_DROPPED``."""
+    import dataclasses
+
+    table = comparison.table
+    dropped = [c for c in table.columns if str(c).startswith(_COMPARISON_DROPPED)]
+    return dataclasses.replace(comparison, table=table.drop(columns=dropped))
+
+
 def sections(out: dict[str, Any]) -> list:
     from fairaudit.datasets._hiring import FEATURE_DESCRIPTIONS
     from fairaudit.report import Figure, Section, Table, figure_to_svg
@@ -250,10 +321,13 @@ def sections(out: dict[str, Any]) -> list:
         Section("Summary", paragraphs=out["summary"], id="summary"),
         Section(
             "The data and its causal structure",
-            paragraphs=_STRUCTURE,
+            paragraphs=[
+                *_STRUCTURE,
+                "The features given to the screening models (gender is not among them):",
+                *(f"{FEATURE_LABELS[name].capitalize()}: {text}"
+                  for name, text in FEATURE_DESCRIPTIONS.items()),
+            ],
             tables=[
-                Table(pd.DataFrame({"meaning": FEATURE_DESCRIPTIONS}), caption=(
-                    "Features given to the screening models (gender is not among them).")),
                 Table(pd.Series({_SETTING_LABELS.get(k, k): f"{v:g}"
                                  for k, v in settings["switches"].items()},
                                 name="value").rename_axis("setting").to_frame(),
@@ -272,10 +346,11 @@ def sections(out: dict[str, Any]) -> list:
                         "last bars are the share truly suitable.",
             )],
             tables=[
-                Table(_rates_frame(models, [*_RATE_COLS, "auc_recorded", "auc_true"]).T,
-                      caption="Held-out audit of each screening model (default data)."),
-                Table(_rates_frame(out["control"], _RATE_COLS).T,
-                      caption="Control: the same models with every bias switched off."),
+                Table(_rates_frame(models, [*_RATE_COLS, "auc_recorded", "auc_true"]).T
+                      .rename_axis("measure"),
+                      caption=f"Held-out audit of each screening model (default data). {_GAPS}"),
+                Table(_rates_frame(out["control"], _RATE_COLS).T.rename_axis("measure"),
+                      caption=f"Control: the same models with every bias switched off. {_GAPS}"),
             ],
             audits=[audits[LR_WITHOUT][0], audits[LR_WITHOUT][1], audits[LR_WITH][0]],
             id="unawareness",
@@ -315,14 +390,15 @@ def sections(out: dict[str, Any]) -> list:
                 Table(pd.DataFrame({
                     "default proxies": out["leakage_auc"],
                     "proxies that do not encode gender": out["proxy_free"]["leakage_auc"],
-                }), caption="Cross-validated AUC of predicting gender from all six features."),
+                }).rename_axis("model"), caption="Cross-validated AUC of predicting gender from all six features."),
                 Table(_labelled(out["penalty"]), caption="Which features carry the penalty."),
-                Table(out["proxy_sweep"].rename(columns=_SWEEP_LABELS).rename_axis(
+                Table(_labelled(out["proxy_sweep"]).rename(columns=_SWEEP_LABELS).rename_axis(
                     "proxy strength"), caption="Logistic regression as the proxies "
-                      "strengthen: leakage AUC and gap (men - women) with and without gender."),
-                Table(_rates_frame(out["proxy_free"]["models"], _RATE_COLS).T,
+                      "strengthen: how well the features predict gender (AUC) and the selection "
+                      f"gap with and without gender. {_GAPS}"),
+                Table(_rates_frame(out["proxy_free"]["models"], _RATE_COLS).T.rename_axis("measure"),
                       caption="The same models when the proxies do not encode gender "
-                              "(proxy strength 0)."),
+                              f"(proxy strength 0). {_GAPS}"),
             ],
             id="proxies",
         ),
@@ -341,15 +417,17 @@ def sections(out: dict[str, Any]) -> list:
                 caption="Each point is a method on held-out data; left: accuracy against the "
                         "historical labels, right: against true suitability.",
             )],
-            comparison=out["comparison"],
-            tables=[Table(_rates_frame(out["mitigation"], _RATE_COLS),
-                          caption="Each mitigator audited against the historical labels and "
-                                  "against true suitability."),
+            comparison=_compact(out["comparison"]),
+            tables=[Table(_rates_frame(out["mitigation"], _SELECTION_COLS).rename_axis("method"),
+                          caption=f"Whom each mitigator selects (held-out data). {_GAPS}"),
+                    Table(_rates_frame(out["mitigation"], _ACCURACY_COLS).rename_axis("method"),
+                          caption="Each mitigator's accuracy against the historical labels "
+                                  f"and against true suitability. {_GAPS}"),
                     Table(_labelled(out["repair"]),
                           caption="Feature repair (quantile, level 1): how well the features "
                                   "the model sees predict gender (cross-validated AUC on the "
                                   "held-out applicants; 0.5 = no information), and the "
-                                  "screening model's selection, before and after.")],
+                                  f"screening model's selection, before and after. {_GAPS}")],
             id="mitigation",
         ),
         Section(
@@ -357,8 +435,9 @@ def sections(out: dict[str, Any]) -> list:
             paragraphs=[
                 *find["switches"],
                 "Verdicts: 'fixed' = both gaps (selection rate, and rate of finding suitable "
-                f"applicants) within {100 * GAP_TOLERANCE:.0f} points and accuracy against the "
-                f"truth within {100 * ACCURACY_SLACK:.0f} points of the best achievable; 'parity "
+                f"applicants) within {100 * GAP_TOLERANCE:.0f} percentage points and accuracy "
+                f"against the truth within {100 * ACCURACY_SLACK:.0f} percentage points of the "
+                "best achievable; 'parity "
                 "only' = gaps closed but accuracy clearly below that; 'overcorrects' = women "
                 "clearly favoured; 'partly' = the larger gap at most half the unmitigated one. "
                 "All measured on the population the model is deployed on.",
@@ -366,7 +445,7 @@ def sections(out: dict[str, Any]) -> list:
             figures=[Figure(
                 figure_to_svg(_fig_switch_heatmap(
                     out["switches"], "tpr_gap_true",
-                    "Suitable men found minus suitable women found (points)")),
+                    "Suitable men found minus suitable women found (percentage points)")),
                 alt="Heat map of the gap in true-positive rate between men and women for each "
                     "method and each kind of bias.",
                 caption="Red: suitable women found less often than suitable men; blue: more "
@@ -375,13 +454,16 @@ def sections(out: dict[str, Any]) -> list:
             tables=[
                 Table(out["fix_matrix"], caption="Which mitigation fixes which bias."),
                 Table(_labelled(out["switches"].set_index(["scenario", "method"])[
-                    [*_RATE_COLS, "dp_difference_sample", "verdict"]]),
-                    caption="All numbers of the per-switch experiment."),
+                    [*_SELECTION_COLS, "dp_difference_sample", "verdict"]]),
+                    caption=f"The per-switch experiment: whom each method selects. {_GAPS}"),
+                Table(_labelled(out["switches"].set_index(["scenario", "method"])[
+                    _ACCURACY_COLS]),
+                    caption=f"The per-switch experiment: accuracy. {_GAPS}"),
             ],
             id="switches",
         ),
         Section(
-            "Shortlists: the top k% by score",
+            "Shortlists: the highest-scoring applicants",
             paragraphs=find["shortlist"],
             figures=[Figure(
                 figure_to_svg(_fig_shortlist(out["shortlist"])),
@@ -389,7 +471,10 @@ def sections(out: dict[str, Any]) -> list:
                     "ranking within each gender.",
                 caption="Dashed line: women's share of applicants (about half).",
             )],
-            tables=[Table(_labelled(out["shortlist"].set_index(["k", "policy"])),
+            tables=[Table(_labelled(out["shortlist"].assign(
+                k=lambda f: f["k"].map(lambda v: f"top {100 * v:.0f}%"),
+                policy=lambda f: f["policy"].map(lambda v: _POLICY_LABELS.get(v, v)),
+            ).set_index(["k", "policy"])),
                           caption="Shortlists from the model without gender.")],
             id="shortlist",
         ),
@@ -399,11 +484,14 @@ def sections(out: dict[str, Any]) -> list:
                 f"Training and held-out test sets of {settings['n_train']} and "
                 f"{settings['n_test']} applicants drawn independently from the generator; "
                 f"{settings['n_switch']} per set in the per-switch experiment. All numbers are "
-                f"on held-out data. random_state={settings['random_state']}; confidence "
+                f"on held-out data. Random seed {settings['random_state']}; confidence "
                 f"intervals from {settings['n_bootstrap']} bootstrap resamples in the embedded "
                 f"audits. Run time {out['seconds']:.0f} s.",
                 "Reproduce with: python case_studies/hiring.py --out DIR, or from Python: "
-                "fairaudit.casestudies.hiring.results(random_state=0).",
+                "fairaudit.casestudies.hiring.results(random_state=0). In the generated data "
+                "(fairaudit.datasets.make_hiring) the features are the columns "
+                + ", ".join(f"{name} ({label})" for name, label in FEATURE_LABELS.items())
+                + ".",
                 "Caveats: synthetic data make the truth known, which real audits lack; the "
                 "sizes of the effects follow from the chosen switch values, the mechanisms do "
                 "not. Passing an audit against historical labels is not evidence of fairness "

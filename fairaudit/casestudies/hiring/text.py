@@ -10,6 +10,7 @@ from typing import Any
 
 from .analysis import (
     CONTROL,
+    FEATURE_LABELS,
     GAP_TOLERANCE,
     GB_WITH,
     GB_WITHOUT,
@@ -26,7 +27,7 @@ def _pct(x: float) -> str:
 
 def _pts(x: float) -> str:
     """A difference of rates in percentage points, signed."""
-    return f"{100 * x:+.1f} points"
+    return f"{100 * x:+.1f} percentage points"
 
 
 def findings(out: dict[str, Any]) -> dict[str, list[str]]:
@@ -71,7 +72,8 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
         ),
         (
             f"Control: with every bias switched off (proxies still on) the largest gap in "
-            f"selection rates among the four models is {100 * worst_control:.1f} points. "
+            f"selection rates among the four models is {100 * worst_control:.1f} percentage "
+            f"points. "
             f"Proxies do no harm when the labels are right; the harm comes from learning "
             f"biased past decisions."
         ),
@@ -79,10 +81,12 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
     topics["proxies"] = [
         (
             f"The remaining six features predict gender with a cross-validated AUC of "
-            f"{leak['logistic regression']:.2f} (logistic regression; "
+            f"{leak['logistic regression']:.2f} (the AUC measures how well a score tells women "
+            f"from men: 0.5 is chance, 1 is perfect; logistic regression; "
             f"{leak['gradient boosting']:.2f} with boosted trees). The model learned to penalise "
             f"the proxies: women's mean score (log-odds) is {-total:.2f} below men's, the three "
-            f"proxies account for {-proxy_part:.2f} of that and '{top}' for the largest part, "
+            f"proxies account for {-proxy_part:.2f} of that and \u201c{FEATURE_LABELS[top]}\u201d for the "
+            f"largest part, "
             f"although a model fitted to true suitability gives the proxies weights near zero."
         ),
         (
@@ -273,7 +277,8 @@ def summary(out: dict[str, Any]) -> list[str]:
         f"survives. Against true suitability it finds {_pct(lo.tpr_true_female)} of suitable "
         f"women and {_pct(lo.tpr_true_male)} of suitable men.",
         f"The other features predict gender with an AUC of "
-        f"{out['leakage_auc']['logistic regression']:.2f}; the proxies (wording, women's "
+        f"{out['leakage_auc']['logistic regression']:.2f} (0.5 is chance, 1 is perfect); the "
+        f"proxies (wording, women's "
         f"organisations, career gaps) carry the penalty. When they do not encode gender, "
         f"dropping the column works (selection ratio {m0.selection_ratio:.2f}, AUC "
         f"{out['proxy_free']['leakage_auc']['logistic regression']:.2f}).",

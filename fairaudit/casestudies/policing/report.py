@@ -33,13 +33,18 @@ def _band(ax, res: PolicingResult, region: int, color: str, label: str) -> None:
 
 def _finish(ax, title: str, ylabel: str = "allocation share of region A") -> None:
     ax.set_title(title, fontsize=10)
-    ax.set_xlabel("step (day)")
+    ax.set_xlabel("day")
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, frameon=False)
+    _legend_below(ax)
+
+
+def _legend_below(ax) -> None:
+    """The legend under the chart, where it hides no line or band."""
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
 
 
 def _fig_scenario1(sims, nums) -> Figure:
-    fig = MplFigure(figsize=(9, 3.4), layout="constrained")
+    fig = MplFigure(figsize=(9, 4.3), layout="constrained")
     ax, hx = fig.subplots(1, 2)
     _band(ax, sims["s1_proportional"], 0, COLORS[0], "proportional (median, 50% and 90%)")
     greedy = sims["s1_greedy"].spread().xs(0, level="region")
@@ -55,7 +60,7 @@ def _fig_scenario1(sims, nums) -> Figure:
     hx.set_xlabel("final allocation share of region A")
     hx.set_ylabel("density")
     hx.set_title("Where the proportional runs end", fontsize=10)
-    hx.legend(fontsize=8, frameon=False)
+    _legend_below(hx)
     s1 = nums["scenario1"]
     return Figure(
         figure_to_svg(fig, tight=False),
@@ -68,7 +73,7 @@ def _fig_scenario1(sims, nums) -> Figure:
 
 
 def _fig_scenario2(sims, nums) -> Figure:
-    fig = MplFigure(figsize=(6, 3.4), layout="constrained")
+    fig = MplFigure(figsize=(6, 4.0), layout="constrained")
     ax = fig.subplots()
     _band(ax, sims["s2"], 0, COLORS[0], "allocation (median, 50% and 90%)")
     ax.axhline(2 / 3, color=COLORS[3], linestyle="--", label="true share 2/3")
@@ -85,7 +90,7 @@ def _fig_scenario2(sims, nums) -> Figure:
 
 
 def _fig_scenario3(sims, nums) -> Figure:
-    fig = MplFigure(figsize=(9, 3.4), layout="constrained")
+    fig = MplFigure(figsize=(9, 4.3), layout="constrained")
     ax, bx = fig.subplots(1, 2)
     table = nums["scenario3"]["table"]
     true_share = nums["scenario3"]["true_share"]
@@ -111,10 +116,10 @@ def _fig_scenario3(sims, nums) -> Figure:
         label="simulated (mean, 5-95%)",
     )
     bx.axhline(true_share, color=COLORS[3], linestyle="--", label="true share")
-    bx.set_xlabel("reported fraction")
+    bx.set_xlabel("share of incidents reported by residents")
     bx.set_ylabel("final allocation share of region A")
     bx.set_title("Reports attenuate the runaway", fontsize=10)
-    bx.legend(fontsize=8, frameon=False)
+    _legend_below(bx)
     half = table.set_index("reported_fraction").loc[0.5]
     return Figure(
         figure_to_svg(fig, tight=False),
@@ -126,11 +131,20 @@ def _fig_scenario3(sims, nums) -> Figure:
     )
 
 
+#: The corrections of scenario 4, in words.
+CORRECTION_LABELS = {
+    None: "no correction",
+    "reject": "correction: keep some discoveries (rejection)",
+    "weight": "correction: weight discoveries (weighting)",
+    "complement": "the simpler form (1 minus the patrol share)",
+}
+
+
 def _fig_scenario4(sims, nums) -> Figure:
-    fig = MplFigure(figsize=(9, 3.4), layout="constrained")
+    fig = MplFigure(figsize=(9, 4.3), layout="constrained")
     ax, bx = fig.subplots(1, 2)
     for i, corr in enumerate((None, "reject", "weight")):
-        _band(ax, sims[f"s4_k2_{corr}"], 0, COLORS[i], f"correction={corr}")
+        _band(ax, sims[f"s4_k2_{corr}"], 0, COLORS[i], CORRECTION_LABELS[corr])
     ax.axhline(2 / 3, color=COLORS[3], linestyle="--", label="true share 2/3")
     ax.set_ylim(0.4, 1.02)
     _finish(ax, "Two regions, rates 2:1")
@@ -140,22 +154,22 @@ def _fig_scenario4(sims, nums) -> Figure:
         med = np.median(tvd, axis=1)
         lo, hi = np.quantile(tvd, [0.05, 0.95], axis=1)
         bx.fill_between(res.steps, lo, hi, color=COLORS[i], alpha=0.2, linewidth=0)
-        bx.plot(res.steps, med, color=COLORS[i], label=f"correction={corr}")
+        bx.plot(res.steps, med, color=COLORS[i], label=CORRECTION_LABELS[corr])
     bx.set_yscale("log")
-    _finish(bx, "Five regions, rates 1:2:3:4:5", ylabel="distance to true shares (TV)")
+    _finish(bx, "Five regions, rates 1:2:3:4:5", ylabel="distance to the true shares")
     k5 = nums["scenario4"]["five_regions_mean_tv"]
     return Figure(
         figure_to_svg(fig, tight=False),
         alt="Allocation share with and without the correction for two regions, and the total "
         "variation distance to the true shares over time for five regions.",
         caption=f"Five regions, mean final distance to the true shares: no correction "
-        f"{k5['None']:.3f}, the 1 - p form {k5['complement']:.3f}, rejection "
+        f"{k5['None']:.3f}, the simpler form {k5['complement']:.3f}, rejection "
         f"{k5['reject']:.3f}, weighting {k5['weight']:.3f}.",
     )
 
 
 def _fig_scenario5(sims, nums) -> Figure:
-    fig = MplFigure(figsize=(6.5, 3.4), layout="constrained")
+    fig = MplFigure(figsize=(6.5, 4.5), layout="constrained")
     ax = fig.subplots()
     for i, name in enumerate(("hotspot", "control")):
         flagged = _flagged_shares(sims[f"s5_{name}"])
@@ -189,8 +203,8 @@ def _fig_scenario5(sims, nums) -> Figure:
         alt="Share of recorded incidents in the flagged regions over time, above their share "
         "of true incidents.",
         caption=f"In the second half of the runs the two flagged regions hold "
-        f"{s5['flagged_recorded_share']:.3f} of the records but "
-        f"{s5['flagged_true_share']:.3f} of the true incidents.",
+        f"{s5['flagged_recorded_share']:.1%} of the records but "
+        f"{s5['flagged_true_share']:.1%} of the true incidents.",
     )
 
 
@@ -308,6 +322,7 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             tables=(
                 Table(
                     nums["scenario3"]["table"]
+                    .assign(reported_fraction=lambda t: t["reported_fraction"].map("{:.0%}".format))
                     .rename(columns=SCENARIO3_LABELS)
                     .set_index(SCENARIO3_LABELS["reported_fraction"]),
                     caption="Region A's final share of the patrols, by the share of "
@@ -320,16 +335,17 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
         Section(
             "Scenario 4. The correction: discount what the patrols were bound to find",
             paragraphs=(
-                "Ensign et al.'s fix: a discovered incident in region i is kept with "
-                "probability min_j p_j / p_i, where p is the patrol allocation (or added "
-                "with that weight). Then every region contributes records at a rate "
+                "Ensign et al.'s fix: an incident discovered by a patrol is kept with a "
+                "probability that is lower the more patrols its region gets (the smallest "
+                "region's share of patrols divided by this region's share), or it is added "
+                "with that weight. Then every region contributes records at a rate "
                 "proportional to its true rate, and the allocation converges to the true "
                 f"shares: {s4['two_regions_mean_share']['reject']:.3f} (rejection) and "
                 f"{s4['two_regions_mean_share']['weight']:.3f} (weighting) against 2/3 for "
                 "two regions, and a mean distance to the truth of "
                 f"{s4['five_regions_mean_tv']['reject']:.3f} for five regions.",
-                "A simpler-looking form, keeping each incident with probability "
-                "proportional to 1 - p_i, is the same thing for two regions but not for "
+                "A simpler-looking form, keeping each incident with a probability "
+                "proportional to 1 minus its region's share of patrols, is the same thing for two regions but not for "
                 "more: with five regions it leaves a distance of "
                 f"{s4['five_regions_mean_tv']['complement']:.3f} to the truth. A fix "
                 "checked on two groups must be re-checked on more.",

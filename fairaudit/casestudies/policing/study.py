@@ -15,8 +15,6 @@ from __future__ import annotations
 import pathlib
 from typing import Any
 
-from fairaudit.report import render_document
-
 from .analysis import _numbers, _simulate_all
 from .report import _sections
 
@@ -56,16 +54,14 @@ def run(out_dir: pathlib.Path, *, quick: bool = False) -> pathlib.Path:
     pathlib.Path
         Path of the written report.
     """
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from .. import write_report
+
     sims = _simulate_all(quick)
-    nums = _numbers(sims)
-    path = out_dir / "policing.html"
-    render_document(
+    return write_report(
+        out_dir,
+        "policing",
         "The predictive-policing feedback loop",
-        _sections(sims, nums, quick),
+        _sections(sims, _numbers(sims), quick),
         subtitle="Simulated after Ensign et al. (2018) and Lum & Isaac (2016)"
         + (" (quick run)" if quick else ""),
-        path=path,
     )
-    return path

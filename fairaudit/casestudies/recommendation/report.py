@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import pathlib
 from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.ticker import PercentFormatter
 
-from fairaudit.report import Figure, Section, Table, figure_to_svg, render_document
+from fairaudit.report import Figure, Section, Table, figure_to_svg
 from fairaudit.simulation import RecommendationResult
 
 from .study import EXPLORATION, RECOMMENDERS
@@ -24,6 +24,39 @@ LABELS = {
 GREY = "#555555"
 
 
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The numbers as the report's tables show them: shares and relative values in %,
+    homogenisation (an overlap on a 0-to-1 scale, minus the ideal's) signed, Gini to two
+    decimals."""
+    out = frame.copy()
+    for c in ("top_share", "minority_shown", "utility_ratio"):
+        if c in out:
+            out[c] = out[c].map(lambda v: f"{100 * v:.1f}%")
+    for c in ("homogenisation", "homogenisation_similar"):
+        if c in out:
+            out[c] = out[c].map(lambda v: f"{v:+.3f}")
+    for c in ("gini_final",):
+        if c in out:
+            out[c] = out[c].map(lambda v: f"{v:.2f}")
+    return out
+
+
+def _shown_snapshot(snap: pd.DataFrame) -> pd.DataFrame:
+    """The snapshot table in words: shares in %, ratios to two decimals."""
+    out = pd.DataFrame(index=snap.index)
+    out["minority items' share of the slots shown"] = snap["share of slots in the log"].map(
+        lambda v: f"{100 * v:.1f}%"
+    )
+    out["their share of the clicks"] = snap["share of clicks in the log"].map(
+        lambda v: f"{100 * v:.1f}%"
+    )
+    out["shown relative to clicked"] = snap["shown / clicked"].map(lambda v: f"{v:.2f}")
+    out["shown after the warm-up, relative to their share of favourites"] = snap[
+        "shown after warm-up / share of favourites"
+    ].map(lambda v: f"{v:.2f}")
+    return out
+
+
 def _band(ax, spread: pd.DataFrame, color: str, label: str) -> None:
     steps = spread.index.to_numpy()
     ax.fill_between(steps, spread[0.05], spread[0.95], color=color, alpha=0.12, linewidth=0)
@@ -31,12 +64,28 @@ def _band(ax, spread: pd.DataFrame, color: str, label: str) -> None:
     ax.plot(steps, spread[0.5], color=color, label=label)
 
 
-def _finish(ax, title: str, ylabel: str, warmup: int) -> None:
+def _finish(
+    ax, title: str, ylabel: str, warmup: int, *, percent: bool = False, legend: bool = True
+) -> None:
     ax.axvspan(0, warmup, color="#eeeeee", zorder=0, linewidth=0)
     ax.set_title(title, fontsize=10)
-    ax.set_xlabel("step (each user chooses one item per step)")
+    ax.set_xlabel("round (each person chooses one item per round)")
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, frameon=False)
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if legend:
+        ax.legend(fontsize=8, frameon=False)
+
+
+def _shared_legend(fig, ax) -> None:
+    """One legend for a row of panels, under them, where it hides no line."""
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncol=4,
+        fontsize=8,
+        frameon=False,
+    )
 
 
 def _relative_spread(sims, rec: str, column: str) -> pd.DataFrame:
@@ -54,10 +103,12 @@ def _fig_narrowing(sims, nums) -> Figure:
     _finish(
         ax,
         "Homogenisation, relative to the ideal recommender",
-        "Jaccard similarity minus ideal's",
+        "overlap of histories minus the ideal's",
         warm,
+        legend=False,
     )
-    _finish(bx, "Concentration of consumption", "Gini of item popularity", warm)
+    _finish(bx, "Concentration of consumption", "Gini of item popularity", warm, legend=False)
+    _shared_legend(fig, ax)
     t = nums["table"]
     return Figure(
         figure_to_svg(fig, tight=False),
@@ -66,7 +117,7 @@ def _fig_narrowing(sims, nums) -> Figure:
         "factorisation above zero, random at or below zero. Right: the Gini coefficient of "
         "item popularity; popularity and matrix factorisation rise, random falls.",
         caption=f"Median run with the middle 50% and 90% of runs; the grey band is the "
-        f"warm-up of random recommendations. After {nums['size']['n_steps']} steps the Gini "
+        f"warm-up of random recommendations. After {nums['size']['n_steps']} rounds the Gini "
         f"is {t.loc['popularity', 'gini_final']:.2f} (popularity), "
         f"{t.loc['mf', 'gini_final']:.2f} (matrix factorisation), "
         f"{t.loc['ideal', 'gini_final']:.2f} (ideal) and "
@@ -81,8 +132,23 @@ def _fig_utility(sims, nums) -> Figure:
     for rec in RECOMMENDERS:
         _band(ax, _relative_spread(sims, rec, "utility_ratio"), COLORS[rec], LABELS[rec])
         _band(bx, sims[rec].spread("top_share"), COLORS[rec], LABELS[rec])
-    _finish(ax, "What users got out of it", "true utility of choices / ideal's", warm)
-    _finish(bx, "Share of all choices going to the top 1% of items", "share", warm)
+    _finish(
+        ax,
+        "What people got out of it",
+        "value of choices relative to the ideal",
+        warm,
+        percent=True,
+        legend=False,
+    )
+    _finish(
+        bx,
+        "Share of all choices going to the top 1% of items",
+        "share of choices",
+        warm,
+        percent=True,
+        legend=False,
+    )
+    _shared_legend(fig, ax)
     t = nums["table"]
     return Figure(
         figure_to_svg(fig, tight=False),
@@ -90,9 +156,9 @@ def _fig_utility(sims, nums) -> Figure:
         "ideal recommender; popularity, matrix factorisation and random all stay around "
         "the same level below 1. Right: the share of choices going to the top 1% of items, "
         "highest for popularity.",
-        caption=f"Utility relative to ideal after the last step: popularity "
-        f"{t.loc['popularity', 'utility_ratio']:.3f}, matrix factorisation "
-        f"{t.loc['mf', 'utility_ratio']:.3f}, random {t.loc['random', 'utility_ratio']:.3f}.",
+        caption=f"Value of choices relative to the ideal recommender after the last round: popularity "
+        f"{t.loc['popularity', 'utility_ratio']:.1%}, matrix factorisation "
+        f"{t.loc['mf', 'utility_ratio']:.1%}, random {t.loc['random', 'utility_ratio']:.1%}.",
     )
 
 
@@ -115,14 +181,20 @@ def _fig_exposure(sims, nums) -> Figure:
         label=f"share of people's own top {nums['size']['slate_size']} "
         f"({nums['favourite_share']:.1%})",
     )
-    _finish(ax, "Minority creators' share of the recommendations", "share of slots shown", warm)
+    _finish(
+        ax,
+        "Minority creators' share of the recommendations",
+        "share of slots shown",
+        warm,
+        percent=True,
+    )
     t = nums["table"]
     return Figure(
         figure_to_svg(fig, tight=False),
         alt="Share of recommendation slots given to minority creators' items over time, "
         "for each recommender, against their share of the catalogue and of people's own "
         "favourite items. Popularity and matrix factorisation fall far below.",
-        caption=f"In the last step minority items fill "
+        caption=f"In the last round minority items fill "
         f"{t.loc['popularity', 'minority_slate']:.1%} of popularity's slots and "
         f"{t.loc['mf', 'minority_slate']:.1%} of matrix factorisation's, against "
         f"{t.loc['ideal', 'minority_slate']:.1%} for the ideal recommender.",
@@ -153,15 +225,18 @@ def _fig_exploration(sims, nums) -> Figure:
         )
     ax.axhline(0, color=COLORS["ideal"], linestyle="--", label="ideal")
     ax.set_xlabel("exploration: share of slots given to random items")
-    ax.set_ylabel("Jaccard similarity minus ideal's")
+    ax.set_ylabel("overlap of histories minus the ideal's")
     ax.set_title("Exploration undoes homogenisation", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     bx.axhline(
         nums["favourite_share"], color=GREY, linestyle=":", label="share of people's own favourites"
     )
     bx.set_xlabel("exploration: share of slots given to random items")
-    bx.set_ylabel("minority share of slots after warm-up")
+    bx.set_ylabel("minority creators' share of slots\nafter the warm-up")
     bx.set_title("… and gives minority creators back their exposure", fontsize=10)
+    bx.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    for axis in (ax, bx):
+        axis.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     bx.legend(fontsize=8, frameon=False)
     pop = table[table.recommender == "popularity"].set_index("exploration")
     return Figure(
@@ -224,7 +299,7 @@ def _sections(
     exp = nums["exploration"]
     pop = exp[exp.recommender == "popularity"].set_index("exploration")
     mf = exp[exp.recommender == "mf"].set_index("exploration")
-    final_table = t[
+    final_table = _shown(t)[
         [
             "homogenisation",
             "homogenisation_similar",
@@ -237,16 +312,32 @@ def _sections(
         index=LABELS,
         columns={
             "homogenisation": "homogenisation vs ideal (random pairs)",
-            "homogenisation_similar": "homogenisation vs ideal (similar pairs)",
+            "homogenisation_similar": "homogenisation vs ideal (pairs with similar tastes)",
             "gini_final": "Gini of item popularity",
-            "top_share": "share of top 1% of items",
-            "utility_ratio": "utility / ideal",
-            "minority_shown": "minority share of slots after warm-up",
+            "top_share": "share of choices going to the top 1% of items",
+            "utility_ratio": "value of choices, relative to the ideal",
+            "minority_shown": "minority creators' share of slots after the warm-up",
         },
     )
-    explore_table = exp.assign(recommender=exp.recommender.map(LABELS)).set_index(
-        ["recommender", "exploration"]
-    )[["homogenisation", "gini_final", "utility_ratio", "minority_shown"]]
+    explore_table = (
+        _shown(exp)
+        .assign(
+            recommender=exp.recommender.map(LABELS),
+            exploration=exp.exploration.map(lambda v: f"{v:.0%}"),
+        )
+        .set_index(["recommender", "exploration"])[
+            ["homogenisation", "gini_final", "utility_ratio", "minority_shown"]
+        ]
+        .rename(
+            columns={
+                "homogenisation": "homogenisation vs ideal",
+                "gini_final": "Gini of item popularity",
+                "utility_ratio": "value of choices, relative to the ideal",
+                "minority_shown": "minority creators' share of slots after the warm-up",
+            }
+        )
+        .rename_axis(["recommender", "share of slots given to random items"])
+    )
     return [
         _summary(nums),
         Section(
@@ -312,7 +403,7 @@ def _sections(
                 f"{t.loc['random', 'utility_ratio']:.0%} of the ideal.",
             ),
             figures=(_fig_utility(sims, nums),),
-            tables=(Table(final_table, caption="After the last step, mean over runs."),),
+            tables=(Table(final_table, caption="After the last round, mean over runs."),),
         ),
         Section(
             "Who gets seen: items by minority creators",
@@ -346,7 +437,7 @@ def _sections(
                 "exposure recovers, at no measurable cost in utility here.",
             ),
             figures=(_fig_exploration(sims, nums),),
-            tables=(Table(explore_table, caption="After the last step, mean over runs."),),
+            tables=(Table(explore_table, caption="After the last round, mean over runs."),),
         ),
         Section(
             "What an audit of a single snapshot would miss",
@@ -379,8 +470,8 @@ def _sections(
             ),
             tables=(
                 Table(
-                    snap.rename(index=LABELS),
-                    caption="Minority items after the last step, mean over runs: shown "
+                    _shown_snapshot(snap).rename(index=LABELS).rename_axis("recommender"),
+                    caption="Minority items after the last round, mean over runs: shown "
                     "against clicked (what a snapshot audit sees) and shown against "
                     "people's own favourites (what it cannot see).",
                 ),
@@ -401,18 +492,19 @@ def _sections(
     ]
 
 
-def write_report(
-    sims: dict[Any, RecommendationResult],
-    nums: dict[str, Any],
-    path: pathlib.Path,
-    *,
-    quick: bool = False,
-) -> None:
-    """Render the report to ``path`` (written atomically by the report layer)."""
-    render_document(
-        "The recommender feedback loop",
-        _sections(sims, nums, quick),
-        subtitle="How recommendations trained on their own clicks narrow what people see; "
-        "simulated after Chaney, Stewart & Engelhardt (2018)" + (" (quick run)" if quick else ""),
-        path=path,
+TITLE = "The recommender feedback loop"
+
+
+def subtitle(quick: bool = False) -> str:
+    """The line under the report's title."""
+    return (
+        "How recommendations trained on their own clicks narrow what people see; "
+        "simulated after Chaney, Stewart & Engelhardt (2018)" + (" (quick run)" if quick else "")
     )
+
+
+def sections(
+    sims: dict[Any, RecommendationResult], nums: dict[str, Any], *, quick: bool = False
+) -> list[Section]:
+    """The report's sections from the simulations and their numbers."""
+    return _sections(sims, nums, quick)

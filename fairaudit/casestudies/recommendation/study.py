@@ -196,11 +196,14 @@ def run(out_dir: pathlib.Path, *, quick: bool = False) -> pathlib.Path:
     pathlib.Path
         Path of the written report.
     """
-    from .report import write_report
+    from .. import write_report
+    from .report import TITLE, sections, subtitle
 
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     sims = simulate_all(quick)
-    path = out_dir / "recommendation.html"
-    write_report(sims, numbers(sims), path, quick=quick)
-    return path
+    return write_report(
+        out_dir,
+        "recommendation",
+        TITLE,
+        sections(sims, numbers(sims), quick=quick),
+        subtitle=subtitle(quick),
+    )
