@@ -288,7 +288,8 @@ class BootstrapSummary:
                 e = np.log(e)
             ext = self._all(s, ratio)
             spreads.append(float(e.max() - e.min()))
-            devs.append(ext.hi - ext.lo)
+            with np.errstate(invalid="ignore"):  # inf - inf: an undefined replicate (NaN)
+                devs.append(ext.hi - ext.lo)
         if not spreads:
             return float("nan"), float("nan")
         worst = np.fmax.reduce(np.stack(devs), axis=0)
