@@ -291,10 +291,12 @@ def audit_table(
     -------
     AuditResult
     """
-    if task == "multiclass":
-        from ._table_multiclass import audit_table_multiclass
-
-        return audit_table_multiclass(
+    if task in ("multiclass", "regression"):
+        if task == "multiclass":
+            from ._table_multiclass import audit_table_multiclass as audit_task
+        else:
+            from ._table_regression import audit_table_regression as audit_task
+        return audit_task(
             data,
             y_true=y_true,
             y_pred=y_pred,
@@ -313,35 +315,6 @@ def audit_table(
             n_bootstrap=n_bootstrap,
             confidence_level=confidence_level,
             ci_method=ci_method,
-            min_group_size=min_group_size,
-            suppress_below=suppress_below,
-            correction=correction,
-            correction_scope=correction_scope,
-            random_state=random_state,
-            name=name,
-        )
-    if task == "regression":
-        from ._table_regression import audit_table_regression
-
-        return audit_table_regression(
-            data,
-            y_true=y_true,
-            y_pred=y_pred,
-            sensitive_features=sensitive_features,
-            sample_weight=sample_weight,
-            y_score=y_score,
-            threshold=threshold,
-            pos_label=pos_label,
-            score_bins=score_bins,
-            na_values=na_values,
-            sep=sep,
-            tolerances=tolerances,
-            max_groups=max_groups,
-            ci_method=ci_method,
-            metrics=metrics,
-            reference_group=reference_group,
-            n_bootstrap=n_bootstrap,
-            confidence_level=confidence_level,
             min_group_size=min_group_size,
             suppress_below=suppress_below,
             correction=correction,

@@ -45,6 +45,23 @@ ERR_COLUMN_ARG = "{arg} must be a column name (a string); got {value!r}."
 ERR_TEXT_ONLY_CSV = "na_values applies to CSV files only; a Parquet file marks its missing values."
 
 
+
+#: The per-cell sums of :func:`weight_columns`: Σw, Σw², the invalid and the negative weights.
+WEIGHT_SUMS = ("w", "w2", "w_bad", "w_neg")
+
+
+def weight_columns(w: Any) -> list[Any]:
+    """The row expressions whose per-cell sums are :data:`WEIGHT_SUMS` (``w``: a float
+    weight expression)."""
+    import narwhals.stable.v2 as nw
+
+    return [
+        w.alias("w"),
+        (w * w).alias("w2"),
+        (w.is_null() | ~w.is_finite()).cast(nw.Int64).alias("w_bad"),
+        (w < 0).cast(nw.Int64).alias("w_neg"),
+    ]
+
 def _require(module: str, extra: str, what: str) -> Any:
     import importlib
 
@@ -272,13 +289,8 @@ def aggregate(frame: Any, spec: Spec) -> pd.DataFrame:
         keys += ["cbin", "fbin"]
     sums: list[str] = []
     if w is not None:
-        cols += [
-            w.alias("w"),
-            (w * w).alias("w2"),
-            (w.is_null() | ~w.is_finite()).cast(nw.Int64).alias("w_bad"),
-            (w < 0).cast(nw.Int64).alias("w_neg"),
-        ]
-        sums += ["w", "w2", "w_bad", "w_neg"]
+        cols += weight_columns(w)
+        sums += list(WEIGHT_SUMS)
     if s is not None:
         ws = s if w is None else w * s
         cols += [

@@ -45,19 +45,21 @@ from ._group_codes import check_group_count
 from ._result import AuditResult
 from ._table import NOTE_ENGINE, _check_weights, _column_names, _groups
 from ._table_engine import (
+    WEIGHT_SUMS,
     Spec,
     backend_name,
     check_columns,
     is_csv_path,
     to_narwhals,
+    weight_columns,
 )
 from .metrics._regression_stats import (
     ERR_OUTSIDE,
-    ERR_SCORE_BINS,
     FLAGS,
     MOMENTS,
     N_PREDICTION_BINS,
     RegressionStats,
+    declared_edges,
     edges_centre,
 )
 
@@ -166,13 +168,8 @@ def _first_pass(
     sums = ["yt_bad", "yp_bad"]
     if w_col is not None:
         w = nw.col(w_col).cast(nw.Float64)
-        cols += [
-            w.alias("w"),
-            (w * w).alias("w2"),
-            (w.is_null() | ~w.is_finite()).cast(nw.Int64).alias("w_bad"),
-            (w < 0).cast(nw.Int64).alias("w_neg"),
-        ]
-        sums += ["w", "w2", "w_bad", "w_neg"]
+        cols += weight_columns(w)
+        sums += list(WEIGHT_SUMS)
     if declared is not None:
         outside = (yp < float(declared[0])) | (yp > float(declared[-1]))
         cols.append(outside.cast(nw.Int64).alias("outside"))
@@ -294,17 +291,6 @@ def quantiles(frame: Any, column: str, qs: np.ndarray, n_rows: int) -> np.ndarra
     yp = nw.col(column).cast(nw.Float64)
     exprs = [yp.quantile(q, interpolation="linear").alias(f"q{i}") for i, q in enumerate(listed)]
     return _collect(frame.select(*exprs)).iloc[0].to_numpy(np.float64)
-
-
-def _declared_edges(score_bins: Any) -> np.ndarray:
-    """Declared edges, checked as :func:`prediction_edges` checks them."""
-    try:
-        edges = np.asarray(score_bins, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        raise ValueError(ERR_SCORE_BINS.format(value=score_bins)) from None
-    if len(edges) < 2 or not np.all(np.isfinite(edges)) or np.any(np.diff(edges) <= 0):
-        raise ValueError(ERR_SCORE_BINS.format(value=score_bins))
-    return edges
 
 
 def _bin_tree(x: Any, edges: np.ndarray, lo: int, hi: int) -> Any:
@@ -482,7 +468,7 @@ def audit_table_regression(
         **options, ci_method=ci_method, max_groups=v.check_max_groups(max_groups)
     )
     config = replace(config, task="regression", tolerances=tolerances)
-    declared = None if score_bins is None else _declared_edges(score_bins)
+    declared = None if score_bins is None else declared_edges(score_bins)
 
     frame = to_narwhals(data, text_columns=features, na_values=na_values, sep=sep)
     text_input = is_csv_path(data)

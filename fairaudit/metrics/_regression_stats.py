@@ -78,6 +78,17 @@ ERR_OUTSIDE = (
 )
 
 
+def declared_edges(score_bins: object) -> np.ndarray:
+    """``score_bins`` as histogram edges: at least two finite, strictly increasing values."""
+    try:
+        edges = np.asarray(score_bins, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise ValueError(ERR_SCORE_BINS.format(value=score_bins)) from None
+    if len(edges) < 2 or not np.all(np.isfinite(edges)) or np.any(np.diff(edges) <= 0):
+        raise ValueError(ERR_SCORE_BINS.format(value=score_bins))
+    return edges
+
+
 def prediction_edges(
     y_pred: np.ndarray, score_bins: object = None, *, sorted_pred: np.ndarray | None = None
 ) -> np.ndarray:
@@ -90,12 +101,7 @@ def prediction_edges(
     at hand (saves a sort).
     """
     if score_bins is not None:
-        try:
-            edges = np.asarray(score_bins, dtype=np.float64).reshape(-1)
-        except (TypeError, ValueError):
-            raise ValueError(ERR_SCORE_BINS.format(value=score_bins)) from None
-        if len(edges) < 2 or not np.all(np.isfinite(edges)) or np.any(np.diff(edges) <= 0):
-            raise ValueError(ERR_SCORE_BINS.format(value=score_bins))
+        edges = declared_edges(score_bins)
         outside = (y_pred < edges[0]) | (y_pred > edges[-1])
         if outside.any():
             raise ValueError(
