@@ -207,9 +207,9 @@ def test_classification_summary_intervals_contain_their_values(task):
 
 #: What the classification audits' per-group intervals get wrong on these data.
 _GROUP_REASON = (
-    "per-group intervals of classification audits exclude a rate of exactly 0 or 1 "
-    "(equal-tailed Jeffreys/Bayesian-bootstrap limits never reach 0 or 1), and the ratio "
-    "to the reference of such a rate (0 outside [0.0003, 2.7]); percentile intervals of "
+    "per-group intervals of classification audits: the ratio to the reference of a rate "
+    "of exactly 0 (0 outside [0.0003, 2.7]) and of bootstrap-percentile metrics at 0 or 1; "
+    "percentile intervals of "
     "expected_calibration_error (binary) and of macro/weighted differences to the "
     "reference (multiclass) can fall on one side of the value"
 )

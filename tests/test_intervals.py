@@ -228,3 +228,39 @@ def test_ratio_with_a_zero_rate_uses_the_exact_upper_limit():
                             random_state=0)
     assert small.criteria.set_index("criterion").loc["demographic_parity_ratio", "verdict"] == (
         "inconclusive")
+
+
+def test_jeffreys_interval_is_closed_at_zero_and_one():
+    """scipy's beta quantiles, except a lower limit of 0 with no successes and an upper
+    limit of 1 with no failures; exact binomial coverage never below the equal-tailed one."""
+    from scipy.stats import beta, binom
+
+    from fairaudit.metrics._intervals import jeffreys_interval
+
+    n = np.full(11, 10.0)
+    x = np.arange(11.0)
+    lo, hi = jeffreys_interval(x, n, 0.95)
+    lo_eq, hi_eq = beta.ppf(0.025, x + 0.5, n - x + 0.5), beta.ppf(0.975, x + 0.5, n - x + 0.5)
+    assert lo[0] == 0.0 and hi[-1] == 1.0
+    assert lo_eq[0] > 0.0 and hi_eq[-1] < 1.0  # the equal-tailed limits do not reach them
+    np.testing.assert_allclose(lo[1:], lo_eq[1:], rtol=1e-12)
+    np.testing.assert_allclose(hi[:-1], hi_eq[:-1], rtol=1e-12)
+    for p in (1e-4, 0.001, 0.01, 0.3, 0.999):
+        pmf = binom.pmf(x, 10, p)
+        ours = pmf[(lo <= p) & (p <= hi)].sum()
+        equal_tailed = pmf[(lo_eq <= p) & (p <= hi_eq)].sum()
+        assert ours >= equal_tailed - 1e-15
+    assert pmf[(lo <= 0.999) & (0.999 <= hi)].sum() > 0.99  # a rate near 1 is covered
+    assert np.isnan(jeffreys_interval(np.array([0.0]), np.array([0.0]), 0.95)[0][0])
+
+
+def test_a_group_rate_of_zero_lies_inside_its_interval():
+    """A group with no positive decisions: selection rate 0, interval [0, upper > 0]."""
+    rng = np.random.default_rng(3)
+    group = np.repeat(np.array(["a", "b"]), [200, 12])
+    y = rng.integers(0, 2, size=212)
+    pred = np.where(group == "a", rng.integers(0, 2, size=212), 0)
+    r = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=200, random_state=0)
+    assert r.by_group.loc["b", "selection_rate"] == 0.0
+    assert r.intervals.loc["b", ("selection_rate", "lower")] == 0.0
+    assert 0.0 < r.intervals.loc["b", ("selection_rate", "upper")] < 1.0

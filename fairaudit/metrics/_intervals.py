@@ -278,10 +278,13 @@ def wilson_interval(
 def jeffreys_interval(
     successes: np.ndarray, trials: np.ndarray, confidence_level: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Equal-tailed Jeffreys interval: quantiles of Beta(x + 1/2, n - x + 1/2).
+    """Jeffreys interval: quantiles of Beta(x + 1/2, n - x + 1/2), closed at 0 and 1.
 
-    Counts may be effective (non-integer) counts. NaN without trials. Repeated count pairs
-    (many small groups) are computed once.
+    The equal-tailed limits, except that with no successes the lower limit is 0 and with
+    no failures the upper limit is 1 (the modification of Brown, Cai and DasGupta, 2001):
+    an observed rate of exactly 0 or 1 then lies inside its own interval, and the interval
+    only widens, so its coverage cannot fall. Counts may be effective (non-integer)
+    counts. NaN without trials. Repeated count pairs (many small groups) are computed once.
     """
     from scipy.special import betaincinv  # heavy import, only when needed
 
@@ -295,6 +298,8 @@ def jeffreys_interval(
                                return_inverse=True)
     lo = betaincinv(pairs[:, 0], pairs[:, 1], alpha / 2.0)[inverse.ravel()].reshape(x.shape)
     hi = betaincinv(pairs[:, 0], pairs[:, 1], 1.0 - alpha / 2.0)[inverse.ravel()].reshape(x.shape)
+    lo = np.where(x <= 0.0, 0.0, lo)
+    hi = np.where(x >= n, 1.0, hi)
     return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
 
 
