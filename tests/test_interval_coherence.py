@@ -205,24 +205,10 @@ def test_classification_summary_intervals_contain_their_values(task):
     assert found == [], f"{len(found)} intervals exclude their value:\n" + "\n".join(found[:40])
 
 
-#: What the classification audits' per-group intervals get wrong on these data.
-_GROUP_REASON = (
-    "per-group intervals of classification audits: the ratio to the reference of a rate "
-    "of exactly 0 (0 outside [0.0003, 2.7]) and of bootstrap-percentile metrics at 0 or 1; "
-    "percentile intervals of "
-    "expected_calibration_error (binary) and of macro/weighted differences to the "
-    "reference (multiclass) can fall on one side of the value"
-)
-
-
-@pytest.mark.parametrize(
-    "task",
-    [
-        pytest.param("binary", marks=pytest.mark.xfail(strict=True, reason=_GROUP_REASON)),
-        pytest.param("multiclass", marks=pytest.mark.xfail(strict=True, reason=_GROUP_REASON)),
-    ],
-)
+@pytest.mark.parametrize("task", ["binary", "multiclass"])
 def test_classification_group_intervals_contain_their_values(task):
+    """Per-group values and each group against the reference, including rates of exactly
+    0 or 1, balanced accuracies of 1 and the (biased) calibration error."""
     found = _all_violations(task, ("by_group", "to_reference"))
     assert found == [], f"{len(found)} intervals exclude their value:\n" + "\n".join(found[:40])
 

@@ -264,3 +264,26 @@ def test_a_group_rate_of_zero_lies_inside_its_interval():
     assert r.by_group.loc["b", "selection_rate"] == 0.0
     assert r.intervals.loc["b", ("selection_rate", "lower")] == 0.0
     assert 0.0 < r.intervals.loc["b", ("selection_rate", "upper")] < 1.0
+
+
+def test_percentile_intervals_hold_values_at_the_edge_of_their_range():
+    """A group with no positive decisions and one with perfect decisions.
+
+    The ratio of the first group's selection rate to the reference's is exactly 0, and
+    the second group's balanced accuracy is exactly 1. The smoothed bootstrap never
+    reaches either edge, so a plain percentile interval would exclude both values.
+    """
+    rng = np.random.default_rng(4)
+    group = np.repeat(np.array(["a", "b", "c"]), [300, 15, 25])
+    y = rng.integers(0, 2, size=340)
+    pred = np.where(group == "a", rng.integers(0, 2, size=340), np.where(group == "b", 0, y))
+    r = fairaudit.audit(
+        y, pred, sensitive_features=group, reference_group="a", n_bootstrap=300, random_state=0
+    )
+    t = r.to_reference.set_index(["group", "metric"])
+    assert t.loc[("b", "selection_rate"), "ratio"] == 0.0
+    assert t.loc[("b", "selection_rate"), "ratio_lower"] == 0.0
+    assert t.loc[("b", "selection_rate"), "ratio_upper"] > 0.0
+    assert r.by_group.loc["c", "balanced_accuracy"] == 1.0
+    assert r.intervals.loc["c", ("balanced_accuracy", "upper")] == 1.0
+    assert r.intervals.loc["c", ("balanced_accuracy", "lower")] < 1.0

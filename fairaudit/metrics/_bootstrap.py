@@ -476,6 +476,7 @@ def summarise_bootstrap(
                 s.ref_ratio[0][at], s.ref_ratio[1][at] = sorted_percentiles(buf, confidence_level)
     for s in summary.metrics.values():
         s.others_log = _Extremes(_logs(s.others_log.hi), _logs(s.others_log.lo))
+        _hold_values(s, ref_k)
 
     z_all = prior_rng.standard_normal((4, b))
     overall_reps = replicate_rates(acc, z_all, overall_scale(stats, weighted), rate_names)
@@ -489,6 +490,31 @@ def summarise_bootstrap(
             s.overall_dev = s.overall - t
             s.overall_logdev = _logs(s.overall) - np.log(t) if t > 0 else None
     return summary
+
+
+def _hold(bounds: tuple[np.ndarray, np.ndarray], value: np.ndarray) -> None:
+    """Widen finite percentile bounds, in place, to hold their finite point value."""
+    lo, hi = bounds
+    ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(value)
+    lo[ok] = np.minimum(lo[ok], value[ok])
+    hi[ok] = np.maximum(hi[ok], value[ok])
+
+
+def _hold_values(s: _MetricSummary, ref_k: int) -> None:
+    """Every percentile interval of one metric holds its point value.
+
+    A percentile interval can lie wholly on one side of its value where the value sits at
+    the edge of its range (a balanced accuracy of 1, a group rate of 0 in a ratio to the
+    reference: the smoothed replicates never reach the edge) or where the statistic is
+    biased (the calibration error); the interval is then extended to the value, so it only
+    widens. The exact Jeffreys limits of rates already hold their value.
+    """
+    est = s.estimate
+    _hold((s.lower, s.upper), est)
+    ref = est[ref_k]
+    with np.errstate(invalid="ignore"):
+        _hold(s.ref_diff, est - ref)
+    _hold(s.ref_ratio, _ratio_to(est, np.full_like(est, ref)))
 
 
 def _higher_quantile(x: np.ndarray, q: float) -> float:
