@@ -46,6 +46,7 @@ from .metrics._regression_intervals import (
     maximum_interval,
     mean_difference_interval,
     pair_deviations,
+    quotient_interval,
     smd_interval,
     spread_interval,
 )
@@ -60,6 +61,7 @@ from .metrics._regression_metrics import (
     ks_pvalues,
     mass_distances,
     mass_quantile,
+    mean_and_variance,
     moment_metrics,
     share_above,
     smd_matrix,
@@ -696,8 +698,13 @@ def _group_frames(point: _Values, names: list[str], index: pd.Index, config: Aud
         welch = point.moment_reps is not None and REGRESSION_METRICS[m].test == "welch"
         if welch:
             a, b = group_mean_interval(point.moments, point.moment_reps, m, level, point.sizes)
+        elif m == "root_mean_squared_error" and "mean_squared_error" in lo:
+            # the square root of the mean squared error's limits (a monotone map)
+            a, b = np.sqrt(lo["mean_squared_error"]), np.sqrt(hi["mean_squared_error"])
         else:
             a, b = _bounds(reps, val.shape, level, point.sizes, val)
+        if REGRESSION_METRICS[m].nonnegative:
+            a = np.maximum(a, 0.0)
         undefined = ~np.isfinite(val)
         lo[m], hi[m] = np.where(undefined, np.nan, a), np.where(undefined, np.nan, b)
         oreps = None if point.overall_reps is None else point.overall_reps[m]
@@ -708,8 +715,13 @@ def _group_frames(point: _Values, names: list[str], index: pd.Index, config: Aud
                     point.total_moments, point.total_reps, m, level, point.total_size
                 )
             )
+        elif m == "root_mean_squared_error" and "mean_squared_error" in names:
+            j = 1 + names.index("mean_squared_error")
+            a, b = np.sqrt(o_lo[j]), np.sqrt(o_hi[j])
         else:
             a, b = _bounds(oreps, (), level, point.total_size, point.overall[m])
+        if REGRESSION_METRICS[m].nonnegative:
+            a = max(float(a), 0.0)
         o_lo.append(float(a))
         o_hi.append(float(b))
     frame = pd.DataFrame(cols, index=index).astype({"count": np.int64})
@@ -918,11 +930,22 @@ def _to_reference(
 
     pair_n = np.minimum(point.sizes, point.sizes[ref])
 
-    def add(metric, value, ref_value, diff, diff_reps, ratio, ratio_reps, p, bounds=None):
+    def add(
+        metric, value, ref_value, diff, diff_reps, ratio, ratio_reps, p, bounds=None, flat=None
+    ):
         if bounds is None:
             bounds = _bounds(diff_reps, diff.shape, level, pair_n, diff)
         lo, hi = bounds
         rlo, rhi = _bounds(ratio_reps, diff.shape, level, pair_n, ratio)
+        if flat is not None and flat.any():
+            # a group (or the reference) without spread: its replicates are one value, so
+            # the ratio's come from the other group alone; bound it from both intervals
+            q_lo, q_hi = quotient_interval(
+                point.moments, point.moment_reps, metric, ref, level, point.sizes
+            )
+            ok = np.isfinite(ratio)
+            rlo = np.where(flat & ok, np.fmin(q_lo, ratio), rlo)
+            rhi = np.where(flat & ok, np.fmax(q_hi, ratio), rhi)
         cols = (
             groups,
             np.full(others.sum(), metric, dtype=object),
@@ -961,12 +984,15 @@ def _to_reference(
             p = _share_pvalues(val, ks, ref, config)
         else:
             p = np.full(g, np.nan)
-        bounds = None
+        bounds = flat = None
         if test == "welch" and point.moment_reps is not None:
             bounds = mean_difference_interval(
                 point.moments, point.moment_reps, m, ref, level, pair_n
             )
-        add(m, val, refv, diff, d_reps, ratio, r_reps, p, bounds)
+            if m in nonneg:
+                var = mean_and_variance(point.moments, m)[1]
+                flat = (var == 0) | (var[ref] == 0)
+        add(m, val, refv, diff, d_reps, ratio, r_reps, p, bounds, flat)
     for m, key in (
         ("standardized_mean_difference", "smd"),
         *((name, k) for name, k in _DISTANCE_KEYS.items()),

@@ -488,3 +488,41 @@ def test_two_groups_gap_intervals_are_those_of_the_one_comparison():
             assert lo <= abs(t.loc[metric, "difference"]) <= hi
         widths.append(crit.loc["smd", "upper"] - crit.loc["smd", "lower"])
     assert widths[1] < 0.5 * widths[0]
+
+
+def test_a_small_group_without_errors_is_not_reported_as_certain():
+    """Four rows predicted exactly: no spread in the group's errors, which is no evidence
+    that they cannot vary. Its error intervals have width (the pooled variance stands in
+    for the group's), its test against the reference is not significant, and the bounded
+    group loss cannot pass a tolerance that the large group alone would meet."""
+    rng = np.random.default_rng(0)
+    g = np.repeat(np.array(["a", "b"]), [200, 4])
+    y = rng.normal(size=204)
+    pred = y + rng.normal(0.0, 0.5, size=204)
+    pred[200:] = y[200:]
+    r = fairaudit.audit(
+        y,
+        pred,
+        sensitive_features=g,
+        task="regression",
+        n_bootstrap=300,
+        random_state=0,
+        tolerances={"bounded_group_loss": 0.4},
+    )
+    mse_a = mean_squared_error(y[:200], pred[:200])
+    assert r.by_group.loc["b", "mean_squared_error"] == 0.0
+    for m in ("mean_absolute_error", "mean_squared_error", "root_mean_squared_error"):
+        assert r.intervals.loc["b", (m, "lower")] == 0.0
+        assert r.intervals.loc["b", (m, "upper")] > 0.1, m
+    np.testing.assert_allclose(
+        r.intervals.loc["b", ("root_mean_squared_error", "upper")],
+        np.sqrt(r.intervals.loc["b", ("mean_squared_error", "upper")]),
+    )
+    t = r.to_reference.set_index(["group", "metric"]).loc[("b", "mean_squared_error")]
+    assert t["difference_lower"] < 0.0 < t["difference_upper"]
+    assert t["ratio_lower"] == 0.0 and t["ratio_upper"] > 1.0
+    assert not t["significant"]
+    crit = r.criteria.set_index("criterion").loc["bounded_group_loss"]
+    assert crit["value"] == pytest.approx(mse_a)
+    assert crit["value"] < 0.4 < crit["upper"]
+    assert crit["verdict"] == "inconclusive"

@@ -21,6 +21,7 @@ import numpy as np
 from ._intervals import range_interval, spread_quantile, target_interval
 from ._regression_bootstrap import expanded_alpha, studentized_interval
 from ._regression_metrics import (
+    group_se,
     mean_and_variance,
     mean_se,
     moment_metrics,
@@ -55,7 +56,7 @@ def group_mean_interval(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Interval of each group's mean behind a Welch-tested ``metric``: moments ``m``
     (..., G, k), replicates ``reps`` (B, ..., G, k), ``n`` the (effective) group sizes."""
-    est, se = _value(m, metric), mean_se(m, metric)
+    est, se = _value(m, metric), group_se(m, metric)
     boot = studentized_interval(est, se, _value(reps, metric), mean_se(reps, metric), level, n=n)
     _, _, n_eff = mean_and_variance(m, metric)
     t = _t(level, n_eff - 1)
@@ -76,7 +77,7 @@ def mean_difference_interval(
     effective size of each pair); NaN at the reference."""
     est = _value(m, metric)
     diff = est - est[..., [ref]]
-    se_g = mean_se(m, metric)
+    se_g = group_se(m, metric)
     _, _, n_eff = mean_and_variance(m, metric)
     se, dof = _welch(se_g, se_g[..., [ref]], n_eff, n_eff[..., [ref]])
     rv = _value(reps, metric)
@@ -87,6 +88,26 @@ def mean_difference_interval(
     lo, hi = _union(boot, (diff - t * se, diff + t * se))
     lo[..., ref] = hi[..., ref] = np.nan
     return lo, hi
+
+
+def quotient_interval(
+    m: np.ndarray, reps: np.ndarray, metric: str, ref: int, level: float, n: object
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval of each group's mean over the reference group's for a non-negative
+    Welch-tested ``metric``, ``[lo_g / hi_r, hi_g / lo_r]`` from both groups' intervals
+    (:func:`group_mean_interval`) at the Bonferroni level ``1 - (1 - level) / 2``: when both
+    hold, which they do at once with probability at least ``level``, so does the ratio. Used
+    where a group's values do not vary, so that the replicates of its ratio are all one
+    value; ``(lo_r = 0)``: no upper limit. NaN at the reference."""
+    lo, hi = group_mean_interval(m, reps, metric, 1.0 - (1.0 - level) / 2.0, n)
+    lo = np.maximum(lo, 0.0)
+    lo_r, hi_r = lo[..., [ref]], hi[..., [ref]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q_lo = np.where(hi_r > 0, lo / np.where(hi_r > 0, hi_r, 1.0), np.nan)
+        q_hi = np.where(lo_r > 0, hi / np.where(lo_r > 0, lo_r, 1.0), np.inf)
+    q_hi = np.where(np.isfinite(hi) & np.isfinite(hi_r), q_hi, np.nan)
+    q_lo[..., ref] = q_hi[..., ref] = np.nan
+    return q_lo, q_hi
 
 
 def smd_interval(

@@ -230,6 +230,27 @@ def mean_se(m: np.ndarray, metric: str) -> np.ndarray:
     return np.sqrt(_div(var, n_eff))
 
 
+def group_variance(m: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`mean_and_variance` of each group (moments ``(..., G, k)``), where a group
+    whose values do not vary takes the variance of all its groups' rows pooled.
+
+    A group of a few rows that are all equal (a small group predicted without error, say)
+    shows no spread, but that is no evidence that its values cannot vary: a variance of 0
+    would make its intervals a single point and its tests certain. The pooled variance
+    (which also holds the differences between the groups' means) stands in for it; where
+    every row is equal, it is 0 too.
+    """
+    mean, var, n_eff = mean_and_variance(m, metric)
+    _, pooled, _ = mean_and_variance(m.sum(axis=-2, keepdims=True), metric)
+    return mean, np.where(var == 0, np.broadcast_to(pooled, var.shape), var), n_eff
+
+
+def group_se(m: np.ndarray, metric: str) -> np.ndarray:
+    """Standard error of each group's mean, with :func:`group_variance`."""
+    _, var, n_eff = group_variance(m, metric)
+    return np.sqrt(_div(var, n_eff))
+
+
 def central_moments(m: np.ndarray) -> tuple[np.ndarray, ...]:
     """Weighted mean, variance (biased), third and fourth central moments of ŷ, from the
     powers of ŷ - c (``c`` cancels)."""
@@ -268,7 +289,7 @@ def welch_pvalues(m: np.ndarray, metric: str, ref: int) -> np.ndarray:
     """Two-sided Welch t-test p-values of each group's mean against the reference's."""
     from scipy import stats
 
-    mean, var, n_eff = mean_and_variance(m, metric)
+    mean, var, n_eff = group_variance(m, metric)
     se2 = _div(var, n_eff)
     s = se2 + se2[ref]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -276,7 +297,7 @@ def welch_pvalues(m: np.ndarray, metric: str, ref: int) -> np.ndarray:
         dof = s**2 / (_div(se2**2, n_eff - 1) + _div(se2[ref] ** 2, n_eff[ref] - 1))
     p = 2.0 * stats.t.sf(np.abs(t), dof)
     p = np.where(np.isfinite(t) & np.isfinite(dof) & (s > 0), p, np.nan)
-    # two groups with no spread: equal means are no evidence of a difference, unequal are
+    # no spread in any row: equal means are no evidence of a difference, unequal are
     p = np.where((s == 0) & np.isfinite(mean), np.where(mean == mean[ref], 1.0, 0.0), p)
     p[ref] = np.nan
     return p
