@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _studies import study_report
 
 import fairaudit
 from fairaudit.report import Section, render, render_document
@@ -339,10 +340,8 @@ def test_awkward_group_names_render_with_their_charts(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def recommendation_report(tmp_path_factory) -> Path:
-    from fairaudit.casestudies import recommendation
-
-    return recommendation.run(tmp_path_factory.mktemp("recommendation"), quick=True)
+def recommendation_report() -> Path:
+    return study_report("recommendation")
 
 
 @pytest.mark.parametrize("width", [1400, 400])
@@ -368,9 +367,7 @@ def test_recommendation_case_study_prints(recommendation_report, tmp_path):
 def test_credit_case_study_report_renders_wide_narrow_and_in_print(tmp_path):
     """The credit case study's report (Hardt et al.'s FICO study) in a browser: wide, phone
     width and printed; no error, no request, every figure drawn."""
-    from fairaudit.casestudies import credit
-
-    page = credit.run(tmp_path / "credit", quick=True)
+    page = study_report("credit")
     wide = ARTIFACTS / "credit-1400.png"
     facts = load(page, tmp_path, wide, width=1400, full_page=True)
     assert facts["errors"] == []
@@ -517,33 +514,24 @@ def comparison_report(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def compas_report(tmp_path_factory) -> Path:
-    from fairaudit.casestudies import compas
-
-    return compas.run(tmp_path_factory.mktemp("compas"), quick=True)
+def compas_report() -> Path:
+    return study_report("compas")
 
 
 @pytest.fixture(scope="module")
-def credit_report(tmp_path_factory) -> Path:
-    from fairaudit.casestudies import credit
-
-    return credit.run(tmp_path_factory.mktemp("credit"), quick=True)
+def credit_report() -> Path:
+    return study_report("credit")
 
 
 @pytest.fixture(scope="module")
-def hiring_report(tmp_path_factory) -> Path:
-    """A small hiring study (600 applicants per set): seconds instead of the quick run's
-    quarter of a minute; the layout is the same."""
-    from fairaudit.casestudies import hiring
-
-    return hiring.run(tmp_path_factory.mktemp("hiring"), quick=True, n_applicants=600)
+def hiring_report() -> Path:
+    """A small hiring study (600 applicants per set), as the other tests read it."""
+    return study_report("hiring")
 
 
 @pytest.fixture(scope="module")
-def policing_report(tmp_path_factory) -> Path:
-    from fairaudit.casestudies import policing
-
-    return policing.run(tmp_path_factory.mktemp("policing"), quick=True)
+def policing_report() -> Path:
+    return study_report("policing")
 
 
 @pytest.mark.parametrize("kind", ["audit", "comparison", "recommendation", "compas", "credit",

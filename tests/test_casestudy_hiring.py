@@ -413,7 +413,7 @@ def test_registered_case_study():
 
 
 # ------------------------------------------------------------------------ the size
-def test_n_applicants_sets_the_size_of_every_sample(tmp_path):
+def test_n_applicants_sets_the_size_of_every_sample(tmp_path, monkeypatch):
     """A small study has the asked-for rows in its training, test and per-switch sets (the
     generator's own record of the sample size is the oracle) and writes the same report."""
     small = hiring.results(quick=True, n_applicants=300)
@@ -421,7 +421,16 @@ def test_n_applicants_sets_the_size_of_every_sample(tmp_path):
     assert (settings["n_train"], settings["n_test"], settings["n_switch"]) == (300, 300, 300)
     assert settings["switches"]["n_samples"] == 300
     assert set(small["models"].index) == {LR_WITH, LR_WITHOUT, hiring.GB_WITH, hiring.GB_WITHOUT}
+    # the report of the same call, without computing the study a second time
+    asked = []
+
+    def same(**kwargs):
+        asked.append(kwargs)
+        return small
+
+    monkeypatch.setattr(hiring_study, "results", same)
     path = hiring.run(tmp_path, quick=True, n_applicants=300)
+    assert asked == [{"quick": True, "n_applicants": 300}]
     assert "300 applicants per set" in path.read_text(encoding="utf-8")
 
 
