@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._regression_stats import (
@@ -153,15 +155,23 @@ def expanded_alpha(level: float, n: object) -> np.ndarray:
     is too narrow in small samples by the factors sqrt((n-1)/n) and t/z, so the tails used
     are ``Phi(-sqrt(n / (n - 1)) * t_{n-1})`` instead of ``(1 - level) / 2``. With ``n`` the
     smallest (effective) group size involved; NaN where ``n <= 1``."""
+    n = np.asarray(n, dtype=np.float64)
+    # a few distinct sizes, the same in every call of an audit: scipy once per size
+    sizes, where = np.unique(np.where(n > 1, n, 2.0), return_inverse=True)
+    out = _alpha_of_sizes(float(level), tuple(sizes.tolist()))[where].reshape(n.shape)
+    return np.where(n > 1, out, np.nan)
+
+
+@functools.lru_cache(maxsize=512)
+def _alpha_of_sizes(level: float, sizes: tuple[float, ...]) -> np.ndarray:
+    """:func:`expanded_alpha` of each distinct size (sizes > 1), read-only."""
     from scipy import stats
 
-    n = np.asarray(n, dtype=np.float64)
-    a = (1.0 - level) / 2.0
-    # a few distinct sizes: one call of scipy per size, not per value
-    sizes, where = np.unique(np.where(n > 1, n, 2.0), return_inverse=True)
-    t = stats.t.ppf(1.0 - a, sizes - 1)
-    out = stats.norm.cdf(-np.sqrt(sizes / (sizes - 1)) * t)[where].reshape(n.shape)
-    return np.where(n > 1, out, np.nan)
+    s = np.asarray(sizes, dtype=np.float64)
+    t = stats.t.ppf(1.0 - (1.0 - level) / 2.0, s - 1)
+    out = stats.norm.cdf(-np.sqrt(s / (s - 1)) * t)
+    out.flags.writeable = False
+    return out
 
 
 def percentile_interval(
