@@ -342,8 +342,8 @@ def test_documented_numbers_match_the_results(res):
         f"{pct(eo['fpr_african_american'])} / {pct(eo['fpr_caucasian'])}",
         f"{pct(opt['fpr_african_american'])} / {pct(opt['fpr_caucasian'])}",
         f"{pct(opt['ppv_african_american'])} / {pct(opt['ppv_caucasian'])}",
-        f"{100 * opt['ppv_difference']:.1f} pts",
-        f"{100 * eo['ppv_difference']:.1f} pts",
+        f"{100 * opt['ppv_difference']:.1f} pp",
+        f"{100 * eo['ppv_difference']:.1f} pp",
         f"{pct(sex.loc['Female', 'positive_predictive_value'])} of the women",
         f"{pct(sex.loc['Female', 'base_rate'])} against {pct(sex.loc['Male', 'base_rate'])}",
     ]
@@ -376,6 +376,6 @@ def test_documented_optimizer_rows_match(res):
             f"{100 * row['fpr_african_american']:.1f}% / {100 * row['fpr_caucasian']:.1f}% | "
             f"{100 * row['fnr_african_american']:.1f}% / {100 * row['fnr_caucasian']:.1f}% | "
             f"{100 * row['ppv_african_american']:.1f}% / {100 * row['ppv_caucasian']:.1f}% | "
-            f"{100 * row['ppv_difference']:.1f} pts | {100 * row['accuracy']:.1f}%"
+            f"{100 * row['ppv_difference']:.1f} pp | {100 * row['accuracy']:.1f}%"
         )
         assert text in doc, (label, text)

@@ -59,6 +59,16 @@ KEYWORD = re.compile(r"\b[a-z_]+=[A-Za-z0-9'\"]")
 #: A number (or "a") followed by "points" without "percentage": a difference of
 #: percentages without its unit ("3.1 points", "within a point").
 BARE_POINTS = re.compile(r"(?:\d|\ba)\s+points?\b")
+#: A share written as a decimal between 0 and 1 rather than as a percentage: after the
+#: word "share" in the same clause ("the true share 0.567", "the share settles at 0.598")
+#: or before "of" and what is shared ("0.408 of all records"). Ratios, AUCs and Gini
+#: coefficients stay decimals, and none of them is called a share.
+_DECIMAL = r"(?<![\d.])(?:0\.\d+|1\.0+)(?![\d.]*\s*(?:%|percentage))"
+DECIMAL_SHARE = re.compile(
+    rf"\bshares?\b[^.;%]{{0,40}}?{_DECIMAL}"
+    rf"|{_DECIMAL}\s+of\s+(?:all\s+|the\s+)*(?:true\s+)?"
+    r"(?:records|incidents|patrols|applicants|defendants|people|slots|clicks|items|women|men)\b"
+)
 
 
 class _Page(HTMLParser):
@@ -135,6 +145,9 @@ def problems(html: str, methods: set[str]) -> list[str]:
             found.append(f"{section}/{kind}: keyword argument {name!r} in {text[:80]!r}")
         if kind == "prose" and BARE_POINTS.search(text):
             found.append(f"{section}: 'points' without 'percentage' in {text[:120]!r}")
+        if kind == "prose":
+            for match in DECIMAL_SHARE.finditer(text):
+                found.append(f"{section}: a share as a decimal, {match.group(0)!r}")
         for column in KNOWN_COLUMNS:
             if re.search(rf"\b{column}\b", text):
                 found.append(f"{section}/{kind}: column {column!r}")
@@ -212,6 +225,10 @@ PAGE = (
         ("<p>The outcome is two_year_recid.</p>", "identifier 'two_year_recid'"),
         ("<p>A gap of 3.1 points.</p>", "'points' without 'percentage'"),
         ("<p>With correction=None the share drifts.</p>", "keyword argument"),
+        ("<p>The share settles at 0.598, above the true 0.567.</p>", "share as a decimal"),
+        ("<p>Region A's true share 0.567.</p>", "share as a decimal"),
+        ("<p>They hold 0.408 of all records.</p>", "share as a decimal"),
+        ("<figcaption>A distance to the true shares: 0.430.</figcaption>", "share as a decimal"),
         ("<table><thead><tr><th>gini_final</th></tr></thead></table>", "not in words"),
         ("<table><thead><tr><th></th><th>value</th></tr></thead></table>", "empty header"),
         ("<svg><text>leakage_auc</text></svg>", "s/chart: identifier 'leakage_auc'"),
@@ -225,7 +242,9 @@ def test_the_checks_catch_each_broken_rule(body, expected):
 
 def test_the_checks_pass_plain_words_and_the_methods_note():
     body = (
-        "<p>A gap of 3.1 percentage points; 42.3% of defendants.</p><table><thead><tr>"
+        "<p>A gap of 3.1 percentage points; 42.3% of defendants. The share settles at 59.8%,"
+        " a ratio of 0.58 and an AUC of 0.91; the shares move by 0.5 percentage points.</p>"
+        "<table><thead><tr>"
         "<th>rule</th><th>share approved</th></tr></thead></table>"
         "<code>fairaudit.casestudies.hiring.results(random_state=0)</code>"
     )

@@ -205,7 +205,7 @@ _PERCENT = {
     "truly_suitable_male", "truly_suitable_overall", "share_surviving",
 }
 _POINTS = {"dp_difference", "dp_difference_sample", "tpr_gap_true", "tpr_gap_recorded",
-           "gap_with_gender", "gap_without_gender"}
+           "gap_with_gender", "gap_without_gender", "trees_gap_removed_by_permuting"}
 
 
 def _shown(column: str, values: pd.Series) -> pd.Series:
@@ -391,7 +391,8 @@ def sections(out: dict[str, Any]) -> list:
                     "default proxies": out["leakage_auc"],
                     "proxies that do not encode gender": out["proxy_free"]["leakage_auc"],
                 }).rename_axis("model"), caption="Cross-validated AUC of predicting gender from all six features."),
-                Table(_labelled(out["penalty"]), caption="Which features carry the penalty."),
+                Table(_labelled(out["penalty"]), caption="Which features carry the penalty. The "
+                      "gap removed by shuffling a feature is in percentage points."),
                 Table(_labelled(out["proxy_sweep"]).rename(columns=_SWEEP_LABELS).rename_axis(
                     "proxy strength"), caption="Logistic regression as the proxies "
                       "strengthen: how well the features predict gender (AUC) and the selection "

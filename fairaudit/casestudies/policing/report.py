@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.ticker import PercentFormatter
 from scipy import stats
 
 from fairaudit.report import Figure, Section, Table, figure_to_svg
@@ -22,6 +23,17 @@ from .analysis import (
 )
 
 
+# ---------------------------------------------------------------------- numbers
+def _pct(share: float) -> str:
+    """A share as the report writes it: a percentage with one decimal."""
+    return f"{100 * share:.1f}%"
+
+
+def _pts(distance: float) -> str:
+    """A difference or distance of shares, in percentage points."""
+    return f"{100 * distance:.1f} percentage points"
+
+
 # ---------------------------------------------------------------------- figures
 def _band(ax, res: PolicingResult, region: int, color: str, label: str) -> None:
     spread = res.spread().xs(region, level="region")
@@ -31,8 +43,12 @@ def _band(ax, res: PolicingResult, region: int, color: str, label: str) -> None:
     ax.plot(steps, spread[0.5], color=color, label=label)
 
 
-def _finish(ax, title: str, ylabel: str = "allocation share of region A") -> None:
+def _finish(
+    ax, title: str, ylabel: str = "allocation share of region A", percent: bool = True
+) -> None:
     ax.set_title(title, fontsize=10)
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("day")
     ax.set_ylabel(ylabel)
     _legend_below(ax)
@@ -49,7 +65,7 @@ def _fig_scenario1(sims, nums) -> Figure:
     _band(ax, sims["s1_proportional"], 0, COLORS[0], "proportional (median, 50% and 90%)")
     greedy = sims["s1_greedy"].spread().xs(0, level="region")
     ax.plot(greedy.index, greedy["mean"], color=COLORS[1], label="greedy (every run)")
-    ax.axhline(0.5, color=COLORS[3], linestyle="--", label="true share 0.5")
+    ax.axhline(0.5, color=COLORS[3], linestyle="--", label="true share 50%")
     ax.set_ylim(0.3, 1.02)
     _finish(ax, "Equal true rates, records start at 55:45")
     share = sims["s1_proportional"].final_shares[:, 0]
@@ -57,6 +73,7 @@ def _fig_scenario1(sims, nums) -> Figure:
     grid = np.linspace(0.35, 0.75, 200)
     hx.plot(grid, stats.beta(55, 45).pdf(grid), color=COLORS[5], label="Beta(55, 45) limit")
     hx.axvline(0.5, color=COLORS[3], linestyle="--", label="true share")
+    hx.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     hx.set_xlabel("final allocation share of region A")
     hx.set_ylabel("density")
     hx.set_title("Where the proportional runs end", fontsize=10)
@@ -66,9 +83,10 @@ def _fig_scenario1(sims, nums) -> Figure:
         figure_to_svg(fig, tight=False),
         alt="Allocation share of region A over time under proportional and greedy allocation, "
         "and a histogram of final shares against the Beta(55, 45) density.",
-        caption=f"Proportional runs end on average at {s1['proportional_mean']:.3f} "
-        f"(sd {s1['proportional_sd']:.3f}; Beta(55, 45): 0.550, sd {s1['beta_sd']:.3f}); "
-        f"greedy gives region A every patrol in {s1['greedy_locked_fraction']:.0%} of runs.",
+        caption=f"Proportional runs end on average at {_pct(s1['proportional_mean'])} "
+        f"(standard deviation {_pts(s1['proportional_sd'])}; Beta(55, 45): 55.0%, "
+        f"standard deviation {_pts(s1['beta_sd'])}); greedy gives region A every patrol in "
+        f"{s1['greedy_locked_fraction']:.0%} of runs.",
     )
 
 
@@ -85,7 +103,7 @@ def _fig_scenario2(sims, nums) -> Figure:
         alt="Allocation share of the higher-rate region rising towards 1 over time, far above "
         "its true share of two thirds.",
         caption=f"{s2['fraction_above_0.9']:.0%} of runs give region A more than 90% of "
-        f"patrols (median final share {s2['median_share']:.3f}; true share 0.667).",
+        f"patrols (median final share {_pct(s2['median_share'])}; true share 66.7%).",
     )
 
 
@@ -96,7 +114,7 @@ def _fig_scenario3(sims, nums) -> Figure:
     true_share = nums["scenario3"]["true_share"]
     for i, r in enumerate(REPORTED_FRACTIONS):
         _band(ax, sims[f"s3_r{r}"], 0, COLORS[i], f"{r:.0%} reported")
-    ax.axhline(true_share, color=COLORS[3], linestyle="--", label=f"true share {true_share:.3f}")
+    ax.axhline(true_share, color=COLORS[3], linestyle="--", label=f"true share {_pct(true_share)}")
     ax.set_ylim(0.45, 1.02)
     _finish(ax, "Rates 3.685 : 2.816, share of incidents reported")
     grid = np.linspace(0.02, 1.0, 100)
@@ -116,6 +134,8 @@ def _fig_scenario3(sims, nums) -> Figure:
         label="simulated (mean, 5-95%)",
     )
     bx.axhline(true_share, color=COLORS[3], linestyle="--", label="true share")
+    bx.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    bx.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     bx.set_xlabel("share of incidents reported by residents")
     bx.set_ylabel("final allocation share of region A")
     bx.set_title("Reports attenuate the runaway", fontsize=10)
@@ -126,8 +146,8 @@ def _fig_scenario3(sims, nums) -> Figure:
         alt="Allocation share over time for several reported fractions, and final share "
         "against reported fraction with the derived fixed-point curve.",
         caption=f"With half the incidents reported the share settles at "
-        f"{half['mean_share']:.3f} (derived fixed point {half['fixed_point']:.3f}), "
-        f"between the true share {true_share:.3f} and 1.",
+        f"{_pct(half['mean_share'])} (derived fixed point {_pct(half['fixed_point'])}), "
+        f"between the true share {_pct(true_share)} and 100%.",
     )
 
 
@@ -156,15 +176,18 @@ def _fig_scenario4(sims, nums) -> Figure:
         bx.fill_between(res.steps, lo, hi, color=COLORS[i], alpha=0.2, linewidth=0)
         bx.plot(res.steps, med, color=COLORS[i], label=CORRECTION_LABELS[corr])
     bx.set_yscale("log")
-    _finish(bx, "Five regions, rates 1:2:3:4:5", ylabel="distance to the true shares")
+    _finish(
+        bx, "Five regions, rates 1:2:3:4:5", ylabel="distance to the true shares", percent=False
+    )
     k5 = nums["scenario4"]["five_regions_mean_tv"]
     return Figure(
         figure_to_svg(fig, tight=False),
         alt="Allocation share with and without the correction for two regions, and the total "
         "variation distance to the true shares over time for five regions.",
-        caption=f"Five regions, mean final distance to the true shares: no correction "
-        f"{k5['None']:.3f}, the simpler form {k5['complement']:.3f}, rejection "
-        f"{k5['reject']:.3f}, weighting {k5['weight']:.3f}.",
+        caption=f"Five regions, mean final distance to the true shares, in percentage "
+        f"points: no correction {100 * k5['None']:.1f}, the simpler form "
+        f"{100 * k5['complement']:.1f}, rejection {100 * k5['reject']:.1f}, weighting "
+        f"{100 * k5['weight']:.1f}.",
     )
 
 
@@ -280,8 +303,8 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             paragraphs=(
                 "Both regions have the same true rate; the records start at 55 against 45. "
                 "With proportional allocation the share of patrols never returns to the "
-                "truth (0.5): each run freezes wherever early chance took it, and on average "
-                f"it stays at the historical 0.55 (measured {s1['proportional_mean']:.3f}). "
+                "truth (50%): each run freezes wherever early chance took it, and on average "
+                f"it stays at the historical 55% (measured {_pct(s1['proportional_mean'])}). "
                 "This is a Pólya urn, whose limit is the Beta(55, 45) distribution. With "
                 "greedy allocation the region that started ahead gets every patrol, for "
                 "ever: the other region's crime is never seen again.",
@@ -295,14 +318,14 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             paragraphs=(
                 "Region A has twice the true rate of region B, so a fair allocation would "
                 "give it two thirds of the patrols. Instead the share keeps climbing towards "
-                f"1: the median run ends with {s2['median_share']:.1%} of patrols in region "
+                f"100%: the median run ends with {s2['median_share']:.1%} of patrols in region "
                 f"A, and {s2['fraction_above_0.9']:.0%} of runs with more than 90%. More "
                 "patrols find more crime, which brings more "
                 "patrols; region B's crime goes largely unrecorded.",
                 "Yet the model's records agree with it: the median distance between the "
                 "allocation and the share of incidents recorded in the second half of the "
-                f"run is {s2['median_tv_to_recorded']:.3f}, while its distance to the truth "
-                f"is {s2['median_tv_to_true']:.3f}. Checked against its own data, the model "
+                f"run is {_pts(s2['median_tv_to_recorded'])}, while its distance to the truth "
+                f"is {_pts(s2['median_tv_to_true'])}. Checked against its own data, the model "
                 "looks well calibrated.",
             ),
             figures=(_fig_scenario2(sims, nums),),
@@ -310,12 +333,13 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
         Section(
             "Scenario 3. Reported incidents attenuate the runaway but do not remove it",
             paragraphs=(
-                "With true rates 3.685 : 2.816 (region A's true share 0.567), incidents "
+                "With true rates 3.685 : 2.816 (region A's true share "
+                f"{_pct(nums['scenario3']['true_share'])}), incidents "
                 "reported by residents are recorded wherever the patrols are. They pull the "
                 "allocation back, but only part of the way: with half of all incidents "
-                f"reported the share settles at {half['mean_share']:.3f}, at the fixed point "
-                f"{half['fixed_point']:.3f} derived in the documentation, strictly between "
-                "the true share and 1. The more incidents depend on discovery, the further "
+                f"reported the share settles at {_pct(half['mean_share'])}, at the fixed point "
+                f"{_pct(half['fixed_point'])} derived in the documentation, strictly between "
+                "the true share and 100%. The more incidents depend on discovery, the further "
                 "the allocation drifts from the truth.",
             ),
             figures=(_fig_scenario3(sims, nums),),
@@ -323,6 +347,7 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
                 Table(
                     nums["scenario3"]["table"]
                     .assign(reported_fraction=lambda t: t["reported_fraction"].map("{:.0%}".format))
+                    .apply(lambda c: c if c.name == "reported_fraction" else c.map(_pct))
                     .rename(columns=SCENARIO3_LABELS)
                     .set_index(SCENARIO3_LABELS["reported_fraction"]),
                     caption="Region A's final share of the patrols, by the share of "
@@ -340,14 +365,14 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
                 "region's share of patrols divided by this region's share), or it is added "
                 "with that weight. Then every region contributes records at a rate "
                 "proportional to its true rate, and the allocation converges to the true "
-                f"shares: {s4['two_regions_mean_share']['reject']:.3f} (rejection) and "
-                f"{s4['two_regions_mean_share']['weight']:.3f} (weighting) against 2/3 for "
-                "two regions, and a mean distance to the truth of "
-                f"{s4['five_regions_mean_tv']['reject']:.3f} for five regions.",
+                f"shares: {_pct(s4['two_regions_mean_share']['reject'])} (rejection) and "
+                f"{_pct(s4['two_regions_mean_share']['weight'])} (weighting) against two "
+                "thirds (66.7%) for two regions, and a mean distance to the truth of "
+                f"{_pts(s4['five_regions_mean_tv']['reject'])} for five regions.",
                 "A simpler-looking form, keeping each incident with a probability "
                 "proportional to 1 minus its region's share of patrols, is the same thing for two regions but not for "
                 "more: with five regions it leaves a distance of "
-                f"{s4['five_regions_mean_tv']['complement']:.3f} to the truth. A fix "
+                f"{_pts(s4['five_regions_mean_tv']['complement'])} to the truth. A fix "
                 "checked on two groups must be re-checked on more.",
             ),
             figures=(_fig_scenario4(sims, nums),),
@@ -359,16 +384,16 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
                 "(records fade by 0.5% a day) are flagged as hotspots, and the extra "
                 "officers there record half of the incidents that would otherwise go "
                 "unrecorded. 30% of incidents are reported. In the second half of the runs "
-                f"the flagged regions hold {s5['hotspot']['flagged_recorded_share']:.3f} of "
+                f"the flagged regions hold {_pct(s5['hotspot']['flagged_recorded_share'])} of "
                 "all records but only "
-                f"{s5['hotspot']['flagged_true_share']:.3f} of the true incidents. The flags "
+                f"{_pct(s5['hotspot']['flagged_true_share'])} of the true incidents. The flags "
                 "stick to whichever regions led early: the region flagged most often is the "
                 "one with the highest true rate in only "
                 f"{s5['hotspot']['most_flagged_is_highest_rate']:.0%} of runs (without the "
                 f"extra records: {s5['control']['most_flagged_is_highest_rate']:.0%}).",
                 "The same flags without extra records leave a gap of their own "
-                f"({s5['control']['flagged_recorded_share']:.3f} of records against "
-                f"{s5['control']['flagged_true_share']:.3f} of incidents): flagging the top "
+                f"({_pct(s5['control']['flagged_recorded_share'])} of records against "
+                f"{_pct(s5['control']['flagged_true_share'])} of incidents): flagging the top "
                 "of a patrol-driven record already selects regions whose records overstate "
                 "their crime.",
             ),
@@ -391,11 +416,14 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             ),
             tables=(
                 Table(
-                    nums["confirmation"].rename(columns=CONFIRMATION_LABELS),
+                    nums["confirmation"]
+                    .map(lambda v: f"{100 * v:.1f}")
+                    .rename(columns=CONFIRMATION_LABELS),
                     caption="How far the final allocation of patrols is from the model's own "
-                    "records (second half of the run) and from the truth, as the median over "
-                    "runs of the total variation distance: half the sum of the differences of "
-                    "the shares, 0 when they agree and 1 when they share nothing.",
+                    "records (second half of the run) and from the truth, in percentage "
+                    "points, as the median over runs of the total variation distance: half the "
+                    "sum of the differences of the shares, 0 when they agree and 100 when they "
+                    "share nothing.",
                 ),
             ),
         ),
