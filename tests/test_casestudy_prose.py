@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
+from _studies import study_report
 
 #: Sections that may name code and data columns (the methods and data notes).
 METHODS_SECTIONS = {
@@ -164,21 +164,14 @@ def problems(html: str, methods: set[str]) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the studies
-def _render(name: str, out: Path) -> str:
-    from fairaudit.casestudies import load_case_study
-
-    study = load_case_study(name)
-    if name == "hiring":
-        path = study.run(out, quick=True, n_applicants=600)
-    else:
-        path = study.run(out, quick=True)
-    return path.read_text(encoding="utf-8")
+def _render(name: str) -> str:
+    return study_report(name).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module", params=sorted(METHODS_SECTIONS))
-def report(request, tmp_path_factory) -> tuple[str, str]:
+def report(request) -> tuple[str, str]:
     name = request.param
-    return name, _render(name, tmp_path_factory.mktemp(name))
+    return name, _render(name)
 
 
 def test_the_report_text_is_in_words(report):
@@ -200,8 +193,8 @@ def test_the_methods_note_is_where_the_column_names_are(report):
     assert charts, "no chart label was read"
 
 
-def test_compas_keeps_one_data_note_with_the_column_names(tmp_path):
-    html = _render("compas", tmp_path)
+def test_compas_keeps_one_data_note_with_the_column_names():
+    html = _render("compas")
     page = read(html)
     note = " ".join(t for s, _, t in page.chunks if s == "limits")
     for column in ("two_year_recid", "days_b_screening_arrest"):
