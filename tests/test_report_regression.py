@@ -65,3 +65,41 @@ def test_gates_evaluate_regression_criteria(result):
     out = evaluate(Gate(text="bounded_group_loss", name="bounded_group_loss", op=None,
                         value=None, attribute=None), result)
     assert {o.status for o in out} == {"not evaluated"}
+
+
+def test_criteria_not_evaluated_are_listed_once_with_their_attributes(result):
+    """Two attributes without tolerances for mean_difference and bounded_group_loss: one
+    line per criterion naming both attributes, the reason once, without repeating the
+    list's own 'not evaluated'."""
+    from fairaudit.report._verdict import not_evaluated
+
+    lines = not_evaluated(result)
+    crit = result.criteria
+    missing = crit[crit["verdict"] == "n/a"]
+    assert set(missing["criterion"]) == {"mean_difference", "bounded_group_loss"}
+    attributes = list(dict.fromkeys(missing["attribute"]))
+    assert len(attributes) == 3  # grp, sex and their intersection
+    assert len(missing) == 3 * len(lines) == 6
+    assert lines[0].startswith("Mean difference for ")
+    for line in lines:
+        head, why = line.split(": ", 1)
+        assert head.endswith(f"for {attributes[0]}, {attributes[1]} and {attributes[2]}")
+        assert not why.lower().startswith("not evaluated")
+        assert "has no default tolerance" in why
+    md = render_markdown(result)
+    assert md.count("has no default tolerance") == 2
+
+
+def test_a_distance_finding_names_the_pair_not_a_reference_value(result):
+    """The standardized mean difference of a group against the reference is a distance
+    between the two: the finding says so instead of comparing it with a reference 'value'
+    of 0."""
+    from fairaudit.report._findings import audit_findings
+
+    found = [f.text for f in audit_findings(result) if "Standardized mean difference (d)" in f.text]
+    assert any("(d) between 'b' and the reference group 'a' is" in t for t in found), found
+    assert not any("vs 0.000" in t for t in found)
+    # and a criterion not evaluated says so once
+    missing = [f.text for f in audit_findings(result) if f.status == "n/a"]
+    assert missing and not any("not evaluated: not evaluated" in t.lower() for t in missing)
+    assert not any("evaluated: not evaluated" in t for t in missing)

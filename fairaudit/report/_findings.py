@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics._criteria import TESTED_CRITERIA
+from ..metrics._regression_metrics import DISTANCES
 from ._charts import in_sentence, metric_label
 from ._format import fmt_interval, fmt_near, fmt_number, is_missing
 from ._text import criterion_label
@@ -55,6 +56,18 @@ NOT_THIS_GROUP = " (cannot tell for this group: {why})"
 FEW = "{who} rests on {n} (fewer than {m})"
 SMALL = "{who} is a small group ({n} rows, fewer than {m})"
 NOT_EVALUATED = "{crit} could not be evaluated: {reason}."
+
+#: How the engine's reason of a criterion that was not evaluated starts.
+_NOT_EVALUATED_PREFIX = "not evaluated:"
+
+
+def not_evaluated_reason(reason: Any) -> str:
+    """Why a criterion was not evaluated, without the engine's leading 'not evaluated:'
+    (the sentence around it says so); :data:`UNDEFINED` when no reason is recorded."""
+    why = "" if is_missing(reason) else str(reason).strip()
+    if why.lower().startswith(_NOT_EVALUATED_PREFIX):
+        why = why[len(_NOT_EVALUATED_PREFIX):].lstrip()
+    return why or UNDEFINED
 UNDEFINED = "its value is undefined"
 _WORD = re.compile(r"[a-z_]+")
 
@@ -215,6 +228,11 @@ def _head(rec: pd.Series, reader: _Reader) -> str:
     values = f"{fmt_number(_num(rec['value']))} vs {fmt_number(_num(rec['reference_value']))}"
     ci = fmt_interval(_num(rec.get("ratio_lower")), _num(rec.get("ratio_upper")), 2)
     ci_text = "" if ci == "n/a" else f"; {reader.conf} CI of the ratio {ci}"
+    if metric in DISTANCES:  # a distance between the two groups: the reference's is no value
+        return (
+            f"{metric_label(metric)} between '{g}' and the reference group '{ref}' is "
+            f"{fmt_number(_num(rec['value']))}"
+        )
     if not np.isfinite(r):
         return f"{metric_label(metric)} of '{g}' differs from the reference group '{ref}' ({values})"
     shown = fmt_number(r, 2)
@@ -404,8 +422,7 @@ def attribute_findings(criteria_rows: pd.DataFrame, reader: _Reader) -> list[Fin
         if verdict == "pass":
             continue
         if verdict not in ("fail", "inconclusive"):
-            reason = crow.get("reason")
-            why = str(reason) if not is_missing(reason) and str(reason).strip() else UNDEFINED
+            why = not_evaluated_reason(crow.get("reason"))
             crit = criterion_label(str(crow["criterion"]), crow["tolerance"])
             out.append(Finding(reader.attribute, "n/a", NOT_EVALUATED.format(crit=crit,
                                                                              reason=why)))

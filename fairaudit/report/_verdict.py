@@ -11,7 +11,12 @@ from ..metrics._criteria import overall_verdict
 from ._blocks import GE, LE, Named, badge, count_text, each_audit, few_legend, section
 from ._document import Block, IdRegistry, RenderedSection
 from ._elements import Banner, h, items, kv, marked, note, p, table
-from ._findings import UNDEFINED, Finding, audit_findings, criteria_resting_on_few
+from ._findings import (
+    Finding,
+    audit_findings,
+    criteria_resting_on_few,
+    not_evaluated_reason,
+)
 from ._format import (
     FEW_MARK,
     Cell,
@@ -110,18 +115,30 @@ def banner(named: Named) -> Block:
 
 
 def not_evaluated(audit: Any) -> list[str]:
-    """'criterion for attribute: reason' of each criterion that could not be evaluated."""
+    """'criterion for attributes: reason' of the criteria that could not be evaluated, one
+    line per criterion and reason (the attributes that share them listed together)."""
     crit = criteria_table(audit)
     rows = crit[~crit["verdict"].astype(str).isin(["pass", "fail", "inconclusive"])]
     reasons = rows["reason"] if "reason" in rows.columns else pd.Series("", index=rows.index)
+    shared: dict[tuple[str, str], list[str]] = {}
+    for a, c, t, r in zip(
+        rows["attribute"].astype(str), rows["criterion"].astype(str), rows["tolerance"],
+        reasons, strict=True,
+    ):
+        why = not_evaluated_reason(r)  # the list's head says "not evaluated" once
+        attributes = shared.setdefault((criterion_label(c, t), why), [])
+        if a not in attributes:
+            attributes.append(a)
     return [
-        f"{criterion_label(c, t)} for {a}: "
-        + (str(r) if not is_missing(r) and str(r).strip() else UNDEFINED)
-        for a, c, t, r in zip(
-            rows["attribute"].astype(str), rows["criterion"].astype(str), rows["tolerance"],
-            reasons, strict=True,
-        )
+        f"{label} for {join_words(attributes)}: {why}"
+        for (label, why), attributes in shared.items()
     ]
+
+
+def join_words(words: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def finding_entries(findings: Sequence[Finding], *, named: bool) -> list[tuple[str, ...]]:
