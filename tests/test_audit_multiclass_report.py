@@ -88,3 +88,22 @@ def test_markdown_shows_the_disparities_of_the_averages(result):
             line = next(x for x in md.splitlines() if x.startswith(f"| {attribute} | {m} |"))
             assert f"| {row['difference_to_reference']:.3f} |" in line
             assert f"{row['ratio_to_reference_lower']:.3f}" in line
+
+
+def test_disparities_are_drawn_per_class_and_no_section_or_column_is_empty(result):
+    """Each class's one-vs-rest rates get a disparity chart of each group against the
+    reference (none says that no disparity could be computed); the error analysis of a
+    yes/no decision, which a multiclass audit has nothing for, is left out, and so is the
+    groups table's base-rate column, which has no single value."""
+    html = render(result)
+    section = html[
+        html.index('id="disparities"') : html.index("</section>", html.index('id="disparities"'))
+    ]
+    assert "No disparity could be computed" not in section
+    for cls in ("High", "Low", "Medium"):
+        assert f"Class {cls} (its own yes/no decision): Ratio of each group" in section, cls
+    # one chart per class for each of race, sex and their intersection
+    assert section.count("(its own yes/no decision)") == 3 * (1 + len(result.marginals))
+    assert 'id="error-analysis"' not in html
+    groups = html[html.index('id="data"') : html.index("</section>", html.index('id="data"'))]
+    assert "base rate" not in groups

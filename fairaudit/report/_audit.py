@@ -126,12 +126,13 @@ def render(
         ]
         classes = classes_section(binary, ids)  # multiclass audits only
         parts += [classes] if classes is not None else []
-        parts += [
-            disparities_section(binary, ids),
-            error_section(binary, ids),
-        ]
+        parts.append(disparities_section(binary, ids))
+        # a multiclass audit's errors are per class (the Classes section)
+        decisions = [(n, a) for n, a in binary if not is_multiclass(a)]
+        if decisions:
+            parts.append(error_section(decisions, ids))
         # multiclass audits take no scores: no section of curves they could never have
-        if not all(is_multiclass(a) for _, a in binary):
+        if decisions:
             parts.append(scores_section(binary, ids))
     if numeric:
         parts += regression_sections(numeric, ids)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..metrics._multiclass import split_class_column
 from ._blocks import (
     MAX_CHART_GROUPS,
     Named,
@@ -95,6 +96,29 @@ def _chart_groups(view: AttributeView, rows: pd.DataFrame, ref: str) -> tuple[li
     )
 
 
+def _chart_metrics(
+    to_ref: pd.DataFrame, crit_rows: pd.DataFrame
+) -> list[tuple[str | None, list[str]]]:
+    """The metrics of the disparity charts: one chart of the decision's rates, or for a
+    multiclass audit one chart per class of that class's one-vs-rest rates."""
+    present = list(dict.fromkeys(to_ref["metric"].astype(str)))
+    metrics = [m for m in RATIO_METRICS if m in present] or [
+        m for m in metrics_of(crit_rows) if m in present
+    ]
+    if metrics:
+        return [(None, metrics)]
+    by_class: dict[str, list[str]] = {}
+    for name in present:
+        split = split_class_column(name)
+        if split is not None and split[0] in RATIO_METRICS:
+            by_class.setdefault(split[1], []).append(name)
+    order = {m: i for i, m in enumerate(RATIO_METRICS)}
+    return [
+        (cls, sorted(names, key=lambda n: order[split_class_column(n)[0]]))
+        for cls, names in by_class.items()
+    ]
+
+
 def _sentence_blocks(findings: list[Finding], crit_rows: pd.DataFrame) -> list[Block]:
     if not findings:
         return [] if crit_rows.empty else [p(ALL_PASS)]
@@ -134,8 +158,8 @@ def disparity_blocks(
     to_ref = res.to_reference
     ref = reference_label(res)
     conf = confidence(audit)
-    present = set(to_ref["metric"].astype(str))
-    metrics = [m for m in RATIO_METRICS if m in present] or metrics_of(crit_rows)
+    panels = _chart_metrics(to_ref, crit_rows)
+    metrics = [m for _, ms in panels for m in ms]
     rows = to_ref[to_ref["metric"].astype(str).isin(metrics)]
     blocks: list[Block] = [h(view.name, level)]
     reason = res.reference_reason
@@ -146,25 +170,27 @@ def disparity_blocks(
         return blocks
     tolerance = ratio_tolerance(crit_rows)
     groups, omitted = _chart_groups(view, rows, ref)
-    fig = disparity_chart(
-        rows,
-        metrics=metrics,
-        groups=groups,
-        reference=ref,
-        tolerance=tolerance,
-        attribute=view.name,
-        confidence=conf,
-    )
-    fig = replace(
-        fig,
-        caption=(
-            f"Ratio of each group's metric to the reference group '{ref}' with {conf:.0%} "
-            f"confidence intervals; the shaded band is the tolerance "
-            f"[{fmt_number(tolerance, 2)}, {fmt_number(1 / tolerance, 2)}]. Diamonds lie outside "
-            f"the band. {omitted}"
-        ).strip(),
-    )
-    blocks.append(figure(fig))
+    for cls, chart_metrics in panels:
+        fig = disparity_chart(
+            rows,
+            metrics=chart_metrics,
+            groups=groups,
+            reference=ref,
+            tolerance=tolerance,
+            attribute=view.name if cls is None else f"{view.name}, class {cls}",
+            confidence=conf,
+        )
+        which = "" if cls is None else f"Class {cls} (its own yes/no decision): "
+        fig = replace(
+            fig,
+            caption=(
+                f"{which}Ratio of each group's metric to the reference group '{ref}' with "
+                f"{conf:.0%} confidence intervals; the shaded band is the tolerance "
+                f"[{fmt_number(tolerance, 2)}, {fmt_number(1 / tolerance, 2)}]. Diamonds lie "
+                f"outside the band. {omitted}"
+            ).strip(),
+        )
+        blocks.append(figure(fig))
     caption = f"Disparities of {view.name} relative to '{ref}'"
     frame = _disparity_frame(rows)
     tv = table_view(frame, caption=caption)

@@ -44,7 +44,9 @@ def _groups_table(view: AttributeView, weighted: bool) -> Block:
     groups = view.result.groups
     if groups is None or not isinstance(groups, pd.DataFrame):
         return note(f"No group table for {view.name}.", "info")
-    cols = [c for c in GROUP_COLUMNS if c in groups.columns]
+    # no empty column: a multiclass audit has no single base rate (its classes' are shown
+    # in the Classes section)
+    cols = [c for c in GROUP_COLUMNS if c in groups.columns and not groups[c].isna().all()]
     if not weighted and "weight" in cols:
         cols.remove("weight")
     frame = groups[cols].copy()
