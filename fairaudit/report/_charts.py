@@ -90,6 +90,9 @@ def disparity_chart(
     metrics = list(metrics)
     groups = list(groups)
     n_g = len(groups)
+    # a multiclass audit's chart of one class: "rate[class]" for every metric
+    split = {m: split_class_column(m) for m in metrics}
+    one_class = all(split.values()) and len({c for _, c in split.values()}) == 1
     band = (tolerance, 1.0 / tolerance) if 0 < tolerance < 1 else (np.nan, np.nan)
     bounds = _finite(
         np.concatenate([rows["ratio_lower"], rows["ratio_upper"], rows["ratio"], [*band, 1.0]])
@@ -178,9 +181,11 @@ def disparity_chart(
             )
             ax.xaxis.set_minor_locator(NullLocator())
             ax.xaxis.set_minor_formatter(NullFormatter())
-            ax.set_title(metric_label(metric))
+            ax.set_title(metric_label(split[metric][0] if one_class else metric))
             ax.grid(axis="y", visible=False)
             ax.set_xlabel("ratio to reference (log scale)")
+        if one_class:  # the class once, beside the groups, not in every panel's title
+            axes[0][0].set_ylabel(f"class {split[metrics[0]][1]}")
         axes[0][0].set_yticks(ypos)
         axes[0][0].set_yticklabels(
             [plain(short(g)) + (" (reference)" if g == reference else "") for g in groups]
