@@ -595,3 +595,35 @@ def test_the_phone_check_fails_when_the_grid_is_too_wide(report_file, tmp_path):
                     "min-width: 9rem; }</style>", 1), encoding="utf-8")
     problems = verdict_cells_on_screen(page, tmp_path, tmp_path / "nowrap.png")
     assert problems and all("px" in p for p in problems)
+
+
+#: The lines each verdict word of the criteria grid takes (a word broken in two takes two).
+BADGE_WORD_JS = """JSON.stringify({words: [...document.querySelectorAll(
+  'table.grid td.verdict .badge')].map(b => {
+    const node = [...b.childNodes].reverse().find(n => n.textContent.trim());
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    return {word: node.textContent.trim(), lines: tops.size};
+  })})"""
+
+
+def test_a_narrow_grid_keeps_its_verdict_words_whole(tmp_path):
+    """One attribute on a phone: the verdict words are not broken inside (the symbol may go
+    above the word); the 3-attribute grid above may break them to stay on screen."""
+    rng = np.random.default_rng(0)
+    n = 400  # small groups and modest gaps: inconclusive criteria, with long class names
+    classes = np.array(["Low", "Medium", "High"], dtype=object)
+    g = rng.choice(["a", "b"], n)
+    y = classes[rng.integers(0, 3, n)]
+    pred = np.where(rng.random(n) < np.where(g == "a", 0.8, 0.7), y, classes[rng.integers(0, 3, n)])
+    result = fairaudit.audit(
+        y, pred, sensitive_features=g, task="multiclass", n_bootstrap=100, random_state=0
+    )
+    assert (result.criteria["verdict"] == "inconclusive").any()
+    page = tmp_path / "one.html"
+    render(result, path=page)
+    facts = probe(page, tmp_path, BADGE_WORD_JS, width=400, print_media=False)
+    words = facts["words"]
+    assert "INCONCLUSIVE" in {w["word"] for w in words}
+    assert [w for w in words if w["lines"] > 1] == []

@@ -241,7 +241,9 @@ def criteria_grid(audit: Any) -> TableView:
     return TableView(
         head=head,
         body=body,
-        cls="grid",
+        # with three or more attribute columns a phone screen is narrow enough that the
+        # verdict words may have to break (see the print and phone rules of report.css)
+        cls="grid" if len(attributes) < 3 else "grid many",
         caption="Verdict and value of each criterion per attribute",
         notes=[legend] if few else [],
     )
