@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from . import _validation as v
 from ._engine import (
@@ -25,7 +24,7 @@ from ._engine import (
     stats_hash,
 )
 from ._meta import AuditMeta
-from ._result import AuditResult
+from ._result import AuditResult, with_marginals
 from .metrics._config import AuditConfig
 from .metrics._criteria import CRITERIA
 from .metrics._multiclass import MULTICLASS_CRITERIA, analyse_multiclass
@@ -266,17 +265,7 @@ def run_multiclass(
                 tables=tables,
             )
         )
-    top = results[0]
-    if len(results) > 1:
-        criteria = pd.concat(
-            [r.tables.criteria for r in results[1:]] + [top.tables.criteria], ignore_index=True
-        )
-        top = replace(
-            top,
-            tables=replace(top.tables, criteria=criteria),
-            marginals=dict(zip(names, results[1:], strict=True)),
-        )
-    return top
+    return with_marginals(results, names)
 
 
 NOTE_CLASSES = (

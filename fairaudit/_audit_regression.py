@@ -20,7 +20,7 @@ import pandas as pd
 from . import _validation as v
 from ._engine import _find_group, _reference_by_feature, _versions, stats_hash
 from ._meta import AuditMeta
-from ._result import AuditResult
+from ._result import AuditResult, with_marginals
 from .metrics import _disparities as disp
 from .metrics._analysis import _criterion_reason, group_display
 from .metrics._config import AuditConfig
@@ -325,17 +325,7 @@ def _audit_attributes(
         )
         for a, st, reason, t in tables
     ]
-    top = results[0]
-    if len(results) > 1:
-        criteria = pd.concat(
-            [r.tables.criteria for r in results[1:]] + [top.tables.criteria], ignore_index=True
-        )
-        top = replace(
-            top,
-            tables=replace(top.tables, criteria=criteria),
-            marginals=dict(zip(names, results[1:], strict=True)),
-        )
-    return top
+    return with_marginals(results, names)
 
 
 NOTE_BINNED = (

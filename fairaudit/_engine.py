@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import _validation as v
 from ._meta import AuditMeta
-from ._result import AuditResult
+from ._result import AuditResult, with_marginals
 from .metrics._analysis import analyse_attributes, group_display
 from .metrics._config import AuditConfig
 from .metrics._criteria import resolve_tolerances
@@ -366,11 +366,4 @@ def run(
             attribute=attribute, features=tuple(stats.features), reference_reason=reason,
             settings=config, info=part_info, tables=tables_of[i],
         ))
-    top = results[0]
-    if len(results) > 1:
-        top = replace(
-            top,
-            tables=replace(top.tables, criteria=criteria),
-            marginals=dict(zip(names, results[1:], strict=True)),
-        )
-    return top
+    return with_marginals(results, names, criteria)

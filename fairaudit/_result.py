@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -376,3 +376,24 @@ class AuditResult:
             f"{self.tables.by_group.to_html(escape=True, float_format='{:.3f}'.format)}</div>"
         )
 
+
+
+def with_marginals(
+    results: list[AuditResult], names: list[str], criteria: pd.DataFrame | None = None
+) -> AuditResult:
+    """The first result (the audit of the intersection of ``names``) with the others, one
+    per feature in the order of ``names``, as its marginals, and every attribute's criteria
+    in its criteria table: the features' first, the intersection's last (``criteria``, when
+    the engine has already put them together). A single result is returned as it is."""
+    top = results[0]
+    if len(results) == 1:
+        return top
+    if criteria is None:
+        criteria = pd.concat(
+            [r.tables.criteria for r in results[1:]] + [top.tables.criteria], ignore_index=True
+        )
+    return replace(
+        top,
+        tables=replace(top.tables, criteria=criteria),
+        marginals=dict(zip(names, results[1:], strict=True)),
+    )
