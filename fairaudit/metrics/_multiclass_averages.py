@@ -59,6 +59,35 @@ AVERAGED_METRICS = (
     "weighted_precision",
     "weighted_f1",
 )
+_MACRO = (
+    "unweighted mean over the classes that occur in the group (observed or predicted) of "
+    "each class's {what}, every class counting once (scikit-learn's macro average)"
+)
+_WEIGHTED = (
+    "mean over the classes of each class's {what}, weighted by the class's (weighted) "
+    "number of observed rows in the group (scikit-learn's weighted average)"
+)
+_RECALL = "recall (true positive rate, one-vs-rest)"
+_PRECISION = "precision (one-vs-rest; 0 for a class never predicted)"
+_F1 = "F1, 2 \u00b7 precision \u00b7 recall / (precision + recall)"
+#: How each average is named in reports.
+AVERAGE_LABELS: dict[str, str] = {
+    "macro_recall": "Macro recall",
+    "macro_precision": "Macro precision",
+    "macro_f1": "Macro F1",
+    "weighted_recall": "Weighted recall",
+    "weighted_precision": "Weighted precision",
+    "weighted_f1": "Weighted F1",
+}
+#: What each average is (as :func:`._multiclass_stats.averaged_scores` computes it).
+AVERAGE_DESCRIPTIONS: dict[str, str] = {
+    "macro_recall": _MACRO.format(what=_RECALL),
+    "macro_precision": _MACRO.format(what=_PRECISION),
+    "macro_f1": _MACRO.format(what=_F1),
+    "weighted_recall": _WEIGHTED.format(what=_RECALL) + "; it equals the accuracy",
+    "weighted_precision": _WEIGHTED.format(what=_PRECISION),
+    "weighted_f1": _WEIGHTED.format(what=_F1),
+}
 _NO_BOUNDS = (float("nan"), float("nan"))
 
 

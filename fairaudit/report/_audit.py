@@ -19,7 +19,8 @@ from ._data_sections import generalization_section, representation_section
 from ._disparities import disparities_section
 from ._document import IdRegistry, RenderedSection, page
 from ._estimates import error_section, performance_section
-from ._groups import caveats_section, data_section, glossary_section
+from ._glossary import glossary
+from ._groups import caveats_section, data_section
 from ._model import DOCUMENT_SECTIONS, _as_tuple, check_path
 from ._model import check_title as _check_title
 from ._multiclass import classes_section, is_multiclass
@@ -73,8 +74,10 @@ def render(
     disparities (with intersections), error
     analysis, scores and thresholds (not for multiclass audits, which take no scores),
     mitigation comparison (when ``comparison`` is given),
-    caveats, glossary, reproducibility. The report only reads the results; it never
-    recomputes a metric, and verdicts are taken from ``AuditResult.criteria``.
+    caveats, glossary (the terms of the audits' tasks: decisions, classes or numbers),
+    reproducibility. The headers of the report's tables that name a term of the glossary
+    link to its entry. The report only reads the results; it never recomputes a metric, and
+    verdicts are taken from ``AuditResult.criteria``.
 
     Parameters
     ----------
@@ -111,7 +114,8 @@ def render(
     # the audit was configured, the reader's own sections, and the evidence
     parts = [verdict_section(named, ids), grid_section(named, ids),
              configuration_section(named, ids)]
-    parts += [rendered(section, ids) for section in sections]
+    own = [rendered(section, ids) for section in sections]  # the reader's: left as given
+    parts += own
     parts += [
         *result_sections(named, "representation", representation_section, ids),
         data_section(named, ids),
@@ -139,10 +143,10 @@ def render(
     if comparison is not None:
         heading = "Mitigation and model comparison"
         parts.append(RenderedSection(ids(heading), heading, comparison_blocks(comparison)))
-    parts += [
-        caveats_section(named, ids),
-        glossary_section(ids),
-        reproducibility_section(named, ids),
-    ]
+    parts.append(caveats_section(named, ids))
+    terms = glossary(named, ids)
+    # the headers that name a term of the glossary link to its entry
+    parts = [p if any(p is o for o in own) else terms.link(p) for p in parts]
+    parts += [terms.section, reproducibility_section(named, ids)]
     subtitle = ", ".join(name for name, _ in named) if len(named) > 1 else ""
     return page(title, parts, subtitle=subtitle, banner=banner(named), path=path)

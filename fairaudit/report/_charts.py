@@ -15,6 +15,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
 from ..metrics._multiclass import split_class_column
+from ..metrics._multiclass_averages import AVERAGE_LABELS
 from ..metrics._registry import LABELS
 from ..metrics._regression_metrics import DISTANCES, REGRESSION_METRICS, regression_label
 from ._format import fmt_number
@@ -33,8 +34,12 @@ from ._svg import (
     style,
 )
 
-#: How each metric is named, from the engine's registries (decisions, then numbers).
-METRIC_LABELS = {**LABELS, **{m: regression_label(m) for m in (*REGRESSION_METRICS, *DISTANCES)}}
+#: How each metric is named, from the engine's registries (decisions, classes, numbers).
+METRIC_LABELS = {
+    **LABELS,
+    **AVERAGE_LABELS,
+    **{m: regression_label(m) for m in (*REGRESSION_METRICS, *DISTANCES)},
+}
 MAX_LABEL = 36
 
 

@@ -83,10 +83,19 @@ class MarkedList:
 
 @dataclass(frozen=True)
 class KeyValues:
-    """A definition list of (term, value) pairs."""
+    """A definition list of (term, value) pairs; ``ids`` (one per pair, or none) are the
+    anchors of the terms, so that the page can link to them."""
 
     pairs: tuple[tuple[str, str], ...]
     cls: str = ""
+    ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.ids and len(self.ids) != len(self.pairs):
+            raise ValueError(
+                f"KeyValues: ids must give one anchor per pair ({len(self.pairs)}), or none; "
+                f"got {len(self.ids)}"
+            )
 
     def render(self, ctx: RenderContext) -> Markup:
         return ctx.macros.key_values(self)
@@ -151,8 +160,8 @@ def marked(entries: Sequence[Sequence[Any]]) -> MarkedList:
     return MarkedList(tuple(tuple(str(x) for x in e) for e in entries))  # type: ignore[misc]
 
 
-def kv(pairs: Sequence[tuple[Any, Any]], cls: str = "") -> KeyValues:
-    return KeyValues(tuple((str(k), str(v)) for k, v in pairs), cls=cls)
+def kv(pairs: Sequence[tuple[Any, Any]], cls: str = "", ids: Sequence[str] = ()) -> KeyValues:
+    return KeyValues(tuple((str(k), str(v)) for k, v in pairs), cls=cls, ids=tuple(ids))
 
 
 def figure(fig: Figure) -> FigureBlock:

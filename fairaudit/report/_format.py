@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,6 +38,7 @@ class Cell:
     sub: str = ""  # small second line, e.g. a confidence interval
     flag: str = ""  # a mark after the value (FEW_MARK: it rests on few observations)
     flag_title: str = ""  # what the flag means, shown as a tooltip
+    href: str = ""  # a link within the page ("#id") on a header's text
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,28 @@ def min_print_width(view: TableView) -> float:
                 widest[col] = max(widest.get(col, 0), _longest_word(cell))
             col += cell.colspan
     return sum(n * _CHAR_PX + _CELL_PX for n in widest.values())
+
+
+def link_headers(
+    view: TableView, columns: Mapping[str, str], rows: Mapping[str, str] | None = None
+) -> TableView:
+    """``view`` with its header cells linked to anchors of the page.
+
+    A header cell of the table's head whose text, case aside, is a key of ``columns`` links
+    to ``"#" + columns[text]``; a row header of the body is looked up in ``rows`` (none is
+    linked when ``rows`` is None). Keys must be case-folded (``str.casefold``). Other cells,
+    and headers that already carry a link, are kept as they are.
+    """
+
+    def linked(cell: Cell, anchors: Mapping[str, str]) -> Cell:
+        if not cell.header or cell.href or cell.badge is not None:
+            return cell
+        anchor = anchors.get(cell.text.strip().casefold())
+        return replace(cell, href=f"#{anchor}") if anchor else cell
+
+    head = [[linked(c, columns) for c in row] for row in view.head]
+    body = view.body if rows is None else [[linked(c, rows) for c in row] for row in view.body]
+    return replace(view, head=head, body=body)
 
 
 def is_missing(value: Any) -> bool:

@@ -1,4 +1,4 @@
-"""Who is in the data and what limits the audit: the data, caveats and glossary sections."""
+"""Who is in the data and what limits the audit: the data and caveats sections."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from ._blocks import (
 )
 from ._charts import metric_label
 from ._document import Block, IdRegistry, RenderedSection
-from ._elements import h, items, kv, note, p, table
+from ._elements import h, items, note, p, table
 from ._format import as_sentence, fmt_number, label, table_view
 from ._provenance import correction_text
-from ._text import AUDIT_LIMITS, GLOSSARY
+from ._text import AUDIT_LIMITS
 from ._views import AttributeView, attribute_views, missing_counts
 
 GROUP_COLUMNS = ("count", "weight", "share", "base_rate", "small")
@@ -177,7 +177,3 @@ def caveats_section(named: Named, ids: IdRegistry) -> RenderedSection:
     for how in corrections:
         blocks.append(p(CORRECTION_TEXT.format(how=how)))
     return section(ids, "Caveats", blocks)
-
-
-def glossary_section(ids: IdRegistry) -> RenderedSection:
-    return section(ids, "Glossary", [kv(GLOSSARY, cls="glossary")])

@@ -120,71 +120,78 @@ def criterion_label(name: str, tolerance: Any = None) -> str:
     return CRITERIA_TEXT.get(name, (name.replace("_", " ").capitalize(), "", ""))[0]
 
 
-GLOSSARY: list[tuple[str, str]] = [
-    (
-        "TP, FP, TN, FN",
-        "True positives, false positives, true negatives, false negatives: "
-        "(weighted) counts of each combination of prediction and true outcome in a group; n = "
-        "TP + FP + TN + FN.",
-    ),
-    ("Base rate", "Share of positive true outcomes: (TP + FN) / n."),
-    ("Selection rate", "Share of positive predictions: (TP + FP) / n."),
-    (
-        "True positive rate (recall)",
-        "TP / (TP + FN): share of actual positives predicted positive.",
-    ),
-    ("False positive rate", "FP / (FP + TN): share of actual negatives predicted positive."),
-    ("True negative rate", "TN / (FP + TN)."),
-    ("False negative rate", "FN / (TP + FN) = 1 \u2212 true positive rate."),
-    ("Precision (PPV)", "TP / (TP + FP): share of positive predictions that are correct."),
-    ("Negative predictive value", "TN / (TN + FN)."),
-    ("False discovery rate", "FP / (TP + FP) = 1 \u2212 precision."),
-    ("False omission rate", "FN / (TN + FN) = 1 \u2212 negative predictive value."),
-    ("Accuracy / error rate", "(TP + TN) / n and (FP + FN) / n."),
-    ("Balanced accuracy", "(true positive rate + true negative rate) / 2."),
-    (
-        "ROC AUC",
-        "Probability that a random positive case scores higher than a random "
-        "negative one (ties count one half).",
-    ),
-    ("Brier score", "Mean of (score \u2212 outcome)\u00b2; lower is better."),
-    (
-        "Expected calibration error",
-        "\u03a3 over score bins of (bin weight / n) \u00d7 "
-        "|mean score \u2212 observed positive rate|.",
-    ),
+#: Glossary terms written for the reader where the engine has no wording of its own:
+#: label -> definition. The metrics and criteria take theirs from the engine's registries
+#: (see :mod:`._glossary`).
+CONFUSION_TERM = (
+    "TP, FP, TN, FN",
+    "True positives, false positives, true negatives, false negatives: (weighted) counts "
+    "of each combination of prediction and true outcome in a group; n = TP + FP + TN + FN.",
+)
+ONE_VS_REST_TERM = (
+    "One-vs-rest (per class)",
+    "Each class c is audited as its own yes/no decision, predicted c or not against being "
+    "of class c or not: TP counts the rows of class c predicted c, FN its rows predicted "
+    "as another class, FP the rows of other classes predicted c, TN the rest. Every rate, "
+    "interval and criterion of class c is the binary one on these counts (shown as "
+    "\u201crate, class c\u201d).",
+)
+CONFUSION_MATRIX_TERM = (
+    "Confusion matrix (k \u00d7 k)",
+    "For k classes, the (weighted) count of a group's rows of each observed class (rows) "
+    "predicted as each class (columns). The report shows each row as shares adding up to "
+    "1, so that its diagonal holds each class's true positive rate (recall).",
+)
+MULTICLASS_ACCURACY = (
+    "For a multiclass audit, the share of rows whose predicted class is the observed one "
+    "(the diagonal of the k \u00d7 k confusion matrix over n)."
+)
+REGRESSION_VALUES_TERM = (
+    "y, \u0177",
+    "The observed outcome and the prediction of a row, numbers in the same unit; means, "
+    "shares and quantiles are weighted by the sample weights when given.",
+)
+
+#: The terms of every report: (label, definition, column headers that name the term).
+GENERAL_TERMS: list[tuple[str, str, tuple[str, ...]]] = [
     (
         "Difference / ratio between groups",
         "For a metric m: max_g m(g) \u2212 min_g m(g), and "
         "min_g m(g) / max_g m(g). The named criteria use these.",
+        (),
     ),
     (
         "Ratio to the reference",
         "m(g) / m(reference group); 1 means parity. The disparity "
         "charts use a log axis so that 0.5 and 2 are equally far from parity.",
+        ("ratio",),
     ),
     (
         "Tolerance band",
         "A ratio criterion with tolerance t passes when the ratio is at least t; "
         "for ratios to the reference the band is [t, 1/t]. A difference criterion with tolerance "
         "d passes when the difference is at most d.",
+        ("tolerance",),
     ),
     (
         "Confidence interval",
         "Range that covers the true value with the stated probability "
         "under repeated sampling (here by the method named in the configuration).",
+        ("interval",),
     ),
     (
         "Verdict",
         "PASS when the whole confidence interval meets the tolerance, FAIL when the "
         "whole interval violates it, INCONCLUSIVE when it straddles the tolerance, N/A when the "
         "value is undefined. Unrounded values are compared.",
+        ("verdict",),
     ),
     (
         "Adjusted p-value",
         "p-value of the test that a group's metric equals the reference "
         "group's, adjusted for testing several groups at once (the configuration names the "
         "method and which p-values are adjusted together).",
+        ("p-value", "adjusted p"),
     ),
 ]
 
