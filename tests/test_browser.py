@@ -627,3 +627,62 @@ def test_a_narrow_grid_keeps_its_verdict_words_whole(tmp_path):
     words = facts["words"]
     assert "INCONCLUSIVE" in {w["word"] for w in words}
     assert [w for w in words if w["lines"] > 1] == []
+
+
+# ----------------------------------------------------------------------------- glossary
+#: Each header link: where it leads, and how it is drawn against the header around it.
+GLOSSARY_JS = """JSON.stringify({
+  entries: document.querySelectorAll('#glossary dt[id]').length,
+  links: [...document.querySelectorAll('a.term')].map(a => {
+    const target = document.getElementById(a.getAttribute('href').slice(1));
+    const style = getComputedStyle(a), cell = getComputedStyle(a.closest('th'));
+    return {text: a.textContent,
+            target: target ? target.tagName + '#' + (target.closest('section') || {id: ''}).id
+                           + ' ' + target.textContent : '',
+            colour: style.color === cell.color,
+            line: style.textDecorationLine, dotted: style.textDecorationStyle};
+  })})"""
+
+
+@pytest.fixture(scope="module")
+def glossary_reports(tmp_path_factory) -> dict[str, Path]:
+    """A regression and a multiclass report, whose glossaries and links differ from a
+    binary audit's."""
+    rng = np.random.default_rng(12)
+    n = 1500
+    race = rng.choice(["Black", "White", "Asian"], n, p=[.3, .5, .2])
+    y = rng.normal(50, 10, n)
+    numbers = fairaudit.audit(y, y + rng.normal(0, 5, n) + 3 * (race == "Black"),
+                              sensitive_features=race, task="regression", n_bootstrap=50,
+                              random_state=0)
+    classes = np.array(["low", "medium", "high"])
+    yc = rng.choice(classes, n)
+    pred = np.where(rng.random(n) < .6, yc, rng.choice(classes, n))
+    labels = fairaudit.audit(yc, pred, sensitive_features=race, task="multiclass",
+                             n_bootstrap=50, random_state=0)
+    folder = tmp_path_factory.mktemp("glossary")
+    out = {}
+    for name, result in (("regression", numbers), ("multiclass", labels)):
+        out[name] = folder / f"{name}.html"
+        out[name].write_text(render(result), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("kind", ["binary", "regression", "multiclass"])
+def test_glossary_links_lead_to_their_entries_and_look_like_their_header(
+        kind, report_file, glossary_reports, tmp_path):
+    page = report_file if kind == "binary" else glossary_reports[kind]
+    screen = probe(page, tmp_path, GLOSSARY_JS, width=1280, print_media=False,
+                   screenshot=ARTIFACTS / f"glossary-{kind}.png")
+    links = screen["links"]
+    assert screen["entries"] >= 20 and len(links) >= 15
+    assert [x["text"] for x in links if not x["target"].startswith("DT#glossary ")] == []
+    assert [x["text"] for x in links if not x["colour"]] == []  # the header's own colour
+    assert {(x["line"], x["dotted"]) for x in links} == {("underline", "dotted")}
+    printed = probe(page, tmp_path, GLOSSARY_JS, width=PRINT_WIDTH, print_media=True)
+    assert {x["line"] for x in printed["links"]} == {"none"}  # plain text on paper
+
+
+@pytest.mark.parametrize("kind", ["regression", "multiclass"])
+def test_glossary_reports_print_within_the_page(kind, glossary_reports, tmp_path):
+    check_prints_within_the_page(glossary_reports[kind], tmp_path, f"glossary-{kind}")

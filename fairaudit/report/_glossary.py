@@ -38,6 +38,7 @@ from ._text import (
     ONE_VS_REST_TERM,
     REGRESSION_CRITERIA_TEXT,
     REGRESSION_VALUES_TERM,
+    SCORES_TERM,
     criterion_label,
 )
 from ._views import attribute_views
@@ -101,6 +102,7 @@ def _metric_terms() -> list[Term]:
     other_name = {canonical: alias for alias, canonical in ALIASES.items()}
     terms = [
         Term(*CONFUSION_TERM, _tasks(BINARY)),
+        Term(*SCORES_TERM, _tasks(BINARY)),
         Term(*ONE_VS_REST_TERM, _tasks(MULTICLASS)),
         Term(*CONFUSION_MATRIX_TERM, _tasks(MULTICLASS)),
     ]

@@ -128,6 +128,12 @@ CONFUSION_TERM = (
     "True positives, false positives, true negatives, false negatives: (weighted) counts "
     "of each combination of prediction and true outcome in a group; n = TP + FP + TN + FN.",
 )
+SCORES_TERM = (
+    "s, y, w",
+    "A row's score (y_score), its true outcome (1 or 0) and its sample weight (1 without "
+    "weights), in the formulas of the score metrics; W is a group's total weight and W_b "
+    "the weight of its rows in score bin b.",
+)
 ONE_VS_REST_TERM = (
     "One-vs-rest (per class)",
     "Each class c is audited as its own yes/no decision, predicted c or not against being "
