@@ -96,12 +96,22 @@ def min_print_width(view: TableView) -> float:
 def link_headers(
     view: TableView, columns: Mapping[str, str], rows: Mapping[str, str] | None = None
 ) -> TableView:
-    """``view`` with its header cells linked to anchors of the page.
+    """A table with its header cells linked to anchors of the page.
 
-    A header cell of the table's head whose text, case aside, is a key of ``columns`` links
-    to ``"#" + columns[text]``; a row header of the body is looked up in ``rows`` (none is
-    linked when ``rows`` is None). Keys must be case-folded (``str.casefold``). Other cells,
-    and headers that already carry a link, are kept as they are.
+    Parameters
+    ----------
+    view : TableView
+        The table.
+    columns : mapping of str to str
+        Anchor of each header text of the table's head, the text case-folded
+        (``str.casefold``): such a header links to ``"#" + anchor``.
+    rows : mapping of str to str, optional
+        The same for the headers of the body's rows; none is linked when None.
+
+    Returns
+    -------
+    TableView
+        A copy of ``view``; other cells, and headers that already carry a link, are kept.
     """
 
     def linked(cell: Cell, anchors: Mapping[str, str]) -> Cell:

@@ -160,8 +160,20 @@ TERMS: tuple[Term, ...] = (
 
 
 def terms_for(tasks: Sequence[str]) -> list[tuple[str, str, list[Term]]]:
-    """(label, text, terms) of each glossary entry of ``tasks``, in the order of
-    :data:`TERMS`; terms with the same label make one entry."""
+    """The glossary entries of some tasks.
+
+    Parameters
+    ----------
+    tasks : sequence of str
+        Tasks of the report's audits, each ``"binary"``, ``"multiclass"`` or
+        ``"regression"`` (repeats allowed).
+
+    Returns
+    -------
+    list of (str, str, list of Term)
+        Label, text and terms of each entry, in the order of :data:`TERMS`; terms of
+        several tasks with the same label make one entry, their texts joined.
+    """
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown:
         raise ValueError(f"tasks: unknown task(s) {unknown}; use {', '.join(TASKS)}")
@@ -207,8 +219,21 @@ def _shown_names(named: Named) -> set[str]:
 
 
 def glossary(named: Named, ids: IdRegistry) -> Glossary:
-    """The glossary of the tasks of ``named`` with an anchor per entry, and the headers that
-    link to each."""
+    """The glossary of a report.
+
+    Parameters
+    ----------
+    named : sequence of (str, AuditResult)
+        The report's audits with their names.
+    ids : IdRegistry
+        The page's anchors: the section and each entry get a unique one.
+
+    Returns
+    -------
+    Glossary
+        The section, with the entries of the audits' tasks, and the anchors the headers
+        naming each entry link to (their labels, also per class for a multiclass audit).
+    """
     anchor = ids(HEADING)
     entries = terms_for([task_of(a) for _, a in named])
     anchors = [ids(ANCHOR_PREFIX + label) for label, _, _ in entries]
@@ -222,10 +247,10 @@ def glossary(named: Named, ids: IdRegistry) -> Glossary:
             by_name.update({n: entry_id for n in term.names})
     for name in sorted(set(by_name) | _shown_names(named)):
         per_class = split_class_column(name)
-        entry_id = by_name.get(per_class[0] if per_class is not None else name)
+        base = per_class[0] if per_class is not None else name
+        entry_id = by_name.get(base)
         if entry_id is None:
             continue
-        base = per_class[0] if per_class is not None else name
         if base in CRITERIA_TEXT:
             text = criterion_label(name).casefold()
             columns[text] = rows[text] = entry_id
