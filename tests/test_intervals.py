@@ -287,3 +287,23 @@ def test_percentile_intervals_hold_values_at_the_edge_of_their_range():
     assert r.by_group.loc["c", "balanced_accuracy"] == 1.0
     assert r.intervals.loc["c", ("balanced_accuracy", "upper")] == 1.0
     assert r.intervals.loc["c", ("balanced_accuracy", "lower")] < 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 9, 26])
+def test_the_overall_calibration_error_lies_inside_its_interval(seed):
+    """Calibrated scores: the calibration error of all rows is small and biased upwards in
+    the resamples, so that its percentile interval can lie wholly above it; the reported
+    interval is extended to hold it (these seeds' plain percentile intervals do not)."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    g = rng.choice(["a", "b", "c"], n)
+    s = rng.random(n)
+    y = (rng.random(n) < s).astype(int)
+    r = fairaudit.audit(
+        y, (s > 0.5).astype(int), y_score=s, sensitive_features=g, n_bootstrap=200,
+        random_state=seed,
+    )
+    value = r.overall["expected_calibration_error"]
+    lo, hi = r.overall_intervals.loc["expected_calibration_error", ["lower", "upper"]]
+    assert lo <= value <= hi
+    assert lo < hi

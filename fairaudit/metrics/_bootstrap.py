@@ -250,7 +250,10 @@ class BootstrapSummary:
         if s.overall_exact is not None:
             return s.overall_exact
         lo, hi = row_percentiles(s.overall[None, :], self.confidence_level)
-        return float(lo[0]), float(hi[0])
+        lo, hi, t = float(lo[0]), float(hi[0]), s.overall_estimate
+        if np.isfinite(lo) and np.isfinite(hi) and np.isfinite(t):  # as _hold_values
+            lo, hi = min(lo, t), max(hi, t)
+        return lo, hi
 
     def reference_intervals(
         self, metric: str
