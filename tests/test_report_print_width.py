@@ -1,16 +1,24 @@
-"""Which tables may break words anywhere when printed: only those whose longest words alone
-are wider than the printed page (estimated from the cells' text)."""
+"""How tables print: on the page; on a landscape page of their own when their longest words
+alone are wider than the page; with words broken anywhere only when they are wider than a
+landscape page too (estimated from the cells' text)."""
 
 from __future__ import annotations
 
 import re
 
-from fairaudit.report._format import PRINT_PAGE_PX, Cell, TableView, min_print_width
+from fairaudit.report._format import (
+    LANDSCAPE_ROWS,
+    PRINT_LANDSCAPE_PX,
+    PRINT_PAGE_PX,
+    Cell,
+    TableView,
+    min_print_width,
+)
 
 
-def view(columns: int, word: str, header: str = "h") -> TableView:
+def view(columns: int, word: str, header: str = "h", rows: int = LANDSCAPE_ROWS) -> TableView:
     head = [[Cell(header, header=True) for _ in range(columns)]]
-    body = [[Cell(word) for _ in range(columns)] for _ in range(3)]
+    body = [[Cell(word) for _ in range(columns)] for _ in range(rows)]
     return TableView(head=head, body=body)
 
 
@@ -20,11 +28,24 @@ def test_a_table_of_short_words_keeps_them_whole():
     assert t.print_cls == ""
 
 
-def test_many_columns_of_long_words_may_break_them():
+def test_many_columns_of_long_words_print_on_a_landscape_page():
     t = view(12, "selection rate difference to the reference", header="Reference")
     # 12 columns whose longest word ('difference', 10 letters) is 68 px wide at 6 px a letter
     assert min_print_width(t) == 12 * (10 * 6 + 8)
+    assert PRINT_PAGE_PX < 12 * 68 <= PRINT_LANDSCAPE_PX
+    assert t.print_cls == "print-wide"
+
+
+def test_a_short_wide_table_breaks_words_on_the_page_rather_than_take_a_page_of_its_own():
+    t = view(12, "selection rate difference to the reference", rows=LANDSCAPE_ROWS - 1)
+    assert min_print_width(t) > PRINT_PAGE_PX
     assert t.print_cls == "print-tight"
+
+
+def test_a_table_too_wide_for_a_landscape_page_may_break_words():
+    t = view(14, "selection rate difference to the reference", header="Reference")
+    assert min_print_width(t) == 14 * 68 > PRINT_LANDSCAPE_PX
+    assert t.print_cls == "print-wide print-tight"
 
 
 def test_words_break_after_hyphens_and_slashes_and_the_badge_counts():
@@ -49,7 +70,7 @@ def test_the_rendered_table_carries_the_class():
     section = Section("Tables", tables=[Table(_frame(wide)), Table(_frame(narrow))])
     html_text = render_document("Print widths", [section])
     tables = re.findall(r"<table[^>]*>", html_text)
-    assert sum("print-tight" in t for t in tables) == 1
+    assert sum("print-wide" in t for t in tables) == 1
 
 
 def _frame(t: TableView):

@@ -53,18 +53,31 @@ class TableView:
 
     @property
     def print_cls(self) -> str:
-        """``"print-tight"`` when the table cannot fit a printed page with whole words.
+        """How the table prints: ``""`` on the page as the rest, ``"print-wide"`` on a page
+        of its own turned to landscape, ``"print-wide print-tight"`` on such a page with
+        words broken anywhere.
 
         In print, cells break long words only where a word would overflow its cell. A table
         whose columns' longest words alone are wider than the page (many columns, long
-        names) may break words anywhere instead, so that it keeps its last columns.
+        names) and that has at least :data:`LANDSCAPE_ROWS` rows is printed on a landscape
+        page, where it keeps its words whole; one too wide even for that, or too short to
+        fill a page of its own, may break words anywhere, so that it keeps its last columns.
         """
-        return "print-tight" if min_print_width(self) > PRINT_PAGE_PX else ""
+        width = min_print_width(self)
+        if width <= PRINT_PAGE_PX:
+            return ""
+        if len(self.body) < LANDSCAPE_ROWS:
+            return "print-tight"
+        return "print-wide" if width <= PRINT_LANDSCAPE_PX else "print-wide print-tight"
 
 
 #: Width of the printed page's text (A4 with the print margins: 703 CSS pixels), less a
 #: margin for bold headers, badges and minimum widths that the estimate leaves out.
 PRINT_PAGE_PX = 560
+#: The same for a landscape page (the text is 1,032 CSS pixels wide).
+PRINT_LANDSCAPE_PX = 820
+#: The fewest rows of a table worth a landscape page of its own.
+LANDSCAPE_ROWS = 10
 #: Average width of a character of the printed tables' 7.5 pt type, and a cell's padding.
 _CHAR_PX, _CELL_PX = 6.0, 8.0
 _BREAKS = re.compile(r"[\s/]+|(?<=-)")
