@@ -103,3 +103,16 @@ def test_a_distance_finding_names_the_pair_not_a_reference_value(result):
     missing = [f.text for f in audit_findings(result) if f.status == "n/a"]
     assert missing and not any("not evaluated: not evaluated" in t.lower() for t in missing)
     assert not any("evaluated: not evaluated" in t for t in missing)
+
+
+def test_the_caveats_of_numbers_do_not_speak_of_base_rates():
+    rng = np.random.default_rng(1)
+    n = 800
+    g = rng.choice(["a", "b"], n)
+    y = rng.normal(size=n)
+    r = fairaudit.audit(y, y + rng.normal(0, 0.3, n), sensitive_features=g, task="regression",
+                        n_bootstrap=50, random_state=0)
+    html = render(r)
+    caveats = html[html.index('id="caveats"'):]
+    assert "No small groups or undefined metrics were found." in caveats
+    assert "base rate" not in caveats[: caveats.index("What an audit cannot see")]

@@ -19,6 +19,7 @@ from ._document import Block, IdRegistry, RenderedSection
 from ._elements import h, items, note, p, table
 from ._format import as_sentence, fmt_number, label, table_view
 from ._provenance import correction_text
+from ._regression import is_regression
 from ._text import AUDIT_LIMITS
 from ._views import AttributeView, attribute_views, missing_counts
 
@@ -155,6 +156,11 @@ def _audit_notes(audit: Any) -> list[Block]:
     return [note(as_sentence(text), "info") for text in audit.info.notes if text.strip()]
 
 
+NOTHING_FOUND = "No small groups, undefined metrics or differing base rates were found."
+#: The same for an audit of numbers (a regression audit), which has no base rates.
+NOTHING_FOUND_NUMBERS = "No small groups or undefined metrics were found."
+
+
 def caveats_section(named: Named, ids: IdRegistry) -> RenderedSection:
     blocks: list[Block] = []
     for _, audit in each_audit(named, blocks):
@@ -165,9 +171,7 @@ def caveats_section(named: Named, ids: IdRegistry) -> RenderedSection:
             + _base_rate_notes(audit)
             + _missing_notes(audit)
         )
-        blocks += found or [
-            p("No small groups, undefined metrics or differing base rates were found.")
-        ]
+        blocks += found or [p(NOTHING_FOUND_NUMBERS if is_regression(audit) else NOTHING_FOUND)]
     blocks.append(h("What an audit cannot see", 3))
     blocks.append(items(AUDIT_LIMITS))
     corrections = list(dict.fromkeys(
