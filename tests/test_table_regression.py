@@ -36,7 +36,6 @@ from fairaudit.metrics import regression_stats
 sys.path.insert(0, str(Path(__file__).parent))
 from test_cli_installed import run as run_installed
 from test_table import as_engine
-from test_table_spark import spark  # noqa: F401  (the SparkSession fixture, one per module)
 
 EXACT = [
     "count",
@@ -458,29 +457,6 @@ def test_the_installed_command_audits_a_parquet_file_out_of_core(tmp_path):
         _close(back.by_group[m].to_numpy(float), rows.by_group[m].to_numpy(float), 1e-9, m)
     smd = back.criteria.set_index("criterion").loc["smd", "value"]
     assert smd == pytest.approx(rows.criteria.set_index("criterion").loc["smd", "value"], rel=1e-9)
-
-
-@pytest.mark.slow  # a JVM starts
-def test_spark_audits_like_the_rows(spark):  # noqa: F811
-    frame = frame_of(14, 1200, weighted=True, discrete=False, missing=True)
-    data = spark.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False).to_pandas())
-    kw = dict(n_bootstrap=40, random_state=2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rows = in_memory(frame, **kw)
-        table = on_table(data, True, **kw)
-    check_moments(table, rows, frame, FEATURES)
-    assert "Aggregated by Spark" in table.meta["notes"][0]
-    assert table.meta["n_missing"] == rows.meta["n_missing"]
-    # the quantile edges: Spark's exact percentile, numpy's to the last bit
-    import narwhals.stable.v2 as nw
-
-    from fairaudit._table_regression import quantiles
-
-    qs = np.linspace(0, 1, 201)
-    named = data.withColumnRenamed("yhat", "y `hat`")
-    got = quantiles(nw.from_native(named), "y `hat`", qs, len(frame))
-    np.testing.assert_array_equal(got, np.quantile(frame["yhat"], qs))
 
 
 @pytest.mark.parametrize("discrete", [False, True])

@@ -23,6 +23,7 @@ import fairaudit
 sys.path.insert(0, str(Path(__file__).parent))
 from test_audit_from_stats import _assert_same
 from test_table import _audit_rows, _audit_table, exact_bound, random_frame
+from test_table_regression import FEATURES, check_moments, frame_of, in_memory, on_table
 
 pytestmark = pytest.mark.slow  # a JVM starts: tens of seconds in all
 
@@ -147,3 +148,27 @@ def test_spark_audits_multiclass_decisions_like_the_rows(spark):
         )
     _assert_same(rows, table)
     assert any("Spark" in n for n in table.meta["notes"])
+
+
+# ------------------------------------------------ regression audits, in the same session
+def test_spark_regression_audits_like_the_rows(spark):
+    """``audit_table(..., task="regression")`` on Spark (its oracles: see test_table_regression)."""
+    frame = frame_of(14, 1200, weighted=True, discrete=False, missing=True)
+    data = spark.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False).to_pandas())
+    kw = dict(n_bootstrap=40, random_state=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = in_memory(frame, **kw)
+        table = on_table(data, True, **kw)
+    check_moments(table, rows, frame, FEATURES)
+    assert "Aggregated by Spark" in table.meta["notes"][0]
+    assert table.meta["n_missing"] == rows.meta["n_missing"]
+    # the quantile edges: Spark's exact percentile, numpy's to the last bit
+    import narwhals.stable.v2 as nw
+
+    from fairaudit._table_regression import quantiles
+
+    qs = np.linspace(0, 1, 201)
+    named = data.withColumnRenamed("yhat", "y `hat`")
+    got = quantiles(nw.from_native(named), "y `hat`", qs, len(frame))
+    np.testing.assert_array_equal(got, np.quantile(frame["yhat"], qs))
