@@ -350,6 +350,27 @@ def test_comparison_table_rows_badges_and_pareto_front():
     assert "Not compared" not in generic.text
 
 
+def test_comparison_table_leaves_out_timings_and_empty_headers():
+    comparison = compare_like_table()
+    for given in (comparison, comparison.table):  # a Comparison, and a plain frame
+        page = parse(render_document("cmp", [Section("Mitigation", comparison=given)]))
+        view = _table(page, "Model comparison")
+        header, *rows = view["rows"]
+        # the columns a reader needs, by hand: the wall-clock time is not one of them
+        assert [c.text for c in header] == [
+            "model",
+            "kind",
+            "Accuracy",
+            "Demographic parity (difference)",
+            "Pareto front (Demographic parity (difference))",
+        ]
+        assert len(rows) == 4 and all(len(r) == len(header) for r in rows)
+        shown = {c.attrs.get("data-value") for r in rows for c in r}
+        assert not shown & {repr(v) for v in comparison.table["fit_seconds"]}
+        assert all(c.text for r in view["rows"] for c in r if c.header)
+    assert "fit_seconds" in comparison.table  # the data keep the times
+
+
 def test_markdown_summary_escapes_and_matches_the_criteria(single):
     from fairaudit.report import render_markdown
     from fairaudit.report._markdown import md
