@@ -398,18 +398,23 @@ PRINT_WIDTH = round((A4_MM[0] - 2 * PAGE_MARGIN_MM[1]) / 25.4 * 96)
 #: The same on a landscape page, where tables too wide for whole words are printed.
 LANDSCAPE_WIDTH = round((A4_MM[1] - 2 * PAGE_MARGIN_MM[1]) / 25.4 * 96)
 
-#: Every visible table: its extent, and the text of the last cell of its header row.
+#: Every visible table: its extent, and the text of the header of its last column (the
+#: header cell reaching furthest right; the lowest such when several do, as a column
+#: without sub-headers spans all the header rows).
 TABLES_JS = """JSON.stringify({width: document.documentElement.clientWidth,
   tables: [...document.querySelectorAll('table')].filter(t => t.getClientRects().length)
     .map(t => {
       const boxes = [t, ...t.querySelectorAll('th, td')].map(e => e.getBoundingClientRect())
         .filter(b => b.width > 0);
-      const head = t.querySelector('thead tr:last-child') || t.querySelector('tr');
+      const heads = [...t.querySelectorAll('thead th')];
+      if (!heads.length) heads.push(...(t.querySelector('tr') || {children: []}).children);
+      const right = e => e.getBoundingClientRect().right;
+      const head = heads.reduce((a, b) => (a === null || right(b) >= right(a) ? b : a), null);
       return {section: (t.closest('section') || {id: ''}).id,
               caption: (t.caption || {textContent: ''}).textContent.trim().slice(0, 60),
               left: Math.min(...boxes.map(b => b.left)),
               right: Math.max(...boxes.map(b => b.right)),
-              last: head && head.lastElementChild ? head.lastElementChild.textContent : '',
+              last: head ? head.textContent : '',
               landscape: t.classList.contains('print-wide')};
     })})"""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import FrozenInstanceError
 
 import numpy as np
@@ -156,5 +157,12 @@ def test_comparison_is_typed_and_renders_with_named_audits(split):
     # the audits carry the models' names, and the comparison section is there
     assert "Thresholds (DP)" in html and "Audit 1" not in html
     assert "Mitigation and model comparison" in html
+    # the report's table shows no wall-clock times and no empty header cell; the data
+    # keep the times
+    section = html.split('id="mitigation-and-model-comparison"', 1)[1].split("</section>", 1)[0]
+    head = section.split("<caption>Model comparison</caption>", 1)[1].split("</thead>", 1)[0]
+    assert "seconds" not in head.lower()
+    assert re.findall(r"<th[^>]*>\s*</th>", section) == []
+    assert {"fit_seconds", "predict_seconds"} <= set(comparison.table.columns)
     more = comparison.with_skipped({"X": "why"})
     assert dict(more.skipped) == {"X": "why"} and dict(comparison.skipped) == {}

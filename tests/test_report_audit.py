@@ -235,6 +235,51 @@ def test_disparity_table_equals_to_reference(single):
         assert float(r[4].attrs["data-value"]) == e["ratio"]
 
 
+def test_no_header_cell_is_empty(single):
+    """Columns without sub-headers (group, metric, ...) span both header rows of the
+    disparity table instead of leaving a blank cell under their name."""
+    result, *_, html = single
+    assert re.findall(r"<th[^>]*>\s*</th>", html) == []
+    table = _table(parse(html), f"Disparities of sex relative to '{result.reference_group}'")
+    top, sub = table["rows"][:2]
+    assert [(c.text, c.attrs.get("rowspan"), c.attrs.get("colspan")) for c in top] == [
+        ("group", "2", None),
+        ("metric", "2", None),
+        ("value", "2", None),
+        ("reference", "2", None),
+        ("ratio", None, "3"),
+        ("difference", None, "3"),
+        ("p-value", None, None),
+        ("significant", "2", None),
+    ]
+    assert [c.text for c in sub] == [
+        "estimate", "lower", "upper", "estimate", "lower", "upper", "adjusted"
+    ]
+    # every body row has one cell per column the header names
+    assert {len(r) for r in table["rows"][2:]} == {4 + 3 + 3 + 1 + 1}
+
+
+def test_a_two_level_frame_gets_no_empty_header_cell():
+    frame = pd.DataFrame(
+        [[1, 0.5, 0.4, 0.6]],
+        index=pd.Index(["a"], name="group"),
+        columns=pd.MultiIndex.from_tuples(
+            [("count", ""), ("rate", "estimate"), ("rate", "lower"), ("rate", "upper")]
+        ),
+    )
+    from fairaudit.report import Table
+
+    html = render_document("t", [Section("T", tables=[Table(frame, caption="Two levels")])])
+    top, sub, body = _table(parse(html), "Two levels")["rows"]
+    assert [(c.text, c.attrs.get("rowspan")) for c in top] == [
+        ("group", "2"),
+        ("count", "2"),
+        ("rate", None),
+    ]
+    assert [c.text for c in sub] == ["estimate", "lower", "upper"]
+    assert len(body) == 1 + 1 + 3
+
+
 def test_multiple_audits_are_named_and_kept_apart(single):
     result = single[0]
     df, y, pred, _ = make_data(n=500, seed=11)
@@ -348,6 +393,27 @@ def test_comparison_table_rows_badges_and_pareto_front():
     rows = _table(generic, "Model comparison")["rows"][1:]
     assert [r[-1].text for r in rows] == ["no", "yes", "yes", "yes"]
     assert "Not compared" not in generic.text
+
+
+def test_comparison_table_leaves_out_timings_and_empty_headers():
+    comparison = compare_like_table()
+    for given in (comparison, comparison.table):  # a Comparison, and a plain frame
+        page = parse(render_document("cmp", [Section("Mitigation", comparison=given)]))
+        view = _table(page, "Model comparison")
+        header, *rows = view["rows"]
+        # the columns a reader needs, by hand: the wall-clock time is not one of them
+        assert [c.text for c in header] == [
+            "model",
+            "kind",
+            "Accuracy",
+            "Demographic parity (difference)",
+            "Pareto front (Demographic parity (difference))",
+        ]
+        assert len(rows) == 4 and all(len(r) == len(header) for r in rows)
+        shown = {c.attrs.get("data-value") for r in rows for c in r}
+        assert not shown & {repr(v) for v in comparison.table["fit_seconds"]}
+        assert all(c.text for r in view["rows"] for c in r if c.header)
+    assert "fit_seconds" in comparison.table  # the data keep the times
 
 
 def test_markdown_summary_escapes_and_matches_the_criteria(single):

@@ -62,6 +62,16 @@ def test_a_spanning_header_does_not_count_for_one_column():
     assert min_print_width(t) == (2 * 6 + 8) + (4 * 6 + 8)
 
 
+def test_a_header_spanning_rows_keeps_the_columns_below_in_place():
+    # 'a' covers column 0 in both header rows, so the second row starts at column 1
+    head = [
+        [Cell("a", header=True, rowspan=2), Cell("group", header=True, colspan=2)],
+        [Cell("xxxxxxxxxx", header=True), Cell("yy", header=True)],
+    ]
+    t = TableView(head=head, body=[[Cell("abcdefgh"), Cell("ab"), Cell("abc")]])
+    assert min_print_width(t) == (8 + 10 + 3) * 6 + 3 * 8
+
+
 def test_the_rendered_table_carries_the_class():
     from fairaudit.report import Section, Table, render_document
 

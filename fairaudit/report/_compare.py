@@ -34,6 +34,20 @@ PERFORMANCE_COLUMNS = ("accuracy", "balanced_accuracy", "roc_auc", "f1", "f1_sco
 NAME_COLUMNS = ("model", "name", "mitigator", "method", "estimator")
 MAX_PANELS = 3
 SUFFIXES = ("_lower", "_upper", "_verdict")
+#: Columns left out of the report's table (they stay in ``Comparison.table``): wall-clock
+#: times, which say nothing about fairness, differ from run to run and widen the table.
+TIMING_SUFFIX = "_seconds"
+
+
+def shown_columns(frame: pd.DataFrame, name_col) -> list:
+    """The columns of ``frame`` that the comparison table shows, in order: all but the
+    model names, the interval bounds and verdicts (shown inside their estimate's cell) and
+    the wall-clock times (names ending in ``_seconds``)."""
+    return [
+        c
+        for c in frame.columns
+        if c != name_col and not str(c).endswith(SUFFIXES) and not str(c).endswith(TIMING_SUFFIX)
+    ]
 
 
 def model_names(frame: pd.DataFrame) -> tuple[list[str], str | None]:
@@ -216,8 +230,9 @@ def pareto_chart(frame: pd.DataFrame, names: list[str], perf_col, crit_cols) -> 
 def comparison_view(
     frame: pd.DataFrame, names: list[str], name_col, front: np.ndarray | None, front_label: str
 ) -> TableView:
-    """One row per model; an estimate with its interval under it, verdicts as badges."""
-    columns = [c for c in frame.columns if c != name_col and not str(c).endswith(SUFFIXES)]
+    """One row per model; an estimate with its interval under it, verdicts as badges (the
+    columns of :func:`shown_columns`)."""
+    columns = shown_columns(frame, name_col)
     head = [
         [Cell(text="model", header=True, cls="index")]
         + [

@@ -35,6 +35,7 @@ class Cell:
     header: bool = False
     badge: tuple[str, str, str] | None = None  # (css class, symbol, word)
     colspan: int = 1
+    rowspan: int = 1  # header rows covered (a column without sub-headers spans them all)
     sub: str = ""  # small second line, e.g. a confidence interval
     flag: str = ""  # a mark after the value (FEW_MARK: it rests on few observations)
     flag_title: str = ""  # what the flag means, shown as a tooltip
@@ -95,14 +96,20 @@ def _longest_word(cell: Cell) -> int:
 def min_print_width(view: TableView) -> float:
     """Estimated width in CSS pixels of ``view`` printed without breaking inside words: the
     sum over columns of the longest word of each column (cells spanning several columns
-    are left out)."""
+    are left out; a cell spanning several rows keeps its column from the rows below)."""
     widest: dict[int, int] = {}
+    covered: dict[int, int] = {}  # column -> rows still covered by a cell from a row above
     for row in [*view.head, *view.body]:
         col = 0
         for cell in row:
+            while covered.get(col, 0):
+                col += 1
             if cell.colspan == 1:
                 widest[col] = max(widest.get(col, 0), _longest_word(cell))
+            if cell.rowspan > 1:
+                covered.update(dict.fromkeys(range(col, col + cell.colspan), cell.rowspan))
             col += cell.colspan
+        covered = {k: n - 1 for k, n in covered.items() if n > 1}
     return sum(n * _CHAR_PX + _CELL_PX for n in widest.values())
 
 
@@ -277,31 +284,51 @@ def fmt_p_value(value: Any) -> str:
 
 
 def _header_rows(columns: pd.Index, n_index: int, index_names: list[str]) -> list[list[Cell]]:
+    """The header rows of a frame's columns, one per level of a MultiIndex, with no empty
+    cell where a label exists.
+
+    Equal neighbours that share all upper levels are merged across columns. A column whose
+    lower levels are empty (``("group", "")`` beside ``("ratio", "estimate")``) has one cell
+    spanning the rows from its last label down, and the index names span all the rows.
+    """
     if isinstance(columns, pd.MultiIndex):
         levels = [[label(c[i]) for c in columns] for i in range(columns.nlevels)]
     else:
         levels = [[label(c) for c in columns]]
-    rows: list[list[Cell]] = []
-    for depth, names in enumerate(levels):
-        last = depth == len(levels) - 1
-        row = [
-            Cell(text=index_names[i] if last else "", header=True, cls="index")
-            for i in range(n_index)
-        ]
+    levels = [names for names in levels if any(names)] or levels[:1]  # no empty header row
+    depth = len(levels)
+    # the deepest level at which each column has a label (0 for a column without labels)
+    named = np.array([[name != "" for name in names] for names in levels], dtype=bool)
+    last = depth - 1 - np.argmax(named[::-1], axis=0)
+    ends = np.where(named.any(axis=0), last, 0).tolist() if levels[0] else []
+    rows: list[list[Cell]] = [
+        [Cell(text=index_names[i], header=True, cls="index", rowspan=depth) for i in range(n_index)]
+    ] + [[] for _ in range(depth - 1)]
+    for d, names in enumerate(levels):
         j = 0
         while j < len(names):
+            if ends[j] < d:  # covered by its cell from the row above
+                j += 1
+                continue
             span = 1
-            if not last:
-                # merge equal neighbours that also share all upper levels
+            if ends[j] > d:
+                # merge equal neighbours that go on below and share all upper levels
                 while (
                     j + span < len(names)
+                    and ends[j + span] > d
                     and names[j + span] == names[j]
-                    and all(levels[u][j + span] == levels[u][j] for u in range(depth))
+                    and all(levels[u][j + span] == levels[u][j] for u in range(d))
                 ):
                     span += 1
-            row.append(Cell(text=names[j], header=True, colspan=span))
+            rows[d].append(
+                Cell(
+                    text=names[j],
+                    header=True,
+                    colspan=span,
+                    rowspan=depth - d if ends[j] == d else 1,
+                )
+            )
             j += span
-        rows.append(row)
     return rows
 
 
