@@ -407,7 +407,7 @@ def test_comparison_table_leaves_out_timings_and_empty_headers():
             "kind",
             "Accuracy",
             "Demographic parity (difference)",
-            "Pareto front (Demographic parity (difference))",
+            "Pareto front",
         ]
         assert len(rows) == 4 and all(len(r) == len(header) for r in rows)
         shown = {c.attrs.get("data-value") for r in rows for c in r}

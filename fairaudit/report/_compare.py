@@ -307,7 +307,7 @@ def comparison_blocks(comparison: Comparison | pd.DataFrame) -> list[Block]:
         col, kind = panels[0]
         disp = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
         front = pareto_mask(perf, disp, kind)
-        front_label = f"Pareto front ({_nice(col)})"
+        front_label = "Pareto front"  # of the first criterion, named in the sentence below
     else:
         blocks.append(
             note(
