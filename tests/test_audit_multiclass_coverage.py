@@ -218,7 +218,7 @@ def test_the_worst_case_across_classes_keeps_its_coverage():
 @pytest.mark.parametrize("size", (60, 200))
 def test_the_averages_and_their_differences_to_the_reference_keep_their_coverage(size):
     """Macro and weighted recall, precision and F1: a group of ``size`` rows with P against
-    a reference of 200 rows with Q, 300 independent data sets. The per-group interval, the
+    a reference of 200 rows with Q, 200 independent data sets. The per-group interval, the
     interval of the difference to the reference (``to_reference``) and the simultaneous one
     of the largest difference to the reference (``disparities``) cover the true values in at
     least 92% of them (minus three Monte-Carlo standard errors), for every average."""
@@ -228,7 +228,7 @@ def test_the_averages_and_their_differences_to_the_reference_keep_their_coverage
     avg_p, avg_q = true_averages(P), true_averages(Q)
     labels = pd.Index(np.array(["p", "ref"], dtype=object), name="g", dtype=object)
     tolerances = resolve_multiclass_tolerances(None)
-    runs = 300
+    runs = 200
     hits = {(m, kind): 0 for m in AVERAGES for kind in ("value", "difference", "largest")}
     for r in range(runs):
         n = np.concatenate(

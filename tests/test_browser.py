@@ -8,6 +8,7 @@ descriptors 3 and 4), with Python's standard library only. Screenshots go to
 
 from __future__ import annotations
 
+import atexit
 import base64
 import fcntl
 import json
@@ -15,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -74,6 +76,7 @@ class Browser:
         self._lock = threading.Condition()
         self._responses: dict[int, dict] = {}
         self.events: list[dict] = []
+        self.targets: dict[str, str] = {}  # session id -> target id of each open tab
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -152,11 +155,21 @@ class Browser:
                 pass
 
 
+_BROWSER: list[Browser] = []  # one Chromium per test process, started on first use
+
+
 def start_browser(tmp_path: Path) -> Browser:
-    """Chromium with a fresh profile under ``tmp_path``."""
-    profile = tmp_path / "profile"
-    profile.mkdir(parents=True, exist_ok=True)
-    return Browser(chromium_path(), profile)
+    """The test process's Chromium (a fresh profile of its own), started on first use and
+    again if it has exited; each page opens in a tab of its own (:func:`new_tab`), closed
+    with :func:`close_tab`. ``tmp_path`` is unused: the profile outlives any one test."""
+    if _BROWSER and _BROWSER[0].proc.poll() is None:
+        return _BROWSER[0]
+    profile = Path(tempfile.mkdtemp(prefix="fairaudit-chromium-"))
+    browser = Browser(chromium_path(), profile)
+    atexit.register(shutil.rmtree, profile, ignore_errors=True)
+    atexit.register(browser.close)
+    _BROWSER[:] = [browser]
+    return browser
 
 
 def new_tab(browser: Browser, domains: tuple[str, ...]) -> str:
@@ -164,17 +177,30 @@ def new_tab(browser: Browser, domains: tuple[str, ...]) -> str:
     target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = browser.send("Target.attachToTarget",
                            {"targetId": target, "flatten": True})["sessionId"]
+    browser.targets[session] = target
     for domain in domains:
         browser.send(f"{domain}.enable", session=session)
     return session
+
+
+def close_tab(browser: Browser, session: str) -> None:
+    """Close the tab of ``session`` and forget its events."""
+    target = browser.targets.pop(session, None)
+    if target is not None and browser.proc.poll() is None:
+        try:
+            browser.send("Target.closeTarget", {"targetId": target}, timeout=10)
+        except (RuntimeError, TimeoutError):
+            browser.close()  # a browser in a bad state: the next test starts a new one
+    with browser._lock:
+        browser.events = [e for e in browser.events if e.get("sessionId") != session]
 
 
 def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: int = 1280,
          height: int = 1000, full_page: bool = False, pdf: Path | None = None) -> dict:
     """Open ``page`` from file://; return console errors, requests and page facts."""
     browser = start_browser(tmp_path)
+    session = new_tab(browser, ("Runtime", "Log", "Network", "Page"))
     try:
-        session = new_tab(browser, ("Runtime", "Log", "Network", "Page"))
         browser.send("Emulation.setDeviceMetricsOverride",
                      {"width": width, "height": height, "deviceScaleFactor": 1,
                       "mobile": False}, session=session)
@@ -214,7 +240,7 @@ def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: i
         with browser._lock:
             events = [e for e in browser.events if e.get("sessionId") == session]
     finally:
-        browser.close()
+        close_tab(browser, session)
     errors = []
     requests = []
     for e in events:
@@ -433,8 +459,8 @@ def probe(page: Path, tmp_path: Path, expression: str, *, width: int, print_medi
     JavaScript ``expression`` (a JSON string) on it; print the page on A4, or take a full
     page screenshot, if asked."""
     browser = start_browser(tmp_path)
+    session = new_tab(browser, ("Page",))
     try:
-        session = new_tab(browser, ("Page",))
         if print_media:
             browser.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
         browser.send("Emulation.setDeviceMetricsOverride",
@@ -465,7 +491,7 @@ def probe(page: Path, tmp_path: Path, expression: str, *, width: int, print_medi
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             screenshot.write_bytes(base64.b64decode(data))
     finally:
-        browser.close()
+        close_tab(browser, session)
     return facts
 
 
