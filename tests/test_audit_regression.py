@@ -5,6 +5,7 @@ MetricFrame, on random data (weights, small groups, several features and interse
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -123,6 +124,15 @@ def _pairs(r, y_pred, keys, w, ref):
     return groups, sel, ww
 
 
+def _ks_2samp(a, b):
+    """scipy's two-sample KS test, the oracle. Where its exact distribution fails it says so
+    with a RuntimeWarning and uses the asymptotic one (as the audit does): that notice is
+    scipy's own, about its own method, so it is silenced here and only here."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning)
+        return stats.ks_2samp(a, b)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),
@@ -151,9 +161,9 @@ def test_distances_match_scipy(seed, n, n_a, weights, discrete):
 
     def ks(g, h):
         if w is None:
-            return stats.ks_2samp(x[g], x[h]).statistic
+            return _ks_2samp(x[g], x[h]).statistic
         if weights == "int":  # integer weights are repeated rows
-            return stats.ks_2samp(
+            return _ks_2samp(
                 np.repeat(x[g], wg[g].astype(int)), np.repeat(x[h], wg[h].astype(int))
             ).statistic
         return None
@@ -170,7 +180,7 @@ def test_distances_match_scipy(seed, n, n_a, weights, discrete):
         assert tr.loc[("wasserstein_distance", g), "value"] == pytest.approx(w1(g, ref), abs=1e-8)
         if w is None:
             assert tr.loc[("ks_distance", g), "p_value"] == pytest.approx(
-                stats.ks_2samp(x[g], x[ref]).pvalue, abs=TOL
+                _ks_2samp(x[g], x[ref]).pvalue, abs=TOL
             )
             if len(x[g]) > 1 and len(x[ref]) > 1 and (np.ptp(x[g]) + np.ptp(x[ref])) > 0:
                 assert tr.loc[("mean_prediction", g), "p_value"] == pytest.approx(
