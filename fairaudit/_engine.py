@@ -5,8 +5,10 @@ row. :func:`fairaudit.audit` reaches it after validating and counting the rows,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import platform
+import sys
 import warnings
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -208,17 +210,26 @@ def stats_hash(*arrays: np.ndarray | None) -> str:
 
 
 def _versions() -> dict[str, str]:
-    import sklearn
+    """The versions an audit records (a new dict each call)."""
+    return dict(_package_versions())
+
+
+@functools.cache
+def _package_versions() -> tuple[tuple[str, str], ...]:
+    from importlib.metadata import version
 
     from . import __version__
 
-    return {
-        "fairaudit": __version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "scikit-learn": sklearn.__version__,
-    }
+    # scikit-learn's version from its metadata: an audit of predictions need not import it
+    # (over half a second of a command-line audit's start)
+    sklearn = sys.modules.get("sklearn")
+    return (
+        ("fairaudit", __version__),
+        ("python", platform.python_version()),
+        ("numpy", np.__version__),
+        ("pandas", pd.__version__),
+        ("scikit-learn", sklearn.__version__ if sklearn else version("scikit-learn")),
+    )
 
 
 def degenerate_causes(

@@ -444,3 +444,33 @@ def test_subpackages_load_on_first_use():
     assert out.stdout.strip() == "ok", out.stderr
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         importlib.import_module("fairaudit").nope
+
+
+def test_an_audit_of_predictions_does_not_import_scikit_learn_and_records_its_version():
+    """Auditing decisions, numbers or classes needs no estimator: scikit-learn (over half a
+    second of a command-line audit's start) is not imported, and the version the result
+    records is the installed one (the oracle: scikit-learn itself, in the parent)."""
+    import subprocess
+    import sys
+
+    import sklearn
+
+    code = (
+        "import sys, json, numpy as np, fairaudit\n"
+        "rng = np.random.default_rng(0); n = 300; g = rng.choice(['a', 'b'], n)\n"
+        "y = rng.integers(0, 2, n); s = rng.random(n)\n"
+        "r = [fairaudit.audit(y, (s > .5).astype(int), y_score=s, sensitive_features=g,\n"
+        "                     n_bootstrap=20, random_state=0),\n"
+        "     fairaudit.audit(rng.normal(size=n), rng.normal(size=n), sensitive_features=g,\n"
+        "                     task='regression', n_bootstrap=20, random_state=0),\n"
+        "     fairaudit.audit(rng.integers(0, 3, n), rng.integers(0, 3, n),\n"
+        "                     sensitive_features=g, task='multiclass', n_bootstrap=20,\n"
+        "                     random_state=0)]\n"
+        "print(json.dumps(['sklearn' in sys.modules,\n"
+        "                  [x.to_dict()['meta']['versions']['scikit-learn'] for x in r]]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    imported, versions = json.loads(out.stdout)
+    assert imported is False
+    assert versions == [sklearn.__version__] * 3
