@@ -146,8 +146,8 @@ def extremal_coverage(
     }
 
 
-N_EXTREMAL = 120
-SE_EXTREMAL = math.sqrt(LEVEL * (1 - LEVEL) / N_EXTREMAL)  # about 0.02
+N_EXTREMAL = 80
+SE_EXTREMAL = math.sqrt(LEVEL * (1 - LEVEL) / N_EXTREMAL)  # about 0.024
 
 
 @pytest.mark.parametrize("shape", ["normal", "lognormal"])
