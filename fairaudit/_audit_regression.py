@@ -25,6 +25,7 @@ from .metrics import _disparities as disp
 from .metrics._analysis import _criterion_reason, group_display
 from .metrics._config import AuditConfig
 from .metrics._criteria import verdict
+from .metrics._intervals import hold_value
 from .metrics._regression_bootstrap import (
     histogram_replicates,
     moment_replicates,
@@ -669,18 +670,14 @@ def _bounds(
     if reps is None:
         return np.full(shape, np.nan), np.full(shape, np.nan)
     lo, hi = percentile_interval(reps, level, n=n)
-    if value is None:
-        return lo, hi
-    value = np.asarray(value, dtype=np.float64)
-    ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(value)
-    return np.where(ok, np.fmin(lo, value), lo), np.where(ok, np.fmax(hi, value), hi)
+    return (lo, hi) if value is None else hold_value(lo, hi, value)
 
 
 def _group_frames(point: _Values, names: list[str], index: pd.Index, config: AuditConfig):
     level = config.confidence_level
     cols, lo, hi = {"count": point.groups["count"]}, {}, {}
     lo["count"] = hi["count"] = point.groups["count"]
-    o_lo, o_hi = [point.overall["count"]], [point.overall["count"]]
+    o_lo, o_hi = {"count": point.overall["count"]}, {"count": point.overall["count"]}
     for m in names:
         val = point.groups[m]
         cols[m] = val
@@ -705,18 +702,19 @@ def _group_frames(point: _Values, names: list[str], index: pd.Index, config: Aud
                     point.total_moments, point.total_reps, m, level, point.total_size
                 )
             )
-        elif m == "root_mean_squared_error" and "mean_squared_error" in names:
-            j = 1 + names.index("mean_squared_error")
-            a, b = np.sqrt(o_lo[j]), np.sqrt(o_hi[j])
+        elif m == "root_mean_squared_error" and "mean_squared_error" in o_lo:
+            a, b = np.sqrt(o_lo["mean_squared_error"]), np.sqrt(o_hi["mean_squared_error"])
         else:
             a, b = _bounds(oreps, (), level, point.total_size, point.overall[m])
         if REGRESSION_METRICS[m].nonnegative:
             a = max(float(a), 0.0)
-        o_lo.append(float(a))
-        o_hi.append(float(b))
+        o_lo[m], o_hi[m] = float(a), float(b)
     frame = pd.DataFrame(cols, index=index).astype({"count": np.int64})
     order = ["count", *names]
-    overall_iv = pd.DataFrame({"lower": o_lo, "upper": o_hi}, index=pd.Index(order, name="metric"))
+    overall_iv = pd.DataFrame(
+        {"lower": [o_lo[m] for m in order], "upper": [o_hi[m] for m in order]},
+        index=pd.Index(order, name="metric"),
+    )
     return (
         frame[order],
         pd.DataFrame(lo, index=index)[order],

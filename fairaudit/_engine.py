@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import platform
-import sys
 import warnings
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -220,15 +219,14 @@ def _package_versions() -> tuple[tuple[str, str], ...]:
 
     from . import __version__
 
-    # scikit-learn's version from its metadata: an audit of predictions need not import it
-    # (over half a second of a command-line audit's start)
-    sklearn = sys.modules.get("sklearn")
     return (
         ("fairaudit", __version__),
         ("python", platform.python_version()),
         ("numpy", np.__version__),
         ("pandas", pd.__version__),
-        ("scikit-learn", sklearn.__version__ if sklearn else version("scikit-learn")),
+        # from its metadata: an audit of predictions need not import scikit-learn (over
+        # half a second of a command-line audit's start)
+        ("scikit-learn", version("scikit-learn")),
     )
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._intervals import (
+    hold_value,
     jeffreys_interval,
     ratio_zero_upper,
     row_percentiles,
@@ -250,10 +251,8 @@ class BootstrapSummary:
         if s.overall_exact is not None:
             return s.overall_exact
         lo, hi = row_percentiles(s.overall[None, :], self.confidence_level)
-        lo, hi, t = float(lo[0]), float(hi[0]), s.overall_estimate
-        if np.isfinite(lo) and np.isfinite(hi) and np.isfinite(t):  # as _hold_values
-            lo, hi = min(lo, t), max(hi, t)
-        return lo, hi
+        lo, hi = hold_value(lo[0], hi[0], s.overall_estimate)
+        return float(lo), float(hi)
 
     def reference_intervals(
         self, metric: str
@@ -495,29 +494,17 @@ def summarise_bootstrap(
     return summary
 
 
-def _hold(bounds: tuple[np.ndarray, np.ndarray], value: np.ndarray) -> None:
-    """Widen finite percentile bounds, in place, to hold their finite point value."""
-    lo, hi = bounds
-    ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(value)
-    lo[ok] = np.minimum(lo[ok], value[ok])
-    hi[ok] = np.maximum(hi[ok], value[ok])
-
-
 def _hold_values(s: _MetricSummary, ref_k: int) -> None:
-    """Every percentile interval of one metric holds its point value.
-
-    A percentile interval can lie wholly on one side of its value where the value sits at
-    the edge of its range (a balanced accuracy of 1, a group rate of 0 in a ratio to the
-    reference: the smoothed replicates never reach the edge) or where the statistic is
-    biased (the calibration error); the interval is then extended to the value, so it only
-    widens. The exact Jeffreys limits of rates already hold their value.
-    """
+    """Every percentile interval of one metric holds its point value (:func:`hold_value`):
+    a balanced accuracy of 1 or a group rate of 0 in a ratio to the reference, which the
+    smoothed replicates never reach, and the biased calibration error. The exact Jeffreys
+    limits of rates already hold their value."""
     est = s.estimate
-    _hold((s.lower, s.upper), est)
     ref = est[ref_k]
+    s.lower, s.upper = hold_value(s.lower, s.upper, est)
     with np.errstate(invalid="ignore"):
-        _hold(s.ref_diff, est - ref)
-    _hold(s.ref_ratio, _ratio_to(est, np.full_like(est, ref)))
+        s.ref_diff = hold_value(*s.ref_diff, est - ref)
+    s.ref_ratio = hold_value(*s.ref_ratio, _ratio_to(est, np.full_like(est, ref)))
 
 
 def _higher_quantile(x: np.ndarray, q: float) -> float:

@@ -116,6 +116,18 @@ def sorted_percentiles(
     return out[0], out[1]
 
 
+def hold_value(lower: object, upper: object, value: object) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bounds widened to hold their point value, where all three are finite.
+
+    A percentile interval lies wholly on one side of its value where the value sits at the
+    edge of its range (the smoothed replicates never reach it) or where the statistic is
+    biased; extending it to the value only widens it. New arrays; the others as given.
+    """
+    lower, upper, value = (np.asarray(x, dtype=np.float64) for x in (lower, upper, value))
+    ok = np.isfinite(lower) & np.isfinite(upper) & np.isfinite(value)
+    return np.where(ok, np.minimum(lower, value), lower), np.where(ok, np.maximum(upper, value), upper)
+
+
 def spread_quantile(deviations: np.ndarray, confidence_level: float) -> float:
     """The simultaneous bound ``c``: the ``confidence_level`` quantile of the per-replicate
     largest deviation, ignoring undefined replicates (NaN; no interpolation, as replicates

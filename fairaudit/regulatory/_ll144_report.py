@@ -16,6 +16,7 @@ import pandas as pd
 from ..report._document import Block, IdRegistry, RenderedSection, page
 from ..report._elements import items, kv, note, p, table
 from ..report._format import Cell, TableView, exact, fmt_near, fmt_number, is_missing
+from ..report._format import fmt_percent as pct
 from ..report._markdown import md
 from ._ll144 import TABLE_TITLES, TABLES, LL144Audit
 
@@ -41,12 +42,6 @@ LIMITS = [
     "whose category is unknown are left out of the rates, and the audit cannot see how "
     "they fared.",
 ]
-
-
-def pct(value: Any, digits: int = 1) -> str:
-    if is_missing(value):
-        return "n/a"
-    return f"{100 * float(value):.{digits}f}%"
 
 
 def ratio_text(value: Any, threshold: float, digits: int = 2) -> str:

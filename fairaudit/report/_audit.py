@@ -131,13 +131,11 @@ def render(
         classes = classes_section(binary, ids)  # multiclass audits only
         parts += [classes] if classes is not None else []
         parts.append(disparities_section(binary, ids))
-        # a multiclass audit's errors are per class (the Classes section)
+        # a multiclass audit's errors are per class (the Classes section), and it takes no
+        # scores: no section of curves it could never have
         decisions = [(n, a) for n, a in binary if not is_multiclass(a)]
         if decisions:
-            parts.append(error_section(decisions, ids))
-        # multiclass audits take no scores: no section of curves they could never have
-        if decisions:
-            parts.append(scores_section(binary, ids))
+            parts += [error_section(decisions, ids), scores_section(binary, ids)]
     if numeric:
         parts += regression_sections(numeric, ids)
     if comparison is not None:

@@ -22,6 +22,7 @@ from ._format import (
     TableView,
     estimate_table,
     fmt_number,
+    join_words,
     verdict_badge,
 )
 from ._views import AttributeView, few_flags
@@ -64,7 +65,7 @@ def count_text(counts: dict[str, int]) -> str:
     for i, (n, one, many) in enumerate(phrases):
         noun = ("criterion " if n == 1 else "criteria ") if i == 0 else ""
         words.append(f"{n} {noun}{one if n == 1 else many}")
-    text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    text = join_words(words)
     if missing:
         return f"{text}; {missing} could not be evaluated."
     return f"{text} (all {total} evaluated)." if total > 1 else f"{text}."

@@ -27,7 +27,7 @@ import pandas as pd
 from ..metrics._criteria import TESTED_CRITERIA
 from ..metrics._regression_metrics import DISTANCES
 from ._charts import in_sentence, metric_label
-from ._format import fmt_interval, fmt_near, fmt_number, is_missing
+from ._format import fmt_interval, fmt_near, fmt_number, is_missing, join_words
 from ._text import criterion_label
 from ._views import (
     AttributeView,
@@ -56,6 +56,8 @@ NOT_THIS_GROUP = " (cannot tell for this group: {why})"
 FEW = "{who} rests on {n} (fewer than {m})"
 SMALL = "{who} is a small group ({n} rows, fewer than {m})"
 NOT_EVALUATED = "{crit} could not be evaluated: {reason}."
+UNDEFINED = "its value is undefined"
+_WORD = re.compile(r"[a-z_]+")
 
 #: How the engine's reason of a criterion that was not evaluated starts.
 _NOT_EVALUATED_PREFIX = "not evaluated:"
@@ -68,8 +70,6 @@ def not_evaluated_reason(reason: Any) -> str:
     if why.lower().startswith(_NOT_EVALUATED_PREFIX):
         why = why[len(_NOT_EVALUATED_PREFIX):].lstrip()
     return why or UNDEFINED
-UNDEFINED = "its value is undefined"
-_WORD = re.compile(r"[a-z_]+")
 
 
 @dataclass(frozen=True)
@@ -216,10 +216,8 @@ def _read(crow: pd.Series, rec: pd.Series, reader: _Reader) -> _Part | None:
 
 
 def _join(names: list[str]) -> str:
-    if len(names) == 1:
-        return names[0]
-    rest = [n[0].lower() + n[1:] for n in names[1:]]
-    return ", ".join([names[0], *rest[:-1]]) + " and " + rest[-1]
+    """The names in a sentence: the first as given, the others from a lower-case letter."""
+    return join_words([names[0], *(n[0].lower() + n[1:] for n in names[1:])])
 
 
 def _head(rec: pd.Series, reader: _Reader) -> str:

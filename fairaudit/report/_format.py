@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -207,6 +207,27 @@ def fmt_interval(lower: Any, upper: Any, digits: int = 3) -> str:
     lo, hi = fmt_number(lower, digits), fmt_number(upper, digits)
     negative = lo.startswith("-") or hi.startswith("-")
     return f"{lo} to {hi}" if negative else f"{lo}\u2013{hi}"
+
+
+def fmt_percent(value: Any, digits: int = 1) -> str:
+    """A share as a percentage (0.137 -> ``13.7%``); ``n/a`` for missing values."""
+    if is_missing(value):
+        return NA_TEXT
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def fmt_points(value: Any, digits: int = 1, *, signed: bool = False) -> str:
+    """A difference of shares in percentage points (0.05 -> ``5.0 percentage points``, or
+    ``+5.0 percentage points`` when ``signed``); ``n/a`` for missing values."""
+    if is_missing(value):
+        return NA_TEXT
+    return f"{100 * float(value):{'+' if signed else ''}.{digits}f} percentage points"
+
+
+def join_words(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def exact(value: Any) -> str | None:

@@ -27,6 +27,7 @@ from ._format import (
     fmt_near,
     fmt_number,
     is_missing,
+    join_words,
     table_view,
 )
 from ._multiclass import WORST_CASE_NOTE, is_multiclass
@@ -133,12 +134,6 @@ def not_evaluated(audit: Any) -> list[str]:
         f"{label} for {join_words(attributes)}: {why}"
         for (label, why), attributes in shared.items()
     ]
-
-
-def join_words(words: Sequence[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    words = list(words)
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def finding_entries(findings: Sequence[Finding], *, named: bool) -> list[tuple[str, ...]]:

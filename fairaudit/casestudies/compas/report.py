@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from fairaudit.datasets import load_compas
+from fairaudit.report._format import fmt_percent, fmt_points
 
 from .analysis import (
     AA,
@@ -23,15 +24,6 @@ from .analysis import (
 # --------------------------------------------------------------------------------------
 # figures
 # --------------------------------------------------------------------------------------
-def _pct(x: float, digits: int = 1) -> str:
-    return f"{100 * x:.{digits}f}%"
-
-
-def _pp(x: float, digits: int = 1) -> str:
-    """A difference of two rates, in percentage points."""
-    return f"{100 * x:.{digits}f} percentage points"
-
-
 def _interval(lower: pd.Series, upper: pd.Series) -> pd.Series:
     """Intervals of rates, in % (one decimal)."""
     return lower.map(lambda v: f"{100 * v:.1f}") + "\u2013" + upper.map(lambda v: f"{100 * v:.1f}%")
@@ -190,7 +182,7 @@ def _figure_error_rates(rates: pd.DataFrame, subsets: pd.DataFrame):
             markersize=5,
         )
         for xi, v in zip(x, values, strict=True):
-            ax.text(xi, v / 2, _pct(v), ha="center", color="white", fontsize=8)
+            ax.text(xi, v / 2, fmt_percent(v), ha="center", color="white", fontsize=8)
         ax.set_xticks(x, list(GROUPS))
         ax.set_title("False positive rate" if short == "fpr" else "False negative rate")
         ax.set_ylim(0, 0.65)
@@ -232,10 +224,10 @@ def _figure_error_rates(rates: pd.DataFrame, subsets: pd.DataFrame):
         alt=(
             "Bar charts of the false positive and false negative rates of the medium-or-high "
             "risk label for African-American and Caucasian defendants, with 95% intervals: "
-            f"FPR {_pct(values_of(rates, 'false_positive_rate', AA))} vs "
-            f"{_pct(values_of(rates, 'false_positive_rate', WHITE))}, FNR "
-            f"{_pct(values_of(rates, 'false_negative_rate', AA))} vs "
-            f"{_pct(values_of(rates, 'false_negative_rate', WHITE))}."
+            f"FPR {fmt_percent(values_of(rates, 'false_positive_rate', AA))} vs "
+            f"{fmt_percent(values_of(rates, 'false_positive_rate', WHITE))}, FNR "
+            f"{fmt_percent(values_of(rates, 'false_negative_rate', AA))} vs "
+            f"{fmt_percent(values_of(rates, 'false_negative_rate', WHITE))}."
         ),
         caption=(
             "Bars: ProPublica's filtered rows with 95% Wilson intervals, orange for "
@@ -406,7 +398,7 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
     single, eo = thresholds.iloc[0], thresholds.iloc[1]
     opt = thresholds.iloc[2]
     others = ", ".join(
-        f"{_pp(row['ppv_difference'])} under {rule.split('(')[1].split(',')[0]}"
+        f"{fmt_points(row['ppv_difference'])} under {rule.split('(')[1].split(',')[0]}"
         for rule, row in thresholds.iloc[3:].iterrows()
     )
     rules = res["threshold_optimizer_rules"]
@@ -534,18 +526,18 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
 
     summary = [
         f"On the {res['n_rows']['filtered']:,} defendants kept by ProPublica's filter, COMPAS's "
-        f"'medium or high risk' label (decile 5 or more) wrongly flags {_pct(a_fpr)} of the "
+        f"'medium or high risk' label (decile 5 or more) wrongly flags {fmt_percent(a_fpr)} of the "
         f"African-American defendants who did not reoffend within two years, against "
-        f"{_pct(c_fpr)} of the Caucasian ones: a ratio of {fpr_r['value']:.2f} (95% CI "
-        f"{fpr_r['lower']:.2f}-{fpr_r['upper']:.2f}). It misses {_pct(c_fnr)} of the "
-        f"Caucasian reoffenders against {_pct(a_fnr)} of the African-American ones (ratio "
+        f"{fmt_percent(c_fpr)} of the Caucasian ones: a ratio of {fpr_r['value']:.2f} (95% CI "
+        f"{fpr_r['lower']:.2f}-{fpr_r['upper']:.2f}). It misses {fmt_percent(c_fnr)} of the "
+        f"Caucasian reoffenders against {fmt_percent(a_fnr)} of the African-American ones (ratio "
         f"{fnr_r['value']:.2f}, 95% CI {fnr_r['lower']:.2f}-{fnr_r['upper']:.2f}).",
         f"At the same time the score is calibrated within groups: for every decile with at "
         f"least {MIN_DECILE_COUNT} defendants of each group, the two groups' recidivism rates "
-        f"differ by at most {_pp(max_gap)}, and {n_excl} of these {len(enough)} differences "
+        f"differ by at most {fmt_points(max_gap)}, and {n_excl} of these {len(enough)} differences "
         f"is distinguishable from zero (95% Newcombe interval excluding zero).",
-        f"Both statements hold at once because the groups' base rates differ ({_pct(a_p)} vs "
-        f"{_pct(c_p)}). An identity ties the false positive rate to the base rate, the false "
+        f"Both statements hold at once because the groups' base rates differ ({fmt_percent(a_p)} vs "
+        f"{fmt_percent(c_p)}). An identity ties the false positive rate to the base rate, the false "
         f"negative rate and the share of those labelled high risk who reoffend; the audited "
         f"numbers satisfy it exactly. With unequal base rates, a label that is equally "
         f"predictive in both groups and misses reoffenders equally often must flag "
@@ -584,15 +576,15 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
             "ProPublica: error rates differ by race",
             paragraphs=[
                 f"False positive rate (non-reoffenders labelled medium or high risk): "
-                f"{_pct(a_fpr)} for African-American and {_pct(c_fpr)} for Caucasian "
+                f"{fmt_percent(a_fpr)} for African-American and {fmt_percent(c_fpr)} for Caucasian "
                 f"defendants. False negative rate (reoffenders labelled low risk): "
-                f"{_pct(a_fnr)} and {_pct(c_fnr)}. The intervals are far apart; the audit "
+                f"{fmt_percent(a_fnr)} and {fmt_percent(c_fnr)}. The intervals are far apart; the audit "
                 f"below (bootstrap intervals, reference group Caucasian) says the same.",
                 f"Hispanic and Other defendants have false positive rates at or below the "
-                f"Caucasian one ({_pct(values_of(rates, 'false_positive_rate', 'Hispanic'))} "
-                f"and {_pct(values_of(rates, 'false_positive_rate', 'Other'))}) and higher "
-                f"false negative rates ({_pct(values_of(rates, 'false_negative_rate', 'Hispanic'))}"
-                f" and {_pct(values_of(rates, 'false_negative_rate', 'Other'))}). Asian "
+                f"Caucasian one ({fmt_percent(values_of(rates, 'false_positive_rate', 'Hispanic'))} "
+                f"and {fmt_percent(values_of(rates, 'false_positive_rate', 'Other'))}) and higher "
+                f"false negative rates ({fmt_percent(values_of(rates, 'false_negative_rate', 'Hispanic'))}"
+                f" and {fmt_percent(values_of(rates, 'false_negative_rate', 'Other'))}). Asian "
                 f"({int(values_of(rates, 'n', 'Asian'))}) and Native American "
                 f"({int(values_of(rates, 'n', 'Native American'))}) defendants are too few for "
                 "stable rates and are left out of the audits.",
@@ -612,8 +604,8 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
         Section(
             "Which rows the published figures come from",
             paragraphs=[
-                f"The filtered rows give {_pct(a_fpr)} / {_pct(c_fpr)} (FPR) and "
-                f"{_pct(a_fnr)} / {_pct(c_fnr)} (FNR), not the published 44.9% / 23.5% and "
+                f"The filtered rows give {fmt_percent(a_fpr)} / {fmt_percent(c_fpr)} (FPR) and "
+                f"{fmt_percent(a_fnr)} / {fmt_percent(c_fnr)} (FNR), not the published 44.9% / 23.5% and "
                 "28.0% / 47.7%. ProPublica's notebook computed the published figures in its "
                 "'direction of the bias' section from the survival-analysis records "
                 "(cox-parsed.csv), keeping everyone with a valid score who either reoffended "
@@ -625,7 +617,7 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 f"of African-American defendants on all rows is {pub_fpr:.3%}, which rounds to "
                 "44.8% directly). Restricting to the two groups changes nothing, since each "
                 "rate is computed within a group. The two subsets differ by at most "
-                f"{_pp(max_subset_gap)} on these rates and lead to the same conclusions.",
+                f"{fmt_points(max_subset_gap)} on these rates and lead to the same conclusions.",
             ],
             tables=[
                 Table(
@@ -642,12 +634,12 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 "equally predictive for both groups. At each decile the observed two-year "
                 "recidivism rates of African-American and Caucasian defendants are close: "
                 f"for the {len(enough)} deciles with at least {MIN_DECILE_COUNT} defendants "
-                f"of each group, the largest gap is {_pp(max_gap)}, and the 95% Newcombe "
+                f"of each group, the largest gap is {fmt_points(max_gap)}, and the 95% Newcombe "
                 "interval of each difference includes zero "
                 f"({n_excl} exclude it). For the highest deciles there are few Caucasian "
                 "defendants and the intervals are wide.",
                 f"The label is also roughly equally predictive: among those labelled medium "
-                f"or high risk, {_pct(a_ppv)} of African-American and {_pct(c_ppv)} of "
+                f"or high risk, {fmt_percent(a_ppv)} of African-American and {fmt_percent(c_ppv)} of "
                 f"Caucasian defendants reoffended (positive predictive value).",
             ],
             figures=[_figure_calibration(res["calibration"])],
@@ -667,7 +659,7 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 "share of those labelled high risk who reoffend (positive predictive value) "
                 "and p the group's base rate (Chouldechova 2017). If PPV (predictive "
                 "parity) and FNR are equal across groups but p is not, FPR cannot be equal. "
-                f"Here p is {_pct(a_p)} for African-American and {_pct(c_p)} for Caucasian "
+                f"Here p is {fmt_percent(a_p)} for African-American and {fmt_percent(c_p)} for Caucasian "
                 "defendants. Kleinberg, Mullainathan & Raghavan (2016) prove the general "
                 "version: unless the base rates are equal or prediction is perfect, no score "
                 "is both calibrated within groups and balanced for both classes.",
@@ -687,26 +679,26 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
             paragraphs=[
                 f"Post-processing for equalized odds picks a threshold per group. Searching "
                 f"all pairs of decile thresholds for the most accurate pair whose gaps in "
-                f"false and true positive rates are at most {_pp(EO_TOLERANCE, 0)} gives "
+                f"false and true positive rates are at most {fmt_points(EO_TOLERANCE, 0)} gives "
                 f"decile {eo['threshold_african_american']:.0f} or higher for African-American "
                 f"and {eo['threshold_caucasian']:.0f} or higher for Caucasian defendants: FPR "
-                f"{_pct(eo['fpr_african_american'])} vs {_pct(eo['fpr_caucasian'])}, FNR "
-                f"{_pct(eo['fnr_african_american'])} vs {_pct(eo['fnr_caucasian'])}.",
+                f"{fmt_percent(eo['fpr_african_american'])} vs {fmt_percent(eo['fpr_caucasian'])}, FNR "
+                f"{fmt_percent(eo['fnr_african_american'])} vs {fmt_percent(eo['fnr_caucasian'])}.",
                 f"The price is calibration of the label: the share of labelled-high "
                 f"defendants who reoffend (PPV) now differs by "
-                f"{_pp(eo['ppv_difference'])} instead of {_pp(single['ppv_difference'])}, "
+                f"{fmt_points(eo['ppv_difference'])} instead of {fmt_points(single['ppv_difference'])}, "
                 f"and the gap of the share of labelled-low defendants who do not reoffend "
-                f"(NPV) grows from {_pp(abs(single['npv_difference']))} to "
-                f"{_pp(abs(eo['npv_difference']))}. A defendant with decile "
+                f"(NPV) grows from {fmt_points(abs(single['npv_difference']))} to "
+                f"{fmt_points(abs(eo['npv_difference']))}. A defendant with decile "
                 f"{eo['threshold_caucasian']:.0f} to {eo['threshold_african_american'] - 1:.0f} "
                 f"is labelled high risk if Caucasian and low risk if African-American, although "
                 f"both groups reoffend at about the same rate at those deciles. Accuracy moves "
-                f"from {_pct(single['accuracy'])} to {_pct(eo['accuracy'])}.",
+                f"from {fmt_percent(single['accuracy'])} to {fmt_percent(eo['accuracy'])}.",
                 f"fairaudit's threshold optimizer (Hardt, Price & Srebro 2016), given "
                 f"the decile as a ready-made score, finds the exact equalized-odds optimum by "
                 f"randomizing between adjacent thresholds ({rule_text}). Its realized decisions "
-                f"have error rates within {_pp(opt['equalized_odds_difference'])} of each "
-                f"other and a PPV gap of {_pp(opt['ppv_difference'])}: the same trade-off, now with "
+                f"have error rates within {fmt_points(opt['equalized_odds_difference'])} of each "
+                f"other and a PPV gap of {fmt_points(opt['ppv_difference'])}: the same trade-off, now with "
                 f"a coin flip for some defendants. Methods: a direct search over pairs of "
                 f"decile thresholds, and the threshold optimizer's randomized thresholds.",
                 "The other post-processing constraints do the same to calibration: the PPV "
@@ -737,14 +729,14 @@ def sections(res: dict[str, Any], filtered: pd.DataFrame, *, quick: bool = False
                 "The same label audited for every race with at least 50 defendants, by sex, "
                 "and by the intersection of race and sex (cells of at least 50 defendants).",
                 f"By sex the pattern is reversed. Women reoffend less often than men "
-                f"({_pct(sex.loc['Female', 'base_rate'])} vs "
-                f"{_pct(sex.loc['Male', 'base_rate'])}); the label's false positive rates are "
-                f"almost equal ({_pct(sex.loc['Female', 'false_positive_rate'])} vs "
-                f"{_pct(sex.loc['Male', 'false_positive_rate'])}), so by the same identity its "
+                f"({fmt_percent(sex.loc['Female', 'base_rate'])} vs "
+                f"{fmt_percent(sex.loc['Male', 'base_rate'])}); the label's false positive rates are "
+                f"almost equal ({fmt_percent(sex.loc['Female', 'false_positive_rate'])} vs "
+                f"{fmt_percent(sex.loc['Male', 'false_positive_rate'])}), so by the same identity its "
                 f"positive predictive values cannot be: "
-                f"{_pct(sex.loc['Female', 'positive_predictive_value'])} of the women "
+                f"{fmt_percent(sex.loc['Female', 'positive_predictive_value'])} of the women "
                 f"labelled medium or high risk reoffended, against "
-                f"{_pct(sex.loc['Male', 'positive_predictive_value'])} of the men. Here the "
+                f"{fmt_percent(sex.loc['Male', 'positive_predictive_value'])} of the men. Here the "
                 "label is balanced in its errors but not in its meaning across sexes: the "
                 "same label corresponds to a lower recidivism rate for women than for men.",
             ],

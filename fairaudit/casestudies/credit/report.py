@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fairaudit.report._format import fmt_percent
+
 from .analysis import GRID_STEP, GROUPS, PROFIT, RULES
 
 # colour-blind-safe (tableau-colorblind10), one per group; markers per rule
@@ -39,10 +41,6 @@ def _subplots(nrows=1, ncols=1, *, figsize, **kwargs):
 
     fig = Figure(figsize=figsize)
     return fig, fig.subplots(nrows, ncols, **kwargs)
-
-
-def _pct(x: float, digits: int = 1) -> str:
-    return f"{100 * x:.{digits}f}%"
 
 
 def _fig_data(fico: pd.DataFrame):
@@ -173,7 +171,7 @@ def _fig_thresholds(groups: pd.DataFrame):
 def _summary_paragraphs(out: dict[str, Any]) -> list[str]:
     s = out["summary"]
     g = out["groups"].set_index(["rule", "group"])
-    share = {r: _pct(s.loc[r, "share_of_max"], 2) for r in s.index}
+    share = {r: fmt_percent(s.loc[r, "share_of_max"], 2) for r in s.index}
     mp = {grp: g.loc[("max_profit", grp), "threshold"] for grp in GROUPS}
     dp_rate = g.loc[("demographic_parity", "White"), "approval_rate"]
     eo_tpr = g.loc[("equal_opportunity", "White"), "true_positive_rate"]
@@ -190,14 +188,14 @@ def _summary_paragraphs(out: dict[str, Any]) -> list[str]:
         f"Choosing the most profitable threshold for each group separately (scores "
         f"{mp['Asian']:.1f}, {mp['White']:.1f}, {mp['Hispanic']:.1f} and {mp['Black']:.1f} "
         f"for Asian, White, Hispanic and Black applicants) earns the most. It approves "
-        f"{_pct(white_mp, 0)} of White applicants who would repay but only "
-        f"{_pct(black_mp, 0)} of Black applicants who would repay. One threshold for "
+        f"{fmt_percent(white_mp, 0)} of White applicants who would repay but only "
+        f"{fmt_percent(black_mp, 0)} of Black applicants who would repay. One threshold for "
         f"everybody keeps {share['single_threshold']} of that profit.",
         f"Equal opportunity (the same share of would-be repayers approved in every group, "
-        f"{_pct(eo_tpr, 0)}) keeps {share['equal_opportunity']} of the maximum profit. "
+        f"{fmt_percent(eo_tpr, 0)}) keeps {share['equal_opportunity']} of the maximum profit. "
         f"Equalized odds (also the same share of would-be defaulters approved) keeps "
         f"{share['equalized_odds']}. Demographic parity (the same share of applicants approved "
-        f"in every group, {_pct(dp_rate, 0)}) keeps {share['demographic_parity']}: it "
+        f"in every group, {fmt_percent(dp_rate, 0)}) keeps {share['demographic_parity']}: it "
         f"approves many Black applicants who will default and turns away many Asian and "
         f"White applicants who would repay.",
         f"Every one of these numbers is within {worst:.2f} percentage points of the "
@@ -229,9 +227,9 @@ def _summary_table(s: pd.DataFrame) -> pd.DataFrame:
 def _groups_table(groups: pd.DataFrame) -> pd.DataFrame:
     t = groups.assign(
         rule=groups["rule"].map(lambda r: RULES[r][0]),
-        approved=groups["approval_rate"].map(_pct),
-        repayers_approved=groups["true_positive_rate"].map(_pct),
-        defaulters_approved=groups["false_positive_rate"].map(_pct),
+        approved=groups["approval_rate"].map(fmt_percent),
+        repayers_approved=groups["true_positive_rate"].map(fmt_percent),
+        defaulters_approved=groups["false_positive_rate"].map(fmt_percent),
     )
     t = t.rename(
         columns={
@@ -269,15 +267,15 @@ def _grid_table(out: dict[str, Any]) -> pd.DataFrame:
         rows.append(
             {
                 "rule": RULES[rule][0],
-                "exact rule: share of maximum profit": _pct(s.loc[rule, "share_of_max"], 2),
+                "exact rule: share of maximum profit": fmt_percent(s.loc[rule, "share_of_max"], 2),
                 "exact rule: largest gap between groups (percentage points)": (
                     f"{100 * s.loc[rule, 'disparity']:.2f}"
                 ),
-                "grid search: share of maximum profit": _pct(found["share_of_max"], 2),
+                "grid search: share of maximum profit": fmt_percent(found["share_of_max"], 2),
                 "grid search: largest gap between groups (percentage points)": (
                     f"{100 * found['disparity']:.2f}"
                 ),
-                "published share of maximum profit": _pct(s.loc[rule, "published_share"], 2),
+                "published share of maximum profit": fmt_percent(s.loc[rule, "published_share"], 2),
                 "exact thresholds": ", ".join(
                     f"{grp} {g.loc[(rule, grp), 'threshold']:.1f}" for grp in GROUPS
                 ),
@@ -298,7 +296,7 @@ def sections(out: dict[str, Any]) -> list:
         {
             "people": totals.reindex(list(GROUPS)).round().astype(int),
             "share who repay": [
-                _pct(
+                fmt_percent(
                     float(
                         (
                             out["data"].query("group == @grp")["count"]

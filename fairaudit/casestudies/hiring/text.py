@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fairaudit.report._format import fmt_percent, fmt_points
+
 from .analysis import (
     CONTROL,
     FEATURE_LABELS,
@@ -19,15 +21,6 @@ from .analysis import (
     SCENARIOS,
     TARGETED_FIX,
 )
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-def _pts(x: float) -> str:
-    """A difference of rates in percentage points, signed."""
-    return f"{100 * x:+.1f} percentage points"
 
 
 def findings(out: dict[str, Any]) -> dict[str, list[str]]:
@@ -52,21 +45,21 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
              if lo.dp_difference > GAP_TOLERANCE else "Dropping the gender column removes "
              "the bias. ")
             + f"Trained on past decisions "
-            f"without gender, the logistic regression shortlists {_pct(lo.selection_rate_female)}"
-            f" of women and {_pct(lo.selection_rate_male)} of men: a selection ratio of "
+            f"without gender, the logistic regression shortlists {fmt_percent(lo.selection_rate_female)}"
+            f" of women and {fmt_percent(lo.selection_rate_male)} of men: a selection ratio of "
             f"{lo.selection_ratio:.2f}, which {'fails' if lo.selection_ratio < 0.8 else 'passes'}"
             f" the four-fifths rule. With the gender column the gap is "
-            f"{_pts(lw.dp_difference)}; without it {_pts(lo.dp_difference)}, i.e. "
-            f"{_pct(lo.dp_difference / lw.dp_difference)} of the gap survives. Gradient-boosted "
-            f"trees: {_pts(gw.dp_difference)} with gender, {_pts(go.dp_difference)} without "
+            f"{fmt_points(lw.dp_difference, signed=True)}; without it {fmt_points(lo.dp_difference, signed=True)}, i.e. "
+            f"{fmt_percent(lo.dp_difference / lw.dp_difference)} of the gap survives. Gradient-boosted "
+            f"trees: {fmt_points(gw.dp_difference, signed=True)} with gender, {fmt_points(go.dp_difference, signed=True)} without "
             f"(selection ratio {go.selection_ratio:.2f})."
         ),
         (
             f"Measured against true suitability, which does not depend on gender, the model "
-            f"without gender finds {_pct(lo.tpr_true_female)} of the suitable women and "
-            f"{_pct(lo.tpr_true_male)} of the suitable men. Its accuracy is "
-            f"{_pct(lo.accuracy_recorded)} against the historical labels and "
-            f"{_pct(lo.accuracy_true)} against the truth"
+            f"without gender finds {fmt_percent(lo.tpr_true_female)} of the suitable women and "
+            f"{fmt_percent(lo.tpr_true_male)} of the suitable men. Its accuracy is "
+            f"{fmt_percent(lo.accuracy_recorded)} against the historical labels and "
+            f"{fmt_percent(lo.accuracy_true)} against the truth"
             + (": the labels themselves carry the bias, and an audit against them overstates "
                "how good the screen is." if lo.accuracy_recorded > lo.accuracy_true else ".")
         ),
@@ -92,7 +85,7 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
         (
             f"Without proxies (proxy strength 0) the features predict gender no better than "
             f"chance (AUC {leak0['logistic regression']:.2f}) and dropping the gender column "
-            f"removes almost all of the gap ({_pts(m0.dp_difference)}, selection ratio "
+            f"removes almost all of the gap ({fmt_points(m0.dp_difference, signed=True)}, selection ratio "
             f"{m0.selection_ratio:.2f}). Unawareness only works when nothing else encodes gender."
         ),
     ]
@@ -102,7 +95,7 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
         f"As the proxy strength grows from {sweep.index[0]:g} to {sweep.index[-1]:g}, the leakage "
         f"AUC rises from {lo_s.leakage_auc:.2f} to {hi_s.leakage_auc:.2f} and the share of the "
         f"with-gender gap that survives dropping the column from "
-        f"{_pct(lo_s.share_surviving)} to {_pct(hi_s.share_surviving)}: the better the other "
+        f"{fmt_percent(lo_s.share_surviving)} to {fmt_percent(hi_s.share_surviving)}: the better the other "
         f"features encode gender, the less dropping it achieves."
     )
     mit = out["mitigation"]
@@ -112,15 +105,15 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
         if method in ("unmitigated", "with gender"):
             continue
         desc = (
-            f"{method} (gap {_pts(row.dp_difference)}; accuracy against the historical labels "
-            f"{_pts(row.accuracy_recorded - base.accuracy_recorded)}, against the truth "
-            f"{_pts(row.accuracy_true - base.accuracy_true)})"
+            f"{method} (gap {fmt_points(row.dp_difference, signed=True)}; accuracy against the historical labels "
+            f"{fmt_points(row.accuracy_recorded - base.accuracy_recorded, signed=True)}, against the truth "
+            f"{fmt_points(row.accuracy_true - base.accuracy_true, signed=True)})"
         )
         if abs(row.dp_difference) <= 0.5 * abs(base.dp_difference):
             closes.append(method)
         (keeps if row.accuracy_true >= base.accuracy_true - 0.005 else hurts).append(desc)
     mitigation = [
-        f"The unmitigated model without gender has a gap of {_pts(base.dp_difference)}. "
+        f"The unmitigated model without gender has a gap of {fmt_points(base.dp_difference, signed=True)}. "
         f"{len(closes)} of {len(mit) - 2} mitigation methods bring it below half of that: "
         + ", ".join(closes) + "."
     ]
@@ -166,8 +159,8 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
         over = [k for k, v in part["verdict"].items() if v == "overcorrects"]
         parity = [k for k, v in part["verdict"].items() if v == "parity only"]
         sentence = (
-            f"{scenario.capitalize()}: the unmitigated model's gap is {_pts(u.dp_difference)} in"
-            f" selection and {_pts(u.tpr_gap_true)} in finding suitable applicants."
+            f"{scenario.capitalize()}: the unmitigated model's gap is {fmt_points(u.dp_difference, signed=True)} in"
+            f" selection and {fmt_points(u.tpr_gap_true, signed=True)} in finding suitable applicants."
         )
         if scenario == CONTROL:
             if (part["verdict"] == "no material gap").all():
@@ -194,8 +187,8 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
                 held = abs(r.dp_difference_sample) <= GAP_TOLERANCE
                 fails = abs(r.dp_difference) > GAP_TOLERANCE
                 sentence += (
-                    f" The {meth} model's gap is {_pts(r.dp_difference_sample)} on a sample "
-                    f"drawn like the training data and {_pts(r.dp_difference)} on the "
+                    f" The {meth} model's gap is {fmt_points(r.dp_difference_sample, signed=True)} on a sample "
+                    f"drawn like the training data and {fmt_points(r.dp_difference, signed=True)} on the "
                     f"population it is deployed on"
                     + (": the constraint holds on the wrong population." if held and fails
                        else ".")
@@ -205,7 +198,7 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
             if abs(w.dp_difference) < abs(u.dp_difference):
                 sentence += (
                     f" Here using the gender column helps: the model with gender has a gap of "
-                    f"{_pts(w.dp_difference)}, because it can learn that women's recorded "
+                    f"{fmt_points(w.dp_difference, signed=True)}, because it can learn that women's recorded "
                     f"experience understates their true experience."
                 )
             sentence += (
@@ -216,9 +209,9 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
             fix = part.loc["change the target"]
             sentence += (
                 f" Post-processing to equalized odds against the framed target leaves accuracy "
-                f"against true suitability at {_pct(part.loc['threshold (equalized odds)'].accuracy_true)};"
-                f" changing the target to suitability gives {_pct(fix.accuracy_true)} and a gap "
-                f"of {_pts(fix.dp_difference)}."
+                f"against true suitability at {fmt_percent(part.loc['threshold (equalized odds)'].accuracy_true)};"
+                f" changing the target to suitability gives {fmt_percent(fix.accuracy_true)} and a gap "
+                f"of {fmt_points(fix.dp_difference, signed=True)}."
             )
         topics["switches"].append(sentence)
     topics["shortlist"] = []
@@ -228,9 +221,9 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
         r = row.iloc[0]
         topics["shortlist"].append(
             f"Shortlisting the top 10% by the score of the model without gender, women make up "
-            f"{_pct(r.women_share_of_shortlist)} of the shortlist although they are about half "
+            f"{fmt_percent(r.women_share_of_shortlist)} of the shortlist although they are about half "
             f"of the applicants and as often suitable; the women who make it are "
-            f"{_pct(r.truly_suitable_female)} truly suitable against {_pct(r.truly_suitable_male)}"
+            f"{fmt_percent(r.truly_suitable_female)} truly suitable against {fmt_percent(r.truly_suitable_male)}"
             f" of the men"
             + (", a sign that women face a higher bar." if r.truly_suitable_female
                > r.truly_suitable_male else ".")
@@ -273,9 +266,9 @@ def summary(out: dict[str, Any]) -> list[str]:
     lines = [
         f"Trained on past hiring decisions without the gender column, the screen selects women "
         f"at {lo.selection_ratio:.2f} times the rate of men ({verdict} the four-fifths rule); "
-        f"{_pct(lo.dp_difference / lw.dp_difference)} of the gap of the model that sees gender "
-        f"survives. Against true suitability it finds {_pct(lo.tpr_true_female)} of suitable "
-        f"women and {_pct(lo.tpr_true_male)} of suitable men.",
+        f"{fmt_percent(lo.dp_difference / lw.dp_difference)} of the gap of the model that sees gender "
+        f"survives. Against true suitability it finds {fmt_percent(lo.tpr_true_female)} of suitable "
+        f"women and {fmt_percent(lo.tpr_true_male)} of suitable men.",
         f"The other features predict gender with an AUC of "
         f"{out['leakage_auc']['logistic regression']:.2f} (0.5 is chance, 1 is perfect); the "
         f"proxies (wording, women's "

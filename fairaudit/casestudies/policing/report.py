@@ -11,6 +11,7 @@ from matplotlib.ticker import PercentFormatter
 from scipy import stats
 
 from fairaudit.report import Figure, Section, Table, figure_to_svg
+from fairaudit.report._format import fmt_percent, fmt_points
 from fairaudit.simulation import PolicingResult, reported_fixed_point
 
 from .analysis import (
@@ -21,17 +22,6 @@ from .analysis import (
     REPORTED_FRACTIONS,
     _flagged_shares,
 )
-
-
-# ---------------------------------------------------------------------- numbers
-def _pct(share: float) -> str:
-    """A share as the report writes it: a percentage with one decimal."""
-    return f"{100 * share:.1f}%"
-
-
-def _pts(distance: float) -> str:
-    """A difference or distance of shares, in percentage points."""
-    return f"{100 * distance:.1f} percentage points"
 
 
 # ---------------------------------------------------------------------- figures
@@ -83,9 +73,9 @@ def _fig_scenario1(sims, nums) -> Figure:
         figure_to_svg(fig, tight=False),
         alt="Allocation share of region A over time under proportional and greedy allocation, "
         "and a histogram of final shares against the Beta(55, 45) density.",
-        caption=f"Proportional runs end on average at {_pct(s1['proportional_mean'])} "
-        f"(standard deviation {_pts(s1['proportional_sd'])}; Beta(55, 45): 55.0%, "
-        f"standard deviation {_pts(s1['beta_sd'])}); greedy gives region A every patrol in "
+        caption=f"Proportional runs end on average at {fmt_percent(s1['proportional_mean'])} "
+        f"(standard deviation {fmt_points(s1['proportional_sd'])}; Beta(55, 45): 55.0%, "
+        f"standard deviation {fmt_points(s1['beta_sd'])}); greedy gives region A every patrol in "
         f"{s1['greedy_locked_fraction']:.0%} of runs.",
     )
 
@@ -103,7 +93,7 @@ def _fig_scenario2(sims, nums) -> Figure:
         alt="Allocation share of the higher-rate region rising towards 1 over time, far above "
         "its true share of two thirds.",
         caption=f"{s2['fraction_above_0.9']:.0%} of runs give region A more than 90% of "
-        f"patrols (median final share {_pct(s2['median_share'])}; true share 66.7%).",
+        f"patrols (median final share {fmt_percent(s2['median_share'])}; true share 66.7%).",
     )
 
 
@@ -114,7 +104,7 @@ def _fig_scenario3(sims, nums) -> Figure:
     true_share = nums["scenario3"]["true_share"]
     for i, r in enumerate(REPORTED_FRACTIONS):
         _band(ax, sims[f"s3_r{r}"], 0, COLORS[i], f"{r:.0%} reported")
-    ax.axhline(true_share, color=COLORS[3], linestyle="--", label=f"true share {_pct(true_share)}")
+    ax.axhline(true_share, color=COLORS[3], linestyle="--", label=f"true share {fmt_percent(true_share)}")
     ax.set_ylim(0.45, 1.02)
     _finish(ax, "Rates 3.685 : 2.816, share of incidents reported")
     grid = np.linspace(0.02, 1.0, 100)
@@ -146,8 +136,8 @@ def _fig_scenario3(sims, nums) -> Figure:
         alt="Allocation share over time for several reported fractions, and final share "
         "against reported fraction with the derived fixed-point curve.",
         caption=f"With half the incidents reported the share settles at "
-        f"{_pct(half['mean_share'])} (derived fixed point {_pct(half['fixed_point'])}), "
-        f"between the true share {_pct(true_share)} and 100%.",
+        f"{fmt_percent(half['mean_share'])} (derived fixed point {fmt_percent(half['fixed_point'])}), "
+        f"between the true share {fmt_percent(true_share)} and 100%.",
     )
 
 
@@ -304,7 +294,7 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
                 "Both regions have the same true rate; the records start at 55 against 45. "
                 "With proportional allocation the share of patrols never returns to the "
                 "truth (50%): each run freezes wherever early chance took it, and on average "
-                f"it stays at the historical 55% (measured {_pct(s1['proportional_mean'])}). "
+                f"it stays at the historical 55% (measured {fmt_percent(s1['proportional_mean'])}). "
                 "This is a Pólya urn, whose limit is the Beta(55, 45) distribution. With "
                 "greedy allocation the region that started ahead gets every patrol, for "
                 "ever: the other region's crime is never seen again.",
@@ -324,8 +314,8 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
                 "patrols; region B's crime goes largely unrecorded.",
                 "Yet the model's records agree with it: the median distance between the "
                 "allocation and the share of incidents recorded in the second half of the "
-                f"run is {_pts(s2['median_tv_to_recorded'])}, while its distance to the truth "
-                f"is {_pts(s2['median_tv_to_true'])}. Checked against its own data, the model "
+                f"run is {fmt_points(s2['median_tv_to_recorded'])}, while its distance to the truth "
+                f"is {fmt_points(s2['median_tv_to_true'])}. Checked against its own data, the model "
                 "looks well calibrated.",
             ),
             figures=(_fig_scenario2(sims, nums),),
@@ -334,11 +324,11 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
             "Scenario 3. Reported incidents attenuate the runaway but do not remove it",
             paragraphs=(
                 "With true rates 3.685 : 2.816 (region A's true share "
-                f"{_pct(nums['scenario3']['true_share'])}), incidents "
+                f"{fmt_percent(nums['scenario3']['true_share'])}), incidents "
                 "reported by residents are recorded wherever the patrols are. They pull the "
                 "allocation back, but only part of the way: with half of all incidents "
-                f"reported the share settles at {_pct(half['mean_share'])}, at the fixed point "
-                f"{_pct(half['fixed_point'])} derived in the documentation, strictly between "
+                f"reported the share settles at {fmt_percent(half['mean_share'])}, at the fixed point "
+                f"{fmt_percent(half['fixed_point'])} derived in the documentation, strictly between "
                 "the true share and 100%. The more incidents depend on discovery, the further "
                 "the allocation drifts from the truth.",
             ),
@@ -347,7 +337,7 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
                 Table(
                     nums["scenario3"]["table"]
                     .assign(reported_fraction=lambda t: t["reported_fraction"].map("{:.0%}".format))
-                    .apply(lambda c: c if c.name == "reported_fraction" else c.map(_pct))
+                    .apply(lambda c: c if c.name == "reported_fraction" else c.map(fmt_percent))
                     .rename(columns=SCENARIO3_LABELS)
                     .set_index(SCENARIO3_LABELS["reported_fraction"]),
                     caption="Region A's final share of the patrols, by the share of "
@@ -365,14 +355,14 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
                 "region's share of patrols divided by this region's share), or it is added "
                 "with that weight. Then every region contributes records at a rate "
                 "proportional to its true rate, and the allocation converges to the true "
-                f"shares: {_pct(s4['two_regions_mean_share']['reject'])} (rejection) and "
-                f"{_pct(s4['two_regions_mean_share']['weight'])} (weighting) against two "
+                f"shares: {fmt_percent(s4['two_regions_mean_share']['reject'])} (rejection) and "
+                f"{fmt_percent(s4['two_regions_mean_share']['weight'])} (weighting) against two "
                 "thirds (66.7%) for two regions, and a mean distance to the truth of "
-                f"{_pts(s4['five_regions_mean_tv']['reject'])} for five regions.",
+                f"{fmt_points(s4['five_regions_mean_tv']['reject'])} for five regions.",
                 "A simpler-looking form, keeping each incident with a probability "
                 "proportional to 1 minus its region's share of patrols, is the same thing for two regions but not for "
                 "more: with five regions it leaves a distance of "
-                f"{_pts(s4['five_regions_mean_tv']['complement'])} to the truth. A fix "
+                f"{fmt_points(s4['five_regions_mean_tv']['complement'])} to the truth. A fix "
                 "checked on two groups must be re-checked on more.",
             ),
             figures=(_fig_scenario4(sims, nums),),
@@ -384,16 +374,16 @@ def _sections(sims: dict[str, PolicingResult], nums: dict[str, Any], quick: bool
                 "(records fade by 0.5% a day) are flagged as hotspots, and the extra "
                 "officers there record half of the incidents that would otherwise go "
                 "unrecorded. 30% of incidents are reported. In the second half of the runs "
-                f"the flagged regions hold {_pct(s5['hotspot']['flagged_recorded_share'])} of "
+                f"the flagged regions hold {fmt_percent(s5['hotspot']['flagged_recorded_share'])} of "
                 "all records but only "
-                f"{_pct(s5['hotspot']['flagged_true_share'])} of the true incidents. The flags "
+                f"{fmt_percent(s5['hotspot']['flagged_true_share'])} of the true incidents. The flags "
                 "stick to whichever regions led early: the region flagged most often is the "
                 "one with the highest true rate in only "
                 f"{s5['hotspot']['most_flagged_is_highest_rate']:.0%} of runs (without the "
                 f"extra records: {s5['control']['most_flagged_is_highest_rate']:.0%}).",
                 "The same flags without extra records leave a gap of their own "
-                f"({_pct(s5['control']['flagged_recorded_share'])} of records against "
-                f"{_pct(s5['control']['flagged_true_share'])} of incidents): flagging the top "
+                f"({fmt_percent(s5['control']['flagged_recorded_share'])} of records against "
+                f"{fmt_percent(s5['control']['flagged_true_share'])} of incidents): flagging the top "
                 "of a patrol-driven record already selects regions whose records overstate "
                 "their crime.",
             ),
