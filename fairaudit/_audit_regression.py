@@ -64,6 +64,7 @@ from .metrics._regression_metrics import (
     mass_quantile,
     mean_and_variance,
     moment_metrics,
+    regression_label,
     share_above,
     smd_matrix,
     welch_pvalues,
@@ -931,9 +932,11 @@ def _to_reference(
             q_lo, q_hi = quotient_interval(
                 point.moments, point.moment_reps, metric, ref, level, point.sizes
             )
-            ok = np.isfinite(ratio)
-            rlo = np.where(flat & ok, np.fmin(q_lo, ratio), rlo)
-            rhi = np.where(flat & ok, np.fmax(q_hi, ratio), rhi)
+            # both groups' intervals hold their means, so this one holds the ratio; it is
+            # undefined (NaN) where no row varies at all
+            q_lo, q_hi = hold_value(q_lo, q_hi, ratio)
+            use = flat & np.isfinite(ratio)
+            rlo, rhi = np.where(use, q_lo, rlo), np.where(use, q_hi, rhi)
         cols = (
             groups,
             np.full(others.sum(), metric, dtype=object),
@@ -1194,7 +1197,23 @@ def _reason(
     if name == "max_group_error_ratio" and np.isinf(value):
         return "the best group's mean absolute error is 0: the ratio is infinite"
     metric = _CRITERION_METRIC[name]
+    if (
+        np.isfinite(value)
+        and not (np.isfinite(lo) and np.isfinite(hi))
+        and REGRESSION_METRICS[metric].test == "welch"
+        and point.total_moments is not None
+        and mean_and_variance(point.total_moments, metric)[1] == 0
+    ):
+        row_value = regression_label(metric).lower().removeprefix("mean ")
+        return NO_SPREAD_REASON.format(value=row_value)
     return _criterion_reason(value, lo, hi, metric, point.groups, config)
+
+
+#: Why a mean-based criterion has no interval when no row's value varies.
+NO_SPREAD_REASON = (
+    "no interval: every row has the same {value} (every prediction exact, say), so nothing "
+    "estimates how much it could vary; the data cannot support a verdict"
+)
 
 
 def _undefined_reason(metric: str, n: int, w: float) -> str:

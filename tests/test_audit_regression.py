@@ -536,3 +536,28 @@ def test_a_small_group_without_errors_is_not_reported_as_certain():
     assert crit["value"] == pytest.approx(mse_a)
     assert crit["value"] < 0.4 < crit["upper"]
     assert crit["verdict"] == "inconclusive"
+
+
+def test_predictions_that_are_all_exact_cannot_pass_a_loss_bound():
+    """Twelve rows, every prediction exact: no row's error varies, in any group, so nothing
+    estimates how far the groups' errors could be from 0. The bounded group loss is
+    inconclusive with that reason (a point interval [0, 0] would PASS any tolerance), the
+    error intervals and the Welch tests of the errors are undefined, not certain."""
+    rng = np.random.default_rng(0)
+    g = np.array(["a", "b"] * 6)
+    y = rng.normal(size=12)
+    r = fairaudit.audit(
+        y, y.copy(), sensitive_features=g, task="regression", n_bootstrap=200,
+        random_state=0, tolerances={"bounded_group_loss": 0.1},
+    )
+    crit = r.criteria.set_index("criterion").loc["bounded_group_loss"]
+    assert crit["value"] == 0.0
+    assert crit["verdict"] == "inconclusive"
+    assert "every row has the same squared error" in crit["reason"]
+    for m in ("mean_absolute_error", "mean_squared_error", "mean_error"):
+        assert r.intervals[(m, "lower")].isna().all() and r.intervals[(m, "upper")].isna().all()
+        row = r.to_reference.set_index("metric").loc[m]
+        assert np.isnan(row["p_value"]) and not row["significant"], m
+        assert np.isnan(row["difference_lower"]) and np.isnan(row["difference_upper"]), m
+    row = r.to_reference.set_index("metric").loc["mean_squared_error"]
+    assert np.isnan(row["ratio_lower"]) and np.isnan(row["ratio_upper"])

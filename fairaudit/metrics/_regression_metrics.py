@@ -237,11 +237,13 @@ def group_variance(m: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, 
     A group of a few rows that are all equal (a small group predicted without error, say)
     shows no spread, but that is no evidence that its values cannot vary: a variance of 0
     would make its intervals a single point and its tests certain. The pooled variance
-    (which also holds the differences between the groups' means) stands in for it; where
-    every row is equal, it is 0 too.
+    (which also holds the differences between the groups' means) stands in for it. Where
+    no row varies at all (every prediction exact), nothing estimates the spread: the
+    variance is unknown (NaN), and so are the intervals and tests that rest on it.
     """
     mean, var, n_eff = mean_and_variance(m, metric)
     _, pooled, _ = mean_and_variance(m.sum(axis=-2, keepdims=True), metric)
+    pooled = np.where(pooled > 0, pooled, np.nan)
     return mean, np.where(var == 0, np.broadcast_to(pooled, var.shape), var), n_eff
 
 
@@ -296,9 +298,8 @@ def welch_pvalues(m: np.ndarray, metric: str, ref: int) -> np.ndarray:
         t = (mean - mean[ref]) / np.sqrt(s)
         dof = s**2 / (_div(se2**2, n_eff - 1) + _div(se2[ref] ** 2, n_eff[ref] - 1))
     p = 2.0 * stats.t.sf(np.abs(t), dof)
+    # no spread in any row (group_variance: NaN) leaves the test undefined
     p = np.where(np.isfinite(t) & np.isfinite(dof) & (s > 0), p, np.nan)
-    # no spread in any row: equal means are no evidence of a difference, unequal are
-    p = np.where((s == 0) & np.isfinite(mean), np.where(mean == mean[ref], 1.0, 0.0), p)
     p[ref] = np.nan
     return p
 
