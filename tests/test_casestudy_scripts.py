@@ -98,3 +98,40 @@ def test_write_report_creates_the_folder_and_names_the_file(tmp_path):
     assert path == tmp_path / "a" / "b" / "demo.html"
     html = path.read_text(encoding="utf-8")
     assert "A title" in html and "Sub" in html and "Text." in html
+
+
+def test_help_does_not_load_the_studies():
+    """A study's ``--help`` answers without importing scikit-learn, matplotlib or the
+    study's own modules: its package loads them on first use of one of its names."""
+    names = sorted(casestudies.CASE_STUDIES)
+    code = (
+        "import sys\n"
+        "from fairaudit import casestudies\n"
+        f"for name in {names!r}:\n"
+        "    try:\n"
+        "        casestudies.script_main(name, ['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('sklearn', 'matplotlib')\n"
+        "          or m.endswith('.study')]\n"
+        "print('LOADED', loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out.splitlines()[-1] == "LOADED []"
+    assert out.count("usage: case_studies/") == len(names) and "--size N" in out
+
+
+def test_a_study_package_loads_its_names_on_first_use():
+    import importlib
+
+    package = casestudies.load_case_study("policing")
+    study = importlib.import_module("fairaudit.casestudies.policing.study")
+    assert package.__all__ == list(study.__all__) and package.results is study.results
+    assert set(study.__all__) <= set(dir(package))
+    namespace: dict = {}
+    exec("from fairaudit.casestudies.policing import *", namespace)
+    assert {n for n in namespace if not n.startswith("__")} == set(study.__all__)
+    assert importlib.import_module("fairaudit.casestudies.policing.study") is package.study
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        package.nope

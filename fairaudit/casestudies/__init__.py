@@ -6,7 +6,9 @@ where it has them, runnable as ``python -m fairaudit.casestudies.NAME``) whose f
 HTML report (and any figures) into ``out_dir`` and returns the report's path. The scripts in
 the repository's ``case_studies/`` folder and ``fairaudit case-study run NAME`` both call it.
 A study whose size can be chosen names the keyword of ``run`` that sets it in
-``SIZE_OPTION`` (keyword, help text); the command line then offers ``--size N``.
+``SIZE_OPTION`` (keyword, help text) of its module ``options``, which imports nothing
+heavy; the command line then offers ``--size N``. A study's package imports its modules
+only when one of its names is used (:func:`lazy_study`), so ``--help`` answers at once.
 :func:`write_report` is the last step every study shares: create the folder and render the
 sections into ``NAME.html``.
 """
@@ -15,8 +17,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -46,7 +49,53 @@ CASE_STUDIES: dict[str, tuple[str, str]] = {
 
 ERR_UNKNOWN_CASE_STUDY = "case study {name!r} is unknown; choose one of: {known}"
 
-__all__ = ["CASE_STUDIES", "load_case_study", "script_main", "write_report"]
+__all__ = ["CASE_STUDIES", "lazy_study", "load_case_study", "script_main", "write_report"]
+
+
+def lazy_study(
+    package: str, namespace: dict[str, Any]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """The module ``__getattr__`` and ``__dir__`` of a study's package (PEP 562).
+
+    The package's public names are those of ``__all__`` of its ``study`` module, and its
+    modules (``analysis``, ``report``, ...) are its attributes too; each is imported when
+    first used and then kept in ``namespace`` (the package's globals), so importing the
+    package costs nothing until the study runs.
+
+    Parameters
+    ----------
+    package : str
+        The package's ``__name__``.
+    namespace : dict
+        The package's ``globals()``.
+
+    Returns
+    -------
+    tuple of callables
+        ``(__getattr__, __dir__)`` for the package.
+    """
+
+    def study() -> ModuleType:
+        return importlib.import_module(f"{package}.study")
+
+    def __getattr__(name: str) -> Any:
+        if name == "__all__":
+            value: Any = list(study().__all__)
+        elif name.startswith("__"):
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        elif importlib.util.find_spec(f"{package}.{name}") is not None:
+            value = importlib.import_module(f"{package}.{name}")
+        elif name in study().__all__:
+            value = getattr(study(), name)
+        else:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*namespace, *study().__all__})
+
+    return __getattr__, __dir__
 
 
 def load_case_study(name: str) -> ModuleType:
@@ -114,7 +163,12 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
     int
         The exit code (0).
     """
-    module = load_case_study(name)
+    if name not in CASE_STUDIES:
+        load_case_study(name)  # raises the error of an unknown name
+    options = f"{CASE_STUDIES[name][0]}.options"
+    size_option = None
+    if importlib.util.find_spec(options) is not None:
+        size_option = getattr(importlib.import_module(options), "SIZE_OPTION", None)
     parser = argparse.ArgumentParser(
         prog=f"case_studies/{name}.py",
         description=CASE_STUDIES[name][1] + f" Same as `fairaudit case-study run {name}`.",
@@ -130,10 +184,10 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
         action="store_true",
         help="a smaller, faster run (fewer samples or resamples) with the same findings",
     )
-    size_option = getattr(module, "SIZE_OPTION", None)
     if size_option is not None:
         parser.add_argument("--size", type=int, metavar="N", help=size_option[1])
     args = parser.parse_args(argv)
+    module = load_case_study(name)
     extra = {}
     if size_option is not None and args.size is not None:
         extra[size_option[0]] = args.size

@@ -6,7 +6,7 @@ with ``python -m fairaudit.casestudies.credit --out DIR [--quick]``, ``fairaudit
 run credit`` or ``python case_studies/credit.py``.
 """
 
-from . import study as _study
-from .study import *  # noqa: F403 -- the study's public names, listed once in study.__all__
+from .. import lazy_study
 
-__all__ = list(_study.__all__)
+# the study's public names (listed once in study.__all__), imported on first use
+__getattr__, __dir__ = lazy_study(__name__, globals())

@@ -24,6 +24,8 @@ from fairaudit._comparison import Comparison
 from fairaudit.datasets import make_hiring
 from fairaudit.metrics._criteria import canonical_criterion
 
+from .options import FULL_SIZE, QUICK_SIZE
+
 FEMALE, MALE = "female", "male"
 
 #: The features in words, for the report (the data's column names stay in the tables'
@@ -74,11 +76,7 @@ GB_WITHOUT = "gradient boosting, without gender"
 
 
 # ------------------------------------------------------------------------------ sizes
-#: Applicants in each of the training and test sets, and per set of the one-bias-at-a-time
-#: experiment: full run, quick run.
-FULL_SIZE, QUICK_SIZE = 20000, 6000
-#: The smallest study that still fits every model and mitigator.
-MIN_SIZE = 200
+#: The sizes (``FULL_SIZE``, ``QUICK_SIZE``, ``MIN_SIZE``) are in :mod:`.options`.
 
 
 def _sizes(quick: bool, n_applicants: int | None = None) -> dict[str, int]:

@@ -32,14 +32,11 @@ from .analysis import (
     ACCURACY_SLACK,
     COMPARE_CRITERIA,
     CONTROL,
-    FULL_SIZE,
     GAP_TOLERANCE,
     GB_WITH,
     GB_WITHOUT,
     LR_WITH,
     LR_WITHOUT,
-    MIN_SIZE,
-    QUICK_SIZE,
     REPAIR,
     SCENARIOS,
     TARGETED_FIX,
@@ -47,6 +44,7 @@ from .analysis import (
     run_scenario,
     spawn_seeds,
 )
+from .options import FULL_SIZE, MIN_SIZE, QUICK_SIZE, SIZE_OPTION
 from .report import sections
 from .text import findings, summary
 
@@ -82,12 +80,6 @@ ERR_N_APPLICANTS = (
     "each of the training and test sets; got {value!r}."
 )
 
-#: The keyword of :func:`run` that ``--size N`` sets on the command line, and its help.
-SIZE_OPTION = (
-    "n_applicants",
-    f"applicants in each of the training and test sets (at least {MIN_SIZE}; default "
-    f"{FULL_SIZE:,}, or {QUICK_SIZE:,} with --quick)",
-)
 
 # The seeds of each step and one scenario of the per-switch experiment, under the names
 # the tests use to re-run a scenario exactly as results() did.

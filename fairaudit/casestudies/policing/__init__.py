@@ -5,7 +5,7 @@ The study's modules: ``study`` (``results()`` and ``run()``, which writes
 [--quick]``, ``fairaudit case-study run policing`` or ``python case_studies/policing.py``.
 """
 
-from . import study as _study
-from .study import *  # noqa: F403 -- the study's public names, listed once in study.__all__
+from .. import lazy_study
 
-__all__ = list(_study.__all__)
+# the study's public names (listed once in study.__all__), imported on first use
+__getattr__, __dir__ = lazy_study(__name__, globals())
