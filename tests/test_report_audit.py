@@ -376,7 +376,11 @@ def test_comparison_table_rows_badges_and_pareto_front():
     header, *rows = view["rows"]
     names = [c.text for c in header]
     assert names[0] == "model" and names[-1].startswith("Pareto front")
-    assert [r[0].text for r in rows] == list(table.index)  # escaped, shown as text
+    # escaped, shown as text, each with its kind under it (none under the baseline's own)
+    kinds = ["", "pre-processing", "post-processing", "in-processing"]
+    assert [r[0].text for r in rows] == [n + k for n, k in zip(table.index, kinds, strict=True)]
+    assert re.findall(r'<th scope="row" class="index">(?:[^<]|<wbr>)*<span class="ci">([^<]*)</span>',
+                      html) == kinds[1:]
     col = names.index("Demographic parity (difference)")
     for r, (_, e) in zip(rows, table.iterrows(), strict=True):
         cell = r[col]
@@ -401,10 +405,10 @@ def test_comparison_table_leaves_out_timings_and_empty_headers():
         page = parse(render_document("cmp", [Section("Mitigation", comparison=given)]))
         view = _table(page, "Model comparison")
         header, *rows = view["rows"]
-        # the columns a reader needs, by hand: the wall-clock time is not one of them
+        # the columns a reader needs, by hand: the wall-clock time is not one of them, and
+        # each model's kind is under its name
         assert [c.text for c in header] == [
             "model",
-            "kind",
             "Accuracy",
             "Demographic parity (difference)",
             "Pareto front",
@@ -466,3 +470,26 @@ def test_a_reason_column_empty_in_every_row_is_left_out():
     long = next(t for t in parse(render(result)).tables
                 if t["caption"].startswith("All criteria"))
     assert "reason" not in [c.text for c in long["rows"][0]]
+
+
+def test_with_several_audits_the_attribute_headings_nest_under_each_model_and_none_is_empty():
+    rng = np.random.default_rng(4)
+    n = 400
+    sex = pd.Series(rng.choice(["F", "M"], n), name="sex")
+    y = rng.integers(0, 2, n)
+    audits = [
+        fairaudit.audit(y, rng.integers(0, 2, n), sensitive_features=sex, n_bootstrap=0,
+                        name=name)
+        for name in ("first model", "second model")
+    ]
+    html = render(*audits, title="Two models")
+    sections = re.findall(r'<section id="([^"]+)"[^>]*>(.*?)</section>', html, flags=re.S)
+    headings = {sid: re.findall(r"<h([3-6])[^>]*>([^<]*)</h\1>", body) for sid, body in sections}
+    # by hand: each model's heading, the attribute's one level below it
+    assert headings["performance"] == [
+        ("3", "first model"), ("4", "sex"), ("3", "second model"), ("4", "sex")]
+    # no scores were given: the section says so once, without a heading per model
+    assert headings["scores-and-thresholds"] == []
+    assert "No scores were given" in dict(sections)["scores-and-thresholds"]
+    empty = re.findall(r"<h3>([^<]*)</h3>\s*(?=<h3|</section>)", html)
+    assert empty == []

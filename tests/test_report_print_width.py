@@ -12,6 +12,7 @@ from fairaudit.report._format import (
     PRINT_PAGE_PX,
     Cell,
     TableView,
+    break_points,
     min_print_width,
 )
 
@@ -88,3 +89,28 @@ def _frame(t: TableView):
 
     return pd.DataFrame([[c.text for c in row] for row in t.body],
                         columns=[f"c{i}" for i in range(len(t.body[0]))])
+
+
+def test_names_in_headers_may_break_at_underscores_parentheses_and_camel_case():
+    assert break_points("ConstrainedClassifier(demographic_parity)") == (
+        "Constrained<wbr>Classifier<wbr>(demographic_<wbr>parity)"
+    )
+    assert break_points("n_african_american") == "n_<wbr>african_<wbr>american"
+    assert break_points("<b>x_y</b>") == "&lt;b&gt;x_<wbr>y&lt;/b&gt;"  # escaped first
+    assert break_points("__init__ (x)") == "__<wbr>init__<wbr> (x)"
+    # the estimate knows: a header breaks there, a body cell (not given the breaks) does not
+    name = "ConstrainedClassifier(demographic_parity)"
+    head = TableView(head=[[Cell(name, header=True)]], body=[])
+    assert min_print_width(head) == len("(demographic_") * 6 + 8
+    body = TableView(head=[], body=[[Cell(name)]])
+    assert min_print_width(body) == len(name) * 6 + 8
+
+
+def test_an_interval_breaks_after_its_dash_and_grid_badges_count_larger():
+    t = TableView(head=[], body=[[Cell("0.774", sub="0.758\u20130.788")]])
+    assert min_print_width(t) == len("0.758\u2013") * 6 + 8
+    badge = Cell("x", badge=("fail", "\u2717", "FAIL"))
+    plain = TableView(head=[], body=[[badge]])
+    grid = TableView(head=[], body=[[badge]], cls="grid")
+    assert min_print_width(plain) == 7 * 6 + 8
+    assert min_print_width(grid) == 12 * 6 + 8  # ceil(7 x 1.6) letters

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._charts import metric_label
 from ._document import Block, IdRegistry, RenderedSection
-from ._elements import h, table
+from ._elements import Heading, h, table
 from ._format import (
     FEW_LEGEND,
     FEW_MARK,
@@ -72,11 +72,43 @@ def count_text(counts: dict[str, int]) -> str:
 
 
 def each_audit(named: Named, blocks: list[Block]) -> Iterator[tuple[str, Any]]:
-    """Yield each (name, audit), first adding its heading to ``blocks`` when there are several."""
-    for name, audit in named:
-        if len(named) > 1:
+    """Yield each (name, audit), first adding its heading to ``blocks`` when there are several.
+
+    With several audits, the headings the caller adds under an audit's (an attribute's, say)
+    move one level down, so that they read as its parts, and the heading of an audit that
+    added nothing is dropped.
+    """
+    if len(named) < 2:
+        yield from named
+        return
+    start = len(blocks)
+    marks: list[int] = []
+    try:
+        for name, audit in named:
+            marks.append(len(blocks))
             blocks.append(h(name))
-        yield name, audit
+            yield name, audit
+    finally:
+        _nest_under_audits(blocks, start, set(marks))
+
+
+def _nest_under_audits(blocks: list[Block], start: int, marks: set[int]) -> None:
+    """Demote the sub-headings after ``start`` that are not an audit's heading (at the
+    positions ``marks``), and drop the audit headings with nothing under them."""
+    out: list[Block] = []
+    for i, block in enumerate(blocks[start:], start):
+        if i in marks:
+            out.append(block)
+            continue
+        if isinstance(block, Heading) and block.level >= 3:
+            block = replace(block, level=block.level + 1)
+        out.append(block)
+    kept = [
+        b
+        for j, b in enumerate(out)
+        if not (j + start in marks and (j + 1 == len(out) or j + 1 + start in marks))
+    ]
+    blocks[start:] = kept
 
 
 def section(ids: IdRegistry, heading: str, blocks: list[Block]) -> RenderedSection:

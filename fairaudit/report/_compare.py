@@ -227,12 +227,21 @@ def pareto_chart(frame: pd.DataFrame, names: list[str], perf_col, crit_cols) -> 
     )
 
 
+#: How a model's ``kind`` reads under its name in the table: "pre-processing", like the
+#: other two, so that it may wrap at its hyphen.
+KIND_TEXT = {"preprocessing": "pre-processing"}
+
+
 def comparison_view(
     frame: pd.DataFrame, names: list[str], name_col, front: np.ndarray | None, front_label: str
 ) -> TableView:
-    """One row per model; an estimate with its interval under it, verdicts as badges (the
-    columns of :func:`shown_columns`)."""
+    """One row per model, its kind (pre-, in- or post-processing) under its name; an
+    estimate with its interval under it, verdicts as badges (the other columns of
+    :func:`shown_columns`)."""
     columns = shown_columns(frame, name_col)
+    kinds = frame["kind"] if "kind" in columns else None
+    if kinds is not None:  # under each model's name: one column less to print
+        columns.remove("kind")
     head = [
         [Cell(text="model", header=True, cls="index")]
         + [
@@ -249,7 +258,9 @@ def comparison_view(
         head[0].append(Cell(text=front_label, header=True))
     body = []
     for i, name in enumerate(names):
-        row = [Cell(text=name, header=True, cls="index")]
+        kind = "" if kinds is None or is_missing(kinds.iloc[i]) else str(kinds.iloc[i])
+        kind = KIND_TEXT.get(kind, kind) if kind != name else ""
+        row = [Cell(text=name, header=True, cls="index", sub=kind)]
         for c in columns:
             v = frame[c].iloc[i]
             cell = value_cell(v, 3)

@@ -22,6 +22,8 @@ from typing import Any, Protocol, runtime_checkable
 import jinja2
 from markupsafe import Markup
 
+from ._format import break_points
+
 #: No network access of any kind, no script; inline styles and data: images only.
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; "
@@ -116,6 +118,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["breaks"] = break_points
     return env
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup, escape
 
 VERDICTS = {
     "pass": ("pass", "\u2713", "PASS"),
@@ -55,8 +56,8 @@ class TableView:
     @property
     def print_cls(self) -> str:
         """How the table prints: ``""`` on the page as the rest, ``"print-wide"`` on a page
-        of its own turned to landscape, ``"print-wide print-tight"`` on such a page with
-        words broken anywhere.
+        of its own turned to landscape, ``"print-tight"`` (on either) with words broken
+        anywhere.
 
         In print, cells break long words only where a word would overflow its cell. A table
         whose columns' longest words alone are wider than the page (many columns, long
@@ -73,44 +74,86 @@ class TableView:
 
 
 #: Width of the printed page's text (A4 with the print margins: 703 CSS pixels), less a
-#: margin for bold headers, badges and minimum widths that the estimate leaves out.
-PRINT_PAGE_PX = 560
+#: margin for what the estimate leaves out: on the tables of every report and case study,
+#: Chromium's narrowest layout with whole words (min-content) came within 8% of
+#: :func:`min_print_width` (most within 5%).
+PRINT_PAGE_PX = 650
 #: The same for a landscape page (the text is 1,032 CSS pixels wide).
-PRINT_LANDSCAPE_PX = 820
+PRINT_LANDSCAPE_PX = 950
 #: The fewest rows of a table worth a landscape page of its own.
 LANDSCAPE_ROWS = 10
 #: Average width of a character of the printed tables' 7.5 pt type, and a cell's padding.
 _CHAR_PX, _CELL_PX = 6.0, 8.0
-_BREAKS = re.compile(r"[\s/]+|(?<=-)")
+#: The criteria grid's badges print larger than the tables' type: their width, relative.
+_GRID_BADGE = 1.6
+_BREAKS = re.compile(r"[\s/]+|(?<=[-\u2013])")
+#: Where a header's text may also break (:func:`break_points`): after an underscore, before
+#: an opening parenthesis that follows a letter or digit, and between the words of a
+#: camel-case name.
+_NAME_BREAKS = re.compile(r"(?<=_)(?=[^_])|(?<=[A-Za-z0-9])(?=\()|(?<=[a-z])(?=[A-Z][a-z])")
 
 
-def _longest_word(cell: Cell) -> int:
-    longest = max(
-        (len(w) for t in (cell.text, cell.sub) for w in _BREAKS.split(str(t)) if w), default=0
-    )
+def break_points(text: object) -> Markup:
+    """``text`` escaped for HTML, with ``<wbr>`` (a line may break here) after each
+    underscore, before a parenthesis that follows a word and between the words of a
+    camel-case name: a long name such as ``ConstrainedClassifier(demographic_parity)`` or
+    ``n_african_american`` can then wrap in a narrow column instead of widening it."""
+    return Markup("<wbr>").join(escape(part) for part in _NAME_BREAKS.split(str(text)))
+
+
+def _longest_word(cell: Cell, badge_scale: float = 1.0) -> int:
+    def words(t: object) -> list[str]:
+        parts = _BREAKS.split(str(t))
+        if cell.header:
+            parts = [w for part in parts for w in _NAME_BREAKS.split(part)]
+        return parts
+
+    longest = max((len(w) for t in (cell.text, cell.sub) for w in words(t) if w), default=0)
     if cell.badge is not None:  # the badge's word, its symbol and its padding
-        longest = max(longest, len(cell.badge[2]) + 3)
+        longest = max(longest, math.ceil((len(cell.badge[2]) + 3) * badge_scale))
     return longest
+
+
+def cell_columns(view: TableView) -> list[list[int]]:
+    """The column of each cell (rows of ``head`` then ``body``): a cell spanning several
+    rows keeps its column from the rows below, one spanning several columns starts at its
+    first."""
+    out: list[list[int]] = []
+    covered: dict[int, int] = {}  # column -> rows still covered by a cell from a row above
+    for row in [*view.head, *view.body]:
+        col, cols = 0, []
+        for cell in row:
+            while covered.get(col, 0):
+                col += 1
+            cols.append(col)
+            if cell.rowspan > 1:
+                covered.update(dict.fromkeys(range(col, col + cell.colspan), cell.rowspan))
+            col += cell.colspan
+        out.append(cols)
+        covered = {k: n - 1 for k, n in covered.items() if n > 1}
+    return out
+
+
+def _column_words(view: TableView) -> dict[int, int]:
+    """The longest word of each column, in characters (cells spanning several columns are
+    left out)."""
+    scale = _GRID_BADGE if "grid" in view.cls.split() else 1.0
+    widest: dict[int, int] = {}
+    for row, cols in zip([*view.head, *view.body], cell_columns(view), strict=True):
+        for cell, col in zip(row, cols, strict=True):
+            if cell.colspan == 1:
+                widest[col] = max(widest.get(col, 0), _longest_word(cell, scale))
+    return widest
+
+
+def _width(chars: Sequence[int]) -> float:
+    return sum(n * _CHAR_PX + _CELL_PX for n in chars)
 
 
 def min_print_width(view: TableView) -> float:
     """Estimated width in CSS pixels of ``view`` printed without breaking inside words: the
-    sum over columns of the longest word of each column (cells spanning several columns
-    are left out; a cell spanning several rows keeps its column from the rows below)."""
-    widest: dict[int, int] = {}
-    covered: dict[int, int] = {}  # column -> rows still covered by a cell from a row above
-    for row in [*view.head, *view.body]:
-        col = 0
-        for cell in row:
-            while covered.get(col, 0):
-                col += 1
-            if cell.colspan == 1:
-                widest[col] = max(widest.get(col, 0), _longest_word(cell))
-            if cell.rowspan > 1:
-                covered.update(dict.fromkeys(range(col, col + cell.colspan), cell.rowspan))
-            col += cell.colspan
-        covered = {k: n - 1 for k, n in covered.items() if n > 1}
-    return sum(n * _CHAR_PX + _CELL_PX for n in widest.values())
+    sum over columns of the longest word of each column."""
+    return _width(list(_column_words(view).values()))
 
 
 def link_headers(
