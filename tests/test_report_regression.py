@@ -39,7 +39,7 @@ def test_the_html_report_shows_the_regression_evidence(result, tmp_path):
 
 def test_markdown_and_text_summaries(result):
     md = render_markdown(result)
-    assert "Standardized mean difference" in md and "Bounded group loss" in md
+    assert "Largest standardized mean difference" in md and "Bounded group loss" in md
     assert "N/A" in md
     text = repr(result)
     assert "smd" in text and "no tolerance given" in text

@@ -70,13 +70,13 @@ REGRESSION_CRITERIA_TEXT: dict[str, tuple[str, str, str]] = {
         "score): groups should receive similar amounts on average.",
     ),
     "smd": (
-        "Standardized mean difference",
+        "Largest standardized mean difference",
         "The largest Cohen's d between two groups: the difference of mean predictions "
         "over the pooled standard deviation (0.2 is a small effect).",
         "As above, on a scale free of units, comparable across models and data sets.",
     ),
     "ks_distance": (
-        "KS distance",
+        "Largest Kolmogorov–Smirnov distance",
         "The largest gap between two groups' distribution functions of the prediction.",
         "When any cut-off may later be applied to the number: a small distance means "
         "similar shares of each group above every threshold.",
