@@ -1,7 +1,8 @@
 """Self-contained HTML reports.
 
 Generic building blocks (:class:`Section`, :class:`Figure`, :class:`Table`,
-:func:`figure_to_svg`, :func:`render_document`) for any report; :func:`render`, the full fairness-audit report
+:func:`figure_to_svg`, :func:`render_document`) for any report, and
+:data:`PRINT_FIGURE_IN`, the widest figure (inches) that prints at its own size; :func:`render`, the full fairness-audit report
 read from one or more ``AuditResult`` objects; :func:`representation_section` and
 :func:`generalization_section`, the sections "Who is in the data" and "Overfitting by
 group"; and :func:`render_markdown`, a short Markdown
@@ -17,9 +18,10 @@ from ._data_sections import generalization_section, representation_section
 from ._markdown import render_markdown
 from ._model import Figure, Table
 from ._sections import Document, Section, render_document
-from ._svg import figure_to_svg
+from ._svg import PRINT_FIGURE_IN, figure_to_svg
 
 __all__ = [
+    "PRINT_FIGURE_IN",
     "Document",
     "Figure",
     "Section",

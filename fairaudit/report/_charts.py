@@ -28,6 +28,7 @@ from ._svg import (
     NEUTRAL_COLOR,
     PALETTE,
     PASS_COLOR,
+    PRINT_FIGURE_IN,
     figure_to_svg,
     new_figure,
     plain,
@@ -66,15 +67,17 @@ def _finite(values: Sequence[float]) -> np.ndarray:
     return arr[np.isfinite(arr)]
 
 
-def _log_ticks(lo: float, hi: float) -> list[float]:
-    """Round ticks on a log axis (the band edges are named in the legend, not as ticks, so
-    that narrow panels never print overlapping labels)."""
+def _log_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
+    """Round ticks on a log axis, at most ``most`` of them (the band edges are named in the
+    legend, not as ticks, so that narrow panels never print overlapping labels): 1 is kept,
+    and every second, third, ... tick away from it, as few steps as keep within ``most``."""
     candidates = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
     ticks = [c for c in candidates if lo <= c <= hi]
-    if len(ticks) > 6:  # keep 1 and every other tick away from it
-        i = ticks.index(1.0)
-        ticks = [t for k, t in enumerate(ticks) if (k - i) % 2 == 0]
-    return ticks
+    i = ticks.index(1.0)
+    step = 1
+    while len([t for k, t in enumerate(ticks) if (k - i) % step == 0]) > max(most, 1):
+        step += 1
+    return [t for k, t in enumerate(ticks) if (k - i) % step == 0]
 
 
 def disparity_chart(
@@ -106,7 +109,9 @@ def disparity_chart(
     lo = max(float(bounds.min()) / 1.25, 0.01) if bounds.size else 0.5
     hi = min(float(bounds.max()) * 1.25, 100.0) if bounds.size else 2.0
     lo, hi = min(lo, 0.6), max(hi, 1.6)
-    width = min(2.4 * len(metrics) + 1.6, 10.5)
+    width = min(2.4 * len(metrics) + 1.6, PRINT_FIGURE_IN)
+    # about one tick label per third of an inch of a panel (the first also holds the names)
+    ticks = max(3, int((width - 1.6) / len(metrics) / 0.33))
     height = 0.3 * n_g + 1.45
     with style():
         fig, axes = new_figure(width, height, ncols=len(metrics), sharey=True, squeeze=False)
@@ -180,7 +185,7 @@ def disparity_chart(
                     zorder=4,
                 )
             ax.set_xlim(lo, hi)
-            ax.xaxis.set_major_locator(FixedLocator(_log_ticks(lo, hi)))
+            ax.xaxis.set_major_locator(FixedLocator(_log_ticks(lo, hi, most=ticks)))
             ax.xaxis.set_major_formatter(
                 lambda v, _pos: f"{v:g}" if v >= 0.1 or v == 0 else f"{v:.2g}"
             )
@@ -188,7 +193,7 @@ def disparity_chart(
             ax.xaxis.set_minor_formatter(NullFormatter())
             ax.set_title(metric_label(split[metric][0] if one_class else metric))
             ax.grid(axis="y", visible=False)
-            ax.set_xlabel("ratio to reference (log scale)")
+            ax.set_xlabel("ratio (log scale)" if len(metrics) > 2 else "ratio to reference (log scale)")
         if one_class:  # the class once, beside the groups, not in every panel's title
             axes[0][0].set_ylabel(f"class {split[metrics[0]][1]}")
         axes[0][0].set_yticks(ypos)
@@ -357,7 +362,9 @@ def score_chart(
     """ROC curve per group (operating points marked) beside calibration curves per group."""
     panels = [k for k, f in (("roc", roc), ("cal", cal)) if f is not None and not f.empty]
     with style():
-        fig, axes = new_figure(4.4 * len(panels) + 0.4, 4.4, ncols=len(panels), squeeze=False)
+        width = min(4.4 * len(panels) + 0.4, PRINT_FIGURE_IN)
+        fig, axes = new_figure(width, (width - 0.4) / len(panels) + 0.4, ncols=len(panels),
+                               squeeze=False)
         for ax, kind in zip(axes[0], panels, strict=True):
             if kind == "roc":
                 _draw_roc(ax, roc, groups, legend, operating)
@@ -390,7 +397,8 @@ def threshold_chart(
     ]
     with style():
         fig, axes = new_figure(
-            3.0 * len(panels) + 0.4, 3.0, ncols=len(panels), squeeze=False, sharey=True
+            min(3.0 * len(panels) + 0.4, PRINT_FIGURE_IN), 3.0, ncols=len(panels),
+            squeeze=False, sharey=True,
         )
         for ax, metric in zip(axes[0], panels, strict=True):
             for i, g in enumerate(groups):

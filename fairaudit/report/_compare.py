@@ -27,7 +27,16 @@ from ._format import (
     verdict_badge,
 )
 from ._model import Figure
-from ._svg import MARKERS, NEUTRAL_COLOR, PALETTE, figure_to_svg, new_figure, plain, style
+from ._svg import (
+    MARKERS,
+    NEUTRAL_COLOR,
+    PALETTE,
+    PRINT_FIGURE_IN,
+    figure_to_svg,
+    new_figure,
+    plain,
+    style,
+)
 from ._text import CRITERIA_TEXT, OLD_NAMES, criterion_label
 
 PERFORMANCE_COLUMNS = ("accuracy", "balanced_accuracy", "roc_auc", "f1", "f1_score")
@@ -136,7 +145,8 @@ def pareto_chart(frame: pd.DataFrame, names: list[str], perf_col, crit_cols) -> 
     perf_ci = _bounds(frame, perf_col)
     n = len(crit_cols)
     with style():
-        fig, axes = new_figure(3.5 * n + 0.6, 3.7, ncols=n, squeeze=False, sharey=True)
+        width = min(3.5 * n + 0.6, PRINT_FIGURE_IN)
+        fig, axes = new_figure(width, 3.7, ncols=n, squeeze=False, sharey=True)
         for ax, (col, kind) in zip(axes[0], crit_cols, strict=True):
             disp = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
             disp_ci = _bounds(frame, col)

@@ -22,7 +22,7 @@ from ._document import Block, IdRegistry, RenderedSection
 from ._elements import figure, h, p
 from ._format import fmt_interval, fmt_number
 from ._model import Figure
-from ._svg import figure_to_svg, new_figure, plain, style
+from ._svg import PRINT_FIGURE_IN, figure_to_svg, new_figure, plain, style
 from ._views import attribute_views, confidence, group_labels
 
 #: The rates drawn in the grid, in panel order.
@@ -111,8 +111,8 @@ def rate_grid(by_group: pd.DataFrame, *, groups: Sequence[str], classes: Sequenc
               attribute: str) -> Figure:
     """A heat map per rate: groups (rows) by classes (columns), the value in each cell."""
     n_g, n_c = len(groups), len(classes)
-    panel_w = 0.62 * n_c + 0.4
     label_w = min(2.6, 0.09 * max(len(short(g)) for g in groups) + 0.5)
+    panel_w = min(0.62 * n_c + 0.4, (PRINT_FIGURE_IN - label_w - 0.9) / 2)
     width = label_w + 2 * panel_w + 0.9
     height = 2 * (0.34 * n_g + 1.0)
     with style():
@@ -152,7 +152,7 @@ def matrix_grid(confusion: pd.DataFrame, *, groups: Sequence[str],
     ncols = min(3, n)
     nrows = int(np.ceil(n / ncols))
     k = len(classes)
-    size = 0.42 * k + 0.9
+    size = min(0.42 * k + 0.9, (PRINT_FIGURE_IN - 0.6) / ncols)
     with style():
         fig, axes = new_figure(ncols * size + 0.6, nrows * (size + 0.35), nrows=nrows,
                                ncols=ncols, squeeze=False)

@@ -90,6 +90,12 @@ def style():
         yield
 
 
+#: The widest figure, in inches, that prints at its own size on an upright A4 page (the
+#: page's text is 703 CSS pixels, 7.32 in, wide): a wider one is scaled down to the page,
+#: and its 7 pt legends with it.
+PRINT_FIGURE_IN = 7.3
+
+
 def new_figure(width: float, height: float, **kwargs: Any):
     """A figure outside pyplot (no GUI, no global state) with subplots; ``(fig, axes)``."""
     with style():

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from fairaudit.datasets import load_compas
+from fairaudit.report import PRINT_FIGURE_IN
 from fairaudit.report._format import fmt_percent, fmt_points
 
 from .analysis import (
@@ -153,7 +154,7 @@ def _figure_error_rates(rates: pd.DataFrame, subsets: pd.DataFrame):
 
     from fairaudit.report import Figure, figure_to_svg
 
-    fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.0), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.0), sharey=True)
     published = subsets.loc["all rows"]
     for ax, metric, short in zip(
         axes, ("false_positive_rate", "false_negative_rate"), ("fpr", "fnr"), strict=True
@@ -247,7 +248,7 @@ def _figure_calibration(calibration: pd.DataFrame):
 
     from fairaudit.report import Figure, figure_to_svg
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.3), layout="constrained")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(PRINT_FIGURE_IN, 3.3), layout="constrained")
     styles = {AA: ("#D55E00", "o", -0.12), WHITE: ("#0072B2", "s", 0.12)}
     for group, (colour, marker, shift) in styles.items():
         part = calibration[calibration["race"] == group]

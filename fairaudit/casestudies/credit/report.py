@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fairaudit.report import PRINT_FIGURE_IN
 from fairaudit.report._format import fmt_percent
 
 from .analysis import GRID_STEP, GROUPS, PROFIT, RULES
@@ -44,7 +45,7 @@ def _subplots(nrows=1, ncols=1, *, figsize, **kwargs):
 
 
 def _fig_data(fico: pd.DataFrame):
-    fig, axes = _subplots(1, 2, figsize=(9.0, 3.4))
+    fig, axes = _subplots(1, 2, figsize=(PRINT_FIGURE_IN, 3.4))
     for group in GROUPS:
         g = fico[fico["group"] == group]
         kw = {"color": _COLORS[group], "ls": _STYLES[group], "lw": 1.8, "label": group}
@@ -65,7 +66,7 @@ def _fig_data(fico: pd.DataFrame):
 
 
 def _fig_roc(models: dict, groups: pd.DataFrame):
-    fig, axes = _subplots(1, 2, figsize=(9.5, 4.2))
+    fig, axes = _subplots(1, 2, figsize=(PRINT_FIGURE_IN, 4.2))
     hulls = models["max_profit"].hulls_
     for ax, (xlim, ylim) in zip(axes, (((0, 1), (0, 1)), ((0, 0.4), (0.4, 1.0))), strict=True):
         for group in GROUPS:
@@ -96,8 +97,8 @@ def _fig_roc(models: dict, groups: pd.DataFrame):
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("share of repayers approved")
-    axes[0].set_title("Trade-off curve (ROC) of each group", fontsize=10)
-    axes[1].set_title("Zoom, with where each rule puts each group", fontsize=10)
+    axes[0].set_title("Trade-off (ROC) curve\nof each group", fontsize=10)
+    axes[1].set_title("Zoom: where each rule\nputs each group", fontsize=10)
     axes[1].legend(frameon=False, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig

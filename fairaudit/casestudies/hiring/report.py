@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fairaudit.report import PRINT_FIGURE_IN
+
 from .analysis import (
     ACCURACY_SLACK,
     FEATURE_LABELS,
@@ -44,7 +46,7 @@ def _plt() -> _Figures:
 
 def _fig_selection(models: pd.DataFrame, truth: tuple[float, float]):
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    fig, ax = plt.subplots(figsize=(PRINT_FIGURE_IN, 3.4))
     labels = [*models.index, "true suitability (base rate)"]
     female = [*models["selection_rate_female"], truth[0]]
     male = [*models["selection_rate_male"], truth[1]]
@@ -93,7 +95,9 @@ def _fig_sweep(sweep: pd.DataFrame):
 
 def _fig_mitigation(mitigation: pd.DataFrame):
     plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.6), sharex=True)
+    rows = -(-len(mitigation) // 3)  # legend rows under the panels, three entries each
+    height = 3.4 + 0.2 * rows
+    fig, axes = plt.subplots(1, 2, figsize=(PRINT_FIGURE_IN, height), sharex=True)
     markers = "osD^vP*Xh"
     for ax, col, title in ((axes[0], "accuracy_recorded", "against the historical labels"),
                            (axes[1], "accuracy_true", "against true suitability")):
@@ -102,12 +106,13 @@ def _fig_mitigation(mitigation: pd.DataFrame):
                        label=method, zorder=3)
         ax.axvline(0.0, color="black", lw=0.8, ls=":")
         ax.set_title(f"Accuracy {title}", fontsize=10)
-        ax.set_xlabel("gap in selection rate, men minus women")
+        ax.set_xlabel("selection gap, men minus women")
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("accuracy")
-    axes[1].legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, frameon=False, loc="lower center", ncol=3)
+    fig.tight_layout(rect=(0, (0.2 * rows + 0.05) / height, 1, 1))
     return fig
 
 
@@ -116,7 +121,7 @@ def _fig_switch_heatmap(switches: pd.DataFrame, value: str, title: str):
     grid = switches.pivot(index="method", columns="scenario", values=value)
     grid = grid.reindex(index=list(switches["method"].drop_duplicates()),
                         columns=list(SCENARIOS))
-    fig, ax = plt.subplots(figsize=(8.0, 0.42 * len(grid) + 1.6))
+    fig, ax = plt.subplots(figsize=(PRINT_FIGURE_IN, 0.42 * len(grid) + 1.6))
     lim = max(0.1, float(np.nanmax(np.abs(grid.to_numpy()))))
     values = np.ma.masked_invalid(grid.to_numpy(dtype=float))
     # pcolormesh keeps the chart vector (imshow would embed a bitmap).

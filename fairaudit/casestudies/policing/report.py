@@ -10,7 +10,7 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import PercentFormatter
 from scipy import stats
 
-from fairaudit.report import Figure, Section, Table, figure_to_svg
+from fairaudit.report import PRINT_FIGURE_IN, Figure, Section, Table, figure_to_svg
 from fairaudit.report._format import fmt_percent, fmt_points
 from fairaudit.simulation import PolicingResult, reported_fixed_point
 
@@ -45,12 +45,15 @@ def _finish(
 
 
 def _legend_below(ax) -> None:
-    """The legend under the chart, where it hides no line or band."""
-    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    """The legend under the chart, where it hides no line or band: in two columns when its
+    entries are short enough for the half-page width of a panel, else in one."""
+    longest = max((len(t) for t in ax.get_legend_handles_labels()[1]), default=0)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+              ncol=2 if longest <= 24 else 1)
 
 
 def _fig_scenario1(sims, nums) -> Figure:
-    fig = MplFigure(figsize=(9, 4.3), layout="constrained")
+    fig = MplFigure(figsize=(PRINT_FIGURE_IN, 4.3), layout="constrained")
     ax, hx = fig.subplots(1, 2)
     _band(ax, sims["s1_proportional"], 0, COLORS[0], "proportional (median, 50% and 90%)")
     greedy = sims["s1_greedy"].spread().xs(0, level="region")
@@ -98,7 +101,7 @@ def _fig_scenario2(sims, nums) -> Figure:
 
 
 def _fig_scenario3(sims, nums) -> Figure:
-    fig = MplFigure(figsize=(9, 4.3), layout="constrained")
+    fig = MplFigure(figsize=(PRINT_FIGURE_IN, 4.3), layout="constrained")
     ax, bx = fig.subplots(1, 2)
     table = nums["scenario3"]["table"]
     true_share = nums["scenario3"]["true_share"]
@@ -151,7 +154,7 @@ CORRECTION_LABELS = {
 
 
 def _fig_scenario4(sims, nums) -> Figure:
-    fig = MplFigure(figsize=(9, 4.3), layout="constrained")
+    fig = MplFigure(figsize=(PRINT_FIGURE_IN, 5.2), layout="constrained")
     ax, bx = fig.subplots(1, 2)
     for i, corr in enumerate((None, "reject", "weight")):
         _band(ax, sims[f"s4_k2_{corr}"], 0, COLORS[i], CORRECTION_LABELS[corr])

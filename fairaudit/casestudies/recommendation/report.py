@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import PercentFormatter
 
-from fairaudit.report import Figure, Section, Table, figure_to_svg
+from fairaudit.report import PRINT_FIGURE_IN, Figure, Section, Table, figure_to_svg
 from fairaudit.simulation import RecommendationResult
 
 from .study import EXPLORATION, RECOMMENDERS
@@ -95,7 +95,7 @@ def _relative_spread(sims, rec: str, column: str) -> pd.DataFrame:
 
 def _fig_narrowing(sims, nums) -> Figure:
     warm = nums["size"]["warmup"]
-    fig = MplFigure(figsize=(9.5, 3.6), layout="constrained")
+    fig = MplFigure(figsize=(PRINT_FIGURE_IN, 3.6), layout="constrained")
     ax, bx = fig.subplots(1, 2)
     for rec in RECOMMENDERS:
         _band(ax, _relative_spread(sims, rec, "homogenisation"), COLORS[rec], LABELS[rec])
@@ -127,7 +127,7 @@ def _fig_narrowing(sims, nums) -> Figure:
 
 def _fig_utility(sims, nums) -> Figure:
     warm = nums["size"]["warmup"]
-    fig = MplFigure(figsize=(9.5, 3.4), layout="constrained")
+    fig = MplFigure(figsize=(PRINT_FIGURE_IN, 3.4), layout="constrained")
     ax, bx = fig.subplots(1, 2)
     for rec in RECOMMENDERS:
         _band(ax, _relative_spread(sims, rec, "utility_ratio"), COLORS[rec], LABELS[rec])
@@ -203,7 +203,7 @@ def _fig_exposure(sims, nums) -> Figure:
 
 def _fig_exploration(sims, nums) -> Figure:
     table = nums["exploration"]
-    fig = MplFigure(figsize=(9.5, 3.4), layout="constrained")
+    fig = MplFigure(figsize=(PRINT_FIGURE_IN, 3.4), layout="constrained")
     ax, bx = fig.subplots(1, 2)
     for rec in ("popularity", "mf"):
         rows = table[table.recommender == rec]
