@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 
 import pytest
 from _studies import study_report
+from test_report_parsing import figures_wider_than_print
 
 #: Sections that may name code and data columns (the methods and data notes).
 METHODS_SECTIONS = {
@@ -177,6 +178,14 @@ def report(request) -> tuple[str, str]:
 def test_the_report_text_is_in_words(report):
     name, html = report
     assert problems(html, METHODS_SECTIONS[name]) == []
+
+
+def test_every_chart_prints_at_its_own_size(report):
+    """No chart is wider than the printed page's text, where it would be scaled down and
+    its 7 to 8 pt legends with it."""
+    _, html = report
+    assert html.count("<svg") >= 4
+    assert figures_wider_than_print(html) == []
 
 
 def test_the_methods_note_is_where_the_column_names_are(report):

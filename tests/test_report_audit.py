@@ -493,3 +493,33 @@ def test_with_several_audits_the_attribute_headings_nest_under_each_model_and_no
     assert "No scores were given" in dict(sections)["scores-and-thresholds"]
     empty = re.findall(r"<h3>([^<]*)</h3>\s*(?=<h3|</section>)", html)
     assert empty == []
+
+
+def test_every_chart_of_each_kind_of_audit_prints_at_its_own_size():
+    """Binary audits with scores and many metrics, a comparison of models, multiclass and
+    regression audits, on long group names: no chart is wider than the printed page's
+    text, where it would be scaled down with its legends."""
+    from test_report_parsing import figures_wider_than_print
+
+    rng = np.random.default_rng(8)
+    n = 1500
+    sf = pd.Series(rng.choice(["North-East region", "South", "West coast", "Mid"], n),
+                   name="region")
+    score = rng.random(n)
+    y = (rng.random(n) < score).astype(int)
+    binary = fairaudit.audit(y, (score > 0.5).astype(int), sensitive_features=sf,
+                             y_score=score, threshold=0.5, n_bootstrap=20, random_state=0)
+    classes = rng.choice(list("abcd"), n)
+    multiclass = fairaudit.audit(classes, np.where(rng.random(n) < 0.6, classes, "a"),
+                                 sensitive_features=sf, task="multiclass", n_bootstrap=20,
+                                 random_state=0)
+    regression = fairaudit.audit(score, score + rng.normal(0, 0.1, n), sensitive_features=sf,
+                                 task="regression", n_bootstrap=20, random_state=0)
+    pages = {
+        "binary and comparison": render(binary, comparison=compare_like_table()),
+        "multiclass": render(multiclass),
+        "regression": render(regression),
+    }
+    for kind, html in pages.items():
+        assert html.count("<svg") >= 1, kind
+        assert figures_wider_than_print(html) == [], kind

@@ -162,6 +162,23 @@ def active_content(page: Page) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- self tests
+#: The width of an upright A4 page's text in print (703 CSS pixels), in points.
+PRINT_TEXT_PT = 703 * 0.75
+
+
+def figures_wider_than_print(html: str) -> list[str]:
+    """The inline charts of ``html`` wider than the printed page's text: each ``section
+    id: width``. Such a chart is scaled down to the page, and its legends with it."""
+    limit = PRINT_TEXT_PT  # points, as matplotlib writes the SVG's width
+    found = []
+    for m in re.finditer(r'<svg width="([0-9.]+)pt"', html):
+        start = html.rfind('<section id="', 0, m.start())
+        section = html[start:].split('"', 2)[1] if start >= 0 else ""
+        if float(m.group(1)) > limit:
+            found.append(f"{section}: {float(m.group(1)):.0f} pt")
+    return found
+
+
 def test_reader_finds_sections_tables_and_active_content():
     html = (
         "<html><head><style>a{}</style></head><body><section id='a'><h2>One</h2>"
