@@ -485,14 +485,14 @@ def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
     return pd.DataFrame(cols)
 
 
-_CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower", "upper",
+CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower", "upper",
                      "tolerance", "verdict", "worst_group", "best_group", "reason")
 
 
 def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig,
               attribute: str) -> list[tuple]:
     """Step 7: every named criterion with its interval, tolerance and verdict (rows of the
-    criteria table, in the order of :data:`_CRITERIA_COLUMNS`)."""
+    criteria table, in the order of :data:`CRITERIA_COLUMNS`)."""
     kept_values = {m: v[plan.kept] for m, v in values.groups.items()}
     kept_display = plan.kept_display
     # the spread and the extreme groups of each metric, once however many criteria use it
@@ -504,7 +504,7 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
         if name in TESTED_CRITERIA:  # the four-fifths rule: a verdict from its own tests
             row = four_fifths_row(conf, plan.kept, kept_display, kept_values["selection_rate"],
                                   attribute=attribute, config=config)
-            rows.append(tuple(row[c] for c in _CRITERIA_COLUMNS))
+            rows.append(tuple(row[c] for c in CRITERIA_COLUMNS))
             continue
         value = float(criterion_value(crit, kept_values, spreads))
         if boot is not None and all(m in boot for m in crit.metrics):
@@ -530,7 +530,7 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
 
 
 def _criteria_frame(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(_CRITERIA_COLUMNS))
+    return pd.DataFrame(rows, columns=list(CRITERIA_COLUMNS))
 
 
 def _deciding_metric(crit, spreads: dict[str, tuple[np.ndarray, np.ndarray]]) -> str:
@@ -601,14 +601,22 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
     return groups, undefined, denominators
 
 
-def _analyse(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
+def analyse_parts(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
              labels: pd.Index, *, attribute: str, ref_index: int, config: AuditConfig,
-             rng: np.random.Generator) -> tuple[dict, list[tuple]]:
+             rng: np.random.Generator, tables: bool = True,
+             criteria: bool = True) -> tuple[dict, list[tuple]]:
     """The tables of :func:`analyse` but the criteria (as keyword arguments of
-    :class:`AttributeTables`), and the rows of the criteria table."""
+    :class:`AttributeTables`), and the rows of the criteria table.
+
+    ``tables=False`` or ``criteria=False`` leaves that part out (an empty dict, an empty
+    list): the bootstrap is drawn in the same way, so what is computed is the same.
+    """
     plan = _plan(conf, labels, ref_index, config)
     values = _point_values(conf, scores, overall_auc, plan, config)
     boot = _bootstrap(conf, scores, overall_auc, values, plan, config, rng)
+    rows = _criteria(conf, values, boot, plan, config, attribute) if criteria else []
+    if not tables:
+        return {}, rows
     lower, upper, overall_intervals = _intervals(conf, values, boot, plan, config)
     groups, undefined, denominators = _group_tables(conf, values, plan, config)
     by_group = pd.DataFrame(
@@ -621,7 +629,7 @@ def _analyse(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float
             scores.edges, scores.probabilistic, scores.n[kept], scores.w[kept],
             scores.ws[kept], scores.ws2[kept], scores.auc[kept],
         ), plan.kept_display)
-    tables = {
+    return {
         "overall": pd.Series(np.array([values.overall[m] for m in values.names], dtype=float),
                              index=_names(values.names)),
         "overall_intervals": overall_intervals,
@@ -636,8 +644,7 @@ def _analyse(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float
         "curves": curves,
         "reference_group": labels[ref_index],
         "suppressed": tuple(plan.display[j] for j in np.flatnonzero(~plan.kept)),
-    }
-    return tables, _criteria(conf, values, boot, plan, config, attribute)
+    }, rows
 
 
 def analyse(
@@ -657,7 +664,7 @@ def analyse(
     plan (groups kept, metrics needed), point values, the bootstrap, intervals, disparities,
     comparisons with the reference and their tests, criteria, and the group tables.
     """
-    tables, rows = _analyse(conf, scores, overall_auc, labels, attribute=attribute,
+    tables, rows = analyse_parts(conf, scores, overall_auc, labels, attribute=attribute,
                             ref_index=ref_index, config=config, rng=rng)
     return AttributeTables(**tables, criteria=_criteria_frame(rows))
 
@@ -670,7 +677,7 @@ def analyse_attributes(
 
     ``parts``: the arguments of :func:`analyse` but ``config``, one dict per attribute.
     """
-    done = [_analyse(**part, config=config) for part in parts]
+    done = [analyse_parts(**part, config=config) for part in parts]
     every = _criteria_frame([row for _, rows in done for row in rows])
     out = []
     start = 0
