@@ -490,9 +490,10 @@ CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower"
 
 
 def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig,
-              attribute: str) -> list[tuple]:
-    """Step 7: every named criterion with its interval, tolerance and verdict (rows of the
-    criteria table, in the order of :data:`CRITERIA_COLUMNS`)."""
+              attribute: str, names: tuple[str, ...] | None = None) -> list[tuple]:
+    """Step 7: every named criterion (those of ``names`` only, when given) with its interval,
+    tolerance and verdict (rows of the criteria table, in the order of
+    :data:`CRITERIA_COLUMNS`)."""
     kept_values = {m: v[plan.kept] for m, v in values.groups.items()}
     kept_display = plan.kept_display
     # the spread and the extreme groups of each metric, once however many criteria use it
@@ -501,6 +502,8 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
     extremes: dict[str, tuple[int, int]] = {}
     rows = []
     for name, crit in CRITERIA.items():
+        if names is not None and name not in names:
+            continue
         if name in TESTED_CRITERIA:  # the four-fifths rule: a verdict from its own tests
             row = four_fifths_row(conf, plan.kept, kept_display, kept_values["selection_rate"],
                                   attribute=attribute, config=config)
@@ -602,19 +605,20 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
 
 
 def analyse_parts(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
-             labels: pd.Index, *, attribute: str, ref_index: int, config: AuditConfig,
-             rng: np.random.Generator, tables: bool = True,
-             criteria: bool = True) -> tuple[dict, list[tuple]]:
+                  labels: pd.Index, *, attribute: str, ref_index: int, config: AuditConfig,
+                  rng: np.random.Generator, tables: bool = True,
+                  criteria: tuple[str, ...] | None = None) -> tuple[dict, list[tuple]]:
     """The tables of :func:`analyse` but the criteria (as keyword arguments of
     :class:`AttributeTables`), and the rows of the criteria table.
 
-    ``tables=False`` or ``criteria=False`` leaves that part out (an empty dict, an empty
-    list): the bootstrap is drawn in the same way, so what is computed is the same.
+    ``tables=False`` leaves the tables out (an empty dict); ``criteria``, when given, names
+    the criteria to compute (``()``: none). The bootstrap is drawn in the same way whatever
+    is left out, so what is computed is the same.
     """
     plan = _plan(conf, labels, ref_index, config)
     values = _point_values(conf, scores, overall_auc, plan, config)
     boot = _bootstrap(conf, scores, overall_auc, values, plan, config, rng)
-    rows = _criteria(conf, values, boot, plan, config, attribute) if criteria else []
+    rows = _criteria(conf, values, boot, plan, config, attribute, criteria)
     if not tables:
         return {}, rows
     lower, upper, overall_intervals = _intervals(conf, values, boot, plan, config)
@@ -665,7 +669,7 @@ def analyse(
     comparisons with the reference and their tests, criteria, and the group tables.
     """
     tables, rows = analyse_parts(conf, scores, overall_auc, labels, attribute=attribute,
-                            ref_index=ref_index, config=config, rng=rng)
+                                 ref_index=ref_index, config=config, rng=rng)
     return AttributeTables(**tables, criteria=_criteria_frame(rows))
 
 

@@ -224,7 +224,8 @@ def analyse_multiclass(
     ovr = [stats.one_vs_rest(j) for j in range(k)]
 
     def binary(conf: Any, config: AuditConfig, rng: np.random.Generator, *,
-               tables: bool = True, criteria: bool = True) -> tuple[dict, list[tuple]]:
+               tables: bool = True,
+               criteria: tuple[str, ...] = MULTICLASS_CRITERIA) -> tuple[dict, list[tuple]]:
         return analyse_parts(
             conf,
             None,
@@ -241,9 +242,9 @@ def analyse_multiclass(
     parts = [binary(ovr[j], cfg, rngs[j]) for j in range(k)]
     per_class = [t for t, _ in parts]
     per_class_criteria = [_criteria_by_name(rows) for _, rows in parts]
-    # accuracy: its criteria are not reported
+    # accuracy: no criterion
     acc, _ = binary(stats.correct(), replace(cfg, metrics=("count", "selection_rate")),
-                    rngs[k], criteria=False)
+                    rngs[k], criteria=())
     if config.n_bootstrap == 0:
         # no interval at any level: the criteria at the Bonferroni level are the same rows
         adjusted = per_class_criteria
