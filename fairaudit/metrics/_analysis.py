@@ -208,7 +208,7 @@ def _names(names: list[str] | tuple[str, ...], name: str | None = None) -> pd.In
     return _names_index(tuple(names), name).view()
 
 
-def _float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+def float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
     """A frame of float columns built as one block (much cheaper than column by column)."""
     names = list(columns)
     data = (np.column_stack([np.asarray(columns[c], dtype=np.float64) for c in names])
@@ -357,9 +357,9 @@ def _intervals(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
         lower[m] = np.where(undefined, np.nan, lower[m])
         upper[m] = np.where(undefined, np.nan, upper[m])
     index = plan.index
-    lower_df = _float_frame({m: lower[m][plan.kept] for m in values.names}, index)
-    upper_df = _float_frame({m: upper[m][plan.kept] for m in values.names}, index)
-    overall_iv = _float_frame(
+    lower_df = float_frame({m: lower[m][plan.kept] for m in values.names}, index)
+    upper_df = float_frame({m: upper[m][plan.kept] for m in values.names}, index)
+    overall_iv = float_frame(
         {"lower": [o_lower[m] for m in values.names],
          "upper": [o_upper[m] for m in values.names]},
         _names(values.names, "metric"),
@@ -412,7 +412,7 @@ def _disparities(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
             bounds[key + "_lower"][i], bounds[key + "_upper"][i] = lo, hi
     table.pop("metric")
     found_all = {**table, **bounds}
-    return _float_frame({c: found_all[c] for c in columns[1:]}, _names(names, "metric"))
+    return float_frame({c: found_all[c] for c in columns[1:]}, _names(names, "metric"))
 
 
 def _pvalues(conf: ConfusionStats, names: list[str], plan: _Plan,
@@ -599,7 +599,7 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
     rows += [{"group": "(all)", "metric": m, "reason": why} for m, why in config.left_out]
     columns = ["group", "metric", "reason"]
     undefined = pd.DataFrame(rows, columns=columns) if rows else _no_undefined().copy()
-    denominators = _float_frame(
+    denominators = float_frame(
         {m: _denominators(conf, m, config)[kept] for m in values.names}, index)
     return groups, undefined, denominators
 

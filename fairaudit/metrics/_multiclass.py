@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import CRITERIA_COLUMNS, analyse_parts, group_display
+from ._analysis import CRITERIA_COLUMNS, analyse_parts, float_frame, group_display
 from ._config import AuditConfig
 from ._criteria import CRITERIA, verdict
 from ._multiclass_averages import AVERAGED_METRICS, average_bootstrap, average_disparities
@@ -178,7 +178,13 @@ def accuracy_interval(
 
 
 def _column_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
-    return pd.DataFrame(columns, index=index, copy=False)
+    """A frame of numeric columns: the float ones built as one block (much cheaper than
+    column by column), the others (``count``) then set with their own dtype."""
+    frame = float_frame(columns, index)
+    for name, values in columns.items():
+        if np.asarray(values).dtype != np.float64:
+            frame[name] = values
+    return frame
 
 
 def _criteria_by_name(rows: list[tuple]) -> dict[str, dict]:
