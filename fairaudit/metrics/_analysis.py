@@ -444,7 +444,7 @@ def _pvalues(conf: ConfusionStats, names: list[str], plan: _Plan,
     return p
 
 
-_REFERENCE_COLUMNS = ("group", "metric", "value", "reference_value", "difference",
+REFERENCE_COLUMNS = ("group", "metric", "value", "reference_value", "difference",
                       "difference_lower", "difference_upper", "ratio", "ratio_lower",
                       "ratio_upper", "p_value")
 
@@ -472,10 +472,10 @@ def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
                    stacked, ref_value, dg, bounds[0], bounds[1], rg, bounds[2], bounds[3],
                    _pvalues(conf, names, plan, config))
         cols = {c: (a if a.ndim == 1 else a[:, others].ravel())
-                for c, a in zip(_REFERENCE_COLUMNS, columns, strict=True)}
+                for c, a in zip(REFERENCE_COLUMNS, columns, strict=True)}
     else:
         cols = {c: np.array([], dtype=object if c in ("group", "metric") else np.float64)
-                for c in _REFERENCE_COLUMNS}
+                for c in REFERENCE_COLUMNS}
     cols["p_adjusted"] = adjust_family(
         cols["p_value"].astype(np.float64), cols["metric"].astype(object),
         cols["group"].astype(object), config.correction, config.correction_scope,

@@ -25,7 +25,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import CRITERIA_COLUMNS, analyse_parts, float_frame, group_display
+from ._analysis import (
+    CRITERIA_COLUMNS,
+    REFERENCE_COLUMNS,
+    analyse_parts,
+    float_frame,
+    group_display,
+)
 from ._config import AuditConfig
 from ._criteria import CRITERIA, verdict
 from ._multiclass_averages import AVERAGED_METRICS, average_bootstrap, average_disparities
@@ -185,6 +191,16 @@ def _column_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFra
         if np.asarray(values).dtype != np.float64:
             frame[name] = values
     return frame
+
+
+def _reference_rows(table: pd.DataFrame, renamed: dict[str, str]) -> dict[str, np.ndarray]:
+    """The rows of a binary ``to_reference`` table whose metric is a key of ``renamed``, the
+    metric renamed as it says: arrays by column (those of ``REFERENCE_COLUMNS``)."""
+    metric = table["metric"].to_numpy(dtype=object)
+    keep = np.array([m in renamed for m in metric], dtype=bool)
+    out = {c: table[c].to_numpy()[keep] for c in REFERENCE_COLUMNS if c != "metric"}
+    out["metric"] = np.array([renamed[m] for m in metric[keep]], dtype=object)
+    return out
 
 
 def _criteria_by_name(rows: list[tuple]) -> dict[str, dict]:
@@ -353,9 +369,7 @@ def analyse_multiclass(
         present = [m for m in PER_CLASS_METRICS if m in d.index]
         disp_rows.append(d.loc[present].to_numpy())
         disp_names += [names[m] for m in present]
-        tr = t["to_reference"][t["to_reference"]["metric"].isin(PER_CLASS_METRICS)].copy()
-        tr["metric"] = tr["metric"].map(names)
-        ref_parts.append(tr)
+        ref_parts.append(_reference_rows(t["to_reference"], names))
         u = t["undefined"][t["undefined"]["metric"].isin(PER_CLASS_METRICS)].copy()
         u["reason"] = [_reason(r, c) for r in u["reason"]]
         u["metric"] = u["metric"].map(names)
@@ -363,9 +377,7 @@ def analyse_multiclass(
     d = acc["disparities"]
     disp_rows.append(d.loc[["selection_rate"]].to_numpy())
     disp_names.append("accuracy")
-    tr = acc["to_reference"][acc["to_reference"]["metric"] == "selection_rate"].copy()
-    tr["metric"] = "accuracy"
-    ref_parts.append(tr)
+    ref_parts.append(_reference_rows(acc["to_reference"], {"selection_rate": "accuracy"}))
     # the averages: from their own bootstrap of the k x k counts
     avg_disp, avg_ref = average_disparities(
         avg,
@@ -381,7 +393,7 @@ def analyse_multiclass(
     disparities = pd.DataFrame(
         np.concatenate(disp_rows), columns=d.columns, index=pd.Index(disp_names, name="metric")
     )
-    ref_parts.append(avg_ref.astype({c: t for c, t in tr.dtypes.items() if c in avg_ref.columns}))
+    ref_parts.append(avg_ref)
     u = acc["undefined"][acc["undefined"]["metric"] == "selection_rate"].copy()
     u["metric"] = "accuracy"
     undefined.append(u)
@@ -396,7 +408,11 @@ def analyse_multiclass(
                 }
             )
         )
-    to_reference = pd.concat(ref_parts, ignore_index=True)
+    to_reference = pd.DataFrame(
+        {c: np.concatenate([part[c] for part in ref_parts]) for c in REFERENCE_COLUMNS}
+    )
+    # the metric names are text even when no group is compared (an empty column)
+    to_reference["metric"] = to_reference["metric"].astype(str)
     to_reference["p_adjusted"] = adjust_family(
         to_reference["p_value"].to_numpy(dtype=np.float64),
         to_reference["metric"].to_numpy(dtype=object),

@@ -432,10 +432,10 @@ def average_disparities(
     sizes: np.ndarray,
     shown: list[str],
     columns: pd.Index,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Disparities of the averaged metrics (rows of the disparities table, ``columns`` as
     the binary audit's) and each kept group against the reference (rows of ``to_reference``
-    before the adjustment of p-values).
+    before the adjustment of p-values, as arrays by column).
 
     ``avg``: the value of every kept group; ``sizes``: the rows of each kept group (for the
     ratio's interval when a value is 0); ``shown``: the groups as displayed.
@@ -491,9 +491,9 @@ def average_disparities(
         index=pd.Index(names, name="metric"),
         columns=columns,
     )
-    to_reference = pd.DataFrame({
+    to_reference = {
         "group": np.tile(np.asarray(shown, dtype=object)[others], len(names)),
         "metric": np.repeat(np.asarray(names, dtype=object), n_others),
         **{c: np.concatenate(parts) for c, parts in ref_cols.items()},
-    })
+    }
     return frame, to_reference
