@@ -284,10 +284,11 @@ def analyse_multiclass(
     def frames(attr: str) -> pd.DataFrame:
         a = acc[attr]
         cols = {"count": a["count"].to_numpy()}
-        tables = [t[attr] for t in per_class]
+        # each class's table as one block of floats (its metrics are floats), read by position
+        blocks = [(t[attr].to_numpy(dtype=np.float64), t[attr].columns) for t in per_class]
         for m in PER_CLASS_METRICS:
-            for t, c in zip(tables, classes, strict=True):
-                cols[class_column(m, c)] = t[m].to_numpy()
+            for (block, names), c in zip(blocks, classes, strict=True):
+                cols[class_column(m, c)] = block[:, names.get_loc(m)]
         cols["accuracy"] = a["selection_rate"].to_numpy()
         return cols
 
