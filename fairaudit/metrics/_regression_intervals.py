@@ -24,7 +24,7 @@ from ._regression_metrics import (
     group_se,
     mean_and_variance,
     mean_se,
-    moment_metrics,
+    moment_metric,
     smd_matrix,
     smd_se_matrix,
 )
@@ -47,8 +47,7 @@ def _union(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _value(m: np.ndarray, metric: str) -> np.ndarray:
-    shape = m.shape[:-1]
-    return moment_metrics(m, np.ones(shape))[metric]
+    return moment_metric(m, metric)
 
 
 def group_mean_interval(
