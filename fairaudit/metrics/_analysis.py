@@ -445,8 +445,8 @@ def _pvalues(conf: ConfusionStats, names: list[str], plan: _Plan,
 
 
 REFERENCE_COLUMNS = ("group", "metric", "value", "reference_value", "difference",
-                      "difference_lower", "difference_upper", "ratio", "ratio_lower",
-                      "ratio_upper", "p_value")
+                     "difference_lower", "difference_upper", "ratio", "ratio_lower",
+                     "ratio_upper", "p_value")
 
 
 def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
@@ -486,7 +486,7 @@ def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
 
 
 CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower", "upper",
-                     "tolerance", "verdict", "worst_group", "best_group", "reason")
+                    "tolerance", "verdict", "worst_group", "best_group", "reason")
 
 
 def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig,

@@ -2,7 +2,7 @@
 macro and weighted averages, and the criteria per class with their worst case.
 
 Each class ``c`` is audited as the binary decision "predicted c" against the outcome "is c"
-(:meth:`MulticlassStats.one_vs_rest`) by the binary engine (:func:`._analysis.analyse`), so
+(:meth:`MulticlassStats.one_vs_rest`) by the binary engine (:func:`._analysis.analyse_parts`), so
 every per-class value, interval, comparison and verdict follows the binary rules exactly;
 its metric columns are renamed ``metric[c]`` (see :func:`class_column`). The one-vs-rest
 counts of a class are sums of the k x k cells, and the binary Bayesian bootstrap's gamma
