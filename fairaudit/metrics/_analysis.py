@@ -208,7 +208,7 @@ def _names(names: list[str] | tuple[str, ...], name: str | None = None) -> pd.In
     return _names_index(tuple(names), name).view()
 
 
-def _float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+def float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
     """A frame of float columns built as one block (much cheaper than column by column)."""
     names = list(columns)
     data = (np.column_stack([np.asarray(columns[c], dtype=np.float64) for c in names])
@@ -357,9 +357,9 @@ def _intervals(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
         lower[m] = np.where(undefined, np.nan, lower[m])
         upper[m] = np.where(undefined, np.nan, upper[m])
     index = plan.index
-    lower_df = _float_frame({m: lower[m][plan.kept] for m in values.names}, index)
-    upper_df = _float_frame({m: upper[m][plan.kept] for m in values.names}, index)
-    overall_iv = _float_frame(
+    lower_df = float_frame({m: lower[m][plan.kept] for m in values.names}, index)
+    upper_df = float_frame({m: upper[m][plan.kept] for m in values.names}, index)
+    overall_iv = float_frame(
         {"lower": [o_lower[m] for m in values.names],
          "upper": [o_upper[m] for m in values.names]},
         _names(values.names, "metric"),
@@ -412,7 +412,7 @@ def _disparities(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
             bounds[key + "_lower"][i], bounds[key + "_upper"][i] = lo, hi
     table.pop("metric")
     found_all = {**table, **bounds}
-    return _float_frame({c: found_all[c] for c in columns[1:]}, _names(names, "metric"))
+    return float_frame({c: found_all[c] for c in columns[1:]}, _names(names, "metric"))
 
 
 def _pvalues(conf: ConfusionStats, names: list[str], plan: _Plan,
@@ -444,9 +444,9 @@ def _pvalues(conf: ConfusionStats, names: list[str], plan: _Plan,
     return p
 
 
-_REFERENCE_COLUMNS = ("group", "metric", "value", "reference_value", "difference",
-                      "difference_lower", "difference_upper", "ratio", "ratio_lower",
-                      "ratio_upper", "p_value")
+REFERENCE_COLUMNS = ("group", "metric", "value", "reference_value", "difference",
+                     "difference_lower", "difference_upper", "ratio", "ratio_lower",
+                     "ratio_upper", "p_value")
 
 
 def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
@@ -472,10 +472,10 @@ def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
                    stacked, ref_value, dg, bounds[0], bounds[1], rg, bounds[2], bounds[3],
                    _pvalues(conf, names, plan, config))
         cols = {c: (a if a.ndim == 1 else a[:, others].ravel())
-                for c, a in zip(_REFERENCE_COLUMNS, columns, strict=True)}
+                for c, a in zip(REFERENCE_COLUMNS, columns, strict=True)}
     else:
         cols = {c: np.array([], dtype=object if c in ("group", "metric") else np.float64)
-                for c in _REFERENCE_COLUMNS}
+                for c in REFERENCE_COLUMNS}
     cols["p_adjusted"] = adjust_family(
         cols["p_value"].astype(np.float64), cols["metric"].astype(object),
         cols["group"].astype(object), config.correction, config.correction_scope,
@@ -485,14 +485,15 @@ def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
     return pd.DataFrame(cols)
 
 
-_CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower", "upper",
-                     "tolerance", "verdict", "worst_group", "best_group", "reason")
+CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower", "upper",
+                    "tolerance", "verdict", "worst_group", "best_group", "reason")
 
 
 def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig,
-              attribute: str) -> list[tuple]:
-    """Step 7: every named criterion with its interval, tolerance and verdict (rows of the
-    criteria table, in the order of :data:`_CRITERIA_COLUMNS`)."""
+              attribute: str, names: tuple[str, ...] | None = None) -> list[tuple]:
+    """Step 7: every named criterion (those of ``names`` only, when given) with its interval,
+    tolerance and verdict (rows of the criteria table, in the order of
+    :data:`CRITERIA_COLUMNS`)."""
     kept_values = {m: v[plan.kept] for m, v in values.groups.items()}
     kept_display = plan.kept_display
     # the spread and the extreme groups of each metric, once however many criteria use it
@@ -501,10 +502,12 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
     extremes: dict[str, tuple[int, int]] = {}
     rows = []
     for name, crit in CRITERIA.items():
+        if names is not None and name not in names:
+            continue
         if name in TESTED_CRITERIA:  # the four-fifths rule: a verdict from its own tests
             row = four_fifths_row(conf, plan.kept, kept_display, kept_values["selection_rate"],
                                   attribute=attribute, config=config)
-            rows.append(tuple(row[c] for c in _CRITERIA_COLUMNS))
+            rows.append(tuple(row[c] for c in CRITERIA_COLUMNS))
             continue
         value = float(criterion_value(crit, kept_values, spreads))
         if boot is not None and all(m in boot for m in crit.metrics):
@@ -530,7 +533,7 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
 
 
 def _criteria_frame(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(_CRITERIA_COLUMNS))
+    return pd.DataFrame(rows, columns=list(CRITERIA_COLUMNS))
 
 
 def _deciding_metric(crit, spreads: dict[str, tuple[np.ndarray, np.ndarray]]) -> str:
@@ -596,19 +599,28 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
     rows += [{"group": "(all)", "metric": m, "reason": why} for m, why in config.left_out]
     columns = ["group", "metric", "reason"]
     undefined = pd.DataFrame(rows, columns=columns) if rows else _no_undefined().copy()
-    denominators = _float_frame(
+    denominators = float_frame(
         {m: _denominators(conf, m, config)[kept] for m in values.names}, index)
     return groups, undefined, denominators
 
 
-def _analyse(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
-             labels: pd.Index, *, attribute: str, ref_index: int, config: AuditConfig,
-             rng: np.random.Generator) -> tuple[dict, list[tuple]]:
+def analyse_parts(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
+                  labels: pd.Index, *, attribute: str, ref_index: int, config: AuditConfig,
+                  rng: np.random.Generator, tables: bool = True,
+                  criteria: tuple[str, ...] | None = None) -> tuple[dict, list[tuple]]:
     """The tables of :func:`analyse` but the criteria (as keyword arguments of
-    :class:`AttributeTables`), and the rows of the criteria table."""
+    :class:`AttributeTables`), and the rows of the criteria table.
+
+    ``tables=False`` leaves the tables out (an empty dict); ``criteria``, when given, names
+    the criteria to compute (``()``: none). The bootstrap is drawn in the same way whatever
+    is left out, so what is computed is the same.
+    """
     plan = _plan(conf, labels, ref_index, config)
     values = _point_values(conf, scores, overall_auc, plan, config)
     boot = _bootstrap(conf, scores, overall_auc, values, plan, config, rng)
+    rows = _criteria(conf, values, boot, plan, config, attribute, criteria)
+    if not tables:
+        return {}, rows
     lower, upper, overall_intervals = _intervals(conf, values, boot, plan, config)
     groups, undefined, denominators = _group_tables(conf, values, plan, config)
     by_group = pd.DataFrame(
@@ -621,7 +633,7 @@ def _analyse(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float
             scores.edges, scores.probabilistic, scores.n[kept], scores.w[kept],
             scores.ws[kept], scores.ws2[kept], scores.auc[kept],
         ), plan.kept_display)
-    tables = {
+    return {
         "overall": pd.Series(np.array([values.overall[m] for m in values.names], dtype=float),
                              index=_names(values.names)),
         "overall_intervals": overall_intervals,
@@ -636,8 +648,7 @@ def _analyse(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float
         "curves": curves,
         "reference_group": labels[ref_index],
         "suppressed": tuple(plan.display[j] for j in np.flatnonzero(~plan.kept)),
-    }
-    return tables, _criteria(conf, values, boot, plan, config, attribute)
+    }, rows
 
 
 def analyse(
@@ -657,8 +668,8 @@ def analyse(
     plan (groups kept, metrics needed), point values, the bootstrap, intervals, disparities,
     comparisons with the reference and their tests, criteria, and the group tables.
     """
-    tables, rows = _analyse(conf, scores, overall_auc, labels, attribute=attribute,
-                            ref_index=ref_index, config=config, rng=rng)
+    tables, rows = analyse_parts(conf, scores, overall_auc, labels, attribute=attribute,
+                                 ref_index=ref_index, config=config, rng=rng)
     return AttributeTables(**tables, criteria=_criteria_frame(rows))
 
 
@@ -670,7 +681,7 @@ def analyse_attributes(
 
     ``parts``: the arguments of :func:`analyse` but ``config``, one dict per attribute.
     """
-    done = [_analyse(**part, config=config) for part in parts]
+    done = [analyse_parts(**part, config=config) for part in parts]
     every = _criteria_frame([row for _, rows in done for row in rows])
     out = []
     start = 0

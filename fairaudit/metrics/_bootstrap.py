@@ -400,6 +400,10 @@ def summarise_bootstrap(
     if not weighted:
         pooled_shape = stats.n.sum(axis=0).astype(np.float64)
     summary = BootstrapSummary(confidence_level, ref_k)
+    # the replicates of a rate are exactly Beta(x + 1/2, m - x + 1/2) draws: report the exact
+    # quantiles of that distribution (no Monte-Carlo error), of every rate at once
+    exact = [m for m in all_names if m in RATES and m in interval_names]
+    exact_lo, exact_hi = _exact_rate_intervals(shape, pooled_shape, exact, confidence_level)
     for m in all_names:
         est = values[m][kept]
         nan = np.full(n_kept, np.nan)
@@ -408,14 +412,11 @@ def summarise_bootstrap(
             ref_diff=(nan.copy(), nan.copy()), ref_ratio=(nan.copy(), nan.copy()),
             others=_Extremes.empty(b), others_log=_Extremes.empty(b),
         )
-        if m in RATES and m in interval_names:
-            # the replicates of a rate are exactly Beta(x + 1/2, m - x + 1/2) draws: report
-            # the exact quantiles of that distribution (no Monte-Carlo error)
-            lo, hi = rate_intervals(stats, m, confidence_level, weighted=weighted)
-            summary.metrics[m].lower, summary.metrics[m].upper = lo[kept], hi[kept]
-            tnum, tden = rate_parts(pooled_shape, m)
-            lo, hi = jeffreys_interval(np.array([tnum]), np.array([tden]), confidence_level)
-            summary.metrics[m].overall_exact = (float(lo[0]), float(hi[0]))
+        if m in exact:
+            i = exact.index(m)
+            lo, hi = exact_lo[i], exact_hi[i]  # the groups, then all rows pooled
+            summary.metrics[m].lower, summary.metrics[m].upper = lo[:-1][kept], hi[:-1][kept]
+            summary.metrics[m].overall_exact = (float(lo[-1]), float(hi[-1]))
         finite = np.isfinite(est)
         if finite.any() and not (est[finite] > 0).all():
             summary.metrics[m].zero_top = int(np.flatnonzero(finite)[np.argmax(est[finite])])
@@ -492,6 +493,23 @@ def summarise_bootstrap(
             s.overall_dev = s.overall - t
             s.overall_logdev = _logs(s.overall) - np.log(t) if t > 0 else None
     return summary
+
+
+def _exact_rate_intervals(
+    shape: np.ndarray, pooled_shape: np.ndarray, names: list[str], confidence_level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Jeffreys intervals of the rates ``names`` from the gamma shapes of the groups' cells
+    (G, 4) and of all rows pooled (4,): one row per rate, the groups then all rows, shape
+    (len(names), G + 1). One vectorised call for all of them (as :func:`rate_intervals`,
+    rate by rate)."""
+    if not names:
+        empty = np.empty((0, shape.shape[0] + 1))
+        return empty, empty.copy()
+    parts = [rate_parts(shape, m) for m in names]
+    pooled = [rate_parts(pooled_shape, m) for m in names]
+    num = np.column_stack([np.stack([p[0] for p in parts]), [q[0] for q in pooled]])
+    den = np.column_stack([np.stack([p[1] for p in parts]), [q[1] for q in pooled]])
+    return jeffreys_interval(num, den, confidence_level)
 
 
 def _hold_values(s: _MetricSummary, ref_k: int) -> None:

@@ -9,6 +9,7 @@ counts (the stratified row bootstrap of the binned scores).
 
 from __future__ import annotations
 
+import math
 from statistics import NormalDist
 
 import numpy as np
@@ -155,11 +156,18 @@ def ratio_zero_upper(
 
 
 def _finite_quantile(x: np.ndarray, q: float) -> float:
+    """``np.quantile(x, q, method="higher")`` of the values that are not NaN (NaN if none).
+
+    No interpolation: replicates may hold +inf (a rate of 0 on the log scale). The order
+    statistic is found as ``np.quantile`` finds it (the same index, the same partition),
+    without its overhead, which dominates for the few hundred replicates of an audit.
+    """
     x = x[~np.isnan(x)]
     if len(x) == 0:
         return float("nan")
-    # no interpolation: replicates may hold +inf (a rate of 0 on the log scale)
-    return float(np.quantile(x, q, method="higher"))
+    i = math.ceil((len(x) - 1) * q)
+    x.partition(np.array([i, -1]))
+    return float(x[i])
 
 
 def _logs(x: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 macro and weighted averages, and the criteria per class with their worst case.
 
 Each class ``c`` is audited as the binary decision "predicted c" against the outcome "is c"
-(:meth:`MulticlassStats.one_vs_rest`) by the binary engine (:func:`._analysis.analyse`), so
+(:meth:`MulticlassStats.one_vs_rest`) by the binary engine (:func:`._analysis.analyse_parts`), so
 every per-class value, interval, comparison and verdict follows the binary rules exactly;
 its metric columns are renamed ``metric[c]`` (see :func:`class_column`). The one-vs-rest
 counts of a class are sums of the k x k cells, and the binary Bayesian bootstrap's gamma
@@ -25,7 +25,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import analyse, group_display
+from ._analysis import (
+    CRITERIA_COLUMNS,
+    REFERENCE_COLUMNS,
+    analyse_parts,
+    float_frame,
+    group_display,
+)
 from ._config import AuditConfig
 from ._criteria import CRITERIA, verdict
 from ._multiclass_averages import AVERAGED_METRICS, average_bootstrap, average_disparities
@@ -178,12 +184,29 @@ def accuracy_interval(
 
 
 def _column_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
-    return pd.DataFrame(columns, index=index, copy=False)
+    """A frame of numeric columns: the float ones built as one block (much cheaper than
+    column by column), the others (``count``) then set with their own dtype."""
+    frame = float_frame(columns, index)
+    for name, values in columns.items():
+        if np.asarray(values).dtype != np.float64:
+            frame[name] = values
+    return frame
 
 
-def _criteria_by_name(table: pd.DataFrame) -> dict[str, dict]:
-    """The rows of a binary criteria table as dicts, by criterion name."""
-    return {row["criterion"]: row for row in table.to_dict("records")}
+def _reference_rows(table: pd.DataFrame, renamed: dict[str, str]) -> dict[str, np.ndarray]:
+    """The rows of a binary ``to_reference`` table whose metric is a key of ``renamed``, the
+    metric renamed as it says: arrays by column (those of ``REFERENCE_COLUMNS``)."""
+    metric = table["metric"].to_numpy(dtype=object)
+    keep = np.array([m in renamed for m in metric], dtype=bool)
+    out = {c: table[c].to_numpy()[keep] for c in REFERENCE_COLUMNS if c != "metric"}
+    out["metric"] = np.array([renamed[m] for m in metric[keep]], dtype=object)
+    return out
+
+
+def _criteria_by_name(rows: list[tuple]) -> dict[str, dict]:
+    """Rows of a binary criteria table (in the order of ``CRITERIA_COLUMNS``) as dicts, by
+    criterion name."""
+    return {row[1]: dict(zip(CRITERIA_COLUMNS, row, strict=True)) for row in rows}
 
 
 def analyse_multiclass(
@@ -222,8 +245,10 @@ def analyse_multiclass(
     labels = stats.labels
     ovr = [stats.one_vs_rest(j) for j in range(k)]
 
-    def binary(conf: Any, config: AuditConfig, rng: np.random.Generator) -> AttributeTables:
-        return analyse(
+    def binary(conf: Any, config: AuditConfig, rng: np.random.Generator, *,
+               tables: bool = True,
+               criteria: tuple[str, ...] = MULTICLASS_CRITERIA) -> tuple[dict, list[tuple]]:
+        return analyse_parts(
             conf,
             None,
             np.nan,
@@ -232,31 +257,38 @@ def analyse_multiclass(
             ref_index=ref_index,
             config=config,
             rng=rng,
+            tables=tables,
+            criteria=criteria,
         )
 
-    per_class = [binary(ovr[j], cfg, rngs[j]) for j in range(k)]
-    acc = binary(stats.correct(), replace(cfg, metrics=("count", "selection_rate")), rngs[k])
-    per_class_criteria = [_criteria_by_name(t.criteria) for t in per_class]
+    parts = [binary(ovr[j], cfg, rngs[j]) for j in range(k)]
+    per_class = [t for t, _ in parts]
+    per_class_criteria = [_criteria_by_name(rows) for _, rows in parts]
+    # accuracy: no criterion
+    acc, _ = binary(stats.correct(), replace(cfg, metrics=("count", "selection_rate")),
+                    rngs[k], criteria=())
     if config.n_bootstrap == 0:
         # no interval at any level: the criteria at the Bonferroni level are the same rows
         adjusted = per_class_criteria
     else:
-        # only the criteria's intervals are needed at that level: no metric is reported
+        # only the criteria's intervals are needed at that level: no table is built
         level = 1.0 - (1.0 - config.confidence_level) / k
         wide_cfg = replace(cfg, metrics=("count",), confidence_level=level)
         adjusted = [
-            _criteria_by_name(binary(ovr[j], wide_cfg, rngs[k + 1 + j]).criteria) for j in range(k)
+            _criteria_by_name(binary(ovr[j], wide_cfg, rngs[k + 1 + j], tables=False)[1])
+            for j in range(k)
         ]
 
-    index = acc.by_group.index
+    index = acc["by_group"].index
 
     def frames(attr: str) -> pd.DataFrame:
-        a = getattr(acc, attr)
+        a = acc[attr]
         cols = {"count": a["count"].to_numpy()}
-        tables = [getattr(t, attr) for t in per_class]
+        # each class's table as one block of floats (its metrics are floats), read by position
+        blocks = [(t[attr].to_numpy(dtype=np.float64), t[attr].columns) for t in per_class]
         for m in PER_CLASS_METRICS:
-            for t, c in zip(tables, classes, strict=True):
-                cols[class_column(m, c)] = t[m].to_numpy()
+            for (block, names), c in zip(blocks, classes, strict=True):
+                cols[class_column(m, c)] = block[:, names.get_loc(m)]
         cols["accuracy"] = a["selection_rate"].to_numpy()
         return cols
 
@@ -271,7 +303,7 @@ def analyse_multiclass(
     ref_k = int(np.flatnonzero(kept == ref_index)[0])
     avg_boot = average_bootstrap(stats, kept_mask, ref_index, config, rngs[2 * k + 1])
     avg_lo, avg_hi = avg_boot.lower, avg_boot.upper
-    acc_den = acc.denominators["selection_rate"].to_numpy()
+    acc_den = acc["denominators"]["selection_rate"].to_numpy()
     for m in AVERAGED_METRICS:
         by_group[m] = avg[m]
         lower[m], upper[m] = avg_lo[m], avg_hi[m]
@@ -291,20 +323,20 @@ def analyse_multiclass(
         stats.w.sum(axis=0, keepdims=True),
         stats.w2.sum(axis=0, keepdims=True),
     )
-    ov_names, ov_values, ov_lo, ov_hi = ["count"], [acc.overall["count"]], [], []
-    a_iv = acc.overall_intervals
+    ov_names, ov_values, ov_lo, ov_hi = ["count"], [acc["overall"]["count"]], [], []
+    a_iv = acc["overall_intervals"]
     ov_lo.append(a_iv.at["count", "lower"])
     ov_hi.append(a_iv.at["count", "upper"])
     for m in PER_CLASS_METRICS:
         for t, c in zip(per_class, classes, strict=True):
             ov_names.append(class_column(m, c))
-            ov_values.append(t.overall[m])
-            ov_lo.append(t.overall_intervals.at[m, "lower"])
-            ov_hi.append(t.overall_intervals.at[m, "upper"])
+            ov_values.append(t["overall"][m])
+            ov_lo.append(t["overall_intervals"].at[m, "lower"])
+            ov_hi.append(t["overall_intervals"].at[m, "upper"])
     ov_names.append("accuracy")
-    ov_values.append(acc.overall["selection_rate"])
+    ov_values.append(acc["overall"]["selection_rate"])
     a_lo, a_hi = accuracy_interval(
-        np.array([acc.overall["selection_rate"]]),
+        np.array([acc["overall"]["selection_rate"]]),
         (
             np.array([a_iv.at["selection_rate", "lower"]]),
             np.array([a_iv.at["selection_rate", "upper"]]),
@@ -334,30 +366,26 @@ def analyse_multiclass(
     disp_rows, disp_names, ref_parts, undefined = [], [], [], []
     for t, c in zip(per_class, classes, strict=True):
         names = {m: class_column(m, c) for m in PER_CLASS_METRICS}
-        d = t.disparities
+        d = t["disparities"]
         present = [m for m in PER_CLASS_METRICS if m in d.index]
         disp_rows.append(d.loc[present].to_numpy())
         disp_names += [names[m] for m in present]
-        tr = t.to_reference[t.to_reference["metric"].isin(PER_CLASS_METRICS)].copy()
-        tr["metric"] = tr["metric"].map(names)
-        ref_parts.append(tr)
-        u = t.undefined[t.undefined["metric"].isin(PER_CLASS_METRICS)].copy()
+        ref_parts.append(_reference_rows(t["to_reference"], names))
+        u = t["undefined"][t["undefined"]["metric"].isin(PER_CLASS_METRICS)].copy()
         u["reason"] = [_reason(r, c) for r in u["reason"]]
         u["metric"] = u["metric"].map(names)
         undefined.append(u)
-    d = acc.disparities
+    d = acc["disparities"]
     disp_rows.append(d.loc[["selection_rate"]].to_numpy())
     disp_names.append("accuracy")
-    tr = acc.to_reference[acc.to_reference["metric"] == "selection_rate"].copy()
-    tr["metric"] = "accuracy"
-    ref_parts.append(tr)
+    ref_parts.append(_reference_rows(acc["to_reference"], {"selection_rate": "accuracy"}))
     # the averages: from their own bootstrap of the k x k counts
     avg_disp, avg_ref = average_disparities(
         avg,
         {m: overall[m] for m in AVERAGED_METRICS},
         avg_boot,
         ref_k,
-        acc.denominators["selection_rate"].to_numpy(),
+        acc["denominators"]["selection_rate"].to_numpy(),
         shown_kept,
         d.columns,
     )
@@ -366,8 +394,8 @@ def analyse_multiclass(
     disparities = pd.DataFrame(
         np.concatenate(disp_rows), columns=d.columns, index=pd.Index(disp_names, name="metric")
     )
-    ref_parts.append(avg_ref.astype({c: t for c, t in tr.dtypes.items() if c in avg_ref.columns}))
-    u = acc.undefined[acc.undefined["metric"] == "selection_rate"].copy()
+    ref_parts.append(avg_ref)
+    u = acc["undefined"][acc["undefined"]["metric"] == "selection_rate"].copy()
     u["metric"] = "accuracy"
     undefined.append(u)
     for m in AVERAGED_METRICS:
@@ -381,7 +409,11 @@ def analyse_multiclass(
                 }
             )
         )
-    to_reference = pd.concat(ref_parts, ignore_index=True)
+    to_reference = pd.DataFrame(
+        {c: np.concatenate([part[c] for part in ref_parts]) for c in REFERENCE_COLUMNS}
+    )
+    # the metric names are text even when no group is compared (an empty column)
+    to_reference["metric"] = to_reference["metric"].astype(str)
     to_reference["p_adjusted"] = adjust_family(
         to_reference["p_value"].to_numpy(dtype=np.float64),
         to_reference["metric"].to_numpy(dtype=object),
@@ -407,11 +439,11 @@ def analyse_multiclass(
             ra["metric"] = class_column(ra["metric"], c)
             rows.append(ra)
         worst.append(_worst_row(rows, crit.kind, tolerances[name], name, config.n_bootstrap))
-    columns = list(per_class[0].criteria.columns)
+    columns = list(CRITERIA_COLUMNS)
     criteria = pd.DataFrame([*worst, *each], columns=columns).reset_index(drop=True)
     criteria["reason"] = criteria["reason"].fillna("")
 
-    groups = acc.groups.copy()
+    groups = acc["groups"].copy()
     groups["base_rate"] = np.nan  # one base rate per class: by_group's base_rate[c]
     undefined_frame = pd.concat(undefined, ignore_index=True)
     return AttributeTables(
@@ -427,8 +459,8 @@ def analyse_multiclass(
         undefined=undefined_frame,
         denominators=den,
         curves={"confusion": confusion_frame(stats, kept)},
-        reference_group=acc.reference_group,
-        suppressed=acc.suppressed,
+        reference_group=acc["reference_group"],
+        suppressed=acc["suppressed"],
     )
 
 

@@ -419,6 +419,11 @@ def _pvalues(reps: np.ndarray, diff: np.ndarray, ref_k: int) -> np.ndarray:
     return p
 
 
+#: The numeric columns of the comparisons with the reference, in order.
+_REFERENCE_NUMBERS = ("value", "reference_value", "difference", "difference_lower",
+                      "difference_upper", "ratio", "ratio_lower", "ratio_upper", "p_value")
+
+
 def average_disparities(
     avg: dict[str, np.ndarray],
     overall: dict[str, float],
@@ -427,10 +432,10 @@ def average_disparities(
     sizes: np.ndarray,
     shown: list[str],
     columns: pd.Index,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Disparities of the averaged metrics (rows of the disparities table, ``columns`` as
     the binary audit's) and each kept group against the reference (rows of ``to_reference``
-    before the adjustment of p-values).
+    before the adjustment of p-values, as arrays by column).
 
     ``avg``: the value of every kept group; ``sizes``: the rows of each kept group (for the
     ratio's interval when a value is 0); ``shown``: the groups as displayed.
@@ -455,7 +460,9 @@ def average_disparities(
     }
     s = boot.summary
     others = np.arange(v.shape[1]) != ref_k
-    ref_rows = []
+    n_others = int(others.sum())
+    # the comparisons with the reference, metric by metric: one array per column
+    ref_cols: dict[str, list[np.ndarray]] = {c: [] for c in _REFERENCE_NUMBERS}
     for i, m in enumerate(names):
         nan = np.full(v.shape[1], np.nan)
         dlo = dhi = rlo = rhi = p = nan
@@ -472,26 +479,21 @@ def average_disparities(
                 bounds[key + "_lower"][i], bounds[key + "_upper"][i] = lo, hi
             dlo, dhi, rlo, rhi = s.reference_intervals(m)
             p = _pvalues(boot.replicates[m], dg[i], ref_k)
-        ref_rows.append(
-            pd.DataFrame(
-                {
-                    "group": np.asarray(shown, dtype=object)[others],
-                    "metric": m,
-                    "value": v[i][others],
-                    "reference_value": np.full(int(others.sum()), v[i][ref_k]),
-                    "difference": dg[i][others],
-                    "difference_lower": dlo[others],
-                    "difference_upper": dhi[others],
-                    "ratio": rg[i][others],
-                    "ratio_lower": rlo[others],
-                    "ratio_upper": rhi[others],
-                    "p_value": p[others],
-                }
-            )
-        )
+        for c, a in zip(
+            _REFERENCE_NUMBERS,
+            (v[i], np.full(v.shape[1], v[i][ref_k]), dg[i], dlo, dhi, rg[i], rlo, rhi, p),
+            strict=True,
+        ):
+            ref_cols[c].append(a[others])
     found_all = {**table, **bounds}
     frame = pd.DataFrame(
-        {c: np.asarray(found_all[c], dtype=np.float64) for c in columns},
+        np.column_stack([np.asarray(found_all[c], dtype=np.float64) for c in columns]),
         index=pd.Index(names, name="metric"),
+        columns=columns,
     )
-    return frame, pd.concat(ref_rows, ignore_index=True)
+    to_reference = {
+        "group": np.tile(np.asarray(shown, dtype=object)[others], len(names)),
+        "metric": np.repeat(np.asarray(names, dtype=object), n_others),
+        **{c: np.concatenate(parts) for c, parts in ref_cols.items()},
+    }
+    return frame, to_reference

@@ -156,6 +156,9 @@ def expanded_alpha(level: float, n: object) -> np.ndarray:
     are ``Phi(-sqrt(n / (n - 1)) * t_{n-1})`` instead of ``(1 - level) / 2``. With ``n`` the
     smallest (effective) group size involved; NaN where ``n <= 1``."""
     n = np.asarray(n, dtype=np.float64)
+    if n.ndim == 0:  # one size (most calls): no search for the distinct ones
+        one = _alpha_of_sizes(float(level), (float(n) if n > 1 else 2.0,))[0]
+        return np.where(n > 1, one, np.nan)
     # a few distinct sizes, the same in every call of an audit: scipy once per size
     sizes, where = np.unique(np.where(n > 1, n, 2.0), return_inverse=True)
     out = _alpha_of_sizes(float(level), tuple(sizes.tolist()))[where].reshape(n.shape)

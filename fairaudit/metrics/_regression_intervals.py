@@ -24,7 +24,7 @@ from ._regression_metrics import (
     group_se,
     mean_and_variance,
     mean_se,
-    moment_metrics,
+    moment_metric,
     smd_matrix,
     smd_se_matrix,
 )
@@ -47,8 +47,7 @@ def _union(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _value(m: np.ndarray, metric: str) -> np.ndarray:
-    shape = m.shape[:-1]
-    return moment_metrics(m, np.ones(shape))[metric]
+    return moment_metric(m, metric)
 
 
 def group_mean_interval(
@@ -163,6 +162,20 @@ def _complete(reps: np.ndarray, ok: np.ndarray, min_finite: float) -> np.ndarray
     return reps[keep]
 
 
+#: The quantiles whose half distance is a group's bootstrap spread (one standard deviation
+#: either side of the median for a normal distribution).
+_SPREAD_QUANTILES = (0.158655, 0.841345)
+
+
+def _spread_quantiles(r: np.ndarray) -> np.ndarray:
+    """:data:`_SPREAD_QUANTILES` of each column of ``r`` (inverted CDF), shape (2, G),
+    ignoring NaN. Without NaN, ``np.quantile`` gives the same values as ``np.nanquantile``
+    (which goes column by column) at a fraction of its cost."""
+    if np.isnan(r).any():
+        return np.nanquantile(r, _SPREAD_QUANTILES, axis=0, method="inverted_cdf")
+    return np.quantile(r, _SPREAD_QUANTILES, axis=0, method="inverted_cdf")
+
+
 def group_band(
     values: np.ndarray, replicates: np.ndarray, level: float, *, n: object
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -180,7 +193,7 @@ def group_band(
     if not ok.any() or not np.isfinite(lev):
         return nan, nan.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = np.nanquantile(r, [0.158655, 0.841345], axis=0, method="inverted_cdf")
+        q = _spread_quantiles(r)
         scale = np.where(np.isfinite(q[1] - q[0]), (q[1] - q[0]) / 2.0, np.inf)
         dev = np.abs(r - x)
         # an error without spread (scale 0) is infinitely many spreads; a group of infinite

@@ -165,10 +165,21 @@ def outcome_ss(m: np.ndarray) -> np.ndarray:
     return np.maximum(m[..., TRUE2] - _div(m[..., TRUE] ** 2, m[..., W]), 0.0)
 
 
+#: The weighted means among the metrics of :func:`moment_metrics`: the moment each one
+#: divides by the total weight.
+_MEANS = {
+    "mean_prediction": PRED,
+    "mean_outcome": TRUE,
+    "mean_error": ERROR,
+    "mean_absolute_error": ABS_ERROR,
+    "mean_squared_error": ERROR2,
+}
+
+
 def moment_metrics(m: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
     """Every mean-based metric from moments of shape (..., n_moments) and row counts."""
     w = m[..., W]
-    mse = _div(m[..., ERROR2], w)
+    means = {name: _div(m[..., k], w) for name, k in _MEANS.items()}
     ss = outcome_ss(m)
     # R² needs outcomes that vary: a sum of squares at rounding level counts as zero
     varies = ss > 1e-12 * np.maximum(m[..., TRUE2], np.finfo(float).tiny)
@@ -176,14 +187,18 @@ def moment_metrics(m: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
         r2 = np.where(varies, 1.0 - m[..., ERROR2] / np.where(varies, ss, 1.0), np.nan)
     return {
         "count": np.broadcast_to(np.asarray(n, dtype=np.float64), w.shape).copy(),
-        "mean_prediction": _div(m[..., PRED], w),
-        "mean_outcome": _div(m[..., TRUE], w),
-        "mean_error": _div(m[..., ERROR], w),
-        "mean_absolute_error": _div(m[..., ABS_ERROR], w),
-        "mean_squared_error": mse,
-        "root_mean_squared_error": np.sqrt(mse),
+        **means,
+        "root_mean_squared_error": np.sqrt(means["mean_squared_error"]),
         "r2": r2,
     }
+
+
+def moment_metric(m: np.ndarray, name: str) -> np.ndarray:
+    """One metric of :func:`moment_metrics` (``count`` aside), the same values, without
+    computing the others."""
+    if name in _MEANS:
+        return _div(m[..., _MEANS[name]], m[..., W])
+    return moment_metrics(m, np.ones(m.shape[:-1]))[name]
 
 
 #: Per Welch-tested metric: the moments of the row value x (sum w x, sum w x²).
