@@ -215,7 +215,7 @@ def pareto_chart(frame: pd.DataFrame, names: list[str], perf_col, crit_cols) -> 
                 label="on the front (black outline)",
             ),
         ]
-        ncol = min(len(handles), 4)
+        ncol = min(len(handles), 3)  # three columns of long model names fit the width
         rows = -(-len(handles) // ncol)
         fig.legend(
             handles=handles, loc="upper center", ncol=ncol, fontsize=7, bbox_to_anchor=(0.5, 1.0)
