@@ -135,3 +135,15 @@ def test_a_study_package_loads_its_names_on_first_use():
     assert importlib.import_module("fairaudit.casestudies.policing.study") is package.study
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         package.nope
+
+
+@pytest.mark.parametrize("size", ["10", "199", "x", "2.5"])
+def test_a_size_below_the_smallest_study_is_a_usage_error(size, capsys):
+    with pytest.raises(SystemExit) as exc:
+        casestudies.script_main("hiring", ["--size", size])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"case_studies/hiring.py: error: argument --size: must be a whole number of at "
+        f"least 200; got {size!r}"
+    )

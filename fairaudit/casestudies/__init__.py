@@ -166,9 +166,11 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
     if name not in CASE_STUDIES:
         load_case_study(name)  # raises the error of an unknown name
     options = f"{CASE_STUDIES[name][0]}.options"
-    size_option = None
+    size_option, min_size = None, 1
     if importlib.util.find_spec(options) is not None:
-        size_option = getattr(importlib.import_module(options), "SIZE_OPTION", None)
+        found = importlib.import_module(options)
+        size_option = getattr(found, "SIZE_OPTION", None)
+        min_size = getattr(found, "MIN_SIZE", 1)
     parser = argparse.ArgumentParser(
         prog=f"case_studies/{name}.py",
         description=CASE_STUDIES[name][1] + f" Same as `fairaudit case-study run {name}`.",
@@ -185,7 +187,19 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
         help="a smaller, faster run (fewer samples or resamples) with the same findings",
     )
     if size_option is not None:
-        parser.add_argument("--size", type=int, metavar="N", help=size_option[1])
+
+        def size(text: str) -> int:
+            try:
+                value = int(text)
+            except ValueError:
+                value = None
+            if value is None or value < min_size:
+                raise argparse.ArgumentTypeError(
+                    f"must be a whole number of at least {min_size}; got {text!r}"
+                )
+            return value
+
+        parser.add_argument("--size", type=size, metavar="N", help=size_option[1])
     args = parser.parse_args(argv)
     module = load_case_study(name)
     extra = {}
