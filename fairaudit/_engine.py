@@ -51,6 +51,9 @@ ERR_CORRECTION_SCOPE = (
     "across the groups of each metric); got {value!r}."
 )
 ERR_THRESHOLD = "threshold must be a finite number; got {value!r}."
+ERR_RANDOM_STATE = (
+    "random_state must be None, a whole number >= 0 or a numpy.random.Generator; got {value!r}."
+)
 ERR_NAME = "name must be a string; got {type}."
 ERR_SCORE_RANGE = (
     "y_score must be probabilities in [0, 1] for the metrics {metrics}; found values in "
@@ -129,6 +132,10 @@ def check_options(
         seed = int(random_state.integers(0, 2**63 - 1))
     elif random_state is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
+    elif isinstance(random_state, bool) or not isinstance(random_state, Integral) or (
+        random_state < 0
+    ):
+        raise ValueError(ERR_RANDOM_STATE.format(value=random_state))
     else:
         seed = int(random_state)
     return AuditConfig(

@@ -318,6 +318,9 @@ BAD = [
     (dict(y_true=[0, 1], sensitive_features=["a", "b"]), ValueError, ERR_NO_PRED),
     (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], n_bootstrap=-1),
      ValueError, "n_bootstrap must be a whole number >= 0 (0 turns the bootstrap off); got -1."),
+    *[(dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], random_state=bad),
+       ValueError, "random_state must be None, a whole number >= 0 or a numpy.random.Generator; "
+       f"got {bad!r}.") for bad in (-1, 1.5, True, "3")],
     (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], confidence_level=95),
      ValueError, "confidence_level must be a number strictly between 0 and 1, e.g. 0.95; got 95."),
     (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"],
@@ -342,7 +345,7 @@ def test_bad_input_gets_a_clear_error(kwargs, exc, message):
     # every message names an argument of audit
     assert any(arg in text for arg in (
         "y_true", "y_pred", "y_score", "sample_weight", "sensitive_features", "metrics",
-        "reference_group", "n_bootstrap", "confidence_level", "tolerances",
+        "reference_group", "n_bootstrap", "confidence_level", "tolerances", "random_state",
     ))
 
 

@@ -135,6 +135,10 @@ def test_errors_name_the_options_of_the_command_line(d):
     message = one_line_error(run(audit(d, "data.csv", prediction="outcome")))
     assert message == ("argument --prediction: has the labels ['hired', 'rejected']; pass "
                        "--pos-label to say which one is the positive outcome.")
+    proc = run(audit(d, "data.csv", "--seed", "-1"))
+    assert proc.returncode == 2  # a usage error, not a failure inside the audit
+    assert one_line_error(proc).startswith("argument --seed: must be a whole number >= 0; "
+                                           "got '-1'")
 
 
 def test_a_list_of_columns_in_one_argument_shows_the_option_repeated(d):

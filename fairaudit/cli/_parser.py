@@ -37,3 +37,14 @@ def add_common_output(p: argparse.ArgumentParser) -> None:
     """The options every command takes: --quiet and --debug."""
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
     p.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
+
+
+def seed(text: str) -> int:
+    """An argparse type: a random seed, a whole number >= 0."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0; got {text!r}")
+    return number

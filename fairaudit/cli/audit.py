@@ -26,7 +26,7 @@ from ._outputs import (
     write_outputs,
     written,
 )
-from ._parser import add_common_output, formatter
+from ._parser import add_common_output, formatter, seed
 from ._progress import Progress
 
 NAME = "audit"
@@ -253,7 +253,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     o.add_argument(
         "--seed",
-        type=int,
+        type=seed,
         default=0,
         metavar="N",
         help="random seed for the bootstrap (default 0: reproducible)",

@@ -15,7 +15,7 @@ from ._outputs import (
     write_outputs,
     written,
 )
-from ._parser import add_common_output, formatter
+from ._parser import add_common_output, formatter, seed
 from ._progress import Progress
 from ._summary import summary_lines
 
@@ -56,7 +56,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="also compare the reductions approach (ConstrainedClassifier; slower)",
     )
-    d.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    d.add_argument("--seed", type=seed, default=0, metavar="N", help="random seed (default 0)")
     add_common_output(d)
     return d
 
