@@ -39,6 +39,19 @@ def _every_audit_matches_the_json_schema():
     _audit.run = original
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _case_study_reports_shared_by_the_workers(tmp_path_factory):
+    """The case-study reports several modules read are written once per test run: in the
+    folder that holds every xdist worker's temporary folder (pytest keeps the last few
+    runs' folders and removes older ones), or the run's own without workers."""
+    import _studies
+
+    base = tmp_path_factory.getbasetemp()
+    _studies.SHARED[:] = [base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base]
+    yield
+    _studies.SHARED.clear()
+
+
 #: The modules that take longest, in decreasing order, run first. With ``--dist loadscope``
 #: a module stays on one worker; a long one started last would leave the others idle while
 #: it finishes. A hint for the schedule only: a module missing here runs after these, in

@@ -12,6 +12,7 @@ import atexit
 import base64
 import fcntl
 import json
+import math
 import os
 import re
 import shutil
@@ -195,9 +196,20 @@ def close_tab(browser: Browser, session: str) -> None:
         browser.events = [e for e in browser.events if e.get("sessionId") != session]
 
 
+#: How long after the load event console messages and requests are still collected.
+LATE_MESSAGES_S = 0.3
+
+
 def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: int = 1280,
-         height: int = 1000, full_page: bool = False, pdf: Path | None = None) -> dict:
-    """Open ``page`` from file://; return console errors, requests and page facts."""
+         height: int = 1000, full_page: bool = False, pdf: Path | None = None,
+         full_screenshot: Path | None = None) -> dict:
+    """Open ``page`` from file://; return console errors, requests and page facts.
+
+    ``screenshot`` is of the viewport, or of the whole page with ``full_page``;
+    ``full_screenshot`` is of the whole page too, taken from the same tab after
+    ``screenshot``. The events are read at least :data:`LATE_MESSAGES_S` after the load
+    event, once the screenshots and the PDF are taken.
+    """
     browser = start_browser(tmp_path)
     session = new_tab(browser, ("Runtime", "Log", "Network", "Page"))
     try:
@@ -207,7 +219,7 @@ def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: i
         url = page.resolve().as_uri()
         browser.send("Page.navigate", {"url": url}, session=session)
         browser.wait_for("Page.loadEventFired", session)
-        time.sleep(0.3)  # let late console messages arrive
+        loaded = time.monotonic()
         facts = browser.send("Runtime.evaluate", {
             "expression": "JSON.stringify({title: document.title, "
                           "sections: document.querySelectorAll('main > section').length, "
@@ -215,15 +227,17 @@ def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: i
                           "height: document.documentElement.scrollHeight})",
             "returnByValue": True}, session=session)["result"]["value"]
         facts = json.loads(facts)
-        if screenshot is not None:
+        for shot, whole in ((screenshot, full_page), (full_screenshot, True)):
+            if shot is None:
+                continue
             params = {"format": "png"}
-            if full_page:
+            if whole:
                 params["clip"] = {"x": 0, "y": 0, "width": width, "height": facts["height"],
                                   "scale": 1}
                 params["captureBeyondViewport"] = True
             data = browser.send("Page.captureScreenshot", params, session=session)["data"]
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            screenshot.write_bytes(base64.b64decode(data))
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            shot.write_bytes(base64.b64decode(data))
         if pdf is not None:
             browser.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
             printed = browser.send("Runtime.evaluate", {
@@ -237,6 +251,7 @@ def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: i
                                 session=session, timeout=120)["data"]
             pdf.parent.mkdir(parents=True, exist_ok=True)
             pdf.write_bytes(base64.b64decode(data))
+        time.sleep(max(0.0, loaded + LATE_MESSAGES_S - time.monotonic()))  # late messages
         with browser._lock:
             events = [e for e in browser.events if e.get("sessionId") == session]
     finally:
@@ -290,15 +305,14 @@ def report_file(tmp_path_factory) -> Path:
 
 def test_report_loads_cleanly_and_screenshot_is_saved(report_file, tmp_path):
     shot = ARTIFACTS / "report-top.png"
-    facts = load(report_file, tmp_path, shot)
+    full = ARTIFACTS / "report-full.png"
+    facts = load(report_file, tmp_path, shot, full_screenshot=full)
     assert facts["errors"] == []
     assert facts["requests"] == []
     assert facts["title"] == "Fairness audit: screening model"
     assert facts["sections"] == 13  # 11 standard + context + mitigation comparison
     assert facts["svgs"] >= 6
     assert shot.stat().st_size > 20_000  # a real rendering, not a blank page
-    full = ARTIFACTS / "report-full.png"
-    load(report_file, tmp_path, full, full_page=True)
     assert full.stat().st_size > shot.stat().st_size
 
 
@@ -454,10 +468,12 @@ GRID_JS = """JSON.stringify({width: document.documentElement.clientWidth,
 
 
 def probe(page: Path, tmp_path: Path, expression: str, *, width: int, print_media: bool,
-          pdf: Path | None = None, screenshot: Path | None = None) -> dict:
+          pdf: Path | None = None, screenshot: Path | None = None, rows_of=None) -> dict:
     """Lay ``page`` out at ``width`` CSS pixels (as printed, or on screen), evaluate the
-    JavaScript ``expression`` (a JSON string) on it; print the page on A4, or take a full
-    page screenshot, if asked."""
+    JavaScript ``expression`` (a JSON string) on it; print the page on A4, or take a
+    screenshot of the full width, if asked: of the whole page, or of the page's rows
+    ``rows_of(facts)`` (``(top, bottom)`` in CSS pixels from the top of the page, or None
+    for the whole page)."""
     browser = start_browser(tmp_path)
     session = new_tab(browser, ("Page",))
     try:
@@ -484,9 +500,11 @@ def probe(page: Path, tmp_path: Path, expression: str, *, width: int, print_medi
             height = browser.send("Runtime.evaluate", {
                 "expression": "document.documentElement.scrollHeight",
                 "returnByValue": True}, session=session)["result"]["value"]
+            top, bottom = (rows_of and rows_of(facts)) or (0, height)
             data = browser.send("Page.captureScreenshot", {
                 "format": "png", "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}},
+                "clip": {"x": 0, "y": top, "width": width, "height": bottom - top,
+                         "scale": 1}},
                 session=session)["data"]
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             screenshot.write_bytes(base64.b64decode(data))
@@ -619,16 +637,26 @@ def verdict_cells_on_screen(page: Path, tmp_path: Path, shot: Path) -> list[str]
     or blank in the screenshot (no badge drawn where the cell is)."""
     from PIL import Image
 
-    facts = probe(page, tmp_path, GRID_JS, width=400, print_media=False, screenshot=shot)
+    def grid_rows(facts: dict) -> tuple[int, int] | None:
+        """The rows of the page the verdict cells are drawn on (none: the whole page)."""
+        cells = facts["cells"]
+        if not cells:
+            return None
+        return (math.floor(min(c["top"] for c in cells)),
+                math.ceil(max(c["bottom"] for c in cells)))
+
+    facts = probe(page, tmp_path, GRID_JS, width=400, print_media=False, screenshot=shot,
+                  rows_of=grid_rows)
     assert facts["cells"], "no verdict cell in the criteria grid"
     image = Image.open(shot).convert("L")
+    top = grid_rows(facts)[0]  # the screenshot's first row on the page
     problems = []
     for cell in facts["cells"]:
         if cell["left"] < 0 or cell["right"] > facts["width"]:
             problems.append(f"{cell['text']!r} at {cell['left']:.0f}..{cell['right']:.0f} px")
             continue
-        box = image.crop((int(cell["left"]) + 1, int(cell["top"]) + 1,
-                          int(cell["right"]) - 1, int(cell["bottom"]) - 1))
+        box = image.crop((int(cell["left"]) + 1, int(cell["top"]) - top + 1,
+                          int(cell["right"]) - 1, int(cell["bottom"]) - top - 1))
         low, high = box.getextrema()
         if high - low < 60:  # a uniform patch: nothing drawn
             problems.append(f"{cell['text']!r} is blank on the screenshot")

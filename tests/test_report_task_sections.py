@@ -67,6 +67,16 @@ def binary():
     )
 
 
+@pytest.fixture(scope="module")
+def page(regression, multiclass, binary):
+    """The report of each audit on its own, rendered once for the module."""
+    return {
+        "regression": render(regression),
+        "multiclass": render(multiclass),
+        "binary": render(binary),
+    }
+
+
 def configuration(html: str) -> dict[str, str]:
     """The configuration section's terms and values, as shown."""
     part = html.split('id="configuration"', 1)[1].split("</section>", 1)[0]
@@ -82,19 +92,19 @@ def sections(html: str) -> list[str]:
     return re.findall(r'<section id="([^"]+)"', html)
 
 
-def test_a_regression_report_has_no_decision_threshold(regression):
-    shown = configuration(render(regression))
+def test_a_regression_report_has_no_decision_threshold(page):
+    shown = configuration(page["regression"])
     assert "Decision threshold" not in shown
     assert "no decision threshold applies" in shown["Predictions"]
     assert "median of all predictions" in shown["Predictions"]
 
 
-def test_a_classification_report_keeps_its_threshold(binary):
-    assert float(configuration(render(binary))["Decision threshold"]) == 0.4
+def test_a_classification_report_keeps_its_threshold(page):
+    assert float(configuration(page["binary"])["Decision threshold"]) == 0.4
 
 
-def test_a_multiclass_report_lists_no_scores_section(multiclass):
-    html = render(multiclass)
+def test_a_multiclass_report_lists_no_scores_section(page):
+    html = page["multiclass"]
     assert "scores-and-thresholds" not in contents(html)
     assert "Scores and thresholds" not in html
     assert "Pass y_score" not in html  # a multiclass audit refuses y_score
@@ -109,6 +119,6 @@ def test_a_binary_and_a_multiclass_audit_show_the_binary_scores(binary, multicla
 
 
 @pytest.mark.parametrize("kind", ["binary", "regression", "multiclass"])
-def test_the_contents_list_exactly_the_sections_on_the_page(kind, request):
-    html = render(request.getfixturevalue(kind))
+def test_the_contents_list_exactly_the_sections_on_the_page(kind, page):
+    html = page[kind]
     assert contents(html) == sections(html)

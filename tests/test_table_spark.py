@@ -39,7 +39,14 @@ def spark():
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.driver.memory", "1g")
+        # a JVM for a few small queries: the client compiler only and the serial collector
+        # start it seconds sooner and leave the machine's other cores to the other tests
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # no call sites in the context of Spark's error messages: recording them costs
+        # several round trips to the JVM per column expression, and the audits build
+        # thousands (a regression audit's histogram bins and moment terms)
+        .config("spark.python.sql.dataFrameDebugging.enabled", "false")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
