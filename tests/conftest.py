@@ -57,22 +57,22 @@ def _case_study_reports_shared_by_the_workers(tmp_path_factory):
 #: it finishes. A hint for the schedule only: a module missing here runs after these, in
 #: collection order.
 LONGEST_FIRST = (
-    "test_audit_multiclass_coverage",
-    "test_table_spark",
     "test_audit_regression_coverage",
+    "test_audit_multiclass_coverage",
     "test_browser",
-    "test_audit_oracle",
     "test_cli_messages",
-    "test_cli_installed",
-    "test_table_regression",
-    "test_bootstrap_chunks",
-    "test_audit_regression_stats",
     "test_report_trust",
-    "test_casestudy_hiring",
-    "test_audit_trust",
+    "test_table_spark",
+    "test_cli_installed",
+    "test_audit_oracle",
+    "test_docs",
+    "test_mitigation_regression",
+    "test_cli_outputs",
     "test_interval_coverage",
-    "test_report_large",
-    "test_audit_from_stats",
+    "test_casestudy_hiring",
+    "test_table_regression",
+    "test_mitigation_sklearn",
+    "test_audit_trust",
 )
 
 
