@@ -55,12 +55,25 @@ def main() -> None:
     import fairaudit
 
     y, pred, sf = make_data(args.rows)
-    ours_metrics = ["selection_rate", "true_positive_rate", "false_positive_rate",
-                    "false_negative_rate", "accuracy", "precision", "count"]
+    ours_metrics = [
+        "selection_rate",
+        "true_positive_rate",
+        "false_positive_rate",
+        "false_negative_rate",
+        "accuracy",
+        "precision",
+        "count",
+    ]
 
     def ours(n_bootstrap: int = 0):
-        return fairaudit.audit(y, pred, sensitive_features=sf, metrics=ours_metrics,
-                               n_bootstrap=n_bootstrap, random_state=0)
+        return fairaudit.audit(
+            y,
+            pred,
+            sensitive_features=sf,
+            metrics=ours_metrics,
+            n_bootstrap=n_bootstrap,
+            random_state=0,
+        )
 
     def theirs():
         with warnings.catch_warnings():
@@ -75,14 +88,22 @@ def main() -> None:
                     "precision": lambda a, b: precision_score(a, b, zero_division=np.nan),
                     "count": flm.count,
                 },
-                y_true=y, y_pred=pred, sensitive_features=sf,
+                y_true=y,
+                y_pred=pred,
+                sensitive_features=sf,
             )
 
     categorical = sf.astype("category")
 
     def ours_categorical():
-        return fairaudit.audit(y, pred, sensitive_features=categorical, metrics=ours_metrics,
-                               n_bootstrap=0, random_state=0)
+        return fairaudit.audit(
+            y,
+            pred,
+            sensitive_features=categorical,
+            metrics=ours_metrics,
+            n_bootstrap=0,
+            random_state=0,
+        )
 
     # the floors: one pass over the rows as a numpy user writes it (the cell of every row from
     # precomputed integer group codes and the labels, then one bincount), and the bincount
@@ -103,8 +124,15 @@ def main() -> None:
     shares = dict.fromkeys(groups, 1.0 / 40)
 
     def ours_shares():
-        return fairaudit.audit(y, pred, sensitive_features=sf, metrics=ours_metrics,
-                               n_bootstrap=0, random_state=0, reference_shares=shares)
+        return fairaudit.audit(
+            y,
+            pred,
+            sensitive_features=sf,
+            metrics=ours_metrics,
+            n_bootstrap=0,
+            random_state=0,
+            reference_shares=shares,
+        )
 
     def representation_alone():
         return fairaudit.representation(sf, reference=shares, y_true=y)
@@ -130,28 +158,41 @@ def main() -> None:
     b = theirs().by_group.loc[a.index]
     np.testing.assert_allclose(a["false_positive_rate"], b["false_positive_rate"], atol=1e-12)
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"{platform.python_version()}, fairaudit {fairaudit.__version__}, "
-          f"fairlearn {fairlearn.__version__}")
-    print(f"load average (1, 5, 15 min): before {', '.join(f'{x:.1f}' for x in load_before)}; "
-          f"after {', '.join(f'{x:.1f}' for x in load_after)}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.python_version()}, fairaudit {fairaudit.__version__}, "
+        f"fairlearn {fairlearn.__version__}"
+    )
+    print(
+        f"load average (1, 5, 15 min): before {', '.join(f'{x:.1f}' for x in load_before)}; "
+        f"after {', '.join(f'{x:.1f}' for x in load_after)}"
+    )
     print(f"rows: {args.rows:,}; groups: {len(a)}; best of {args.repeat}")
     print(f"one bincount over cells:        {t_floor:8.4f} s")
     print(f"one pass (cells + bincount):    {t_pass:8.4f} s")
-    print(f"fairaudit.audit, categorical:   {t_cat:8.3f} s ({t_cat / t_pass:.1f} x one pass, "
-          f"target <= 10 x, aim <= 7 x; {t_cat / t_floor:.0f} x the bincount alone)")
+    print(
+        f"fairaudit.audit, categorical:   {t_cat:8.3f} s ({t_cat / t_pass:.1f} x one pass, "
+        f"target <= 10 x, aim <= 7 x; {t_cat / t_floor:.0f} x the bincount alone)"
+    )
     print(f"fairaudit.audit (no bootstrap): {t_ours:8.3f} s (string columns)")
     print(f"fairlearn MetricFrame:          {t_theirs:8.3f} s")
-    print(f"speed-up:                       {t_theirs / t_ours:8.1f} x (string columns, "
-          f"target >= 300 x, aim >= 350 x; categorical {t_theirs / t_cat:.0f} x)")
-    print(f"CPU time: one pass {c_pass:.4f} s, categorical audit {c_cat:.3f} s "
-          f"({c_cat / c_pass:.1f} x), string audit {c_ours:.3f} s "
-          f"({t_theirs / c_ours:.0f} x faster than MetricFrame's wall time)")
-    print(f"fairaudit.audit, 1000 bootstrap:{t_boot:8.3f} s "
-          f"(bootstrap adds {t_boot - t_ours:.3f} s)")
-    print(f"audit with reference_shares:    {t_shares:8.3f} s (adds {t_shares - t_ours:.3f} s; "
-          f"fairaudit.representation alone {t_rep:.3f} s, "
-          f"{(t_shares - t_ours) / t_rep:.2f} x it)")
+    print(
+        f"speed-up:                       {t_theirs / t_ours:8.1f} x (string columns, "
+        f"target >= 300 x, aim >= 350 x; categorical {t_theirs / t_cat:.0f} x)"
+    )
+    print(
+        f"CPU time: one pass {c_pass:.4f} s, categorical audit {c_cat:.3f} s "
+        f"({c_cat / c_pass:.1f} x), string audit {c_ours:.3f} s "
+        f"({t_theirs / c_ours:.0f} x faster than MetricFrame's wall time)"
+    )
+    print(
+        f"fairaudit.audit, 1000 bootstrap:{t_boot:8.3f} s (bootstrap adds {t_boot - t_ours:.3f} s)"
+    )
+    print(
+        f"audit with reference_shares:    {t_shares:8.3f} s (adds {t_shares - t_ours:.3f} s; "
+        f"fairaudit.representation alone {t_rep:.3f} s, "
+        f"{(t_shares - t_ours) / t_rep:.2f} x it)"
+    )
 
 
 if __name__ == "__main__":

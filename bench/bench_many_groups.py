@@ -54,7 +54,9 @@ def run_case(groups: int, per: int, case: str) -> dict:
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(groups), str(per), case],
-            stdout=subprocess.PIPE, stderr=err, env=os.environ.copy(),
+            stdout=subprocess.PIPE,
+            stderr=err,
+            env=os.environ.copy(),
         )
         stdout = proc.stdout.read().decode()
         _, status, usage = os.wait4(proc.pid, 0)
@@ -76,14 +78,18 @@ def main() -> None:
 
     import fairaudit
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, fairaudit {fairaudit.__version__}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, fairaudit {fairaudit.__version__}"
+    )
     print(f"groups: {args.groups:,} x {args.rows_per_group} rows")
     for case in args.cases.split(","):
         out = run_case(args.groups, args.rows_per_group, case)
         extra = f"  ({out['groups']:,} groups, verdict {out['verdict']})" if "groups" in out else ""
-        print(f"{case:14s} {out['seconds']:8.1f} s   peak RSS {out['peak_gib']:6.2f} GiB"
-              f"{extra}", flush=True)
+        print(
+            f"{case:14s} {out['seconds']:8.1f} s   peak RSS {out['peak_gib']:6.2f} GiB{extra}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

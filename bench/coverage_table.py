@@ -47,8 +47,9 @@ def stats_of(parts):
         preds.append(pred.ravel())
         ws.append(w.ravel())
         start += r
-    return count_confusion(np.concatenate(codes), start, np.concatenate(ys),
-                           np.concatenate(preds), np.concatenate(ws))
+    return count_confusion(
+        np.concatenate(codes), start, np.concatenate(ys), np.concatenate(preds), np.concatenate(ws)
+    )
 
 
 def covers(lo, hi, truth):
@@ -66,8 +67,10 @@ def main() -> None:
         return
     r, b = args.data_sets, args.replicates
     rng = np.random.default_rng(20261201)
-    print("| weights | n | p | rate (bootstrap) | rate (Wilson path) | difference, ref 1000 "
-          "at 0.2 | ratio, ref 1000 at 0.2 | difference, ref n at p | ratio, ref n at p |")
+    print(
+        "| weights | n | p | rate (bootstrap) | rate (Wilson path) | difference, ref 1000 "
+        "at 0.2 | ratio, ref 1000 at 0.2 | difference, ref n at p | ratio, ref n at p |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for weighted in (False, True):
         for n in SIZES:
@@ -88,26 +91,41 @@ def main() -> None:
                 wl, wh = modified_wilson_interval(num / den * n_eff, n_eff, 0.95)
                 cells = [covers(lo[:r], hi[:r], p), covers(wl, wh, p), *row]
                 label = "lognormal(1)" if weighted else "none"
-                print(f"| {label} | {n} | {p} | " + " | ".join(f"{c:.3f}" for c in cells) + " |",
-                      flush=True)
+                print(
+                    f"| {label} | {n} | {p} | " + " | ".join(f"{c:.3f}" for c in cells) + " |",
+                    flush=True,
+                )
 
 
 def regression_table(n_sim: int, n_bootstrap: int) -> None:
     """The coverage table of the regression section of docs/auditing.md."""
     from fairaudit.simulation._regression_coverage import core_coverage
 
-    print("| predictions | group / reference rows | mean difference | d | percentile: mean "
-          "difference | percentile: d |")
+    print(
+        "| predictions | group / reference rows | mean difference | d | percentile: mean "
+        "difference | percentile: d |"
+    )
     print("|---|---|---|---|---|---|")
     for shape in ("normal", "lognormal"):
         for n_group, n_ref in ((20, 500), (100, 100), (500, 500)):
             cells = []
             for method in ("studentized", "percentile"):
-                cov = core_coverage(shape, n_group, n_ref, n_sim=n_sim, n_bootstrap=n_bootstrap,
-                                    method=method, random_state=20261202)
+                cov = core_coverage(
+                    shape,
+                    n_group,
+                    n_ref,
+                    n_sim=n_sim,
+                    n_bootstrap=n_bootstrap,
+                    method=method,
+                    random_state=20261202,
+                )
                 cells += [cov["mean_difference"], cov["smd"]]
-            print(f"| {shape} | {n_group} / {n_ref} | " + " | ".join(f"{c:.3f}" for c in cells)
-                  + " |", flush=True)
+            print(
+                f"| {shape} | {n_group} / {n_ref} | "
+                + " | ".join(f"{c:.3f}" for c in cells)
+                + " |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

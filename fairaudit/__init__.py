@@ -28,7 +28,13 @@ from ._result import SCHEMA_VERSION, AuditResult
 from ._table import audit_table
 
 _SUBPACKAGES = (
-    "casestudies", "datasets", "metrics", "mitigation", "regulatory", "report", "simulation",
+    "casestudies",
+    "datasets",
+    "metrics",
+    "mitigation",
+    "regulatory",
+    "report",
+    "simulation",
 )
 
 __all__ = [

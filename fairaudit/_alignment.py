@@ -65,7 +65,7 @@ def _entries(inputs: Mapping[str, Any]) -> list[tuple[str, Any, str, Any]]:
 def _indexer(first: str, ref: pd.Index, other: str, index: pd.Index) -> np.ndarray:
     """Positions in ``index`` of the labels of ``ref`` (same labels, another order)."""
     if not (ref.is_unique and index.is_unique):
-        repeated = (ref if not ref.is_unique else index)
+        repeated = ref if not ref.is_unique else index
         examples = _fmt(repeated[repeated.duplicated()].unique())
         raise ValueError(ERR_ALIGN_DUPLICATES.format(first=first, other=other, examples=examples))
     pos = index.get_indexer(ref)
@@ -73,7 +73,10 @@ def _indexer(first: str, ref: pd.Index, other: str, index: pd.Index) -> np.ndarr
     if absent.any():
         raise ValueError(
             ERR_ALIGN_LABELS.format(
-                first=first, other=other, k=int(absent.sum()), n=len(ref),
+                first=first,
+                other=other,
+                k=int(absent.sum()),
+                n=len(ref),
                 examples=_fmt(ref[absent]),
             )
         )

@@ -175,17 +175,32 @@ def audit(
     task = check_task(task)
     check_reference_shares(reference_shares)
     options = check_options(
-        metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
-        confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
+        metrics=metrics,
+        reference_group=reference_group,
+        n_bootstrap=n_bootstrap,
+        confidence_level=confidence_level,
+        ci_method=ci_method,
+        min_group_size=min_group_size,
         suppress_below=suppress_below,
         # the criteria and their names depend on the task: resolved once it is known
-        tolerances=tolerances if task == "binary" else None, threshold=threshold,
-        correction=correction, correction_scope=correction_scope, random_state=random_state,
-        name=name, pos_label=pos_label, max_groups=v.check_max_groups(max_groups),
+        tolerances=tolerances if task == "binary" else None,
+        threshold=threshold,
+        correction=correction,
+        correction_scope=correction_scope,
+        random_state=random_state,
+        name=name,
+        pos_label=pos_label,
+        max_groups=v.check_max_groups(max_groups),
     )
-    rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "y_score": y_score,
-                         "sample_weight": sample_weight,
-                         "sensitive_features": sensitive_features})
+    rows = v.align_rows(
+        {
+            "y_true": y_true,
+            "y_pred": y_pred,
+            "y_score": y_score,
+            "sample_weight": sample_weight,
+            "sensitive_features": sensitive_features,
+        }
+    )
     y_true, y_pred, y_score = rows["y_true"], rows["y_pred"], rows["y_score"]
     sample_weight, sensitive_features = rows["sample_weight"], rows["sensitive_features"]
     yt = v.check_1d(y_true, "y_true")
@@ -206,12 +221,18 @@ def audit(
         else:
             from ._audit_multiclass import audit_multiclass as run_task
         result = run_task(
-            yt, y_pred, sensitive_features=sensitive_features, y_score=y_score,
-            sample_weight=sample_weight, options=options, notes=notes,
+            yt,
+            y_pred,
+            sensitive_features=sensitive_features,
+            y_score=y_score,
+            sample_weight=sample_weight,
+            options=options,
+            notes=notes,
             score_bins=score_bins,
         )
-        rep = _representation_of(reference_shares, sensitive_features, None, sample_weight,
-                                 pos_label, options)
+        rep = _representation_of(
+            reference_shares, sensitive_features, None, sample_weight, pos_label, options
+        )
         return result if rep is None else replace(result, representation=rep)
     score = None if y_score is None else v.check_scores(y_score, n)
     if y_pred is None:
@@ -227,36 +248,46 @@ def audit(
         yt01, yp01 = labels01["y_true"], labels01["y_pred"]
     weight = v.check_sample_weight(sample_weight, n)
     if score is None:  # the groups and the rows' cells in one pass where the features allow
-        groups = v.group_cells(sensitive_features, yt01, yp01, n_samples=n,
-                               max_groups=options.max_groups)
+        groups = v.group_cells(
+            sensitive_features, yt01, yp01, n_samples=n, max_groups=options.max_groups
+        )
     else:
         groups = v.encode_groups(sensitive_features, n_samples=n, max_groups=options.max_groups)
     if isinstance(groups, v.GroupCells):
         cells = groups.cells
-        conf = count_confusion(None, len(groups.labels), yt01, yp01, weight, groups.labels,
-                               cells=cells, counts=groups.counts)
+        conf = count_confusion(
+            None,
+            len(groups.labels),
+            yt01,
+            yp01,
+            weight,
+            groups.labels,
+            cells=cells,
+            counts=groups.counts,
+        )
     else:
         cells = confusion_cells(groups.codes, groups.n_groups, yt01, yp01)
-        conf = count_confusion(groups.codes, groups.n_groups, yt01, yp01, weight,
-                               groups.labels, cells=cells)
+        conf = count_confusion(
+            groups.codes, groups.n_groups, yt01, yp01, weight, groups.labels, cells=cells
+        )
     # before the analysis, so that a wrong reference is refused at once
-    rep = _representation_of(reference_shares, sensitive_features, yt, weight, pos_label,
-                             options)
+    rep = _representation_of(reference_shares, sensitive_features, yt, weight, pos_label, options)
     sstats = None
     marginal_scores: dict[str, ScoreStats] = {}
     overall_auc = None
     score_range = None
     if score is not None:
-        edges = score_bin_edges(score) if score_bins is None else declared_edges(
-            score_bins, score)
-        sstats = count_scores(groups.codes, groups.n_groups, yt01, score, weight, edges,
-                             groups.labels)
+        edges = score_bin_edges(score) if score_bins is None else declared_edges(score_bins, score)
+        sstats = count_scores(
+            groups.codes, groups.n_groups, yt01, score, weight, edges, groups.labels
+        )
         if len(groups.names) > 1:
             # from the rows, so that each feature's groups keep their exact AUC
             for feature in groups.names:
                 g = groups.feature(feature)
                 marginal_scores[feature] = count_scores(
-                    g.codes, g.n_groups, yt01, score, weight, edges, g.labels)
+                    g.codes, g.n_groups, yt01, score, weight, edges, g.labels
+                )
         wt = np.ones(n) if weight is None else weight
         overall_auc = float(exact_auc(np.zeros(n, dtype=np.int64), 1, yt01, score, wt)[0])
         score_range = (float(score.min()), float(score.max()))
@@ -268,19 +299,36 @@ def audit(
         "data_hash": stats_hash(cells, weight, score),
         "source": "rows",
     }
-    result = run(conf, sstats, options=options, meta=meta, overall_auc=overall_auc,
-                 marginal_scores=marginal_scores, threshold_range=score_range)
+    result = run(
+        conf,
+        sstats,
+        options=options,
+        meta=meta,
+        overall_auc=overall_auc,
+        marginal_scores=marginal_scores,
+        threshold_range=score_range,
+    )
     return result if rep is None else replace(result, representation=rep)
 
 
-def _representation_of(reference_shares: Any, sensitive_features: Any, y_true: Any,
-                       sample_weight: Any, pos_label: Any, options: Any) -> Any:
+def _representation_of(
+    reference_shares: Any,
+    sensitive_features: Any,
+    y_true: Any,
+    sample_weight: Any,
+    pos_label: Any,
+    options: Any,
+) -> Any:
     """The representation audit of ``reference_shares`` on the audit's rows (None without)."""
     if reference_shares is None:
         return None
     return audit_representation(
-        sensitive_features, reference_shares, y_true=y_true, sample_weight=sample_weight,
-        pos_label=pos_label, confidence_level=options.confidence_level,
+        sensitive_features,
+        reference_shares,
+        y_true=y_true,
+        sample_weight=sample_weight,
+        pos_label=pos_label,
+        confidence_level=options.confidence_level,
         suppress_below=options.suppress_below,
     )
 
@@ -334,23 +382,34 @@ def audit_from_stats(
     multiclass = isinstance(stats, MulticlassStats)
     regression = isinstance(stats, RegressionStats)
     options = check_options(
-        metrics=metrics, reference_group=reference_group, n_bootstrap=n_bootstrap,
-        confidence_level=confidence_level, ci_method=ci_method, min_group_size=min_group_size,
+        metrics=metrics,
+        reference_group=reference_group,
+        n_bootstrap=n_bootstrap,
+        confidence_level=confidence_level,
+        ci_method=ci_method,
+        min_group_size=min_group_size,
         suppress_below=suppress_below,
         tolerances=None if multiclass or regression else tolerances,
-        threshold=threshold, correction=correction, correction_scope=correction_scope,
-        random_state=random_state, name=name,
+        threshold=threshold,
+        correction=correction,
+        correction_scope=correction_scope,
+        random_state=random_state,
+        name=name,
     )
     if multiclass:  # k x k matrices (fairaudit.metrics.multiclass_stats)
         from ._audit_multiclass import audit_multiclass_stats
 
-        return audit_multiclass_stats(stats, score_stats=score_stats, options=replace(
-            options, task="multiclass", tolerances=tolerances))
+        return audit_multiclass_stats(
+            stats,
+            score_stats=score_stats,
+            options=replace(options, task="multiclass", tolerances=tolerances),
+        )
     if regression:  # moments and histograms (fairaudit.metrics.regression_stats)
         from ._audit_regression import audit_regression_stats
 
-        return audit_regression_stats(stats, options=replace(
-            options, task="regression", tolerances=tolerances))
+        return audit_regression_stats(
+            stats, options=replace(options, task="regression", tolerances=tolerances)
+        )
     if not isinstance(stats, ConfusionStats) or stats.labels is None:
         raise TypeError(ERR_STATS_TYPE.format(type=type(stats).__name__))
     if score_stats is not None:
@@ -362,17 +421,23 @@ def audit_from_stats(
             raise ValueError(ERR_SCORE_STATS_GROUPS.format(k=len(differ), examples=examples))
         order = score_stats.labels.get_indexer(stats.labels)
         score_stats = ScoreStats(
-            score_stats.edges, score_stats.probabilistic, score_stats.n[order],
-            score_stats.w[order], score_stats.ws[order], score_stats.ws2[order],
-            score_stats.auc[order], stats.labels,
+            score_stats.edges,
+            score_stats.probabilistic,
+            score_stats.n[order],
+            score_stats.w[order],
+            score_stats.ws[order],
+            score_stats.ws2[order],
+            score_stats.auc[order],
+            stats.labels,
         )
     missing = check_stats_rows(stats)
     meta = {
         "n_samples": int(stats.n.sum()),
         "weighted": stats.weighted,
         "n_missing": missing,
-        "data_hash": stats_hash(stats.n, stats.w, stats.w2,
-                                None if score_stats is None else score_stats.w),
+        "data_hash": stats_hash(
+            stats.n, stats.w, stats.w2, None if score_stats is None else score_stats.w
+        ),
         "source": "statistics",
     }
     return run(stats, score_stats, options=options, meta=meta)
@@ -453,14 +518,16 @@ def audit_model(
     predict_kwargs = {"sensitive_features": raw_sensitive} if needs_groups else {}
     classes = list(getattr(estimator, "classes_", [0, 1]))
     if len(classes) != 2:
-        raise ValueError(
-            f"estimator must be a binary classifier; its classes_ are {classes}."
-        )
+        raise ValueError(f"estimator must be a binary classifier; its classes_ are {classes}.")
     if pos_label is None and not set(map(_plain_value, classes)) <= {0, 1}:
         pos_label = classes[1]
-    pos_index = classes.index(pos_label) if pos_label is not None else classes.index(1) if (
-        1 in classes
-    ) else 1
+    pos_index = (
+        classes.index(pos_label)
+        if pos_label is not None
+        else classes.index(1)
+        if (1 in classes)
+        else 1
+    )
     score = None if needs_groups else positive_scores(estimator, X, pos_index=pos_index)
     if threshold is not None:
         if score is None:
@@ -473,13 +540,20 @@ def audit_model(
         y_pred = np.where(score >= float(threshold), pos, neg_label)
     else:
         y_pred = np.asarray(estimator.predict(X, **predict_kwargs))
-    train = _training_rows(X_train, y_train, sensitive_features_train,
-                           raw_sensitive if by_name else None)
+    train = _training_rows(
+        X_train, y_train, sensitive_features_train, raw_sensitive if by_name else None
+    )
     kwargs.setdefault("name", type(estimator).__name__)
     kwargs.setdefault("task", "binary")  # a binary classifier's decisions
     result = audit(
-        y, y_pred, sensitive_features=sensitive_features, y_score=score, pos_label=pos_label,
-        threshold=threshold, max_groups=max_groups, **kwargs,
+        y,
+        y_pred,
+        sensitive_features=sensitive_features,
+        y_score=score,
+        pos_label=pos_label,
+        threshold=threshold,
+        max_groups=max_groups,
+        **kwargs,
     )
     if train is None:
         return result
@@ -488,8 +562,14 @@ def audit_model(
     # the audited decisions: those of predict, or of the scores at the threshold
     model = estimator if threshold is None else _Thresholded(estimator, pos_index, threshold)
     gap = generalization_gap(
-        model, train[0], train[1], X, y, sensitive_features_train=train[2],
-        sensitive_features_test=raw_sensitive, pos_label=pos_label,
+        model,
+        train[0],
+        train[1],
+        X,
+        y,
+        sensitive_features_train=train[2],
+        sensitive_features_test=raw_sensitive,
+        pos_label=pos_label,
         confidence_level=result.settings.confidence_level,
     )
     return replace(result, generalization=gap)
@@ -510,8 +590,9 @@ ERR_TRAIN_GROUPS_ALONE = (
 )
 
 
-def _training_rows(X_train: Any, y_train: Any, sf_train: Any,
-                   names: Any) -> tuple[Any, Any, Any] | None:
+def _training_rows(
+    X_train: Any, y_train: Any, sf_train: Any, names: Any
+) -> tuple[Any, Any, Any] | None:
     """The training rows of :func:`audit_model` and their groups (None without); ``names``
     are the column names of the audited groups, if they were given so."""
     if X_train is None and y_train is None:
@@ -537,8 +618,11 @@ class _Thresholded:
 
     def predict(self, X: Any) -> np.ndarray:
         score = positive_scores(self.estimator, X, pos_index=self.pos_index)
-        return np.where(score >= float(self.threshold), self.classes_[self.pos_index],
-                        self.classes_[1 - self.pos_index])
+        return np.where(
+            score >= float(self.threshold),
+            self.classes_[self.pos_index],
+            self.classes_[1 - self.pos_index],
+        )
 
 
 def _plain_value(x: Any) -> Any:

@@ -662,9 +662,7 @@ def _nonnegative(config: AuditConfig, outcomes_nonnegative: bool) -> set[str]:
     return out
 
 
-def _bounds(
-    reps: np.ndarray | None, shape: tuple, level: float, n: object, value: Any = None
-):
+def _bounds(reps: np.ndarray | None, shape: tuple, level: float, n: object, value: Any = None):
     """Percentile bounds of one value per group (expanded for small groups), stretched to
     hold ``value`` where the replicates all fall on one side of it (a share above the
     median cannot exceed 1/2 overall, so neither can any replicate)."""
@@ -817,9 +815,7 @@ def _disparity_row(metric: str, est: dict, bounds: dict | None) -> dict:
     for key in disp.SUMMARIES:
         value = float(est[key])
         row[key] = value
-        lo, hi = (
-            (np.nan, np.nan) if bounds is None or not np.isfinite(value) else bounds[key]
-        )
+        lo, hi = (np.nan, np.nan) if bounds is None or not np.isfinite(value) else bounds[key]
         row[key + "_lower"], row[key + "_upper"] = float(lo), float(hi)
     return row
 
@@ -849,7 +845,12 @@ def _summary_intervals(
             est, reps, overall, overall_reps, level, n=n, upper_bound=ub
         ),
         "difference_to_reference": deviation_interval(
-            est[others], reps[:, others], float(est[ref]), reps[:, ref], level, n=n,
+            est[others],
+            reps[:, others],
+            float(est[ref]),
+            reps[:, ref],
+            level,
+            n=n,
             upper_bound=ub,
         ),
     }
@@ -859,14 +860,21 @@ def _summary_intervals(
     )
     out["ratio_to_overall"] = (
         deviation_interval(est, reps, overall, overall_reps, level, n=n, ratio=True)
-        if ratio else nan
+        if ratio
+        else nan
     )
     out["ratio_to_reference"] = (
         deviation_interval(
-            est[others], reps[:, others], float(est[ref]), reps[:, ref], level, n=n,
+            est[others],
+            reps[:, others],
+            float(est[ref]),
+            reps[:, ref],
+            level,
+            n=n,
             ratio=True,
         )
-        if ratio else nan
+        if ratio
+        else nan
     )
     return out
 
@@ -1135,9 +1143,7 @@ def _criterion_intervals(
     smd_errors = _distance_errors(dist_reps, "smd", ref)
     return {
         "mean_difference": spread_interval(g["mean_prediction"], r["mean_prediction"], level, n=n),
-        "smd": distance_bounds(
-            np.abs(dist["smd_between"]), smd_errors["difference"], level, n=n
-        ),
+        "smd": distance_bounds(np.abs(dist["smd_between"]), smd_errors["difference"], level, n=n),
         "ks_distance": distance_bounds(
             dist["ks_between"], ks_errors["difference"], level, n=n, upper_bound=1.0
         ),

@@ -13,8 +13,7 @@ from ._result import AuditResult
 
 ERR_TABLE = "Comparison.table must be a pandas DataFrame with one row per model; got {type}."
 ERR_COLUMN = (
-    "Comparison.{field}={value!r} is not a numeric column of the table; the columns are "
-    "{columns}."
+    "Comparison.{field}={value!r} is not a numeric column of the table; the columns are {columns}."
 )
 
 
@@ -57,10 +56,11 @@ class Comparison:
     def __post_init__(self) -> None:
         if not isinstance(self.table, pd.DataFrame):
             raise TypeError(ERR_TABLE.format(type=type(self.table).__name__))
-        numeric = [c for c in self.table.columns
-                   if pd.api.types.is_numeric_dtype(self.table[c])]
-        for name, value in (("performance", self.performance),
-                            *(("criteria", c) for c in self.criteria)):
+        numeric = [c for c in self.table.columns if pd.api.types.is_numeric_dtype(self.table[c])]
+        for name, value in (
+            ("performance", self.performance),
+            *(("criteria", c) for c in self.criteria),
+        ):
             if value not in numeric:
                 raise ValueError(ERR_COLUMN.format(field=name, value=value, columns=numeric))
         object.__setattr__(self, "criteria", tuple(self.criteria))
@@ -69,8 +69,18 @@ class Comparison:
 
     def __reduce__(self) -> tuple:
         # read-only mappings cannot be pickled as they are
-        return (type(self), (self.table, self.performance, self.criteria, self.attribute,
-                             self.confidence_level, dict(self.skipped), dict(self.audits)))
+        return (
+            type(self),
+            (
+                self.table,
+                self.performance,
+                self.criteria,
+                self.attribute,
+                self.confidence_level,
+                dict(self.skipped),
+                dict(self.audits),
+            ),
+        )
 
     @property
     def disparity(self) -> str | None:
@@ -100,7 +110,9 @@ class Comparison:
         shown = [self.performance, *self.criteria]
         return (
             f"Comparison of {len(self.table)} models on {self.attribute or 'the groups'}\n"
-            + self.table[[c for c in shown if c in self.table]].to_string(float_format="{:.3f}".format)
+            + self.table[[c for c in shown if c in self.table]].to_string(
+                float_format="{:.3f}".format
+            )
         )
 
     def _repr_html_(self) -> str:

@@ -29,9 +29,7 @@ from .metrics._stats import ConfusionStats, ScoreStats, histogram_auc
 from .metrics._tables import INTERSECTION
 
 CI_METHODS = ("bootstrap", "wilson")
-ERR_REFERENCE = (
-    "reference_group={ref!r} is not a group of {attribute}; the groups are {groups}."
-)
+ERR_REFERENCE = "reference_group={ref!r} is not a group of {attribute}; the groups are {groups}."
 ERR_REFERENCE_SHAPE = (
     "reference_group must name one group per feature when there are several sensitive "
     "features: a tuple in the order {names} or a dict of feature -> value; got {ref!r}."
@@ -106,22 +104,29 @@ def check_options(
         raise ValueError(ERR_CONFIDENCE.format(value=confidence_level))
     if ci_method not in CI_METHODS:
         raise ValueError(ERR_CI_METHOD.format(allowed=", ".join(CI_METHODS), value=ci_method))
-    if isinstance(min_group_size, bool) or not isinstance(min_group_size, Integral) or (
-        min_group_size < 0
+    if (
+        isinstance(min_group_size, bool)
+        or not isinstance(min_group_size, Integral)
+        or (min_group_size < 0)
     ):
         raise ValueError(ERR_MIN_GROUP_SIZE.format(value=min_group_size))
     if suppress_below is not None and (
-        isinstance(suppress_below, bool) or not isinstance(suppress_below, Integral)
+        isinstance(suppress_below, bool)
+        or not isinstance(suppress_below, Integral)
         or suppress_below < 1
     ):
         raise ValueError(ERR_SUPPRESS.format(value=suppress_below))
     if correction not in CORRECTIONS:
         raise ValueError(ERR_CORRECTION.format(allowed=", ".join(CORRECTIONS), value=correction))
     if correction_scope not in CORRECTION_SCOPES:
-        raise ValueError(ERR_CORRECTION_SCOPE.format(
-            allowed=", ".join(CORRECTION_SCOPES), value=correction_scope))
+        raise ValueError(
+            ERR_CORRECTION_SCOPE.format(
+                allowed=", ".join(CORRECTION_SCOPES), value=correction_scope
+            )
+        )
     if threshold is not None and (
-        isinstance(threshold, bool) or not isinstance(threshold, Real)
+        isinstance(threshold, bool)
+        or not isinstance(threshold, Real)
         or not np.isfinite(float(threshold))
     ):
         raise ValueError(ERR_THRESHOLD.format(value=threshold))
@@ -132,20 +137,31 @@ def check_options(
         seed = int(random_state.integers(0, 2**63 - 1))
     elif random_state is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
-    elif isinstance(random_state, bool) or not isinstance(random_state, Integral) or (
-        random_state < 0
+    elif (
+        isinstance(random_state, bool)
+        or not isinstance(random_state, Integral)
+        or (random_state < 0)
     ):
         raise ValueError(ERR_RANDOM_STATE.format(value=random_state))
     else:
         seed = int(random_state)
     return AuditConfig(
-        metrics=metrics, reference_group=reference_group, n_bootstrap=int(n_bootstrap),
-        confidence_level=float(confidence_level), ci_method=ci_method,
+        metrics=metrics,
+        reference_group=reference_group,
+        n_bootstrap=int(n_bootstrap),
+        confidence_level=float(confidence_level),
+        ci_method=ci_method,
         min_group_size=int(min_group_size),
         suppress_below=None if suppress_below is None else int(suppress_below),
-        tolerances=tol, threshold=None if threshold is None else float(threshold),
-        correction=correction, correction_scope=correction_scope, random_state=random_state,
-        seed=seed, name=name, pos_label=pos_label, max_groups=max_groups,
+        tolerances=tol,
+        threshold=None if threshold is None else float(threshold),
+        correction=correction,
+        correction_scope=correction_scope,
+        random_state=random_state,
+        seed=seed,
+        name=name,
+        pos_label=pos_label,
+        max_groups=max_groups,
     )
 
 
@@ -156,8 +172,11 @@ def _find_group(labels: pd.Index, ref: Any, attribute: str) -> int:
         shown = [group_display(g) for g in labels[:12]]
         more = "" if len(labels) <= 12 else f" ... ({len(labels)} in all)"
         raise ValueError(
-            ERR_REFERENCE.format(ref=ref, attribute=attribute, groups=", ".join(map(repr, shown)))
-            [:-1] + more + "."
+            ERR_REFERENCE.format(ref=ref, attribute=attribute, groups=", ".join(map(repr, shown)))[
+                :-1
+            ]
+            + more
+            + "."
         )
     return matches[0]
 
@@ -198,8 +217,11 @@ def check_stats_rows(stats: Any) -> dict[str, int]:
         raise ValueError(v.ERR_WEIGHT_ZERO)
     missing = {}
     for i, feature in enumerate(stats.features):
-        level = stats.labels.get_level_values(i) if isinstance(
-            stats.labels, pd.MultiIndex) else stats.labels
+        level = (
+            stats.labels.get_level_values(i)
+            if isinstance(stats.labels, pd.MultiIndex)
+            else stats.labels
+        )
         missing[feature] = int(stats.n[np.asarray(level == v.MISSING_GROUP)].sum())
     return missing
 
@@ -251,19 +273,29 @@ def degenerate_causes(
             above = t > hi
             hint = (
                 f" (a threshold given in percent? {t / 100:g} is the same on a 0-1 scale)"
-                if above and 1 < t <= 100 and hi <= 1 else ""
+                if above and 1 < t <= 100 and hi <= 1
+                else ""
             )
-            return [WARN_THRESHOLD_OUTSIDE.format(
-                threshold=t, side="above" if above else "at or below", lo=lo, hi=hi,
-                label="negative" if above else "positive", hint=hint)]
+            return [
+                WARN_THRESHOLD_OUTSIDE.format(
+                    threshold=t,
+                    side="above" if above else "at or below",
+                    lo=lo,
+                    hi=hi,
+                    label="negative" if above else "positive",
+                    hint=hint,
+                )
+            ]
     positives = conf.n[:, 1] + conf.n[:, 3]
     size = conf.n.sum(axis=1)
     if positives.sum() in (0, size.sum()):
         return [WARN_ONE_CLASS.format(label="positive" if positives.sum() else "negative")]
     present = size > 0
     # groups of one row always get a single prediction; they prove nothing
-    if conf.n_groups > 1 and size.max() > 1 and np.all(
-        (positives[present] == 0) | (positives[present] == size[present])
+    if (
+        conf.n_groups > 1
+        and size.max() > 1
+        and np.all((positives[present] == 0) | (positives[present] == size[present]))
     ):
         return [WARN_ONE_CLASS_PER_GROUP]
     return []
@@ -328,9 +360,7 @@ def run(
     for cause in degenerate:
         warnings.warn(cause, UserWarning, stacklevel=3)
     if overall_auc is None:
-        overall_auc = (
-            np.nan if scores is None else float(histogram_auc(scores.w.sum(axis=0)))
-        )
+        overall_auc = np.nan if scores is None else float(histogram_auc(scores.w.sum(axis=0)))
     lo_score = np.nan if scores is None else scores.score_range()[0]
     config = replace(
         options,
@@ -354,7 +384,8 @@ def run(
         degenerate=tuple(degenerate),
     )
     attributes: list[tuple[str, ConfusionStats, ScoreStats | None]] = [
-        (INTERSECTION.join(names), conf, scores)]
+        (INTERSECTION.join(names), conf, scores)
+    ]
     if len(names) > 1:
         for feature in names:
             marginal = scores
@@ -366,9 +397,17 @@ def run(
     parts, reasons = [], []
     for (attribute, stats, sstats), seed in zip(attributes, seeds, strict=True):
         ref_index, reason = _reference_for(reference, stats, attribute)
-        parts.append({"conf": stats, "scores": sstats, "overall_auc": overall_auc,
-                      "labels": stats.labels, "attribute": attribute, "ref_index": ref_index,
-                      "rng": np.random.default_rng(seed)})
+        parts.append(
+            {
+                "conf": stats,
+                "scores": sstats,
+                "overall_auc": overall_auc,
+                "labels": stats.labels,
+                "attribute": attribute,
+                "ref_index": ref_index,
+                "rng": np.random.default_rng(seed),
+            }
+        )
         reasons.append(reason)
     # the criteria of every attribute in one table: the features' first, the intersection last
     order = [*range(1, len(parts)), 0]
@@ -376,10 +415,15 @@ def run(
     tables_of = dict(zip(order, analysed, strict=True))
     results = []
     for i, ((attribute, stats, _), reason) in enumerate(zip(attributes, reasons, strict=True)):
-        part_info = replace(
-            info, n_missing={k: info.n_missing.get(k, 0) for k in stats.features})
-        results.append(AuditResult(
-            attribute=attribute, features=tuple(stats.features), reference_reason=reason,
-            settings=config, info=part_info, tables=tables_of[i],
-        ))
+        part_info = replace(info, n_missing={k: info.n_missing.get(k, 0) for k in stats.features})
+        results.append(
+            AuditResult(
+                attribute=attribute,
+                features=tuple(stats.features),
+                reference_reason=reason,
+                settings=config,
+                info=part_info,
+                tables=tables_of[i],
+            )
+        )
     return with_marginals(results, names, criteria)

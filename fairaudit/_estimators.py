@@ -53,9 +53,7 @@ def positive_scores(
             proba = None
         if proba is not None:
             return proba[:, pos_index] if proba.ndim == 2 else proba.reshape(-1)
-    if response_method in ("auto", "decision_function") and hasattr(
-        estimator, "decision_function"
-    ):
+    if response_method in ("auto", "decision_function") and hasattr(estimator, "decision_function"):
         try:
             d = np.asarray(estimator.decision_function(X), dtype=np.float64).reshape(-1)
         except (AttributeError, NotImplementedError):

@@ -52,8 +52,9 @@ class AuditMeta:
     degenerate: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "n_missing", MappingProxyType(
-            {str(k): int(v) for k, v in self.n_missing.items()}))
+        object.__setattr__(
+            self, "n_missing", MappingProxyType({str(k): int(v) for k, v in self.n_missing.items()})
+        )
         object.__setattr__(self, "versions", MappingProxyType(dict(self.versions)))
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "degenerate", tuple(self.degenerate))

@@ -26,8 +26,18 @@ from .metrics._tables import AttributeTables
 #: Version of the JSON layout written by :meth:`AuditResult.to_dict`.
 SCHEMA_VERSION = "1.3"
 
-_FRAMES = ("by_group", "lower", "upper", "disparities", "to_reference", "criteria", "groups",
-           "undefined", "overall_intervals", "denominators")
+_FRAMES = (
+    "by_group",
+    "lower",
+    "upper",
+    "disparities",
+    "to_reference",
+    "criteria",
+    "groups",
+    "undefined",
+    "overall_intervals",
+    "denominators",
+)
 #: Tables added after schema 1.0; files of that version load with them empty (all NaN).
 _ADDED_FRAMES = ("denominators",)
 
@@ -97,8 +107,10 @@ class AuditResult:
     def __post_init__(self) -> None:
         object.__setattr__(self, "features", tuple(str(f) for f in self.features))
         object.__setattr__(self, "marginals", MappingProxyType(dict(self.marginals)))
-        for name, kind in (("representation", Representation),
-                           ("generalization", GeneralizationGap)):
+        for name, kind in (
+            ("representation", Representation),
+            ("generalization", GeneralizationGap),
+        ):
             value = getattr(self, name)
             if value is not None and not isinstance(value, kind):
                 raise TypeError(
@@ -109,9 +121,20 @@ class AuditResult:
     def __reduce__(self) -> tuple:
         # pickle, copy and deepcopy rebuild the result from its parts (a read-only mapping
         # cannot be pickled as it is)
-        return (type(self), (self.attribute, self.features, self.reference_reason,
-                             self.settings, self.info, self.tables, dict(self.marginals),
-                             self.representation, self.generalization))
+        return (
+            type(self),
+            (
+                self.attribute,
+                self.features,
+                self.reference_reason,
+                self.settings,
+                self.info,
+                self.tables,
+                dict(self.marginals),
+                self.representation,
+                self.generalization,
+            ),
+        )
 
     # ---------------------------------------------------------------- tables
     @property
@@ -238,15 +261,21 @@ class AuditResult:
             "meta": self.meta,
             "overall": {str(k): _py(v) for k, v in t.overall.items()},
             **{name: _frame_to_dict(getattr(t, name)) for name in _FRAMES},
-            "curves": None if t.curves is None else {
-                k: _frame_to_dict(v) for k, v in t.curves.items()
-            },
+            "curves": None
+            if t.curves is None
+            else {k: _frame_to_dict(v) for k, v in t.curves.items()},
             "marginals": {k: v.to_dict() for k, v in self.marginals.items()},
             # optional parts, written only when present (schema 1.3)
-            **({} if self.representation is None else {
-                "representation": self.representation.to_dict()}),
-            **({} if self.generalization is None else {
-                "generalization": self.generalization.to_dict()}),
+            **(
+                {}
+                if self.representation is None
+                else {"representation": self.representation.to_dict()}
+            ),
+            **(
+                {}
+                if self.generalization is None
+                else {"generalization": self.generalization.to_dict()}
+            ),
         }
 
     def to_json(self, path: str | Path | None = None, *, indent: int | None = None) -> str:
@@ -271,29 +300,30 @@ class AuditResult:
             name: _frame_from_dict(
                 d[name], group_index=name not in ("disparities", "overall_intervals")
             )
-            for name in _FRAMES if name in d or name not in _ADDED_FRAMES
+            for name in _FRAMES
+            if name in d or name not in _ADDED_FRAMES
         }
         for name in _ADDED_FRAMES:
             if name not in frames:  # written by schema 1.0
                 by_group = frames["by_group"]
-                frames[name] = pd.DataFrame(np.nan, index=by_group.index,
-                                            columns=by_group.columns)
+                frames[name] = pd.DataFrame(np.nan, index=by_group.index, columns=by_group.columns)
         frames["overall_intervals"].index.name = "metric"
         frames["disparities"].index.name = "metric"
         for name in ("to_reference", "criteria", "undefined"):
             frames[name] = frames[name].reset_index(drop=True)
         frames["groups"]["small"] = frames["groups"]["small"].astype(bool)
         if "significant" in frames["to_reference"]:
-            frames["to_reference"]["significant"] = (
-                frames["to_reference"]["significant"].astype(bool))
+            frames["to_reference"]["significant"] = frames["to_reference"]["significant"].astype(
+                bool
+            )
         ref = d["reference_group"]
         tables = AttributeTables(
             overall=pd.Series(
                 {k: (np.nan if v is None else v) for k, v in d["overall"].items()}, dtype=float
             ),
-            curves=None if d["curves"] is None else {
-                k: _frame_from_dict(v).reset_index(drop=True) for k, v in d["curves"].items()
-            },
+            curves=None
+            if d["curves"] is None
+            else {k: _frame_from_dict(v).reset_index(drop=True) for k, v in d["curves"].items()},
             reference_group=tuple(ref) if isinstance(ref, list) else ref,
             suppressed=tuple(d["suppressed"]),
             **frames,
@@ -307,10 +337,12 @@ class AuditResult:
             info=info,
             tables=tables,
             marginals={k: cls.from_dict(v) for k, v in d["marginals"].items()},
-            representation=None if d.get("representation") is None else (
-                Representation.from_dict(d["representation"])),
-            generalization=None if d.get("generalization") is None else (
-                GeneralizationGap.from_dict(d["generalization"])),
+            representation=None
+            if d.get("representation") is None
+            else (Representation.from_dict(d["representation"])),
+            generalization=None
+            if d.get("generalization") is None
+            else (GeneralizationGap.from_dict(d["generalization"])),
         )
 
     @staticmethod
@@ -318,8 +350,11 @@ class AuditResult:
         """The JSON Schema (draft 7) of :meth:`to_dict` output, shipped with the package."""
         from importlib.resources import files
 
-        text = files("fairaudit").joinpath("schema/audit-result.schema.json").read_text(
-            encoding="utf-8")
+        text = (
+            files("fairaudit")
+            .joinpath("schema/audit-result.schema.json")
+            .read_text(encoding="utf-8")
+        )
         return json.loads(text)
 
     @classmethod
@@ -349,11 +384,15 @@ class AuditResult:
         for row in crit.itertuples(index=False):
             ci = (
                 f" [{row.lower:.3f}, {row.upper:.3f}]"
-                if np.isfinite(row.lower) and np.isfinite(row.upper) else ""
+                if np.isfinite(row.lower) and np.isfinite(row.upper)
+                else ""
             )
             op = "<=" if row.kind == "difference" else ">="
-            needs = (f"needs {op} {row.tolerance:g}" if np.isfinite(row.tolerance)
-                     else "no tolerance given")
+            needs = (
+                f"needs {op} {row.tolerance:g}"
+                if np.isfinite(row.tolerance)
+                else "no tolerance given"
+            )
             lines.append(
                 f"  {row.verdict.upper():<12} {row.attribute}: {row.criterion} = {row.value:.3f}"
                 f"{ci} ({needs})"
@@ -375,7 +414,6 @@ class AuditResult:
             f"{crit.to_html(index=False, escape=True, float_format='{:.3f}'.format)}"
             f"{self.tables.by_group.to_html(escape=True, float_format='{:.3f}'.format)}</div>"
         )
-
 
 
 def with_marginals(

@@ -45,7 +45,6 @@ ERR_COLUMN_ARG = "{arg} must be a column name (a string); got {value!r}."
 ERR_TEXT_ONLY_CSV = "na_values applies to CSV files only; a Parquet file marks its missing values."
 
 
-
 #: The per-cell sums of :func:`weight_columns`: Σw, Σw², the invalid and the negative weights.
 WEIGHT_SUMS = ("w", "w2", "w_bad", "w_neg")
 
@@ -61,6 +60,7 @@ def weight_columns(w: Any) -> list[Any]:
         (w.is_null() | ~w.is_finite()).cast(nw.Int64).alias("w_bad"),
         (w < 0).cast(nw.Int64).alias("w_neg"),
     ]
+
 
 def _require(module: str, extra: str, what: str) -> Any:
     import importlib

@@ -15,9 +15,7 @@ TASKS = ("binary", "regression", "multiclass")
 #: Integer outcomes with more distinct values than this are taken as numbers under "auto".
 MAX_AUTO_CLASSES = 20
 
-ERR_TASK = (
-    "task must be one of 'auto', 'binary', 'regression' or 'multiclass'; got {value!r}."
-)
+ERR_TASK = "task must be one of 'auto', 'binary', 'regression' or 'multiclass'; got {value!r}."
 
 
 def check_task(task: Any) -> str:
@@ -64,12 +62,12 @@ def infer_task(y_true: np.ndarray) -> tuple[str, str]:
             return "regression", f"y_true holds {k} distinct numbers, some not whole"
         if k > MAX_AUTO_CLASSES:
             return "regression", (
-                f"y_true holds {k} distinct whole numbers (more than {MAX_AUTO_CLASSES})")
+                f"y_true holds {k} distinct whole numbers (more than {MAX_AUTO_CLASSES})"
+            )
         return "multiclass", f"y_true holds {k} distinct whole numbers"
     return "multiclass", f"y_true holds {k} distinct labels"
 
 
 def task_note(task: str, reason: str) -> str:
     """The note an audit records when ``task="auto"`` chose its task."""
-    return (f"task {task!r} chosen from the data ({reason}); pass task= to choose "
-            "another.")
+    return f"task {task!r} chosen from the data ({reason}); pass task= to choose another."

@@ -36,8 +36,18 @@ from ._group_codes import (
 )
 
 __all__ = [
-    "MISSING_GROUP", "GroupCells", "Groups", "align_rows", "binarize_labels", "check_1d", "check_length",
-    "check_max_groups", "check_sample_weight", "check_scores", "encode_groups", "group_cells",
+    "MISSING_GROUP",
+    "GroupCells",
+    "Groups",
+    "align_rows",
+    "binarize_labels",
+    "check_1d",
+    "check_length",
+    "check_max_groups",
+    "check_sample_weight",
+    "check_scores",
+    "encode_groups",
+    "group_cells",
     "sensitive_columns",
 ]
 
@@ -67,9 +77,7 @@ ERR_SCORE_RANGE = (
     "[{lo:.4g}, {hi:.4g}]. Pass predict_proba scores, or leave those metrics out."
 )
 ERR_SCORE_TYPE = "y_score must be numeric; got dtype {dtype}."
-ERR_WEIGHT_NEG = (
-    "sample_weight contains {k} negative value(s); weights must be finite and >= 0."
-)
+ERR_WEIGHT_NEG = "sample_weight contains {k} negative value(s); weights must be finite and >= 0."
 ERR_WEIGHT_NAN = "sample_weight contains {k} missing or infinite value(s); weights must be finite."
 ERR_WEIGHT_ZERO = "sample_weight sums to 0; at least one row needs a positive weight."
 ERR_WEIGHT_TYPE = "sample_weight must be numeric; got dtype {dtype}."
@@ -99,7 +107,9 @@ ERR_SF_NO_X = (
     "pass the values themselves."
 )
 ERR_SF_EMPTY = "sensitive_features has no columns; pass at least one sensitive feature."
-ERR_SF_DUP = "sensitive_features has duplicate column names {names}; give each feature its own name."
+ERR_SF_DUP = (
+    "sensitive_features has duplicate column names {names}; give each feature its own name."
+)
 ERR_SF_DICT_LENGTH = (
     "sensitive_features[{name!r}] has {got} rows but sensitive_features[{ref!r}] has {n}; "
     "every feature must have one value per row."
@@ -143,8 +153,13 @@ class Groups:
         j = self.names.index(name)
         codes, labels = self.feature_codes[j], self.feature_labels[j]
         return Groups(
-            codes, labels, [name], self.frame[[name]], {name: self.n_missing[name]},
-            (codes,), (labels,),
+            codes,
+            labels,
+            [name],
+            self.frame[[name]],
+            {name: self.n_missing[name]},
+            (codes,),
+            (labels,),
         )
 
 
@@ -246,8 +261,11 @@ def binarize_labels(
             if arr.dtype.kind in "iuf":
                 # integers: one reduction (the bits of every value together are 0 or 1
                 # only when every value is) instead of comparisons and a combination
-                bad = not 0 <= np.bitwise_or.reduce(arr) <= 1 if arr.dtype.kind in "iu" else (
-                    (arr != 0) & (arr != 1)).any()
+                bad = (
+                    not 0 <= np.bitwise_or.reduce(arr) <= 1
+                    if arr.dtype.kind in "iu"
+                    else ((arr != 0) & (arr != 1)).any()
+                )
                 if bad:
                     values = np.unique(arr)
                     raise ValueError(ERR_NON_BINARY.format(name=name, values=_fmt_values(values)))
@@ -336,9 +354,7 @@ def check_sample_weight(
 def _is_names(sensitive_features: Any, X: Any) -> bool:
     """Whether ``sensitive_features`` names columns of ``X`` rather than holding values."""
     sf = sensitive_features
-    return isinstance(sf, str) or (
-        is_column_names(sf) and X is not None and hasattr(X, "columns")
-    )
+    return isinstance(sf, str) or (is_column_names(sf) and X is not None and hasattr(X, "columns"))
 
 
 def sensitive_columns(X: Any, names: str | Sequence[str]) -> pd.DataFrame:
@@ -387,8 +403,9 @@ def _sensitive_frame(sensitive_features: Any, X: Any = None) -> pd.DataFrame:
         name = sf.name if sf.name is not None else "sensitive_feature"
         frame = sf.reset_index(drop=True).to_frame(name=name)
     elif isinstance(sf, Mapping):
-        columns = {str(k): _feature_column(val, f"sensitive_features[{k!r}]")
-                   for k, val in sf.items()}
+        columns = {
+            str(k): _feature_column(val, f"sensitive_features[{k!r}]") for k, val in sf.items()
+        }
         lengths = {k: len(c) for k, c in columns.items()}
         if len(set(lengths.values())) > 1:
             ref, *_ = lengths
@@ -404,9 +421,7 @@ def _sensitive_frame(sensitive_features: Any, X: Any = None) -> pd.DataFrame:
         if arr.ndim == 1:
             frame = pd.DataFrame({"sensitive_feature": arr})
         elif arr.ndim == 2:
-            frame = pd.DataFrame(
-                {f"sensitive_feature_{j}": arr[:, j] for j in range(arr.shape[1])}
-            )
+            frame = pd.DataFrame({f"sensitive_feature_{j}": arr[:, j] for j in range(arr.shape[1])})
         else:
             raise ValueError(ERR_NOT_1D.format(name="sensitive_features", shape=arr.shape))
     else:
@@ -455,8 +470,11 @@ def _encode_feature(
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes, uniq = _category_codes(values)
     else:
-        codes, uniques = factorized if factorized is not None else pd.factorize(
-            values, sort=False, use_na_sentinel=True)
+        codes, uniques = (
+            factorized
+            if factorized is not None
+            else pd.factorize(values, sort=False, use_na_sentinel=True)
+        )
         codes, uniq = sorted_uniques(codes, uniques)
     miss = codes < 0
     k = int(miss.sum())
@@ -467,7 +485,8 @@ def _encode_feature(
         labels.append(label)
         if warn_missing:
             message = (
-                WARN_MISSING.format(name=name, k=k, label=label) if label == MISSING_GROUP
+                WARN_MISSING.format(name=name, k=k, label=label)
+                if label == MISSING_GROUP
                 else WARN_MISSING_RENAMED.format(name=name, k=k, label=label, taken=MISSING_GROUP)
             )
             warnings.warn(message, UserWarning, stacklevel=5)
@@ -518,7 +537,9 @@ def encode_groups(
 
 
 def _encode_frame(
-    frame: pd.DataFrame, warn_missing: bool, max_groups: int | str | None,
+    frame: pd.DataFrame,
+    warn_missing: bool,
+    max_groups: int | str | None,
     factorized: dict[str, tuple] | None = None,
 ) -> Groups:
     """:func:`encode_groups` of the checked frame of features (``factorized``: features
@@ -529,7 +550,8 @@ def _encode_frame(
     per_feature_labels = []
     for col in frame.columns:
         codes, labels, n_missing[col] = _encode_feature(
-            frame[col], col, warn_missing, (factorized or {}).get(col))
+            frame[col], col, warn_missing, (factorized or {}).get(col)
+        )
         check_group_count(len(labels), n, f"sensitive feature {col!r}", max_groups)
         per_feature_codes.append(codes)
         per_feature_labels.append(labels)
@@ -541,12 +563,19 @@ def _encode_frame(
     what = "the intersection of the sensitive features " + ", ".join(map(repr, names))
     check_group_count(len(parts[0]), n, what, max_groups)
     labels = pd.MultiIndex.from_arrays(
-        [pd.Index(np.asarray(u, dtype=object)[p], dtype=object)
-         for u, p in zip(per_feature_labels, parts, strict=True)],
+        [
+            pd.Index(np.asarray(u, dtype=object)[p], dtype=object)
+            for u, p in zip(per_feature_labels, parts, strict=True)
+        ],
         names=names,
     )
     return Groups(
-        codes, labels, names, frame, n_missing, tuple(per_feature_codes),
+        codes,
+        labels,
+        names,
+        frame,
+        n_missing,
+        tuple(per_feature_codes),
         tuple(per_feature_labels),
     )
 
@@ -607,8 +636,10 @@ def _arrow_codes(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     indices = encoded.indices
     if indices.null_count:
         indices = indices.fill_null(-1)
-    return (indices.to_numpy(zero_copy_only=False),
-            encoded.dictionary.to_numpy(zero_copy_only=False))
+    return (
+        indices.to_numpy(zero_copy_only=False),
+        encoded.dictionary.to_numpy(zero_copy_only=False),
+    )
 
 
 def _small_codes(values: pd.Series, encoded: Mapping | None = None, name: str = "") -> tuple:
@@ -679,12 +710,15 @@ def group_cells(
         codes, uniques = raw[col]
         k = len(uniques) + 1  # at most this many groups, the missing one included
         limit = AUTO_MAX_GROUPS if max_groups == "auto" else max_groups
-        sure = limit is None or (k <= int(limit) and not (
-            max_groups == "auto" and k >= UNIQUE_MIN_GROUPS and k > UNIQUE_SHARE * n))
+        sure = limit is None or (
+            k <= int(limit)
+            and not (max_groups == "auto" and k >= UNIQUE_MIN_GROUPS and k > UNIQUE_SHARE * n)
+        )
         sizes.append(len(uniques) + int(codes.min() < 0))
         if not sure or 4 * np.prod(sizes, dtype=np.float64) > _MAX_DIRECT_CELLS:
-            factorized = {c: r for c, r in raw.items()
-                          if not isinstance(frame[c].dtype, pd.CategoricalDtype)}
+            factorized = {
+                c: r for c, r in raw.items() if not isinstance(frame[c].dtype, pd.CategoricalDtype)
+            }
             return _encode_frame(frame, True, max_groups, factorized)
     # every row's cell among all possible intersections (code + 1 where a feature has
     # missing values, so that they are code 0)
@@ -722,7 +756,8 @@ def group_cells(
             label = missing_label(uniq)
             labels.append(label)
             message = (
-                WARN_MISSING.format(name=col, k=k, label=label) if label == MISSING_GROUP
+                WARN_MISSING.format(name=col, k=k, label=label)
+                if label == MISSING_GROUP
                 else WARN_MISSING_RENAMED.format(name=col, k=k, label=label, taken=MISSING_GROUP)
             )
             warnings.warn(message, UserWarning, stacklevel=3)
@@ -735,12 +770,16 @@ def group_cells(
         index: pd.Index = pd.Index(feature_labels[0], name=names[0], dtype=object)
     else:
         check_group_count(
-            len(order), n,
+            len(order),
+            n,
             "the intersection of the sensitive features " + ", ".join(map(repr, names)),
-            max_groups)
+            max_groups,
+        )
         index = pd.MultiIndex.from_arrays(
-            [pd.Index(np.asarray(u, dtype=object)[c[order]], dtype=object)
-             for u, c in zip(feature_labels, feature_codes, strict=True)],
+            [
+                pd.Index(np.asarray(u, dtype=object)[c[order]], dtype=object)
+                for u, c in zip(feature_labels, feature_codes, strict=True)
+            ],
             names=names,
         )
     group_of = np.empty(n_cells, dtype=np.int64)
@@ -748,6 +787,7 @@ def group_cells(
     if not np.array_equal(group_of[present], present):  # renumber the cells
         lookup = np.zeros(4 * n_cells, dtype=np.int16)
         lookup[(4 * present[:, None] + np.arange(4)).ravel()] = (
-            4 * group_of[present][:, None] + np.arange(4)).ravel()
+            4 * group_of[present][:, None] + np.arange(4)
+        ).ravel()
         flat = np.take(lookup, flat)  # twice as fast as lookup[flat] on 16-bit indices
     return GroupCells(index, names, n_missing, flat, counts[present[order]])

@@ -28,8 +28,9 @@ def data():
 
 def test_result_tables_have_the_documented_shape(data):
     y, pred, score, sf = data
-    r = fairaudit.audit(y, pred, sensitive_features=sf, y_score=score, random_state=0,
-                        n_bootstrap=200)
+    r = fairaudit.audit(
+        y, pred, sensitive_features=sf, y_score=score, random_state=0, n_bootstrap=200
+    )
     assert isinstance(r.by_group.index, pd.MultiIndex)
     assert list(r.by_group.index.names) == ["sex", "race"]
     assert r.by_group.shape[0] == 6
@@ -67,10 +68,12 @@ def test_marginal_equals_separate_audit(data):
 def test_sensitive_feature_forms_agree(data):
     y, pred, _, sf = data
     as_series = fairaudit.audit(y, pred, sensitive_features=sf["sex"], n_bootstrap=0).by_group
-    as_array = fairaudit.audit(y, pred, sensitive_features=sf["sex"].to_numpy(),
-                               n_bootstrap=0).by_group
-    as_list = fairaudit.audit(list(y), list(pred), sensitive_features=list(sf["sex"]),
-                              n_bootstrap=0).by_group
+    as_array = fairaudit.audit(
+        y, pred, sensitive_features=sf["sex"].to_numpy(), n_bootstrap=0
+    ).by_group
+    as_list = fairaudit.audit(
+        list(y), list(pred), sensitive_features=list(sf["sex"]), n_bootstrap=0
+    ).by_group
     as_dict = fairaudit.audit(y, pred, sensitive_features={"sex": sf["sex"]}, n_bootstrap=0)
     np.testing.assert_array_equal(as_series.to_numpy(), as_array.to_numpy())
     np.testing.assert_array_equal(as_series.to_numpy(), as_list.to_numpy())
@@ -80,23 +83,27 @@ def test_sensitive_feature_forms_agree(data):
 def test_labels_booleans_strings_and_pos_label(data):
     y, pred, _, sf = data
     base = fairaudit.audit(y, pred, sensitive_features=sf["sex"], n_bootstrap=0).by_group
-    as_bool = fairaudit.audit(y.astype(bool), pred.astype(bool), sensitive_features=sf["sex"],
-                              n_bootstrap=0).by_group
+    as_bool = fairaudit.audit(
+        y.astype(bool), pred.astype(bool), sensitive_features=sf["sex"], n_bootstrap=0
+    ).by_group
     names = np.array(["no", "yes"])
-    as_str = fairaudit.audit(names[y], names[pred], sensitive_features=sf["sex"],
-                             pos_label="yes", n_bootstrap=0).by_group
+    as_str = fairaudit.audit(
+        names[y], names[pred], sensitive_features=sf["sex"], pos_label="yes", n_bootstrap=0
+    ).by_group
     pd.testing.assert_frame_equal(base, as_bool)
     pd.testing.assert_frame_equal(base, as_str)
-    flipped = fairaudit.audit(names[y], names[pred], sensitive_features=sf["sex"],
-                              pos_label="no", n_bootstrap=0).by_group
+    flipped = fairaudit.audit(
+        names[y], names[pred], sensitive_features=sf["sex"], pos_label="no", n_bootstrap=0
+    ).by_group
     np.testing.assert_allclose(flipped["base_rate"], 1 - base["base_rate"])
 
 
 def test_polars_input_if_available(data):
     pl = pytest.importorskip("polars")
     y, pred, _, sf = data
-    r = fairaudit.audit(pl.Series(y), pl.Series(pred), sensitive_features=pl.from_pandas(sf),
-                        n_bootstrap=0)
+    r = fairaudit.audit(
+        pl.Series(y), pl.Series(pred), sensitive_features=pl.from_pandas(sf), n_bootstrap=0
+    )
     base = fairaudit.audit(y, pred, sensitive_features=sf, n_bootstrap=0)
     pd.testing.assert_frame_equal(r.by_group, base.by_group)
 
@@ -104,8 +111,9 @@ def test_polars_input_if_available(data):
 def test_missing_sensitive_values_form_their_own_group():
     g = pd.Series(["a", None, "b", "a", np.nan, "b"], name="g")
     with pytest.warns(UserWarning, match="missing value"):
-        r = fairaudit.audit([0, 1, 1, 0, 1, 0], [0, 1, 0, 0, 1, 1], sensitive_features=g,
-                            n_bootstrap=0)
+        r = fairaudit.audit(
+            [0, 1, 1, 0, 1, 0], [0, 1, 0, 0, 1, 1], sensitive_features=g, n_bootstrap=0
+        )
     assert v.MISSING_GROUP in r.by_group.index
     assert r.by_group.loc[v.MISSING_GROUP, "count"] == 2
     assert r.meta["n_missing"] == {"g": 2}
@@ -128,8 +136,15 @@ def test_inputs_are_not_modified(data):
     copies = [a.copy() for a in (y, pred, score)]
     sf_copy = sf.copy()
     w = np.ones(len(y))
-    fairaudit.audit(y, pred, sensitive_features=sf, y_score=score, sample_weight=w,
-                    n_bootstrap=50, random_state=0)
+    fairaudit.audit(
+        y,
+        pred,
+        sensitive_features=sf,
+        y_score=score,
+        sample_weight=w,
+        n_bootstrap=50,
+        random_state=0,
+    )
     for a, c in zip((y, pred, score), copies, strict=True):
         np.testing.assert_array_equal(a, c)
     pd.testing.assert_frame_equal(sf, sf_copy)
@@ -148,15 +163,17 @@ def test_result_is_immutable(data):
 
 def test_json_round_trip(data):
     y, pred, score, sf = data
-    r = fairaudit.audit(y, pred, sensitive_features=sf, y_score=score, random_state=1,
-                        n_bootstrap=100)
+    r = fairaudit.audit(
+        y, pred, sensitive_features=sf, y_score=score, random_state=1, n_bootstrap=100
+    )
     text = r.to_json()
     parsed = json.loads(text)  # valid JSON: no NaN tokens
     assert parsed["schema_version"] == fairaudit.SCHEMA_VERSION
     assert "NaN" not in text
     back = fairaudit.AuditResult.from_json(text)
-    pd.testing.assert_frame_equal(back.by_group, r.by_group, check_dtype=False,
-                                  check_index_type=False)
+    pd.testing.assert_frame_equal(
+        back.by_group, r.by_group, check_dtype=False, check_index_type=False
+    )
     pd.testing.assert_frame_equal(back.criteria, r.criteria, check_dtype=False)
     pd.testing.assert_frame_equal(back.disparities, r.disparities, check_dtype=False)
     pd.testing.assert_frame_equal(back.to_reference, r.to_reference, check_dtype=False)
@@ -166,8 +183,9 @@ def test_json_round_trip(data):
 
 
 def test_json_writes_null_for_nan(tmp_path):
-    r = fairaudit.audit([1, 1, 0, 0], [1, 0, 0, 1], sensitive_features=["a", "a", "b", "b"],
-                        n_bootstrap=0)
+    r = fairaudit.audit(
+        [1, 1, 0, 0], [1, 0, 0, 1], sensitive_features=["a", "a", "b", "b"], n_bootstrap=0
+    )
     path = tmp_path / "r.json"
     r.to_json(path)
     d = json.loads(path.read_text())
@@ -177,28 +195,37 @@ def test_json_writes_null_for_nan(tmp_path):
 
 def test_deterministic_for_a_seed(data):
     y, pred, score, sf = data
-    a = fairaudit.audit(y, pred, sensitive_features=sf, y_score=score, random_state=5,
-                        n_bootstrap=100)
-    b = fairaudit.audit(y, pred, sensitive_features=sf, y_score=score, random_state=5,
-                        n_bootstrap=100)
+    a = fairaudit.audit(
+        y, pred, sensitive_features=sf, y_score=score, random_state=5, n_bootstrap=100
+    )
+    b = fairaudit.audit(
+        y, pred, sensitive_features=sf, y_score=score, random_state=5, n_bootstrap=100
+    )
     pd.testing.assert_frame_equal(a.criteria, b.criteria)
     pd.testing.assert_frame_equal(a.intervals, b.intervals)
     # and the seed matters: another seed resamples differently (the check can fail)
-    e = fairaudit.audit(y, pred, sensitive_features=sf, y_score=score, random_state=6,
-                        n_bootstrap=100)
+    e = fairaudit.audit(
+        y, pred, sensitive_features=sf, y_score=score, random_state=6, n_bootstrap=100
+    )
     assert not e.intervals.equals(a.intervals)
     pd.testing.assert_frame_equal(e.by_group, a.by_group)  # point estimates do not depend on it
     c = fairaudit.audit(y, pred, sensitive_features=sf, y_score=score, n_bootstrap=100)
     seed = c.config["seed"]
-    d = fairaudit.audit(y, pred, sensitive_features=sf, y_score=score, n_bootstrap=100,
-                        random_state=seed)
+    d = fairaudit.audit(
+        y, pred, sensitive_features=sf, y_score=score, n_bootstrap=100, random_state=seed
+    )
     pd.testing.assert_frame_equal(c.intervals, d.intervals)
 
 
 def test_reference_group_named_by_user(data):
     y, pred, _, sf = data
-    r = fairaudit.audit(y, pred, sensitive_features=sf, n_bootstrap=0,
-                        reference_group={"sex": "female", "race": "B"})
+    r = fairaudit.audit(
+        y,
+        pred,
+        sensitive_features=sf,
+        n_bootstrap=0,
+        reference_group={"sex": "female", "race": "B"},
+    )
     assert r.reference_group == ("female", "B")
     assert r.marginals["sex"].reference_group == "female"
     assert r.reference_reason == "named by the user"
@@ -226,27 +253,48 @@ def test_y_pred_from_score_and_threshold():
     # a score equal to the threshold is predicted positive ("at least the threshold")
     s = np.array([0.1, 0.5, 0.8, 0.3, 0.45, 0.9])
     y = [0, 1, 1, 0, 1, 0]
-    r = fairaudit.audit(y, sensitive_features=["a", "a", "b", "b", "c", "c"], y_score=s,
-                        threshold=0.5, n_bootstrap=0, min_group_size=1)
+    r = fairaudit.audit(
+        y,
+        sensitive_features=["a", "a", "b", "b", "c", "c"],
+        y_score=s,
+        threshold=0.5,
+        n_bootstrap=0,
+        min_group_size=1,
+    )
     pred = [0, 1, 1, 0, 0, 1]  # written out by hand
     assert r.overall["accuracy"] == pytest.approx(4 / 6, abs=1e-15)
     assert r.by_group["selection_rate"].tolist() == [0.5, 0.5, 0.5]
     assert r.by_group["accuracy"].tolist() == [1.0, 1.0, 0.0]
-    direct = fairaudit.audit(y, pred, sensitive_features=["a", "a", "b", "b", "c", "c"],
-                             n_bootstrap=0, min_group_size=1)
-    pd.testing.assert_frame_equal(r.by_group.drop(columns=[
-        c for c in r.by_group.columns if c not in direct.by_group.columns]), direct.by_group)
+    direct = fairaudit.audit(
+        y, pred, sensitive_features=["a", "a", "b", "b", "c", "c"], n_bootstrap=0, min_group_size=1
+    )
+    pd.testing.assert_frame_equal(
+        r.by_group.drop(
+            columns=[c for c in r.by_group.columns if c not in direct.by_group.columns]
+        ),
+        direct.by_group,
+    )
     assert r.config["threshold"] == 0.5
 
 
 def test_decision_scores_drop_probability_metrics():
     s = np.array([-2.0, 1.5, 3.0, -0.5])
-    r = fairaudit.audit([0, 1, 1, 0], [0, 1, 1, 0], sensitive_features=["a", "a", "b", "b"],
-                        y_score=s, n_bootstrap=0)
+    r = fairaudit.audit(
+        [0, 1, 1, 0],
+        [0, 1, 1, 0],
+        sensitive_features=["a", "a", "b", "b"],
+        y_score=s,
+        n_bootstrap=0,
+    )
     assert "roc_auc" in r.by_group and "brier_score" not in r.by_group
     with pytest.raises(ValueError, match=r"y_score must be probabilities in \[0, 1\]"):
-        fairaudit.audit([0, 1, 1, 0], [0, 1, 1, 0], sensitive_features=["a", "a", "b", "b"],
-                        y_score=s, metrics=["brier_score"])
+        fairaudit.audit(
+            [0, 1, 1, 0],
+            [0, 1, 1, 0],
+            sensitive_features=["a", "a", "b", "b"],
+            y_score=s,
+            metrics=["brier_score"],
+        )
 
 
 def test_audit_model_uses_predict_proba():
@@ -257,11 +305,17 @@ def test_audit_model_uses_predict_proba():
     y = (X["x"] + rng.normal(size=400) > 0).astype(int)
     model = LogisticRegression().fit(X[["x"]], y)
     r = fairaudit.audit_model(model, X[["x"]], y, sensitive_features=X["g"], n_bootstrap=0)
-    direct = fairaudit.audit(y, model.predict(X[["x"]]), sensitive_features=X["g"],
-                             y_score=model.predict_proba(X[["x"]])[:, 1], n_bootstrap=0)
+    direct = fairaudit.audit(
+        y,
+        model.predict(X[["x"]]),
+        sensitive_features=X["g"],
+        y_score=model.predict_proba(X[["x"]])[:, 1],
+        n_bootstrap=0,
+    )
     pd.testing.assert_frame_equal(r.by_group, direct.by_group)
-    t = fairaudit.audit_model(model, X[["x"]], y, sensitive_features=X["g"], threshold=0.7,
-                              n_bootstrap=0)
+    t = fairaudit.audit_model(
+        model, X[["x"]], y, sensitive_features=X["g"], threshold=0.7, n_bootstrap=0
+    )
     expected = (model.predict_proba(X[["x"]])[:, 1] >= 0.7).mean()
     assert t.overall["selection_rate"] == pytest.approx(expected)
 
@@ -281,58 +335,131 @@ def test_audit_model_string_classes_and_column_names():
 
 # ------------------------------------------------------------------ bad input
 BAD = [
-    (dict(y_true=[], y_pred=[], sensitive_features=[]), ValueError,
-     v.ERR_EMPTY.format(name="y_true")),
-    (dict(y_true=[0, 1], y_pred=[0], sensitive_features=["a", "b"]), ValueError,
-     v.ERR_LENGTH.format(name="y_pred", got=1, ref_name="y_true", n=2)),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a"]), ValueError,
-     v.ERR_LENGTH.format(name="sensitive_features", got=1, ref_name="y_true", n=2)),
-    (dict(y_true=[0, np.nan], y_pred=[0, 1], sensitive_features=["a", "b"]), ValueError,
-     v.ERR_NAN_LABEL.format(name="y_true", k=1)),
-    (dict(y_true=[0, 1], y_pred=[0, None], sensitive_features=["a", "b"]), ValueError,
-     v.ERR_NAN_LABEL.format(name="y_pred", k=1)),
-    (dict(y_true=[0, 2], y_pred=[0, 1], sensitive_features=["a", "b"]), ValueError,
-     v.ERR_NON_BINARY.format(name="y_true", values="[0, 2]")),
-    (dict(y_true=["x", "y"], y_pred=["x", "y"], sensitive_features=["a", "b"]), ValueError,
-     v.ERR_NEED_POS_LABEL.format(name="y_true", values="['x', 'y']")),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], y_score=[0.2, 1.4],
-          metrics=["brier_score"]), ValueError,
-     v.ERR_SCORE_RANGE.format(metrics="brier_score", lo=0.2, hi=1.4)),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"],
-          sample_weight=[1, -1]), ValueError, v.ERR_WEIGHT_NEG.format(k=1)),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"],
-          sample_weight=[0, 0]), ValueError, v.ERR_WEIGHT_ZERO),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], metrics=["bogus"]),
-     ValueError, "metrics: unknown metric 'bogus'; known metrics are count, base_rate, "
-     "selection_rate, true_positive_rate, false_positive_rate, true_negative_rate, "
-     "false_negative_rate, positive_predictive_value, negative_predictive_value, "
-     "false_discovery_rate, false_omission_rate, accuracy, error_rate, balanced_accuracy, "
-     "roc_auc, brier_score, expected_calibration_error, mean_score, precision, recall."),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], metrics=["roc_auc"]),
-     ValueError, "metrics: 'roc_auc' needs scores; pass y_score= (e.g. predict_proba[:, 1])."),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], reference_group="z"),
-     ValueError, ERR_REFERENCE.format(ref="z", attribute="sensitive_feature", groups="'a', 'b'")),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features={"f": ["a", "b"], "g": [1, 2]},
-          reference_group="a"), ValueError,
-     ERR_REFERENCE_SHAPE.format(names=["f", "g"], ref="a")),
+    (
+        dict(y_true=[], y_pred=[], sensitive_features=[]),
+        ValueError,
+        v.ERR_EMPTY.format(name="y_true"),
+    ),
+    (
+        dict(y_true=[0, 1], y_pred=[0], sensitive_features=["a", "b"]),
+        ValueError,
+        v.ERR_LENGTH.format(name="y_pred", got=1, ref_name="y_true", n=2),
+    ),
+    (
+        dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a"]),
+        ValueError,
+        v.ERR_LENGTH.format(name="sensitive_features", got=1, ref_name="y_true", n=2),
+    ),
+    (
+        dict(y_true=[0, np.nan], y_pred=[0, 1], sensitive_features=["a", "b"]),
+        ValueError,
+        v.ERR_NAN_LABEL.format(name="y_true", k=1),
+    ),
+    (
+        dict(y_true=[0, 1], y_pred=[0, None], sensitive_features=["a", "b"]),
+        ValueError,
+        v.ERR_NAN_LABEL.format(name="y_pred", k=1),
+    ),
+    (
+        dict(y_true=[0, 2], y_pred=[0, 1], sensitive_features=["a", "b"]),
+        ValueError,
+        v.ERR_NON_BINARY.format(name="y_true", values="[0, 2]"),
+    ),
+    (
+        dict(y_true=["x", "y"], y_pred=["x", "y"], sensitive_features=["a", "b"]),
+        ValueError,
+        v.ERR_NEED_POS_LABEL.format(name="y_true", values="['x', 'y']"),
+    ),
+    (
+        dict(
+            y_true=[0, 1],
+            y_pred=[0, 1],
+            sensitive_features=["a", "b"],
+            y_score=[0.2, 1.4],
+            metrics=["brier_score"],
+        ),
+        ValueError,
+        v.ERR_SCORE_RANGE.format(metrics="brier_score", lo=0.2, hi=1.4),
+    ),
+    (
+        dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], sample_weight=[1, -1]),
+        ValueError,
+        v.ERR_WEIGHT_NEG.format(k=1),
+    ),
+    (
+        dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], sample_weight=[0, 0]),
+        ValueError,
+        v.ERR_WEIGHT_ZERO,
+    ),
+    (
+        dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], metrics=["bogus"]),
+        ValueError,
+        "metrics: unknown metric 'bogus'; known metrics are count, base_rate, "
+        "selection_rate, true_positive_rate, false_positive_rate, true_negative_rate, "
+        "false_negative_rate, positive_predictive_value, negative_predictive_value, "
+        "false_discovery_rate, false_omission_rate, accuracy, error_rate, balanced_accuracy, "
+        "roc_auc, brier_score, expected_calibration_error, mean_score, precision, recall.",
+    ),
+    (
+        dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], metrics=["roc_auc"]),
+        ValueError,
+        "metrics: 'roc_auc' needs scores; pass y_score= (e.g. predict_proba[:, 1]).",
+    ),
+    (
+        dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], reference_group="z"),
+        ValueError,
+        ERR_REFERENCE.format(ref="z", attribute="sensitive_feature", groups="'a', 'b'"),
+    ),
+    (
+        dict(
+            y_true=[0, 1],
+            y_pred=[0, 1],
+            sensitive_features={"f": ["a", "b"], "g": [1, 2]},
+            reference_group="a",
+        ),
+        ValueError,
+        ERR_REFERENCE_SHAPE.format(names=["f", "g"], ref="a"),
+    ),
     (dict(y_true=[0, 1], sensitive_features=["a", "b"]), ValueError, ERR_NO_PRED),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], n_bootstrap=-1),
-     ValueError, "n_bootstrap must be a whole number >= 0 (0 turns the bootstrap off); got -1."),
-    *[(dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], random_state=bad),
-       ValueError, "random_state must be None, a whole number >= 0 or a numpy.random.Generator; "
-       f"got {bad!r}.") for bad in (-1, 1.5, True, "3")],
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], confidence_level=95),
-     ValueError, "confidence_level must be a number strictly between 0 and 1, e.g. 0.95; got 95."),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"],
-          y_score=[0.1, float("nan")]), ValueError, v.ERR_SCORE_NAN.format(k=1)),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=object()), TypeError,
-     v.ERR_SF_TYPE.format(type="object")),
-    (dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"],
-          tolerances={"nope": 0.1}), ValueError,
-     "tolerances: unknown criterion 'nope'; known criteria are demographic_parity_difference, "
-     "demographic_parity_ratio, equalized_odds_difference, equalized_odds_ratio, "
-     "equal_opportunity_difference, equal_opportunity_ratio, predictive_parity_difference, "
-     "four_fifths_rule."),
+    (
+        dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], n_bootstrap=-1),
+        ValueError,
+        "n_bootstrap must be a whole number >= 0 (0 turns the bootstrap off); got -1.",
+    ),
+    *[
+        (
+            dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], random_state=bad),
+            ValueError,
+            "random_state must be None, a whole number >= 0 or a numpy.random.Generator; "
+            f"got {bad!r}.",
+        )
+        for bad in (-1, 1.5, True, "3")
+    ],
+    (
+        dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], confidence_level=95),
+        ValueError,
+        "confidence_level must be a number strictly between 0 and 1, e.g. 0.95; got 95.",
+    ),
+    (
+        dict(
+            y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], y_score=[0.1, float("nan")]
+        ),
+        ValueError,
+        v.ERR_SCORE_NAN.format(k=1),
+    ),
+    (
+        dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=object()),
+        TypeError,
+        v.ERR_SF_TYPE.format(type="object"),
+    ),
+    (
+        dict(y_true=[0, 1], y_pred=[0, 1], sensitive_features=["a", "b"], tolerances={"nope": 0.1}),
+        ValueError,
+        "tolerances: unknown criterion 'nope'; known criteria are demographic_parity_difference, "
+        "demographic_parity_ratio, equalized_odds_difference, equalized_odds_ratio, "
+        "equal_opportunity_difference, equal_opportunity_ratio, predictive_parity_difference, "
+        "four_fifths_rule.",
+    ),
 ]
 
 
@@ -343,10 +470,22 @@ def test_bad_input_gets_a_clear_error(kwargs, exc, message):
     text = str(info.value)
     assert text == message
     # every message names an argument of audit
-    assert any(arg in text for arg in (
-        "y_true", "y_pred", "y_score", "sample_weight", "sensitive_features", "metrics",
-        "reference_group", "n_bootstrap", "confidence_level", "tolerances", "random_state",
-    ))
+    assert any(
+        arg in text
+        for arg in (
+            "y_true",
+            "y_pred",
+            "y_score",
+            "sample_weight",
+            "sensitive_features",
+            "metrics",
+            "reference_group",
+            "n_bootstrap",
+            "confidence_level",
+            "tolerances",
+            "random_state",
+        )
+    )
 
 
 def test_unknown_reference_lists_the_groups():
@@ -359,8 +498,9 @@ def test_no_warning_for_clean_input(data):
     y, pred, score, sf = data
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fairaudit.audit(y, pred, sensitive_features=sf, y_score=score, n_bootstrap=20,
-                        random_state=0)
+        fairaudit.audit(
+            y, pred, sensitive_features=sf, y_score=score, n_bootstrap=20, random_state=0
+        )
 
 
 def test_repr_and_html_repr(data):
@@ -375,19 +515,28 @@ def test_repr_and_html_repr(data):
 
 def test_html_repr_escapes_group_names():
     g = ["<script>alert(1)</script>"] * 3 + ["b"] * 3
-    r = fairaudit.audit([0, 1, 0, 1, 0, 1], [0, 1, 1, 1, 0, 0], sensitive_features=g,
-                        n_bootstrap=0)
+    r = fairaudit.audit([0, 1, 0, 1, 0, 1], [0, 1, 1, 1, 0, 0], sensitive_features=g, n_bootstrap=0)
     assert "<script>" not in r._repr_html_()
 
 
 def test_config_keeps_reference_and_pos_label_types():
-    r = fairaudit.audit([0, 1, 1, 0], [0, 1, 0, 0], sensitive_features=["a", "a", "b", "b"],
-                        pos_label=1, reference_group="b", n_bootstrap=0)
+    r = fairaudit.audit(
+        [0, 1, 1, 0],
+        [0, 1, 0, 0],
+        sensitive_features=["a", "a", "b", "b"],
+        pos_label=1,
+        reference_group="b",
+        n_bootstrap=0,
+    )
     assert r.config["pos_label"] == 1 and isinstance(r.config["pos_label"], int)
     assert r.config["reference_group"] == "b"
-    m = fairaudit.audit([0, 1, 1, 0], [0, 1, 0, 0],
-                        sensitive_features={"f": ["a", "a", "b", "b"], "g": [1, 1, 2, 2]},
-                        reference_group=("b", 2), n_bootstrap=0)
+    m = fairaudit.audit(
+        [0, 1, 1, 0],
+        [0, 1, 0, 0],
+        sensitive_features={"f": ["a", "a", "b", "b"], "g": [1, 1, 2, 2]},
+        reference_group=("b", 2),
+        n_bootstrap=0,
+    )
     assert m.config["reference_group"] == ["b", 2]
     json.loads(m.to_json())
 
@@ -401,8 +550,9 @@ def test_audit_model_passes_groups_to_postprocessing_mitigators():
     n = 4000
     X = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b"], n)})
     y = (X["x"] + 0.8 * (X["g"] == "a") + rng.normal(size=n) > 0.5).astype(int)
-    opt = ThresholdOptimizer(LogisticRegression(), constraint="demographic_parity",
-                             random_state=0).fit(X[["x"]], y, sensitive_features=X["g"])
+    opt = ThresholdOptimizer(
+        LogisticRegression(), constraint="demographic_parity", random_state=0
+    ).fit(X[["x"]], y, sensitive_features=X["g"])
     r = fairaudit.audit_model(opt, X[["x"]], y, sensitive_features=X["g"], n_bootstrap=0)
     expected = opt.predict(X[["x"]], sensitive_features=X["g"])
     direct = fairaudit.audit(y, expected, sensitive_features=X["g"], n_bootstrap=0)
@@ -418,18 +568,32 @@ def test_zero_weight_rows_give_their_own_reason_and_no_warning():
     w = np.array([1, 1, 1, 1, 0, 0, 0, 0.0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = fairaudit.audit(y, p, sensitive_features=g, sample_weight=w, n_bootstrap=50,
-                            random_state=0, min_group_size=1)
+        r = fairaudit.audit(
+            y,
+            p,
+            sensitive_features=g,
+            sample_weight=w,
+            n_bootstrap=50,
+            random_state=0,
+            min_group_size=1,
+        )
     reasons = r.undefined.set_index(["group", "metric"])["reason"]
     assert reasons[("b", "true_positive_rate")] == (
         "only zero-weight actual positives in the group (2 row(s), all with sample_weight 0)"
     )
     assert reasons[("b", "selection_rate")].startswith("the group's sample weights sum to 0")
     # a group without positive rows at all keeps the plain reason
-    r2 = fairaudit.audit([0, 0, 1, 0], [0, 1, 1, 0], sensitive_features=["a", "a", "b", "b"],
-                         n_bootstrap=0, min_group_size=1)
-    assert r2.undefined.set_index(["group", "metric"])["reason"][
-        ("a", "true_positive_rate")] == "no actual positives in the group (TP + FN = 0)"
+    r2 = fairaudit.audit(
+        [0, 0, 1, 0],
+        [0, 1, 1, 0],
+        sensitive_features=["a", "a", "b", "b"],
+        n_bootstrap=0,
+        min_group_size=1,
+    )
+    assert (
+        r2.undefined.set_index(["group", "metric"])["reason"][("a", "true_positive_rate")]
+        == "no actual positives in the group (TP + FN = 0)"
+    )
 
 
 def test_subpackages_load_on_first_use():
@@ -442,8 +606,7 @@ def test_subpackages_load_on_first_use():
         "assert fairaudit.mitigation.Reweighing.__name__ == 'Reweighing'; "
         "assert fairaudit.simulation.simulate_policing; print('ok')"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         importlib.import_module("fairaudit").nope
@@ -472,8 +635,7 @@ def test_an_audit_of_predictions_does_not_import_scikit_learn_and_records_its_ve
         "print(json.dumps(['sklearn' in sys.modules,\n"
         "                  [x.to_dict()['meta']['versions']['scikit-learn'] for x in r]]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     imported, versions = json.loads(out.stdout)
     assert imported is False
     assert versions == [sklearn.__version__] * 3

@@ -29,10 +29,9 @@ def compas() -> pd.DataFrame:
 def test_per_race_fpr_fnr_equal_direct_counts(compas):
     pred = (compas["score_text"] != "Low").astype(int)
     y = compas["two_year_recid"]
-    r = fairaudit.audit(y, pred, sensitive_features=compas["race"], random_state=0,
-                        n_bootstrap=200)
+    r = fairaudit.audit(y, pred, sensitive_features=compas["race"], random_state=0, n_bootstrap=200)
     for race, grp in compas.groupby("race"):
-        p = (grp["score_text"] != "Low")
+        p = grp["score_text"] != "Low"
         actual = grp["two_year_recid"] == 1
         fp = int((p & ~actual).sum())
         tn = int((~p & ~actual).sum())
@@ -43,11 +42,15 @@ def test_per_race_fpr_fnr_equal_direct_counts(compas):
         assert row["false_negative_rate"] == pytest.approx(fn / (fn + tp), abs=1e-15)
         assert row["count"] == len(grp)
     bg = r.by_group
-    ratio = bg.loc["African-American", "false_positive_rate"] / bg.loc[
-        "Caucasian", "false_positive_rate"]
+    ratio = (
+        bg.loc["African-American", "false_positive_rate"]
+        / bg.loc["Caucasian", "false_positive_rate"]
+    )
     assert 1.7 < ratio < 2.1  # "about twice"
-    assert bg.loc["African-American", "false_negative_rate"] < bg.loc[
-        "Caucasian", "false_negative_rate"]
+    assert (
+        bg.loc["African-American", "false_negative_rate"]
+        < bg.loc["Caucasian", "false_negative_rate"]
+    )
     # the largest group is the default reference
     assert r.reference_group == "African-American"
     eo = r.criteria.set_index("criterion").loc["equalized_odds_difference"]

@@ -40,8 +40,9 @@ def _feature(rng: np.random.Generator, n: int, kind: str) -> pd.Series:
     values = rng.choice(["b", "a", "d", "c"], n)
     missing = rng.random(n) < 0.05
     if kind == "categorical":  # unsorted categories, one of them unused
-        return pd.Series(pd.Categorical(np.where(missing, None, values),
-                                        categories=["d", "a", "zz", "c", "b"]))
+        return pd.Series(
+            pd.Categorical(np.where(missing, None, values), categories=["d", "a", "zz", "c", "b"])
+        )
     if kind == "strings":
         return pd.Series(values)
     if kind == "objects with missing":
@@ -55,8 +56,11 @@ KINDS = ["categorical", "strings", "objects with missing", "integers", "floats w
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from(KINDS), min_size=1, max_size=3), st.integers(0, 2**31 - 1),
-       st.booleans())
+@given(
+    st.lists(st.sampled_from(KINDS), min_size=1, max_size=3),
+    st.integers(0, 2**31 - 1),
+    st.booleans(),
+)
 def test_group_cells_count_what_a_groupby_counts(kinds, seed, sparse):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(50, 400))
@@ -79,8 +83,7 @@ def test_group_cells_count_what_a_groupby_counts(kinds, seed, sparse):
     # the counts of a groupby of the rows, missing values as a group of their own
     keys = [frame[c].astype(object).where(frame[c].notna(), "(missing)") for c in frame]
     rows = pd.DataFrame({**{f"k{i}": k for i, k in enumerate(keys)}, "cell": 2 * y + p})
-    counts = rows.groupby([f"k{i}" for i in range(len(keys))] + ["cell"],
-                          dropna=False).size()
+    counts = rows.groupby([f"k{i}" for i in range(len(keys))] + ["cell"], dropna=False).size()
     for g, label in enumerate(fast.labels):
         key = label if isinstance(label, tuple) else (label,)
         for cell in range(4):
@@ -97,12 +100,14 @@ def test_arrow_text_features_give_the_groups_of_the_row_path(monkeypatch, parall
     rng = np.random.default_rng(7)
     n = 3000
     missing = rng.random(n) < 0.05
-    frame = pd.DataFrame({
-        "a": pd.array(rng.choice(["x", "yy", "é"], n), dtype="string[pyarrow]"),
-        "b": pd.Series(np.where(missing, None, rng.choice(["q", "r"], n)), dtype="str"),
-        "c": pd.Series(rng.choice(["(missing)", "u"], n), dtype="str"),
-        "d": rng.choice(["k", "m"], n).astype(object),  # not Arrow: pandas' factorization
-    })
+    frame = pd.DataFrame(
+        {
+            "a": pd.array(rng.choice(["x", "yy", "é"], n), dtype="string[pyarrow]"),
+            "b": pd.Series(np.where(missing, None, rng.choice(["q", "r"], n)), dtype="str"),
+            "c": pd.Series(rng.choice(["(missing)", "u"], n), dtype="str"),
+            "d": rng.choice(["k", "m"], n).astype(object),  # not Arrow: pandas' factorization
+        }
+    )
     y = rng.integers(0, 2, n).astype(np.int8)
     p = rng.integers(0, 2, n).astype(np.int8)
     with warnings.catch_warnings(record=True) as fast_warnings:
@@ -114,7 +119,11 @@ def test_arrow_text_features_give_the_groups_of_the_row_path(monkeypatch, parall
         plain = v.encode_groups(frame.astype(object), n_samples=n)
     assert isinstance(fast, v.GroupCells)
     assert fast.labels.equals(plain.labels) and fast.n_missing == plain.n_missing == {
-        "a": 0, "b": int(missing.sum()), "c": 0, "d": 0}
+        "a": 0,
+        "b": int(missing.sum()),
+        "c": 0,
+        "d": 0,
+    }
     assert [str(w.message) for w in fast_warnings] == [str(w.message) for w in plain_warnings]
     assert np.array_equal(fast.cells, confusion_cells(plain.codes, plain.n_groups, y, p))
 
@@ -173,9 +182,12 @@ def _plain_impact_ratio_intervals(x, n, level):
     g = len(x)
     z = ndtri(0.5 + level / 2)
     top = int(np.argmax(x / n))
-    cand = np.array([i == top or x[top] == 0
-                     or _plain_bisection(x[i], n[i], x[top], n[top], z)[1] >= 1.0
-                     for i in range(g)])
+    cand = np.array(
+        [
+            i == top or x[top] == 0 or _plain_bisection(x[i], n[i], x[top], n[top], z)[1] >= 1.0
+            for i in range(g)
+        ]
+    )
     lower, upper = np.ones(g), np.ones(g)
     for i in range(g):
         m = max(int(cand.sum() - cand[i]), 1)
@@ -242,6 +254,7 @@ def test_lowest_bounds_of_many_similar_groups_equal_every_pairwise_interval(seed
     assert lowest_impact_ratio_bounds(x, n, 0.95) == (lo.min(), hi.min())
     z = ndtri(0.975)
     top = int(np.argmax(x / n))
-    plain = sum(i == top or _plain_bisection(x[i], n[i], x[top], n[top], z)[1] >= 1.0
-                for i in range(g))
+    plain = sum(
+        i == top or _plain_bisection(x[i], n[i], x[top], n[top], z)[1] >= 1.0 for i in range(g)
+    )
     assert candidate_count(x, n, 0.95) == plain

@@ -24,8 +24,18 @@ from fairaudit.metrics import ConfusionStats, ScoreStats, confusion_stats, score
 from fairaudit.metrics import _stats as stats_module
 
 DATA = Path(__file__).parent / "data"
-TABLES = ("by_group", "lower", "upper", "disparities", "to_reference", "criteria", "groups",
-          "undefined", "denominators", "overall_intervals")
+TABLES = (
+    "by_group",
+    "lower",
+    "upper",
+    "disparities",
+    "to_reference",
+    "criteria",
+    "groups",
+    "undefined",
+    "denominators",
+    "overall_intervals",
+)
 
 
 @st.composite
@@ -59,8 +69,14 @@ def chunked_data(draw, weighted=None):
 def _chunk_stats(frame, y, pred, w, chunks):
     parts = []
     for idx in chunks:
-        parts.append(confusion_stats(y[idx], pred[idx], sensitive_features=frame.iloc[idx],
-                                     sample_weight=None if w is None else w[idx]))
+        parts.append(
+            confusion_stats(
+                y[idx],
+                pred[idx],
+                sensitive_features=frame.iloc[idx],
+                sample_weight=None if w is None else w[idx],
+            )
+        )
     return functools.reduce(ConfusionStats.merge, parts)
 
 
@@ -75,7 +91,9 @@ def _assert_same(a: fairaudit.AuditResult, b: fairaudit.AuditResult, *, skip_met
             np.testing.assert_allclose(
                 np.array([np.nan if v is None else v for v in ta.values()], dtype=float),
                 np.array([np.nan if v is None else v for v in tb.values()], dtype=float),
-                rtol=1e-12, atol=1e-12)
+                rtol=1e-12,
+                atol=1e-12,
+            )
             continue
         assert ta["index"] == tb["index"], key
         assert ta["columns"] == tb["columns"], key
@@ -91,7 +109,10 @@ def _assert_same(a: fairaudit.AuditResult, b: fairaudit.AuditResult, *, skip_met
                     x = np.nan if x is None else x
                     y = np.nan if y is None else y
                     assert x == pytest.approx(y, rel=1e-12, abs=1e-12, nan_ok=True), (
-                        key, ta["index"][i], ta["columns"][j])
+                        key,
+                        ta["index"][i],
+                        ta["columns"][j],
+                    )
                 else:
                     assert x == y, (key, ta["index"][i], ta["columns"][j])
     pd.testing.assert_index_equal(a.by_group.index, b.by_group.index, exact=True)
@@ -110,23 +131,37 @@ def _warned(audit, *args, **kwargs):
     return result, [str(w.message) for w in caught]
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(chunked_data(), st.integers(0, 2**31 - 1))
 def test_merged_chunks_audit_like_the_rows(data, seed):
     frame, y, pred, w, chunks, _ = data
     merged = _chunk_stats(frame, y, pred, w, chunks)
     # a draw can be degenerate (every group one prediction): both audits say so alike
-    rows, said_rows = _warned(fairaudit.audit, y, pred, sensitive_features=frame,
-                              sample_weight=w, n_bootstrap=40, random_state=seed)
-    stats, said_stats = _warned(fairaudit.audit_from_stats, merged, n_bootstrap=40,
-                                random_state=seed)
+    rows, said_rows = _warned(
+        fairaudit.audit,
+        y,
+        pred,
+        sensitive_features=frame,
+        sample_weight=w,
+        n_bootstrap=40,
+        random_state=seed,
+    )
+    stats, said_stats = _warned(
+        fairaudit.audit_from_stats, merged, n_bootstrap=40, random_state=seed
+    )
     _assert_same(rows, stats)
     assert said_rows == said_stats
 
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(chunked_data(), st.booleans())
 def test_merged_score_histograms_audit_like_the_rows(data, probabilities):
     frame, y, pred, w, chunks, rng = data
@@ -136,13 +171,31 @@ def test_merged_score_histograms_audit_like_the_rows(data, probabilities):
     else:
         score, edges = rng.normal(size=n) * 3, np.linspace(-20, 20, 161)
     conf = _chunk_stats(frame, y, pred, w, chunks)
-    parts = [score_stats(y[i], score[i], sensitive_features=frame.iloc[i], score_bins=edges,
-                         sample_weight=None if w is None else w[i]) for i in chunks]
+    parts = [
+        score_stats(
+            y[i],
+            score[i],
+            sensitive_features=frame.iloc[i],
+            score_bins=edges,
+            sample_weight=None if w is None else w[i],
+        )
+        for i in chunks
+    ]
     merged = functools.reduce(ScoreStats.merge, parts)
-    rows, said_rows = _warned(fairaudit.audit, y, pred, y_score=score, sensitive_features=frame,
-                              sample_weight=w, n_bootstrap=30, random_state=5, score_bins=edges)
-    stats, said_stats = _warned(fairaudit.audit_from_stats, conf, score_stats=merged,
-                                n_bootstrap=30, random_state=5)
+    rows, said_rows = _warned(
+        fairaudit.audit,
+        y,
+        pred,
+        y_score=score,
+        sensitive_features=frame,
+        sample_weight=w,
+        n_bootstrap=30,
+        random_state=5,
+        score_bins=edges,
+    )
+    stats, said_stats = _warned(
+        fairaudit.audit_from_stats, conf, score_stats=merged, n_bootstrap=30, random_state=5
+    )
     assert said_rows == said_stats
     # the AUC is exact from rows and from the histogram in merged statistics; all else equal
     _assert_same(rows, stats, skip_metrics=("roc_auc",))
@@ -151,8 +204,12 @@ def test_merged_score_histograms_audit_like_the_rows(data, probabilities):
     wt = np.ones(n) if w is None else w
     for g, exact in rows.by_group["roc_auc"].items():
         key = g if isinstance(g, tuple) else (g,)
-        sel = np.all(np.column_stack([frame[c].to_numpy() == v for c, v in
-                                      zip(frame.columns, key, strict=True)]), axis=1)
+        sel = np.all(
+            np.column_stack(
+                [frame[c].to_numpy() == v for c, v in zip(frame.columns, key, strict=True)]
+            ),
+            axis=1,
+        )
         if not np.isfinite(exact):
             continue
         bins = np.searchsorted(merged.edges, score[sel], side="right") - 1
@@ -165,16 +222,20 @@ def test_merged_score_histograms_audit_like_the_rows(data, probabilities):
 
 def test_merge_aligns_on_labels_not_positions():
     """Chunks with groups {F, M} and {M}: positional addition would add M's counts to F."""
-    a = confusion_stats([1, 0, 1, 1], [1, 0, 0, 1], sensitive_features=pd.Series(
-        ["F", "F", "M", "M"], name="sex"))
+    a = confusion_stats(
+        [1, 0, 1, 1], [1, 0, 0, 1], sensitive_features=pd.Series(["F", "F", "M", "M"], name="sex")
+    )
     b = confusion_stats([1, 1], [1, 1], sensitive_features=pd.Series(["M", "M"], name="sex"))
     merged = a.merge(b)
     assert merged.labels.tolist() == ["F", "M"]
     # F: one TN, one TP; M: one FN, three TP
     np.testing.assert_array_equal(merged.n, [[1, 0, 0, 1], [0, 0, 1, 3]])
     np.testing.assert_array_equal(b.merge(a).n, merged.n)
-    whole = confusion_stats([1, 0, 1, 1, 1, 1], [1, 0, 0, 1, 1, 1], sensitive_features=pd.Series(
-        ["F", "F", "M", "M", "M", "M"], name="sex"))
+    whole = confusion_stats(
+        [1, 0, 1, 1, 1, 1],
+        [1, 0, 0, 1, 1, 1],
+        sensitive_features=pd.Series(["F", "F", "M", "M", "M", "M"], name="sex"),
+    )
     np.testing.assert_array_equal(whole.n, merged.n)
 
 
@@ -199,7 +260,8 @@ def test_from_frame_of_a_groupby_equals_the_statistics(data):
     rows = frame.assign(y_true=y, y_pred=pred, w=1.0 if w is None else w)
     rows["w2"] = rows["w"] ** 2
     table = rows.groupby([*frame.columns, "y_true", "y_pred"], as_index=False).agg(
-        n=("w", "size"), w=("w", "sum"), w2=("w2", "sum"))
+        n=("w", "size"), w=("w", "sum"), w2=("w2", "sum")
+    )
     if w is None:
         table = table.drop(columns=["w", "w2"])
     from_table = ConfusionStats.from_frame(table)
@@ -224,14 +286,16 @@ def test_from_frame_errors_name_the_column():
     with pytest.raises(ValueError) as info:
         ConfusionStats.from_frame(good.assign(n=[3, -1]))
     assert str(info.value) == stats_module.ERR_FRAME_COUNT.format(
-        name="n", extra=" (whole numbers)", bad=[-1.0])
+        name="n", extra=" (whole numbers)", bad=[-1.0]
+    )
     with pytest.raises(ValueError) as info:
         ConfusionStats.from_frame(good.assign(w=[1.0, 2.0]))
     assert str(info.value) == stats_module.ERR_FRAME_W2
     with pytest.raises(ValueError) as info:
         ConfusionStats.from_frame(good[["y_true", "y_pred", "n"]])
     assert str(info.value) == stats_module.ERR_FRAME_FEATURES.format(
-        columns=["y_true", "y_pred", "n"])
+        columns=["y_true", "y_pred", "n"]
+    )
 
 
 def test_scores_need_declared_edges_to_merge():
@@ -281,8 +345,8 @@ def test_functional_forms_still_refuse_weights_that_sum_to_zero():
     from fairaudit.metrics import demographic_parity_difference, group_confusion_stats
 
     with pytest.raises(ValueError, match="sample_weight sums to 0"):
-        demographic_parity_difference([1, 0], [1, 1], sensitive_features=["x", "y"],
-                                      sample_weight=[0, 0])
+        demographic_parity_difference(
+            [1, 0], [1, 1], sensitive_features=["x", "y"], sample_weight=[0, 0]
+        )
     with pytest.raises(ValueError, match="sample_weight sums to 0"):
-        group_confusion_stats([1, 0], [1, 1], sensitive_features=["x", "y"],
-                              sample_weight=[0, 0])
+        group_confusion_stats([1, 0], [1, 1], sensitive_features=["x", "y"], sample_weight=[0, 0])

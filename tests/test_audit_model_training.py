@@ -38,9 +38,15 @@ def _features(X):
 def _audit(split, **kwargs):
     X, y, train, test, model = split
     return fairaudit.audit_model(
-        model, _features(X[test]), y[test], sensitive_features=X.loc[test, "group"],
-        X_train=_features(X[train]), y_train=y[train],
-        sensitive_features_train=X.loc[train, "group"], n_bootstrap=20, random_state=0,
+        model,
+        _features(X[test]),
+        y[test],
+        sensitive_features=X.loc[test, "group"],
+        X_train=_features(X[train]),
+        y_train=y[train],
+        sensitive_features_train=X.loc[train, "group"],
+        n_bootstrap=20,
+        random_state=0,
         **kwargs,
     )
 
@@ -49,9 +55,15 @@ def test_the_stored_gap_is_generalization_gap_called_directly(split):
     X, y, train, test, model = split
     result = _audit(split, confidence_level=0.9)
     direct = fairaudit.generalization_gap(
-        model, _features(X[train]), y[train], _features(X[test]), y[test],
+        model,
+        _features(X[train]),
+        y[train],
+        _features(X[test]),
+        y[test],
         sensitive_features_train=X.loc[train, "group"],
-        sensitive_features_test=X.loc[test, "group"], confidence_level=0.9)
+        sensitive_features_test=X.loc[test, "group"],
+        confidence_level=0.9,
+    )
     assert isinstance(result.generalization, fairaudit.GeneralizationGap)
     pd.testing.assert_frame_equal(result.generalization.table, direct.table)
     assert result.generalization.confidence_level == 0.9
@@ -81,18 +93,26 @@ def test_column_names_serve_both_sets_and_a_threshold_is_the_audited_rule(split)
 
     wrapped = OnFeatures()
     result = fairaudit.audit_model(
-        wrapped, data[test], y[test], sensitive_features="group", X_train=data[train],
-        y_train=y[train], threshold=0.7, n_bootstrap=0)
+        wrapped,
+        data[test],
+        y[test],
+        sensitive_features="group",
+        X_train=data[train],
+        y_train=y[train],
+        threshold=0.7,
+        n_bootstrap=0,
+    )
     table = result.generalization.table
     for side, mask in (("train", train), ("test", test)):
         for g in ("big", "small"):
             rows = mask & (data["group"] == g).to_numpy()
-            decided = (model.predict_proba(data.loc[rows, ["x1", "x2"]])[:, 1] >= 0.7)
+            decided = model.predict_proba(data.loc[rows, ["x1", "x2"]])[:, 1] >= 0.7
             tpr = decided[y[rows] == 1].mean()
             assert table.loc[(g, "true_positive_rate"), side] == pytest.approx(tpr, abs=1e-12)
     # the audit's own rates are those of the same rule on the held-out rows
     assert result.by_group.loc["small", "true_positive_rate"] == pytest.approx(
-        table.loc[("small", "true_positive_rate"), "test"], abs=1e-12)
+        table.loc[("small", "true_positive_rate"), "test"], abs=1e-12
+    )
 
 
 def test_json_round_trip_schema_and_report(split):
@@ -100,8 +120,9 @@ def test_json_round_trip_schema_and_report(split):
     document = json.loads(result.to_json())
     jsonschema.Draft7Validator(SCHEMA).validate(document)
     again = fairaudit.AuditResult.from_json(result.to_json())
-    pd.testing.assert_frame_equal(again.generalization.table, result.generalization.table,
-                                  check_index_type=False)
+    pd.testing.assert_frame_equal(
+        again.generalization.table, result.generalization.table, check_index_type=False
+    )
     assert again.generalization.metrics == result.generalization.metrics
     broken = json.loads(result.to_json())
     broken["generalization"]["table"]["columns"] = ["train", "test"]
@@ -116,22 +137,27 @@ def test_json_round_trip_schema_and_report(split):
 
 def test_without_training_rows_nothing_changes(split):
     X, y, _, test, model = split
-    result = fairaudit.audit_model(model, _features(X[test]), y[test],
-                                   sensitive_features=X.loc[test, "group"], n_bootstrap=0)
+    result = fairaudit.audit_model(
+        model, _features(X[test]), y[test], sensitive_features=X.loc[test, "group"], n_bootstrap=0
+    )
     assert result.generalization is None
     assert 'id="overfitting-by-group"' not in result.to_html()
 
 
-@pytest.mark.parametrize("given, message", [
-    ({"X_train": "X"}, "X_train was given without y_train"),
-    ({"y_train": "y"}, "y_train was given without X_train"),
-    ({"sensitive_features_train": "g"}, "sensitive_features_train was given without X_train"),
-    ({"X_train": "X", "y_train": "y"}, "sensitive_features_train is required with X_train"),
-])
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        ({"X_train": "X"}, "X_train was given without y_train"),
+        ({"y_train": "y"}, "y_train was given without X_train"),
+        ({"sensitive_features_train": "g"}, "sensitive_features_train was given without X_train"),
+        ({"X_train": "X", "y_train": "y"}, "sensitive_features_train is required with X_train"),
+    ],
+)
 def test_incomplete_training_data_is_refused_clearly(split, given, message):
     X, y, train, test, model = split
     values = {"X": _features(X[train]), "y": y[train], "g": X.loc[train, "group"]}
     kwargs = {k: values[v] for k, v in given.items()}
     with pytest.raises(ValueError, match=message):
-        fairaudit.audit_model(model, _features(X[test]), y[test],
-                              sensitive_features=X.loc[test, "group"], **kwargs)
+        fairaudit.audit_model(
+            model, _features(X[test]), y[test], sensitive_features=X.loc[test, "group"], **kwargs
+        )

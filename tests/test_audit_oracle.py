@@ -35,6 +35,8 @@ def _sklearn_metrics_without_argument_checks():
     skipped here. The computed values are the same."""
     with sklearn.config_context(skip_parameter_validation=True):
         yield
+
+
 # shrinking MetricFrame-based examples takes minutes; the failing example is printed as is
 NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
 
@@ -145,17 +147,23 @@ def audit_inputs(draw):
     weights = draw(st.sampled_from(["none", "positive", "with zeros"]))
     w = None
     if weights == "positive":
-        w = np.array(
-            draw(st.lists(st.floats(0.1, 5.0, allow_nan=False), min_size=n, max_size=n))
-        )
+        w = np.array(draw(st.lists(st.floats(0.1, 5.0, allow_nan=False), min_size=n, max_size=n)))
     elif weights == "with zeros":
         # rows (and whole groups, or all of a group's positives) of weight 0
-        w = np.array(draw(st.lists(st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0]), min_size=n,
-                                   max_size=n)))
+        w = np.array(
+            draw(st.lists(st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0]), min_size=n, max_size=n))
+        )
         if w.sum() == 0:  # an all-zero weight vector is an input error, tested elsewhere
             w[draw(st.integers(0, n - 1))] = 1.0
-    score = np.array(draw(st.lists(st.sampled_from(np.linspace(0, 1, 11).tolist() + [0.37, 0.91]),
-                                   min_size=n, max_size=n)))
+    score = np.array(
+        draw(
+            st.lists(
+                st.sampled_from(np.linspace(0, 1, 11).tolist() + [0.37, 0.91]),
+                min_size=n,
+                max_size=n,
+            )
+        )
+    )
     return features, y, p, w, score
 
 
@@ -166,13 +174,17 @@ def _assert_close_or_both_nan(ours: pd.Series, theirs: pd.Series, name: str) -> 
     nan_theirs = np.isnan(theirs.to_numpy())
     assert (nan_ours == nan_theirs).all(), f"{name}: NaN pattern differs\n{ours}\n{theirs}"
     np.testing.assert_allclose(
-        ours.to_numpy()[~nan_ours], theirs.to_numpy()[~nan_theirs], rtol=0, atol=TOL,
+        ours.to_numpy()[~nan_ours],
+        theirs.to_numpy()[~nan_theirs],
+        rtol=0,
+        atol=TOL,
         err_msg=name,
     )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-          phases=NO_SHRINK)
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK
+)
 @given(audit_inputs())
 def test_group_metrics_equal_metricframe(data):
     features, y, p, w, _ = data
@@ -182,7 +194,10 @@ def test_group_metrics_equal_metricframe(data):
         result = fairaudit.audit(y, p, sensitive_features=sf, sample_weight=w, n_bootstrap=0)
         oracle_metrics = {name: fn for name, (fn, _) in ORACLES.items()}
         mf = flm.MetricFrame(
-            metrics=oracle_metrics, y_true=y, y_pred=p, sensitive_features=sf,
+            metrics=oracle_metrics,
+            y_true=y,
+            y_pred=p,
+            sensitive_features=sf,
             sample_params=None if w is None else {k: {"sample_weight": w} for k in ORACLES},
         )
     by_group = result.by_group
@@ -212,7 +227,11 @@ def test_score_metrics_equal_sklearn(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = fairaudit.audit(
-            y, p, sensitive_features=pd.Series(g, name="g"), y_score=score, sample_weight=w,
+            y,
+            p,
+            sensitive_features=pd.Series(g, name="g"),
+            y_score=score,
+            sample_weight=w,
             n_bootstrap=0,
         )
     bg = result.by_group
@@ -220,8 +239,14 @@ def test_score_metrics_equal_sklearn(data):
         m = g == label
         if w is not None:
             if not np.any(w[m] > 0):  # the group has no weight: nothing is defined
-                assert bg.loc[label, ["roc_auc", "brier_score", "mean_score",
-                                      "expected_calibration_error"]].isna().all()
+                assert (
+                    bg.loc[
+                        label,
+                        ["roc_auc", "brier_score", "mean_score", "expected_calibration_error"],
+                    ]
+                    .isna()
+                    .all()
+                )
                 continue
             m = m & (w > 0)  # a row of weight 0 counts for nothing
         yw = None if w is None else w[m]
@@ -242,10 +267,10 @@ def test_score_metrics_equal_sklearn(data):
         for b in range(10):
             in_bin = (np.minimum(np.floor(score[m] * 200).astype(int), 199) // 20) == b
             if in_bin.any():
-                ece += abs(np.sum(ww[in_bin] * y[m][in_bin]) - np.sum(ww[in_bin] * score[m][in_bin]))
-        assert bg.loc[label, "expected_calibration_error"] == pytest.approx(
-            ece / ww.sum(), abs=TOL
-        )
+                ece += abs(
+                    np.sum(ww[in_bin] * y[m][in_bin]) - np.sum(ww[in_bin] * score[m][in_bin])
+                )
+        assert bg.loc[label, "expected_calibration_error"] == pytest.approx(ece / ww.sum(), abs=TOL)
 
 
 def test_ece_bins_match_floor_times_ten_on_random_scores():
@@ -290,7 +315,9 @@ def test_functional_forms_equal_fairlearn(data, method):
             for m in crit.metrics:
                 vals = count_metrics(stats.n, stats.w, (m,))[m]
                 vals = vals[np.isfinite(vals)]
-                usable.append(len(vals) >= need and not (crit.kind == "ratio" and (vals == 0).all()))
+                usable.append(
+                    len(vals) >= need and not (crit.kind == "ratio" and (vals == 0).all())
+                )
             assert not any(usable), (ours.__name__, usable, b)
             continue
         if np.isnan(b):
@@ -359,7 +386,10 @@ def test_audit_disparities_agree_with_functional_forms(data):
         warnings.simplefilter("ignore")
         r = fairaudit.audit(y, p, sensitive_features=sf, sample_weight=w, n_bootstrap=0)
         mf = flm.MetricFrame(
-            metrics={"sr": o_selection_rate}, y_true=y, y_pred=p, sensitive_features=sf,
+            metrics={"sr": o_selection_rate},
+            y_true=y,
+            y_pred=p,
+            sensitive_features=sf,
             sample_params=None if w is None else {"sr": {"sample_weight": w}},
         )
     d = r.disparities.loc["selection_rate"]

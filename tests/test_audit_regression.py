@@ -129,7 +129,9 @@ def _ks_2samp(a, b):
     with a RuntimeWarning and uses the asymptotic one (as the audit does): that notice is
     scipy's own, about its own method, so it is silenced here and only here."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning)
+        warnings.filterwarnings(
+            "ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning
+        )
         return stats.ks_2samp(a, b)
 
 
@@ -191,7 +193,12 @@ def test_distances_match_scipy(seed, n, n_a, weights, discrete):
                     for h in (g, ref)
                 }
                 welch = stats.ttest_ind_from_stats(
-                    x[g].mean(), sd[g], len(x[g]), x[ref].mean(), sd[ref], len(x[ref]),
+                    x[g].mean(),
+                    sd[g],
+                    len(x[g]),
+                    x[ref].mean(),
+                    sd[ref],
+                    len(x[ref]),
                     equal_var=False,
                 )
                 assert tr.loc[("mean_prediction", g), "p_value"] == pytest.approx(
@@ -558,8 +565,13 @@ def test_predictions_that_are_all_exact_cannot_pass_a_loss_bound():
     g = np.array(["a", "b"] * 6)
     y = rng.normal(size=12)
     r = fairaudit.audit(
-        y, y.copy(), sensitive_features=g, task="regression", n_bootstrap=200,
-        random_state=0, tolerances={"bounded_group_loss": 0.1},
+        y,
+        y.copy(),
+        sensitive_features=g,
+        task="regression",
+        n_bootstrap=200,
+        random_state=0,
+        tolerances={"bounded_group_loss": 0.1},
     )
     crit = r.criteria.set_index("criterion").loc["bounded_group_loss"]
     assert crit["value"] == 0.0

@@ -133,8 +133,12 @@ def extremal_coverage(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             c = fairaudit.audit(
-                y_true, y_pred, sensitive_features=codes, task="regression",
-                n_bootstrap=n_bootstrap, random_state=s,
+                y_true,
+                y_pred,
+                sensitive_features=codes,
+                task="regression",
+                n_bootstrap=n_bootstrap,
+                random_state=s,
             ).criteria.set_index("criterion")
         for m in EXTREMAL:
             lo, hi = float(c.loc[m, "lower"]), float(c.loc[m, "upper"])
@@ -158,8 +162,9 @@ def test_extremal_criteria_cover_with_four_groups(shape, population):
     at least as often as the confidence level, up to Monte-Carlo error. (The percentile
     intervals these replaced never held a ratio of 1 between alike groups: every replicate's
     min/max is below 1.)"""
-    cov = extremal_coverage(shape, (30, 60, 100, 200), population, n_sim=N_EXTREMAL,
-                            random_state=21)
+    cov = extremal_coverage(
+        shape, (30, 60, 100, 200), population, n_sim=N_EXTREMAL, random_state=21
+    )
     for m in EXTREMAL:
         assert cov[m] >= LEVEL - 2.5 * SE_EXTREMAL, (m, cov)
 

@@ -35,8 +35,12 @@ def _assert_same(a, b):
     else:
         pd.testing.assert_frame_equal(a.labels, b.labels, check_exact=False, rtol=1e-12)
     assert (a.test, a.dof, a.n_rows, a.notes) == (b.test, b.dof, b.n_rows, b.notes)
-    for x, y in [(a.statistic, b.statistic), (a.p_value, b.p_value),
-                 (a.effective_n, b.effective_n), (a.confidence_level, b.confidence_level)]:
+    for x, y in [
+        (a.statistic, b.statistic),
+        (a.p_value, b.p_value),
+        (a.effective_n, b.effective_n),
+        (a.confidence_level, b.confidence_level),
+    ]:
         assert x == pytest.approx(y, rel=1e-12, nan_ok=True)
     assert a.divergences == pytest.approx(b.divergences, rel=1e-12)
 
@@ -45,11 +49,19 @@ def _assert_same(a, b):
 def test_the_stored_representation_is_the_one_computed_directly(weighted):
     sex, _, y, pred, w = _data()
     weight = w if weighted else None
-    result = fairaudit.audit(y, pred, sensitive_features=sex, sample_weight=weight,
-                             reference_shares=CENSUS, confidence_level=0.9, n_bootstrap=50,
-                             random_state=0)
-    direct = fairaudit.representation(sex, reference=CENSUS, y_true=y, sample_weight=weight,
-                                      confidence_level=0.9)
+    result = fairaudit.audit(
+        y,
+        pred,
+        sensitive_features=sex,
+        sample_weight=weight,
+        reference_shares=CENSUS,
+        confidence_level=0.9,
+        n_bootstrap=50,
+        random_state=0,
+    )
+    direct = fairaudit.representation(
+        sex, reference=CENSUS, y_true=y, sample_weight=weight, confidence_level=0.9
+    )
     assert isinstance(result.representation, fairaudit.Representation)
     _assert_same(result.representation, direct)
     if not weighted:  # and the test is Pearson's, as scipy computes it
@@ -63,10 +75,12 @@ def test_several_features_take_shares_of_their_intersections():
     sex, age, y, pred, _ = _data(1)
     shares = {(s, a): 0.25 for s in ("F", "M") for a in ("<40", "40+")}
     features = {"sex": sex, "age": age}
-    result = fairaudit.audit(y, pred, sensitive_features=features, reference_shares=shares,
-                             n_bootstrap=0)
-    _assert_same(result.representation,
-                 fairaudit.representation(features, reference=shares, y_true=y))
+    result = fairaudit.audit(
+        y, pred, sensitive_features=features, reference_shares=shares, n_bootstrap=0
+    )
+    _assert_same(
+        result.representation, fairaudit.representation(features, reference=shares, y_true=y)
+    )
     assert list(result.representation.groups.index.names) == ["sex", "age"]
 
 
@@ -74,17 +88,29 @@ def test_string_labels_with_pos_label_give_the_label_measures():
     sex, _, y, pred, _ = _data(2)
     yes_no = np.where(y == 1, "hired", "rejected")
     pred_yes_no = np.where(pred == 1, "hired", "rejected")
-    result = fairaudit.audit(yes_no, pred_yes_no, sensitive_features=sex, pos_label="hired",
-                             reference_shares=CENSUS, n_bootstrap=0)
+    result = fairaudit.audit(
+        yes_no,
+        pred_yes_no,
+        sensitive_features=sex,
+        pos_label="hired",
+        reference_shares=CENSUS,
+        n_bootstrap=0,
+    )
     direct = fairaudit.representation(sex, reference=CENSUS, y_true=y)
     _assert_same(result.representation, direct)
 
 
 def test_json_round_trip_and_schema():
     sex, _, y, pred, w = _data(3)
-    result = fairaudit.audit(y, pred, sensitive_features=sex, sample_weight=w,
-                             reference_shares=pd.Series(CENSUS), n_bootstrap=30,
-                             random_state=1)
+    result = fairaudit.audit(
+        y,
+        pred,
+        sensitive_features=sex,
+        sample_weight=w,
+        reference_shares=pd.Series(CENSUS),
+        n_bootstrap=30,
+        random_state=1,
+    )
     document = json.loads(result.to_json())
     jsonschema.Draft7Validator(SCHEMA).validate(document)
     again = fairaudit.AuditResult.from_json(result.to_json())
@@ -113,8 +139,9 @@ def test_a_result_without_it_round_trips_as_before():
 
 def test_the_report_shows_who_is_in_the_data_from_the_result():
     sex, _, y, pred, _ = _data(5)
-    result = fairaudit.audit(y, pred, sensitive_features=sex, reference_shares=CENSUS,
-                             n_bootstrap=20, random_state=0)
+    result = fairaudit.audit(
+        y, pred, sensitive_features=sex, reference_shares=CENSUS, n_bootstrap=20, random_state=0
+    )
     html = result.to_html()
     assert html.count('id="who-is-in-the-data"') == 1
     assert "Who is in the data" in html
@@ -134,8 +161,9 @@ def test_suppressed_groups_keep_only_their_reference_share():
     g = np.array(["a"] * 400 + ["b"] * 300 + ["c"] * 6, dtype=object)
     y, pred = rng.integers(0, 2, len(g)), rng.integers(0, 2, len(g))
     ref = {"a": 0.5, "b": 0.45, "c": 0.05}
-    result = fairaudit.audit(y, pred, sensitive_features=g, reference_shares=ref,
-                             suppress_below=10, n_bootstrap=0)
+    result = fairaudit.audit(
+        y, pred, sensitive_features=g, reference_shares=ref, suppress_below=10, n_bootstrap=0
+    )
     rep = result.representation
     assert rep.groups.loc["c", ["n", "share", "ratio"]].isna().all()
     assert rep.groups.loc["c", "reference_share"] == 0.05
@@ -153,11 +181,13 @@ def test_wrong_shares_are_refused_by_name_and_early():
     with pytest.raises(TypeError, match="reference_shares must be a dict or a pandas Series"):
         fairaudit.audit(y, pred, sensitive_features=sex, reference_shares=[0.5, 0.5])
     with pytest.raises(ValueError, match="not in reference_shares"):
-        fairaudit.audit(y, pred, sensitive_features=sex, reference_shares={"F": 1.0},
-                        n_bootstrap=5000)
+        fairaudit.audit(
+            y, pred, sensitive_features=sex, reference_shares={"F": 1.0}, n_bootstrap=5000
+        )
     with pytest.raises(ValueError, match="reference_shares: the shares must be"):
-        fairaudit.audit(y, pred, sensitive_features=sex,
-                        reference_shares={"F": 0.5, "M": 0.6}, n_bootstrap=5000)
+        fairaudit.audit(
+            y, pred, sensitive_features=sex, reference_shares={"F": 0.5, "M": 0.6}, n_bootstrap=5000
+        )
     # refused before the bootstrap of 5000 replicates runs
     assert time.perf_counter() - start < 5
 
@@ -176,7 +206,8 @@ def test_copies_and_pickles_keep_the_optional_parts():
     import pickle
 
     sex, _, y, pred, _ = _data(9)
-    result = fairaudit.audit(y, pred, sensitive_features=sex, reference_shares=CENSUS,
-                             n_bootstrap=0)
+    result = fairaudit.audit(
+        y, pred, sensitive_features=sex, reference_shares=CENSUS, n_bootstrap=0
+    )
     for again in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
         _assert_same(again.representation, result.representation)

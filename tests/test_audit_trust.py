@@ -65,14 +65,16 @@ def test_audit_model_with_decision_function_scores(margins):
     for g in ("f", "m"):
         sel = group == g
         assert result.by_group.loc[g, "roc_auc"] == pytest.approx(
-            roc_auc_score(y[sel], margin[sel]), abs=1e-12)
+            roc_auc_score(y[sel], margin[sel]), abs=1e-12
+        )
 
 
 def test_logits_with_threshold_zero(margins):
     model, X, y, group = margins
     logit = model.decision_function(X)
-    result = fairaudit.audit(y, y_score=logit, threshold=0.0, sensitive_features=group,
-                             random_state=1)
+    result = fairaudit.audit(
+        y, y_score=logit, threshold=0.0, sensitive_features=group, random_state=1
+    )
     pred = (logit >= 0).astype(int)
     rates = pd.Series(pred).groupby(group).mean()
     assert result.by_group["selection_rate"].to_dict() == pytest.approx(rates.to_dict())
@@ -85,8 +87,9 @@ def test_positive_scores_outside_unit_interval_keep_their_ratios():
     group = rng.choice(["a", "b"], n)
     score = rng.uniform(0, 100, n) + 10 * (group == "a")
     y = (rng.uniform(0, 110, n) < score).astype(int)
-    result = fairaudit.audit(y, (score > 50).astype(int), y_score=score,
-                             sensitive_features=group, random_state=0)
+    result = fairaudit.audit(
+        y, (score > 50).astype(int), y_score=score, sensitive_features=group, random_state=0
+    )
     means = pd.Series(score).groupby(group).mean()
     row = result.disparities.loc["mean_score"]
     assert row["ratio"] == pytest.approx(means.min() / means.max(), abs=1e-12)
@@ -135,11 +138,17 @@ def test_threshold_given_in_percent():
     score = rng.random(n)
     y = (rng.random(n) < score).astype(int)
     with pytest.warns(UserWarning) as record:
-        result = fairaudit.audit(y, y_score=score, threshold=50, sensitive_features=group,
-                                 n_bootstrap=0)
+        result = fairaudit.audit(
+            y, y_score=score, threshold=50, sensitive_features=group, n_bootstrap=0
+        )
     expected = _audit.WARN_THRESHOLD_OUTSIDE.format(
-        threshold=50, side="above", lo=score.min(), hi=score.max(), label="negative",
-        hint=" (a threshold given in percent? 0.5 is the same on a 0-1 scale)")
+        threshold=50,
+        side="above",
+        lo=score.min(),
+        hi=score.max(),
+        label="negative",
+        hint=" (a threshold given in percent? 0.5 is the same on a 0-1 scale)",
+    )
     assert [str(w.message) for w in record] == [expected]
     assert result.verdict != "pass"
     assert result.by_group["selection_rate"].eq(0).all()
@@ -151,8 +160,9 @@ def test_threshold_below_every_score():
     y = rng.integers(0, 2, 300)
     group = rng.choice(["a", "b"], 300)
     with pytest.warns(UserWarning, match="at or below every score"):
-        result = fairaudit.audit(y, y_score=score, threshold=0.1, sensitive_features=group,
-                                 n_bootstrap=0)
+        result = fairaudit.audit(
+            y, y_score=score, threshold=0.1, sensitive_features=group, n_bootstrap=0
+        )
     assert result.verdict == "inconclusive"
 
 
@@ -199,8 +209,10 @@ def test_denominators_count_the_rows_each_rate_rests_on():
     assert den["false_positive_rate"].to_dict() == negatives.astype(float).to_dict()
     assert den["positive_predictive_value"].to_dict() == predicted.astype(float).to_dict()
     assert den["negative_predictive_value"].to_dict() == (rows - predicted).astype(float).to_dict()
-    assert den["balanced_accuracy"].to_dict() == np.minimum(positives, negatives).astype(
-        float).to_dict()
+    assert (
+        den["balanced_accuracy"].to_dict()
+        == np.minimum(positives, negatives).astype(float).to_dict()
+    )
     assert den["count"].isna().all()
     few = result.few_observations
     assert few.to_dict() == ((den < 30) & den.notna()).to_dict()
@@ -263,14 +275,14 @@ def test_four_fifths_rule_is_a_criterion_of_its_own():
     assert "below 4/5 and significant: a (ratio 0.500, z = 6.03 SD)" in ff["reason"]
     assert 0 < ff["lower"] < 0.5 < ff["upper"] < 0.8
     assert four_fifths_ratio(y, pred, sensitive_features=group) == demographic_parity_ratio(
-        y, pred, sensitive_features=group)
+        y, pred, sensitive_features=group
+    )
 
 
 def test_four_fifths_rule_takes_the_highest_group_not_the_reference():
     y, group = _two_groups()
     pred = np.r_[np.ones(60, int), np.zeros(140, int), np.ones(120, int), np.zeros(80, int)]
-    result = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0,
-                             reference_group="a")
+    result = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0, reference_group="a")
     ff = result.criteria.set_index("criterion").loc["four_fifths_rule"]
     assert ff["best_group"] == "b" and ff["value"] == pytest.approx(0.5)
 
@@ -284,8 +296,7 @@ def test_four_fifths_rule_on_small_numbers_is_inconclusive_not_fail():
     ff = result.criteria.set_index("criterion").loc["four_fifths_rule"]
     assert ff["value"] == pytest.approx(0.5)
     assert ff["verdict"] == "inconclusive"
-    assert "not significant (small numbers)" in ff["reason"] and "Fisher p = 0.37" in ff[
-        "reason"]
+    assert "not significant (small numbers)" in ff["reason"] and "Fisher p = 0.37" in ff["reason"]
     # not below 4/5 by the estimate (5/10 vs 6/10: 0.83), but ten people per group cannot
     # show it is not: inconclusive, not a pass
     pred2 = np.r_[np.ones(5, int), np.zeros(5, int), np.ones(6, int), np.zeros(4, int)]
@@ -297,24 +308,33 @@ def test_four_fifths_rule_on_small_numbers_is_inconclusive_not_fail():
     # interval stays above 4/5: a pass
     big = np.repeat(["a", "b"], 1000)
     pred3 = np.r_[np.ones(540, int), np.zeros(460, int), np.ones(600, int), np.zeros(400, int)]
-    ff3 = fairaudit.audit(np.tile([0, 1], 1000), pred3, sensitive_features=big,
-                          n_bootstrap=0).criteria.set_index("criterion").loc["four_fifths_rule"]
+    ff3 = (
+        fairaudit.audit(np.tile([0, 1], 1000), pred3, sensitive_features=big, n_bootstrap=0)
+        .criteria.set_index("criterion")
+        .loc["four_fifths_rule"]
+    )
     assert ff3["lower"] >= 0.8 and ff3["verdict"] == "pass"
 
 
 def test_four_fifths_rule_has_its_own_tolerance():
     y, group = _two_groups()
     pred = np.r_[np.ones(85, int), np.zeros(115, int), np.ones(100, int), np.zeros(100, int)]
-    result = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0,
-                             tolerances={"four_fifths_rule": 0.9})
+    result = fairaudit.audit(
+        y, pred, sensitive_features=group, n_bootstrap=0, tolerances={"four_fifths_rule": 0.9}
+    )
     crit = result.criteria.set_index("criterion")
     row = crit.loc["four_fifths_rule"]
     assert row["tolerance"] == 0.9 and row["value"] == pytest.approx(0.85)
     # 0.425 vs 0.5: below 0.9 of the top, but z = 1.50 SD < 2: not significant
     assert row["verdict"] == "inconclusive"
     assert crit.loc["demographic_parity_ratio", "tolerance"] == 0.8
-    both = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0,
-                           tolerances={"demographic_parity_ratio": 0.8, "four_fifths_rule": 0.9})
+    both = fairaudit.audit(
+        y,
+        pred,
+        sensitive_features=group,
+        n_bootstrap=0,
+        tolerances={"demographic_parity_ratio": 0.8, "four_fifths_rule": 0.9},
+    )
     assert both.criteria.set_index("criterion").loc["four_fifths_rule", "tolerance"] == 0.9
 
 
@@ -333,11 +353,13 @@ def _holm(p):
     return out
 
 
-COMPLEMENT = {"true_negative_rate": "false_positive_rate",
-              "false_negative_rate": "true_positive_rate",
-              "false_discovery_rate": "positive_predictive_value",
-              "false_omission_rate": "negative_predictive_value",
-              "error_rate": "accuracy"}
+COMPLEMENT = {
+    "true_negative_rate": "false_positive_rate",
+    "false_negative_rate": "true_positive_rate",
+    "false_discovery_rate": "positive_predictive_value",
+    "false_omission_rate": "negative_predictive_value",
+    "error_rate": "accuracy",
+}
 
 
 def test_correction_scopes_match_holm_on_their_families():
@@ -346,8 +368,9 @@ def test_correction_scopes_match_holm_on_their_families():
     group = rng.choice(["a", "b", "c", "d"], n)
     y = rng.integers(0, 2, n)
     pred = (rng.random(n) < np.where(group == "d", 0.6, 0.45)).astype(int)
-    by_metric = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0,
-                                correction_scope="metric").to_reference
+    by_metric = fairaudit.audit(
+        y, pred, sensitive_features=group, n_bootstrap=0, correction_scope="metric"
+    ).to_reference
     for _, part in by_metric.groupby("metric"):
         np.testing.assert_allclose(part["p_adjusted"], _holm(part["p_value"]), rtol=1e-12)
     result = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0)
@@ -377,8 +400,9 @@ def test_identical_groups_are_rarely_flagged_with_the_whole_family():
         y = rng.integers(0, 2, n)
         pred = (rng.random(n) < 0.3 + 0.4 * y).astype(int)
         for scope in flagged:
-            r = fairaudit.audit(y, pred, sensitive_features=group, n_bootstrap=0,
-                                correction_scope=scope)
+            r = fairaudit.audit(
+                y, pred, sensitive_features=group, n_bootstrap=0, correction_scope=scope
+            )
             flagged[scope] += bool(r.to_reference["significant"].any())
     se = np.sqrt(0.05 * 0.95 / n_sets)
     assert flagged["all"] / n_sets <= 0.05 + 3 * se
@@ -391,8 +415,9 @@ def _audit_seeded(seed):
     n = 600
     group = rng.choice(["a", "b"], n)
     y = rng.integers(0, 2, n)
-    return fairaudit.audit(y, rng.integers(0, 2, n), sensitive_features=group, n_bootstrap=50,
-                           random_state=seed)
+    return fairaudit.audit(
+        y, rng.integers(0, 2, n), sensitive_features=group, n_bootstrap=50, random_state=seed
+    )
 
 
 def test_result_pickles_and_copies():
@@ -406,7 +431,8 @@ def test_result_pickles_and_copies():
 
 def test_results_come_back_from_worker_processes():
     results = joblib.Parallel(n_jobs=2, backend="loky")(
-        joblib.delayed(_audit_seeded)(seed) for seed in range(3))
+        joblib.delayed(_audit_seeded)(seed) for seed in range(3)
+    )
     for seed, r in enumerate(results):
         assert r.to_dict()["by_group"] == _audit_seeded(seed).to_dict()["by_group"]
 
@@ -425,12 +451,18 @@ def test_auc_intervals_stay_between_0_and_1():
     rng = np.random.default_rng(21)
     k = 40
     neg = np.r_[rng.uniform(0.1, 0.5, k), np.full(6, 0.602)]
-    pos = np.r_[rng.uniform(0.7, 0.95, k), np.full(6, 0.603)]   # bin [0.600, 0.605) shared
+    pos = np.r_[rng.uniform(0.7, 0.95, k), np.full(6, 0.603)]  # bin [0.600, 0.605) shared
     score = np.r_[neg, pos]
     y = np.r_[np.zeros(len(neg), int), np.ones(len(pos), int)]
     group = np.tile(["a", "b"], len(y) // 2)
-    result = fairaudit.audit(y, (score > 0.6).astype(int), y_score=score,
-                             sensitive_features=group, n_bootstrap=300, random_state=0)
+    result = fairaudit.audit(
+        y,
+        (score > 0.6).astype(int),
+        y_score=score,
+        sensitive_features=group,
+        n_bootstrap=300,
+        random_state=0,
+    )
     assert result.by_group["roc_auc"].eq(1.0).all()
     bounds = result.intervals["roc_auc"].to_numpy()
     assert (bounds >= 0).all() and (bounds <= 1).all()

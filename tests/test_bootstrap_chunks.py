@@ -33,8 +33,16 @@ def _summarise(stats, kept, ref, weighted, seed=1, b=200):
     tot = stats.total()
     overall = {k: v[0] for k, v in count_metrics(tot.n, tot.w, NAMES).items()}
     return summarise_bootstrap(
-        stats, values, overall, names=NAMES, interval_names=NAMES[1:], kept=kept,
-        ref_index=ref, n_bootstrap=b, confidence_level=0.95, rng=np.random.default_rng(seed),
+        stats,
+        values,
+        overall,
+        names=NAMES,
+        interval_names=NAMES[1:],
+        kept=kept,
+        ref_index=ref,
+        n_bootstrap=b,
+        confidence_level=0.95,
+        rng=np.random.default_rng(seed),
         weighted=weighted,
     )
 
@@ -42,10 +50,15 @@ def _summarise(stats, kept, ref, weighted, seed=1, b=200):
 def _everything(s):
     out = []
     for m in ("selection_rate", "true_positive_rate", "balanced_accuracy", "accuracy"):
-        out += [*s.group_interval(m), *s.reference_intervals(m), s.overall_interval(m),
-                s.spread_interval([m]), s.spread_interval([m], ratio=True),
-                s.target_interval(m, to="overall"),
-                s.target_interval(m, to="reference", ratio=True)]
+        out += [
+            *s.group_interval(m),
+            *s.reference_intervals(m),
+            s.overall_interval(m),
+            s.spread_interval([m]),
+            s.spread_interval([m], ratio=True),
+            s.target_interval(m, to="overall"),
+            s.target_interval(m, to="reference", ratio=True),
+        ]
     out.append(s.spread_interval(["true_positive_rate", "false_positive_rate"]))
     return [np.asarray(v, dtype=float) for v in out]
 
@@ -63,8 +76,9 @@ def test_results_identical_for_any_chunk_size(monkeypatch, weighted):
         for a, b in zip(results[0], other, strict=True):
             np.testing.assert_array_equal(a, b)
     again = _everything(_summarise(stats, kept, 3, weighted, seed=2))
-    assert not all(np.array_equal(a, b, equal_nan=True)
-                   for a, b in zip(results[0], again, strict=True))
+    assert not all(
+        np.array_equal(a, b, equal_nan=True) for a, b in zip(results[0], again, strict=True)
+    )
 
 
 def test_summaries_equal_the_full_replicate_definitions():
@@ -72,8 +86,9 @@ def test_summaries_equal_the_full_replicate_definitions():
     from all replicates at once (range_interval, target_interval, percentiles)."""
     stats = _data(np.random.default_rng(8), 6, 900, False)
     s = _summarise(stats, np.ones(6, dtype=bool), 0, False, b=300)
-    reps, overall = confusion_replicates(stats, NAMES[1:], 300, np.random.default_rng(1),
-                                         weighted=False)
+    reps, overall = confusion_replicates(
+        stats, NAMES[1:], 300, np.random.default_rng(1), weighted=False
+    )
     est = count_metrics(stats.n, stats.w, NAMES)
     tot = stats.total()
     t = count_metrics(tot.n, tot.w, NAMES)
@@ -81,11 +96,14 @@ def test_summaries_equal_the_full_replicate_definitions():
         e, r = est[m], reps[m]
         assert s.spread_interval([m]) == pytest.approx(range_interval([e], [r], 0.95))
         assert s.spread_interval([m], ratio=True) == pytest.approx(
-            range_interval([e], [r], 0.95, ratio=True))
+            range_interval([e], [r], 0.95, ratio=True)
+        )
         assert s.target_interval(m, to="overall") == pytest.approx(
-            target_interval(e, r, float(t[m][0]), overall[m], 0.95))
+            target_interval(e, r, float(t[m][0]), overall[m], 0.95)
+        )
         assert s.target_interval(m, to="reference") == pytest.approx(
-            target_interval(e[1:], r[:, 1:], float(e[0]), r[:, 0], 0.95))
+            target_interval(e[1:], r[:, 1:], float(e[0]), r[:, 0], 0.95)
+        )
         lo, hi = percentile_interval(r[:, 1:] - r[:, :1], 0.95)
         np.testing.assert_allclose(s.reference_intervals(m)[0][1:], lo, rtol=1e-6)
         np.testing.assert_allclose(s.reference_intervals(m)[1][1:], hi, rtol=1e-6)
@@ -122,15 +140,16 @@ def test_no_false_fail_without_disparity():
         y = (rng.random(len(g)) < 0.5).astype(np.int8)
         pred = (rng.random(len(g)) < np.where(y == 1, 0.6, rate)).astype(np.int8)
         stats = count_confusion(g, 12, y, pred)
-        s = _summarise(stats, np.ones(12, dtype=bool), int(np.argmax(sizes)), False, seed=k,
-                       b=500)
+        s = _summarise(stats, np.ones(12, dtype=bool), int(np.argmax(sizes)), False, seed=k, b=500)
         trials = [stats.n.sum(axis=1).astype(float)]  # rows behind each selection rate
-        for metrics, kind, tol in ((["selection_rate"], "difference", 0.1),
-                                   (["selection_rate"], "ratio", 0.8),
-                                   (["true_positive_rate", "false_positive_rate"],
-                                    "difference", 0.1)):
-            lo, hi = s.spread_interval(metrics, ratio=kind == "ratio",
-                                       upper_bound=1.0, trials=trials * len(metrics))
+        for metrics, kind, tol in (
+            (["selection_rate"], "difference", 0.1),
+            (["selection_rate"], "ratio", 0.8),
+            (["true_positive_rate", "false_positive_rate"], "difference", 0.1),
+        ):
+            lo, hi = s.spread_interval(
+                metrics, ratio=kind == "ratio", upper_bound=1.0, trials=trials * len(metrics)
+            )
             value = 0.5 * (lo + hi)  # any value inside the interval
             fails += verdict(kind, value, lo, hi, tol) == "fail"
             truth = 1.0 if kind == "ratio" else 0.0

@@ -63,13 +63,28 @@ class Browser:
             os.dup2(high_w, 4)
 
         self.proc = subprocess.Popen(
-            [executable, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--no-first-run", "--no-default-browser-check",
-             "--disable-extensions", "--disable-sync", "--disable-component-update",
-             "--hide-scrollbars", "--mute-audio", f"--user-data-dir={user_data_dir}",
-             "--remote-debugging-pipe", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=wire_pipes, close_fds=False,
+            [
+                executable,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-extensions",
+                "--disable-sync",
+                "--disable-component-update",
+                "--hide-scrollbars",
+                "--mute-audio",
+                f"--user-data-dir={user_data_dir}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=wire_pipes,
+            close_fds=False,
         )
         os.close(to_chrome_r)
         os.close(from_chrome_w)
@@ -101,8 +116,13 @@ class Browser:
                         self.events.append(message)
                     self._lock.notify_all()
 
-    def send(self, method: str, params: dict | None = None, session: str | None = None,
-             timeout: float = 60) -> dict:
+    def send(
+        self,
+        method: str,
+        params: dict | None = None,
+        session: str | None = None,
+        timeout: float = 60,
+    ) -> dict:
         with self._lock:
             self._next_id += 1
             ident = self._next_id
@@ -176,8 +196,9 @@ def start_browser(tmp_path: Path) -> Browser:
 def new_tab(browser: Browser, domains: tuple[str, ...]) -> str:
     """A blank tab with the DevTools ``domains`` enabled; its session id."""
     target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-    session = browser.send("Target.attachToTarget",
-                           {"targetId": target, "flatten": True})["sessionId"]
+    session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+        "sessionId"
+    ]
     browser.targets[session] = target
     for domain in domains:
         browser.send(f"{domain}.enable", session=session)
@@ -200,9 +221,17 @@ def close_tab(browser: Browser, session: str) -> None:
 LATE_MESSAGES_S = 0.3
 
 
-def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: int = 1280,
-         height: int = 1000, full_page: bool = False, pdf: Path | None = None,
-         full_screenshot: Path | None = None) -> dict:
+def load(
+    page: Path,
+    tmp_path: Path,
+    screenshot: Path | None = None,
+    *,
+    width: int = 1280,
+    height: int = 1000,
+    full_page: bool = False,
+    pdf: Path | None = None,
+    full_screenshot: Path | None = None,
+) -> dict:
     """Open ``page`` from file://; return console errors, requests and page facts.
 
     ``screenshot`` is of the viewport, or of the whole page with ``full_page``;
@@ -213,42 +242,60 @@ def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: i
     browser = start_browser(tmp_path)
     session = new_tab(browser, ("Runtime", "Log", "Network", "Page"))
     try:
-        browser.send("Emulation.setDeviceMetricsOverride",
-                     {"width": width, "height": height, "deviceScaleFactor": 1,
-                      "mobile": False}, session=session)
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
         url = page.resolve().as_uri()
         browser.send("Page.navigate", {"url": url}, session=session)
         browser.wait_for("Page.loadEventFired", session)
         loaded = time.monotonic()
-        facts = browser.send("Runtime.evaluate", {
-            "expression": "JSON.stringify({title: document.title, "
-                          "sections: document.querySelectorAll('main > section').length, "
-                          "svgs: document.querySelectorAll('svg').length, "
-                          "height: document.documentElement.scrollHeight})",
-            "returnByValue": True}, session=session)["result"]["value"]
+        facts = browser.send(
+            "Runtime.evaluate",
+            {
+                "expression": "JSON.stringify({title: document.title, "
+                "sections: document.querySelectorAll('main > section').length, "
+                "svgs: document.querySelectorAll('svg').length, "
+                "height: document.documentElement.scrollHeight})",
+                "returnByValue": True,
+            },
+            session=session,
+        )["result"]["value"]
         facts = json.loads(facts)
         for shot, whole in ((screenshot, full_page), (full_screenshot, True)):
             if shot is None:
                 continue
             params = {"format": "png"}
             if whole:
-                params["clip"] = {"x": 0, "y": 0, "width": width, "height": facts["height"],
-                                  "scale": 1}
+                params["clip"] = {
+                    "x": 0,
+                    "y": 0,
+                    "width": width,
+                    "height": facts["height"],
+                    "scale": 1,
+                }
                 params["captureBeyondViewport"] = True
             data = browser.send("Page.captureScreenshot", params, session=session)["data"]
             shot.parent.mkdir(parents=True, exist_ok=True)
             shot.write_bytes(base64.b64decode(data))
         if pdf is not None:
             browser.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
-            printed = browser.send("Runtime.evaluate", {
-                "expression": "JSON.stringify({toc: getComputedStyle("
-                              "document.querySelector('nav.toc')).display, "
-                              "badge: document.querySelector('.badge') && getComputedStyle("
-                              "document.querySelector('.badge')).printColorAdjust})",
-                "returnByValue": True}, session=session)["result"]["value"]
+            printed = browser.send(
+                "Runtime.evaluate",
+                {
+                    "expression": "JSON.stringify({toc: getComputedStyle("
+                    "document.querySelector('nav.toc')).display, "
+                    "badge: document.querySelector('.badge') && getComputedStyle("
+                    "document.querySelector('.badge')).printColorAdjust})",
+                    "returnByValue": True,
+                },
+                session=session,
+            )["result"]["value"]
             facts["print"] = json.loads(printed)
-            data = browser.send("Page.printToPDF", {"printBackground": True},
-                                session=session, timeout=120)["data"]
+            data = browser.send(
+                "Page.printToPDF", {"printBackground": True}, session=session, timeout=120
+            )["data"]
             pdf.parent.mkdir(parents=True, exist_ok=True)
             pdf.write_bytes(base64.b64decode(data))
         time.sleep(max(0.0, loaded + LATE_MESSAGES_S - time.monotonic()))  # late messages
@@ -260,8 +307,11 @@ def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: i
     requests = []
     for e in events:
         method, params = e["method"], e.get("params", {})
-        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "warning",
-                                                                            "assert"):
+        if method == "Runtime.consoleAPICalled" and params.get("type") in (
+            "error",
+            "warning",
+            "assert",
+        ):
             errors.append(f"console.{params['type']}: {params.get('args')}")
         elif method == "Runtime.exceptionThrown":
             errors.append(f"exception: {params.get('exceptionDetails', {}).get('text')}")
@@ -277,23 +327,41 @@ def load(page: Path, tmp_path: Path, screenshot: Path | None = None, *, width: i
 def audit_report() -> str:
     rng = np.random.default_rng(4)
     n = 3000
-    sf = pd.DataFrame({"sex": rng.choice(["Female", "Male"], n),
-                       "race": rng.choice(["Black", "White", "Asian"], n, p=[.3, .5, .2])})
+    sf = pd.DataFrame(
+        {
+            "sex": rng.choice(["Female", "Male"], n),
+            "race": rng.choice(["Black", "White", "Asian"], n, p=[0.3, 0.5, 0.2]),
+        }
+    )
     latent = rng.normal(0, 1.3, n) - 0.8 * (sf["sex"] == "Female") - 0.4 * (sf["race"] == "Black")
     score = 1 / (1 + np.exp(-latent))
     y = (rng.random(n) < score).astype(int)
-    result = fairaudit.audit(y, (score >= 0.5).astype(int), sensitive_features=sf,
-                             y_score=score, threshold=0.5, n_bootstrap=100, random_state=0)
-    comparison = pd.DataFrame({
-        "model": ["baseline", "reweighing", "threshold optimizer"],
-        "accuracy": [0.78, 0.77, 0.74],
-        "demographic_parity_difference": [0.21, 0.09, 0.03],
-        "equalized_odds_difference": [0.18, 0.10, 0.04],
-    })
-    context = Section("Context and intended use", paragraphs=[
-        "Synthetic screening model used to check that the report renders in a browser."])
-    return render(result, comparison=comparison, sections=[context],
-                  title="Fairness audit: screening model")
+    result = fairaudit.audit(
+        y,
+        (score >= 0.5).astype(int),
+        sensitive_features=sf,
+        y_score=score,
+        threshold=0.5,
+        n_bootstrap=100,
+        random_state=0,
+    )
+    comparison = pd.DataFrame(
+        {
+            "model": ["baseline", "reweighing", "threshold optimizer"],
+            "accuracy": [0.78, 0.77, 0.74],
+            "demographic_parity_difference": [0.21, 0.09, 0.03],
+            "equalized_odds_difference": [0.18, 0.10, 0.04],
+        }
+    )
+    context = Section(
+        "Context and intended use",
+        paragraphs=[
+            "Synthetic screening model used to check that the report renders in a browser."
+        ],
+    )
+    return render(
+        result, comparison=comparison, sections=[context], title="Fairness audit: screening model"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -330,15 +398,20 @@ def test_harness_sees_network_requests_and_csp_errors(tmp_path):
     bad = tmp_path / "bad.html"
     bad.write_text(
         render_document("control", [Section("x", "y")]).replace(
-            "</main>", '<img src="http://127.0.0.1:9/pixel.png" alt="">'
-                       '<script>console.error("boom")</script></main>'),
-        encoding="utf-8")
+            "</main>",
+            '<img src="http://127.0.0.1:9/pixel.png" alt="">'
+            '<script>console.error("boom")</script></main>',
+        ),
+        encoding="utf-8",
+    )
     facts = load(bad, tmp_path)
     assert any("Content Security Policy" in e or "Refused" in e for e in facts["errors"])
     # CSP blocks the image before any request is made; without the policy it would be sent
     unguarded = tmp_path / "unguarded.html"
-    unguarded.write_text('<!DOCTYPE html><title>t</title>'
-                         '<img src="http://127.0.0.1:9/pixel.png" alt="">', encoding="utf-8")
+    unguarded.write_text(
+        '<!DOCTYPE html><title>t</title><img src="http://127.0.0.1:9/pixel.png" alt="">',
+        encoding="utf-8",
+    )
     facts = load(unguarded, tmp_path)
     assert facts["requests"] == ["http://127.0.0.1:9/pixel.png"]
 
@@ -346,11 +419,20 @@ def test_harness_sees_network_requests_and_csp_errors(tmp_path):
 def test_hostile_group_names_do_not_run_in_the_browser(tmp_path):
     rng = np.random.default_rng(1)
     n = 400
-    groups = np.array(["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-                       "</script><script>console.error(1)</script>"])[rng.integers(0, 3, n)]
+    groups = np.array(
+        [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "</script><script>console.error(1)</script>",
+        ]
+    )[rng.integers(0, 3, n)]
     y = rng.integers(0, 2, n)
-    result = fairaudit.audit(y, rng.integers(0, 2, n), sensitive_features=pd.Series(
-        groups, name="<b onmouseover=alert(1)>"), n_bootstrap=0)
+    result = fairaudit.audit(
+        y,
+        rng.integers(0, 2, n),
+        sensitive_features=pd.Series(groups, name="<b onmouseover=alert(1)>"),
+        n_bootstrap=0,
+    )
     page = tmp_path / "hostile.html"
     render(result, path=page)
     facts = load(page, tmp_path)
@@ -363,14 +445,29 @@ def test_awkward_group_names_render_with_their_charts(tmp_path):
     refused by the report's own SVG check) and nothing runs or loads."""
     rng = np.random.default_rng(2)
     n = 900
-    names = np.array(["url(x)", "</svg><b>bold</b>", "A & B", "\\75 rl(x)", "a|b",
-                      "javascript:alert(1)", "line one\nline two", "\U0001F469 emoji"],
-                     dtype=object)
+    names = np.array(
+        [
+            "url(x)",
+            "</svg><b>bold</b>",
+            "A & B",
+            "\\75 rl(x)",
+            "a|b",
+            "javascript:alert(1)",
+            "line one\nline two",
+            "\U0001f469 emoji",
+        ],
+        dtype=object,
+    )
     groups = names[rng.integers(0, len(names), n)]
     score = rng.random(n)
-    result = fairaudit.audit(rng.integers(0, 2, n), (score > 0.5).astype(int),
-                             sensitive_features=pd.Series(groups, name="url(#a)"),
-                             y_score=score, n_bootstrap=20, random_state=0)
+    result = fairaudit.audit(
+        rng.integers(0, 2, n),
+        (score > 0.5).astype(int),
+        sensitive_features=pd.Series(groups, name="url(#a)"),
+        y_score=score,
+        n_bootstrap=20,
+        random_state=0,
+    )
     page = tmp_path / "awkward.html"
     render(result, path=page)
     shot = ARTIFACTS / "report-awkward-names.png"
@@ -467,8 +564,17 @@ GRID_JS = """JSON.stringify({width: document.documentElement.clientWidth,
   })})"""
 
 
-def probe(page: Path, tmp_path: Path, expression: str, *, width: int, print_media: bool,
-          pdf: Path | None = None, screenshot: Path | None = None, rows_of=None) -> dict:
+def probe(
+    page: Path,
+    tmp_path: Path,
+    expression: str,
+    *,
+    width: int,
+    print_media: bool,
+    pdf: Path | None = None,
+    screenshot: Path | None = None,
+    rows_of=None,
+) -> dict:
     """Lay ``page`` out at ``width`` CSS pixels (as printed, or on screen), evaluate the
     JavaScript ``expression`` (a JSON string) on it; print the page on A4, or take a
     screenshot of the full width, if asked: of the whole page, or of the page's rows
@@ -479,33 +585,54 @@ def probe(page: Path, tmp_path: Path, expression: str, *, width: int, print_medi
     try:
         if print_media:
             browser.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
-        browser.send("Emulation.setDeviceMetricsOverride",
-                     {"width": width, "height": 1000, "deviceScaleFactor": 1,
-                      "mobile": False}, session=session)
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
         browser.send("Page.navigate", {"url": page.resolve().as_uri()}, session=session)
         browser.wait_for("Page.loadEventFired", session)
-        facts = json.loads(browser.send("Runtime.evaluate", {
-            "expression": expression, "returnByValue": True}, session=session)
-            ["result"]["value"])
+        facts = json.loads(
+            browser.send(
+                "Runtime.evaluate",
+                {"expression": expression, "returnByValue": True},
+                session=session,
+            )["result"]["value"]
+        )
         if pdf is not None:
             inch = 25.4
-            data = browser.send("Page.printToPDF", {
-                "printBackground": True, "paperWidth": A4_MM[0] / inch,
-                "paperHeight": A4_MM[1] / inch, "marginTop": PAGE_MARGIN_MM[0] / inch,
-                "marginBottom": PAGE_MARGIN_MM[0] / inch, "marginLeft": PAGE_MARGIN_MM[1] / inch,
-                "marginRight": PAGE_MARGIN_MM[1] / inch}, session=session, timeout=120)["data"]
+            data = browser.send(
+                "Page.printToPDF",
+                {
+                    "printBackground": True,
+                    "paperWidth": A4_MM[0] / inch,
+                    "paperHeight": A4_MM[1] / inch,
+                    "marginTop": PAGE_MARGIN_MM[0] / inch,
+                    "marginBottom": PAGE_MARGIN_MM[0] / inch,
+                    "marginLeft": PAGE_MARGIN_MM[1] / inch,
+                    "marginRight": PAGE_MARGIN_MM[1] / inch,
+                },
+                session=session,
+                timeout=120,
+            )["data"]
             pdf.parent.mkdir(parents=True, exist_ok=True)
             pdf.write_bytes(base64.b64decode(data))
         if screenshot is not None:
-            height = browser.send("Runtime.evaluate", {
-                "expression": "document.documentElement.scrollHeight",
-                "returnByValue": True}, session=session)["result"]["value"]
+            height = browser.send(
+                "Runtime.evaluate",
+                {"expression": "document.documentElement.scrollHeight", "returnByValue": True},
+                session=session,
+            )["result"]["value"]
             top, bottom = (rows_of and rows_of(facts)) or (0, height)
-            data = browser.send("Page.captureScreenshot", {
-                "format": "png", "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": top, "width": width, "height": bottom - top,
-                         "scale": 1}},
-                session=session)["data"]
+            data = browser.send(
+                "Page.captureScreenshot",
+                {
+                    "format": "png",
+                    "captureBeyondViewport": True,
+                    "clip": {"x": 0, "y": top, "width": width, "height": bottom - top, "scale": 1},
+                },
+                session=session,
+            )["data"]
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             screenshot.write_bytes(base64.b64decode(data))
     finally:
@@ -522,8 +649,11 @@ def _squeeze(text: str) -> str:
 def pdf_text(pdf: Path) -> str:
     """The text drawn on the PDF's pages (what a reader of the printout sees), as letters
     and digits only."""
-    return _squeeze(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
-                                   text=True, check=True).stdout)
+    return _squeeze(
+        subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    )
 
 
 def pdf_page_sizes(pdf: Path) -> list[tuple[float, float]]:
@@ -531,7 +661,9 @@ def pdf_page_sizes(pdf: Path) -> list[tuple[float, float]]:
     out = subprocess.run(
         ["pdfinfo", "-f", "1", "-l", "9999", str(pdf)], capture_output=True, text=True, check=True
     ).stdout
-    return [(float(w), float(h)) for w, h in re.findall(r"Page +\d+ size: +([\d.]+) x ([\d.]+)", out)]
+    return [
+        (float(w), float(h)) for w, h in re.findall(r"Page +\d+ size: +([\d.]+) x ([\d.]+)", out)
+    ]
 
 
 def too_wide(facts: dict) -> list[str]:
@@ -561,8 +693,11 @@ def check_prints_within_the_page(page: Path, tmp_path: Path, name: str) -> dict:
     assert any(w > h for w, h in sizes) == any(t.get("landscape") for t in facts["tables"])
     assert any(w < h for w, h in sizes)
     text = pdf_text(pdf).casefold()  # a header may be printed capitalised by the style sheet
-    missing = [t["last"] for t in facts["tables"]
-               if not all(_squeeze(word).casefold() in text for word in t["last"].split())]
+    missing = [
+        t["last"]
+        for t in facts["tables"]
+        if not all(_squeeze(word).casefold() in text for word in t["last"].split())
+    ]
     assert missing == []
     return facts
 
@@ -572,14 +707,27 @@ def comparison_report(tmp_path_factory) -> Path:
     """``fairaudit report a.json b.json``: two models side by side."""
     rng = np.random.default_rng(9)
     n = 2000
-    sf = pd.DataFrame({"sex": rng.choice(["Female", "Male"], n),
-                       "race": rng.choice(["Black", "White", "Asian"], n, p=[.3, .5, .2])})
+    sf = pd.DataFrame(
+        {
+            "sex": rng.choice(["Female", "Male"], n),
+            "race": rng.choice(["Black", "White", "Asian"], n, p=[0.3, 0.5, 0.2]),
+        }
+    )
     score = 1 / (1 + np.exp(-(rng.normal(0, 1.2, n) - 0.6 * (sf["sex"] == "Female"))))
     y = (rng.random(n) < score).astype(int)
-    results = [fairaudit.audit(y, (score >= t).astype(int), sensitive_features=sf,
-                               y_score=score, threshold=t, n_bootstrap=50, random_state=0,
-                               name=name)
-               for name, t in (("baseline", 0.5), ("stricter threshold", 0.6))]
+    results = [
+        fairaudit.audit(
+            y,
+            (score >= t).astype(int),
+            sensitive_features=sf,
+            y_score=score,
+            threshold=t,
+            n_bootstrap=50,
+            random_state=0,
+            name=name,
+        )
+        for name, t in (("baseline", 0.5), ("stricter threshold", 0.6))
+    ]
     path = tmp_path_factory.mktemp("comparison") / "comparison.html"
     path.write_text(render(*results, title="Two models"), encoding="utf-8")
     return path
@@ -606,8 +754,9 @@ def policing_report() -> Path:
     return study_report("policing")
 
 
-@pytest.mark.parametrize("kind", ["audit", "comparison", "recommendation", "compas", "credit",
-                                  "hiring", "policing"])
+@pytest.mark.parametrize(
+    "kind", ["audit", "comparison", "recommendation", "compas", "credit", "hiring", "policing"]
+)
 def test_every_table_fits_the_printed_page(kind, request, tmp_path):
     fixture = {"audit": "report_file"}.get(kind, f"{kind}_report")
     check_prints_within_the_page(request.getfixturevalue(fixture), tmp_path, kind)
@@ -619,11 +768,15 @@ def test_the_print_check_fails_on_a_table_wider_than_the_page(report_file, tmp_p
     keep = "style='white-space: nowrap; overflow-wrap: normal'"
     cells = "".join(f"<th {keep}>column {i} with a long name</th>" for i in range(12))
     wide = tmp_path / "wide.html"
-    wide.write_text(report_file.read_text(encoding="utf-8").replace(
-        "</main>", f"<section id='wide'><table><thead><tr>{cells}"
-                   f"<th {keep}>LASTCOLUMNMARKER</th></tr></thead>"
-                   "<tbody><tr><td>1</td></tr></tbody></table></section></main>"),
-        encoding="utf-8")
+    wide.write_text(
+        report_file.read_text(encoding="utf-8").replace(
+            "</main>",
+            f"<section id='wide'><table><thead><tr>{cells}"
+            f"<th {keep}>LASTCOLUMNMARKER</th></tr></thead>"
+            "<tbody><tr><td>1</td></tr></tbody></table></section></main>",
+        ),
+        encoding="utf-8",
+    )
     pdf = tmp_path / "wide.pdf"
     facts = probe(wide, tmp_path, TABLES_JS, width=PRINT_WIDTH, print_media=True, pdf=pdf)
     assert [t.split(" / ")[0] for t in too_wide(facts)] == ["wide"]
@@ -642,11 +795,14 @@ def verdict_cells_on_screen(page: Path, tmp_path: Path, shot: Path) -> list[str]
         cells = facts["cells"]
         if not cells:
             return None
-        return (math.floor(min(c["top"] for c in cells)),
-                math.ceil(max(c["bottom"] for c in cells)))
+        return (
+            math.floor(min(c["top"] for c in cells)),
+            math.ceil(max(c["bottom"] for c in cells)),
+        )
 
-    facts = probe(page, tmp_path, GRID_JS, width=400, print_media=False, screenshot=shot,
-                  rows_of=grid_rows)
+    facts = probe(
+        page, tmp_path, GRID_JS, width=400, print_media=False, screenshot=shot, rows_of=grid_rows
+    )
     assert facts["cells"], "no verdict cell in the criteria grid"
     image = Image.open(shot).convert("L")
     top = grid_rows(facts)[0]  # the screenshot's first row on the page
@@ -655,8 +811,14 @@ def verdict_cells_on_screen(page: Path, tmp_path: Path, shot: Path) -> list[str]
         if cell["left"] < 0 or cell["right"] > facts["width"]:
             problems.append(f"{cell['text']!r} at {cell['left']:.0f}..{cell['right']:.0f} px")
             continue
-        box = image.crop((int(cell["left"]) + 1, int(cell["top"]) - top + 1,
-                          int(cell["right"]) - 1, int(cell["bottom"]) - top - 1))
+        box = image.crop(
+            (
+                int(cell["left"]) + 1,
+                int(cell["top"]) - top + 1,
+                int(cell["right"]) - 1,
+                int(cell["bottom"]) - top - 1,
+            )
+        )
         low, high = box.getextrema()
         if high - low < 60:  # a uniform patch: nothing drawn
             problems.append(f"{cell['text']!r} is blank on the screenshot")
@@ -664,17 +826,22 @@ def verdict_cells_on_screen(page: Path, tmp_path: Path, shot: Path) -> list[str]
 
 
 def test_the_criteria_grid_verdicts_are_on_a_phone_screen(report_file, tmp_path):
-    assert verdict_cells_on_screen(report_file, tmp_path, ARTIFACTS / "report-grid-400.png") \
-        == []
+    assert verdict_cells_on_screen(report_file, tmp_path, ARTIFACTS / "report-grid-400.png") == []
 
 
 def test_the_phone_check_fails_when_the_grid_is_too_wide(report_file, tmp_path):
     """Control: a grid kept on one line and wider than the phone puts its last verdicts
     off the screen, and the check says so."""
     page = tmp_path / "nowrap.html"
-    page.write_text(report_file.read_text(encoding="utf-8").replace(
-        "</style>", "table.grid th, table.grid td { white-space: nowrap !important; "
-                    "min-width: 9rem; }</style>", 1), encoding="utf-8")
+    page.write_text(
+        report_file.read_text(encoding="utf-8").replace(
+            "</style>",
+            "table.grid th, table.grid td { white-space: nowrap !important; "
+            "min-width: 9rem; }</style>",
+            1,
+        ),
+        encoding="utf-8",
+    )
     problems = verdict_cells_on_screen(page, tmp_path, tmp_path / "nowrap.png")
     assert problems and all("px" in p for p in problems)
 
@@ -732,16 +899,22 @@ def glossary_reports(tmp_path_factory) -> dict[str, Path]:
     binary audit's."""
     rng = np.random.default_rng(12)
     n = 1500
-    race = rng.choice(["Black", "White", "Asian"], n, p=[.3, .5, .2])
+    race = rng.choice(["Black", "White", "Asian"], n, p=[0.3, 0.5, 0.2])
     y = rng.normal(50, 10, n)
-    numbers = fairaudit.audit(y, y + rng.normal(0, 5, n) + 3 * (race == "Black"),
-                              sensitive_features=race, task="regression", n_bootstrap=50,
-                              random_state=0)
+    numbers = fairaudit.audit(
+        y,
+        y + rng.normal(0, 5, n) + 3 * (race == "Black"),
+        sensitive_features=race,
+        task="regression",
+        n_bootstrap=50,
+        random_state=0,
+    )
     classes = np.array(["low", "medium", "high"])
     yc = rng.choice(classes, n)
-    pred = np.where(rng.random(n) < .6, yc, rng.choice(classes, n))
-    labels = fairaudit.audit(yc, pred, sensitive_features=race, task="multiclass",
-                             n_bootstrap=50, random_state=0)
+    pred = np.where(rng.random(n) < 0.6, yc, rng.choice(classes, n))
+    labels = fairaudit.audit(
+        yc, pred, sensitive_features=race, task="multiclass", n_bootstrap=50, random_state=0
+    )
     folder = tmp_path_factory.mktemp("glossary")
     out = {}
     for name, result in (("regression", numbers), ("multiclass", labels)):
@@ -752,10 +925,17 @@ def glossary_reports(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.mark.parametrize("kind", ["binary", "regression", "multiclass"])
 def test_glossary_links_lead_to_their_entries_and_look_like_their_header(
-        kind, report_file, glossary_reports, tmp_path):
+    kind, report_file, glossary_reports, tmp_path
+):
     page = report_file if kind == "binary" else glossary_reports[kind]
-    screen = probe(page, tmp_path, GLOSSARY_JS, width=1280, print_media=False,
-                   screenshot=ARTIFACTS / f"glossary-{kind}.png")
+    screen = probe(
+        page,
+        tmp_path,
+        GLOSSARY_JS,
+        width=1280,
+        print_media=False,
+        screenshot=ARTIFACTS / f"glossary-{kind}.png",
+    )
     links = screen["links"]
     assert screen["entries"] >= 20 and len(links) >= 15
     assert [x["text"] for x in links if not x["target"].startswith("DT#glossary ")] == []

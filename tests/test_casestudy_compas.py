@@ -223,7 +223,13 @@ def test_identity_holds_on_the_audited_numbers(res):
     table = res["impossibility"]
     assert set(table.index) == {AA, WHITE}
     # equal-ish PPV, unequal base rates -> unequal FPR: the mechanism, in numbers
-    assert abs(table.loc[AA, "positive_predictive_value"] - table.loc[WHITE, "positive_predictive_value"]) < 0.08
+    assert (
+        abs(
+            table.loc[AA, "positive_predictive_value"]
+            - table.loc[WHITE, "positive_predictive_value"]
+        )
+        < 0.08
+    )
     assert table.loc[AA, "base_rate"] - table.loc[WHITE, "base_rate"] > 0.1
 
 
@@ -350,7 +356,12 @@ def test_documented_numbers_match_the_results(res):
     for text in quoted:
         assert text in doc, text
     subsets = res["published_subsets"]
-    for column in ("fpr_african_american", "fpr_caucasian", "fnr_african_american", "fnr_caucasian"):
+    for column in (
+        "fpr_african_american",
+        "fpr_caucasian",
+        "fnr_african_american",
+        "fnr_caucasian",
+    ):
         for subset in subsets.index:
             assert pct(subsets.loc[subset, column], 2) in doc, (subset, column)
 

@@ -54,8 +54,11 @@ def test_mechanism_with_plain_sklearn_and_fairlearn():
         )
         is_f = (g == "female").to_numpy()
         score = cross_val_predict(
-            LogisticRegression(max_iter=1000), StandardScaler().fit_transform(test.X), is_f,
-            cv=5, method="predict_proba",
+            LogisticRegression(max_iter=1000),
+            StandardScaler().fit_transform(test.X),
+            is_f,
+            cv=5,
+            method="predict_proba",
         )[:, 1]
         from sklearn.metrics import roc_auc_score
 
@@ -138,8 +141,9 @@ def test_penalty_is_carried_by_the_proxies(res):
     proxies = ["womens_org_member", "gendered_wording", "career_gap_months"]
     legit = ["experience_years", "skills_score", "education_level"]
     # Proxies get negative weights on past decisions, near zero on true suitability.
-    assert (pen.loc[["womens_org_member", "gendered_wording"], "coefficient_historical"]
-            < -0.1).all()
+    assert (
+        pen.loc[["womens_org_member", "gendered_wording"], "coefficient_historical"] < -0.1
+    ).all()
     assert (pen.loc[proxies, "coefficient_true_target"].abs() < 0.1).all()
     contrib = pen["logit_gap_contribution"]
     assert contrib[proxies].sum() < -0.3
@@ -147,8 +151,9 @@ def test_penalty_is_carried_by_the_proxies(res):
     # difference of standardised means), so they carry no systematic part of the gap.
     se = np.sqrt(4 / res["settings"]["n_test"])
     assert (pen.loc[legit, "female_minus_male_mean"].abs() < 4 * se).all()
-    assert (pen.loc[["womens_org_member", "gendered_wording"], "female_minus_male_mean"]
-            > 0.5).all()
+    assert (
+        pen.loc[["womens_org_member", "gendered_wording"], "female_minus_male_mean"] > 0.5
+    ).all()
     # Permuting the wording score removes part of the trees' gap; a skills score does not.
     assert pen.loc["gendered_wording", "trees_gap_removed_by_permuting"] > 0.02
 
@@ -204,18 +209,25 @@ def test_compare_table_agrees_with_the_case_studys_own_audits(res):
     comparison = res["comparison"]
     comp = comparison.table
     mit = res["mitigation"]
-    assert list(comp.index) == ["baseline", *MITIGATORS[:3], "threshold (equalized odds)",
-                                "threshold (demographic parity)"]
+    assert list(comp.index) == [
+        "baseline",
+        *MITIGATORS[:3],
+        "threshold (equalized odds)",
+        "threshold (demographic parity)",
+    ]
     assert comparison.disparity == "demographic_parity_difference"
     for model, row in comp.iterrows():
         mine = mit.loc["unmitigated" if model == "baseline" else model]
         assert row["demographic_parity_difference"] == pytest.approx(
-            abs(mine["dp_difference"]), abs=1e-12)
+            abs(mine["dp_difference"]), abs=1e-12
+        )
         assert row["accuracy"] == pytest.approx(mine["accuracy_recorded"], abs=1e-12)
         assert row["four_fifths_rule_verdict"] == mine["four_fifths_rule"]
     for name in MITIGATORS:
-        assert comp.loc[name, "demographic_parity_difference"] < 0.5 * comp.loc[
-            "baseline", "demographic_parity_difference"]
+        assert (
+            comp.loc[name, "demographic_parity_difference"]
+            < 0.5 * comp.loc["baseline", "demographic_parity_difference"]
+        )
         assert 0 < comp.loc[name, "accuracy_cost"] < 0.04
 
 
@@ -251,12 +263,14 @@ def test_feature_repair_checked_without_the_case_studys_code():
     train, test = make_hiring(3000, random_state=11), make_hiring(3000, random_state=12)
     female = (test.sensitive_features == "female").to_numpy()
     repair = FeatureRepairer(1.0, method="quantile", random_state=0).fit(
-        train.X, sensitive_features=train.sensitive_features)
+        train.X, sensitive_features=train.sensitive_features
+    )
     A = repair.transform(train.X, sensitive_features=train.sensitive_features)
     B = repair.transform(test.X, sensitive_features=test.sensitive_features)
     spy = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-    leak = roc_auc_score(female, cross_val_predict(spy, B, female, cv=5,
-                                                   method="predict_proba")[:, 1])
+    leak = roc_auc_score(
+        female, cross_val_predict(spy, B, female, cv=5, method="predict_proba")[:, 1]
+    )
     assert abs(leak - 0.5) < LEAKAGE_TOLERANCE
     ratios = []
     for X_fit, X_eval in ((train.X, test.X), (A, B)):
@@ -318,8 +332,9 @@ def test_scenario_is_deterministic_per_seed(res):
     names = list(hiring.SCENARIOS)
     i = names.index("selection bias")
     seeds = hiring_study._seeds(res["settings"]["seeds"][6] + 101 * i, 4)
-    again = hiring_study._scenario(names[i], hiring.SCENARIOS[names[i]],
-                             res["settings"]["n_switch"], seeds)
+    again = hiring_study._scenario(
+        names[i], hiring.SCENARIOS[names[i]], res["settings"]["n_switch"], seeds
+    )
     sw = res["switches"]
     before = sw[sw["scenario"] == names[i]].drop(columns="verdict").reset_index(drop=True)
     pd.testing.assert_frame_equal(again, before)

@@ -23,9 +23,14 @@ def test_run_writes_self_contained_report(tmp_path):
     path = policing.run(tmp_path / "nested", quick=True)
     assert path == tmp_path / "nested" / "policing.html"
     html = path.read_text(encoding="utf-8")
-    for heading in ("Scenario 1. Equal rates", "Scenario 2. Different rates",
-                    "Scenario 3. Reported incidents", "Scenario 4. The correction",
-                    "Scenario 5. Hotspots", "What this means for auditing"):
+    for heading in (
+        "Scenario 1. Equal rates",
+        "Scenario 2. Different rates",
+        "Scenario 3. Reported incidents",
+        "Scenario 4. The correction",
+        "Scenario 5. Hotspots",
+        "What this means for auditing",
+    ):
         assert heading in html
     # the summary comes first; the contents number the sections once (an ordered list of
     # headings that do not start with a number of their own)

@@ -34,22 +34,34 @@ def test_script_main_passes_out_and_quick_to_run(name, tmp_path, monkeypatch, ca
 @pytest.mark.parametrize("name", sorted(casestudies.CASE_STUDIES))
 def test_each_script_exists_and_answers_help(name):
     script = ROOT / "case_studies" / f"{name}.py"
-    out = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
-                         text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, str(script), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert f"fairaudit case-study run {name}" in out.stdout
 
 
 def test_unknown_case_study_is_a_clear_error():
     with pytest.raises(ValueError) as err:
         casestudies.load_case_study("nope")
-    assert str(err.value) == ("case study 'nope' is unknown; choose one of: compas, credit, hiring, "
-                              "policing, recommendation")
+    assert str(err.value) == (
+        "case study 'nope' is unknown; choose one of: compas, credit, hiring, "
+        "policing, recommendation"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(casestudies.CASE_STUDIES))
 def test_each_study_runs_as_a_module(name):
-    out = subprocess.run([sys.executable, "-m", f"fairaudit.casestudies.{name}", "--help"],
-                         capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", f"fairaudit.casestudies.{name}", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert f"fairaudit case-study run {name}" in out.stdout and "--quick" in out.stdout
 
 
@@ -63,7 +75,8 @@ def test_each_study_is_a_subpackage_with_the_same_layout(name):
     folder = pathlib.Path(package.__file__).parent
     assert folder.name == name
     assert {"__init__.py", "__main__.py", "study.py", "report.py"} <= {
-        p.name for p in folder.glob("*.py")}
+        p.name for p in folder.glob("*.py")
+    }
     study = importlib.import_module(f"fairaudit.casestudies.{name}.study")
     assert package.run is study.run and package.results is study.results
     assert set(package.__all__) == set(study.__all__)
@@ -116,8 +129,9 @@ def test_help_does_not_load_the_studies():
         "          or m.endswith('.study')]\n"
         "print('LOADED', loaded)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     assert out.splitlines()[-1] == "LOADED []"
     assert out.count("usage: case_studies/") == len(names) and "--size N" in out
 

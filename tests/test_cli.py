@@ -26,9 +26,18 @@ def make_frame(n=1500, seed=5):
     latent = x1 + 0.5 * x2 - 1.0 * (sex == "F")
     score = 1 / (1 + np.exp(-latent))
     y = (rng.random(n) < score).astype(int)
-    return pd.DataFrame({"x1": x1, "x2": x2, "sex": sex, "race": race, "score": score,
-                         "pred": (score >= 0.5).astype(int), "y": y,
-                         "w": rng.uniform(0.5, 2, n)})
+    return pd.DataFrame(
+        {
+            "x1": x1,
+            "x2": x2,
+            "sex": sex,
+            "race": race,
+            "score": score,
+            "pred": (score >= 0.5).astype(int),
+            "y": y,
+            "w": rng.uniform(0.5, 2, n),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +62,18 @@ def run(argv, capsys):
     return code, out, err
 
 
-AUDIT = ["audit", "{d}/data.csv", "--target", "y", "--prediction", "pred", "--sensitive", "sex",
-         "--n-bootstrap", "30"]
+AUDIT = [
+    "audit",
+    "{d}/data.csv",
+    "--target",
+    "y",
+    "--prediction",
+    "pred",
+    "--sensitive",
+    "sex",
+    "--n-bootstrap",
+    "30",
+]
 
 
 def audit_args(d, *extra):
@@ -62,8 +81,10 @@ def audit_args(d, *extra):
 
 
 # ----------------------------------------------------------------------------- help
-@pytest.mark.parametrize("command", [[], ["audit"], ["check"], ["report"], ["case-study"],
-                                     ["case-study", "run"], ["demo"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["audit"], ["check"], ["report"], ["case-study"], ["case-study", "run"], ["demo"]],
+)
 def test_help_everywhere_with_examples(command, capsys):
     code, out, _ = run([*command, "--help"], capsys)
     assert code == 0
@@ -83,8 +104,10 @@ def test_version(capsys):
 # ----------------------------------------------------------------------------- audit
 def test_audit_writes_report_and_json(files, capsys, tmp_path):
     html, js = tmp_path / "r.html", tmp_path / "r.json"
-    code, out, err = run(audit_args(files, "--score", "score", "--sensitive", "race",
-                                    "--out", html, "--json", js), capsys)
+    code, out, err = run(
+        audit_args(files, "--score", "score", "--sensitive", "race", "--out", html, "--json", js),
+        capsys,
+    )
     assert code == 0, err
     assert err == ""  # progress only on a terminal
     result = fairaudit.AuditResult.from_json(js)
@@ -94,18 +117,49 @@ def test_audit_writes_report_and_json(files, capsys, tmp_path):
     assert out.splitlines()[0].split(":")[0] == result.verdict.upper()
     # the command computes what the library computes for the same arguments
     frame = pd.read_csv(files / "data.csv")
-    direct = fairaudit.audit(frame["y"], frame["pred"], y_score=frame["score"],
-                             sensitive_features=frame[["sex", "race"]], n_bootstrap=30,
-                             random_state=0)
+    direct = fairaudit.audit(
+        frame["y"],
+        frame["pred"],
+        y_score=frame["score"],
+        sensitive_features=frame[["sex", "race"]],
+        n_bootstrap=30,
+        random_state=0,
+    )
     pd.testing.assert_frame_equal(result.criteria, direct.criteria)
 
 
 def test_audit_reads_parquet_and_uses_options(files, capsys, tmp_path):
     js = tmp_path / "r.json"
-    code, _, err = run(["audit", files / "data.parquet", "--target", "y", "--score", "score",
-                        "--threshold", "0.3", "--sensitive", "sex", "--reference", "F",
-                        "--weight", "w", "--tolerance", "ratio=0.9", "--min-group-size", "50",
-                        "--seed", "3", "--n-bootstrap", "20", "--json", js, "--quiet"], capsys)
+    code, _, err = run(
+        [
+            "audit",
+            files / "data.parquet",
+            "--target",
+            "y",
+            "--score",
+            "score",
+            "--threshold",
+            "0.3",
+            "--sensitive",
+            "sex",
+            "--reference",
+            "F",
+            "--weight",
+            "w",
+            "--tolerance",
+            "ratio=0.9",
+            "--min-group-size",
+            "50",
+            "--seed",
+            "3",
+            "--n-bootstrap",
+            "20",
+            "--json",
+            js,
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     result = fairaudit.AuditResult.from_json(js)
     assert result.reference_group == "F"
@@ -125,12 +179,26 @@ def test_audit_json_to_stdout_keeps_stdout_machine_readable(files, capsys):
 
 def test_audit_with_a_trusted_model(files, capsys, tmp_path):
     js = tmp_path / "m.json"
-    args = ["audit", files / "data.csv", "--target", "y", "--sensitive", "sex", "--model",
-            files / "model.pkl", "--n-bootstrap", "10", "--json", js, "--quiet"]
+    args = [
+        "audit",
+        files / "data.csv",
+        "--target",
+        "y",
+        "--sensitive",
+        "sex",
+        "--model",
+        files / "model.pkl",
+        "--n-bootstrap",
+        "10",
+        "--json",
+        js,
+        "--quiet",
+    ]
     code, _, err = run(args, capsys)
     assert code == 2
-    assert err.strip() == ("fairaudit audit: error: " + audit_command.ERR_TRUST.format(
-        path=files / "model.pkl"))
+    assert err.strip() == (
+        "fairaudit audit: error: " + audit_command.ERR_TRUST.format(path=files / "model.pkl")
+    )
     code, _, err = run([*args, "--trust-model"], capsys)
     assert code == 0, err
     result = fairaudit.AuditResult.from_json(js)
@@ -145,9 +213,18 @@ def test_gate_fails_with_exit_1(files, capsys):
 
 
 def test_gates_that_hold_exit_0(files, capsys):
-    code, out, _ = run(audit_args(files, "--fail-on", "demographic_parity_ratio<0.0001",
-                                  "--fail-on", "sex:equalized_odds_difference>0.99",
-                                  "--fail-on", "accuracy<0.01"), capsys)
+    code, out, _ = run(
+        audit_args(
+            files,
+            "--fail-on",
+            "demographic_parity_ratio<0.0001",
+            "--fail-on",
+            "sex:equalized_odds_difference>0.99",
+            "--fail-on",
+            "accuracy<0.01",
+        ),
+        capsys,
+    )
     assert code == 0, out
     assert out.count(": ok") == 3
 
@@ -156,19 +233,29 @@ def test_gate_compares_unrounded_values(files, capsys, tmp_path):
     js = tmp_path / "g.json"
     assert run(audit_args(files, "--json", js, "--quiet"), capsys)[0] == 0
     result = fairaudit.AuditResult.from_json(js)
-    value = float(result.criteria.set_index("criterion").loc["demographic_parity_ratio",
-                                                               "value"])
+    value = float(result.criteria.set_index("criterion").loc["demographic_parity_ratio", "value"])
     just_above = float(np.nextafter(value, np.inf))
-    assert run(["check", js, "--fail-on", f"demographic_parity_ratio<{just_above!r}"],
-               capsys)[0] == 1
-    assert run(["check", js, "--fail-on", f"demographic_parity_ratio<{value!r}"],
-               capsys)[0] == 0
+    assert (
+        run(["check", js, "--fail-on", f"demographic_parity_ratio<{just_above!r}"], capsys)[0] == 1
+    )
+    assert run(["check", js, "--fail-on", f"demographic_parity_ratio<{value!r}"], capsys)[0] == 0
 
 
 def test_undefined_gate_exits_4(files, capsys):
-    args = ["audit", files / "no_positives.csv", "--target", "y", "--prediction", "pred",
-            "--sensitive", "sex", "--n-bootstrap", "0",
-            "--fail-on", "equal_opportunity_difference>0.1"]
+    args = [
+        "audit",
+        files / "no_positives.csv",
+        "--target",
+        "y",
+        "--prediction",
+        "pred",
+        "--sensitive",
+        "sex",
+        "--n-bootstrap",
+        "0",
+        "--fail-on",
+        "equal_opportunity_difference>0.1",
+    ]
     code, out, _ = run(args, capsys)
     assert code == 4
     assert "NOT EVALUATED" in out
@@ -191,8 +278,9 @@ def test_parse_gate_forms():
     g = _gates.parse_gate("four_fifths_rule")
     assert (g.op, g.value) == (None, None)
     for bad in ["", "x<", "<0.8", "a<b", "dp ratio<0.8", "x<0.8<0.9"]:
-        with pytest.raises(_errors.CLIError, match=re.escape(
-                _gates.ERR_GATE_SYNTAX.format(text=bad))):
+        with pytest.raises(
+            _errors.CLIError, match=re.escape(_gates.ERR_GATE_SYNTAX.format(text=bad))
+        ):
             _gates.parse_gate(bad)
 
 
@@ -200,31 +288,106 @@ def test_parse_gate_forms():
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["audit", "{d}/nope.csv", "--target", "y", "--prediction", "pred", "--sensitive", "s"],
-         _errors.ERR_FILE_MISSING.format(arg="DATA", path="{d}/nope.csv")),
-        (["audit", "{d}/data.csv", "--target", "outcome", "--prediction", "pred",
-          "--sensitive", "sex"],
-         "argument --target: column 'outcome' is not in data.csv; its columns are: x1, x2, "
-         "sex, race, score, pred, y, w"),
-        (["audit", "{d}/data.csv", "--target", "y", "--sensitive", "sex"],
-         audit_command.ERR_NO_PREDICTION),
-        (["audit", "{d}/data.csv", "--target", "y", "--prediction", "pred", "--sensitive",
-          "sex", "--fail-on", "dp<>1"], _gates.ERR_GATE_SYNTAX.format(text="dp<>1")),
-        (["audit", "{d}/data.csv", "--target", "y", "--prediction", "pred", "--sensitive",
-          "sex", "--tolerance", "ratio:0.9"], audit_command.ERR_TOLERANCE.format(text="ratio:0.9")),
-        (["audit", "{d}/data.csv", "--target", "y", "--prediction", "pred", "--sensitive",
-          "sex", "--reference", "F", "--reference", "M"],
-         audit_command.ERR_REFERENCE_COUNT.format(n=1)),
-        (["check", "{d}/data.csv"], _read.ERR_RESULTS.format(
-            path="{d}/data.csv", reason="Expecting value: line 1 column 1 (char 0)")),
-        (["audit", "{d}/data.csv", "--prediction", "pred", "--sensitive", "sex"],
-         "the following arguments are required: --target (see 'fairaudit audit --help')"),
-        (["audit", "{d}/data.csv", "--target", "y", "--prediction", "pred", "--sensitive",
-          "sex", "--n-bootstrap", "many"],
-         "argument --n-bootstrap: invalid int value: 'many' (see 'fairaudit audit --help')"),
-        (["case-study", "run", "no-such-study"],
-         case_study.ERR_CASE_UNKNOWN.format(name="no-such-study", known="compas, credit, "
-                                               "hiring, policing, recommendation")),
+        (
+            ["audit", "{d}/nope.csv", "--target", "y", "--prediction", "pred", "--sensitive", "s"],
+            _errors.ERR_FILE_MISSING.format(arg="DATA", path="{d}/nope.csv"),
+        ),
+        (
+            [
+                "audit",
+                "{d}/data.csv",
+                "--target",
+                "outcome",
+                "--prediction",
+                "pred",
+                "--sensitive",
+                "sex",
+            ],
+            "argument --target: column 'outcome' is not in data.csv; its columns are: x1, x2, "
+            "sex, race, score, pred, y, w",
+        ),
+        (
+            ["audit", "{d}/data.csv", "--target", "y", "--sensitive", "sex"],
+            audit_command.ERR_NO_PREDICTION,
+        ),
+        (
+            [
+                "audit",
+                "{d}/data.csv",
+                "--target",
+                "y",
+                "--prediction",
+                "pred",
+                "--sensitive",
+                "sex",
+                "--fail-on",
+                "dp<>1",
+            ],
+            _gates.ERR_GATE_SYNTAX.format(text="dp<>1"),
+        ),
+        (
+            [
+                "audit",
+                "{d}/data.csv",
+                "--target",
+                "y",
+                "--prediction",
+                "pred",
+                "--sensitive",
+                "sex",
+                "--tolerance",
+                "ratio:0.9",
+            ],
+            audit_command.ERR_TOLERANCE.format(text="ratio:0.9"),
+        ),
+        (
+            [
+                "audit",
+                "{d}/data.csv",
+                "--target",
+                "y",
+                "--prediction",
+                "pred",
+                "--sensitive",
+                "sex",
+                "--reference",
+                "F",
+                "--reference",
+                "M",
+            ],
+            audit_command.ERR_REFERENCE_COUNT.format(n=1),
+        ),
+        (
+            ["check", "{d}/data.csv"],
+            _read.ERR_RESULTS.format(
+                path="{d}/data.csv", reason="Expecting value: line 1 column 1 (char 0)"
+            ),
+        ),
+        (
+            ["audit", "{d}/data.csv", "--prediction", "pred", "--sensitive", "sex"],
+            "the following arguments are required: --target (see 'fairaudit audit --help')",
+        ),
+        (
+            [
+                "audit",
+                "{d}/data.csv",
+                "--target",
+                "y",
+                "--prediction",
+                "pred",
+                "--sensitive",
+                "sex",
+                "--n-bootstrap",
+                "many",
+            ],
+            "argument --n-bootstrap: invalid int value: 'many' (see 'fairaudit audit --help')",
+        ),
+        (
+            ["case-study", "run", "no-such-study"],
+            case_study.ERR_CASE_UNKNOWN.format(
+                name="no-such-study", known="compas, credit, hiring, policing, recommendation"
+            ),
+        ),
     ],
 )
 def test_usage_errors_are_one_line_exit_2(files, capsys, argv, message):
@@ -238,25 +401,55 @@ def test_usage_errors_are_one_line_exit_2(files, capsys, argv, message):
 
 # the documented criterion and metric names, in their documented order
 CRITERION_NAMES = [
-    "demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
-    "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
-    "predictive_parity_difference", "four_fifths_rule",
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "equal_opportunity_difference",
+    "equal_opportunity_ratio",
+    "predictive_parity_difference",
+    "four_fifths_rule",
 ]
 #: The criteria and overall metrics of a regression audit, which gates also take.
 REGRESSION_CRITERION_NAMES = [
-    "mean_difference", "smd", "ks_distance", "max_group_error_ratio", "bounded_group_loss",
+    "mean_difference",
+    "smd",
+    "ks_distance",
+    "max_group_error_ratio",
+    "bounded_group_loss",
     "scoring_rate_ratio",
 ]
 REGRESSION_METRIC_NAMES = [
-    "mean_prediction", "mean_outcome", "mean_error", "mean_absolute_error",
-    "mean_squared_error", "root_mean_squared_error", "r2", "prediction_q10",
-    "median_prediction", "prediction_q90", "share_above_median",
+    "mean_prediction",
+    "mean_outcome",
+    "mean_error",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "root_mean_squared_error",
+    "r2",
+    "prediction_q10",
+    "median_prediction",
+    "prediction_q90",
+    "share_above_median",
 ]
 METRIC_NAMES = [
-    "count", "base_rate", "selection_rate", "true_positive_rate", "false_positive_rate",
-    "true_negative_rate", "false_negative_rate", "positive_predictive_value",
-    "negative_predictive_value", "false_discovery_rate", "false_omission_rate", "accuracy",
-    "error_rate", "balanced_accuracy", "roc_auc", "brier_score", "expected_calibration_error",
+    "count",
+    "base_rate",
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "true_negative_rate",
+    "false_negative_rate",
+    "positive_predictive_value",
+    "negative_predictive_value",
+    "false_discovery_rate",
+    "false_omission_rate",
+    "accuracy",
+    "error_rate",
+    "balanced_accuracy",
+    "roc_auc",
+    "brier_score",
+    "expected_calibration_error",
     "mean_score",
 ]
 
@@ -265,7 +458,8 @@ def test_gate_on_an_unknown_attribute(files, capsys):
     code, _, err = run(audit_args(files, "--fail-on", "age:four_fifths_rule<0.8"), capsys)
     assert code == 2
     assert err.strip() == "fairaudit audit: error: " + _gates.ERR_GATE_ATTRIBUTE.format(
-        attribute="age", known="sex")
+        attribute="age", known="sex"
+    )
 
 
 def test_library_value_errors_are_usage_errors(files, capsys):
@@ -282,7 +476,8 @@ def test_unknown_gate_name_lists_the_known_ones(files, capsys):
     code, _, err = run(audit_args(files, "--fail-on", "fairness<0.5"), capsys)
     assert code == 2
     assert err.strip() == "fairaudit audit: error: " + _gates.ERR_GATE_NAME.format(
-        name="fairness", criteria=", ".join([*CRITERION_NAMES, *REGRESSION_CRITERION_NAMES]),
+        name="fairness",
+        criteria=", ".join([*CRITERION_NAMES, *REGRESSION_CRITERION_NAMES]),
         metrics=", ".join([*METRIC_NAMES, *REGRESSION_METRIC_NAMES]),
     ).replace(" of this result", "")
 
@@ -298,7 +493,8 @@ def test_internal_error_exit_3_without_traceback(files, capsys, monkeypatch):
     assert err.strip() == (
         f"fairaudit audit: internal error: RuntimeError: engine exploded -- this is a bug in "
         f"fairaudit {fairaudit.__version__}; please report it with the command line and the "
-        "output of the same command with --debug")
+        "output of the same command with --debug"
+    )
     code, _, err = run([*audit_args(files), "--debug"], capsys)
     assert code == 3 and "Traceback" in err
 
@@ -343,7 +539,9 @@ def test_case_study_run_calls_the_module(capsys, tmp_path, monkeypatch):
         "def run(out_dir, *, quick=False):\n"
         "    path = out_dir / 'tiny_case.html'\n"
         "    path.write_text('quick' if quick else 'full')\n"
-        "    return path\n", encoding="utf-8")
+        "    return path\n",
+        encoding="utf-8",
+    )
     monkeypatch.syspath_prepend(str(pkg))
     from fairaudit import casestudies
 
@@ -406,9 +604,26 @@ def test_audit_of_logits_with_threshold_zero(files, capsys, tmp_path):
     path = tmp_path / "logits.csv"
     frame.to_csv(path, index=False)
     js = tmp_path / "logits.json"
-    code, _, err = run(["audit", path, "--target", "y", "--score", "logit", "--threshold", "0",
-                        "--sensitive", "sex", "--n-bootstrap", "20", "--json", js, "--quiet"],
-                       capsys)
+    code, _, err = run(
+        [
+            "audit",
+            path,
+            "--target",
+            "y",
+            "--score",
+            "logit",
+            "--threshold",
+            "0",
+            "--sensitive",
+            "sex",
+            "--n-bootstrap",
+            "20",
+            "--json",
+            js,
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code in (0, 1), err
     result = fairaudit.AuditResult.from_json(js)
     expected = (frame["logit"] >= 0).groupby(frame["sex"]).mean()

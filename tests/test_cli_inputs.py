@@ -34,8 +34,9 @@ def run_script(args, cwd=None, timeout=300):
     """The installed command, as a shell user runs it."""
     assert SCRIPT is not None, f"the fairaudit script is not installed next to {sys.executable}"
     env = {**os.environ, "PYTHONWARNINGS": "default"}
-    return subprocess.run([SCRIPT, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [SCRIPT, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env
+    )
 
 
 def run(argv, capsys):
@@ -48,8 +49,7 @@ def group_counts(result_json: dict) -> dict:
     """{group label: count} from the JSON results (the groups table)."""
     groups = result_json["groups"]
     column = groups["columns"].index("count")
-    return {label: row[column] for label, row in zip(groups["index"], groups["data"],
-                                                     strict=True)}
+    return {label: row[column] for label, row in zip(groups["index"], groups["data"], strict=True)}
 
 
 def csv_column(path: Path, name: str) -> list[str]:
@@ -64,7 +64,7 @@ def coded(tmp_path_factory):
     d = tmp_path_factory.mktemp("coded")
     rng = np.random.default_rng(11)
     n = 900
-    codes = np.array(["01", "1", "002", "NA", ""])[rng.choice(5, n, p=[.3, .3, .2, .15, .05])]
+    codes = np.array(["01", "1", "002", "NA", ""])[rng.choice(5, n, p=[0.3, 0.3, 0.2, 0.15, 0.05])]
     y = rng.integers(0, 2, n)
     pred = np.where(rng.random(n) < 0.8, y, 1 - y)
     path = d / "coded.csv"
@@ -76,8 +76,23 @@ def coded(tmp_path_factory):
 
 
 def test_codes_are_groups_as_written(coded):
-    proc = run_script(["audit", coded, "--target", "y", "--prediction", "pred",
-                       "--sensitive", "region", "--n-bootstrap", "0", "--json", "-", "--quiet"])
+    proc = run_script(
+        [
+            "audit",
+            coded,
+            "--target",
+            "y",
+            "--prediction",
+            "pred",
+            "--sensitive",
+            "region",
+            "--n-bootstrap",
+            "0",
+            "--json",
+            "-",
+            "--quiet",
+        ]
+    )
     assert proc.returncode == 0, proc.stderr
     written = Counter(csv_column(coded, "region"))
     expected = {(code if code else MISSING_GROUP): k for code, k in written.items()}
@@ -86,8 +101,18 @@ def test_codes_are_groups_as_written(coded):
 
 
 def test_an_empty_field_is_missing_and_warned_once_on_one_line(coded):
-    args = ["audit", coded, "--target", "y", "--prediction", "pred", "--sensitive", "region",
-            "--n-bootstrap", "0"]
+    args = [
+        "audit",
+        coded,
+        "--target",
+        "y",
+        "--prediction",
+        "pred",
+        "--sensitive",
+        "region",
+        "--n-bootstrap",
+        "0",
+    ]
     proc = run_script(args)
     assert proc.returncode == 0
     k = csv_column(coded, "region").count("")
@@ -100,21 +125,58 @@ def test_an_empty_field_is_missing_and_warned_once_on_one_line(coded):
 
 
 def test_na_values_makes_a_code_missing(coded):
-    proc = run_script(["audit", coded, "--target", "y", "--prediction", "pred",
-                       "--sensitive", "region", "--na-values", "NA", "--n-bootstrap", "0",
-                       "--json", "-", "--quiet"])
+    proc = run_script(
+        [
+            "audit",
+            coded,
+            "--target",
+            "y",
+            "--prediction",
+            "pred",
+            "--sensitive",
+            "region",
+            "--na-values",
+            "NA",
+            "--n-bootstrap",
+            "0",
+            "--json",
+            "-",
+            "--quiet",
+        ]
+    )
     assert proc.returncode == 0, proc.stderr
     written = Counter(csv_column(coded, "region"))
-    expected = {"01": written["01"], "1": written["1"], "002": written["002"],
-                MISSING_GROUP: written["NA"] + written[""]}
+    expected = {
+        "01": written["01"],
+        "1": written["1"],
+        "002": written["002"],
+        MISSING_GROUP: written["NA"] + written[""],
+    }
     assert group_counts(json.loads(proc.stdout)) == expected
 
 
 def test_reference_is_matched_as_text(coded, capsys, tmp_path):
     js = tmp_path / "r.json"
-    code, _, err = run(["audit", coded, "--target", "y", "--prediction", "pred",
-                        "--sensitive", "region", "--reference", "01", "--n-bootstrap", "0",
-                        "--json", js, "--quiet"], capsys)
+    code, _, err = run(
+        [
+            "audit",
+            coded,
+            "--target",
+            "y",
+            "--prediction",
+            "pred",
+            "--sensitive",
+            "region",
+            "--reference",
+            "01",
+            "--n-bootstrap",
+            "0",
+            "--json",
+            js,
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     result = fairaudit.AuditResult.from_json(js)
     assert result.reference_group == "01"
@@ -122,8 +184,14 @@ def test_reference_is_matched_as_text(coded, capsys, tmp_path):
     region = pd.Series(csv_column(coded, "region"), dtype=object).replace("", np.nan)
     frame = pd.read_csv(coded)
     with pytest.warns(UserWarning, match="missing"):
-        direct = fairaudit.audit(frame["y"], frame["pred"], sensitive_features=region.rename(
-            "region"), reference_group="01", n_bootstrap=0, random_state=0)
+        direct = fairaudit.audit(
+            frame["y"],
+            frame["pred"],
+            sensitive_features=region.rename("region"),
+            reference_group="01",
+            n_bootstrap=0,
+            random_state=0,
+        )
     pd.testing.assert_frame_equal(result.criteria, direct.criteria)
 
 
@@ -135,35 +203,84 @@ def test_a_stray_value_at_the_end_of_a_long_file_does_not_split_a_group(tmp_path
     codes = np.where(rng.random(n) < 0.5, "1", "2").astype(object)
     codes[-1] = "unknown"
     path = tmp_path / "long.csv"
-    pd.DataFrame({"site": codes, "y": rng.integers(0, 2, n),
-                  "pred": rng.integers(0, 2, n)}).to_csv(path, index=False)
-    proc = run_script(["audit", path, "--target", "y", "--prediction", "pred", "--sensitive",
-                       "site", "--n-bootstrap", "0", "--json", "-", "--quiet"])
+    pd.DataFrame({"site": codes, "y": rng.integers(0, 2, n), "pred": rng.integers(0, 2, n)}).to_csv(
+        path, index=False
+    )
+    proc = run_script(
+        [
+            "audit",
+            path,
+            "--target",
+            "y",
+            "--prediction",
+            "pred",
+            "--sensitive",
+            "site",
+            "--n-bootstrap",
+            "0",
+            "--json",
+            "-",
+            "--quiet",
+        ]
+    )
     assert proc.returncode == 0, proc.stderr
     labels, counts = np.unique(codes.astype(str), return_counts=True)
-    assert group_counts(json.loads(proc.stdout)) == dict(zip(labels.tolist(),
-                                                             counts.tolist(), strict=True))
+    assert group_counts(json.loads(proc.stdout)) == dict(
+        zip(labels.tolist(), counts.tolist(), strict=True)
+    )
 
 
 def test_label_and_score_columns_are_parsed_as_before(tmp_path, capsys):
     rng = np.random.default_rng(4)
     n = 500
-    frame = pd.DataFrame({"team": rng.choice(["07", "7"], n),
-                          "outcome": rng.choice(["hired", "rejected"], n),
-                          "p": rng.random(n), "w": rng.uniform(0.5, 2, n)})
+    frame = pd.DataFrame(
+        {
+            "team": rng.choice(["07", "7"], n),
+            "outcome": rng.choice(["hired", "rejected"], n),
+            "p": rng.random(n),
+            "w": rng.uniform(0.5, 2, n),
+        }
+    )
     frame["decision"] = np.where(frame["p"] >= 0.5, "hired", "rejected")
     path = tmp_path / "labels.csv"
     frame.to_csv(path, index=False)
     js = tmp_path / "r.json"
-    code, _, err = run(["audit", path, "--target", "outcome", "--prediction", "decision",
-                        "--score", "p", "--weight", "w", "--pos-label", "hired", "--sensitive",
-                        "team", "--n-bootstrap", "0", "--json", js, "--quiet"], capsys)
+    code, _, err = run(
+        [
+            "audit",
+            path,
+            "--target",
+            "outcome",
+            "--prediction",
+            "decision",
+            "--score",
+            "p",
+            "--weight",
+            "w",
+            "--pos-label",
+            "hired",
+            "--sensitive",
+            "team",
+            "--n-bootstrap",
+            "0",
+            "--json",
+            js,
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     result = fairaudit.AuditResult.from_json(js)
-    direct = fairaudit.audit(frame["outcome"], frame["decision"], y_score=frame["p"],
-                             sample_weight=frame["w"], pos_label="hired",
-                             sensitive_features=frame["team"].astype(object), n_bootstrap=0,
-                             random_state=0)
+    direct = fairaudit.audit(
+        frame["outcome"],
+        frame["decision"],
+        y_score=frame["p"],
+        sample_weight=frame["w"],
+        pos_label="hired",
+        sensitive_features=frame["team"].astype(object),
+        n_bootstrap=0,
+        random_state=0,
+    )
     pd.testing.assert_frame_equal(result.criteria, direct.criteria)
     assert set(result.by_group.index) == {"07", "7"}
 
@@ -183,14 +300,35 @@ def test_a_sensitive_model_input_reaches_the_model_as_numbers(tmp_path, capsys):
     frame.to_csv(path, index=False)
     pd.to_pickle(model, model_path)
     js = tmp_path / "r.json"
-    code, _, err = run(["audit", path, "--target", "y", "--sensitive", "band", "--model",
-                        model_path, "--trust-model", "--n-bootstrap", "0", "--json", js,
-                        "--quiet"], capsys)
+    code, _, err = run(
+        [
+            "audit",
+            path,
+            "--target",
+            "y",
+            "--sensitive",
+            "band",
+            "--model",
+            model_path,
+            "--trust-model",
+            "--n-bootstrap",
+            "0",
+            "--json",
+            js,
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     result = fairaudit.AuditResult.from_json(js)
-    direct = fairaudit.audit_model(model, frame[["band", "x"]], frame["y"],
-                                   sensitive_features=frame["band"].astype(str),
-                                   n_bootstrap=0, random_state=0)
+    direct = fairaudit.audit_model(
+        model,
+        frame[["band", "x"]],
+        frame["y"],
+        sensitive_features=frame["band"].astype(str),
+        n_bootstrap=0,
+        random_state=0,
+    )
     pd.testing.assert_frame_equal(result.criteria, direct.criteria)
 
 
@@ -207,19 +345,42 @@ def test_parsed_is_what_pandas_reads():
 def test_parquet_keeps_its_types(tmp_path, capsys):
     rng = np.random.default_rng(8)
     n = 600
-    frame = pd.DataFrame({
-        "code": pd.Categorical(rng.choice(["01", "1", "NA"], n)),
-        "size": rng.choice([1, 10], n),
-        "y": rng.integers(0, 2, n),
-        "pred": rng.integers(0, 2, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "code": pd.Categorical(rng.choice(["01", "1", "NA"], n)),
+            "size": rng.choice([1, 10], n),
+            "y": rng.integers(0, 2, n),
+            "pred": rng.integers(0, 2, n),
+        }
+    )
     frame.loc[:4, "code"] = None
     path = tmp_path / "typed.parquet"
     frame.to_parquet(path)
     js = tmp_path / "r.json"
-    code, _, err = run(["audit", path, "--target", "y", "--prediction", "pred", "--sensitive",
-                        "code", "--sensitive", "size", "--reference", "01", "--reference", "10",
-                        "--n-bootstrap", "0", "--json", js, "--quiet"], capsys)
+    code, _, err = run(
+        [
+            "audit",
+            path,
+            "--target",
+            "y",
+            "--prediction",
+            "pred",
+            "--sensitive",
+            "code",
+            "--sensitive",
+            "size",
+            "--reference",
+            "01",
+            "--reference",
+            "10",
+            "--n-bootstrap",
+            "0",
+            "--json",
+            js,
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     result = fairaudit.AuditResult.from_json(js)
     assert result.reference_group == ("01", 10)
@@ -240,8 +401,21 @@ def test_a_categorical_of_integers_converts_like_its_categories():
 def test_na_values_is_refused_for_parquet(tmp_path, capsys):
     path = tmp_path / "d.parquet"
     pd.DataFrame({"g": ["a", "b"], "y": [0, 1], "p": [0, 1]}).to_parquet(path)
-    code, _, err = run(["audit", path, "--target", "y", "--prediction", "p", "--sensitive", "g",
-                        "--na-values", "NA"], capsys)
+    code, _, err = run(
+        [
+            "audit",
+            path,
+            "--target",
+            "y",
+            "--prediction",
+            "p",
+            "--sensitive",
+            "g",
+            "--na-values",
+            "NA",
+        ],
+        capsys,
+    )
     assert code == 2
     assert err == f"fairaudit audit: error: {_cli_read.ERR_NA_PARQUET}\n"
 
@@ -251,8 +425,13 @@ def test_na_values_is_refused_for_parquet(tmp_path, capsys):
 def small(tmp_path):
     rng = np.random.default_rng(0)
     path = tmp_path / "small.csv"
-    pd.DataFrame({"y": rng.integers(0, 2, 300), "p": rng.integers(0, 2, 300),
-                  "sex": rng.choice(["f", "m"], 300)}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, 300),
+            "p": rng.integers(0, 2, 300),
+            "sex": rng.choice(["f", "m"], 300),
+        }
+    ).to_csv(path, index=False)
     return path
 
 
@@ -280,8 +459,19 @@ def recording(monkeypatch, name):
 
 def test_max_groups_and_correction_scope_are_passed_when_given(small, monkeypatch, capsys):
     calls = recording(monkeypatch, "audit_table")  # the default, out-of-core path
-    base = ["audit", small, "--target", "y", "--prediction", "p", "--sensitive", "sex",
-            "--n-bootstrap", "0", "--quiet"]
+    base = [
+        "audit",
+        small,
+        "--target",
+        "y",
+        "--prediction",
+        "p",
+        "--sensitive",
+        "sex",
+        "--n-bootstrap",
+        "0",
+        "--quiet",
+    ]
     code, _, err = run([*base, "--max-groups", "7", "--correction-scope", "all"], capsys)
     assert code == 0, err
     assert calls[-1]["max_groups"] == 7 and calls[-1]["correction_scope"] == "all"
@@ -301,9 +491,27 @@ def test_max_groups_reaches_audit_model(small, monkeypatch, capsys, tmp_path):
     model_path = tmp_path / "m.pkl"
     pd.to_pickle(model, model_path)
     calls = recording(monkeypatch, "audit_model")
-    code, _, err = run(["audit", small, "--target", "y", "--sensitive", "sex", "--model",
-                        model_path, "--trust-model", "--features", "p", "--max-groups", "3",
-                        "--n-bootstrap", "0", "--quiet"], capsys)
+    code, _, err = run(
+        [
+            "audit",
+            small,
+            "--target",
+            "y",
+            "--sensitive",
+            "sex",
+            "--model",
+            model_path,
+            "--trust-model",
+            "--features",
+            "p",
+            "--max-groups",
+            "3",
+            "--n-bootstrap",
+            "0",
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert calls[-1]["max_groups"] == 3 and "correction_scope" not in calls[-1]
 
@@ -314,39 +522,74 @@ def test_an_audit_without_the_parameter_gets_a_clear_error(small, monkeypatch, c
 
     monkeypatch.setattr(fairaudit, "audit", older_audit)
     monkeypatch.setattr(fairaudit, "audit_table", older_audit)
-    code, _, err = run(["audit", small, "--target", "y", "--prediction", "p", "--sensitive",
-                        "sex", "--max-groups", "5"], capsys)
+    code, _, err = run(
+        [
+            "audit",
+            small,
+            "--target",
+            "y",
+            "--prediction",
+            "p",
+            "--sensitive",
+            "sex",
+            "--max-groups",
+            "5",
+        ],
+        capsys,
+    )
     assert code == 2
-    assert err == "fairaudit audit: error: " + audit_command.ERR_UNSUPPORTED.format(
-        arg="--max-groups", param="max_groups") + "\n"
+    assert (
+        err
+        == "fairaudit audit: error: "
+        + audit_command.ERR_UNSUPPORTED.format(arg="--max-groups", param="max_groups")
+        + "\n"
+    )
 
 
 # ----------------------------------------------------------------------------- wrong arguments
-@pytest.mark.parametrize(("extra", "message"), [
-    (["--max-groups", "0"], "argument --max-groups: " + audit_command.ERR_POSITIVE_INT.format(text="0")),
-    (["--max-groups", "many"],
-     "argument --max-groups: " + audit_command.ERR_POSITIVE_INT.format(text="many")),
-    (["--correction-scope", "everything"],
-     "argument --correction-scope: invalid choice: 'everything' (choose from "),
-    (["--na-values"], "argument --na-values: expected one argument"),
-    (["--na-values", "?", "--sensitive", "regoin"], "argument --sensitive: column 'regoin' is not in small.csv; "
-                                "its columns are: y, p, sex"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--max-groups", "0"],
+            "argument --max-groups: " + audit_command.ERR_POSITIVE_INT.format(text="0"),
+        ),
+        (
+            ["--max-groups", "many"],
+            "argument --max-groups: " + audit_command.ERR_POSITIVE_INT.format(text="many"),
+        ),
+        (
+            ["--correction-scope", "everything"],
+            "argument --correction-scope: invalid choice: 'everything' (choose from ",
+        ),
+        (["--na-values"], "argument --na-values: expected one argument"),
+        (
+            ["--na-values", "?", "--sensitive", "regoin"],
+            "argument --sensitive: column 'regoin' is not in small.csv; its columns are: y, p, sex",
+        ),
+    ],
+)
 def test_wrong_arguments_are_one_line_exit_2(small, capsys, monkeypatch, extra, message):
     def must_not_run(*args, **kwargs):
         raise AssertionError("the audit ran")
 
     monkeypatch.setattr(fairaudit, "audit", must_not_run)
-    code, out, err = run(["audit", small, "--target", "y", "--prediction", "p",
-                          "--sensitive", "sex", *extra], capsys)
+    code, out, err = run(
+        ["audit", small, "--target", "y", "--prediction", "p", "--sensitive", "sex", *extra], capsys
+    )
     assert code == 2 and out == ""
     assert err.count("\n") == 1
     assert err.startswith("fairaudit audit: error: " + message)
 
 
 def test_data_that_is_a_folder(tmp_path, capsys):
-    code, _, err = run(["audit", tmp_path, "--target", "y", "--prediction", "p", "--sensitive",
-                        "g"], capsys)
+    code, _, err = run(
+        ["audit", tmp_path, "--target", "y", "--prediction", "p", "--sensitive", "g"], capsys
+    )
     assert code == 2
-    assert err == "fairaudit audit: error: " + _cli_read.ERR_DATA_FOLDER.format(
-        arg="DATA", path=tmp_path) + "\n"
+    assert (
+        err
+        == "fairaudit audit: error: "
+        + _cli_read.ERR_DATA_FOLDER.format(arg="DATA", path=tmp_path)
+        + "\n"
+    )

@@ -22,16 +22,19 @@ SCRIPT = shutil.which("fairaudit", path=str(Path(sys.executable).parent))
 
 def fairaudit_cmd():
     if SCRIPT is None:
-        pytest.fail(f"the fairaudit script is not installed next to {sys.executable}; "
-                    "run 'pip install -e .'")
+        pytest.fail(
+            f"the fairaudit script is not installed next to {sys.executable}; "
+            "run 'pip install -e .'"
+        )
     return [SCRIPT]
 
 
 def run(args, cwd=None, module=False, timeout=120):
     cmd = [sys.executable, "-m", "fairaudit"] if module else fairaudit_cmd()
     env = {**os.environ, "PYTHONWARNINGS": "default"}
-    return subprocess.run([*cmd, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [*cmd, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +46,25 @@ def data(tmp_path_factory):
     score = 1 / (1 + np.exp(-(rng.normal(0, 1, n) - 1.2 * (sex == "F"))))
     y = (rng.random(n) < score).astype(int)
     pd.DataFrame({"sex": sex, "score": score, "pred": (score > 0.5).astype(int), "y": y}).to_csv(
-        d / "data.csv", index=False)
+        d / "data.csv", index=False
+    )
     pd.DataFrame({"sex": sex, "pred": 0, "y": 0}).to_csv(d / "flat.csv", index=False)
     return d
 
 
 def base(d, name="data.csv"):
-    return ["audit", d / name, "--target", "y", "--prediction", "pred", "--sensitive", "sex",
-            "--n-bootstrap", "20"]
+    return [
+        "audit",
+        d / name,
+        "--target",
+        "y",
+        "--prediction",
+        "pred",
+        "--sensitive",
+        "sex",
+        "--n-bootstrap",
+        "20",
+    ]
 
 
 def test_help_through_the_script_and_the_module():
@@ -89,8 +103,9 @@ def test_exit_3_on_an_unexpected_failure(data, tmp_path):
 
     frame = pd.read_csv(data / "data.csv")
     js = tmp_path / "r.json"
-    fairaudit.audit(frame["y"], frame["pred"], sensitive_features=frame["sex"],
-                    n_bootstrap=0).to_json(js)
+    fairaudit.audit(
+        frame["y"], frame["pred"], sensitive_features=frame["sex"], n_bootstrap=0
+    ).to_json(js)
     if not Path("/dev/full").exists():
         pytest.skip("needs /dev/full to provoke a write failure")
     proc = run(["report", js, "--out", "/dev/full"])
@@ -108,8 +123,11 @@ def test_exit_4_when_a_gate_cannot_be_evaluated(data):
 def test_case_study_list_through_the_script():
     proc = run(["case-study", "list"])
     assert proc.returncode == 0
-    assert {line.split()[0] for line in proc.stdout.splitlines()} >= {"compas", "hiring",
-                                                                       "policing"}
+    assert {line.split()[0] for line in proc.stdout.splitlines()} >= {
+        "compas",
+        "hiring",
+        "policing",
+    }
 
 
 @pytest.mark.slow
@@ -125,15 +143,22 @@ def test_demo_writes_report_html(tmp_path):
     assert first.split(":")[0] in {"PASS", "FAIL", "INCONCLUSIVE"}
 
 
-@pytest.mark.parametrize("gate, code", [([], 0), (["--fail-on", "demographic_parity_ratio<1.01"], 1)])
+@pytest.mark.parametrize(
+    "gate, code", [([], 0), (["--fail-on", "demographic_parity_ratio<1.01"], 1)]
+)
 @pytest.mark.parametrize("to_stdout", [[], ["--json", "-"]])
 def test_a_closed_pipe_exits_quietly_with_the_gates_code(data, gate, code, to_stdout):
     """``fairaudit audit ... | head``: the reader is gone before anything is written; the
     command ends without a message and with the gates' exit code (a ratio is at most 1, so
     'demographic_parity_ratio<1.01' fails)."""
     env = {**os.environ, "PYTHONWARNINGS": "default"}
-    proc = subprocess.Popen([*fairaudit_cmd(), *map(str, [*base(data), *gate, *to_stdout])],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [*fairaudit_cmd(), *map(str, [*base(data), *gate, *to_stdout])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     proc.stdout.close()  # as `head` does once it has read what it wanted
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == code, err
@@ -150,9 +175,13 @@ def test_a_bug_is_exit_3_and_says_so(data, tmp_path):
         "import numpy\n"
         "def broken(*args, **kwargs):\n"
         "    raise ValueError('bincount exploded')\n"
-        "numpy.bincount = broken\n", encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+        "numpy.bincount = broken\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+    }
     args = [*fairaudit_cmd(), *map(str, base(data))]
     proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 3, proc.stderr
@@ -160,6 +189,7 @@ def test_a_bug_is_exit_3_and_says_so(data, tmp_path):
     assert len(lines) == 1 and "Traceback" not in proc.stderr
     assert lines[0].startswith("fairaudit audit: internal error: ValueError: bincount exploded")
     assert "this is a bug in fairaudit" in lines[0] and "--debug" in lines[0]
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=120,
-                          env={**env, "FAIRAUDIT_DEBUG": "1"})
+    proc = subprocess.run(
+        args, capture_output=True, text=True, timeout=120, env={**env, "FAIRAUDIT_DEBUG": "1"}
+    )
     assert proc.returncode == 3 and "Traceback" in proc.stderr

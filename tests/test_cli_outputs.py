@@ -41,8 +41,15 @@ def run_script(args, cwd=None, limit=None, timeout=300, script=True):
 
     cmd = [SCRIPT] if script else [sys.executable]
     env = {**os.environ, "PYTHONWARNINGS": "default", "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([*cmd, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout, env=env, preexec_fn=limited if limit else None)
+    return subprocess.run(
+        [*cmd, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env=env,
+        preexec_fn=limited if limit else None,
+    )
 
 
 def run(argv, capsys):
@@ -63,29 +70,54 @@ def data(tmp_path_factory):
     sex = rng.choice(["F", "M"], n)
     score = 1 / (1 + np.exp(-(rng.normal(0, 1, n) - 1.2 * (sex == "F"))))
     y = (rng.random(n) < score).astype(int)
-    pd.DataFrame({"sex": sex, "score": score, "pred": (score > 0.5).astype(int),
-                  "y": y}).to_csv(d / "data.csv", index=False)
+    pd.DataFrame({"sex": sex, "score": score, "pred": (score > 0.5).astype(int), "y": y}).to_csv(
+        d / "data.csv", index=False
+    )
     # a model that predicts one class for everyone: parity holds trivially
     pd.DataFrame({"sex": sex, "pred": 0, "y": y}).to_csv(d / "constant.csv", index=False)
     return d
 
 
 def audit_argv(csv, *extra):
-    return ["audit", csv, "--target", "y", "--prediction", "pred", "--sensitive", "sex",
-            "--n-bootstrap", "20", *extra]
+    return [
+        "audit",
+        csv,
+        "--target",
+        "y",
+        "--prediction",
+        "pred",
+        "--sensitive",
+        "sex",
+        "--n-bootstrap",
+        "20",
+        *extra,
+    ]
 
 
 # ----------------------------------------------------------------------------- atomic writes
 def test_a_failed_write_leaves_every_previous_output_whole(data, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    old = {"report.html": b"<html>the good report</html>", "results.json": b'{"old": true}',
-           "summary.md": b"# previous step\n"}
+    old = {
+        "report.html": b"<html>the good report</html>",
+        "results.json": b'{"old": true}',
+        "summary.md": b"# previous step\n",
+    }
     for name, content in old.items():
         (out / name).write_bytes(content)
-    proc = run_script(audit_argv(data / "data.csv", "--out", out / "report.html", "--json",
-                                 out / "results.json", "--markdown", out / "summary.md",
-                                 "--quiet"), limit=FILE_LIMIT)
+    proc = run_script(
+        audit_argv(
+            data / "data.csv",
+            "--out",
+            out / "report.html",
+            "--json",
+            out / "results.json",
+            "--markdown",
+            out / "summary.md",
+            "--quiet",
+        ),
+        limit=FILE_LIMIT,
+    )
     assert proc.returncode == 3, proc.stderr  # the write failed: an I/O error, one line
     assert len(proc.stderr.strip().splitlines()) == 1 and "File too large" in proc.stderr
     assert snapshot(out) == old  # all old, none truncated, no temporary file left
@@ -93,13 +125,25 @@ def test_a_failed_write_leaves_every_previous_output_whole(data, tmp_path):
 
 def test_without_a_failure_all_outputs_are_new(data, tmp_path):
     (tmp_path / "summary.md").write_text("# previous step\n", encoding="utf-8")
-    proc = run_script(audit_argv(data / "data.csv", "--out", tmp_path / "report.html",
-                                 "--json", tmp_path / "results.json", "--markdown",
-                                 tmp_path / "summary.md", "--quiet"))
+    proc = run_script(
+        audit_argv(
+            data / "data.csv",
+            "--out",
+            tmp_path / "report.html",
+            "--json",
+            tmp_path / "results.json",
+            "--markdown",
+            tmp_path / "summary.md",
+            "--quiet",
+        )
+    )
     assert proc.returncode == 0, proc.stderr
     assert sorted(snapshot(tmp_path)) == ["report.html", "results.json", "summary.md"]
-    assert (tmp_path / "summary.md").read_text(encoding="utf-8").startswith(
-        "# previous step\n# Fairness audit")
+    assert (
+        (tmp_path / "summary.md")
+        .read_text(encoding="utf-8")
+        .startswith("# previous step\n# Fairness audit")
+    )
     json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert (tmp_path / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
     # what the failure test above relies on: the limit lets the JSON through, not the HTML
@@ -107,11 +151,14 @@ def test_without_a_failure_all_outputs_are_new(data, tmp_path):
     assert (tmp_path / "report.html").stat().st_size > FILE_LIMIT
 
 
-@pytest.mark.parametrize("call", [
-    "r.to_json(out)",
-    "render(r, path=out)",
-    "render_document('t', [Section('s', paragraphs=['x' * 60_000])], path=out)",
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        "r.to_json(out)",
+        "render(r, path=out)",
+        "render_document('t', [Section('s', paragraphs=['x' * 60_000])], path=out)",
+    ],
+)
 def test_library_writes_are_atomic(data, tmp_path, call):
     target = tmp_path / "target"
     target.write_bytes(b"previous")
@@ -206,17 +253,32 @@ def test_output_path_problems_are_one_line_before_any_work(data, tmp_path, capsy
     missing = tmp_path / "no" / "such" / "r.html"
     locked = unwritable_folder(tmp_path) / "r.json"
     cases = [
-        (["--out", tmp_path], _cli_outputs.ERR_OUT_FOLDER.format(
-            arg="--out", path=tmp_path, example=tmp_path / "report.html")),
-        (["--json", tmp_path], _cli_outputs.ERR_OUT_FOLDER.format(
-            arg="--json", path=tmp_path, example=tmp_path / "results.json")),
-        (["--out", missing], _cli_outputs.ERR_OUT_NO_FOLDER.format(
-            arg="--out", path=missing, folder=missing.parent)),
-        (["--json", locked], _cli_outputs.ERR_OUT_DENIED.format(
-            arg="--json", path=locked, reason=os.strerror(13))),
-        (["--out", tmp_path / "x.html", "--json", tmp_path / "x.html"],
-         _cli_outputs.ERR_OUT_TWICE.format(first="--out", second="--json",
-                                           path=tmp_path / "x.html")),
+        (
+            ["--out", tmp_path],
+            _cli_outputs.ERR_OUT_FOLDER.format(
+                arg="--out", path=tmp_path, example=tmp_path / "report.html"
+            ),
+        ),
+        (
+            ["--json", tmp_path],
+            _cli_outputs.ERR_OUT_FOLDER.format(
+                arg="--json", path=tmp_path, example=tmp_path / "results.json"
+            ),
+        ),
+        (
+            ["--out", missing],
+            _cli_outputs.ERR_OUT_NO_FOLDER.format(arg="--out", path=missing, folder=missing.parent),
+        ),
+        (
+            ["--json", locked],
+            _cli_outputs.ERR_OUT_DENIED.format(arg="--json", path=locked, reason=os.strerror(13)),
+        ),
+        (
+            ["--out", tmp_path / "x.html", "--json", tmp_path / "x.html"],
+            _cli_outputs.ERR_OUT_TWICE.format(
+                first="--out", second="--json", path=tmp_path / "x.html"
+            ),
+        ),
     ]
     for extra, message in cases:
         code, out, err = run(audit_argv(csv, *extra), capsys)
@@ -229,8 +291,12 @@ def test_an_unwritable_place_through_the_installed_command(data, tmp_path):
     target = unwritable_folder(tmp_path) / "report.html"
     proc = run_script(audit_argv(data / "data.csv", "--out", target))
     assert proc.returncode == 2
-    assert proc.stderr == "fairaudit audit: error: " + _cli_outputs.ERR_OUT_DENIED.format(
-        arg="--out", path=target, reason=os.strerror(13)) + "\n"
+    assert (
+        proc.stderr
+        == "fairaudit audit: error: "
+        + _cli_outputs.ERR_OUT_DENIED.format(arg="--out", path=target, reason=os.strerror(13))
+        + "\n"
+    )
 
 
 def test_an_output_that_is_the_input_is_refused(data, tmp_path):
@@ -241,14 +307,37 @@ def test_an_output_that_is_the_input_is_refused(data, tmp_path):
     (work / "link.html").symlink_to(csv)
     os.link(csv, work / "hard.json")
     before = csv.read_bytes()
-    for arg, given in [("--out", "data.csv"), ("--json", "sub/../data.csv"),
-                       ("--out", "link.html"), ("--json", "hard.json"),
-                       ("--markdown", str(csv))]:
-        proc = run_script(["audit", "data.csv", "--target", "y", "--prediction", "pred",
-                           "--sensitive", "sex", arg, given], cwd=work)
+    for arg, given in [
+        ("--out", "data.csv"),
+        ("--json", "sub/../data.csv"),
+        ("--out", "link.html"),
+        ("--json", "hard.json"),
+        ("--markdown", str(csv)),
+    ]:
+        proc = run_script(
+            [
+                "audit",
+                "data.csv",
+                "--target",
+                "y",
+                "--prediction",
+                "pred",
+                "--sensitive",
+                "sex",
+                arg,
+                given,
+            ],
+            cwd=work,
+        )
         assert proc.returncode == 2, (arg, given, proc.stderr)
-        assert proc.stderr == "fairaudit audit: error: " + _cli_outputs.ERR_OUT_IS_INPUT.format(
-            arg=arg, path=given, source="DATA", source_path="data.csv") + "\n"
+        assert (
+            proc.stderr
+            == "fairaudit audit: error: "
+            + _cli_outputs.ERR_OUT_IS_INPUT.format(
+                arg=arg, path=given, source="DATA", source_path="data.csv"
+            )
+            + "\n"
+        )
     assert csv.read_bytes() == before
 
 
@@ -256,12 +345,20 @@ def test_check_and_report_refuse_to_overwrite_their_results(data, tmp_path, caps
     js = tmp_path / "r.json"
     assert run(audit_argv(data / "data.csv", "--json", js, "--quiet"), capsys)[0] == 0
     before = js.read_bytes()
-    for argv, prog, arg in [(["check", js, "--markdown", js], "check", "--markdown"),
-                            (["report", js, "--out", js], "report", "--out")]:
+    for argv, prog, arg in [
+        (["check", js, "--markdown", js], "check", "--markdown"),
+        (["report", js, "--out", js], "report", "--out"),
+    ]:
         code, _, err = run(argv, capsys)
         assert code == 2
-        assert err == f"fairaudit {prog}: error: " + _cli_outputs.ERR_OUT_IS_INPUT.format(
-            arg=arg, path=js, source="RESULTS.json", source_path=js) + "\n"
+        assert (
+            err
+            == f"fairaudit {prog}: error: "
+            + _cli_outputs.ERR_OUT_IS_INPUT.format(
+                arg=arg, path=js, source="RESULTS.json", source_path=js
+            )
+            + "\n"
+        )
     assert js.read_bytes() == before
 
 
@@ -270,8 +367,12 @@ def test_case_study_out_must_be_a_folder(tmp_path, capsys):
     afile.write_text("x", encoding="utf-8")
     code, _, err = run(["case-study", "run", "hiring", "--out", afile], capsys)
     assert code == 2
-    assert err == "fairaudit case-study: error: " + _cli_outputs.ERR_OUT_NOT_FOLDER.format(
-        arg="--out", path=afile) + "\n"
+    assert (
+        err
+        == "fairaudit case-study: error: "
+        + _cli_outputs.ERR_OUT_NOT_FOLDER.format(arg="--out", path=afile)
+        + "\n"
+    )
 
 
 def test_the_report_on_stdout(data, capsys):
@@ -281,8 +382,10 @@ def test_the_report_on_stdout(data, capsys):
     assert "checks fail" in err  # the summary moved to stderr
     code, out, err = run(audit_argv(data / "data.csv", "--out", "-", "--json", "-"), capsys)
     assert (code, out) == (2, "")
-    assert err == "fairaudit audit: error: " + _cli_outputs.ERR_STDOUT_REPORT.format(
-        other="--json") + "\n"
+    assert (
+        err
+        == "fairaudit audit: error: " + _cli_outputs.ERR_STDOUT_REPORT.format(other="--json") + "\n"
+    )
 
 
 # ----------------------------------------------------------------------------- the JSON
@@ -291,22 +394,36 @@ def test_json_on_stdout_carries_the_verdict(data):
     proc = run_script(audit_argv(data / "data.csv", "--json", "-", "--quiet"))
     assert proc.returncode == 0, proc.stderr
     frame = pd.read_csv(data / "data.csv")
-    direct = fairaudit.audit(frame["y"], frame["pred"], sensitive_features=frame["sex"],
-                             n_bootstrap=20, random_state=0)
+    direct = fairaudit.audit(
+        frame["y"], frame["pred"], sensitive_features=frame["sex"], n_bootstrap=20, random_state=0
+    )
     assert json.loads(proc.stdout)["verdict"] == direct.verdict
 
 
 def test_json_file_is_the_library_json(data, tmp_path, capsys):
     js = tmp_path / "r.json"
-    code, _, err = run(audit_argv(data / "data.csv", "--json", js, "--name", "model A",
-                                  "--quiet"), capsys)
+    code, _, err = run(
+        audit_argv(data / "data.csv", "--json", js, "--name", "model A", "--quiet"), capsys
+    )
     assert code == 0, err
     frame = pd.read_csv(data / "data.csv")
-    direct = fairaudit.audit(frame["y"], frame["pred"], sensitive_features=frame["sex"],
-                             n_bootstrap=20, random_state=0, name="model A")
-    table = fairaudit.audit_table(data / "data.csv", y_true="y", y_pred="pred",
-                                  sensitive_features="sex", n_bootstrap=20, random_state=0,
-                                  name="model A")
+    direct = fairaudit.audit(
+        frame["y"],
+        frame["pred"],
+        sensitive_features=frame["sex"],
+        n_bootstrap=20,
+        random_state=0,
+        name="model A",
+    )
+    table = fairaudit.audit_table(
+        data / "data.csv",
+        y_true="y",
+        y_pred="pred",
+        sensitive_features="sex",
+        n_bootstrap=20,
+        random_state=0,
+        name="model A",
+    )
     written = json.loads(js.read_text(encoding="utf-8"))
     for volatile in ("created", "timestamp", "time"):  # when the audit ran, if recorded
         written["meta"].pop(volatile, None)
@@ -333,8 +450,15 @@ def edited(result, verdicts: list[str], degenerate: list[str] | None = None):
         row[col] = verdict
     if degenerate is not None:
         d["meta"]["degenerate"] = degenerate
-    overall = "fail" if "fail" in verdicts else "inconclusive" if "inconclusive" in verdicts \
-        else "pass" if "pass" in verdicts else "n/a"
+    overall = (
+        "fail"
+        if "fail" in verdicts
+        else "inconclusive"
+        if "inconclusive" in verdicts
+        else "pass"
+        if "pass" in verdicts
+        else "n/a"
+    )
     if "verdict" in d:
         d["verdict"] = overall
     if "verdict_counts" in d:
@@ -346,8 +470,9 @@ def edited(result, verdicts: list[str], degenerate: list[str] | None = None):
 def saved(data, tmp_path_factory):
     d = tmp_path_factory.mktemp("strict")
     frame = pd.read_csv(data / "data.csv")
-    result = fairaudit.audit(frame["y"], frame["pred"], sensitive_features=frame["sex"],
-                             n_bootstrap=20, random_state=0)
+    result = fairaudit.audit(
+        frame["y"], frame["pred"], sensitive_features=frame["sex"], n_bootstrap=20, random_state=0
+    )
     n = len(result.criteria)
     causes = ["the model predicts one class (0) for every row"]
     paths = {}
@@ -375,17 +500,20 @@ def test_strict_fails_an_inconclusive_verdict_with_its_own_code(saved, capsys):
     last = result.criteria.iloc[-1]
     code, _, err = run(["check", paths["open"], "--strict", "--quiet"], capsys)
     assert code == 5
-    assert err.splitlines()[1:] == [_finish.MSG_CAUSE.format(
-        cause=f"{last['attribute']}: {last['criterion']} is INCONCLUSIVE")]
+    assert err.splitlines()[1:] == [
+        _finish.MSG_CAUSE.format(cause=f"{last['attribute']}: {last['criterion']} is INCONCLUSIVE")
+    ]
 
 
 def test_strict_with_gates(saved, capsys):
     paths, _ = saved
-    code, out, _ = run(["check", paths["inconclusive"], "--strict", "--fail-on",
-                        "accuracy<0.01"], capsys)
+    code, out, _ = run(
+        ["check", paths["inconclusive"], "--strict", "--fail-on", "accuracy<0.01"], capsys
+    )
     assert code == 5 and ": ok" in out  # the gate held; the verdict is still not PASS
-    code, _, _ = run(["check", paths["inconclusive"], "--strict", "--fail-on",
-                      "accuracy<0.99"], capsys)
+    code, _, _ = run(
+        ["check", paths["inconclusive"], "--strict", "--fail-on", "accuracy<0.99"], capsys
+    )
     assert code == 1  # a failed gate is reported as such
     assert run(["check", paths["pass"], "--strict"], capsys)[0] == 0
     code, _, err = run(["check", paths["na"], "--strict", "--quiet"], capsys)

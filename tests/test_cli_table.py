@@ -218,14 +218,16 @@ def test_a_glob_matching_nothing(tmp_path, capsys):
 
 
 def test_without_duckdb_one_file_is_read_into_memory_and_a_glob_is_refused(
-        frame, tmp_path, capsys, monkeypatch):
+    frame, tmp_path, capsys, monkeypatch
+):
     import importlib.util
 
     from fairaudit.cli.audit import ERR_NO_DUCKDB, NOTE_NO_DUCKDB
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "duckdb" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "duckdb" else real(name, *a)
+    )
     path = tmp_path / "d.csv"
     frame.to_csv(path, index=False)
     js = tmp_path / "a.json"

@@ -17,8 +17,13 @@ BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```", re.S | re.M)
 
 def test_documentation_files_exist():
     names = {p.relative_to(ROOT).as_posix() for p in FILES}
-    for required in ("README.md", "docs/getting-started.md", "docs/auditing.md",
-                     "docs/architecture.md", "docs/performance.md"):
+    for required in (
+        "README.md",
+        "docs/getting-started.md",
+        "docs/auditing.md",
+        "docs/architecture.md",
+        "docs/performance.md",
+    ):
         assert required in names
 
 

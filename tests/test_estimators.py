@@ -30,8 +30,8 @@ def test_scores_are_the_positive_column_of_predict_proba(data):
     np.testing.assert_array_equal(positive_scores(model, X, pos_index=0), proba[:, 0])
     # asked for the decision function, it is the decision function
     np.testing.assert_array_equal(
-        positive_scores(model, X, response_method="decision_function"),
-        model.decision_function(X))
+        positive_scores(model, X, response_method="decision_function"), model.decision_function(X)
+    )
 
 
 def test_scores_fall_back_to_the_decision_function(data):
@@ -40,8 +40,9 @@ def test_scores_fall_back_to_the_decision_function(data):
     assert not hasattr(model, "predict_proba")
     np.testing.assert_array_equal(positive_scores(model, X), model.decision_function(X))
     # the first class positive: larger scores mean the first class, so the sign flips
-    np.testing.assert_array_equal(positive_scores(model, X, pos_index=0),
-                                  -model.decision_function(X))
+    np.testing.assert_array_equal(
+        positive_scores(model, X, pos_index=0), -model.decision_function(X)
+    )
     assert positive_scores(model, X, response_method="predict_proba") is None
 
 
@@ -61,11 +62,20 @@ def test_no_scores_and_a_refused_method():
         positive_scores(DummyClassifier().fit(X, [0, 1, 0, 1]), X, response_method="proba")
 
 
-@pytest.mark.parametrize(("value", "names"), [
-    ("sex", True), (["sex", "race"], True), (("sex",), True),
-    ([], False), (["sex", 1], False), (np.array(["a", "b"]), False),
-    (pd.Series(["a", "b"]), False), (None, False), ([1, 0], False),
-])
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("sex", True),
+        (["sex", "race"], True),
+        (("sex",), True),
+        ([], False),
+        (["sex", 1], False),
+        (np.array(["a", "b"]), False),
+        (pd.Series(["a", "b"]), False),
+        (None, False),
+        ([1, 0], False),
+    ],
+)
 def test_column_names(value, names):
     assert is_column_names(value) is names
 

@@ -29,8 +29,13 @@ from fairaudit.mitigation import Reweighing, ThresholdOptimizer, compare, reweig
 def _frame() -> pd.DataFrame:
     # selection rates 0.2 (F) and 0.8 (M): a pairing by position after a shuffle would show
     # other rates, and each group gets both predictions (no single-prediction warning)
-    return pd.DataFrame({"sex": ["F"] * 50 + ["M"] * 50, "y": [0, 1] * 50,
-                         "pred": [1] * 10 + [0] * 40 + [1] * 40 + [0] * 10})
+    return pd.DataFrame(
+        {
+            "sex": ["F"] * 50 + ["M"] * 50,
+            "y": [0, 1] * 50,
+            "pred": [1] * 10 + [0] * 40 + [1] * 40 + [0] * 10,
+        }
+    )
 
 
 def _selection_rates(sex: pd.Series, pred: pd.Series) -> pd.Series:
@@ -69,20 +74,29 @@ def test_alignment_follows_the_first_pandas_argument():
 def test_every_row_input_is_aligned():
     rng = np.random.default_rng(3)
     n = 400
-    df = pd.DataFrame({
-        "g": rng.choice(["a", "b", "c"], n), "h": rng.choice(["x", "y"], n),
-        "y": rng.integers(0, 2, n), "score": rng.random(n), "w": rng.uniform(0.5, 2, n),
-    })
+    df = pd.DataFrame(
+        {
+            "g": rng.choice(["a", "b", "c"], n),
+            "h": rng.choice(["x", "y"], n),
+            "y": rng.integers(0, 2, n),
+            "score": rng.random(n),
+            "w": rng.uniform(0.5, 2, n),
+        }
+    )
     df["pred"] = (df.score > 0.5).astype(int)
     df.index = rng.permutation(10 * n)[:n]  # arbitrary unique labels
     shuffled = [df.sample(frac=1, random_state=k) for k in range(5)]
     r = fairaudit.audit(
-        df.y, shuffled[0].pred, y_score=shuffled[1].score, sample_weight=shuffled[2].w,
-        sensitive_features={"g": shuffled[3].g, "h": shuffled[4].h}, n_bootstrap=0,
+        df.y,
+        shuffled[0].pred,
+        y_score=shuffled[1].score,
+        sample_weight=shuffled[2].w,
+        sensitive_features={"g": shuffled[3].g, "h": shuffled[4].h},
+        n_bootstrap=0,
     )
     # oracle: weighted selection rate and mean score per group, by pandas
     sw = df.w * df.pred
-    expected = (sw.groupby([df.g, df.h]).sum() / df.w.groupby([df.g, df.h]).sum())
+    expected = sw.groupby([df.g, df.h]).sum() / df.w.groupby([df.g, df.h]).sum()
     np.testing.assert_allclose(r.by_group["selection_rate"].to_numpy(), expected.to_numpy())
     ms = (df.w * df.score).groupby([df.g, df.h]).sum() / df.w.groupby([df.g, df.h]).sum()
     np.testing.assert_allclose(r.by_group["mean_score"].to_numpy(), ms.to_numpy())
@@ -99,8 +113,9 @@ def test_a_sensitive_dataframe_is_aligned_as_a_whole():
 def test_different_label_sets_are_refused_with_counts_and_examples():
     df = _frame()
     other = df.pred.set_axis(range(5, 105))  # labels 100..104 replace 0..4
-    message = ERR_ALIGN_LABELS.format(first="y_true", other="y_pred", k=5, n=100,
-                                      examples="0, 1, 2")
+    message = ERR_ALIGN_LABELS.format(
+        first="y_true", other="y_pred", k=5, n=100, examples="0, 1, 2"
+    )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         fairaudit.audit(df.y, other, sensitive_features=df.sex, n_bootstrap=0)
 
@@ -116,8 +131,7 @@ def test_plain_array_mixed_with_disagreeing_pandas_orders_is_refused():
 def test_plain_arrays_stay_positional_when_pandas_indexes_agree():
     df = _frame()
     s = df.sample(frac=1, random_state=0)
-    r = fairaudit.audit(s.y, s.pred.to_numpy(), sensitive_features=s.sex.tolist(),
-                        n_bootstrap=0)
+    r = fairaudit.audit(s.y, s.pred.to_numpy(), sensitive_features=s.sex.tolist(), n_bootstrap=0)
     truth = s.groupby("sex")["pred"].mean()
     np.testing.assert_allclose(r.by_group["selection_rate"].to_numpy(), truth.to_numpy())
 
@@ -135,8 +149,12 @@ def test_repeated_labels_align_only_when_indexes_are_identical():
 def test_polars_inputs_are_positional():
     pl = pytest.importorskip("polars")
     df = _frame().sample(frac=1, random_state=0)  # a pandas index that is not 0..n-1
-    r = fairaudit.audit(pl.Series(df.y.to_numpy()), df.pred,
-                        sensitive_features=pl.Series("sex", df.sex.to_list()), n_bootstrap=0)
+    r = fairaudit.audit(
+        pl.Series(df.y.to_numpy()),
+        df.pred,
+        sensitive_features=pl.Series("sex", df.sex.to_list()),
+        n_bootstrap=0,
+    )
     truth = df.groupby("sex")["pred"].mean()
     np.testing.assert_allclose(r.by_group["selection_rate"].to_numpy(), truth.to_numpy())
 
@@ -196,8 +214,9 @@ def test_audit_model_with_positional_X_refuses_disagreeing_pandas_orders():
     model = LogisticRegression().fit(X.sort_index(), y)
     message = ERR_ALIGN_POSITIONAL.format(plain="X", pandas="y and sensitive_features")
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        fairaudit.audit_model(model, X.to_numpy(), y, sensitive_features=sex.sample(frac=1),
-                              n_bootstrap=0)
+        fairaudit.audit_model(
+            model, X.to_numpy(), y, sensitive_features=sex.sample(frac=1), n_bootstrap=0
+        )
 
 
 def test_reweighing_pairs_y_groups_and_weights_with_X():
@@ -206,8 +225,7 @@ def test_reweighing_pairs_y_groups_and_weights_with_X():
     by_hand = Reweighing(LogisticRegression()).fit(
         X, y.loc[X.index], sensitive_features=sex.loc[X.index], sample_weight=w.loc[X.index]
     )
-    aligned = Reweighing(LogisticRegression()).fit(X, y, sensitive_features=sex,
-                                                   sample_weight=w)
+    aligned = Reweighing(LogisticRegression()).fit(X, y, sensitive_features=sex, sample_weight=w)
     np.testing.assert_allclose(aligned.sample_weight_, by_hand.sample_weight_)
     # closed form of Kamiran & Calders: every (group, label) cell reaches P(g) P(y) W
     yy, gg = y.loc[X.index].to_numpy(), sex.loc[X.index].to_numpy()
@@ -223,8 +241,9 @@ def test_reweighing_pairs_y_groups_and_weights_with_X():
 def test_reweighing_weights_follow_the_order_of_y():
     _, y, sex = _model_data()
     s = sex.sample(frac=1, random_state=2)
-    np.testing.assert_allclose(reweighing_weights(y, sensitive_features=s),
-                               reweighing_weights(y, sensitive_features=sex))
+    np.testing.assert_allclose(
+        reweighing_weights(y, sensitive_features=s), reweighing_weights(y, sensitive_features=sex)
+    )
 
 
 def test_threshold_optimizer_aligns_in_fit_and_predict():
@@ -251,13 +270,26 @@ def test_compare_aligns_the_held_out_labels_and_groups():
     X_tr, X_te = X.iloc[:half], X.iloc[half:]
     kw = dict(mitigators=[Reweighing(LogisticRegression())], n_bootstrap=0, random_state=0)
     # labels and groups in index order, X in another order
-    aligned = compare(LogisticRegression(), X_tr, y.loc[X_tr.index].sort_index(), X_te,
-                      y.loc[X_te.index].sort_index(),
-                      sensitive_features_train=sex.loc[X_tr.index].sort_index(),
-                      sensitive_features_test=sex.loc[X_te.index].sort_index(), **kw)
-    by_hand = compare(LogisticRegression(), X_tr, y.loc[X_tr.index], X_te,
-                      y.loc[X_te.index].to_numpy(), sensitive_features_train=sex.loc[X_tr.index],
-                      sensitive_features_test=sex.loc[X_te.index].to_numpy(), **kw)
+    aligned = compare(
+        LogisticRegression(),
+        X_tr,
+        y.loc[X_tr.index].sort_index(),
+        X_te,
+        y.loc[X_te.index].sort_index(),
+        sensitive_features_train=sex.loc[X_tr.index].sort_index(),
+        sensitive_features_test=sex.loc[X_te.index].sort_index(),
+        **kw,
+    )
+    by_hand = compare(
+        LogisticRegression(),
+        X_tr,
+        y.loc[X_tr.index],
+        X_te,
+        y.loc[X_te.index].to_numpy(),
+        sensitive_features_train=sex.loc[X_tr.index],
+        sensitive_features_test=sex.loc[X_te.index].to_numpy(),
+        **kw,
+    )
     cols = ["accuracy", "demographic_parity_difference"]
     pd.testing.assert_frame_equal(aligned.table[cols], by_hand.table[cols])
 
@@ -268,8 +300,13 @@ def test_compare_aligns_the_held_out_labels_and_groups():
 def _plain_case():
     rng = np.random.default_rng(5)
     n = 300
-    return (rng.integers(0, 2, n), rng.integers(0, 2, n), rng.random(n).round(2),
-            rng.integers(1, 4, n).astype(float), rng.choice(["a", "b", "c"], n))
+    return (
+        rng.integers(0, 2, n),
+        rng.integers(0, 2, n),
+        rng.random(n).round(2),
+        rng.integers(1, 4, n).astype(float),
+        rng.choice(["a", "b", "c"], n),
+    )
 
 
 ARRAYS = {
@@ -296,22 +333,28 @@ def test_labels_in_any_pandas_array(kind, arg):
 @pytest.mark.parametrize("kind", ["Float64", "double[pyarrow]", "Series.array"])
 def test_scores_and_weights_in_any_pandas_array(kind):
     y, pred, score, w, g = _plain_case()
-    make = {"Float64": lambda a: pd.array(a, dtype="Float64"),
-            "double[pyarrow]": lambda a: pd.array(a, dtype="double[pyarrow]"),
-            "Series.array": lambda a: pd.Series(a).array}[kind]
-    base = fairaudit.audit(y, pred, y_score=score, sample_weight=w, sensitive_features=g,
-                           n_bootstrap=0)
-    r = fairaudit.audit(y, pred, y_score=make(score), sample_weight=make(w),
-                        sensitive_features=g, n_bootstrap=0)
+    make = {
+        "Float64": lambda a: pd.array(a, dtype="Float64"),
+        "double[pyarrow]": lambda a: pd.array(a, dtype="double[pyarrow]"),
+        "Series.array": lambda a: pd.Series(a).array,
+    }[kind]
+    base = fairaudit.audit(
+        y, pred, y_score=score, sample_weight=w, sensitive_features=g, n_bootstrap=0
+    )
+    r = fairaudit.audit(
+        y, pred, y_score=make(score), sample_weight=make(w), sensitive_features=g, n_bootstrap=0
+    )
     pd.testing.assert_frame_equal(r.by_group, base.by_group)
 
 
 def test_string_labels_from_values_under_pandas_3():
     y, pred, _, _, g = _plain_case()
-    frame = pd.DataFrame({"y": np.where(y == 1, "yes", "no"),
-                          "p": np.where(pred == 1, "yes", "no")})
-    r = fairaudit.audit(frame["y"].values, frame["p"].array, pos_label="yes",
-                        sensitive_features=g, n_bootstrap=0)
+    frame = pd.DataFrame(
+        {"y": np.where(y == 1, "yes", "no"), "p": np.where(pred == 1, "yes", "no")}
+    )
+    r = fairaudit.audit(
+        frame["y"].values, frame["p"].array, pos_label="yes", sensitive_features=g, n_bootstrap=0
+    )
     base = fairaudit.audit(y, pred, sensitive_features=g, n_bootstrap=0)
     pd.testing.assert_frame_equal(r.by_group, base.by_group)
 
@@ -353,8 +396,13 @@ def test_weights_whose_sum_overflows_are_refused():
     df = _frame()
     message = v.ERR_WEIGHT_OVERFLOW.format(what="sum of the weights", big=1e307)
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        fairaudit.audit(df.y, df.pred, sensitive_features=df.sex,
-                        sample_weight=np.full(100, 1e307), n_bootstrap=0)
+        fairaudit.audit(
+            df.y,
+            df.pred,
+            sensitive_features=df.sex,
+            sample_weight=np.full(100, 1e307),
+            n_bootstrap=0,
+        )
 
 
 def test_weights_whose_sum_of_squares_overflows_are_refused():
@@ -363,19 +411,30 @@ def test_weights_whose_sum_of_squares_overflows_are_refused():
         what="sum of squares of the weights (used for effective sample sizes)", big=1e200
     )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        fairaudit.audit(df.y, df.pred, sensitive_features=df.sex,
-                        sample_weight=np.full(100, 1e200), ci_method="wilson")
+        fairaudit.audit(
+            df.y,
+            df.pred,
+            sensitive_features=df.sex,
+            sample_weight=np.full(100, 1e200),
+            ci_method="wilson",
+        )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        Reweighing(LogisticRegression()).fit(df[["y"]], df.y, sensitive_features=df.sex,
-                                             sample_weight=np.full(100, 1e200))
+        Reweighing(LogisticRegression()).fit(
+            df[["y"]], df.y, sensitive_features=df.sex, sample_weight=np.full(100, 1e200)
+        )
 
 
 def test_weights_whose_squares_underflow_are_refused():
     df = _frame()
     message = v.ERR_WEIGHT_UNDERFLOW.format(big=1e-200)
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        fairaudit.audit(df.y, df.pred, sensitive_features=df.sex,
-                        sample_weight=np.full(100, 1e-200), n_bootstrap=0)
+        fairaudit.audit(
+            df.y,
+            df.pred,
+            sensitive_features=df.sex,
+            sample_weight=np.full(100, 1e-200),
+            n_bootstrap=0,
+        )
 
 
 def test_rescaled_weights_give_the_same_rates():
@@ -385,10 +444,17 @@ def test_rescaled_weights_give_the_same_rates():
     w = rng.uniform(1, 3, 100)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # no overflow on the way
-        big = fairaudit.audit(df.y, df.pred, sensitive_features=df.sex, sample_weight=w * 1e150,
-                              ci_method="wilson", n_bootstrap=0)
-    small = fairaudit.audit(df.y, df.pred, sensitive_features=df.sex, sample_weight=w,
-                            ci_method="wilson", n_bootstrap=0)
+        big = fairaudit.audit(
+            df.y,
+            df.pred,
+            sensitive_features=df.sex,
+            sample_weight=w * 1e150,
+            ci_method="wilson",
+            n_bootstrap=0,
+        )
+    small = fairaudit.audit(
+        df.y, df.pred, sensitive_features=df.sex, sample_weight=w, ci_method="wilson", n_bootstrap=0
+    )
     cols = ["selection_rate", "true_positive_rate", "accuracy"]
     np.testing.assert_allclose(big.by_group[cols].to_numpy(), small.by_group[cols].to_numpy())
     # closed form: weighted selection rate per group

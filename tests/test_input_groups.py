@@ -64,8 +64,12 @@ def test_mixed_types_are_refused_in_a_dict_and_in_categories():
     with pytest.raises(TypeError, match=_exact(message)):
         fairaudit.audit(y, pred, sensitive_features={"g": [1, "1"] * 4}, n_bootstrap=0)
     with pytest.raises(TypeError, match=_exact(message)):
-        fairaudit.audit(y, pred, sensitive_features=pd.Series(pd.Categorical([1, "1"] * 4),
-                                                              name="g"), n_bootstrap=0)
+        fairaudit.audit(
+            y,
+            pred,
+            sensitive_features=pd.Series(pd.Categorical([1, "1"] * 4), name="g"),
+            n_bootstrap=0,
+        )
 
 
 def test_ints_and_floats_are_one_number():
@@ -91,8 +95,9 @@ def test_a_real_group_named_missing_never_merges_with_missing_values():
 def test_missing_values_form_the_last_group_with_the_usual_label():
     g = pd.Series([3, None, 1, 3, 1, 3], dtype="Int64", name="g")
     y, pred = _labels(len(g))
-    with pytest.warns(UserWarning, match=_exact(WARN_MISSING.format(name="g", k=1,
-                                                                    label="(missing)"))):
+    with pytest.warns(
+        UserWarning, match=_exact(WARN_MISSING.format(name="g", k=1, label="(missing)"))
+    ):
         r = fairaudit.audit(y, pred, sensitive_features=g, n_bootstrap=0)
     assert r.by_group.index.tolist() == [1, 3, "(missing)"]
     assert all(type(x) is int for x in r.by_group.index[:2])  # read as written, not 1.0
@@ -115,8 +120,9 @@ def test_sensitive_features_in_any_pandas_array(kind, in_dict):
     s = pd.Series(rng.choice(["a", "b", "c"], 300))
     y, pred = _labels(300)
     values = SF_ARRAYS[kind](s)
-    r = fairaudit.audit(y, pred, sensitive_features={"g": values} if in_dict else values,
-                        n_bootstrap=0)
+    r = fairaudit.audit(
+        y, pred, sensitive_features={"g": values} if in_dict else values, n_bootstrap=0
+    )
     expected = pd.Series(pred).groupby(s).agg(["size", "mean"])
     assert r.by_group.index.tolist() == ["a", "b", "c"]
     assert r.by_group["count"].tolist() == expected["size"].tolist()
@@ -127,10 +133,14 @@ def test_sensitive_features_in_any_pandas_array(kind, in_dict):
     ("make", "labels"),
     [
         (lambda a: pd.array(a, dtype="Int64"), [1, 2]),
-        (lambda a: pd.array([None if x is None else x == 2 for x in a], dtype="boolean"),
-         [False, True]),
-        (lambda a: pd.array([None if x is None else str(x) for x in a],
-                            dtype="string[pyarrow]"), ["1", "2"]),
+        (
+            lambda a: pd.array([None if x is None else x == 2 for x in a], dtype="boolean"),
+            [False, True],
+        ),
+        (
+            lambda a: pd.array([None if x is None else str(x) for x in a], dtype="string[pyarrow]"),
+            ["1", "2"],
+        ),
         (lambda a: pd.array(a, dtype="int64[pyarrow]"), [1, 2]),
     ],
 )
@@ -141,8 +151,9 @@ def test_pd_na_in_a_sensitive_feature_is_the_missing_group(make, labels, in_dict
     assert values.isna().sum() == 10  # pd.NA, not NaN
     y, pred = _labels(len(raw))
     with pytest.warns(UserWarning, match="missing value"):
-        r = fairaudit.audit(y, pred, sensitive_features={"g": values} if in_dict else values,
-                            n_bootstrap=0)
+        r = fairaudit.audit(
+            y, pred, sensitive_features={"g": values} if in_dict else values, n_bootstrap=0
+        )
     assert r.by_group.index.tolist() == [*labels, "(missing)"]
     assert r.by_group["count"].tolist() == [15, 15, 10]
     assert r.meta["n_missing"] == {"g" if in_dict else "sensitive_feature": 10}
@@ -163,15 +174,19 @@ def test_a_score_as_sensitive_feature_is_refused():
     y, pred = _labels(500)
     message = ERR_MOSTLY_UNIQUE.format(what="sensitive feature 'score'", k=500, n=500)
     with pytest.raises(ValueError, match=_exact(message)):
-        fairaudit.audit(y, pred, sensitive_features=pd.Series(score, name="score"),
-                        n_bootstrap=0)
+        fairaudit.audit(y, pred, sensitive_features=pd.Series(score, name="score"), n_bootstrap=0)
     # the fixes the message names: bin it, or raise max_groups
     binned = pd.cut(score, bins=5)
-    r = fairaudit.audit(y, pred, sensitive_features=pd.Series(binned, name="score"),
-                        n_bootstrap=0)
+    r = fairaudit.audit(y, pred, sensitive_features=pd.Series(binned, name="score"), n_bootstrap=0)
     assert r.by_group["count"].sum() == 500 and len(r.by_group) == 5
-    r = fairaudit.audit(y, pred, sensitive_features=pd.Series(score, name="score"),
-                        n_bootstrap=0, max_groups=500, min_group_size=1)
+    r = fairaudit.audit(
+        y,
+        pred,
+        sensitive_features=pd.Series(score, name="score"),
+        n_bootstrap=0,
+        max_groups=500,
+        min_group_size=1,
+    )
     assert len(r.by_group) == 500
     assert r.config["max_groups"] == 500
 
@@ -179,8 +194,9 @@ def test_a_score_as_sensitive_feature_is_refused():
 def test_more_groups_than_max_groups_is_refused():
     g = np.arange(200) % 20
     y, pred = _labels(200)
-    message = ERR_TOO_MANY_GROUPS.format(what="sensitive feature 'sensitive_feature'", k=20,
-                                         limit=10)
+    message = ERR_TOO_MANY_GROUPS.format(
+        what="sensitive feature 'sensitive_feature'", k=20, limit=10
+    )
     with pytest.raises(ValueError, match=_exact(message)):
         fairaudit.audit(y, pred, sensitive_features=g, max_groups=10, n_bootstrap=0)
     r = fairaudit.audit(y, pred, sensitive_features=g, max_groups=20, n_bootstrap=0)
@@ -193,15 +209,17 @@ def test_the_check_applies_to_the_intersection():
     sf = pd.DataFrame({"a": rng.integers(0, 40, n), "b": rng.integers(0, 40, n)})
     k = len(sf.drop_duplicates())  # about 750 cells present: mostly unique
     y, pred = _labels(n)
-    message = ERR_MOSTLY_UNIQUE.format(what="the intersection of the sensitive features "
-                                       "'a', 'b'", k=k, n=n)
+    message = ERR_MOSTLY_UNIQUE.format(
+        what="the intersection of the sensitive features 'a', 'b'", k=k, n=n
+    )
     with pytest.raises(ValueError, match=_exact(message)):
         fairaudit.audit(y, pred, sensitive_features=sf, n_bootstrap=0)
     # each feature within max_groups, their intersection not
     small = sf % 10
     k = len(small.drop_duplicates())
-    message = ERR_TOO_MANY_GROUPS.format(what="the intersection of the sensitive features "
-                                         "'a', 'b'", k=k, limit=50)
+    message = ERR_TOO_MANY_GROUPS.format(
+        what="the intersection of the sensitive features 'a', 'b'", k=k, limit=50
+    )
     with pytest.raises(ValueError, match=_exact(message)):
         fairaudit.audit(y, pred, sensitive_features=small, max_groups=50, n_bootstrap=0)
 
@@ -246,8 +264,9 @@ def test_audit_model_takes_max_groups():
     message = ERR_MOSTLY_UNIQUE.format(what="sensitive feature 'id'", k=400, n=400)
     with pytest.raises(ValueError, match=_exact(message)):
         fairaudit.audit_model(OnX(), X, y, sensitive_features="id", n_bootstrap=0)
-    r = fairaudit.audit_model(OnX(), X, y, sensitive_features="id", max_groups=400,
-                              n_bootstrap=0, min_group_size=1)
+    r = fairaudit.audit_model(
+        OnX(), X, y, sensitive_features="id", max_groups=400, n_bootstrap=0, min_group_size=1
+    )
     assert len(r.by_group) == 400 and r.config["max_groups"] == 400
 
 
@@ -261,8 +280,9 @@ def test_audit_model_keeps_the_missing_count_of_named_columns():
         def predict(self, X):
             return (X["x"].to_numpy() > 0.1).astype(int)
 
-    with pytest.warns(UserWarning, match=_exact(WARN_MISSING.format(name="g", k=10,
-                                                                    label="(missing)"))):
+    with pytest.warns(
+        UserWarning, match=_exact(WARN_MISSING.format(name="g", k=10, label="(missing)"))
+    ):
         r = fairaudit.audit_model(Sign(), X, y, sensitive_features="g", n_bootstrap=0)
     assert r.meta["n_missing"] == {"g": 10}
 
@@ -303,8 +323,9 @@ def test_five_features_with_the_default_give_a_clear_error():
     what = "the intersection of the sensitive features 'f0', 'f1', 'f2', 'f3', 'f4'"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(ValueError, match=_exact(ERR_MOSTLY_UNIQUE.format(what=what, k=k,
-                                                                             n=len(sf)))):
+        with pytest.raises(
+            ValueError, match=_exact(ERR_MOSTLY_UNIQUE.format(what=what, k=k, n=len(sf)))
+        ):
             fairaudit.audit(y, pred, sensitive_features=sf, n_bootstrap=0)
 
 
@@ -322,10 +343,15 @@ def test_categorical_features_equal_their_values(categories):
     y, pred = _labels(n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        a = fairaudit.audit(y, pred, sensitive_features=pd.concat([cat, other], axis=1),
-                            n_bootstrap=0)
-        b = fairaudit.audit(y, pred, sensitive_features=pd.DataFrame(
-            {"g": cat.astype(object), "h": other.astype(object)}), n_bootstrap=0)
+        a = fairaudit.audit(
+            y, pred, sensitive_features=pd.concat([cat, other], axis=1), n_bootstrap=0
+        )
+        b = fairaudit.audit(
+            y,
+            pred,
+            sensitive_features=pd.DataFrame({"g": cat.astype(object), "h": other.astype(object)}),
+            n_bootstrap=0,
+        )
     pd.testing.assert_frame_equal(a.by_group, b.by_group)
     assert "unused" not in a.marginals["g"].by_group.index
     counts = pd.Series(raw).fillna("(missing)").value_counts()

@@ -61,8 +61,9 @@ def _stats(parts):
         ws.append(None if w is None else w.ravel())
         start += r
     weight = None if ws[0] is None else np.concatenate(ws)
-    return count_confusion(np.concatenate(codes), start, np.concatenate(ys),
-                           np.concatenate(preds), weight)
+    return count_confusion(
+        np.concatenate(codes), start, np.concatenate(ys), np.concatenate(preds), weight
+    )
 
 
 @pytest.mark.parametrize("metric", METRICS)
@@ -73,8 +74,9 @@ def test_exact_coverage_of_group_rates_without_weights(metric):
         # a group per possible count: x positives predicted, all rows actual positives
         n_cells = np.zeros((n + 1, 4), dtype=np.int64)
         n_cells[:, 3], n_cells[:, 2] = x, n - x
-        stats = fairaudit.metrics.ConfusionStats(n_cells, n_cells.astype(float),
-                                                 n_cells.astype(float))
+        stats = fairaudit.metrics.ConfusionStats(
+            n_cells, n_cells.astype(float), n_cells.astype(float)
+        )
         lo, hi = rate_intervals(stats, metric, 0.95, weighted=False)
         for p in RATES:
             cover = float((binom.pmf(x, n, p) * ((lo <= p) & (p <= hi))).sum())
@@ -96,8 +98,7 @@ def test_bootstrap_coverage_of_rate_difference_and_ratio(metric, weighted):
             for n_ref, p_ref in ((1000, 0.2), (n, p)):
                 ref = _rows(rng, DATA_SETS, n_ref, p_ref, metric, weighted)
                 stats = _stats([group, ref])
-                reps, _ = confusion_replicates(stats, (metric,), REPLICATES, rng,
-                                               weighted=weighted)
+                reps, _ = confusion_replicates(stats, (metric,), REPLICATES, rng, weighted=weighted)
                 g, r = reps[metric][:, :DATA_SETS], reps[metric][:, DATA_SETS:]
                 lo, hi = rate_intervals(stats, metric, 0.95, weighted=weighted)
                 checks = {
@@ -171,8 +172,9 @@ def test_wilson_path_coverage_with_weights():
         low = res.intervals[(metric, "lower")].to_numpy()
         high = res.intervals[(metric, "upper")].to_numpy()
         for k, (n, p) in enumerate(grid):
-            cover = float(((low[k * r : (k + 1) * r] <= p) & (p <= high[k * r : (k + 1) * r]))
-                          .mean())
+            cover = float(
+                ((low[k * r : (k + 1) * r] <= p) & (p <= high[k * r : (k + 1) * r])).mean()
+            )
             if cover < floor:
                 misses.append((metric, n, p, round(cover, 3)))
     assert not misses, f"coverage below {floor:.3f}: {misses}"

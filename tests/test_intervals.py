@@ -19,8 +19,7 @@ from fairaudit.metrics._stats import count_confusion
 def _simulate(rng, n, p_y, p_pred_given_y, n_groups=1):
     codes = rng.integers(0, n_groups, n)
     y = (rng.random(n) < p_y).astype(np.int8)
-    pred = (rng.random(n) < np.where(y == 1, p_pred_given_y[1], p_pred_given_y[0])).astype(
-        np.int8)
+    pred = (rng.random(n) < np.where(y == 1, p_pred_given_y[1], p_pred_given_y[0])).astype(np.int8)
     return codes, y, pred
 
 
@@ -34,8 +33,9 @@ def test_bootstrap_interval_covers_true_rate_about_95_percent():
     for _ in range(reps):
         codes, y, pred = _simulate(rng, 400, 0.4, (0.2667, 0.7))
         stats = count_confusion(codes, 1, y, pred)
-        vals, _ = confusion_replicates(stats, ("true_positive_rate", "selection_rate"), 1000,
-                                       rng, weighted=False)
+        vals, _ = confusion_replicates(
+            stats, ("true_positive_rate", "selection_rate"), 1000, rng, weighted=False
+        )
         lo, hi = percentile_interval(vals["true_positive_rate"], 0.95)
         hits_tpr += lo[0] <= true_tpr <= hi[0]
         lo, hi = percentile_interval(vals["selection_rate"], 0.95)
@@ -68,10 +68,12 @@ def test_audit_interval_is_the_statistics_bootstrap():
     reps, _ = confusion_replicates(perm, ("balanced_accuracy",), 300, child, weighted=False)
     lo, hi = percentile_interval(reps["balanced_accuracy"], 0.95)
     back = np.argsort(order)
-    np.testing.assert_allclose(r.intervals[("balanced_accuracy", "lower")].to_numpy(),
-                               lo[back], atol=1e-15)
-    np.testing.assert_allclose(r.intervals[("balanced_accuracy", "upper")].to_numpy(),
-                               hi[back], atol=1e-15)
+    np.testing.assert_allclose(
+        r.intervals[("balanced_accuracy", "lower")].to_numpy(), lo[back], atol=1e-15
+    )
+    np.testing.assert_allclose(
+        r.intervals[("balanced_accuracy", "upper")].to_numpy(), hi[back], atol=1e-15
+    )
 
 
 def test_statistics_bootstrap_matches_row_bootstrap_in_distribution():
@@ -118,8 +120,9 @@ def test_wilson_matches_scipy():
 def test_wilson_option_in_audit():
     y = np.array([1] * 30 + [0] * 70)
     pred = np.array([1] * 20 + [0] * 10 + [1] * 7 + [0] * 63)
-    r = fairaudit.audit(y, pred, sensitive_features=np.zeros(100), ci_method="wilson",
-                        n_bootstrap=0)
+    r = fairaudit.audit(
+        y, pred, sensitive_features=np.zeros(100), ci_method="wilson", n_bootstrap=0
+    )
     ci = binomtest(20, 30).proportion_ci(method="wilson")
     assert r.intervals[("true_positive_rate", "lower")].iloc[0] == pytest.approx(ci.low)
     assert r.intervals[("true_positive_rate", "upper")].iloc[0] == pytest.approx(ci.high)
@@ -148,8 +151,9 @@ def test_disparity_interval_covers_true_difference(true_gap):
         pred = (rng.random(900) < rates[codes]).astype(np.int8)
         stats = count_confusion(codes, 3, y, pred)
         est = count_metrics(stats.n, stats.w, ("selection_rate",))["selection_rate"]
-        rep = confusion_replicates(stats, ("selection_rate",), 500, rng,
-                                   weighted=False)[0]["selection_rate"]
+        rep = confusion_replicates(stats, ("selection_rate",), 500, rng, weighted=False)[0][
+            "selection_rate"
+        ]
         lo, hi = range_interval([est], [rep], 0.95)
         hits += lo <= true_gap <= hi
         widths.append(float(hi - lo))
@@ -201,8 +205,7 @@ def test_significance_flags_a_real_difference_only():
     g = np.repeat(["ref", "same", "diff"], [3000, 1000, 1000])
     rate = np.select([g == "diff"], [0.6], 0.4)
     pred = (rng.random(len(g)) < rate).astype(int)
-    r = fairaudit.audit(pred, pred, sensitive_features=g, reference_group="ref",
-                        n_bootstrap=0)
+    r = fairaudit.audit(pred, pred, sensitive_features=g, reference_group="ref", n_bootstrap=0)
     tr = r.to_reference.set_index(["group", "metric"])
     assert tr.loc[("diff", "selection_rate"), "significant"]
     assert tr.loc[("diff", "selection_rate"), "p_adjusted"] < 1e-10
@@ -223,11 +226,16 @@ def test_ratio_with_a_zero_rate_uses_the_exact_upper_limit():
     assert cp_upper / 0.5 < row["upper"] < cp_upper / 0.4
     assert row["verdict"] == "fail"
     # a tiny group with no selections cannot be told apart from the others
-    small = fairaudit.audit(np.r_[np.zeros(3, int), pred[100:]], np.r_[np.zeros(3, int), pred[100:]],
-                            sensitive_features=np.r_[["a"] * 3, ["b"] * 400], n_bootstrap=500,
-                            random_state=0)
+    small = fairaudit.audit(
+        np.r_[np.zeros(3, int), pred[100:]],
+        np.r_[np.zeros(3, int), pred[100:]],
+        sensitive_features=np.r_[["a"] * 3, ["b"] * 400],
+        n_bootstrap=500,
+        random_state=0,
+    )
     assert small.criteria.set_index("criterion").loc["demographic_parity_ratio", "verdict"] == (
-        "inconclusive")
+        "inconclusive"
+    )
 
 
 def test_jeffreys_interval_is_closed_at_zero_and_one():
@@ -300,7 +308,11 @@ def test_the_overall_calibration_error_lies_inside_its_interval(seed):
     s = rng.random(n)
     y = (rng.random(n) < s).astype(int)
     r = fairaudit.audit(
-        y, (s > 0.5).astype(int), y_score=s, sensitive_features=g, n_bootstrap=200,
+        y,
+        (s > 0.5).astype(int),
+        y_score=s,
+        sensitive_features=g,
+        n_bootstrap=200,
         random_state=seed,
     )
     value = r.overall["expected_calibration_error"]

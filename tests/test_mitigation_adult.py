@@ -28,9 +28,21 @@ from fairaudit.mitigation import (
 
 ADULT_DIR = Path("/work/shared/data/adult")
 COLUMNS = [
-    "age", "workclass", "fnlwgt", "education", "education-num", "marital-status",
-    "occupation", "relationship", "race", "sex", "capital-gain", "capital-loss",
-    "hours-per-week", "native-country", "income",
+    "age",
+    "workclass",
+    "fnlwgt",
+    "education",
+    "education-num",
+    "marital-status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
+    "capital-gain",
+    "capital-loss",
+    "hours-per-week",
+    "native-country",
+    "income",
 ]
 
 
@@ -42,8 +54,14 @@ def _load_adult() -> pd.DataFrame:
         for name, skip in (("adult.data.gz", 0), ("adult.test.gz", 1)):
             text = gzip.decompress((ADULT_DIR / name).read_bytes()).decode()
             frames.append(
-                pd.read_csv(io.StringIO(text), header=None, names=COLUMNS, skiprows=skip,
-                            skipinitialspace=True, na_values="?")
+                pd.read_csv(
+                    io.StringIO(text),
+                    header=None,
+                    names=COLUMNS,
+                    skiprows=skip,
+                    skipinitialspace=True,
+                    na_values="?",
+                )
             )
         df = pd.concat(frames, ignore_index=True)
         df["income_above_50k"] = df["income"].str.startswith(">50K").astype(int)
@@ -65,8 +83,14 @@ def adult():
     rng = np.random.default_rng(2024)
     idx = rng.permutation(len(y))
     train, test = idx[:6000], idx[6000:18000]
-    return (X.iloc[train].to_numpy(), y[train], sex[train],
-            X.iloc[test].to_numpy(), y[test], sex[test])
+    return (
+        X.iloc[train].to_numpy(),
+        y[train],
+        sex[train],
+        X.iloc[test].to_numpy(),
+        y[test],
+        sex[test],
+    )
 
 
 def _lr():
@@ -93,8 +117,10 @@ def baseline(adult):
 
 
 def _report(name, acc, gap, base_acc, base_gap):
-    print(f"{name}: accuracy {acc:.4f} (cost {base_acc - acc:+.4f}), disparity "
-          f"{base_gap:.3f} -> {gap:.3f}")
+    print(
+        f"{name}: accuracy {acc:.4f} (cost {base_acc - acc:+.4f}), disparity "
+        f"{base_gap:.3f} -> {gap:.3f}"
+    )
 
 
 def test_baseline_is_biased(baseline):
@@ -107,8 +133,9 @@ def test_baseline_is_biased(baseline):
     "make",
     [
         pytest.param(
-            lambda: ConstrainedClassifier(_lr(), constraint="demographic_parity",
-                                          tolerance=0.01, max_iter=10, random_state=0),
+            lambda: ConstrainedClassifier(
+                _lr(), constraint="demographic_parity", tolerance=0.01, max_iter=10, random_state=0
+            ),
             id="ConstrainedClassifier",
             marks=pytest.mark.slow,  # exponentiated gradient: ~10-20 s
         ),
@@ -117,8 +144,9 @@ def test_baseline_is_biased(baseline):
             id="ThresholdOptimizer",
         ),
         pytest.param(
-            lambda: ThresholdOptimizer(_lr(), constraint="demographic_parity",
-                                       mode="per_group_threshold"),
+            lambda: ThresholdOptimizer(
+                _lr(), constraint="demographic_parity", mode="per_group_threshold"
+            ),
             id="ThresholdOptimizer-deterministic",
         ),
     ],
@@ -176,8 +204,13 @@ def test_compare_on_adult(adult, baseline):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         comparison = compare(
-            _lr(), Xtr, ytr, Xte, yte,
-            sensitive_features_train=str_, sensitive_features_test=ste,
+            _lr(),
+            Xtr,
+            ytr,
+            Xte,
+            yte,
+            sensitive_features_train=str_,
+            sensitive_features_test=ste,
             mitigators={
                 "Reweighing": Reweighing(_lr()),
                 "ThresholdOptimizer(equalized_odds)": ThresholdOptimizer(_lr(), random_state=0),
@@ -190,7 +223,9 @@ def test_compare_on_adult(adult, baseline):
         )
     table = comparison.table
     assert list(table.index) == [
-        "baseline", "Reweighing", "ThresholdOptimizer(equalized_odds)",
+        "baseline",
+        "Reweighing",
+        "ThresholdOptimizer(equalized_odds)",
         "ThresholdOptimizer(demographic_parity)",
     ]
     # the baseline row against direct computation on the same predictions

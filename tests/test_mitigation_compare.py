@@ -31,18 +31,31 @@ def split():
 def test_default_mitigators_and_columns(split):
     Xtr, ytr, gtr, Xte, yte, gte = split
     comparison = compare(
-        LogisticRegression(), Xtr, ytr, Xte, yte,
-        sensitive_features_train=gtr, sensitive_features_test=gte,
-        n_bootstrap=50, random_state=0,
+        LogisticRegression(),
+        Xtr,
+        ytr,
+        Xte,
+        yte,
+        sensitive_features_train=gtr,
+        sensitive_features_test=gte,
+        n_bootstrap=50,
+        random_state=0,
     )
     assert isinstance(comparison, Comparison)
     table = comparison.table
     assert list(table.index) == [
-        "baseline", "Reweighing", "Resampling",
-        "ConstrainedClassifier(demographic_parity)", "ThresholdOptimizer(equalized_odds)",
+        "baseline",
+        "Reweighing",
+        "Resampling",
+        "ConstrainedClassifier(demographic_parity)",
+        "ThresholdOptimizer(equalized_odds)",
     ]
     assert list(table["kind"]) == [
-        "baseline", "preprocessing", "preprocessing", "in-processing", "post-processing",
+        "baseline",
+        "preprocessing",
+        "preprocessing",
+        "in-processing",
+        "post-processing",
     ]
     for c in comparison.criteria:
         assert {c, f"{c}_lower", f"{c}_upper", f"{c}_verdict"} <= set(table.columns)
@@ -65,8 +78,11 @@ def test_default_mitigators_and_columns(split):
     # the Reweighing row: the same estimator fitted here with the reweighing weights
     # P(g) P(y) / P(g, y) from a crosstab of the training rows
     joint = pd.crosstab(gtr, ytr, normalize=True)
-    w = (joint.sum(axis=1).to_numpy()[:, None] * joint.sum(axis=0).to_numpy()[None, :]
-         / joint.to_numpy())
+    w = (
+        joint.sum(axis=1).to_numpy()[:, None]
+        * joint.sum(axis=0).to_numpy()[None, :]
+        / joint.to_numpy()
+    )
     w = pd.DataFrame(w, index=joint.index, columns=joint.columns)
     weights = np.array([w.loc[a, b] for a, b in zip(gtr, ytr, strict=True)])
     rw = LogisticRegression().fit(Xtr, ytr, sample_weight=weights).predict(Xte)
@@ -75,16 +91,24 @@ def test_default_mitigators_and_columns(split):
     assert table.loc["Reweighing", "demographic_parity_difference"] == pytest.approx(
         rates.max() - rates.min(), abs=1e-12
     )
-    assert (table.loc["Reweighing", "demographic_parity_difference"]
-            < table.loc["baseline", "demographic_parity_difference"])
+    assert (
+        table.loc["Reweighing", "demographic_parity_difference"]
+        < table.loc["baseline", "demographic_parity_difference"]
+    )
 
 
 def test_skips_what_the_estimator_cannot_support(split):
     Xtr, ytr, gtr, Xte, yte, gte = split
     comparison = compare(
-        KNeighborsClassifier(), Xtr, ytr, Xte, yte,
-        sensitive_features_train=gtr, sensitive_features_test=gte,
-        n_bootstrap=20, random_state=0,
+        KNeighborsClassifier(),
+        Xtr,
+        ytr,
+        Xte,
+        yte,
+        sensitive_features_train=gtr,
+        sensitive_features_test=gte,
+        n_bootstrap=20,
+        random_state=0,
     )
     assert "Reweighing" not in comparison.models and "Resampling" in comparison.models
     assert set(comparison.skipped) == {"Reweighing", "ConstrainedClassifier"}
@@ -93,19 +117,29 @@ def test_skips_what_the_estimator_cannot_support(split):
 def test_list_of_mitigators_names_and_audits(split):
     Xtr, ytr, gtr, Xte, yte, gte = split
     comparison, audits = compare(
-        LogisticRegression(), Xtr, ytr, Xte, yte,
-        sensitive_features_train=gtr, sensitive_features_test=gte,
+        LogisticRegression(),
+        Xtr,
+        ytr,
+        Xte,
+        yte,
+        sensitive_features_train=gtr,
+        sensitive_features_test=gte,
         mitigators=[
             Resampling(LogisticRegression(), strategy="preferential", random_state=0),
-            ThresholdOptimizer(LogisticRegression(), constraint="equal_opportunity",
-                               random_state=0),
+            ThresholdOptimizer(
+                LogisticRegression(), constraint="equal_opportunity", random_state=0
+            ),
         ],
         criteria=["equal_opportunity_difference", "four_fifths_rule"],
-        n_bootstrap=20, random_state=0, return_audits=True,
+        n_bootstrap=20,
+        random_state=0,
+        return_audits=True,
     )
     table = comparison.table
     assert list(table.index) == [
-        "baseline", "Resampling(preferential)", "ThresholdOptimizer(equal_opportunity)",
+        "baseline",
+        "Resampling(preferential)",
+        "ThresholdOptimizer(equal_opportunity)",
     ]
     assert dict(comparison.audits) == audits
     assert set(audits) == set(table.index)
@@ -121,31 +155,57 @@ def test_compare_errors(split):
     Xtr, ytr, gtr, Xte, yte, gte = split
     kw = dict(sensitive_features_train=gtr, sensitive_features_test=gte, n_bootstrap=10)
     with pytest.raises(ValueError) as err:
-        compare(LogisticRegression(), Xtr, ytr, Xte, yte,
-                mitigators=[Reweighing(LogisticRegression()), Reweighing(LogisticRegression())],
-                **kw)
+        compare(
+            LogisticRegression(),
+            Xtr,
+            ytr,
+            Xte,
+            yte,
+            mitigators=[Reweighing(LogisticRegression()), Reweighing(LogisticRegression())],
+            **kw,
+        )
     assert str(err.value) == ERR_NAME.format(name="Reweighing")
     with pytest.raises(TypeError) as err:
         compare(LogisticRegression(), Xtr, ytr, Xte, yte, mitigators="Reweighing", **kw)
     assert str(err.value) == ERR_MITIGATORS.format(type="str")
     with pytest.raises(ValueError) as err:
-        compare(LogisticRegression(), Xtr, ytr, Xte, yte, mitigators={},
-                criteria=["calibration"], **kw)
-    assert str(err.value) == ERR_CRITERION.format(name="calibration", allowed=sorted([
-        "demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
-        "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
-        "predictive_parity_difference", "four_fifths_rule",
-    ]))
+        compare(
+            LogisticRegression(), Xtr, ytr, Xte, yte, mitigators={}, criteria=["calibration"], **kw
+        )
+    assert str(err.value) == ERR_CRITERION.format(
+        name="calibration",
+        allowed=sorted(
+            [
+                "demographic_parity_difference",
+                "demographic_parity_ratio",
+                "equalized_odds_difference",
+                "equalized_odds_ratio",
+                "equal_opportunity_difference",
+                "equal_opportunity_ratio",
+                "predictive_parity_difference",
+                "four_fifths_rule",
+            ]
+        ),
+    )
 
 
 def test_comparison_is_typed_and_renders_with_named_audits(split):
     Xtr, ytr, gtr, Xte, yte, gte = split
     comparison = compare(
-        LogisticRegression(), Xtr, ytr, Xte, yte,
-        sensitive_features_train=gtr, sensitive_features_test=gte,
-        mitigators={"Thresholds (DP)": ThresholdOptimizer(
-            LogisticRegression(), constraint="demographic_parity", random_state=0)},
-        n_bootstrap=0, random_state=0,
+        LogisticRegression(),
+        Xtr,
+        ytr,
+        Xte,
+        yte,
+        sensitive_features_train=gtr,
+        sensitive_features_test=gte,
+        mitigators={
+            "Thresholds (DP)": ThresholdOptimizer(
+                LogisticRegression(), constraint="demographic_parity", random_state=0
+            )
+        },
+        n_bootstrap=0,
+        random_state=0,
     )
     with pytest.raises(FrozenInstanceError):
         comparison.performance = "roc_auc"

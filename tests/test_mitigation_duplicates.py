@@ -46,8 +46,7 @@ def test_equalized_odds_holds_held_out_with_a_ten_level_score():
     assert abs(fpr[0] - fpr[1]) < 4 * se + 0.01
     # and some score level is decided both ways within one group (randomization happened)
     mixed = [
-        0 < pred[(gt == k) & (Xt[:, 0] == d)].mean() < 1
-        for k in ("a", "b") for d in range(1, 11)
+        0 < pred[(gt == k) & (Xt[:, 0] == d)].mean() < 1 for k in ("a", "b") for d in range(1, 11)
     ]
     assert any(mixed)
 
@@ -59,8 +58,9 @@ def test_predictions_are_reproducible_for_a_random_state(seed):
     model = LogisticRegression().fit(X, y)
     a = ThresholdOptimizer(model, prefit=True, random_state=seed).fit(X, y, sensitive_features=g)
     b = ThresholdOptimizer(model, prefit=True, random_state=seed).fit(X, y, sensitive_features=g)
-    np.testing.assert_array_equal(a.predict(X, sensitive_features=g),
-                                  b.predict(X, sensitive_features=g))
+    np.testing.assert_array_equal(
+        a.predict(X, sensitive_features=g), b.predict(X, sensitive_features=g)
+    )
 
 
 def test_hashing_only_the_randomized_rows_gives_the_same_decisions():

@@ -35,9 +35,7 @@ def _closed_form(y, g, w):
     joint = df.groupby(["g", "y"])["w"].sum() / df["w"].sum()
     pg = df.groupby("g")["w"].sum() / df["w"].sum()
     py = df.groupby("y")["w"].sum() / df["w"].sum()
-    cell = pd.Series(
-        [pg[a] * py[b] / joint[(a, b)] for a, b in joint.index], index=joint.index
-    )
+    cell = pd.Series([pg[a] * py[b] / joint[(a, b)] for a, b in joint.index], index=joint.index)
     return cell, df["w"].to_numpy() * cell.loc[list(zip(g, y, strict=True))].to_numpy()
 
 
@@ -81,7 +79,9 @@ def test_reweighted_label_rates_equal_across_groups(biased, weighted):
 def test_reweighing_does_not_mutate_inputs(biased):
     frame, y, _, g, w = biased
     copies = frame.copy(), y.copy(), g.copy(), w.copy()
-    Reweighing(LogisticRegression(max_iter=500)).fit(frame, y, sensitive_features=g, sample_weight=w)
+    Reweighing(LogisticRegression(max_iter=500)).fit(
+        frame, y, sensitive_features=g, sample_weight=w
+    )
     pd.testing.assert_frame_equal(frame, copies[0])
     for a, b in zip((y, g, w), copies[1:], strict=True):
         np.testing.assert_array_equal(a, b)
@@ -167,9 +167,9 @@ def test_uniform_resampling_keeps_or_duplicates_whole_cells(biased):
 
 def test_preferential_resampling_acts_on_borderline_rows(biased):
     frame, y, _, g, _ = biased
-    mit = Resampling(
-        LogisticRegression(max_iter=500), strategy="preferential", random_state=0
-    ).fit(frame, y, sensitive_features=g)
+    mit = Resampling(LogisticRegression(max_iter=500), strategy="preferential", random_state=0).fit(
+        frame, y, sensitive_features=g
+    )
     score = mit.ranker_.predict_proba(frame)[:, 1]
     counts = np.bincount(mit.sample_indices_, minlength=len(y))
     checked = 0
@@ -205,9 +205,7 @@ def test_sample_indices_align_rows_and_fit_resample(biased):
     again.fit(frame.assign(group=g), y, sensitive_features="group")
     np.testing.assert_array_equal(again.sample_indices_, idx)
     oracle = LogisticRegression(max_iter=500).fit(frame.iloc[idx], y[idx])
-    np.testing.assert_array_equal(
-        again.predict(frame.assign(group=g)), oracle.predict(frame)
-    )
+    np.testing.assert_array_equal(again.predict(frame.assign(group=g)), oracle.predict(frame))
     other = Resampling(LogisticRegression(), random_state=6).fit_resample(
         frame, y, sensitive_features=g
     )
@@ -221,8 +219,11 @@ def test_weighted_uniform_resampling_follows_the_weights(biased):
     idx = mit.sample_indices_
     df = pd.DataFrame({"g": g, "y": y, "w": w})
     pw = df.groupby(["g", "y"])["w"].sum() / w.sum()
-    target = (pw.groupby(level=0).sum().to_numpy()[:, None]
-              * pw.groupby(level=1).sum().to_numpy()[None, :] * len(y))
+    target = (
+        pw.groupby(level=0).sum().to_numpy()[:, None]
+        * pw.groupby(level=1).sum().to_numpy()[None, :]
+        * len(y)
+    )
     got = pd.crosstab(g[idx], y[idx]).to_numpy()
     assert np.all(np.abs(got - target) < 1)
     # within a cell, heavy rows are drawn more often: mean weight of drawn rows is larger

@@ -61,12 +61,8 @@ def test_weighted_moments_equal_row_repetition(data, constraint):
         return (Z[:, 1] > 0.2).astype(float)
 
     pd.testing.assert_series_equal(weighted.gamma(pred_w), plain.gamma(pred_w), rtol=1e-10)
-    pd.testing.assert_series_equal(
-        weighted.prob_group_event, plain.prob_group_event, rtol=1e-12
-    )
-    lam = pd.Series(
-        np.random.default_rng(0).uniform(0, 2, len(plain.index)), index=plain.index
-    )
+    pd.testing.assert_series_equal(weighted.prob_group_event, plain.prob_group_event, rtol=1e-12)
+    lam = pd.Series(np.random.default_rng(0).uniform(0, 2, len(plain.index)), index=plain.index)
     # a weighted row's cost, scaled back by n/W, equals the summed cost of its copies
     sw = weighted.signed_weights(lam).to_numpy() / (n / n_rep)
     sp_ = np.bincount(rep, plain.signed_weights(lam).to_numpy(), minlength=n)
@@ -138,7 +134,9 @@ def test_best_single_mode_picks_the_best_feasible_predictor(data):
     ).fit(X, y, sensitive_features=g)
     preds = [m.predict(X) for m in mit.predictors_]
     err = np.array([np.mean(p != y) for p in preds])
-    gap = np.array([pd.Series(p).groupby(g).mean().pipe(lambda s: s.max() - s.min()) for p in preds])
+    gap = np.array(
+        [pd.Series(p).groupby(g).mean().pipe(lambda s: s.max() - s.min()) for p in preds]
+    )
     np.testing.assert_allclose(mit.candidates_["error"], err, atol=1e-12)
     np.testing.assert_allclose(mit.candidates_["disparity"], gap, atol=1e-12)
     feasible = gap <= 0.05
@@ -205,7 +203,10 @@ def test_other_constraints_lower_their_disparity_on_held_out_data(constraint):
     Xt, yt, gt = draw(20000, 1)
     base = LogisticRegression().fit(X, y).predict(Xt)
     mit = ConstrainedClassifier(
-        LogisticRegression(), constraint=constraint, tolerance=0.02, max_iter=20,
+        LogisticRegression(),
+        constraint=constraint,
+        tolerance=0.02,
+        max_iter=20,
         random_state=0,
     ).fit(X, y, sensitive_features=g)
     before = disparity(constraint, yt, base, gt, 2)

@@ -359,7 +359,9 @@ def test_custom_metadata_reaches_every_refit_of_an_inner_step():
         model.set_fit_request(sensitive_features=True).fit(X, y, sensitive_features=g, tag=tag)
         with pytest.raises(Exception, match="tag"):  # nobody requested it
             ConstrainedRegressor(
-                Pipeline([("tag", _Tagger()), ("ridge", Ridge().set_fit_request(sample_weight=True))]),
+                Pipeline(
+                    [("tag", _Tagger()), ("ridge", Ridge().set_fit_request(sample_weight=True))]
+                ),
                 upper_bound=1.6,
             ).set_fit_request(sensitive_features=True).fit(X, y, sensitive_features=g, tag=tag)
     for p in model.predictors_:

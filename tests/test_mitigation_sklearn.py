@@ -94,8 +94,10 @@ def _fit_checked(fit, X, y, sample_weight):
         warnings.simplefilter("always")
         fitted = fit(X, y, sensitive_features=_sf_from_X(X, y), sample_weight=sample_weight)
     for w in caught:
-        if not (issubclass(w.category, UserWarning)
-                and _assert_degenerate(str(w.message), X, y, sample_weight)):
+        if not (
+            issubclass(w.category, UserWarning)
+            and _assert_degenerate(str(w.message), X, y, sample_weight)
+        ):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return fitted
 
@@ -204,8 +206,7 @@ def _common_checks():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("estimator, check", list(_common_checks()),
-                         ids=_get_check_estimator_ids)
+@pytest.mark.parametrize("estimator, check", list(_common_checks()), ids=_get_check_estimator_ids)
 def test_sklearn_common_checks(estimator, check):
     check(estimator)
 
@@ -291,9 +292,7 @@ def test_threshold_optimizer_in_pipeline_with_routing(data):
             .set_fit_request(sensitive_features=True)
             .set_predict_request(sensitive_features=True)
         )
-        pipe = Pipeline([("scale", StandardScaler()), ("mit", mit)]).fit(
-            X, y, sensitive_features=s
-        )
+        pipe = Pipeline([("scale", StandardScaler()), ("mit", mit)]).fit(X, y, sensitive_features=s)
         got = pipe.predict(X, sensitive_features=s)
     Xs = StandardScaler().fit_transform(X)
     manual = ThresholdOptimizer(_lr(), random_state=3).fit(Xs, y, sensitive_features=s)
@@ -334,7 +333,11 @@ def test_grid_search_over_reweighing_with_routing(data):
     for i, C in enumerate([0.01, 1.0]):
         expected = _manual_cv_score(
             lambda C=C: Reweighing(LogisticRegression(C=C, max_iter=1000)),
-            X, y, s, cv, lambda est, Xt, yt, st: est.score(Xt, yt),
+            X,
+            y,
+            s,
+            cv,
+            lambda est, Xt, yt, st: est.score(Xt, yt),
         )
         assert search.cv_results_["mean_test_score"][i] == pytest.approx(expected, abs=1e-12)
 
@@ -355,7 +358,10 @@ def test_grid_search_over_threshold_optimizer_with_routing(data):
     for i, c in enumerate(grid):
         expected = _manual_cv_score(
             lambda c=c: ThresholdOptimizer(_lr(), constraint=c, random_state=0),
-            X, y, s, cv,
+            X,
+            y,
+            s,
+            cv,
             lambda est, Xt, yt, st: est.score(Xt, yt, sensitive_features=st),
         )
         assert search.cv_results_["mean_test_score"][i] == pytest.approx(expected, abs=1e-12)
@@ -386,12 +392,8 @@ def test_weights_reach_final_step_without_routing(data):
 def test_weights_reach_final_step_with_routing(data):
     X, y, s, w = data
     with sklearn.config_context(enable_metadata_routing=True):
-        mit = Reweighing(_inner_pipe(request=True)).fit(
-            X, y, sensitive_features=s, sample_weight=w
-        )
-        oracle = _lr().fit(
-            StandardScaler().fit_transform(X), y, sample_weight=mit.sample_weight_
-        )
+        mit = Reweighing(_inner_pipe(request=True)).fit(X, y, sensitive_features=s, sample_weight=w)
+        oracle = _lr().fit(StandardScaler().fit_transform(X), y, sample_weight=mit.sample_weight_)
     np.testing.assert_allclose(
         mit.estimator_.named_steps["lr"].coef_, oracle.coef_, rtol=1e-8, atol=1e-10
     )
@@ -447,6 +449,9 @@ def test_missing_or_infinite_labels_are_refused_before_any_cast():
         for est in (Reweighing(_lr()), Resampling(_lr()), ThresholdOptimizer(_lr())):
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
-                with pytest.raises(ValueError, match=r"^y has 1 missing or infinite value\(s\); "
-                                   rf"{type(est).__name__} needs a finite target\.$"):
+                with pytest.raises(
+                    ValueError,
+                    match=r"^y has 1 missing or infinite value\(s\); "
+                    rf"{type(est).__name__} needs a finite target\.$",
+                ):
                     est.fit(X, y, sensitive_features=np.arange(10) % 2)

@@ -126,9 +126,7 @@ def test_constraint_holds_in_training_and_on_held_out_data(model_and_data, const
 def test_tolerance_bounds_the_training_disparity(model_and_data):
     model, (X, y, g), _ = model_and_data
     strict = ThresholdOptimizer(model, constraint="demographic_parity", prefit=True)
-    loose = ThresholdOptimizer(
-        model, constraint="demographic_parity", prefit=True, tolerance=0.05
-    )
+    loose = ThresholdOptimizer(model, constraint="demographic_parity", prefit=True, tolerance=0.05)
     strict.fit(X, y, sensitive_features=g)
     loose.fit(X, y, sensitive_features=g)
     assert loose.disparity_ <= 0.05 + 1e-9
@@ -195,7 +193,9 @@ def test_groups_as_column_names_and_string_labels(model_and_data):
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(region=names[g])
     labels = np.where(y == 1, "yes", "no")
     mit = ThresholdOptimizer(
-        LogisticRegression(), constraint="equal_opportunity", drop_sensitive=True,
+        LogisticRegression(),
+        constraint="equal_opportunity",
+        drop_sensitive=True,
         random_state=0,
     ).fit(frame, labels, sensitive_features="region")
     test = pd.DataFrame(Xt, columns=["a", "b", "c"]).assign(region=names[gt])
@@ -281,7 +281,9 @@ def test_roc_hulls_match_scipy_convex_hull(seed):
     vertices = {tuple(np.round(p, 12)) for p in pts[ConvexHull(pts).vertices]}
     ours = {tuple(np.round(p, 12)) for p in pts[np.r_[up, lo]]}
     assert ours == vertices
-    assert np.all(np.diff(roc.fpr[up]) > 0) and np.all(np.diff(np.diff(roc.tpr[up]) / np.diff(roc.fpr[up])) < 0)
+    assert np.all(np.diff(roc.fpr[up]) > 0) and np.all(
+        np.diff(np.diff(roc.tpr[up]) / np.diff(roc.fpr[up])) < 0
+    )
 
 
 def test_prefit_errors_and_pickle(model_and_data, tmp_path):

@@ -88,13 +88,19 @@ def test_figure_validation():
         ("<svg><script>alert(1)</script></svg>", "the element <script> is not allowed"),
         ('<svg onload="alert(1)"></svg>', "the attribute 'onload' of <svg> is not allowed"),
         ('<svg><a href="https://example.org">x</a></svg>', "the element <a> is not allowed"),
-        ('<svg><image href="http://example.org/a.png"/></svg>',
-         "the element <image> is not allowed"),
-        ("<svg><foreignObject><p>x</p></foreignObject></svg>",
-         "the element <foreignObject> is not allowed"),
-        ('<svg><rect style="fill: url(https://example.org/x)"/></svg>',
-         "the attribute 'style' of <rect> holds 'url(https://example.org/x)', which a report "
-         "does not allow"),
+        (
+            '<svg><image href="http://example.org/a.png"/></svg>',
+            "the element <image> is not allowed",
+        ),
+        (
+            "<svg><foreignObject><p>x</p></foreignObject></svg>",
+            "the element <foreignObject> is not allowed",
+        ),
+        (
+            '<svg><rect style="fill: url(https://example.org/x)"/></svg>',
+            "the attribute 'style' of <rect> holds 'url(https://example.org/x)', which a report "
+            "does not allow",
+        ),
     ]:
         message = _model.FIGURE_SVG_UNSAFE.format(reason=reason)
         with pytest.raises(ValueError, match=re.escape(message) + "$"):

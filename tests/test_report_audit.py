@@ -67,8 +67,10 @@ def shown_criteria(result):
     of its own; only results of schema 1.0 repeat the demographic parity ratio under that
     name, see test_report_trust)."""
     crit = result.criteria
-    assert crit["criterion"].is_unique or crit.groupby("attribute")["criterion"].apply(
-        lambda c: c.is_unique).all()
+    assert (
+        crit["criterion"].is_unique
+        or crit.groupby("attribute")["criterion"].apply(lambda c: c.is_unique).all()
+    )
     return crit.reset_index(drop=True)
 
 
@@ -253,7 +255,13 @@ def test_no_header_cell_is_empty(single):
         ("significant", "2", None),
     ]
     assert [c.text for c in sub] == [
-        "estimate", "lower", "upper", "estimate", "lower", "upper", "adjusted"
+        "estimate",
+        "lower",
+        "upper",
+        "estimate",
+        "lower",
+        "upper",
+        "adjusted",
     ]
     # every body row has one cell per column the header names
     assert {len(r) for r in table["rows"][2:]} == {4 + 3 + 3 + 1 + 1}
@@ -358,12 +366,17 @@ def compare_like_table():
             "demographic_parity_difference_verdict": ["fail", "inconclusive", "pass", "fail"],
             "fit_seconds": [0.1, 0.1, 0.2, 3.0],
         },
-        index=pd.Index(["baseline", "Reweighing", "<b>ThresholdOptimizer</b>", "Other"],
-                       name="model"),
+        index=pd.Index(
+            ["baseline", "Reweighing", "<b>ThresholdOptimizer</b>", "Other"], name="model"
+        ),
     )
-    return Comparison(table, performance="accuracy",
-                      criteria=("demographic_parity_difference",), attribute="sex",
-                      skipped={"ConstrainedClassifier": "slow"})
+    return Comparison(
+        table,
+        performance="accuracy",
+        criteria=("demographic_parity_difference",),
+        attribute="sex",
+        skipped={"ConstrainedClassifier": "slow"},
+    )
 
 
 def test_comparison_table_rows_badges_and_pareto_front():
@@ -379,8 +392,12 @@ def test_comparison_table_rows_badges_and_pareto_front():
     # escaped, shown as text, each with its kind under it (none under the baseline's own)
     kinds = ["", "pre-processing", "post-processing", "in-processing"]
     assert [r[0].text for r in rows] == [n + k for n, k in zip(table.index, kinds, strict=True)]
-    assert re.findall(r'<th scope="row" class="index">(?:[^<]|<wbr>)*<span class="ci">([^<]*)</span>',
-                      html) == kinds[1:]
+    assert (
+        re.findall(
+            r'<th scope="row" class="index">(?:[^<]|<wbr>)*<span class="ci">([^<]*)</span>', html
+        )
+        == kinds[1:]
+    )
     col = names.index("Demographic parity (difference)")
     for r, (_, e) in zip(rows, table.iterrows(), strict=True):
         cell = r[col]
@@ -426,8 +443,7 @@ def test_markdown_summary_escapes_and_matches_the_criteria(single):
 
     result = single[0]
     text = render_markdown(result, title="Model <x> | [link](http://example.org)")
-    assert text.splitlines()[0] == (
-        "# Model &lt;x&gt; \\| \\[link\\](http:\\/\\/example.org)")
+    assert text.splitlines()[0] == ("# Model &lt;x&gt; \\| \\[link\\](http:\\/\\/example.org)")
     rows = [line for line in text.splitlines() if line.startswith("| sex |")]
     assert len(rows) == len(shown_criteria(result))
     for line, (_, crit) in zip(rows, shown_criteria(result).iterrows(), strict=True):
@@ -452,7 +468,9 @@ def test_p_values_read_as_people_read_them_and_empty_columns_are_left_out():
     page = parse(render(result))
     shown = [c.text for t in page.tables for r in t["rows"] for c in r]
     assert "< 0.001" in shown
-    assert not any("e-" in text for text in shown if text.replace(".", "").strip("e-0123456789") == "")
+    assert not any(
+        "e-" in text for text in shown if text.replace(".", "").strip("e-0123456789") == ""
+    )
     # no column of the unrounded criteria table is empty in every row
     long = next(t for t in page.tables if t["caption"].startswith("All criteria"))
     header, *rows = long["rows"]
@@ -463,12 +481,15 @@ def test_p_values_read_as_people_read_them_and_empty_columns_are_left_out():
 def test_a_reason_column_empty_in_every_row_is_left_out():
     rng = np.random.default_rng(0)
     n = 3000
-    result = fairaudit.audit(rng.integers(0, 2, n), rng.integers(0, 2, n),
-                             sensitive_features=rng.choice(["a", "b"], n), n_bootstrap=50,
-                             random_state=0)
+    result = fairaudit.audit(
+        rng.integers(0, 2, n),
+        rng.integers(0, 2, n),
+        sensitive_features=rng.choice(["a", "b"], n),
+        n_bootstrap=50,
+        random_state=0,
+    )
     assert (result.criteria["reason"] == "").all()
-    long = next(t for t in parse(render(result)).tables
-                if t["caption"].startswith("All criteria"))
+    long = next(t for t in parse(render(result)).tables if t["caption"].startswith("All criteria"))
     assert "reason" not in [c.text for c in long["rows"][0]]
 
 
@@ -478,8 +499,7 @@ def test_with_several_audits_the_attribute_headings_nest_under_each_model_and_no
     sex = pd.Series(rng.choice(["F", "M"], n), name="sex")
     y = rng.integers(0, 2, n)
     audits = [
-        fairaudit.audit(y, rng.integers(0, 2, n), sensitive_features=sex, n_bootstrap=0,
-                        name=name)
+        fairaudit.audit(y, rng.integers(0, 2, n), sensitive_features=sex, n_bootstrap=0, name=name)
         for name in ("first model", "second model")
     ]
     html = render(*audits, title="Two models")
@@ -487,7 +507,11 @@ def test_with_several_audits_the_attribute_headings_nest_under_each_model_and_no
     headings = {sid: re.findall(r"<h([3-6])[^>]*>([^<]*)</h\1>", body) for sid, body in sections}
     # by hand: each model's heading, the attribute's one level below it
     assert headings["performance"] == [
-        ("3", "first model"), ("4", "sex"), ("3", "second model"), ("4", "sex")]
+        ("3", "first model"),
+        ("4", "sex"),
+        ("3", "second model"),
+        ("4", "sex"),
+    ]
     # no scores were given: the section says so once, without a heading per model
     assert headings["scores-and-thresholds"] == []
     assert "No scores were given" in dict(sections)["scores-and-thresholds"]
@@ -503,18 +527,37 @@ def test_every_chart_of_each_kind_of_audit_prints_at_its_own_size():
 
     rng = np.random.default_rng(8)
     n = 1500
-    sf = pd.Series(rng.choice(["North-East region", "South", "West coast", "Mid"], n),
-                   name="region")
+    sf = pd.Series(
+        rng.choice(["North-East region", "South", "West coast", "Mid"], n), name="region"
+    )
     score = rng.random(n)
     y = (rng.random(n) < score).astype(int)
-    binary = fairaudit.audit(y, (score > 0.5).astype(int), sensitive_features=sf,
-                             y_score=score, threshold=0.5, n_bootstrap=20, random_state=0)
+    binary = fairaudit.audit(
+        y,
+        (score > 0.5).astype(int),
+        sensitive_features=sf,
+        y_score=score,
+        threshold=0.5,
+        n_bootstrap=20,
+        random_state=0,
+    )
     classes = rng.choice(list("abcd"), n)
-    multiclass = fairaudit.audit(classes, np.where(rng.random(n) < 0.6, classes, "a"),
-                                 sensitive_features=sf, task="multiclass", n_bootstrap=20,
-                                 random_state=0)
-    regression = fairaudit.audit(score, score + rng.normal(0, 0.1, n), sensitive_features=sf,
-                                 task="regression", n_bootstrap=20, random_state=0)
+    multiclass = fairaudit.audit(
+        classes,
+        np.where(rng.random(n) < 0.6, classes, "a"),
+        sensitive_features=sf,
+        task="multiclass",
+        n_bootstrap=20,
+        random_state=0,
+    )
+    regression = fairaudit.audit(
+        score,
+        score + rng.normal(0, 0.1, n),
+        sensitive_features=sf,
+        task="regression",
+        n_bootstrap=20,
+        random_state=0,
+    )
     pages = {
         "binary and comparison": render(binary, comparison=compare_like_table()),
         "multiclass": render(multiclass),

@@ -34,7 +34,8 @@ def _case(name):
         kwargs["sensitive_features"] = pd.Series(rng.integers(0, 3, N), name="code")
     elif name == "suppressed intersections":
         kwargs["sensitive_features"] = pd.DataFrame(
-            {"g": g, "h": rng.choice(["x", "y", "z", "w"], N), "k": rng.choice(["p", "q"], N)})
+            {"g": g, "h": rng.choice(["x", "y", "z", "w"], N), "k": rng.choice(["p", "q"], N)}
+        )
         kwargs["suppress_below"] = 20
     elif name == "weights and scores":
         kwargs["sample_weight"] = rng.uniform(0.2, 3, N)
@@ -48,8 +49,14 @@ def _case(name):
     return fairaudit.audit(y, pred, **kwargs)
 
 
-CASES = ["no positives in a group", "all predictions negative", "tiny groups",
-         "numeric labels", "suppressed intersections", "weights and scores"]
+CASES = [
+    "no positives in a group",
+    "all predictions negative",
+    "tiny groups",
+    "numeric labels",
+    "suppressed intersections",
+    "weights and scores",
+]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -60,8 +67,9 @@ def test_awkward_audits_render_completely(case):
     assert [h for _, h in page.sections] == SECTIONS
     assert active_content(page) == []
     assert resource_references(page) == []
-    verdict = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE",
-               "n/a": "N/A"}[result.verdict]
+    verdict = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE", "n/a": "N/A"}[
+        result.verdict
+    ]
     assert verdict in page.text
     if len(result.undefined):
         assert "Undefined values" in page.text

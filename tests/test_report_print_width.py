@@ -50,8 +50,13 @@ def test_a_table_too_wide_for_a_landscape_page_may_break_words():
 
 
 def test_words_break_after_hyphens_and_slashes_and_the_badge_counts():
-    t = TableView(head=[], body=[[Cell("Amer-Indian-Eskimo/Other")],
-                                 [Cell("x", badge=("inconclusive", "?", "INCONCLUSIVE"))]])
+    t = TableView(
+        head=[],
+        body=[
+            [Cell("Amer-Indian-Eskimo/Other")],
+            [Cell("x", badge=("inconclusive", "?", "INCONCLUSIVE"))],
+        ],
+    )
     assert min_print_width(t) == (len("INCONCLUSIVE") + 3) * 6 + 8
     t = TableView(head=[], body=[[Cell("Amer-Indian-Eskimo/Other")]])
     assert min_print_width(t) == len("Indian-") * 6 + 8
@@ -87,8 +92,9 @@ def test_the_rendered_table_carries_the_class():
 def _frame(t: TableView):
     import pandas as pd
 
-    return pd.DataFrame([[c.text for c in row] for row in t.body],
-                        columns=[f"c{i}" for i in range(len(t.body[0]))])
+    return pd.DataFrame(
+        [[c.text for c in row] for row in t.body], columns=[f"c{i}" for i in range(len(t.body[0]))]
+    )
 
 
 def test_names_in_headers_may_break_at_underscores_parentheses_and_camel_case():

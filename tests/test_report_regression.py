@@ -18,17 +18,31 @@ def result():
     grp = rng.choice(["a", "b", "c<&>"], n, p=[0.5, 0.3, 0.2])
     y = rng.normal(50, 10, n)
     pred = y + rng.normal(0, 5, n) + (grp == "b") * 4
-    return fairaudit.audit(y, pred, sensitive_features={"grp": grp, "sex": rng.choice(
-        ["F", "M"], n)}, task="regression", n_bootstrap=100, random_state=0, name="Offer model")
+    return fairaudit.audit(
+        y,
+        pred,
+        sensitive_features={"grp": grp, "sex": rng.choice(["F", "M"], n)},
+        task="regression",
+        n_bootstrap=100,
+        random_state=0,
+        name="Offer model",
+    )
 
 
 def test_the_html_report_shows_the_regression_evidence(result, tmp_path):
     html = render(result, path=tmp_path / "report.html")
     assert (tmp_path / "report.html").read_text(encoding="utf-8") == html
-    for text in ("Errors by group", "Distribution of the predictions",
-                 "Disparities", "Each group of grp against the reference group", "Standardized mean difference",
-                 "Kolmogorov–Smirnov distance", "Share above the median (scoring rate)",
-                 "Mean absolute error", "Scoring rate ratio"):
+    for text in (
+        "Errors by group",
+        "Distribution of the predictions",
+        "Disparities",
+        "Each group of grp against the reference group",
+        "Standardized mean difference",
+        "Kolmogorov–Smirnov distance",
+        "Share above the median (scoring rate)",
+        "Mean absolute error",
+        "Scoring rate ratio",
+    ):
         assert text in html, text
     # the sections about yes/no decisions are not shown for numbers
     for text in ("Error analysis", "Scores and thresholds", "Demographic parity"):
@@ -49,21 +63,39 @@ def test_a_mixed_report_of_decisions_and_numbers():
     rng = np.random.default_rng(1)
     n = 400
     g = rng.choice(["x", "y"], n)
-    binary = fairaudit.audit(rng.integers(0, 2, n), rng.integers(0, 2, n),
-                             sensitive_features=g, n_bootstrap=0, name="decisions")
-    numbers = fairaudit.audit(rng.normal(size=n), rng.normal(size=n), sensitive_features=g,
-                              task="regression", n_bootstrap=0, name="numbers")
+    binary = fairaudit.audit(
+        rng.integers(0, 2, n),
+        rng.integers(0, 2, n),
+        sensitive_features=g,
+        n_bootstrap=0,
+        name="decisions",
+    )
+    numbers = fairaudit.audit(
+        rng.normal(size=n),
+        rng.normal(size=n),
+        sensitive_features=g,
+        task="regression",
+        n_bootstrap=0,
+        name="numbers",
+    )
     html = render(binary, numbers)
     assert "Error analysis" in html and "Errors by group" in html
 
 
 def test_gates_evaluate_regression_criteria(result):
-    out = evaluate(Gate(text="smd>0.2", name="smd", op=">", value=0.2, attribute="grp"),
-                   result)
+    out = evaluate(Gate(text="smd>0.2", name="smd", op=">", value=0.2, attribute="grp"), result)
     assert [o.status for o in out] == ["fail"]  # d of group b is about 0.4
     assert gate_exit_code(out) == 1
-    out = evaluate(Gate(text="bounded_group_loss", name="bounded_group_loss", op=None,
-                        value=None, attribute=None), result)
+    out = evaluate(
+        Gate(
+            text="bounded_group_loss",
+            name="bounded_group_loss",
+            op=None,
+            value=None,
+            attribute=None,
+        ),
+        result,
+    )
     assert {o.status for o in out} == {"not evaluated"}
 
 
@@ -110,9 +142,15 @@ def test_the_caveats_of_numbers_do_not_speak_of_base_rates():
     n = 800
     g = rng.choice(["a", "b"], n)
     y = rng.normal(size=n)
-    r = fairaudit.audit(y, y + rng.normal(0, 0.3, n), sensitive_features=g, task="regression",
-                        n_bootstrap=50, random_state=0)
+    r = fairaudit.audit(
+        y,
+        y + rng.normal(0, 0.3, n),
+        sensitive_features=g,
+        task="regression",
+        n_bootstrap=50,
+        random_state=0,
+    )
     html = render(r)
-    caveats = html[html.index('id="caveats"'):]
+    caveats = html[html.index('id="caveats"') :]
     assert "No small groups or undefined metrics were found." in caveats
     assert "base rate" not in caveats[: caveats.index("What an audit cannot see")]

@@ -38,75 +38,139 @@ def svgs_of(html: str) -> list[str]:
 # ----------------------------------------------------------------------------- SVG check
 XLINK = 'xmlns:xlink="http://www.w3.org/1999/xlink"'
 ATTACKS = [
-    ("<svg/onload=alert(1)>", safe.REASON_NOT_XML.format(
-        error="not well-formed (invalid token): line 1, column 5")),
-    ("<svg><a href=https://example.org>x</a></svg>", safe.REASON_NOT_XML.format(
-        error="not well-formed (invalid token): line 1, column 13")),
-    ("<svg></svg><img src=x onerror=alert(1)>", safe.REASON_NOT_XML.format(
-        error="junk after document element: line 1, column 11")),
-    ("<svg></svg><p>after</p>", safe.REASON_NOT_XML.format(
-        error="junk after document element: line 1, column 11")),
-    ('<svg><meta http-equiv="refresh" content="0;url=https://example.org"/></svg>',
-     safe.REASON_ELEMENT.format(name="meta")),
-    ('<svg><animate attributeName="href" values="javascript:alert(1)"/></svg>',
-     safe.REASON_ELEMENT.format(name="animate")),
-    ('<svg><set attributeName="href" to="javascript:alert(1)"/></svg>',
-     safe.REASON_ELEMENT.format(name="set")),
-    ("<svg><style>@import url(https://example.org/a.css);</style></svg>",
-     safe.REASON_CSS.format(where="a <style> element", what="an @-rule")),
-    ("<svg><style>*{stroke-linecap: \\75 rl(https://example.org)}</style></svg>",
-     safe.REASON_CSS.format(where="a <style> element", what="a CSS escape")),
-    ('<svg><rect style="fill: \\75 rl(https://example.org)"/></svg>',
-     safe.REASON_CSS.format(where="the attribute 'style' of <rect>", what="a CSS escape")),
-    ("<svg><foreignObject><p>x</p></foreignObject></svg>",
-     safe.REASON_ELEMENT.format(name="foreignObject")),
+    (
+        "<svg/onload=alert(1)>",
+        safe.REASON_NOT_XML.format(error="not well-formed (invalid token): line 1, column 5"),
+    ),
+    (
+        "<svg><a href=https://example.org>x</a></svg>",
+        safe.REASON_NOT_XML.format(error="not well-formed (invalid token): line 1, column 13"),
+    ),
+    (
+        "<svg></svg><img src=x onerror=alert(1)>",
+        safe.REASON_NOT_XML.format(error="junk after document element: line 1, column 11"),
+    ),
+    (
+        "<svg></svg><p>after</p>",
+        safe.REASON_NOT_XML.format(error="junk after document element: line 1, column 11"),
+    ),
+    (
+        '<svg><meta http-equiv="refresh" content="0;url=https://example.org"/></svg>',
+        safe.REASON_ELEMENT.format(name="meta"),
+    ),
+    (
+        '<svg><animate attributeName="href" values="javascript:alert(1)"/></svg>',
+        safe.REASON_ELEMENT.format(name="animate"),
+    ),
+    (
+        '<svg><set attributeName="href" to="javascript:alert(1)"/></svg>',
+        safe.REASON_ELEMENT.format(name="set"),
+    ),
+    (
+        "<svg><style>@import url(https://example.org/a.css);</style></svg>",
+        safe.REASON_CSS.format(where="a <style> element", what="an @-rule"),
+    ),
+    (
+        "<svg><style>*{stroke-linecap: \\75 rl(https://example.org)}</style></svg>",
+        safe.REASON_CSS.format(where="a <style> element", what="a CSS escape"),
+    ),
+    (
+        '<svg><rect style="fill: \\75 rl(https://example.org)"/></svg>',
+        safe.REASON_CSS.format(where="the attribute 'style' of <rect>", what="a CSS escape"),
+    ),
+    (
+        "<svg><foreignObject><p>x</p></foreignObject></svg>",
+        safe.REASON_ELEMENT.format(name="foreignObject"),
+    ),
     ("<svg><script>alert(1)</script></svg>", safe.REASON_ELEMENT.format(name="script")),
-    (f'<svg {XLINK}><use xlink:href="https://example.org/a.svg#b"/></svg>',
-     safe.REASON_LINK.format(name="xlink:href", value="https://example.org/a.svg#b",
-                             element="use")),
-    ('<svg><use href="javascript:alert(1)"/></svg>',
-     safe.REASON_LINK.format(name="href", value="javascript:alert(1)", element="use")),
-    ('<svg><use href="data:image/svg+xml,x"/></svg>',
-     safe.REASON_LINK.format(name="href", value="data:image/svg+xml,x", element="use")),
+    (
+        f'<svg {XLINK}><use xlink:href="https://example.org/a.svg#b"/></svg>',
+        safe.REASON_LINK.format(
+            name="xlink:href", value="https://example.org/a.svg#b", element="use"
+        ),
+    ),
+    (
+        '<svg><use href="javascript:alert(1)"/></svg>',
+        safe.REASON_LINK.format(name="href", value="javascript:alert(1)", element="use"),
+    ),
+    (
+        '<svg><use href="data:image/svg+xml,x"/></svg>',
+        safe.REASON_LINK.format(name="href", value="data:image/svg+xml,x", element="use"),
+    ),
     ('<svg><image href="#a"/></svg>', safe.REASON_ELEMENT.format(name="image")),
-    ('<svg><rect style="fill: url(https://example.org/x)"/></svg>',
-     safe.REASON_CSS.format(where="the attribute 'style' of <rect>",
-                            what="'url(https://example.org/x)'")),
-    ('<svg><rect fill="url(https://example.org/x)"/></svg>',
-     safe.REASON_CSS.format(where="the attribute 'fill' of <rect>",
-                            what="'url(https://example.org/x)'")),
-    ('<svg><rect style="width: expression(alert(1))"/></svg>',
-     safe.REASON_CSS.format(where="the attribute 'style' of <rect>",
-                            what="'expression(alert(1)'")),
-    ("<svg><style>*{stroke-linecap: expression(alert(1))}</style></svg>",
-     safe.REASON_CSS.format(where="a <style> element", what="'expression(alert(1)'")),
-    ("<svg><style>*{stroke: url(https://example.org/x)}</style></svg>",
-     safe.REASON_CSS.format(where="a <style> element", what="'url(https://example.org/x)'")),
-    ("<svg><style>@font-face{font-family: x}</style></svg>",
-     safe.REASON_CSS.format(where="a <style> element", what="an @-rule")),
+    (
+        '<svg><rect style="fill: url(https://example.org/x)"/></svg>',
+        safe.REASON_CSS.format(
+            where="the attribute 'style' of <rect>", what="'url(https://example.org/x)'"
+        ),
+    ),
+    (
+        '<svg><rect fill="url(https://example.org/x)"/></svg>',
+        safe.REASON_CSS.format(
+            where="the attribute 'fill' of <rect>", what="'url(https://example.org/x)'"
+        ),
+    ),
+    (
+        '<svg><rect style="width: expression(alert(1))"/></svg>',
+        safe.REASON_CSS.format(
+            where="the attribute 'style' of <rect>", what="'expression(alert(1)'"
+        ),
+    ),
+    (
+        "<svg><style>*{stroke-linecap: expression(alert(1))}</style></svg>",
+        safe.REASON_CSS.format(where="a <style> element", what="'expression(alert(1)'"),
+    ),
+    (
+        "<svg><style>*{stroke: url(https://example.org/x)}</style></svg>",
+        safe.REASON_CSS.format(where="a <style> element", what="'url(https://example.org/x)'"),
+    ),
+    (
+        "<svg><style>@font-face{font-family: x}</style></svg>",
+        safe.REASON_CSS.format(where="a <style> element", what="an @-rule"),
+    ),
     # a <style> element reaches the whole page: it could hide the verdict
-    ("<svg><style>.badge{display: none}</style></svg>",
-     safe.REASON_PROPERTY.format(where="a <style> element", name="display")),
-    ('<svg style="position: fixed; top: 0"></svg>',
-     safe.REASON_ATTRIBUTE.format(name="style", element="svg")),
-    ('<svg transform="translate(0,-900)"></svg>',
-     safe.REASON_ATTRIBUTE.format(name="transform", element="svg")),
-    ('<svg><rect onclick="alert(1)"/></svg>',
-     safe.REASON_ATTRIBUTE.format(name="onclick", element="rect")),
-    ('<svg><g transform="translate(1,2) url(x)"/></svg>',
-     safe.REASON_TRANSFORM.format(value="translate(1,2) url(x)", element="g")),
-    ('<!DOCTYPE svg [<!ENTITY a "aaaaaaaa">]><svg><text>&a;</text></svg>',
-     safe.REASON_MARKUP.format(found="<!DOCTYPE")),
+    (
+        "<svg><style>.badge{display: none}</style></svg>",
+        safe.REASON_PROPERTY.format(where="a <style> element", name="display"),
+    ),
+    (
+        '<svg style="position: fixed; top: 0"></svg>',
+        safe.REASON_ATTRIBUTE.format(name="style", element="svg"),
+    ),
+    (
+        '<svg transform="translate(0,-900)"></svg>',
+        safe.REASON_ATTRIBUTE.format(name="transform", element="svg"),
+    ),
+    (
+        '<svg><rect onclick="alert(1)"/></svg>',
+        safe.REASON_ATTRIBUTE.format(name="onclick", element="rect"),
+    ),
+    (
+        '<svg><g transform="translate(1,2) url(x)"/></svg>',
+        safe.REASON_TRANSFORM.format(value="translate(1,2) url(x)", element="g"),
+    ),
+    (
+        '<!DOCTYPE svg [<!ENTITY a "aaaaaaaa">]><svg><text>&a;</text></svg>',
+        safe.REASON_MARKUP.format(found="<!DOCTYPE"),
+    ),
     # read differently by XML and by the browser's HTML parser
-    ("<svg><text><!--><img src=x onerror=alert(1)>--></text></svg>",
-     safe.REASON_MARKUP.format(found="<!--><img")),
-    ("<svg><?x ><img src=x onerror=alert(1)> ?></svg>",
-     safe.REASON_MARKUP.format(found="<?x ><img")),
+    (
+        "<svg><text><!--><img src=x onerror=alert(1)>--></text></svg>",
+        safe.REASON_MARKUP.format(found="<!--><img"),
+    ),
+    (
+        "<svg><?x ><img src=x onerror=alert(1)> ?></svg>",
+        safe.REASON_MARKUP.format(found="<?x ><img"),
+    ),
     ("<svg><text><![CDATA[x]]></text></svg>", safe.REASON_MARKUP.format(found="<![CDATA[")),
-    ('<svg xmlns="http://www.w3.org/1999/xhtml"><p>x</p></svg>',
-     safe.REASON_NAMESPACE.format(name="svg", namespace="http://www.w3.org/1999/xhtml")),
-    ('<svg xmlns:x="urn:x"><rect x:href="javascript:alert(1)"/></svg>',
-     safe.REASON_ATTRIBUTE.format(name="{urn:x}href", element="rect")),
+    (
+        '<svg xmlns="http://www.w3.org/1999/xhtml"><p>x</p></svg>',
+        safe.REASON_NAMESPACE.format(name="svg", namespace="http://www.w3.org/1999/xhtml"),
+    ),
+    (
+        '<svg xmlns:x="urn:x"><rect x:href="javascript:alert(1)"/></svg>',
+        safe.REASON_ATTRIBUTE.format(name="{urn:x}href", element="rect"),
+    ),
 ]
 
 
@@ -119,7 +183,7 @@ def test_hostile_svg_is_refused_with_the_reason(svg, reason):
 
 def test_inert_svg_and_local_references_are_accepted():
     for svg in [
-        '<svg><text>url(x) onerror=alert(1) @import \\75 rl( &lt;script&gt;</text></svg>',
+        "<svg><text>url(x) onerror=alert(1) @import \\75 rl( &lt;script&gt;</text></svg>",
         '<svg><defs><clipPath id="p1"><rect width="1" height="1"/></clipPath></defs>'
         '<g clip-path="url(#p1)"><use href="#p1" x="1"/></g></svg>',
         f'<svg xmlns="http://www.w3.org/2000/svg" {XLINK}><use xlink:href="#p1"/></svg>',
@@ -175,8 +239,9 @@ def test_every_kind_of_vector_drawing_passes_and_raster_images_are_refused():
 def full_report():
     """An audit of three attributes with scores and intersections, and a comparison."""
     df, y, pred, score = make_data(n=2400)
-    result = fairaudit.audit(y, pred, sensitive_features=df, y_score=score, threshold=0.5,
-                             n_bootstrap=30, random_state=0)
+    result = fairaudit.audit(
+        y, pred, sensitive_features=df, y_score=score, threshold=0.5, n_bootstrap=30, random_state=0
+    )
     return result, render(result, comparison=compare_like_table())
 
 
@@ -200,7 +265,7 @@ AWKWARD = [
     "<script>alert(1)</script>",
     "</svg><img src=x onerror=alert(1)>",
     "A & B",
-    "\U0001F469\u200D\U0001F52C scientist",
+    "\U0001f469\u200d\U0001f52c scientist",
     "line one\nline two",
     "L" * 300,
     "javascript:alert(1)",
@@ -223,8 +288,15 @@ def awkward():
     score = np.clip(rng.random(n) + 0.15 * (groups == "url(x)"), 0, 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = fairaudit.audit(y, (score > 0.5).astype(int), sensitive_features=sf,
-                                 y_score=score, threshold=0.5, n_bootstrap=20, random_state=0)
+        result = fairaudit.audit(
+            y,
+            (score > 0.5).astype(int),
+            sensitive_features=sf,
+            y_score=score,
+            threshold=0.5,
+            n_bootstrap=20,
+            random_state=0,
+        )
         html = render(result)
     return result, html, [str(w.message) for w in caught]
 
@@ -291,29 +363,40 @@ class ContractResult(fairaudit.AuditResult):
         return dict(self.given.get("verdict_counts") or super().verdict_counts)
 
 
-def contract(result, *, verdict=None, verdict_counts=None, config=None, meta=None,
-             **tables) -> ContractResult:
+def contract(
+    result, *, verdict=None, verdict_counts=None, config=None, meta=None, **tables
+) -> ContractResult:
     """``result`` with some of its parts replaced: tables by name, ``config`` and ``meta``
     fields, and a given verdict and verdict counts."""
     settings = replace(result.settings, **(config or {}))
     info = replace(result.info, **(meta or {}))
     parts = replace(result.tables, **tables)
     given = {"verdict": verdict, "verdict_counts": verdict_counts}
-    return ContractResult(result.attribute, result.features, result.reference_reason,
-                          settings, info, parts, dict(result.marginals), given=given)
+    return ContractResult(
+        result.attribute,
+        result.features,
+        result.reference_reason,
+        settings,
+        info,
+        parts,
+        dict(result.marginals),
+        given=given,
+    )
 
 
 def counted_denominators(frame: pd.DataFrame, group: str) -> pd.DataFrame:
     """Rows each rate of each group rests on, counted from the raw rows (the oracle)."""
     g = frame.groupby(group, sort=True)
     y, p = frame["y"], frame["p"]
-    out = pd.DataFrame({
-        "selection_rate": g.size(),
-        "base_rate": g.size(),
-        "true_positive_rate": (y == 1).groupby(frame[group]).sum(),
-        "false_positive_rate": (y == 0).groupby(frame[group]).sum(),
-        "positive_predictive_value": (p == 1).groupby(frame[group]).sum(),
-    }).astype(float)
+    out = pd.DataFrame(
+        {
+            "selection_rate": g.size(),
+            "base_rate": g.size(),
+            "true_positive_rate": (y == 1).groupby(frame[group]).sum(),
+            "false_positive_rate": (y == 0).groupby(frame[group]).sum(),
+            "positive_predictive_value": (p == 1).groupby(frame[group]).sum(),
+        }
+    ).astype(float)
     out.index = out.index.astype(object)
     return out
 
@@ -322,11 +405,15 @@ def rows_with(groups: dict[str, tuple[int, int, int, int]], seed: int = 0) -> pd
     """Rows per group with exact counts (TP, FP, FN, TN), shuffled."""
     parts = []
     for name, (tp, fp, fn, tn) in groups.items():
-        parts.append(pd.DataFrame({
-            "g": name,
-            "y": [1] * tp + [0] * fp + [1] * fn + [0] * tn,
-            "p": [1] * tp + [1] * fp + [0] * fn + [0] * tn,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "g": name,
+                    "y": [1] * tp + [0] * fp + [1] * fn + [0] * tn,
+                    "p": [1] * tp + [1] * fp + [0] * fn + [0] * tn,
+                }
+            )
+        )
     frame = pd.concat(parts, ignore_index=True)
     return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
@@ -340,23 +427,31 @@ def audit_rows(frame: pd.DataFrame, **kwargs):
 def findings_of(html: str) -> list[tuple[str, str]]:
     """(class, text) of each finding of the page's verdict section and disparities."""
     page = parse(html)
-    classes = [a.get("class", "") for t, a in page.elements if t == "li" and "finding" in
-               a.get("class", "")]
+    classes = [
+        a.get("class", "")
+        for t, a in page.elements
+        if t == "li" and "finding" in a.get("class", "")
+    ]
     texts = re.findall(r'<li class="finding [a-z]+">(.*?)</li>', html, re.S)
     texts = [re.sub(r"<[^>]+>", "", t) for t in texts]
     import html as html_lib
-    return [(c.split()[1], " ".join(html_lib.unescape(t).split())) for c, t in
-            zip(classes, texts, strict=True)]
+
+    return [
+        (c.split()[1], " ".join(html_lib.unescape(t).split()))
+        for c, t in zip(classes, texts, strict=True)
+    ]
 
 
 @pytest.fixture(scope="module")
 def mixed():
     """ref selected at 0.5; low at 0.2 (far below); high at 0.635 (1.27 times ref)."""
-    frame = rows_with({
-        "ref": (360, 240, 240, 360),  # 1200 rows, 600 selected
-        "low": (150, 90, 450, 510),  # 1200 rows, 240 selected
-        "high": (127, 63, 53, 57),  # 300 rows, 190 selected
-    })
+    frame = rows_with(
+        {
+            "ref": (360, 240, 240, 360),  # 1200 rows, 600 selected
+            "low": (150, 90, 450, 510),  # 1200 rows, 240 selected
+            "high": (127, 63, 53, 57),  # 300 rows, 190 selected
+        }
+    )
     result = audit_rows(frame, reference_group="ref")
     return frame, result, render(result)
 
@@ -380,8 +475,10 @@ def test_fail_marks_only_findings_whose_criterion_fails_and_whose_interval_is_ou
     assert not failing.empty
     from fairaudit.report._text import criterion_label
 
-    failing_labels = {criterion_label(c, t) for c, t in zip(failing["criterion"],
-                                                             failing["tolerance"], strict=True)}
+    failing_labels = {
+        criterion_label(c, t)
+        for c, t in zip(failing["criterion"], failing["tolerance"], strict=True)
+    }
     for cls, text in found:
         assert text.split()[0] == {"fail": "\u2717", "inconclusive": "?", "na": "\u2013"}[cls]
         if cls == "fail":  # a FAIL finding names a failing criterion
@@ -423,18 +520,20 @@ def test_inconclusive_criteria_give_cannot_tell_findings():
     found = findings_of(html)
     border = [t for c, t in found if "'border' is selected at 0.75 times" in t]
     assert border and all(t.startswith("? CANNOT TELL") for t in border)
-    assert all(t.endswith("cannot tell: the 95% interval includes the tolerance.")
-               for t in border)
+    assert all(t.endswith("cannot tell: the 95% interval includes the tolerance.") for t in border)
     # the only FAIL is the four-fifths rule's: 0.75 is below 4/5 and the difference of the
     # rates is significant (z = 2.52 SD: pooled 0.4375, se 0.0496), which is a test of equal
     # rates, not of the ratio against 0.8 (that is the demographic parity ratio's interval)
     fails = [t for c, t in found if c == "fail"]
     assert crit.loc["four_fifths_rule", "verdict"] == "fail"
-    assert fails and all("FAIL" in t and "Four-fifths rule (EEOC): the lowest selection "
-                         "rate is 0.750 times the rate of the most selected group 'ref'" in t
-                         for t in fails)
-    assert all("below 4/5 and significant: border (ratio 0.750, z = 2.52 SD)" in t
-               for t in fails)
+    assert fails and all(
+        "FAIL" in t
+        and "Four-fifths rule (EEOC): the lowest selection "
+        "rate is 0.750 times the rate of the most selected group 'ref'"
+        in t
+        for t in fails
+    )
+    assert all("below 4/5 and significant: border (ratio 0.750, z = 2.52 SD)" in t for t in fails)
 
 
 def test_not_evaluated_criteria_are_counted_listed_and_marked():
@@ -451,8 +550,9 @@ def test_not_evaluated_criteria_are_counted_listed_and_marked():
     missing = crit[crit["verdict"] == "n/a"]
     from fairaudit.report._text import criterion_label
 
-    for name, tol, reason in zip(missing["criterion"], missing["tolerance"], missing["reason"],
-                                 strict=True):
+    for name, tol, reason in zip(
+        missing["criterion"], missing["tolerance"], missing["reason"], strict=True
+    ):
         shown = reason if isinstance(reason, str) and reason.strip() else "its value is undefined"
         assert f"{criterion_label(name, tol)} for g: {shown}" in text
     assert any(c == "na" for c, _ in findings_of(html))
@@ -463,8 +563,9 @@ def test_verdict_counts_of_the_result_are_what_the_report_says(mixed):
 
     _, result, html = mixed
     counts = result.criteria["verdict"].value_counts()
-    assert result.verdict_counts == {k: int(counts.get(k, 0))
-                                     for k in ("pass", "fail", "inconclusive", "n/a")}
+    assert result.verdict_counts == {
+        k: int(counts.get(k, 0)) for k in ("pass", "fail", "inconclusive", "n/a")
+    }
     # the report takes the counts from the result, not from its own count of the rows
     made_up = {"pass": 3, "fail": 0, "inconclusive": 0, "n/a": 1}
     newer = contract(result, verdict="pass", verdict_counts=made_up)
@@ -483,8 +584,7 @@ def test_no_criterion_evaluated_is_not_a_pass():
     assert f"None of the {len(crit)} criteria could be evaluated." in page.text
     from fairaudit.report._text import criterion_label
 
-    for name, tol, reason in zip(crit["criterion"], crit["tolerance"], crit["reason"],
-                                 strict=True):
+    for name, tol, reason in zip(crit["criterion"], crit["tolerance"], crit["reason"], strict=True):
         assert f"{criterion_label(name, tol)} for g: {reason}" in page.text
 
 
@@ -542,29 +642,38 @@ def test_few_observations_are_flagged_in_tables_findings_and_markdown():
     assert not any("\u2020" in c.text for c in ref)
     found = findings_of(html)
     tpr = [i for i, (_, t) in enumerate(found) if "True positive rate of 'tiny'" in t]
-    assert tpr and all("'tiny' rests on 3 observations for the true positive rate (fewer than "
-                       "30)" in found[i][1] for i in tpr)
+    assert tpr and all(
+        "'tiny' rests on 3 observations for the true positive rate (fewer than 30)" in found[i][1]
+        for i in tpr
+    )
     # ranked after every finding of the same mark that does not rest on few observations,
     # within each list (the verdict section names the attribute, the disparities section not)
     for i in tpr:
         same_list = found[i][1].split(" ", 3)[2] == "g:"
-        assert all(j < i for j, (c, t) in enumerate(found)
-                   if c == found[i][0] and "rests on" not in t
-                   and (t.split(" ", 3)[2] == "g:") == same_list)
+        assert all(
+            j < i
+            for j, (c, t) in enumerate(found)
+            if c == found[i][0]
+            and "rests on" not in t
+            and (t.split(" ", 3)[2] == "g:") == same_list
+        )
     md_text = render_markdown(result)
-    flagged = [line for line in md_text.splitlines()
-               if line.startswith("| g | Equal opportunity")]
+    flagged = [line for line in md_text.splitlines() if line.startswith("| g | Equal opportunity")]
     assert flagged and all(" \u2020 |" in line for line in flagged)
-    assert not any(" \u2020 |" in line for line in md_text.splitlines()
-                   if line.startswith("| g | Demographic parity"))
+    assert not any(
+        " \u2020 |" in line
+        for line in md_text.splitlines()
+        if line.startswith("| g | Demographic parity")
+    )
     assert legend + "." in md_text
 
 
 def test_zero_width_interval_is_never_the_most_certain_finding():
     # 'none' has 3 positives and finds none of them: a true positive rate of 0/3, whose
     # resampled values are all 0 -- an interval without width that says nothing of certainty
-    frame = rows_with({"ref": (300, 200, 200, 300), "none": (0, 30, 3, 67),
-                       "low": (60, 20, 240, 180)})
+    frame = rows_with(
+        {"ref": (300, 200, 200, 300), "none": (0, 30, 3, 67), "low": (60, 20, 240, 180)}
+    )
     result = audit_rows(frame, reference_group="ref")
     lower, upper = result.tables.lower.copy(), result.tables.upper.copy()
     lower.loc["none", "true_positive_rate"] = upper.loc["none", "true_positive_rate"] = 0.0
@@ -575,8 +684,11 @@ def test_zero_width_interval_is_never_the_most_certain_finding():
     found = findings_of(render(zero))
     tpr = [(c, t) for c, t in found if "True positive rate of 'none'" in t]
     assert tpr and all(c == "inconclusive" for c, _ in tpr)
-    assert all("the 95% interval has no width, which shows how few observations there are "
-               "rather than certainty" in t for _, t in tpr)
+    assert all(
+        "the 95% interval has no width, which shows how few observations there are "
+        "rather than certainty" in t
+        for _, t in tpr
+    )
     first = found[0][1]
     assert "'none'" not in first and first.startswith("\u2717 FAIL")
 
@@ -585,14 +697,24 @@ def test_correction_is_described_as_configured(mixed):
     _, result, html = mixed
     assert result.config["correction"] == "holm" and result.config["correction_scope"] == "all"
     text = parse(html).text
-    assert ("Holm's step-down method (controls the chance of any false flag), p-values "
-            "adjusted together across all groups and metrics of the attribute") in text
+    assert (
+        "Holm's step-down method (controls the chance of any false flag), p-values "
+        "adjusted together across all groups and metrics of the attribute"
+    ) in text
     assert "groups and metrics at once" not in text
-    per_metric = parse(render(audit_rows(
-        rows_with({"a": (30, 20, 20, 30), "b": (25, 20, 25, 30)}), correction="bh",
-        correction_scope="metric"))).text
-    assert ("the Benjamini\u2013Hochberg method (controls the share of false flags), p-values "
-            "adjusted together across the groups of each metric") in per_metric
+    per_metric = parse(
+        render(
+            audit_rows(
+                rows_with({"a": (30, 20, 20, 30), "b": (25, 20, 25, 30)}),
+                correction="bh",
+                correction_scope="metric",
+            )
+        )
+    ).text
+    assert (
+        "the Benjamini\u2013Hochberg method (controls the share of false flags), p-values "
+        "adjusted together across the groups of each metric"
+    ) in per_metric
     # results written before correction_scope existed adjusted per metric
     written = result.to_dict()
     written["schema_version"] = "1.1"
@@ -608,8 +730,11 @@ def test_four_fifths_rule_is_shown_as_a_criterion_of_its_own(mixed):
     fails only on a significant difference), apart from the demographic parity ratio."""
     _, result, html = mixed
     page = parse(html)
-    grid = next(t for t in page.tables
-                if t["caption"] == "Verdict and value of each criterion per attribute")
+    grid = next(
+        t
+        for t in page.tables
+        if t["caption"] == "Verdict and value of each criterion per attribute"
+    )
     names = [r[0].text for r in grid["rows"][1:]]
     assert "Four-fifths rule (EEOC)" in names and "Demographic parity (ratio)" in names
     assert len(names) == len(set(names))
@@ -634,13 +759,18 @@ def test_a_result_written_by_an_earlier_version_is_shown_consistently():
     counts = shown["verdict"].value_counts()
     html = render(old)
     page = parse(html)
-    grid = next(t for t in page.tables
-                if t["caption"] == "Verdict and value of each criterion per attribute")
+    grid = next(
+        t
+        for t in page.tables
+        if t["caption"] == "Verdict and value of each criterion per attribute"
+    )
     names = [r[0].text for r in grid["rows"][1:]]
     assert len(names) == len(set(names)) == shown["criterion"].nunique()
     assert "Demographic parity (ratio)" in names
-    phrase = (f"{counts['inconclusive']} criteria are inconclusive and {counts['pass']} passes "
-              f"(all {len(shown)} evaluated).")
+    phrase = (
+        f"{counts['inconclusive']} criteria are inconclusive and {counts['pass']} passes "
+        f"(all {len(shown)} evaluated)."
+    )
     assert phrase in page.text and phrase in render_markdown(old)
     assert "p-values adjusted together across the groups of each metric" in page.text
 
@@ -648,14 +778,24 @@ def test_a_result_written_by_an_earlier_version_is_shown_consistently():
 def test_chart_labels_and_alternative_text_are_never_rewritten_as_markup():
     """The SVG clean-up and the per-figure id prefix touch tags only: names that look like
     ids, references, namespaces or CSS stay as they are in the charts' text."""
-    names = ["url(#a) x", 'k id="q" z', "font-family: Foo; w", "v xlink:href=u",
-             'n xmlns="m" o', 'p x="1.23456789" q']
+    names = [
+        "url(#a) x",
+        'k id="q" z',
+        "font-family: Foo; w",
+        "v xlink:href=u",
+        'n xmlns="m" o',
+        'p x="1.23456789" q',
+    ]
     rng = np.random.default_rng(0)
     n = 600
     groups = np.array(names, dtype=object)[rng.integers(0, len(names), n)]
-    result = fairaudit.audit(rng.integers(0, 2, n), rng.integers(0, 2, n),
-                             sensitive_features=pd.Series(groups, name="url(#b) name"),
-                             n_bootstrap=10, random_state=0)
+    result = fairaudit.audit(
+        rng.integers(0, 2, n),
+        rng.integers(0, 2, n),
+        sensitive_features=pd.Series(groups, name="url(#b) name"),
+        n_bootstrap=10,
+        random_state=0,
+    )
     texts, labels = set(), set()
     for svg in svgs_of(render(result)):
         root = ET.fromstring(svg)

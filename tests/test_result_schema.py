@@ -24,9 +24,14 @@ def document():
     rng = np.random.default_rng(4)
     n = 800
     result = fairaudit.audit(
-        rng.integers(0, 2, n), rng.integers(0, 2, n), y_score=rng.random(n),
+        rng.integers(0, 2, n),
+        rng.integers(0, 2, n),
+        y_score=rng.random(n),
         sensitive_features={"sex": rng.choice(["F", "M"], n), "age": rng.choice(["<40", "40+"], n)},
-        sample_weight=rng.uniform(0.5, 2, n), n_bootstrap=30, random_state=0)
+        sample_weight=rng.uniform(0.5, 2, n),
+        n_bootstrap=30,
+        random_state=0,
+    )
     return json.loads(result.to_json())
 
 
@@ -39,18 +44,21 @@ def test_a_result_validates_with_both_validators(document):
     fastjsonschema.compile(SCHEMA)(document)
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda d: d.pop("verdict"),
-    lambda d: d.update(verdict="n/a"),
-    lambda d: d.update(schema_version="2.0"),
-    lambda d: d["config"].update(correction="bonferroni"),
-    lambda d: d["meta"].pop("n_samples"),
-    lambda d: d["by_group"].pop("columns"),
-    lambda d: d["criteria"].update(columns=["value"]),
-    lambda d: d["marginals"]["sex"].pop("criteria"),
-    lambda d: d.update(extra=1),
-    lambda d: d["verdict_counts"].update(fail=-1),
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d.pop("verdict"),
+        lambda d: d.update(verdict="n/a"),
+        lambda d: d.update(schema_version="2.0"),
+        lambda d: d["config"].update(correction="bonferroni"),
+        lambda d: d["meta"].pop("n_samples"),
+        lambda d: d["by_group"].pop("columns"),
+        lambda d: d["criteria"].update(columns=["value"]),
+        lambda d: d["marginals"]["sex"].pop("criteria"),
+        lambda d: d.update(extra=1),
+        lambda d: d["verdict_counts"].update(fail=-1),
+    ],
+)
 def test_documents_that_are_not_results_are_refused(document, mutate):
     bad = copy.deepcopy(document)
     mutate(bad)
@@ -91,10 +99,15 @@ def regression_document():
     n = 600
     y = rng.normal(40, 10, n)
     result = fairaudit.audit(
-        y, y + rng.normal(0, 5, n),
+        y,
+        y + rng.normal(0, 5, n),
         sensitive_features={"sex": rng.choice(["F", "M"], n), "age": rng.choice(["<40", "40+"], n)},
-        sample_weight=rng.uniform(0.5, 2, n), task="regression", n_bootstrap=30,
-        random_state=0, tolerances={"bounded_group_loss": 30.0})
+        sample_weight=rng.uniform(0.5, 2, n),
+        task="regression",
+        n_bootstrap=30,
+        random_state=0,
+        tolerances={"bounded_group_loss": 30.0},
+    )
     return json.loads(result.to_json())
 
 
@@ -106,11 +119,14 @@ def test_a_regression_result_validates_and_reads_back(regression_document):
     assert json.loads(back.to_json()) == regression_document
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda d: d["config"].update(task="ordinal"),
-    lambda d: d["criteria"].update(columns=["value"]),
-    lambda d: d["marginals"]["sex"].pop("to_reference"),
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d["config"].update(task="ordinal"),
+        lambda d: d["criteria"].update(columns=["value"]),
+        lambda d: d["marginals"]["sex"].pop("to_reference"),
+    ],
+)
 def test_regression_documents_that_are_not_results_are_refused(regression_document, mutate):
     bad = copy.deepcopy(regression_document)
     mutate(bad)
@@ -126,9 +142,14 @@ def multiclass_document():
     yt = classes[rng.integers(0, 3, n)]
     yp = np.where(rng.random(n) < 0.6, yt, classes[rng.integers(0, 3, n)])
     result = fairaudit.audit(
-        yt, yp, task="multiclass", sample_weight=rng.uniform(0.5, 2, n), n_bootstrap=30,
+        yt,
+        yp,
+        task="multiclass",
+        sample_weight=rng.uniform(0.5, 2, n),
+        n_bootstrap=30,
         sensitive_features={"sex": rng.choice(["F", "M"], n), "age": rng.choice(["<40", "40+"], n)},
-        random_state=0)
+        random_state=0,
+    )
     return json.loads(result.to_json())
 
 
@@ -143,16 +164,20 @@ def test_a_multiclass_result_validates_and_reads_back(multiclass_document):
     for m in ("accuracy", "macro_f1", "weighted_recall"):
         assert m in multiclass_document["disparities"]["index"]
         assert m in set(back.to_reference["metric"])
-    pd.testing.assert_frame_equal(back.disparities.loc[["macro_f1"]],
-                                  fairaudit.AuditResult.from_dict(
-                                      json.loads(back.to_json())).disparities.loc[["macro_f1"]])
+    pd.testing.assert_frame_equal(
+        back.disparities.loc[["macro_f1"]],
+        fairaudit.AuditResult.from_dict(json.loads(back.to_json())).disparities.loc[["macro_f1"]],
+    )
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda d: d["config"].update(task="ordinal"),
-    lambda d: d["curves"]["confusion"].pop("data"),
-    lambda d: d["marginals"]["age"]["criteria"].update(columns=["value"]),
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d["config"].update(task="ordinal"),
+        lambda d: d["curves"]["confusion"].pop("data"),
+        lambda d: d["marginals"]["age"]["criteria"].update(columns=["value"]),
+    ],
+)
 def test_broken_multiclass_documents_are_refused(multiclass_document, mutate):
     bad = copy.deepcopy(multiclass_document)
     mutate(bad)

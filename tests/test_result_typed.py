@@ -24,11 +24,18 @@ def result():
     n = 1500
     with pytest.warns(UserWarning, match="missing value"):
         return fairaudit.audit(
-            rng.integers(0, 2, n), rng.integers(0, 2, n), y_score=rng.random(n),
-            sensitive_features={"sex": rng.choice(["F", "M"], n),
-                                "age": rng.choice(["<40", "40+", None], n)},
-            sample_weight=rng.uniform(0.5, 2, n), n_bootstrap=40, random_state=3,
-            name="model A")
+            rng.integers(0, 2, n),
+            rng.integers(0, 2, n),
+            y_score=rng.random(n),
+            sensitive_features={
+                "sex": rng.choice(["F", "M"], n),
+                "age": rng.choice(["<40", "40+", None], n),
+            },
+            sample_weight=rng.uniform(0.5, 2, n),
+            n_bootstrap=40,
+            random_state=3,
+            name="model A",
+        )
 
 
 def test_the_parts_are_typed_and_frozen(result):
@@ -40,8 +47,12 @@ def test_the_parts_are_typed_and_frozen(result):
     assert result.info.n_samples == 1500 and result.info.weighted
     assert result.info.n_missing["sex"] == 0 and result.info.n_missing["age"] > 0
     assert result.marginals["age"].info.n_missing == {"age": result.info.n_missing["age"]}
-    for obj, name in ((result, "attribute"), (result.settings, "n_bootstrap"),
-                      (result.info, "n_samples"), (result.tables, "by_group")):
+    for obj, name in (
+        (result, "attribute"),
+        (result.settings, "n_bootstrap"),
+        (result.info, "n_samples"),
+        (result.tables, "by_group"),
+    ):
         with pytest.raises(FrozenInstanceError):
             setattr(obj, name, None)
     with pytest.raises(TypeError):
@@ -85,8 +96,9 @@ def test_round_trips_keep_every_part(result):
     d = result.to_dict()
     back = fairaudit.AuditResult.from_dict(json.loads(json.dumps(d)))
     assert back.to_dict() == d
-    assert back.settings == result.settings.__class__.from_dict(d["config"], name="model A",
-                                                                 weighted=True)
+    assert back.settings == result.settings.__class__.from_dict(
+        d["config"], name="model A", weighted=True
+    )
     assert back.info == result.info
     for other in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
         assert other.to_dict() == d
@@ -105,8 +117,9 @@ def test_a_schema_1_1_file_still_loads(result):
     # what the data decided comes from meta (weights) and the defaults of that version
     assert old.settings.weighted and old.settings.probabilistic
     assert old.settings.correction_scope == result.settings.correction_scope
-    pd.testing.assert_frame_equal(old.criteria, fairaudit.AuditResult.from_dict(
-        result.to_dict()).criteria)
+    pd.testing.assert_frame_equal(
+        old.criteria, fairaudit.AuditResult.from_dict(result.to_dict()).criteria
+    )
     assert old.verdict == result.verdict
     assert json.loads(old.to_json())["schema_version"] == fairaudit.SCHEMA_VERSION
 
@@ -114,9 +127,14 @@ def test_a_schema_1_1_file_still_loads(result):
 def test_scores_that_are_not_probabilities_are_recorded_in_the_settings():
     rng = np.random.default_rng(0)
     n = 600
-    r = fairaudit.audit(rng.integers(0, 2, n), rng.integers(0, 2, n),
-                        y_score=rng.normal(size=n), sensitive_features=rng.choice(["a", "b"], n),
-                        n_bootstrap=0, random_state=0)
+    r = fairaudit.audit(
+        rng.integers(0, 2, n),
+        rng.integers(0, 2, n),
+        y_score=rng.normal(size=n),
+        sensitive_features=rng.choice(["a", "b"], n),
+        n_bootstrap=0,
+        random_state=0,
+    )
     assert not r.settings.probabilistic and not r.settings.nonnegative_scores
     assert {m for m, _ in r.settings.left_out} == {"brier_score", "expected_calibration_error"}
     assert r.settings.interval_method == "wilson" and r.config["ci_method"] == "wilson"

@@ -47,29 +47,32 @@ def tv(a, b):
         ({"rates": [1.0, -1.0]}, ValueError, P.ERR_RATES.format(got="[1.0, -1.0]")),
         ({"rates": [1.0, np.nan]}, ValueError, P.ERR_RATES.format(got="[1.0, nan]")),
         ({"rates": ["a", "b"]}, TypeError, P.ERR_RATES.format(got="['a', 'b']")),
-        ({"prior": [1.0, 2.0, 3.0]}, ValueError,
-         P.ERR_PRIOR.format(n_regions=2, got="[1.0, 2.0, 3.0]")),
+        (
+            {"prior": [1.0, 2.0, 3.0]},
+            ValueError,
+            P.ERR_PRIOR.format(n_regions=2, got="[1.0, 2.0, 3.0]"),
+        ),
         ({"prior": [0.0, 2.0]}, ValueError, P.ERR_PRIOR.format(n_regions=2, got="[0.0, 2.0]")),
         ({"allocation": "random"}, ValueError, P.ERR_ALLOCATION.format(got="random")),
         ({"allocation": "top_k"}, ValueError, P.ERR_K_REQUIRED.format(n_regions=2, got=None)),
-        ({"allocation": "top_k", "k": 3}, ValueError,
-         P.ERR_K_REQUIRED.format(n_regions=2, got=3)),
+        ({"allocation": "top_k", "k": 3}, ValueError, P.ERR_K_REQUIRED.format(n_regions=2, got=3)),
         ({"k": 1}, ValueError, P.ERR_K_UNUSED.format(got=1, allocation="proportional")),
         ({"reported_fraction": 1.5}, ValueError, P.ERR_FRACTION.format(got=1.5)),
         ({"reported_fraction": "half"}, TypeError, P.ERR_FRACTION.format(got="half")),
         ({"correction": "ensign"}, ValueError, P.ERR_CORRECTION.format(got="ensign")),
-        ({"correction": "reject", "allocation": "greedy"}, ValueError,
-         P.ERR_CORRECTION_ALLOCATION.format(correction="reject", allocation="greedy")),
+        (
+            {"correction": "reject", "allocation": "greedy"},
+            ValueError,
+            P.ERR_CORRECTION_ALLOCATION.format(correction="reject", allocation="greedy"),
+        ),
         ({"decay": 0.0}, ValueError, P.ERR_DECAY.format(got=0.0)),
         ({"decay": 1.5}, ValueError, P.ERR_DECAY.format(got=1.5)),
         ({"hotspot_k": 3}, ValueError, P.ERR_HOTSPOT_K.format(n_regions=2, got=3)),
-        ({"hotspot_k": 1, "hotspot_boost": 2.0}, ValueError,
-         P.ERR_HOTSPOT_BOOST.format(got=2.0)),
+        ({"hotspot_k": 1, "hotspot_boost": 2.0}, ValueError, P.ERR_HOTSPOT_BOOST.format(got=2.0)),
         ({"n_steps": 0}, ValueError, P.ERR_POSITIVE_INT.format(name="n_steps", got=0)),
         ({"n_steps": 10.0}, TypeError, P.ERR_POSITIVE_INT.format(name="n_steps", got=10.0)),
         ({"n_runs": -1}, ValueError, P.ERR_POSITIVE_INT.format(name="n_runs", got=-1)),
-        ({"record_every": 0}, ValueError,
-         P.ERR_POSITIVE_INT.format(name="record_every", got=0)),
+        ({"record_every": 0}, ValueError, P.ERR_POSITIVE_INT.format(name="record_every", got=0)),
         ({"random_state": "seed"}, TypeError, ERR_RANDOM_STATE.format(got="seed")),
     ],
 )
@@ -102,8 +105,14 @@ def test_fixed_point_function_rejects_zero_reports():
 
 # ---------------------------------------------------------------- mechanics
 def test_same_seed_same_result_and_recording_does_not_change_dynamics():
-    kw = dict(prior=[10, 10, 10], n_steps=300, n_runs=7, reported_fraction=0.3,
-              correction="reject", hotspot_k=0)
+    kw = dict(
+        prior=[10, 10, 10],
+        n_steps=300,
+        n_runs=7,
+        reported_fraction=0.3,
+        correction="reject",
+        hotspot_k=0,
+    )
     a = simulate_policing([1, 2, 3], random_state=5, record_every=1, **kw)
     b = simulate_policing([1, 2, 3], random_state=5, record_every=100, **kw)
     c = simulate_policing([1, 2, 3], random_state=6, **kw)
@@ -134,8 +143,14 @@ def test_advance_equals_repeated_pure_steps():
     from fairaudit.simulation._state import PENDING, TALLIES, advance
 
     models = [
-        PolicingParams(rates=[1, 2, 3], prior=[3, 4, 5], reported_fraction=0.3,
-                       correction=correction, hotspot_k=1, decay=0.99)
+        PolicingParams(
+            rates=[1, 2, 3],
+            prior=[3, 4, 5],
+            reported_fraction=0.3,
+            correction=correction,
+            hotspot_k=1,
+            decay=0.99,
+        )
         for correction in (None, "weight", "reject", "complement")
     ]
     # ties in the prior exercise the random tie-breaking of greedy and top-k allocation
@@ -185,8 +200,11 @@ def test_history_is_tidy_and_bounded():
     with pytest.raises(ValueError) as info:
         res.tally("arrests")
     assert str(info.value) == ERR_TALLY.format(
-        names=sorted(["patrols", "reported", "discovered", "recorded", "hotspot", "incidents",
-                      "flagged"]), got="arrests")
+        names=sorted(
+            ["patrols", "reported", "discovered", "recorded", "hotspot", "incidents", "flagged"]
+        ),
+        got="arrests",
+    )
     with pytest.raises(ValueError):
         res.allocation[0, 0, 0] = 0.5  # the result is read-only
     with pytest.raises(ValueError) as info:
@@ -200,9 +218,16 @@ def test_tallies_have_poisson_moments():
     # discovered-before-correction have mean (1 - r) * rate * cumulative patrols.
     rates = np.array([1.5, 0.5, 1.0])
     n_steps, n_runs, r = 400, 600, 0.3
-    res = simulate_policing(rates, prior=4, n_steps=n_steps, n_runs=n_runs,
-                            reported_fraction=r, correction="reject", record_every=37,
-                            random_state=11)
+    res = simulate_policing(
+        rates,
+        prior=4,
+        n_steps=n_steps,
+        n_runs=n_runs,
+        reported_fraction=r,
+        correction="reject",
+        record_every=37,
+        random_state=11,
+    )
     inc = res.tally("incidents")[-1]
     mean = rates * n_steps
     se = np.sqrt(mean / n_runs)
@@ -224,8 +249,15 @@ def test_tallies_have_poisson_moments():
 def test_decay_with_full_reporting_matches_closed_form():
     # r = 1: records do not depend on patrols, belief_t = d^t prior + sum_s d^s Poisson(l)
     rates, d, t, n_runs = np.array([2.0, 0.5]), 0.98, 300, 800
-    res = simulate_policing(rates, prior=[10, 30], n_steps=t, n_runs=n_runs,
-                            reported_fraction=1.0, decay=d, random_state=3)
+    res = simulate_policing(
+        rates,
+        prior=[10, 30],
+        n_steps=t,
+        n_runs=n_runs,
+        reported_fraction=1.0,
+        decay=d,
+        random_state=3,
+    )
     mean = d**t * np.array([10, 30]) + rates * (1 - d**t) / (1 - d)
     sd = np.sqrt(rates * (1 - d ** (2 * t)) / (1 - d**2))
     assert np.all(np.abs(res.final_belief.mean(axis=0) - mean) < 4 * sd / np.sqrt(n_runs))
@@ -236,8 +268,9 @@ def test_equal_rates_proportional_converges_to_beta_55_45():
     n_runs = 1500
     # about 8000 incidents are recorded per run: the sd is within 0.5% of the limit's,
     # since after n additions it is the Beta sd times sqrt(n / (n + 100))
-    res = simulate_policing([1.0, 1.0], prior=[55, 45], n_steps=8000, n_runs=n_runs,
-                            random_state=20261126)
+    res = simulate_policing(
+        [1.0, 1.0], prior=[55, 45], n_steps=8000, n_runs=n_runs, random_state=20261126
+    )
     share = res.final_shares[:, 0]
     beta = stats.beta(55, 45)
     assert abs(share.mean() - 0.55) < 4 * beta.std() / np.sqrt(n_runs)
@@ -250,33 +283,42 @@ def test_equal_rates_proportional_converges_to_beta_55_45():
 
 
 def test_greedy_locks_in_initial_leader():
-    res = simulate_policing([1.0, 1.0], prior=[55, 45], n_steps=2000, n_runs=50,
-                            allocation="greedy", random_state=1)
+    res = simulate_policing(
+        [1.0, 1.0], prior=[55, 45], n_steps=2000, n_runs=50, allocation="greedy", random_state=1
+    )
     np.testing.assert_array_equal(res.final_shares, np.tile([1.0, 0.0], (50, 1)))
     assert np.all(res.tally("patrols")[-1][:, 1] == 0)
     assert np.all(res.final_belief[:, 1] == 45)  # never patrolled, nothing ever recorded
     # even when the trailing region has twice the true rate
-    res = simulate_policing([1.0, 2.0], prior=[55, 45], n_steps=2000, n_runs=50,
-                            allocation="greedy", random_state=2)
+    res = simulate_policing(
+        [1.0, 2.0], prior=[55, 45], n_steps=2000, n_runs=50, allocation="greedy", random_state=2
+    )
     np.testing.assert_array_equal(res.final_shares[:, 0], 1.0)
     # a tie is broken at random: one region takes everything, each in some runs
-    res = simulate_policing([1.0, 1.0], prior=[50, 50], n_steps=500, n_runs=200,
-                            allocation="greedy", random_state=3)
+    res = simulate_policing(
+        [1.0, 1.0], prior=[50, 50], n_steps=500, n_runs=200, allocation="greedy", random_state=3
+    )
     assert np.all(res.top_share == 1.0)
     wins = res.final_shares[:, 0].mean()
     assert abs(wins - 0.5) < 4 * np.sqrt(0.25 / 200)
 
 
 def test_top_k_patrols_only_the_initial_top_regions():
-    res = simulate_policing([1, 1, 1, 1], prior=[40, 30, 20, 10], n_steps=1000, n_runs=20,
-                            allocation="top_k", k=2, random_state=4)
+    res = simulate_policing(
+        [1, 1, 1, 1],
+        prior=[40, 30, 20, 10],
+        n_steps=1000,
+        n_runs=20,
+        allocation="top_k",
+        k=2,
+        random_state=4,
+    )
     np.testing.assert_array_equal(res.final_shares, np.tile([0.5, 0.5, 0, 0], (20, 1)))
     np.testing.assert_array_equal(res.final_belief[:, 2:], np.tile([20, 10], (20, 1)))
 
 
 def test_two_to_one_rates_run_away():
-    res = simulate_policing([2.0, 1.0], prior=[50, 50], n_steps=10_000, n_runs=200,
-                            random_state=7)
+    res = simulate_policing([2.0, 1.0], prior=[50, 50], n_steps=10_000, n_runs=200, random_state=7)
     share = res.final_shares[:, 0]
     assert np.mean(share > 0.9) > 0.9
     assert share.mean() > 2 / 3 + 0.2  # far from the true share
@@ -296,14 +338,16 @@ RATES_5 = 4.0 * np.arange(1, 6)
 
 @pytest.fixture(scope="module")
 def corrected_5():
-    return simulate_policing(RATES_5, prior=20, n_steps=5000, n_runs=100,
-                             correction="reject", random_state=9)
+    return simulate_policing(
+        RATES_5, prior=20, n_steps=5000, n_runs=100, correction="reject", random_state=9
+    )
 
 
 @pytest.mark.parametrize("correction", ["reject", "weight"])
 def test_correction_recovers_true_shares_two_regions(correction):
-    res = simulate_policing([8.0, 4.0], prior=[50, 50], n_steps=5000, n_runs=200,
-                            correction=correction, random_state=8)
+    res = simulate_policing(
+        [8.0, 4.0], prior=[50, 50], n_steps=5000, n_runs=200, correction=correction, random_state=8
+    )
     assert abs(res.final_shares[:, 0].mean() - 2 / 3) < 0.005
     # and each run is close, not only the mean
     assert np.quantile(np.abs(res.final_shares[:, 0] - 2 / 3), 0.95) < 0.015
@@ -317,18 +361,26 @@ def test_reject_correction_recovers_true_shares_five_regions(corrected_5):
 
 
 def test_weight_correction_recovers_true_shares_five_regions():
-    res5 = simulate_policing(RATES_5, prior=20, n_steps=5000, n_runs=100,
-                             correction="weight", random_state=10)
+    res5 = simulate_policing(
+        RATES_5, prior=20, n_steps=5000, n_runs=100, correction="weight", random_state=10
+    )
     assert res5.tv_distance.mean() < 0.02
     assert np.quantile(res5.tv_distance, 0.95) < 0.02
 
 
 def test_complement_correction_works_for_two_regions_only(corrected_5):
-    res = simulate_policing([8.0, 4.0], prior=[50, 50], n_steps=5000, n_runs=200,
-                            correction="complement", random_state=8)
+    res = simulate_policing(
+        [8.0, 4.0],
+        prior=[50, 50],
+        n_steps=5000,
+        n_runs=200,
+        correction="complement",
+        random_state=8,
+    )
     assert abs(res.final_shares[:, 0].mean() - 2 / 3) < 0.005
-    naive = simulate_policing(RATES_5, prior=20, n_steps=5000, n_runs=100,
-                              correction="complement", random_state=9)
+    naive = simulate_policing(
+        RATES_5, prior=20, n_steps=5000, n_runs=100, correction="complement", random_state=9
+    )
     assert naive.tv_distance.min() > 0.1
     assert corrected_5.tv_distance.max() < 0.03
     # the naive form over-patrols the highest-rate region (true share 1/3)
@@ -352,14 +404,20 @@ def test_reported_fraction_settles_at_derived_fixed_point():
     assert true_share + 0.02 < s_star < 1
     # the same point from the closed-form quadratic (l_a - l_b) s^2 + 2 l_b s - l_a = 0
     d = LAMBDA_A - LAMBDA_B
-    assert s_star == pytest.approx((-2 * LAMBDA_B + np.sqrt(4 * LAMBDA_B**2 + 4 * d * LAMBDA_A))
-                                   / (2 * d), abs=1e-12)
-    np.testing.assert_allclose(reported_fixed_point([LAMBDA_A, LAMBDA_B], r)[0], s_star,
-                               atol=1e-10)
+    assert s_star == pytest.approx(
+        (-2 * LAMBDA_B + np.sqrt(4 * LAMBDA_B**2 + 4 * d * LAMBDA_A)) / (2 * d), abs=1e-12
+    )
+    np.testing.assert_allclose(reported_fixed_point([LAMBDA_A, LAMBDA_B], r)[0], s_star, atol=1e-10)
     # a small prior is forgotten fast: the deviation from s* shrinks like t^-0.68 here
     n_runs = 200
-    res = simulate_policing([LAMBDA_A, LAMBDA_B], prior=[1, 1], n_steps=10_000,
-                            n_runs=n_runs, reported_fraction=r, random_state=12)
+    res = simulate_policing(
+        [LAMBDA_A, LAMBDA_B],
+        prior=[1, 1],
+        n_steps=10_000,
+        n_runs=n_runs,
+        reported_fraction=r,
+        random_state=12,
+    )
     share = res.final_shares[:, 0]
     se = share.std(ddof=1) / np.sqrt(n_runs)
     assert abs(share.mean() - s_star) < 4 * se
@@ -389,9 +447,16 @@ def test_hotspot_flagged_region_settles_at_derived_fixed_point():
     s_star = brentq(f, 0.5, 1.0, xtol=1e-15)
     assert s_star == pytest.approx(2 - np.sqrt(2), abs=1e-12)
     n_steps, n_runs = 10_000, 200
-    res = simulate_policing([1.0, 1.0], prior=[1, 1], n_steps=n_steps, n_runs=n_runs,
-                            reported_fraction=r, hotspot_k=1, hotspot_boost=boost,
-                            random_state=13)
+    res = simulate_policing(
+        [1.0, 1.0],
+        prior=[1, 1],
+        n_steps=n_steps,
+        n_runs=n_runs,
+        reported_fraction=r,
+        hotspot_k=1,
+        hotspot_boost=boost,
+        random_state=13,
+    )
     flagged = res.tally("flagged")[-1]
     # whichever region took the flag early keeps it (the flag confirms itself)
     top = flagged.argmax(axis=1)
@@ -408,8 +473,9 @@ def test_hotspot_flagged_region_settles_at_derived_fixed_point():
 def test_run_policing_matches_simulate_policing():
     params = PolicingParams(rates=[1.0, 2.0], prior=[5.0, 5.0], reported_fraction=0.2)
     a = run_policing(params, n_steps=100, n_runs=3, random_state=np.random.default_rng(4))
-    b = simulate_policing([1.0, 2.0], prior=[5.0, 5.0], reported_fraction=0.2, n_steps=100,
-                          n_runs=3, random_state=4)
+    b = simulate_policing(
+        [1.0, 2.0], prior=[5.0, 5.0], reported_fraction=0.2, n_steps=100, n_runs=3, random_state=4
+    )
     assert isinstance(a, PolicingResult)
     np.testing.assert_array_equal(a.final_shares, b.final_shares)
     assert isinstance(a.summary(), pd.DataFrame) and len(a.summary()) == 3
@@ -438,8 +504,9 @@ def models(draw):
 @given(models(), st.integers(1, 60), st.integers(1, 4), st.integers(0, 2**31))
 def test_invariants_hold_for_any_model(model, n_steps, n_runs, seed):
     rates, prior, kw = model
-    res = simulate_policing(rates, prior=prior, n_steps=n_steps, n_runs=n_runs,
-                            record_every=7, random_state=seed, **kw)
+    res = simulate_policing(
+        rates, prior=prior, n_steps=n_steps, n_runs=n_runs, record_every=7, random_state=seed, **kw
+    )
     alloc = res.allocation
     assert np.all(alloc >= 0)
     np.testing.assert_allclose(alloc.sum(axis=-1), 1.0)
@@ -453,10 +520,12 @@ def test_invariants_hold_for_any_model(model, n_steps, n_runs, seed):
         assert np.all(tally[0] == 0)
     final = {name: res.tally(name)[-1] for name in names}
     np.testing.assert_allclose(final["patrols"].sum(axis=1), n_steps)
-    assert np.all(final["recorded"] <= final["reported"] + final["discovered"]
-                  + final["hotspot"] + 1e-9)
-    assert np.all(final["reported"] + final["discovered"] + final["hotspot"]
-                  <= final["incidents"] + 1e-9)
+    assert np.all(
+        final["recorded"] <= final["reported"] + final["discovered"] + final["hotspot"] + 1e-9
+    )
+    assert np.all(
+        final["reported"] + final["discovered"] + final["hotspot"] <= final["incidents"] + 1e-9
+    )
     assert np.all(final["flagged"].sum(axis=1) == n_steps * kw["hotspot_k"])
     expect = np.asarray(prior) * kw["decay"] ** n_steps
     assert np.all(res.final_belief >= expect - 1e-9)

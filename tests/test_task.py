@@ -39,12 +39,18 @@ def test_an_unknown_task_names_the_choices(bad):
 
 
 def test_a_binary_audit_records_its_task_and_an_older_file_reads_as_binary():
-    r = fairaudit.audit([0, 1, 1, 0] * 10, [0, 1, 0, 0] * 10,
-                        sensitive_features=["a", "b"] * 20, random_state=0, n_bootstrap=0)
+    r = fairaudit.audit(
+        [0, 1, 1, 0] * 10,
+        [0, 1, 0, 0] * 10,
+        sensitive_features=["a", "b"] * 20,
+        random_state=0,
+        n_bootstrap=0,
+    )
     assert r.config["task"] == "binary"
     assert not any("task" in note for note in r.meta["notes"])
     d = r.to_dict()
     assert d["schema_version"] == fairaudit.SCHEMA_VERSION == "1.3"
-    old = dict(d, schema_version="1.2", config={k: v for k, v in d["config"].items()
-                                                if k != "task"})
+    old = dict(
+        d, schema_version="1.2", config={k: v for k, v in d["config"].items() if k != "task"}
+    )
     assert fairaudit.AuditResult.from_dict(old).settings.task == "binary"

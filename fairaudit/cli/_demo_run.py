@@ -125,10 +125,12 @@ def _comparison(model, X_tr, y_tr, s_tr, X_te, y_te, s_te, seed, progress, full)
             random_state=seed,
         )
     if not full:
-        table = table.with_skipped({
-            "ConstrainedClassifier": "in-processing is slower; run 'fairaudit demo "
-            "--full-mitigation' to include it"
-        })
+        table = table.with_skipped(
+            {
+                "ConstrainedClassifier": "in-processing is slower; run 'fairaudit demo "
+                "--full-mitigation' to include it"
+            }
+        )
     return table
 
 

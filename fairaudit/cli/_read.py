@@ -20,8 +20,14 @@ from .._csv_text import PANDAS_NA, TEXT_NA, parsed
 from ._errors import ERR_EMPTY, ERR_FILE_MISSING, ERR_FILE_READ, CLIError
 
 __all__ = [
-    "check_columns", "column_sample", "convert_like", "load_results", "open_relation",
-    "parsed", "read_columns", "read_table",
+    "check_columns",
+    "column_sample",
+    "convert_like",
+    "load_results",
+    "open_relation",
+    "parsed",
+    "read_columns",
+    "read_table",
 ]
 
 ERR_DATA_FOLDER = (
@@ -30,9 +36,7 @@ ERR_DATA_FOLDER = (
 )
 ERR_NO_MATCH = "argument {arg}: no file matches '{path}'"
 ERR_COLUMN = "argument {arg}: column '{column}' is not in {data}; its columns are: {columns}"
-ERR_COLUMN_LIST = (
-    "argument {arg}: column '{column}' is not in {data}, but {parts} are; {fix}"
-)
+ERR_COLUMN_LIST = "argument {arg}: column '{column}' is not in {data}, but {parts} are; {fix}"
 ERR_RESULTS = "argument RESULTS.json: cannot read '{path}': {reason}"
 ERR_JSON = (
     "argument {arg}: '{path}' holds JSON, not a table; fairaudit reads CSV (optionally "
@@ -56,8 +60,7 @@ ERR_SEPARATOR = (
     "'{header}'; it looks {found!r}-separated: pass --sep '{found}'"
 )
 ERR_FOLDER_IN_MEMORY = (
-    "argument {arg}: '{path}' is a folder; {why} reads one file: give one of its files"
-    "{hint}"
+    "argument {arg}: '{path}' is a folder; {why} reads one file: give one of its files{hint}"
 )
 ERR_NA_PARQUET = (
     "argument --na-values: applies to CSV files only; a Parquet file marks its missing "
@@ -182,11 +185,15 @@ def check_columns(known: list[str], columns: list[str] | None, arg: str, data: s
         if column not in known:
             parts = _split_list(str(column), known)
             if parts is not None:
-                raise CLIError(ERR_COLUMN_LIST.format(
-                    arg=arg, column=column, data=data,
-                    parts=", ".join(f"'{p}'" for p in parts),
-                    fix=_list_fix(arg, parts),
-                ))
+                raise CLIError(
+                    ERR_COLUMN_LIST.format(
+                        arg=arg,
+                        column=column,
+                        data=data,
+                        parts=", ".join(f"'{p}'" for p in parts),
+                        fix=_list_fix(arg, parts),
+                    )
+                )
             listed = ", ".join(map(str, known[:40]))
             if len(known) > 40:
                 listed += ", ..."
@@ -207,8 +214,9 @@ def load_results(path: str) -> Any:
         raise CLIError(ERR_RESULTS.format(path=path, reason=reason)) from exc
 
 
-def read_columns(path: str, arg: str = "DATA", *, sep: str | None = None,
-                 why: str = "--in-memory") -> list[str]:
+def read_columns(
+    path: str, arg: str = "DATA", *, sep: str | None = None, why: str = "--in-memory"
+) -> list[str]:
     """The column names of a CSV or Parquet file, read from its header or schema only.
 
     Parameters
@@ -346,9 +354,14 @@ def is_glob(path: str) -> bool:
     return any(ch in str(path) for ch in "*?[")
 
 
-def open_relation(path: str, *, text_columns: Sequence[str] = (),
-                  na_values: Sequence[str] = (), arg: str = "DATA",
-                  sep: str | None = None) -> Any:
+def open_relation(
+    path: str,
+    *,
+    text_columns: Sequence[str] = (),
+    na_values: Sequence[str] = (),
+    arg: str = "DATA",
+    sep: str | None = None,
+) -> Any:
     """A DuckDB relation over a CSV or Parquet file, folder or glob (nothing is read yet).
 
     The errors a user can fix (no such file, an empty folder, a file that is not CSV or

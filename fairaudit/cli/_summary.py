@@ -34,8 +34,11 @@ def summary_lines(result: Any, *, limit: int = 40) -> list[str]:
         ci = ""
         if math.isfinite(float(row.lower)) and math.isfinite(float(row.upper)):
             ci = f" [{_num(row.lower)}, {_num(row.upper)}]"
-        needs = (f"needs {op} {float(row.tolerance):g}" if math.isfinite(float(row.tolerance))
-                 else f"no tolerance given: --tolerance {row.criterion}=VALUE")
+        needs = (
+            f"needs {op} {float(row.tolerance):g}"
+            if math.isfinite(float(row.tolerance))
+            else f"no tolerance given: --tolerance {row.criterion}=VALUE"
+        )
         lines.append(
             f"  {WORDS.get(str(row.verdict), str(row.verdict)):<12} "
             f"{str(row.attribute):<{width}}  {row.criterion} = {_num(row.value)}{ci} ({needs})"

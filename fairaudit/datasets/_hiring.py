@@ -71,8 +71,7 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
         "are lower than their true years (e.g. part-time years not counted)."
     ),
     "skills_score": (
-        "Score of a work-sample skills test, 0-100. Legitimate: driven by the latent "
-        "qualification."
+        "Score of a work-sample skills test, 0-100. Legitimate: driven by the latent qualification."
     ),
     "education_level": (
         "Highest degree: 0 = none, 1 = bachelor's, 2 = master's, 3 = doctorate. Legitimate: "
@@ -197,8 +196,9 @@ def _draw_block(seed: np.random.SeedSequence, p: dict[str, float]) -> dict[str, 
     # Legitimate features: the latent qualification plus independent noise.
     exp_z = _LOADING * qualification + resid * noise[:, 0]
     experience_true = np.round(np.maximum(0.0, 6.0 + 3.0 * exp_z), 1)
-    skills = np.clip(np.round(60.0 + 12.0 * (_LOADING * qualification + resid * noise[:, 1])),
-                     0, 100)
+    skills = np.clip(
+        np.round(60.0 + 12.0 * (_LOADING * qualification + resid * noise[:, 1])), 0, 100
+    )
     edu_z = _LOADING * qualification + resid * noise[:, 2]
     education = np.searchsorted(_EDUCATION_CUTS, edu_z).astype(np.int64)
 

@@ -41,9 +41,7 @@ def _bounded(metric: str, config: AuditConfig) -> bool:
     return metric != "mean_score" or config.probabilistic
 
 
-def _trials(
-    conf: ConfusionStats, metric: str, kept: np.ndarray, config: AuditConfig
-) -> np.ndarray:
+def _trials(conf: ConfusionStats, metric: str, kept: np.ndarray, config: AuditConfig) -> np.ndarray:
     """Rows in each group's denominator of a rate (Kish effective size with weights)."""
     if metric not in RATES:
         return np.full(int(kept.sum()), np.nan)
@@ -107,7 +105,11 @@ def group_display(label: object) -> str:
 
 def _score_values(scores: ScoreStats, names: tuple[str, ...]) -> dict[str, np.ndarray]:
     return score_metrics(
-        scores.w, scores.ws, scores.ws2, scores.auc, probabilistic=scores.probabilistic,
+        scores.w,
+        scores.ws,
+        scores.ws2,
+        scores.auc,
+        probabilistic=scores.probabilistic,
         names=names,
     )
 
@@ -211,8 +213,11 @@ def _names(names: list[str] | tuple[str, ...], name: str | None = None) -> pd.In
 def float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
     """A frame of float columns built as one block (much cheaper than column by column)."""
     names = list(columns)
-    data = (np.column_stack([np.asarray(columns[c], dtype=np.float64) for c in names])
-            if names else np.empty((len(index), 0)))
+    data = (
+        np.column_stack([np.asarray(columns[c], dtype=np.float64) for c in names])
+        if names
+        else np.empty((len(index), 0))
+    )
     return pd.DataFrame(data, index=index, columns=_names(names))
 
 
@@ -245,8 +250,7 @@ class _Values:
     names: list[str]
 
 
-def _plan(conf: ConfusionStats, labels: pd.Index, ref_index: int,
-          config: AuditConfig) -> _Plan:
+def _plan(conf: ConfusionStats, labels: pd.Index, ref_index: int, config: AuditConfig) -> _Plan:
     """Step 1: the groups kept (``suppress_below``) and the metrics needed."""
     display = [group_display(g) for g in labels]
     counts = conf.n.sum(axis=1)
@@ -261,7 +265,10 @@ def _plan(conf: ConfusionStats, labels: pd.Index, ref_index: int,
     # what the user asked for, plus what the criteria and the groups table need
     needed = {"count", "base_rate"} | {m for c in CRITERIA.values() for m in c.metrics}
     return _Plan(
-        labels=labels, display=display, kept=kept, ref_index=ref_index,
+        labels=labels,
+        display=display,
+        kept=kept,
+        ref_index=ref_index,
         index=labels.view() if kept.all() else labels[kept],
         ref_k=int(np.flatnonzero(kept).tolist().index(ref_index)),
         count_names=tuple(m for m in COUNT_METRICS if m in needed or m in config.metrics),
@@ -269,8 +276,13 @@ def _plan(conf: ConfusionStats, labels: pd.Index, ref_index: int,
     )
 
 
-def _point_values(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
-                  plan: _Plan, config: AuditConfig) -> _Values:
+def _point_values(
+    conf: ConfusionStats,
+    scores: ScoreStats | None,
+    overall_auc: float,
+    plan: _Plan,
+    config: AuditConfig,
+) -> _Values:
     """Step 2: every metric per group and over all rows, from the statistics."""
     values = count_metrics(conf.n, conf.w, plan.count_names)
     total = conf.total()
@@ -280,18 +292,31 @@ def _point_values(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: 
         tw = scores.w.sum(axis=0, keepdims=True)
         tws = scores.ws.sum(axis=0, keepdims=True)
         tws2 = scores.ws2.sum(axis=0, keepdims=True)
-        overall.update({
-            k: v[0] for k, v in score_metrics(
-                tw, tws, tws2, np.array([overall_auc]),
-                probabilistic=scores.probabilistic, names=plan.score_names,
-            ).items()
-        })
+        overall.update(
+            {
+                k: v[0]
+                for k, v in score_metrics(
+                    tw,
+                    tws,
+                    tws2,
+                    np.array([overall_auc]),
+                    probabilistic=scores.probabilistic,
+                    names=plan.score_names,
+                ).items()
+            }
+        )
     return _Values(values, overall, [m for m in config.metrics if m in values])
 
 
-def _bootstrap(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
-               values: _Values, plan: _Plan, config: AuditConfig,
-               rng: np.random.Generator):
+def _bootstrap(
+    conf: ConfusionStats,
+    scores: ScoreStats | None,
+    overall_auc: float,
+    values: _Values,
+    plan: _Plan,
+    config: AuditConfig,
+    rng: np.random.Generator,
+):
     """Step 3: summaries of the bootstrap replicates, drawn a chunk of groups at a time (None
     with the bootstrap off)."""
     if config.n_bootstrap == 0:
@@ -300,18 +325,28 @@ def _bootstrap(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: flo
     o_reps: dict[str, np.ndarray] = {}
     if scores is not None and plan.score_names:
         g_reps, o_reps = _score_replicates(
-            scores, overall_auc, plan.score_names, config.n_bootstrap, rng)
+            scores, overall_auc, plan.score_names, config.n_bootstrap, rng
+        )
     return summarise_bootstrap(
-        conf, values.groups, values.overall, names=plan.count_names,
-        interval_names=tuple(m for m in values.names if m != "count"), kept=plan.kept,
-        ref_index=plan.ref_index, n_bootstrap=config.n_bootstrap,
-        confidence_level=config.confidence_level, rng=rng, weighted=config.weighted,
-        extra_replicates=g_reps, extra_overall=o_reps,
+        conf,
+        values.groups,
+        values.overall,
+        names=plan.count_names,
+        interval_names=tuple(m for m in values.names if m != "count"),
+        kept=plan.kept,
+        ref_index=plan.ref_index,
+        n_bootstrap=config.n_bootstrap,
+        confidence_level=config.confidence_level,
+        rng=rng,
+        weighted=config.weighted,
+        extra_replicates=g_reps,
+        extra_overall=o_reps,
     )
 
 
-def _wilson(w: np.ndarray, w2: np.ndarray, metrics: list[str],
-            level: float) -> tuple[np.ndarray, np.ndarray]:
+def _wilson(
+    w: np.ndarray, w2: np.ndarray, metrics: list[str], level: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Modified Wilson bounds of several rates on (Kish) effective counts, one row per rate
     (one vectorised call for all of them)."""
     parts = [rate_parts(w, m) for m in metrics]
@@ -324,8 +359,9 @@ def _wilson(w: np.ndarray, w2: np.ndarray, metrics: list[str],
     return modified_wilson_interval(p * n_eff, n_eff, level)
 
 
-def _intervals(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
-               config: AuditConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _intervals(
+    conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Step 4: bounds of every value per group (lower, upper) and overall."""
     n_groups = conf.n_groups
     lower, upper, o_lower, o_upper = {}, {}, {}, {}
@@ -360,8 +396,7 @@ def _intervals(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
     lower_df = float_frame({m: lower[m][plan.kept] for m in values.names}, index)
     upper_df = float_frame({m: upper[m][plan.kept] for m in values.names}, index)
     overall_iv = float_frame(
-        {"lower": [o_lower[m] for m in values.names],
-         "upper": [o_upper[m] for m in values.names]},
+        {"lower": [o_lower[m] for m in values.names], "upper": [o_upper[m] for m in values.names]},
         _names(values.names, "metric"),
     )
     return lower_df, upper_df, overall_iv
@@ -372,8 +407,9 @@ def _no_ratio(metric: str, config: AuditConfig) -> bool:
     return metric == "mean_score" and not config.nonnegative_scores
 
 
-def _disparities(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
-                 config: AuditConfig) -> pd.DataFrame:
+def _disparities(
+    conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig
+) -> pd.DataFrame:
     """Step 5: per metric, differences and ratios between groups, to the overall value and to
     the reference group, with intervals."""
     names = [m for m in values.names if m != "count"]
@@ -388,25 +424,39 @@ def _disparities(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
     _, _, dref, rref = disp.to_reference(v, plan.ref_k)
     no_ratio = np.array([_no_ratio(m, config) for m in names])
     r, ro, rref = (np.where(no_ratio, np.nan, a) for a in (r, ro, rref))
-    table = {"metric": names, "difference": d, "ratio": r, "difference_to_overall": do,
-             "ratio_to_overall": ro, "difference_to_reference": dref,
-             "ratio_to_reference": rref}
-    bounds = {key + end: np.full(len(names), np.nan)
-              for key in disp.SUMMARIES for end in ("_lower", "_upper")}
+    table = {
+        "metric": names,
+        "difference": d,
+        "ratio": r,
+        "difference_to_overall": do,
+        "ratio_to_overall": ro,
+        "difference_to_reference": dref,
+        "ratio_to_reference": rref,
+    }
+    bounds = {
+        key + end: np.full(len(names), np.nan)
+        for key in disp.SUMMARIES
+        for end in ("_lower", "_upper")
+    }
     for i, m in enumerate(names):
         if boot is None or m not in boot:
             continue
         ub = 1.0 if _bounded(m, config) else np.inf
         found = {
             "difference": boot.spread_interval([m], upper_bound=ub),
-            "ratio": _NO_BOUNDS if no_ratio[i] else boot.spread_interval(
-                [m], ratio=True, trials=[_trials(conf, m, plan.kept, config)]),
+            "ratio": _NO_BOUNDS
+            if no_ratio[i]
+            else boot.spread_interval(
+                [m], ratio=True, trials=[_trials(conf, m, plan.kept, config)]
+            ),
             "difference_to_overall": boot.target_interval(m, to="overall", upper_bound=ub),
-            "ratio_to_overall": _NO_BOUNDS if no_ratio[i] else boot.target_interval(
-                m, to="overall", ratio=True),
+            "ratio_to_overall": _NO_BOUNDS
+            if no_ratio[i]
+            else boot.target_interval(m, to="overall", ratio=True),
             "difference_to_reference": boot.target_interval(m, to="reference", upper_bound=ub),
-            "ratio_to_reference": _NO_BOUNDS if no_ratio[i] else boot.target_interval(
-                m, to="reference", ratio=True),
+            "ratio_to_reference": _NO_BOUNDS
+            if no_ratio[i]
+            else boot.target_interval(m, to="reference", ratio=True),
         }
         for key, (lo, hi) in found.items():
             bounds[key + "_lower"][i], bounds[key + "_upper"][i] = lo, hi
@@ -415,8 +465,9 @@ def _disparities(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
     return float_frame({c: found_all[c] for c in columns[1:]}, _names(names, "metric"))
 
 
-def _pvalues(conf: ConfusionStats, names: list[str], plan: _Plan,
-             config: AuditConfig) -> np.ndarray:
+def _pvalues(
+    conf: ConfusionStats, names: list[str], plan: _Plan, config: AuditConfig
+) -> np.ndarray:
     """Two-sided p-values of each kept group's rate against the reference's (exact without
     weights; on Kish effective counts with them), one row per metric of ``names``; NaN for
     the reference and non-rates."""
@@ -438,19 +489,31 @@ def _pvalues(conf: ConfusionStats, names: list[str], plan: _Plan,
     else:
         succ, trials = num, den
     ref = plan.ref_k
-    p[rows] = two_proportion_pvalues(succ, trials, succ[:, ref:ref + 1],
-                                     trials[:, ref:ref + 1], exact=not config.weighted)
+    p[rows] = two_proportion_pvalues(
+        succ, trials, succ[:, ref : ref + 1], trials[:, ref : ref + 1], exact=not config.weighted
+    )
     p[:, ref] = np.nan
     return p
 
 
-REFERENCE_COLUMNS = ("group", "metric", "value", "reference_value", "difference",
-                     "difference_lower", "difference_upper", "ratio", "ratio_lower",
-                     "ratio_upper", "p_value")
+REFERENCE_COLUMNS = (
+    "group",
+    "metric",
+    "value",
+    "reference_value",
+    "difference",
+    "difference_lower",
+    "difference_upper",
+    "ratio",
+    "ratio_lower",
+    "ratio_upper",
+    "p_value",
+)
 
 
-def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
-                  config: AuditConfig) -> pd.DataFrame:
+def _to_reference(
+    conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig
+) -> pd.DataFrame:
     """Step 6: each group against the reference, per metric, with intervals and tests
     (p-values adjusted for the family of comparisons)."""
     names = [m for m in values.names if m != "count"]
@@ -468,29 +531,65 @@ def _to_reference(conf: ConfusionStats, values: _Values, boot, plan: _Plan,
         others = np.arange(stacked.shape[1]) != plan.ref_k
         k = int(others.sum())
         ref_value = np.repeat(stacked[:, plan.ref_k], k)
-        columns = (np.tile(groups[others], len(names)), np.repeat(np.array(names, object), k),
-                   stacked, ref_value, dg, bounds[0], bounds[1], rg, bounds[2], bounds[3],
-                   _pvalues(conf, names, plan, config))
-        cols = {c: (a if a.ndim == 1 else a[:, others].ravel())
-                for c, a in zip(REFERENCE_COLUMNS, columns, strict=True)}
+        columns = (
+            np.tile(groups[others], len(names)),
+            np.repeat(np.array(names, object), k),
+            stacked,
+            ref_value,
+            dg,
+            bounds[0],
+            bounds[1],
+            rg,
+            bounds[2],
+            bounds[3],
+            _pvalues(conf, names, plan, config),
+        )
+        cols = {
+            c: (a if a.ndim == 1 else a[:, others].ravel())
+            for c, a in zip(REFERENCE_COLUMNS, columns, strict=True)
+        }
     else:
-        cols = {c: np.array([], dtype=object if c in ("group", "metric") else np.float64)
-                for c in REFERENCE_COLUMNS}
+        cols = {
+            c: np.array([], dtype=object if c in ("group", "metric") else np.float64)
+            for c in REFERENCE_COLUMNS
+        }
     cols["p_adjusted"] = adjust_family(
-        cols["p_value"].astype(np.float64), cols["metric"].astype(object),
-        cols["group"].astype(object), config.correction, config.correction_scope,
+        cols["p_value"].astype(np.float64),
+        cols["metric"].astype(object),
+        cols["group"].astype(object),
+        config.correction,
+        config.correction_scope,
     )
     adjusted = cols["p_adjusted"]
     cols["significant"] = np.isfinite(adjusted) & (adjusted < 1.0 - config.confidence_level)
     return pd.DataFrame(cols)
 
 
-CRITERIA_COLUMNS = ("attribute", "criterion", "metric", "kind", "value", "lower", "upper",
-                    "tolerance", "verdict", "worst_group", "best_group", "reason")
+CRITERIA_COLUMNS = (
+    "attribute",
+    "criterion",
+    "metric",
+    "kind",
+    "value",
+    "lower",
+    "upper",
+    "tolerance",
+    "verdict",
+    "worst_group",
+    "best_group",
+    "reason",
+)
 
 
-def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: AuditConfig,
-              attribute: str, names: tuple[str, ...] | None = None) -> list[tuple]:
+def _criteria(
+    conf: ConfusionStats,
+    values: _Values,
+    boot,
+    plan: _Plan,
+    config: AuditConfig,
+    attribute: str,
+    names: tuple[str, ...] | None = None,
+) -> list[tuple]:
     """Step 7: every named criterion (those of ``names`` only, when given) with its interval,
     tolerance and verdict (rows of the criteria table, in the order of
     :data:`CRITERIA_COLUMNS`)."""
@@ -505,14 +604,22 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
         if names is not None and name not in names:
             continue
         if name in TESTED_CRITERIA:  # the four-fifths rule: a verdict from its own tests
-            row = four_fifths_row(conf, plan.kept, kept_display, kept_values["selection_rate"],
-                                  attribute=attribute, config=config)
+            row = four_fifths_row(
+                conf,
+                plan.kept,
+                kept_display,
+                kept_values["selection_rate"],
+                attribute=attribute,
+                config=config,
+            )
             rows.append(tuple(row[c] for c in CRITERIA_COLUMNS))
             continue
         value = float(criterion_value(crit, kept_values, spreads))
         if boot is not None and all(m in boot for m in crit.metrics):
             lo, hi = boot.spread_interval(
-                crit.metrics, ratio=crit.kind == "ratio", upper_bound=1.0,
+                crit.metrics,
+                ratio=crit.kind == "ratio",
+                upper_bound=1.0,
                 trials=[_trials(conf, m, plan.kept, config) for m in crit.metrics],
             )
         else:
@@ -521,14 +628,29 @@ def _criteria(conf: ConfusionStats, values: _Values, boot, plan: _Plan, config: 
         if worst not in extremes:
             extremes[worst] = disp.extremes(kept_values[worst])
         lo_i, hi_i = extremes[worst]
-        rows.append((
-            attribute, name, worst, crit.kind, value, lo, hi, config.tolerances[name],
-            verdict(crit.kind, value, lo, hi, config.tolerances[name],
-                    interval_expected=config.n_bootstrap > 0),
-            kept_display[lo_i] if lo_i >= 0 else None,
-            kept_display[hi_i] if hi_i >= 0 else None,
-            _criterion_reason(value, lo, hi, worst, kept_values, config),
-        ))
+        rows.append(
+            (
+                attribute,
+                name,
+                worst,
+                crit.kind,
+                value,
+                lo,
+                hi,
+                config.tolerances[name],
+                verdict(
+                    crit.kind,
+                    value,
+                    lo,
+                    hi,
+                    config.tolerances[name],
+                    interval_expected=config.n_bootstrap > 0,
+                ),
+                kept_display[lo_i] if lo_i >= 0 else None,
+                kept_display[hi_i] if hi_i >= 0 else None,
+                _criterion_reason(value, lo, hi, worst, kept_values, config),
+            )
+        )
     return rows
 
 
@@ -552,8 +674,14 @@ def _deciding_metric(crit, spreads: dict[str, tuple[np.ndarray, np.ndarray]]) ->
     return crit.metrics[int(pick)]
 
 
-def _criterion_reason(value: float, lo: float, hi: float, metric: str,
-                      kept_values: dict[str, np.ndarray], config: AuditConfig) -> str:
+def _criterion_reason(
+    value: float,
+    lo: float,
+    hi: float,
+    metric: str,
+    kept_values: dict[str, np.ndarray],
+    config: AuditConfig,
+) -> str:
     """Why a criterion's value or interval is missing ("" when both are there)."""
     if not np.isfinite(value):
         if np.isfinite(kept_values[metric]).sum() < 2:
@@ -572,8 +700,9 @@ def _no_undefined() -> pd.DataFrame:
     return pd.DataFrame({c: np.array([], dtype=object) for c in ("group", "metric", "reason")})
 
 
-def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
-                  config: AuditConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _group_tables(
+    conf: ConfusionStats, values: _Values, plan: _Plan, config: AuditConfig
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Step 8: the groups table, every undefined value with its reason, and the observations
     each value rests on."""
     kept = plan.kept
@@ -594,20 +723,35 @@ def _group_tables(conf: ConfusionStats, values: _Values, plan: _Plan,
     kept_positions = np.flatnonzero(kept)
     for m in values.names:
         for j in np.flatnonzero(~np.isfinite(values.groups[m][kept])):
-            rows.append({"group": plan.kept_display[j], "metric": m,
-                         "reason": _undefined_reason(conf, m, kept_positions[j])})
+            rows.append(
+                {
+                    "group": plan.kept_display[j],
+                    "metric": m,
+                    "reason": _undefined_reason(conf, m, kept_positions[j]),
+                }
+            )
     rows += [{"group": "(all)", "metric": m, "reason": why} for m, why in config.left_out]
     columns = ["group", "metric", "reason"]
     undefined = pd.DataFrame(rows, columns=columns) if rows else _no_undefined().copy()
     denominators = float_frame(
-        {m: _denominators(conf, m, config)[kept] for m in values.names}, index)
+        {m: _denominators(conf, m, config)[kept] for m in values.names}, index
+    )
     return groups, undefined, denominators
 
 
-def analyse_parts(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: float,
-                  labels: pd.Index, *, attribute: str, ref_index: int, config: AuditConfig,
-                  rng: np.random.Generator, tables: bool = True,
-                  criteria: tuple[str, ...] | None = None) -> tuple[dict, list[tuple]]:
+def analyse_parts(
+    conf: ConfusionStats,
+    scores: ScoreStats | None,
+    overall_auc: float,
+    labels: pd.Index,
+    *,
+    attribute: str,
+    ref_index: int,
+    config: AuditConfig,
+    rng: np.random.Generator,
+    tables: bool = True,
+    criteria: tuple[str, ...] | None = None,
+) -> tuple[dict, list[tuple]]:
     """The tables of :func:`analyse` but the criteria (as keyword arguments of
     :class:`AttributeTables`), and the rows of the criteria table.
 
@@ -624,18 +768,33 @@ def analyse_parts(conf: ConfusionStats, scores: ScoreStats | None, overall_auc: 
     lower, upper, overall_intervals = _intervals(conf, values, boot, plan, config)
     groups, undefined, denominators = _group_tables(conf, values, plan, config)
     by_group = pd.DataFrame(
-        {m: values.groups[m][plan.kept].astype(np.int64 if m == "count" else np.float64)
-         for m in values.names}, index=plan.index, columns=_names(values.names))
+        {
+            m: values.groups[m][plan.kept].astype(np.int64 if m == "count" else np.float64)
+            for m in values.names
+        },
+        index=plan.index,
+        columns=_names(values.names),
+    )
     curves = None
     if scores is not None:
         kept = plan.kept
-        curves = _curves(ScoreStats(
-            scores.edges, scores.probabilistic, scores.n[kept], scores.w[kept],
-            scores.ws[kept], scores.ws2[kept], scores.auc[kept],
-        ), plan.kept_display)
+        curves = _curves(
+            ScoreStats(
+                scores.edges,
+                scores.probabilistic,
+                scores.n[kept],
+                scores.w[kept],
+                scores.ws[kept],
+                scores.ws2[kept],
+                scores.auc[kept],
+            ),
+            plan.kept_display,
+        )
     return {
-        "overall": pd.Series(np.array([values.overall[m] for m in values.names], dtype=float),
-                             index=_names(values.names)),
+        "overall": pd.Series(
+            np.array([values.overall[m] for m in values.names], dtype=float),
+            index=_names(values.names),
+        ),
         "overall_intervals": overall_intervals,
         "by_group": by_group,
         "lower": lower,
@@ -668,8 +827,16 @@ def analyse(
     plan (groups kept, metrics needed), point values, the bootstrap, intervals, disparities,
     comparisons with the reference and their tests, criteria, and the group tables.
     """
-    tables, rows = analyse_parts(conf, scores, overall_auc, labels, attribute=attribute,
-                                 ref_index=ref_index, config=config, rng=rng)
+    tables, rows = analyse_parts(
+        conf,
+        scores,
+        overall_auc,
+        labels,
+        attribute=attribute,
+        ref_index=ref_index,
+        config=config,
+        rng=rng,
+    )
     return AttributeTables(**tables, criteria=_criteria_frame(rows))
 
 
@@ -686,7 +853,7 @@ def analyse_attributes(
     out = []
     start = 0
     for tables, rows in done:
-        criteria = every.iloc[start:start + len(rows)].reset_index(drop=True)
+        criteria = every.iloc[start : start + len(rows)].reset_index(drop=True)
         start += len(rows)
         out.append(AttributeTables(**tables, criteria=criteria))
     return out, every

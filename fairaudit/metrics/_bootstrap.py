@@ -189,8 +189,9 @@ def _data_parts(shape: np.ndarray, b: int, rngs: list[np.random.Generator]) -> n
         # single precision: over twice as fast, and its rounding (6e-8 of the value) is far
         # below the spread of any gamma variable (1 / sqrt(shape) of its value)
         k = shape[rest].astype(np.float32)
-        out[rest] = rngs[1].standard_gamma(np.broadcast_to(k[:, None], (len(k), b)),
-                                           dtype=np.float32)
+        out[rest] = rngs[1].standard_gamma(
+            np.broadcast_to(k[:, None], (len(k), b)), dtype=np.float32
+        )
     return out
 
 
@@ -408,9 +409,13 @@ def summarise_bootstrap(
         est = values[m][kept]
         nan = np.full(n_kept, np.nan)
         summary.metrics[m] = _MetricSummary(
-            estimate=est, lower=nan.copy(), upper=nan.copy(),
-            ref_diff=(nan.copy(), nan.copy()), ref_ratio=(nan.copy(), nan.copy()),
-            others=_Extremes.empty(b), others_log=_Extremes.empty(b),
+            estimate=est,
+            lower=nan.copy(),
+            upper=nan.copy(),
+            ref_diff=(nan.copy(), nan.copy()),
+            ref_ratio=(nan.copy(), nan.copy()),
+            others=_Extremes.empty(b),
+            others_log=_Extremes.empty(b),
         )
         if m in exact:
             i = exact.index(m)

@@ -52,14 +52,20 @@ def declared_edges(score_bins: Any, y_score: np.ndarray) -> tuple[np.ndarray, bo
         edges = np.asarray(score_bins, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(ERR_SCORE_BINS.format(value=score_bins)) from None
-    if edges.ndim != 1 or len(edges) < 2 or not np.isfinite(edges).all() or (
-        np.diff(edges) <= 0
-    ).any():
+    if (
+        edges.ndim != 1
+        or len(edges) < 2
+        or not np.isfinite(edges).all()
+        or (np.diff(edges) <= 0).any()
+    ):
         raise ValueError(ERR_SCORE_BINS.format(value=score_bins))
     outside = (y_score < edges[0]) | (y_score > edges[-1])
     if outside.any():
-        raise ValueError(ERR_SCORES_OUTSIDE.format(
-            k=int(outside.sum()), lo=edges[0], hi=edges[-1], smin=smin, smax=smax))
+        raise ValueError(
+            ERR_SCORES_OUTSIDE.format(
+                k=int(outside.sum()), lo=edges[0], hi=edges[-1], smin=smin, smax=smax
+            )
+        )
     grid = probability_edges()
     return edges, bool(len(edges) == len(grid) and np.array_equal(edges, grid))
 
@@ -104,20 +110,33 @@ def confusion_stats(
     -------
     ConfusionStats
     """
-    return labelled_confusion(y_true, y_pred, sensitive_features, sample_weight, pos_label,
-                              chunk=True)
+    return labelled_confusion(
+        y_true, y_pred, sensitive_features, sample_weight, pos_label, chunk=True
+    )
 
 
 def labelled_confusion(
-    y_true: Any, y_pred: Any, sensitive_features: Any, sample_weight: Any, pos_label: Any,
-    *, chunk: bool,
+    y_true: Any,
+    y_pred: Any,
+    sensitive_features: Any,
+    sample_weight: Any,
+    pos_label: Any,
+    *,
+    chunk: bool,
 ) -> ConfusionStats:
     """:func:`confusion_stats`; ``chunk=False`` also refuses weights that sum to 0 (for data
     that is the whole of an audit, not a part of it)."""
-    rows = v.align_rows({"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight,
-                         "sensitive_features": sensitive_features})
-    yt, yp, weight = prepare_labels(rows["y_true"], rows["y_pred"], rows["sample_weight"],
-                                    pos_label, chunk=chunk)
+    rows = v.align_rows(
+        {
+            "y_true": y_true,
+            "y_pred": y_pred,
+            "sample_weight": sample_weight,
+            "sensitive_features": sensitive_features,
+        }
+    )
+    yt, yp, weight = prepare_labels(
+        rows["y_true"], rows["y_pred"], rows["sample_weight"], pos_label, chunk=chunk
+    )
     groups = v.encode_groups(rows["sensitive_features"], n_samples=len(yt))
     return count_confusion(groups.codes, groups.n_groups, yt, yp, weight, groups.labels)
 
@@ -152,8 +171,14 @@ def score_stats(
         With the exact AUC of each group of this chunk (merged statistics take the AUC from
         the histogram).
     """
-    rows = v.align_rows({"y_true": y_true, "y_score": y_score, "sample_weight": sample_weight,
-                         "sensitive_features": sensitive_features})
+    rows = v.align_rows(
+        {
+            "y_true": y_true,
+            "y_score": y_score,
+            "sample_weight": sample_weight,
+            "sensitive_features": sensitive_features,
+        }
+    )
     y_true, y_score, sample_weight = rows["y_true"], rows["y_score"], rows["sample_weight"]
     sensitive_features = rows["sensitive_features"]
     yt = v.check_1d(y_true, "y_true")

@@ -82,7 +82,8 @@ class AuditConfig:
             "bootstrap": (
                 TASK_BOOTSTRAP_TEXT.get(self.task, BOOTSTRAP_TEXT)
                 + (BOOTSTRAP_WEIGHTS_TEXT if self.weighted else "")
-                if self.n_bootstrap > 0 else "off"
+                if self.n_bootstrap > 0
+                else "off"
             ),
             "min_group_size": self.min_group_size,
             "suppress_below": self.suppress_below,
@@ -102,8 +103,9 @@ class AuditConfig:
         }
 
     @classmethod
-    def from_dict(cls, d: dict, *, name: str | None = None,
-                  weighted: bool | None = None) -> AuditConfig:
+    def from_dict(
+        cls, d: dict, *, name: str | None = None, weighted: bool | None = None
+    ) -> AuditConfig:
         """The configuration of a result read from JSON (:meth:`to_dict` output).
 
         Files before schema 1.3 have no ``task`` (they are binary audits). Files of schema

@@ -28,26 +28,64 @@ class Criterion:
 CRITERIA: dict[str, Criterion] = {
     c.name: c
     for c in [
-        Criterion("demographic_parity_difference", ("selection_rate",), "difference", 0.1,
-                  "Selection rates differ by at most the tolerance across groups."),
-        Criterion("demographic_parity_ratio", ("selection_rate",), "ratio", 0.8,
-                  "The lowest selection rate is at least the tolerance times the highest."),
-        Criterion("equalized_odds_difference", ("true_positive_rate", "false_positive_rate"),
-                  "difference", 0.1,
-                  "True and false positive rates each differ by at most the tolerance."),
-        Criterion("equalized_odds_ratio", ("true_positive_rate", "false_positive_rate"),
-                  "ratio", 0.8,
-                  "The lowest true and false positive rates are at least the tolerance times "
-                  "the highest."),
-        Criterion("equal_opportunity_difference", ("true_positive_rate",), "difference", 0.1,
-                  "True positive rates differ by at most the tolerance across groups."),
-        Criterion("equal_opportunity_ratio", ("true_positive_rate",), "ratio", 0.8,
-                  "The lowest true positive rate is at least the tolerance times the highest."),
-        Criterion("predictive_parity_difference", ("positive_predictive_value",), "difference",
-                  0.1, "Precision (positive predictive value) differs by at most the tolerance."),
-        Criterion("four_fifths_rule", ("selection_rate",), "ratio", 0.8,
-                  "No group's selection rate is below the tolerance (4/5) times the highest "
-                  "group's by a statistically significant difference (29 CFR 1607.4(D))."),
+        Criterion(
+            "demographic_parity_difference",
+            ("selection_rate",),
+            "difference",
+            0.1,
+            "Selection rates differ by at most the tolerance across groups.",
+        ),
+        Criterion(
+            "demographic_parity_ratio",
+            ("selection_rate",),
+            "ratio",
+            0.8,
+            "The lowest selection rate is at least the tolerance times the highest.",
+        ),
+        Criterion(
+            "equalized_odds_difference",
+            ("true_positive_rate", "false_positive_rate"),
+            "difference",
+            0.1,
+            "True and false positive rates each differ by at most the tolerance.",
+        ),
+        Criterion(
+            "equalized_odds_ratio",
+            ("true_positive_rate", "false_positive_rate"),
+            "ratio",
+            0.8,
+            "The lowest true and false positive rates are at least the tolerance times "
+            "the highest.",
+        ),
+        Criterion(
+            "equal_opportunity_difference",
+            ("true_positive_rate",),
+            "difference",
+            0.1,
+            "True positive rates differ by at most the tolerance across groups.",
+        ),
+        Criterion(
+            "equal_opportunity_ratio",
+            ("true_positive_rate",),
+            "ratio",
+            0.8,
+            "The lowest true positive rate is at least the tolerance times the highest.",
+        ),
+        Criterion(
+            "predictive_parity_difference",
+            ("positive_predictive_value",),
+            "difference",
+            0.1,
+            "Precision (positive predictive value) differs by at most the tolerance.",
+        ),
+        Criterion(
+            "four_fifths_rule",
+            ("selection_rate",),
+            "ratio",
+            0.8,
+            "No group's selection rate is below the tolerance (4/5) times the highest "
+            "group's by a statistically significant difference (29 CFR 1607.4(D)).",
+        ),
     ]
 }
 
@@ -119,8 +157,9 @@ def resolve_tolerances(
     return out
 
 
-def criterion_value(criterion: Criterion, values: dict[str, np.ndarray],
-                    spreads: dict | None = None) -> np.ndarray:
+def criterion_value(
+    criterion: Criterion, values: dict[str, np.ndarray], spreads: dict | None = None
+) -> np.ndarray:
     """The criterion's value from per-group metric values (groups on the last axis).
     ``spreads``: :func:`between_groups` of metrics, by name, where computed already."""
     parts = []

@@ -195,8 +195,9 @@ class _Scores:
         return np.where(num == 0, self.zero_above, out)
 
 
-def _search(scores: _Scores, settle=None,
-            start: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, float, np.ndarray]:
+def _search(
+    scores: _Scores, settle=None, start: tuple[np.ndarray, int] | None = None
+) -> tuple[np.ndarray, float, np.ndarray]:
     """The bisection of :func:`ratio_interval` for every pair of ``scores``: ``lo`` after
     every halving of [-40, 40] (the log of the limit is ``lo + width / 2``), the final width,
     and which pairs were followed to the end.
@@ -282,8 +283,7 @@ def ratio_interval(
     found[rows] = _limit(lo, width)
     lower = np.where(t1 > 0, found[:size], 0.0)
     upper = np.where(t2 > 0, found[size:], np.inf)
-    return (np.where(ok, lower, np.nan).reshape(shape),
-            np.where(ok, upper, np.nan).reshape(shape))
+    return (np.where(ok, lower, np.nan).reshape(shape), np.where(ok, upper, np.nan).reshape(shape))
 
 
 #: Pairs (category, candidate top) above which no impact-ratio interval is computed.
@@ -381,10 +381,14 @@ def _bracketed_search(arrays, a: np.ndarray, b: np.ndarray, settle=None):
         if not len(rows):
             continue
         done = int(halvings[rows].min())
-        part_settle = None if settle is None else (
-            lambda live, lo_, width, rows=rows: settle(rows[live], lo_, width))
+        part_settle = (
+            None
+            if settle is None
+            else (lambda live, lo_, width, rows=rows: settle(rows[live], lo_, width))
+        )
         lo[rows], _, followed[rows] = _search(
-            _Scores(*(v[rows] for v in arrays)), part_settle, start=(cell[rows, done], done))
+            _Scores(*(v[rows] for v in arrays)), part_settle, start=(cell[rows, done], done)
+        )
     return lo, _WIDTHS[-1], followed
 
 
@@ -404,8 +408,11 @@ def _candidates(x: np.ndarray, n: np.ndarray, confidence_level: float) -> np.nda
     open_ = (a < _SLACK) & (b > -_SLACK)
     if open_.any():
         lo, width, followed = _bracketed_search(
-            [v[open_] for v in arrays], a[open_], b[open_],
-            lambda live, lo, width: ~_clear_of_one(lo, width))
+            [v[open_] for v in arrays],
+            a[open_],
+            b[open_],
+            lambda live, lo, width: ~_clear_of_one(lo, width),
+        )
         cand[rows[open_]] = np.where(followed, _limit(lo, width) >= 1.0, lo >= _SLACK)
     return cand
 
@@ -442,7 +449,7 @@ def _lowest_pairs(x: np.ndarray, n: np.ndarray, confidence_level: float, cand: n
     high = np.flatnonzero(ok & (x2 > 0))  # the others have no upper limit
     pick = high if lowest_zero else np.concatenate([np.flatnonzero(low_found), high])
     side = np.zeros(len(pick), dtype=np.intp)
-    side[len(pick) - len(high):] = 1
+    side[len(pick) - len(high) :] = 1
     zc = zc_i[i_of[pick]]
     arrays = (x1[pick], n1[pick], x2[pick], n2[pick], np.where(side == 0, zc, -zc))
     return lowest_zero, arrays, side
@@ -455,8 +462,9 @@ def _not_above_lowest(side: np.ndarray, lo: np.ndarray, width: float) -> np.ndar
     return lo <= bound[side] + _SLACK
 
 
-def _lowest_of(lowest_zero: bool, side: np.ndarray, lo: np.ndarray, width: float,
-               followed: np.ndarray) -> tuple[float, float]:
+def _lowest_of(
+    lowest_zero: bool, side: np.ndarray, lo: np.ndarray, width: float, followed: np.ndarray
+) -> tuple[float, float]:
     out = [0.0 if lowest_zero else 1.0, 1.0]
     for k in (0, 1):
         done = followed & (side == k)
@@ -487,8 +495,11 @@ def lowest_impact_ratio_bounds(
     keep = a <= bound[side] + _SLACK
     side = side[keep]
     lo, width, followed = _bracketed_search(
-        [v[keep] for v in arrays], a[keep], b[keep],
-        lambda live, lo, width: _not_above_lowest(side[live], lo, width))
+        [v[keep] for v in arrays],
+        a[keep],
+        b[keep],
+        lambda live, lo, width: _not_above_lowest(side[live], lo, width),
+    )
     return _lowest_of(lowest_zero, side, lo, width, followed)
 
 
@@ -664,20 +675,36 @@ def four_fifths_table(
         keys of :data:`VERDICTS`.
     """
     out, _ = _four_fifths_columns(
-        selected, applicants, include=include, threshold=threshold,
-        confidence_level=confidence_level, z_threshold=z_threshold, min_count=min_count,
-        excluded_reason=excluded_reason, fisher_all=fisher_all, correction=correction)
+        selected,
+        applicants,
+        include=include,
+        threshold=threshold,
+        confidence_level=confidence_level,
+        z_threshold=z_threshold,
+        min_count=min_count,
+        excluded_reason=excluded_reason,
+        fisher_all=fisher_all,
+        correction=correction,
+    )
     # one frame from all the columns (setting them one by one costs more than the tests)
-    return pd.DataFrame({c: out[c] for c in COLUMNS},
-                        index=pd.Index(list(categories), name="category"))
+    return pd.DataFrame(
+        {c: out[c] for c in COLUMNS}, index=pd.Index(list(categories), name="category")
+    )
 
 
 def _four_fifths_columns(
-    selected: np.ndarray, applicants: np.ndarray, *, include: np.ndarray | None = None,
-    threshold: float = FOUR_FIFTHS, confidence_level: float = 0.95,
-    z_threshold: float = Z_SIGNIFICANT, min_count: int = MIN_COUNT,
-    excluded_reason: str = "excluded from the impact ratios", fisher_all: bool = True,
-    lowest_only: bool = False, correction: str = "holm",
+    selected: np.ndarray,
+    applicants: np.ndarray,
+    *,
+    include: np.ndarray | None = None,
+    threshold: float = FOUR_FIFTHS,
+    confidence_level: float = 0.95,
+    z_threshold: float = Z_SIGNIFICANT,
+    min_count: int = MIN_COUNT,
+    excluded_reason: str = "excluded from the impact ratios",
+    fisher_all: bool = True,
+    lowest_only: bool = False,
+    correction: str = "holm",
 ) -> tuple[dict[str, Any], tuple[float, float] | None]:
     """The columns of :func:`four_fifths_table` (arrays by name), and, with
     ``lowest_only``, instead of each category's impact-ratio interval (left NaN) the
@@ -712,11 +739,17 @@ def _four_fifths_columns(
     inc = np.ones(g, dtype=bool) if include is None else np.asarray(include, dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(n > 0, x / np.where(n > 0, n, 1), np.nan)
-    r_lo, r_hi = (np.full(g, np.nan), np.full(g, np.nan)) if lowest_only else clopper_pearson(
-        x, n, level)
+    r_lo, r_hi = (
+        (np.full(g, np.nan), np.full(g, np.nan)) if lowest_only else clopper_pearson(x, n, level)
+    )
     comparable = inc & (n > 0)
-    out: dict[str, Any] = {"applicants": n, "selected": x, "rate": rate,
-                           "rate_lower": r_lo, "rate_upper": r_hi}
+    out: dict[str, Any] = {
+        "applicants": n,
+        "selected": x,
+        "rate": rate,
+        "rate_lower": r_lo,
+        "rate_upper": r_hi,
+    }
     nan = np.full(g, np.nan)
     cols = {
         c: nan.copy()
@@ -827,8 +860,11 @@ def _four_fifths_columns(
                             )
                 else:
                     verdict[i] = "not_below"
-                    flips[i] = not lowest_only and x[i] > 0 and _below(
-                        int(x[i]) - 1, int(n[i]), x_top, n_top, f)
+                    flips[i] = (
+                        not lowest_only
+                        and x[i] > 0
+                        and _below(int(x[i]) - 1, int(n[i]), x_top, n_top, f)
+                    )
     for c, v in cols.items():
         out[c] = v
     out["top"] = top

@@ -136,9 +136,10 @@ def _below_reason(table: dict, names: list[str], code: str) -> str:
         where = np.flatnonzero(table["verdict"] == code)
         where = where[np.argsort(table["impact_ratio"][where], kind="stable")]
         first = table["verdict_text"][where[0]]
-        rows = [(names[i], {c: table[c][i] for c in ("fisher_p_value", "test", "z",
-                                                      "impact_ratio")})
-                for i in where[:MAX_LISTED]]
+        rows = [
+            (names[i], {c: table[c][i] for c in ("fisher_p_value", "test", "z", "impact_ratio")})
+            for i in where[:MAX_LISTED]
+        ]
         count = len(where)
     parts = []
     for label, r in rows:

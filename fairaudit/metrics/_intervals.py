@@ -91,9 +91,7 @@ def row_percentiles(x: np.ndarray, confidence_level: float) -> tuple[np.ndarray,
     return sorted_percentiles(x.copy(), confidence_level)
 
 
-def sorted_percentiles(
-    x: np.ndarray, confidence_level: float
-) -> tuple[np.ndarray, np.ndarray]:
+def sorted_percentiles(x: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`row_percentiles` that sorts ``x`` in place (its precision is kept: the audit
     passes single-precision copies of to-reference replicates, which moves a limit by at
     most 6e-8 of its value, far below its Monte-Carlo error, and halves the sort)."""
@@ -126,7 +124,9 @@ def hold_value(lower: object, upper: object, value: object) -> tuple[np.ndarray,
     """
     lower, upper, value = (np.asarray(x, dtype=np.float64) for x in (lower, upper, value))
     ok = np.isfinite(lower) & np.isfinite(upper) & np.isfinite(value)
-    return np.where(ok, np.minimum(lower, value), lower), np.where(ok, np.maximum(upper, value), upper)
+    return np.where(ok, np.minimum(lower, value), lower), np.where(
+        ok, np.maximum(upper, value), upper
+    )
 
 
 def spread_quantile(deviations: np.ndarray, confidence_level: float) -> float:
@@ -215,8 +215,9 @@ def range_interval(
             if not (e > 0).all():
                 top = int(np.argmax(e))
                 n = None if trials is None else np.asarray(trials[k])[ok]
-                return ratio_zero_upper(e, n, _finite_quantile(r[:, top], alpha / 2.0),
-                                        confidence_level)
+                return ratio_zero_upper(
+                    e, n, _finite_quantile(r[:, top], alpha / 2.0), confidence_level
+                )
             e, r = np.log(e), _logs(r)
         spreads.append(float(e.max() - e.min()))
         with np.errstate(invalid="ignore"):
@@ -229,9 +230,7 @@ def range_interval(
     return spread_bounds(stat, spread_quantile(worst, confidence_level), ratio, upper_bound)
 
 
-def spread_bounds(
-    stat: float, c: float, ratio: bool, upper_bound: float
-) -> tuple[float, float]:
+def spread_bounds(stat: float, c: float, ratio: bool, upper_bound: float) -> tuple[float, float]:
     """[max(0, D - c), D + c] for a spread D (on the log scale for ratios).
 
     ``c`` is NaN when no replicate had a defined value (no interval), and infinite when too
@@ -314,8 +313,9 @@ def jeffreys_interval(
     ok = n > 0
     a = np.where(ok, np.clip(x, 0.0, None), 0.0) + 0.5
     b = np.where(ok, np.clip(n - x, 0.0, None), 0.0) + 0.5
-    pairs, inverse = np.unique(np.stack([a.ravel(), b.ravel()], axis=1), axis=0,
-                               return_inverse=True)
+    pairs, inverse = np.unique(
+        np.stack([a.ravel(), b.ravel()], axis=1), axis=0, return_inverse=True
+    )
     lo = betaincinv(pairs[:, 0], pairs[:, 1], alpha / 2.0)[inverse.ravel()].reshape(x.shape)
     hi = betaincinv(pairs[:, 0], pairs[:, 1], 1.0 - alpha / 2.0)[inverse.ravel()].reshape(x.shape)
     lo = np.where(x <= 0.0, 0.0, lo)
@@ -357,8 +357,7 @@ def modified_wilson_interval(
             poisson_lo = gammaincinv(np.where(few, x, 1.0), alpha / 2.0) / t
             lo = np.where(few, np.minimum(lo, poisson_lo), lo)
         if few_failures.any():
-            poisson_hi = 1.0 - gammaincinv(np.where(few_failures, failures, 1.0),
-                                           alpha / 2.0) / t
+            poisson_hi = 1.0 - gammaincinv(np.where(few_failures, failures, 1.0), alpha / 2.0) / t
             hi = np.where(few_failures, np.maximum(hi, poisson_hi), hi)
     return lo, hi
 

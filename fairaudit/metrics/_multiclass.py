@@ -245,9 +245,14 @@ def analyse_multiclass(
     labels = stats.labels
     ovr = [stats.one_vs_rest(j) for j in range(k)]
 
-    def binary(conf: Any, config: AuditConfig, rng: np.random.Generator, *,
-               tables: bool = True,
-               criteria: tuple[str, ...] = MULTICLASS_CRITERIA) -> tuple[dict, list[tuple]]:
+    def binary(
+        conf: Any,
+        config: AuditConfig,
+        rng: np.random.Generator,
+        *,
+        tables: bool = True,
+        criteria: tuple[str, ...] = MULTICLASS_CRITERIA,
+    ) -> tuple[dict, list[tuple]]:
         return analyse_parts(
             conf,
             None,
@@ -265,8 +270,9 @@ def analyse_multiclass(
     per_class = [t for t, _ in parts]
     per_class_criteria = [_criteria_by_name(rows) for _, rows in parts]
     # accuracy: no criterion
-    acc, _ = binary(stats.correct(), replace(cfg, metrics=("count", "selection_rate")),
-                    rngs[k], criteria=())
+    acc, _ = binary(
+        stats.correct(), replace(cfg, metrics=("count", "selection_rate")), rngs[k], criteria=()
+    )
     if config.n_bootstrap == 0:
         # no interval at any level: the criteria at the Bonferroni level are the same rows
         adjusted = per_class_criteria

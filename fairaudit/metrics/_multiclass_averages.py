@@ -420,8 +420,17 @@ def _pvalues(reps: np.ndarray, diff: np.ndarray, ref_k: int) -> np.ndarray:
 
 
 #: The numeric columns of the comparisons with the reference, in order.
-_REFERENCE_NUMBERS = ("value", "reference_value", "difference", "difference_lower",
-                      "difference_upper", "ratio", "ratio_lower", "ratio_upper", "p_value")
+_REFERENCE_NUMBERS = (
+    "value",
+    "reference_value",
+    "difference",
+    "difference_lower",
+    "difference_upper",
+    "ratio",
+    "ratio_lower",
+    "ratio_upper",
+    "p_value",
+)
 
 
 def average_disparities(

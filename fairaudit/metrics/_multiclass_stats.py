@@ -108,8 +108,7 @@ class MulticlassStats:
         union = _union(self.labels, other.labels)
         classes = _class_union(self.classes, other.classes)
         mine = [_align_classes(x, self.classes, classes) for x in (self.n, self.w, self.w2)]
-        theirs = [_align_classes(x, other.classes, classes)
-                  for x in (other.n, other.w, other.w2)]
+        theirs = [_align_classes(x, other.classes, classes) for x in (other.n, other.w, other.w2)]
         a = _align(self.labels, union, tuple(mine))
         b = _align(other.labels, union, tuple(theirs))
         return MulticlassStats(classes, a[0] + b[0], a[1] + b[1], a[2] + b[2], union)
@@ -152,20 +151,24 @@ class MulticlassStats:
         g, k = self.n_groups, self.n_classes
         rep = np.repeat(np.arange(g), k * k)
         if isinstance(self.labels, pd.MultiIndex):
-            feats = {str(name): np.asarray(self.labels.get_level_values(i), dtype=object)[rep]
-                     for i, name in enumerate(self.labels.names)}
+            feats = {
+                str(name): np.asarray(self.labels.get_level_values(i), dtype=object)[rep]
+                for i, name in enumerate(self.labels.names)
+            }
         else:
             feats = {str(self.labels.name): np.asarray(self.labels, dtype=object)[rep]}
         cls = np.asarray(self.classes, dtype=object)
         cells = np.tile(np.arange(k * k), g)
-        return pd.DataFrame({
-            **feats,
-            "y_true": cls[cells // k],
-            "y_pred": cls[cells % k],
-            "n": self.n.reshape(-1),
-            "w": self.w.reshape(-1),
-            "w2": self.w2.reshape(-1),
-        })
+        return pd.DataFrame(
+            {
+                **feats,
+                "y_true": cls[cells // k],
+                "y_pred": cls[cells % k],
+                "n": self.n.reshape(-1),
+                "w": self.w.reshape(-1),
+                "w2": self.w2.reshape(-1),
+            }
+        )
 
 
 def count_multiclass(
@@ -213,8 +216,9 @@ def count_multiclass(
     return MulticlassStats(classes, n, w, w2.reshape(shape), labels)
 
 
-def averaged_scores(w: np.ndarray, n: np.ndarray | None = None,
-                    occurs: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def averaged_scores(
+    w: np.ndarray, n: np.ndarray | None = None, occurs: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Macro and weighted (by support) recall, precision and F1 per group from weighted
     k x k matrices of shape (..., k, k).
 

@@ -33,23 +33,78 @@ RATES: dict[str, Rate] = {
     r.name: r
     for r in [
         Rate("base_rate", (FN, TP), ALL, "share of actual positives", "(TP + FN) / n", "Base rate"),
-        Rate("selection_rate", (FP, TP), ALL, "share predicted positive", "(TP + FP) / n", "Selection rate"),
-        Rate("true_positive_rate", (TP,), (FN, TP), "actual positives predicted positive",
-             "TP / (TP + FN)", "True positive rate"),
-        Rate("false_positive_rate", (FP,), (TN, FP), "actual negatives predicted positive",
-             "FP / (FP + TN)", "False positive rate"),
-        Rate("true_negative_rate", (TN,), (TN, FP), "actual negatives predicted negative",
-             "TN / (TN + FP)", "True negative rate"),
-        Rate("false_negative_rate", (FN,), (FN, TP), "actual positives predicted negative",
-             "FN / (FN + TP)", "False negative rate"),
-        Rate("positive_predictive_value", (TP,), (FP, TP), "predicted positives that are positive",
-             "TP / (TP + FP)", "Precision (PPV)"),
-        Rate("negative_predictive_value", (TN,), (TN, FN), "predicted negatives that are negative",
-             "TN / (TN + FN)", "Negative predictive value"),
-        Rate("false_discovery_rate", (FP,), (FP, TP), "predicted positives that are negative",
-             "FP / (FP + TP)", "False discovery rate"),
-        Rate("false_omission_rate", (FN,), (TN, FN), "predicted negatives that are positive",
-             "FN / (FN + TN)", "False omission rate"),
+        Rate(
+            "selection_rate",
+            (FP, TP),
+            ALL,
+            "share predicted positive",
+            "(TP + FP) / n",
+            "Selection rate",
+        ),
+        Rate(
+            "true_positive_rate",
+            (TP,),
+            (FN, TP),
+            "actual positives predicted positive",
+            "TP / (TP + FN)",
+            "True positive rate",
+        ),
+        Rate(
+            "false_positive_rate",
+            (FP,),
+            (TN, FP),
+            "actual negatives predicted positive",
+            "FP / (FP + TN)",
+            "False positive rate",
+        ),
+        Rate(
+            "true_negative_rate",
+            (TN,),
+            (TN, FP),
+            "actual negatives predicted negative",
+            "TN / (TN + FP)",
+            "True negative rate",
+        ),
+        Rate(
+            "false_negative_rate",
+            (FN,),
+            (FN, TP),
+            "actual positives predicted negative",
+            "FN / (FN + TP)",
+            "False negative rate",
+        ),
+        Rate(
+            "positive_predictive_value",
+            (TP,),
+            (FP, TP),
+            "predicted positives that are positive",
+            "TP / (TP + FP)",
+            "Precision (PPV)",
+        ),
+        Rate(
+            "negative_predictive_value",
+            (TN,),
+            (TN, FN),
+            "predicted negatives that are negative",
+            "TN / (TN + FN)",
+            "Negative predictive value",
+        ),
+        Rate(
+            "false_discovery_rate",
+            (FP,),
+            (FP, TP),
+            "predicted positives that are negative",
+            "FP / (FP + TP)",
+            "False discovery rate",
+        ),
+        Rate(
+            "false_omission_rate",
+            (FN,),
+            (TN, FN),
+            "predicted negatives that are positive",
+            "FN / (FN + TN)",
+            "False omission rate",
+        ),
         Rate("accuracy", (TN, TP), ALL, "correct predictions", "(TP + TN) / n", "Accuracy"),
         Rate("error_rate", (FP, FN), ALL, "wrong predictions", "(FP + FN) / n", "Error rate"),
     ]
@@ -108,8 +163,15 @@ def rate(w: np.ndarray, name: str) -> np.ndarray:
 
 
 def _rate_metric(r: Rate) -> Metric:
-    return Metric(r.name, "confusion", lambda n, w: rate(w, r.name), r.description, r.formula,
-                  _DENOMINATOR_REASON[r.denominator], label=r.label)
+    return Metric(
+        r.name,
+        "confusion",
+        lambda n, w: rate(w, r.name),
+        r.description,
+        r.formula,
+        _DENOMINATOR_REASON[r.denominator],
+        label=r.label,
+    )
 
 
 def _brier(w: np.ndarray, ws: np.ndarray, ws2: np.ndarray, auc: np.ndarray) -> np.ndarray:
@@ -122,26 +184,58 @@ def _brier(w: np.ndarray, ws: np.ndarray, ws2: np.ndarray, auc: np.ndarray) -> n
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
-        Metric("count", "confusion", lambda n, w: n.sum(axis=-1).astype(np.float64),
-               "number of rows", "n", ""),
+        Metric(
+            "count",
+            "confusion",
+            lambda n, w: n.sum(axis=-1).astype(np.float64),
+            "number of rows",
+            "n",
+            "",
+        ),
         *(_rate_metric(r) for r in RATES.values()),
-        Metric("balanced_accuracy", "confusion",
-               lambda n, w: 0.5 * (rate(w, "true_positive_rate") + rate(w, "true_negative_rate")),
-               "mean of true positive and true negative rates", "(TPR + TNR) / 2", _ONE_CLASS),
-        Metric("roc_auc", "scores", lambda w, ws, ws2, auc: auc,
-               "probability that a random positive scores above a random negative",
-               "P(score of a positive > score of a negative) + P(tie) / 2", _ONE_CLASS,
-               label="ROC AUC"),
-        Metric("brier_score", "scores", _brier,
-               "mean squared difference between score and outcome", "sum w (s - y)^2 / sum w",
-               _NO_WEIGHT, needs_probabilities=True),
-        Metric("expected_calibration_error", "scores",
-               lambda w, ws, ws2, auc: _ratio(ece_numerator(w, ws), w.sum(axis=(-2, -1))),
-               "weighted mean |observed rate - mean score| over 10 bins",
-               "sum_b (W_b / W) |mean y_b - mean s_b|", _NO_WEIGHT, needs_probabilities=True),
-        Metric("mean_score", "scores",
-               lambda w, ws, ws2, auc: _ratio(ws.sum(axis=(-2, -1)), w.sum(axis=(-2, -1))),
-               "mean score", "sum w s / sum w", _NO_WEIGHT),
+        Metric(
+            "balanced_accuracy",
+            "confusion",
+            lambda n, w: 0.5 * (rate(w, "true_positive_rate") + rate(w, "true_negative_rate")),
+            "mean of true positive and true negative rates",
+            "(TPR + TNR) / 2",
+            _ONE_CLASS,
+        ),
+        Metric(
+            "roc_auc",
+            "scores",
+            lambda w, ws, ws2, auc: auc,
+            "probability that a random positive scores above a random negative",
+            "P(score of a positive > score of a negative) + P(tie) / 2",
+            _ONE_CLASS,
+            label="ROC AUC",
+        ),
+        Metric(
+            "brier_score",
+            "scores",
+            _brier,
+            "mean squared difference between score and outcome",
+            "sum w (s - y)^2 / sum w",
+            _NO_WEIGHT,
+            needs_probabilities=True,
+        ),
+        Metric(
+            "expected_calibration_error",
+            "scores",
+            lambda w, ws, ws2, auc: _ratio(ece_numerator(w, ws), w.sum(axis=(-2, -1))),
+            "weighted mean |observed rate - mean score| over 10 bins",
+            "sum_b (W_b / W) |mean y_b - mean s_b|",
+            _NO_WEIGHT,
+            needs_probabilities=True,
+        ),
+        Metric(
+            "mean_score",
+            "scores",
+            lambda w, ws, ws2, auc: _ratio(ws.sum(axis=(-2, -1)), w.sum(axis=(-2, -1))),
+            "mean score",
+            "sum w s / sum w",
+            _NO_WEIGHT,
+        ),
     ]
 }
 
@@ -188,7 +282,8 @@ def rate_parts(w: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
 def count_metrics(n: np.ndarray, w: np.ndarray, names: tuple[str, ...] = COUNT_METRICS) -> dict:
     """Count-based metrics from confusion counts ``n`` (rows) and ``w`` (weights)."""
     return {
-        name: METRICS[name].compute(n, w) for name in names
+        name: METRICS[name].compute(n, w)
+        for name in names
         if METRICS.get(name) is not None and METRICS[name].family == "confusion"
     }
 

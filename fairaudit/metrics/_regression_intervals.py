@@ -305,16 +305,18 @@ def deviation_interval(
     bands)."""
     est = np.asarray(estimates, dtype=np.float64)
     ok = np.isfinite(est)
-    both = np.column_stack([np.asarray(replicates, dtype=np.float64),
-                            np.asarray(target_replicates, dtype=np.float64)])
+    both = np.column_stack(
+        [np.asarray(replicates, dtype=np.float64), np.asarray(target_replicates, dtype=np.float64)]
+    )
     reps = _complete(both, np.append(ok, True), min_finite)
     half = _half(level)
     lev = expanded_level(half, n)
     if not ok.any() or not np.isfinite(target) or reps is None or not np.isfinite(lev):
         return float("nan"), float("nan")
     target = float(target)
-    simultaneous = target_interval(est, reps[:, :-1], target, reps[:, -1], lev, ratio=ratio,
-                                   upper_bound=upper_bound)
+    simultaneous = target_interval(
+        est, reps[:, :-1], target, reps[:, -1], lev, ratio=ratio, upper_bound=upper_bound
+    )
     x = np.append(est[ok], target)
     r = np.column_stack([reps[:, :-1][:, ok], reps[:, -1]])
     if ratio:

@@ -46,7 +46,10 @@ def two_proportion_pvalues(
     if not scalar_ref:
         ref_success, ref_trials, success, trials = np.broadcast_arrays(
             np.asarray(ref_success, dtype=np.float64),
-            np.asarray(ref_trials, dtype=np.float64), success, trials)
+            np.asarray(ref_trials, dtype=np.float64),
+            success,
+            trials,
+        )
     ok = (trials > 0) & (ref_trials > 0)
     n1 = np.where(ok, trials, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -91,9 +94,7 @@ _LONG_SUPPORT = 4096
 _BATCH_CELLS = 1 << 20
 
 
-def fisher_exact_pvalues(
-    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray
-) -> np.ndarray:
+def fisher_exact_pvalues(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Two-sided p-values of Fisher's exact test for many 2 x 2 tables ``[[a, b], [c, d]]``.
 
     Vectorised equivalent of ``scipy.stats.fisher_exact(table).pvalue``: the probability,
@@ -130,8 +131,13 @@ def fisher_exact_pvalues(
 
 
 def _fisher_batch(
-    a: np.ndarray, r1: np.ndarray, r2: np.ndarray, c1: np.ndarray, lo: np.ndarray,
-    length: np.ndarray, width: int,
+    a: np.ndarray,
+    r1: np.ndarray,
+    r2: np.ndarray,
+    c1: np.ndarray,
+    lo: np.ndarray,
+    length: np.ndarray,
+    width: int,
 ) -> np.ndarray:
     """p-values of tables whose supports fit in ``width`` points (one row per table)."""
     k = np.arange(width)[None, :]
@@ -147,8 +153,7 @@ def _fisher_batch(
     logp = np.where(valid, logp, -np.inf)
     observed = np.take_along_axis(logp, (a - lo)[:, None], axis=1)
     as_rare = valid & (logp <= observed + _TIE)
-    return np.minimum(1.0, np.exp(_logsumexp(np.where(as_rare, logp, -np.inf))
-                                  - _logsumexp(logp)))
+    return np.minimum(1.0, np.exp(_logsumexp(np.where(as_rare, logp, -np.inf)) - _logsumexp(logp)))
 
 
 def _logsumexp(x: np.ndarray) -> np.ndarray:

@@ -93,12 +93,12 @@ def _group_labels(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
         values = frame.iloc[:, 0].astype(object)
         values = values.where(values.notna(), MISSING_GROUP)
         codes, uniques = pd.factorize(values.to_numpy(dtype=object))
-        labels: pd.Index = pd.Index(np.asarray(uniques, dtype=object), name=names[0],
-                                    dtype=object)
+        labels: pd.Index = pd.Index(np.asarray(uniques, dtype=object), name=names[0], dtype=object)
     else:
         cols = {c: frame[c].astype(object).where(frame[c].notna(), MISSING_GROUP) for c in frame}
         labels_all = pd.MultiIndex.from_arrays(
-            [cols[c].to_numpy(dtype=object) for c in frame], names=names)
+            [cols[c].to_numpy(dtype=object) for c in frame], names=names
+        )
         codes, labels = pd.factorize(labels_all)
         labels = _object_index(list(labels), names)
     order = sort_groups(labels)
@@ -113,7 +113,8 @@ def _object_index(values: list, names: list) -> pd.Index:
         return pd.Index(np.asarray(values, dtype=object), name=names[0], dtype=object)
     columns = list(zip(*values, strict=True)) if values else [() for _ in names]
     return pd.MultiIndex.from_arrays(
-        [pd.Index(np.asarray(c, dtype=object), dtype=object) for c in columns], names=names)
+        [pd.Index(np.asarray(c, dtype=object), dtype=object) for c in columns], names=names
+    )
 
 
 def _align(labels: pd.Index, union: pd.Index, arrays: tuple[np.ndarray, ...]):
@@ -168,8 +169,7 @@ def _marginal(
         total = np.zeros((len(order), *a.shape[1:]), dtype=a.dtype)
         np.add.at(total, codes, a)
         out.append(total)
-    marginal_labels = pd.Index(np.asarray(uniques, dtype=object)[order], name=feature,
-                               dtype=object)
+    marginal_labels = pd.Index(np.asarray(uniques, dtype=object)[order], name=feature, dtype=object)
     return marginal_labels, out
 
 
@@ -292,8 +292,11 @@ class ConfusionStats:
             missing += [c for c in features if c not in columns]
         if missing:
             raise ValueError(ERR_FRAME_COLUMNS.format(missing=missing))
-        names = list(features) if features is not None else [
-            c for c in frame.columns if str(c) not in FRAME_COLUMNS]
+        names = (
+            list(features)
+            if features is not None
+            else [c for c in frame.columns if str(c) not in FRAME_COLUMNS]
+        )
         if not names:
             raise ValueError(ERR_FRAME_FEATURES.format(columns=columns))
         cell = np.zeros(len(frame), dtype=np.int64)
@@ -315,7 +318,8 @@ class ConfusionStats:
             if bad.any():
                 extra = " (whole numbers)" if name == "n" else ""
                 raise ValueError(
-                    ERR_FRAME_COUNT.format(name=name, extra=extra, bad=values[bad][:5].tolist()))
+                    ERR_FRAME_COUNT.format(name=name, extra=extra, bad=values[bad][:5].tolist())
+                )
             sums[name] = values
         if "w" in sums and "w2" not in sums:
             raise ValueError(ERR_FRAME_W2)
@@ -332,8 +336,9 @@ class ConfusionStats:
         return cls(n, w, w2, labels)
 
 
-def confusion_cells(codes: np.ndarray, n_groups: int, y_true: np.ndarray,
-                    y_pred: np.ndarray) -> np.ndarray:
+def confusion_cells(
+    codes: np.ndarray, n_groups: int, y_true: np.ndarray, y_pred: np.ndarray
+) -> np.ndarray:
     """The cell of every row, ``4 * group + 2 * y_true + y_pred``, in the smallest integer
     type that holds ``4 * n_groups``."""
     dtype = np.int16 if 4 * n_groups <= np.iinfo(np.int16).max else np.int64
@@ -435,17 +440,23 @@ class ScoreStats:
         b = _align(other.labels, union, (other.n, other.w, other.ws, other.ws2))
         w = a[1] + b[1]
         return ScoreStats(
-            self.edges, self.probabilistic, a[0] + b[0], w, a[2] + b[2], a[3] + b[3],
-            histogram_auc(w), union,
+            self.edges,
+            self.probabilistic,
+            a[0] + b[0],
+            w,
+            a[2] + b[2],
+            a[3] + b[3],
+            histogram_auc(w),
+            union,
         )
 
     def marginal(self, feature: str) -> ScoreStats:
         """The histograms of one feature's groups, summed over the other features; their AUC
         comes from the histogram."""
         labels, (n, w, ws, ws2) = _marginal(
-            self.labels, feature, (self.n, self.w, self.ws, self.ws2))
-        return ScoreStats(
-            self.edges, self.probabilistic, n, w, ws, ws2, histogram_auc(w), labels)
+            self.labels, feature, (self.n, self.w, self.ws, self.ws2)
+        )
+        return ScoreStats(self.edges, self.probabilistic, n, w, ws, ws2, histogram_auc(w), labels)
 
     def score_range(self) -> tuple[float, float]:
         """Lower edge of the lowest bin and upper edge of the highest bin holding a score
@@ -494,8 +505,10 @@ def count_scores(
     shape = (n_groups, n_bins, 2)
     wt = np.ones_like(y_score) if sample_weight is None else sample_weight
     n = np.bincount(cell, minlength=size).reshape(shape)
-    w = n.astype(np.float64) if sample_weight is None else (
-        np.bincount(cell, weights=wt, minlength=size).reshape(shape)
+    w = (
+        n.astype(np.float64)
+        if sample_weight is None
+        else (np.bincount(cell, weights=wt, minlength=size).reshape(shape))
     )
     ws = np.bincount(cell, weights=wt * y_score, minlength=size).reshape(shape)
     ws2 = np.bincount(cell, weights=wt * y_score * y_score, minlength=size).reshape(shape)

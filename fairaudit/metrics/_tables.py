@@ -70,4 +70,3 @@ class AttributeTables:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "suppressed", tuple(self.suppressed))
-

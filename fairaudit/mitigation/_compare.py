@@ -35,7 +35,9 @@ KIND = {
 ERR_MITIGATORS = (
     "mitigators must be a dict of name -> mitigator or a list of mitigators; got {type}."
 )
-ERR_CRITERION = "criteria contains {name!r}, which the audit does not report; use some of {allowed}."
+ERR_CRITERION = (
+    "criteria contains {name!r}, which the audit does not report; use some of {allowed}."
+)
 ERR_NAME = "the model name {name!r} is used twice; give each mitigator its own name."
 
 
@@ -156,8 +158,9 @@ def compare(
     if "baseline" in models:
         raise ValueError(ERR_NAME.format(name="baseline"))
     # labels, groups and weights follow the rows of X (pandas inputs paired by index label)
-    train = align_to_X(X_train, y=y_train, sensitive_features=sensitive_features_train,
-                       sample_weight=sample_weight)
+    train = align_to_X(
+        X_train, y=y_train, sensitive_features=sensitive_features_train, sample_weight=sample_weight
+    )
     test = align_to_X(X_test, y=y_test, sensitive_features=sensitive_features_test)
     sensitive_features_train, sample_weight = train["sensitive_features"], train["sample_weight"]
     sensitive_features_test = test["sensitive_features"]
@@ -229,7 +232,12 @@ def compare(
         table.loc["baseline", "accuracy"] - table["accuracy"],
     )
     comparison = Comparison(
-        table, performance="accuracy", criteria=tuple(criteria), attribute=attribute,
-        confidence_level=confidence_level, skipped=skipped, audits=audits,
+        table,
+        performance="accuracy",
+        criteria=tuple(criteria),
+        attribute=attribute,
+        confidence_level=confidence_level,
+        skipped=skipped,
+        audits=audits,
     )
     return (comparison, dict(audits)) if return_audits else comparison

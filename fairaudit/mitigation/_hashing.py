@@ -95,9 +95,7 @@ def row_uniforms(X: Any, codes: np.ndarray | None, key: int) -> np.ndarray:
     return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
-def randomized_decisions(
-    X: Any, codes: np.ndarray | None, key: int, p: np.ndarray
-) -> np.ndarray:
+def randomized_decisions(X: Any, codes: np.ndarray | None, key: int, p: np.ndarray) -> np.ndarray:
     """Positive decisions (bool) for the probabilities ``p``: ``row_uniforms < p``.
 
     Only the rows with ``0 < p < 1`` are hashed: for the others the comparison does not

@@ -37,8 +37,7 @@ ERR_TOLERANCE = (
     "group's loss over upper_bound, in the units of the loss)."
 )
 ERR_Y_RANGE = (
-    "y_range={value!r} is not valid; use None or a pair (low, high) of numbers with "
-    "low < high."
+    "y_range={value!r} is not valid; use None or a pair (low, high) of numbers with low < high."
 )
 ERR_ZERO_ONE_RANGE = (
     "loss='zero_one' needs y in [0, 1] (it is the absolute loss on that range); y ranges "
@@ -74,7 +73,9 @@ def _seeded(estimator: Any, random_state: Any) -> Any:
         return estimator
     rng = check_random_state(random_state)
     keys = sorted(
-        k for k in estimator.get_params(deep=True) if k == "random_state" or k.endswith("__random_state")
+        k
+        for k in estimator.get_params(deep=True)
+        if k == "random_state" or k.endswith("__random_state")
     )
     if keys:
         estimator.set_params(**{k: int(rng.randint(np.iinfo(np.int32).max)) for k in keys})
@@ -297,10 +298,16 @@ class ConstrainedRegressor(MitigatorMixin, RegressorMixin, MetaEstimatorMixin, B
         L = loss.eval(y[:, None], H)
         totals = np.bincount(groups.codes, wt, groups.n_groups)
         present = totals > 0
-        per_group = np.stack(
-            [np.bincount(groups.codes, wt * L[:, j], groups.n_groups) for j in range(L.shape[1])],
-            axis=1,
-        )[present] / totals[present][:, None]
+        per_group = (
+            np.stack(
+                [
+                    np.bincount(groups.codes, wt * L[:, j], groups.n_groups)
+                    for j in range(L.shape[1])
+                ],
+                axis=1,
+            )[present]
+            / totals[present][:, None]
+        )
         worst = per_group.max(axis=0)
         overall = wt @ L / wt.sum()
         feasible = worst <= float(self.upper_bound) + float(self.tolerance) + 1e-12

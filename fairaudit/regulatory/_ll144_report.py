@@ -146,8 +146,11 @@ CORRECTION_NAMES = {
 
 def _adjusted_head(audit: LL144Audit) -> str:
     correction = str(audit.meta.get("correction", "none"))
-    return "p of the test used (unadjusted)" if correction == "none" else (
-        f"p of the test used, adjusted ({CORRECTION_NAMES[correction]})")
+    return (
+        "p of the test used (unadjusted)"
+        if correction == "none"
+        else (f"p of the test used, adjusted ({CORRECTION_NAMES[correction]})")
+    )
 
 
 def trust_table(audit: LL144Audit, name: str) -> TableView:

@@ -112,8 +112,11 @@ def render(
     named = [(audit_name(a, i, len(audits)), a) for i, a in enumerate(audits)]
     # the answer first: the verdict with its findings and the criteria grid, then how
     # the audit was configured, the reader's own sections, and the evidence
-    parts = [verdict_section(named, ids), grid_section(named, ids),
-             configuration_section(named, ids)]
+    parts = [
+        verdict_section(named, ids),
+        grid_section(named, ids),
+        configuration_section(named, ids),
+    ]
     own = [rendered(section, ids) for section in sections]  # the reader's: left as given
     parts += own
     parts += [

@@ -57,7 +57,8 @@ def count_text(counts: dict[str, int]) -> str:
         return "No criterion was computed."
     if evaluated == 0:
         return (
-            "The only criterion could not be evaluated." if total == 1
+            "The only criterion could not be evaluated."
+            if total == 1
             else f"None of the {total} criteria could be evaluated."
         )
     phrases = [(int(counts[k]), one, many) for k, one, many in _COUNT_WORDS if counts.get(k)]
@@ -132,11 +133,7 @@ def estimates(
     result = view.result
     metrics = present(result.by_group, wanted)
     flags = few_flags(result)
-    extra = (
-        [("Overall", overall.overall, overall.overall_intervals)]
-        if overall is not None
-        else []
-    )
+    extra = [("Overall", overall.overall, overall.overall_intervals)] if overall is not None else []
     return table(
         estimate_table(
             result.by_group,
@@ -161,8 +158,10 @@ def flag_column(tv: TableView, column: int, flags: Sequence[bool], title: str) -
     """``tv`` with the cell in ``column`` of each body row whose flag is set marked as
     resting on few observations (and the legend added when any is)."""
     body = [
-        [replace(c, flag=FEW_MARK, flag_title=title) if j == column and flag else c
-         for j, c in enumerate(row)]
+        [
+            replace(c, flag=FEW_MARK, flag_title=title) if j == column and flag else c
+            for j, c in enumerate(row)
+        ]
         for row, flag in zip(tv.body, flags, strict=True)
     ]
     notes = list(tv.notes) + ([title] if any(flags) and title not in tv.notes else [])

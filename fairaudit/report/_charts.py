@@ -153,8 +153,17 @@ def disparity_chart(
                 (outside, "D", 6.5, FAIL_COLOR, "black"),
             ):
                 if mask.any():
-                    ax.plot(clipped[mask], ys_a[mask], ls="", marker=marker, ms=size,
-                            color=color, mec=edge, mew=0.6, zorder=3)
+                    ax.plot(
+                        clipped[mask],
+                        ys_a[mask],
+                        ls="",
+                        marker=marker,
+                        ms=size,
+                        color=color,
+                        mec=edge,
+                        mew=0.6,
+                        zorder=3,
+                    )
             zero = r_a == 0  # defined but off a log axis: an arrow at the left edge
             if zero.any():
                 ax.plot(
@@ -193,7 +202,9 @@ def disparity_chart(
             ax.xaxis.set_minor_formatter(NullFormatter())
             ax.set_title(metric_label(split[metric][0] if one_class else metric))
             ax.grid(axis="y", visible=False)
-            ax.set_xlabel("ratio (log scale)" if len(metrics) > 2 else "ratio to reference (log scale)")
+            ax.set_xlabel(
+                "ratio (log scale)" if len(metrics) > 2 else "ratio to reference (log scale)"
+            )
         if one_class:  # the class once, beside the groups, not in every panel's title
             axes[0][0].set_ylabel(f"class {split[metrics[0]][1]}")
         axes[0][0].set_yticks(ypos)
@@ -363,8 +374,9 @@ def score_chart(
     panels = [k for k, f in (("roc", roc), ("cal", cal)) if f is not None and not f.empty]
     with style():
         width = min(4.4 * len(panels) + 0.4, PRINT_FIGURE_IN)
-        fig, axes = new_figure(width, (width - 0.4) / len(panels) + 0.4, ncols=len(panels),
-                               squeeze=False)
+        fig, axes = new_figure(
+            width, (width - 0.4) / len(panels) + 0.4, ncols=len(panels), squeeze=False
+        )
         for ax, kind in zip(axes[0], panels, strict=True):
             if kind == "roc":
                 _draw_roc(ax, roc, groups, legend, operating)
@@ -397,8 +409,11 @@ def threshold_chart(
     ]
     with style():
         fig, axes = new_figure(
-            min(3.0 * len(panels) + 0.4, PRINT_FIGURE_IN), 3.0, ncols=len(panels),
-            squeeze=False, sharey=True,
+            min(3.0 * len(panels) + 0.4, PRINT_FIGURE_IN),
+            3.0,
+            ncols=len(panels),
+            squeeze=False,
+            sharey=True,
         )
         for ax, metric in zip(axes[0], panels, strict=True):
             for i, g in enumerate(groups):

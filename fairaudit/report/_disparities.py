@@ -197,8 +197,7 @@ def disparity_blocks(
     legend = few_legend(audit)
     for key in (("value", ""), ("reference", "")):
         if key in frame.columns:
-            tv = flag_column(tv, list(frame.columns).index(key), _flags(view, rows, key[0]),
-                             legend)
+            tv = flag_column(tv, list(frame.columns).index(key), _flags(view, rows, key[0]), legend)
     blocks.append(table(tv))
     return blocks
 

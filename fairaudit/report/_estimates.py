@@ -51,10 +51,9 @@ def error_section(named: Named, ids: IdRegistry) -> RenderedSection:
             labels = group_labels(res)
             blocks.append(h(view.name, 3))
             if len(labels) <= MAX_CHART_GROUPS and (
-                {"false_positive_rate", "false_negative_rate"} & set(res.by_group.columns)):
-                chart = error_chart(
-                    res.by_group, res.intervals, groups=labels, attribute=view.name
-                )
+                {"false_positive_rate", "false_negative_rate"} & set(res.by_group.columns)
+            ):
+                chart = error_chart(res.by_group, res.intervals, groups=labels, attribute=view.name)
                 blocks.append(figure(chart))
             blocks.append(estimates(view, ERROR_METRICS, "Errors"))
     return section(ids, "Error analysis", blocks)

@@ -68,7 +68,7 @@ def not_evaluated_reason(reason: Any) -> str:
     (the sentence around it says so); :data:`UNDEFINED` when no reason is recorded."""
     why = "" if is_missing(reason) else str(reason).strip()
     if why.lower().startswith(_NOT_EVALUATED_PREFIX):
-        why = why[len(_NOT_EVALUATED_PREFIX):].lstrip()
+        why = why[len(_NOT_EVALUATED_PREFIX) :].lstrip()
     return why or UNDEFINED
 
 
@@ -181,8 +181,11 @@ def _read(crow: pd.Series, rec: pd.Series, reader: _Reader) -> _Part | None:
     kind, tol, verdict = str(crow["kind"]), _num(crow["tolerance"]), str(crow["verdict"])
     group, metric = str(rec["group"]), str(rec["metric"])
     if kind == "ratio" and 0 < tol <= 1:
-        value, lo, hi = _num(rec.get("ratio")), _num(rec.get("ratio_lower")), _num(
-            rec.get("ratio_upper"))
+        value, lo, hi = (
+            _num(rec.get("ratio")),
+            _num(rec.get("ratio_lower")),
+            _num(rec.get("ratio_upper")),
+        )
         if not np.isfinite(value) or tol <= value <= 1 / tol:
             return None
         below = value < tol
@@ -200,8 +203,9 @@ def _read(crow: pd.Series, rec: pd.Series, reader: _Reader) -> _Part | None:
     else:
         return None
     has_ci = bool(np.isfinite(lo) and np.isfinite(hi))
-    flat = has_ci and (lo == hi or reader.flat(group, metric) or reader.flat(
-        reader.reference, metric))
+    flat = has_ci and (
+        lo == hi or reader.flat(group, metric) or reader.flat(reader.reference, metric)
+    )
     criterion_ci = np.isfinite(_num(crow.get("lower"))) and np.isfinite(_num(crow.get("upper")))
     if not has_ci:
         # without any interval the result decided on the estimates: so does the finding
@@ -232,7 +236,9 @@ def _head(rec: pd.Series, reader: _Reader) -> str:
             f"{fmt_number(_num(rec['value']))}"
         )
     if not np.isfinite(r):
-        return f"{metric_label(metric)} of '{g}' differs from the reference group '{ref}' ({values})"
+        return (
+            f"{metric_label(metric)} of '{g}' differs from the reference group '{ref}' ({values})"
+        )
     shown = fmt_number(r, 2)
     if metric == "selection_rate":
         return (
@@ -254,8 +260,9 @@ def _part_text(rec: pd.Series, kind: str, tol: float, names: list[str], conf: st
             return f"{who} {verb} a ratio of at least {fmt_number(tol, 2)}"
         # the criterion divides the lower rate by the higher: here the reference's by this
         with np.errstate(divide="ignore"):
-            inverse = np.divide(1.0, [r, _num(rec.get("ratio_upper")), _num(
-                rec.get("ratio_lower"))])
+            inverse = np.divide(
+                1.0, [r, _num(rec.get("ratio_upper")), _num(rec.get("ratio_lower"))]
+            )
         ci = fmt_interval(inverse[1], inverse[2], 2)
         ci_text = "" if ci == "n/a" else f" ({conf} CI {ci})"
         verb = "take" if plural else "takes"
@@ -292,14 +299,19 @@ def _pair_finding(rec: pd.Series, parts: list[_Part], reader: _Reader) -> Findin
         why = next((q.why for q in parts if q.why), INCLUDES)
         sentence += "; " + CANNOT_TELL.format(why=why.format(conf=reader.conf))
     metric = str(rec["metric"])
-    few = [t for t in (reader.few_text(str(rec["group"]), metric),
-                       reader.few_text(reader.reference, metric)) if t]
+    few = [
+        t
+        for t in (
+            reader.few_text(str(rec["group"]), metric),
+            reader.few_text(reader.reference, metric),
+        )
+        if t
+    ]
     if few:
         sentence += "; " + "; ".join(few)
     chosen = decisive or parts
     weak = bool(few) or any(q.interval != "ok" for q in chosen)
-    return Finding(reader.attribute, status, sentence + ".", weak,
-                   max(q.strength for q in chosen))
+    return Finding(reader.attribute, status, sentence + ".", weak, max(q.strength for q in chosen))
 
 
 def _criterion_finding(crow: pd.Series, reader: _Reader, status: str, pairs: bool) -> Finding:
@@ -315,8 +327,9 @@ def _criterion_finding(crow: pd.Series, reader: _Reader, status: str, pairs: boo
     head = f"{crit} between groups is {fmt_near(value, tol, 3)}{ci}"
     if status == "fail":
         side = (
-            "no group is wholly outside it relative to" if pairs else "no group is outside it "
-            "relative to"
+            "no group is wholly outside it relative to"
+            if pairs
+            else "no group is outside it relative to"
         )
         text = (
             f"{head}, outside the tolerance of {rel} {fmt_number(tol, 3)}{who} ({side} the "
@@ -325,8 +338,10 @@ def _criterion_finding(crow: pd.Series, reader: _Reader, status: str, pairs: boo
     else:
         reason = crow.get("reason")
         why = (
-            str(reason) if not is_missing(reason) and str(reason).strip() and not has_ci
-            else INCLUDES.format(conf=reader.conf) if has_ci
+            str(reason)
+            if not is_missing(reason) and str(reason).strip() and not has_ci
+            else INCLUDES.format(conf=reader.conf)
+            if has_ci
             else NO_INTERVAL
         )
         text = (
@@ -343,8 +358,9 @@ def _criterion_finding(crow: pd.Series, reader: _Reader, status: str, pairs: boo
         strength = _log(tol) - _log(hi) if has_ci else _log(tol) - _log(value)
     else:
         strength = (lo - tol) if has_ci else (value - tol)
-    return Finding(reader.attribute, status, text + ".", flat or not has_ci or bool(few),
-                   float(strength))
+    return Finding(
+        reader.attribute, status, text + ".", flat or not has_ci or bool(few), float(strength)
+    )
 
 
 def tested_finding(crow: pd.Series, reader: _Reader, status: str) -> Finding:
@@ -422,8 +438,9 @@ def attribute_findings(criteria_rows: pd.DataFrame, reader: _Reader) -> list[Fin
         if verdict not in ("fail", "inconclusive"):
             why = not_evaluated_reason(crow.get("reason"))
             crit = criterion_label(str(crow["criterion"]), crow["tolerance"])
-            out.append(Finding(reader.attribute, "n/a", NOT_EVALUATED.format(crit=crit,
-                                                                             reason=why)))
+            out.append(
+                Finding(reader.attribute, "n/a", NOT_EVALUATED.format(crit=crit, reason=why))
+            )
             continue
         if str(crow["criterion"]) in TESTED_CRITERIA:  # compares with the top group
             out.append(tested_finding(crow, reader, verdict))

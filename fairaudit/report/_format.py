@@ -316,8 +316,9 @@ def _column_is_integral(series: pd.Series) -> bool:
     )
 
 
-def value_cell(value: Any, digits: int, *, integral: bool = False, column: Any = None,
-               p_value: bool = False) -> Cell:
+def value_cell(
+    value: Any, digits: int, *, integral: bool = False, column: Any = None, p_value: bool = False
+) -> Cell:
     badge = verdict_badge(value) if str(column).lower() in {"verdict", "status"} else None
     if badge is not None:
         return Cell(text=badge[2], value=str(value), cls=f"verdict {badge[0]}", badge=badge)
@@ -418,8 +419,15 @@ def table_view(frame: pd.DataFrame, caption: str = "", digits: int = 3, cls: str
             key = index[i] if isinstance(index[i], tuple) else (index[i],)
             row.extend(Cell(text=label(k), header=True, cls="index") for k in key)
         for j in range(frame.shape[1]):
-            row.append(value_cell(frame.iat[i, j], digits, integral=integral[j], column=columns[j],
-                                  p_value=p_values[j]))
+            row.append(
+                value_cell(
+                    frame.iat[i, j],
+                    digits,
+                    integral=integral[j],
+                    column=columns[j],
+                    p_value=p_values[j],
+                )
+            )
         body.append(row)
     return TableView(head=head, body=body, caption=caption, cls=cls)
 

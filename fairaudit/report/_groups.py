@@ -174,10 +174,9 @@ def caveats_section(named: Named, ids: IdRegistry) -> RenderedSection:
         blocks += found or [p(NOTHING_FOUND_NUMBERS if is_regression(audit) else NOTHING_FOUND)]
     blocks.append(h("What an audit cannot see", 3))
     blocks.append(items(AUDIT_LIMITS))
-    corrections = list(dict.fromkeys(
-        correction_text(a) for _, a in named
-        if str(a.settings.correction) != "none"
-    ))
+    corrections = list(
+        dict.fromkeys(correction_text(a) for _, a in named if str(a.settings.correction) != "none")
+    )
     for how in corrections:
         blocks.append(p(CORRECTION_TEXT.format(how=how)))
     return section(ids, "Caveats", blocks)

@@ -71,7 +71,7 @@ def _audit_lines(audit: Any) -> list[str]:
     lines = [f"**{symbol} {word}** \u2014 {count_text(verdict_counts(audit))}", ""]
     causes = degenerate_causes(audit)
     if causes:
-        text = degenerate_text(causes)[len(DEGENERATE_HEAD):].strip()
+        text = degenerate_text(causes)[len(DEGENERATE_HEAD) :].strip()
         lines += [f"**{md(DEGENERATE_HEAD)}** {md(text)}", ""]
     missing = not_evaluated(audit)
     if missing:

@@ -29,6 +29,7 @@ DOCUMENT_SUBTITLE = "subtitle must be a str"
 DOCUMENT_SECTIONS = "sections must be a sequence of fairaudit.report.Section"
 DOCUMENT_PATH = "path must be None, a str or an os.PathLike"
 
+
 def check_svg(svg: Any) -> str:
     """Validate SVG text given to :class:`Figure` and return it.
 

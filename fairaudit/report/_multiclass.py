@@ -26,8 +26,12 @@ from ._svg import PRINT_FIGURE_IN, figure_to_svg, new_figure, plain, style
 from ._views import attribute_views, confidence, group_labels
 
 #: The rates drawn in the grid, in panel order.
-GRID_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate",
-                "positive_predictive_value")
+GRID_METRICS = (
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "positive_predictive_value",
+)
 #: At most this many groups get a confusion matrix drawn.
 MAX_MATRICES = 12
 
@@ -62,9 +66,13 @@ def averages_markdown(audit: Any, escape: Any) -> list[str]:
     text from the data."""
     if not is_multiclass(audit):
         return []
-    lines = ["", AVERAGES_HEAD.format(level=confidence(audit)), "",
-             "| attribute | metric | largest difference | CI | ratio furthest from 1 | CI |",
-             "|---|---|---:|---|---:|---|"]
+    lines = [
+        "",
+        AVERAGES_HEAD.format(level=confidence(audit)),
+        "",
+        "| attribute | metric | largest difference | CI | ratio furthest from 1 | CI |",
+        "|---|---|---:|---|---:|---|",
+    ]
     for view in attribute_views(audit):
         d = view.result.disparities
         for m in ("accuracy", *AVERAGED_METRICS):
@@ -97,18 +105,29 @@ def _heat(ax: Any, values: np.ndarray) -> None:
     """Cells coloured by value on [0, 1] (vector paths, no embedded image); row 0 on top;
     undefined cells are left blank and hatched."""
     rows, cols = values.shape
-    ax.pcolormesh(np.arange(cols + 1) - 0.5, np.arange(rows + 1) - 0.5,
-                  np.ma.masked_invalid(values), cmap="Blues", vmin=0.0, vmax=1.0,
-                  edgecolors="white", linewidth=1.0)
+    ax.pcolormesh(
+        np.arange(cols + 1) - 0.5,
+        np.arange(rows + 1) - 0.5,
+        np.ma.masked_invalid(values),
+        cmap="Blues",
+        vmin=0.0,
+        vmax=1.0,
+        edgecolors="white",
+        linewidth=1.0,
+    )
     for i, j in zip(*np.nonzero(~np.isfinite(values)), strict=True):
-        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
-                               edgecolor="#bbbbbb", linewidth=0))
+        ax.add_patch(
+            Rectangle(
+                (j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#bbbbbb", linewidth=0
+            )
+        )
     ax.set_xlim(-0.5, cols - 0.5)
     ax.set_ylim(rows - 0.5, -0.5)
 
 
-def rate_grid(by_group: pd.DataFrame, *, groups: Sequence[str], classes: Sequence[str],
-              attribute: str) -> Figure:
+def rate_grid(
+    by_group: pd.DataFrame, *, groups: Sequence[str], classes: Sequence[str], attribute: str
+) -> Figure:
     """A heat map per rate: groups (rows) by classes (columns), the value in each cell."""
     n_g, n_c = len(groups), len(classes)
     label_w = min(2.6, 0.09 * max(len(short(g)) for g in groups) + 0.5)
@@ -119,15 +138,25 @@ def rate_grid(by_group: pd.DataFrame, *, groups: Sequence[str], classes: Sequenc
         fig, axes = new_figure(width, height, nrows=2, ncols=2, squeeze=False)
         for ax, metric in zip(axes.ravel(), GRID_METRICS, strict=True):
             cols = [f"{metric}[{c}]" for c in classes]
-            values = by_group[cols].to_numpy(dtype=float) if set(cols) <= set(
-                by_group.columns) else np.full((n_g, n_c), np.nan)
+            values = (
+                by_group[cols].to_numpy(dtype=float)
+                if set(cols) <= set(by_group.columns)
+                else np.full((n_g, n_c), np.nan)
+            )
             _heat(ax, values)
             for i in range(n_g):
                 for j in range(n_c):
                     v = values[i, j]
                     text = fmt_number(v, 2) if np.isfinite(v) else "n/a"
-                    ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                            color="white" if np.isfinite(v) and v > 0.6 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        text,
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="white" if np.isfinite(v) and v > 0.6 else "black",
+                    )
             ax.set_title(metric_label(metric), fontsize=9)
             ax.set_xticks(range(n_c))
             ax.set_xticklabels([plain(short(c, 12)) for c in classes], fontsize=8)
@@ -145,8 +174,9 @@ def rate_grid(by_group: pd.DataFrame, *, groups: Sequence[str], classes: Sequenc
     return Figure(figure_to_svg(fig, tight=False), alt=alt)
 
 
-def matrix_grid(confusion: pd.DataFrame, *, groups: Sequence[str],
-                classes: Sequence[str], attribute: str) -> Figure:
+def matrix_grid(
+    confusion: pd.DataFrame, *, groups: Sequence[str], classes: Sequence[str], attribute: str
+) -> Figure:
     """Row-normalised confusion matrices, one small panel per group."""
     n = len(groups)
     ncols = min(3, n)
@@ -154,13 +184,16 @@ def matrix_grid(confusion: pd.DataFrame, *, groups: Sequence[str],
     k = len(classes)
     size = min(0.42 * k + 0.9, (PRINT_FIGURE_IN - 0.6) / ncols)
     with style():
-        fig, axes = new_figure(ncols * size + 0.6, nrows * (size + 0.35), nrows=nrows,
-                               ncols=ncols, squeeze=False)
-        frame = confusion.assign(y_true=confusion["y_true"].astype(str),
-                                 y_pred=confusion["y_pred"].astype(str))
+        fig, axes = new_figure(
+            ncols * size + 0.6, nrows * (size + 0.35), nrows=nrows, ncols=ncols, squeeze=False
+        )
+        frame = confusion.assign(
+            y_true=confusion["y_true"].astype(str), y_pred=confusion["y_pred"].astype(str)
+        )
         for ax, group in zip(axes.ravel(), groups, strict=False):
             cells = frame[frame["group"].astype(str) == group].pivot_table(
-                index="y_true", columns="y_pred", values="weight", aggfunc="sum")
+                index="y_true", columns="y_pred", values="weight", aggfunc="sum"
+            )
             m = cells.reindex(index=list(classes), columns=list(classes)).to_numpy(float)
             with np.errstate(invalid="ignore", divide="ignore"):
                 share = m / m.sum(axis=1, keepdims=True)
@@ -168,9 +201,15 @@ def matrix_grid(confusion: pd.DataFrame, *, groups: Sequence[str],
             for i in range(k):
                 for j in range(k):
                     v = share[i, j]
-                    ax.text(j, i, fmt_number(v, 2) if np.isfinite(v) else "\u2013",
-                            ha="center", va="center", fontsize=7,
-                            color="white" if np.isfinite(v) and v > 0.6 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        fmt_number(v, 2) if np.isfinite(v) else "\u2013",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if np.isfinite(v) and v > 0.6 else "black",
+                    )
             ax.set_title(plain(short(group, 24)), fontsize=8)
             ax.set_xticks(range(k))
             ax.set_xticklabels([plain(short(c, 8)) for c in classes], fontsize=7)
@@ -204,19 +243,42 @@ def classes_section(named: Named, ids: IdRegistry) -> RenderedSection | None:
             classes = class_names(res.by_group)
             blocks.append(h(view.name, 3))
             if len(labels) <= MAX_CHART_GROUPS and classes:
-                blocks.append(figure(rate_grid(res.by_group, groups=labels, classes=classes,
-                                               attribute=view.name)))
+                blocks.append(
+                    figure(
+                        rate_grid(res.by_group, groups=labels, classes=classes, attribute=view.name)
+                    )
+                )
             confusion = (res.curves or {}).get("confusion")
             if confusion is not None and len(labels) <= MAX_MATRICES:
                 blocks.append(p(MATRIX_TEXT))
-                blocks.append(figure(matrix_grid(confusion, groups=labels, classes=classes,
-                                                 attribute=view.name)))
+                blocks.append(
+                    figure(
+                        matrix_grid(confusion, groups=labels, classes=classes, attribute=view.name)
+                    )
+                )
             for metric in PER_CLASS_METRICS:
                 wanted = [f"{metric}[{c}]" for c in classes]
-                blocks.append(estimates(view, wanted, metric_label(metric),
-                                        overall=audit if not view.intersection else None))
-            blocks.append(estimates(view, ["accuracy", "macro_recall", "macro_precision",
-                                           "macro_f1", "weighted_recall",
-                                           "weighted_precision", "weighted_f1"],
-                                    "Accuracy and averages over classes"))
+                blocks.append(
+                    estimates(
+                        view,
+                        wanted,
+                        metric_label(metric),
+                        overall=audit if not view.intersection else None,
+                    )
+                )
+            blocks.append(
+                estimates(
+                    view,
+                    [
+                        "accuracy",
+                        "macro_recall",
+                        "macro_precision",
+                        "macro_f1",
+                        "weighted_recall",
+                        "weighted_precision",
+                        "weighted_f1",
+                    ],
+                    "Accuracy and averages over classes",
+                )
+            )
     return section(ids, "Classes", blocks)

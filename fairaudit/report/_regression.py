@@ -22,14 +22,31 @@ from ._model import Figure
 from ._svg import PALETTE, figure_to_svg, new_figure, plain, style
 from ._views import attribute_views, group_labels, reference_label
 
-ERROR_METRICS = ("count", "mean_prediction", "mean_outcome", "mean_error",
-                 "mean_absolute_error", "root_mean_squared_error", "r2")
-DISTRIBUTION_METRICS = ("prediction_q10", "median_prediction", "prediction_q90",
-                        "share_above_median")
+ERROR_METRICS = (
+    "count",
+    "mean_prediction",
+    "mean_outcome",
+    "mean_error",
+    "mean_absolute_error",
+    "root_mean_squared_error",
+    "r2",
+)
+DISTRIBUTION_METRICS = (
+    "prediction_q10",
+    "median_prediction",
+    "prediction_q90",
+    "share_above_median",
+)
 #: The comparisons with the reference group shown in the report, in this order.
-COMPARISONS = ("mean_prediction", "standardized_mean_difference", "ks_distance",
-               "wasserstein_distance", "share_above_median", "mean_absolute_error",
-               "mean_error")
+COMPARISONS = (
+    "mean_prediction",
+    "standardized_mean_difference",
+    "ks_distance",
+    "wasserstein_distance",
+    "share_above_median",
+    "mean_absolute_error",
+    "mean_error",
+)
 ERRORS_INTRO = (
     "Errors by group, with their confidence intervals (second line); the first row is the "
     "whole population. Mean error is prediction minus outcome: positive when the group is "
@@ -68,10 +85,8 @@ def distribution_chart(result: Any, *, attribute: str) -> Figure:
         hi = bg["prediction_q90"].to_numpy(dtype=float)
         med = bg["median_prediction"].to_numpy(dtype=float)
         mean = bg["mean_prediction"].to_numpy(dtype=float)
-        ax.hlines(ypos, lo, hi, color=PALETTE[0], lw=5, alpha=0.45,
-                  label="10th to 90th percentile")
-        ax.plot(med, ypos, ls="", marker="|", ms=14, mew=2.2, color=PALETTE[0],
-                label="median")
+        ax.hlines(ypos, lo, hi, color=PALETTE[0], lw=5, alpha=0.45, label="10th to 90th percentile")
+        ax.plot(med, ypos, ls="", marker="|", ms=14, mew=2.2, color=PALETTE[0], label="median")
         ax.plot(mean, ypos, ls="", marker="o", ms=5, color=PALETTE[1], label="mean")
         overall = result.overall.get("median_prediction", np.nan)
         if np.isfinite(overall):
@@ -83,9 +98,11 @@ def distribution_chart(result: Any, *, attribute: str) -> Figure:
         ax.set_xlabel("prediction")
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
         fig.tight_layout()
-    alt = (f"Quantile strips for {attribute}: each group's 10th to 90th percentile of the "
-           "predictions as a bar, the median as a tick and the mean as a dot, with the median "
-           "of all predictions as a dashed line. The same numbers are in the table below.")
+    alt = (
+        f"Quantile strips for {attribute}: each group's 10th to 90th percentile of the "
+        "predictions as a bar, the median as a tick and the mean as a dot, with the median "
+        "of all predictions as a dashed line. The same numbers are in the table below."
+    )
     return Figure(figure_to_svg(fig, tight=False), alt=alt)
 
 
@@ -97,20 +114,30 @@ def comparison_table(result: Any, *, attribute: str) -> pd.DataFrame:
         part = tr[tr["metric"] == m]
         ratio_metric = m in ("share_above_median", "mean_absolute_error")
         for r in part.itertuples(index=False):
-            est, lo, hi = ((r.ratio, r.ratio_lower, r.ratio_upper) if ratio_metric
-                           else (r.difference, r.difference_lower, r.difference_upper))
-            kind = "ratio to reference" if ratio_metric else (
-                "distance" if m in ("ks_distance", "wasserstein_distance", "standardized_"
-                                    "mean_difference") else "difference")
-            rows.append({
-                "group": r.group,
-                "comparison": f"{regression_label(m)} ({kind})",
-                "estimate": fmt_number(est),
-                "interval": fmt_interval(lo, hi),
-                "adjusted p": fmt_p_value(r.p_adjusted) if np.isfinite(r.p_adjusted) else "–",
-            })
-    return pd.DataFrame(rows, columns=["group", "comparison", "estimate", "interval",
-                                       "adjusted p"])
+            est, lo, hi = (
+                (r.ratio, r.ratio_lower, r.ratio_upper)
+                if ratio_metric
+                else (r.difference, r.difference_lower, r.difference_upper)
+            )
+            kind = (
+                "ratio to reference"
+                if ratio_metric
+                else (
+                    "distance"
+                    if m in ("ks_distance", "wasserstein_distance", "standardized_mean_difference")
+                    else "difference"
+                )
+            )
+            rows.append(
+                {
+                    "group": r.group,
+                    "comparison": f"{regression_label(m)} ({kind})",
+                    "estimate": fmt_number(est),
+                    "interval": fmt_interval(lo, hi),
+                    "adjusted p": fmt_p_value(r.p_adjusted) if np.isfinite(r.p_adjusted) else "–",
+                }
+            )
+    return pd.DataFrame(rows, columns=["group", "comparison", "estimate", "interval", "adjusted p"])
 
 
 def errors_section(named: Named, ids: IdRegistry) -> RenderedSection:
@@ -140,22 +167,29 @@ def comparison_section(named: Named, ids: IdRegistry) -> RenderedSection:
         for view in attribute_views(audit):
             res = view.result
             blocks.append(h(view.name, 3))
-            blocks.append(p(f"Reference group: {reference_label(res)} "
-                            f"({res.reference_reason})."))
+            blocks.append(p(f"Reference group: {reference_label(res)} ({res.reference_reason})."))
             frame = comparison_table(res, attribute=view.name)
             if frame.empty:
                 blocks.append(p("There is only one group: nothing to compare."))
                 continue
-            blocks.append(table(table_view(
-                frame.set_index(["group", "comparison"]),
-                caption=f"Each group of {view.name} against the reference group")))
+            blocks.append(
+                table(
+                    table_view(
+                        frame.set_index(["group", "comparison"]),
+                        caption=f"Each group of {view.name} against the reference group",
+                    )
+                )
+            )
     return section(ids, "Disparities", blocks)
 
 
 def regression_sections(named: Named, ids: IdRegistry) -> list[RenderedSection]:
     """The evidence sections of regression audits, in the report's order."""
-    return [errors_section(named, ids), distribution_section(named, ids),
-            comparison_section(named, ids)]
+    return [
+        errors_section(named, ids),
+        distribution_section(named, ids),
+        comparison_section(named, ids),
+    ]
 
 
 def metric_in_sentence(name: str) -> str:

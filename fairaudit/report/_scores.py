@@ -114,9 +114,7 @@ def scores_section(named: Named, ids: IdRegistry) -> RenderedSection:
         views = attribute_views(audit)
         for view in views:
             res = view.result
-            curves = res.curves or (
-                audit.curves if not view.intersection else None
-            )
+            curves = res.curves or (audit.curves if not view.intersection else None)
             if curves and not {"roc", "calibration", "threshold"} & set(curves):
                 continue  # a multiclass audit's confusion matrices: see its own section
             if not curves or separate_intersection(view, views):

@@ -58,8 +58,9 @@ _XML_HEADER = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*", 
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 _FONT_FAMILY = re.compile(r"font-family: ([^;\"]+)")
 _NO_ROTATION = re.compile(r"rotate\(-?0 [^)]*\)")
-_GEOMETRY = frozenset({"d", "x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "points",
-                       "transform"})
+_GEOMETRY = frozenset(
+    {"d", "x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "points", "transform"}
+)
 _LONG_NUMBER = re.compile(r"(-?\d+\.\d\d)\d+")
 _LOCAL_URL = re.compile(r"url\(#([^)\"']+)\)")
 _INDENT = re.compile(r"\n[ \t]+")

@@ -36,37 +36,126 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 #: link, animation or metadata.
 ELEMENTS = frozenset(
     {
-        "svg", "g", "defs", "style", "title", "desc", "path", "use", "clipPath", "rect",
-        "circle", "ellipse", "line", "polyline", "polygon", "text", "tspan", "pattern",
-        "linearGradient", "radialGradient", "stop", "filter", "feComposite", "feColorMatrix",
+        "svg",
+        "g",
+        "defs",
+        "style",
+        "title",
+        "desc",
+        "path",
+        "use",
+        "clipPath",
+        "rect",
+        "circle",
+        "ellipse",
+        "line",
+        "polyline",
+        "polygon",
+        "text",
+        "tspan",
+        "pattern",
+        "linearGradient",
+        "radialGradient",
+        "stop",
+        "filter",
+        "feComposite",
+        "feColorMatrix",
     }
 )
 #: Presentation properties, allowed as attributes and in ``style`` attributes.
 PROPERTIES = frozenset(
     {
-        "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-opacity",
-        "stroke-dasharray", "stroke-dashoffset", "stroke-linecap", "stroke-linejoin",
-        "stroke-miterlimit", "opacity", "color", "font", "font-family", "font-size",
-        "font-style", "font-weight", "font-variant", "font-stretch", "text-anchor",
-        "dominant-baseline", "alignment-baseline", "baseline-shift", "letter-spacing",
-        "word-spacing", "white-space", "clip-path", "clip-rule", "filter", "stop-color",
-        "stop-opacity", "shape-rendering", "text-rendering", "paint-order", "vector-effect",
+        "fill",
+        "fill-opacity",
+        "fill-rule",
+        "stroke",
+        "stroke-width",
+        "stroke-opacity",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "stroke-linecap",
+        "stroke-linejoin",
+        "stroke-miterlimit",
+        "opacity",
+        "color",
+        "font",
+        "font-family",
+        "font-size",
+        "font-style",
+        "font-weight",
+        "font-variant",
+        "font-stretch",
+        "text-anchor",
+        "dominant-baseline",
+        "alignment-baseline",
+        "baseline-shift",
+        "letter-spacing",
+        "word-spacing",
+        "white-space",
+        "clip-path",
+        "clip-rule",
+        "filter",
+        "stop-color",
+        "stop-opacity",
+        "shape-rendering",
+        "text-rendering",
+        "paint-order",
+        "vector-effect",
     }
 )
 #: A ``<style>`` element applies to the whole page: it may only set what matplotlib sets.
 STYLE_ELEMENT_PROPERTIES = frozenset({"stroke-linejoin", "stroke-linecap"})
 GEOMETRY = frozenset(
     {
-        "x", "y", "width", "height", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry",
-        "fx", "fy", "d", "points", "offset", "dx", "dy", "viewBox", "preserveAspectRatio",
+        "x",
+        "y",
+        "width",
+        "height",
+        "x1",
+        "y1",
+        "x2",
+        "y2",
+        "cx",
+        "cy",
+        "r",
+        "rx",
+        "ry",
+        "fx",
+        "fy",
+        "d",
+        "points",
+        "offset",
+        "dx",
+        "dy",
+        "viewBox",
+        "preserveAspectRatio",
     }
 )
 TRANSFORMS = frozenset({"transform", "gradientTransform", "patternTransform"})
 OTHER = frozenset(
     {
-        "id", "version", "type", "gradientUnits", "patternUnits", "patternContentUnits",
-        "clipPathUnits", "spreadMethod", "in", "in2", "operator", "k1", "k2", "k3", "k4",
-        "values", "result", "role", "aria-label", "aria-hidden", "style", "href",
+        "id",
+        "version",
+        "type",
+        "gradientUnits",
+        "patternUnits",
+        "patternContentUnits",
+        "clipPathUnits",
+        "spreadMethod",
+        "in",
+        "in2",
+        "operator",
+        "k1",
+        "k2",
+        "k3",
+        "k4",
+        "values",
+        "result",
+        "role",
+        "aria-label",
+        "aria-hidden",
+        "style",
+        "href",
     }
 )
 ATTRIBUTES = PROPERTIES | GEOMETRY | TRANSFORMS | OTHER
@@ -74,8 +163,17 @@ ATTRIBUTES = PROPERTIES | GEOMETRY | TRANSFORMS | OTHER
 FREE_TEXT = frozenset({"aria-label", "id"})
 #: The root ``<svg>`` is laid out by the HTML page: nothing that could move or restyle it.
 ROOT_ATTRIBUTES = frozenset(
-    {"width", "height", "viewBox", "version", "preserveAspectRatio", "id", "role",
-     "aria-label", "aria-hidden"}
+    {
+        "width",
+        "height",
+        "viewBox",
+        "version",
+        "preserveAspectRatio",
+        "id",
+        "role",
+        "aria-label",
+        "aria-hidden",
+    }
 )
 
 _MARKUP = re.compile(r"<[!?]")
@@ -157,8 +255,11 @@ def _attribute(element: str, key: str, value: str, root: bool) -> str | None:
         shown = "xlink:href" if namespace else "href"
         return REASON_LINK.format(name=shown, value=value, element=element)
     if name in TRANSFORMS:
-        return None if _TRANSFORM.match(value) else REASON_TRANSFORM.format(
-            value=value, element=element)
+        return (
+            None
+            if _TRANSFORM.match(value)
+            else REASON_TRANSFORM.format(value=value, element=element)
+        )
     where = f"the attribute {name!r} of <{element}>"
     if name == "style":
         return _declarations(value, where, PROPERTIES)

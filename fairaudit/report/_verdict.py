@@ -78,7 +78,6 @@ def headline(verdict: Any, counts: dict[str, int], causes: Sequence[str]) -> str
     return HEADLINES["n/a" if mark == "na" else mark]
 
 
-
 def degenerate_text(causes: Sequence[str]) -> str:
     """Why the verdict cannot be PASS, as one paragraph."""
     return " ".join([DEGENERATE_HEAD, *(as_sentence(c) for c in causes)])
@@ -123,8 +122,11 @@ def not_evaluated(audit: Any) -> list[str]:
     reasons = rows["reason"] if "reason" in rows.columns else pd.Series("", index=rows.index)
     shared: dict[tuple[str, str], list[str]] = {}
     for a, c, t, r in zip(
-        rows["attribute"].astype(str), rows["criterion"].astype(str), rows["tolerance"],
-        reasons, strict=True,
+        rows["attribute"].astype(str),
+        rows["criterion"].astype(str),
+        rows["tolerance"],
+        reasons,
+        strict=True,
     ):
         why = not_evaluated_reason(r)  # the list's head says "not evaluated" once
         attributes = shared.setdefault((criterion_label(c, t), why), [])
@@ -138,9 +140,7 @@ def not_evaluated(audit: Any) -> list[str]:
 
 def finding_entries(findings: Sequence[Finding], *, named: bool) -> list[tuple[str, ...]]:
     """(css class, symbol, word, text) of each finding, the attribute first when ``named``."""
-    return [
-        (*f.mark, f"{f.attribute}: {f.text}" if named else f.text) for f in findings
-    ]
+    return [(*f.mark, f"{f.attribute}: {f.text}" if named else f.text) for f in findings]
 
 
 def verdict_section(named: Named, ids: IdRegistry) -> RenderedSection:
@@ -190,8 +190,13 @@ def _grid_cell(
     if few:
         tip += f"; {few}"
     return Cell(
-        text=value_text, value=exact(r["value"]), cls=f"verdict {mark[0]}", badge=mark, title=tip,
-        flag=FEW_MARK if few else "", flag_title=f"{legend}: {few}" if few else "",
+        text=value_text,
+        value=exact(r["value"]),
+        cls=f"verdict {mark[0]}",
+        badge=mark,
+        title=tip,
+        flag=FEW_MARK if few else "",
+        flag_title=f"{legend}: {few}" if few else "",
     )
 
 
@@ -214,7 +219,9 @@ def criteria_grid(audit: Any) -> TableView:
         rel = (GE if str(first["kind"]) == "ratio" else LE) + " "
         line = [
             Cell(
-                text=criterion_label(name, first["tolerance"]), header=True, cls="index",
+                text=criterion_label(name, first["tolerance"]),
+                header=True,
+                cls="index",
                 title=name,
             ),
             Cell(
@@ -229,8 +236,15 @@ def criteria_grid(audit: Any) -> TableView:
                 line.append(Cell(text="", cls="empty"))
             else:
                 line.append(
-                    _grid_cell(match.iloc[0], name, attribute, rel, conf,
-                               few.get((attribute, name), ""), legend)
+                    _grid_cell(
+                        match.iloc[0],
+                        name,
+                        attribute,
+                        rel,
+                        conf,
+                        few.get((attribute, name), ""),
+                        legend,
+                    )
                 )
         body.append(line)
     return TableView(
@@ -248,13 +262,17 @@ def _criteria_long(audit: Any) -> TableView:
     crit = criteria_table(audit)
     frame = crit[[c for c in CRITERIA_LONG_COLUMNS if c in crit.columns]].copy()
     frame["criterion"] = [
-        criterion_label(str(c), t) for c, t in zip(crit["criterion"], crit["tolerance"],
-                                                   strict=True)
+        criterion_label(str(c), t)
+        for c, t in zip(crit["criterion"], crit["tolerance"], strict=True)
     ]
     frame = frame.rename(columns={"worst_group": "worst group"})
     # a column empty in every row (no reason to give, no group to name) says nothing
-    empty = [c for c in ("worst group", "reason") if c in frame.columns
-             and frame[c].map(lambda v: v is None or is_missing(v) or str(v).strip() == "").all()]
+    empty = [
+        c
+        for c in ("worst group", "reason")
+        if c in frame.columns
+        and frame[c].map(lambda v: v is None or is_missing(v) or str(v).strip() == "").all()
+    ]
     frame = frame.drop(columns=empty)
     return table_view(
         frame,

@@ -20,7 +20,8 @@ from ._format import label
 
 #: The rates the criteria compare, in the engine's order: the metrics drawn as ratio charts.
 RATIO_METRICS: tuple[str, ...] = tuple(
-    dict.fromkeys(m for c in CRITERIA.values() for m in c.metrics))
+    dict.fromkeys(m for c in CRITERIA.values() for m in c.metrics)
+)
 #: Verdicts from the worst to the best, then "not evaluated".
 VERDICT_ORDER = VERDICTS_WORST_FIRST
 #: A criterion of results written by schema 1.0 and 1.1 that repeats another one.
@@ -45,8 +46,11 @@ def attribute_views(audit: AuditResult) -> list[AttributeView]:
     marginals = audit.marginals
     if len(features) == 1 or not marginals:
         return [AttributeView(name, audit, len(features) > 1)]
-    views = [AttributeView(marginals[f].attribute or f, marginals[f], False)
-             for f in features if f in marginals]
+    views = [
+        AttributeView(marginals[f].attribute or f, marginals[f], False)
+        for f in features
+        if f in marginals
+    ]
     views.append(AttributeView(name, audit, True))
     return views
 
@@ -77,7 +81,9 @@ def reference_label(result: AuditResult) -> str:
     return label(result.reference_group)
 
 
-def criteria_for(audit: AuditResult, view: AttributeView, views: list[AttributeView]) -> pd.DataFrame:
+def criteria_for(
+    audit: AuditResult, view: AttributeView, views: list[AttributeView]
+) -> pd.DataFrame:
     """Rows of the criteria table that belong to ``view``.
 
     Rows come from the top-level result (it lists every attribute); when a marginal

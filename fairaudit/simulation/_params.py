@@ -140,7 +140,11 @@ class PolicingParams:
             raise ValueError(ERR_ALLOCATION.format(got=self.allocation))
         if self.allocation == "top_k":
             k = self.k
-            if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= n_regions:
+            if (
+                isinstance(k, bool)
+                or not isinstance(k, numbers.Integral)
+                or not 1 <= k <= n_regions
+            ):
                 raise ValueError(ERR_K_REQUIRED.format(n_regions=n_regions, got=k))
             object.__setattr__(self, "k", int(k))
         elif self.k is not None:

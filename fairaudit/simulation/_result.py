@@ -101,8 +101,10 @@ class PolicingResult:
     def _index_since(self, since: int | None) -> int:
         if since is None:
             since = self.n_steps // 2
-        if isinstance(since, bool) or not isinstance(since, (int, np.integer)) or not (
-            0 <= since <= self.n_steps
+        if (
+            isinstance(since, bool)
+            or not isinstance(since, (int, np.integer))
+            or not (0 <= since <= self.n_steps)
         ):
             raise ValueError(ERR_SINCE.format(n_steps=self.n_steps, got=since))
         # last recorded step at or before `since`
@@ -160,9 +162,7 @@ class PolicingResult:
             return out
 
         flagged = np.full(self.allocation.shape, np.nan)
-        flagged[1:] = np.diff(self.tallies["flagged"], axis=0) / np.diff(self.steps)[
-            :, None, None
-        ]
+        flagged[1:] = np.diff(self.tallies["flagged"], axis=0) / np.diff(self.steps)[:, None, None]
         columns = {
             "allocation_share": self.allocation,
             "belief_share": _shares(self.belief),

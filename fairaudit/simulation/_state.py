@@ -79,9 +79,7 @@ class PolicingState:
         return self.belief.shape[0]
 
 
-def initial_state(
-    params: PolicingParams, n_runs: int, rng: np.random.Generator
-) -> PolicingState:
+def initial_state(params: PolicingParams, n_runs: int, rng: np.random.Generator) -> PolicingState:
     """State before the first step: belief = prior in every run, all tallies zero."""
     shape = (n_runs, params.n_regions)
     belief = np.broadcast_to(np.asarray(params.prior), shape).copy()
@@ -154,9 +152,7 @@ def policing_step(
     4. ``belief <- decay * belief + recorded``, and the next allocation follows the belief.
     """
     p = state.allocation
-    added, reported, discovered, extra, flags, pending, missed = _draw(
-        params, state.belief, p, rng
-    )
+    added, reported, discovered, extra, flags, pending, missed = _draw(params, state.belief, p, rng)
     recorded_now = reported + added + extra
     belief = params.decay * state.belief + recorded_now
     return PolicingState(
@@ -188,9 +184,7 @@ def advance(
     acc = {name: getattr(state, name).copy() for name in (*TALLIES, *PENDING)}
     decay = params.decay
     for _ in range(n):
-        added, reported, discovered, extra, flags, pending, missed = _draw(
-            params, belief, p, rng
-        )
+        added, reported, discovered, extra, flags, pending, missed = _draw(params, belief, p, rng)
         acc["patrols"] += p
         acc["discovered"] += discovered
         acc["pending_missed"] += missed
@@ -205,8 +199,10 @@ def advance(
         if params.correction in ("reject", "complement"):
             acc["pending_discovered"] += pending
         acc["incidents"] += seen
-        recorded_now = seen if params.correction in (None, "reject", "complement") else (
-            seen - discovered + added
+        recorded_now = (
+            seen
+            if params.correction in (None, "reject", "complement")
+            else (seen - discovered + added)
         )
         acc["recorded"] += recorded_now
         if decay < 1.0:

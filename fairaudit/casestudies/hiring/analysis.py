@@ -86,11 +86,21 @@ def _sizes(quick: bool, n_applicants: int | None = None) -> dict[str, int]:
     test sets and of the one-bias-at-a-time experiment; ``quick`` sets the rest.
     """
     if quick:
-        sizes = {"n_train": QUICK_SIZE, "n_test": QUICK_SIZE, "n_switch": 5000,
-                 "hgb_iter": 60, "n_bootstrap": 0}
+        sizes = {
+            "n_train": QUICK_SIZE,
+            "n_test": QUICK_SIZE,
+            "n_switch": 5000,
+            "hgb_iter": 60,
+            "n_bootstrap": 0,
+        }
     else:
-        sizes = {"n_train": FULL_SIZE, "n_test": FULL_SIZE, "n_switch": 15000,
-                 "hgb_iter": 150, "n_bootstrap": 500}
+        sizes = {
+            "n_train": FULL_SIZE,
+            "n_test": FULL_SIZE,
+            "n_switch": 15000,
+            "hgb_iter": 150,
+            "n_bootstrap": 500,
+        }
     if n_applicants is not None:
         sizes.update(n_train=n_applicants, n_test=n_applicants, n_switch=n_applicants)
     return sizes
@@ -120,8 +130,11 @@ def _lr() -> LogisticRegression:
 
 #: Metrics computed for the many tabulated audits (embedded audits compute them all).
 _TABLE_METRICS = [
-    "selection_rate", "true_positive_rate", "false_positive_rate",
-    "positive_predictive_value", "accuracy",
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "positive_predictive_value",
+    "accuracy",
 ]
 
 
@@ -161,12 +174,24 @@ def _criterion(result, name: str) -> str:
 def _summary_row(pred, data, *, score=None, n_bootstrap=0, seed=0, name=None) -> tuple:
     """Audit one set of predictions against the recorded and against the true labels."""
     gender = data.sensitive_features
-    hist = _audit(data.y, pred, gender, score=score, n_bootstrap=n_bootstrap,
-                  random_state=seed,
-                  name=None if name is None else f"{name}: against the historical labels")
-    true = _audit(data.y_true, pred, gender, score=score, n_bootstrap=n_bootstrap,
-                  random_state=seed,
-                  name=None if name is None else f"{name}: against true suitability")
+    hist = _audit(
+        data.y,
+        pred,
+        gender,
+        score=score,
+        n_bootstrap=n_bootstrap,
+        random_state=seed,
+        name=None if name is None else f"{name}: against the historical labels",
+    )
+    true = _audit(
+        data.y_true,
+        pred,
+        gender,
+        score=score,
+        n_bootstrap=n_bootstrap,
+        random_state=seed,
+        name=None if name is None else f"{name}: against true suitability",
+    )
     sr_f, sr_m = group_values(hist, "selection_rate")
     tpr_f, tpr_m = group_values(true, "true_positive_rate")
     tprh_f, tprh_m = group_values(hist, "true_positive_rate")
@@ -206,8 +231,11 @@ def _fit_models(train, test, sizes, seed) -> dict[str, tuple[np.ndarray, np.ndar
     specs = {
         LR_WITH: (_lr(), Xg_tr, Xg_te),
         LR_WITHOUT: (_lr(), Xs_tr, Xs_te),
-        GB_WITH: (hgb(), _with_gender(train.X, train.sensitive_features),
-                  _with_gender(test.X, test.sensitive_features)),
+        GB_WITH: (
+            hgb(),
+            _with_gender(train.X, train.sensitive_features),
+            _with_gender(test.X, test.sensitive_features),
+        ),
         GB_WITHOUT: (hgb(), train.X, test.X),
     }
     out = {}
@@ -223,8 +251,12 @@ def _models_table(train, test, sizes, seed, *, keep_audits=False):
     rows, audits = [], {}
     for name, (pred, score, _) in fitted.items():
         row, hist, true = _summary_row(
-            pred, test, score=score, n_bootstrap=sizes["n_bootstrap"] if keep_audits else 0,
-            seed=seed, name=name if keep_audits else None,
+            pred,
+            test,
+            score=score,
+            n_bootstrap=sizes["n_bootstrap"] if keep_audits else 0,
+            seed=seed,
+            name=name if keep_audits else None,
         )
         row["auc_recorded"] = float(roc_auc_score(test.y, score))
         row["auc_true"] = float(roc_auc_score(test.y_true, score))
@@ -239,10 +271,12 @@ def _leakage_auc(X: pd.DataFrame, gender: pd.Series, seed: int) -> dict[str, flo
     regression and of gradient-boosted trees (0.5: no information)."""
     is_f = (gender.to_numpy() == FEMALE).astype(int)
     cv = StratifiedKFold(5, shuffle=True, random_state=seed % (2**32))
-    s_lr = cross_val_predict(_lr(), _standardize(X)[0], is_f, cv=cv,
-                             method="predict_proba")[:, 1]
+    s_lr = cross_val_predict(_lr(), _standardize(X)[0], is_f, cv=cv, method="predict_proba")[:, 1]
     s_gb = cross_val_predict(
-        HistGradientBoostingClassifier(max_iter=60, random_state=seed), X, is_f, cv=cv,
+        HistGradientBoostingClassifier(max_iter=60, random_state=seed),
+        X,
+        is_f,
+        cv=cv,
         method="predict_proba",
     )[:, 1]
     return {
@@ -308,22 +342,32 @@ def _proxy_sweep(n, seeds, strengths=(0.0, 0.25, 0.5, 1.0, 1.5, 2.0)) -> pd.Data
         test = make_hiring(n, random_state=seeds[1], proxy_strength=strength)
         is_f = (test.sensitive_features.to_numpy() == FEMALE).astype(int)
         cv = StratifiedKFold(5, shuffle=True, random_state=seeds[2] % (2**32))
-        leak = cross_val_predict(_lr(), _standardize(test.X)[0], is_f, cv=cv,
-                                 method="predict_proba")[:, 1]
+        leak = cross_val_predict(
+            _lr(), _standardize(test.X)[0], is_f, cv=cv, method="predict_proba"
+        )[:, 1]
         gaps = {}
-        for label, cols in (("without", (train.X, test.X)),
-                            ("with", (_with_gender(train.X, train.sensitive_features),
-                                      _with_gender(test.X, test.sensitive_features)))):
+        for label, cols in (
+            ("without", (train.X, test.X)),
+            (
+                "with",
+                (
+                    _with_gender(train.X, train.sensitive_features),
+                    _with_gender(test.X, test.sensitive_features),
+                ),
+            ),
+        ):
             Xtr, Xte = _standardize(*cols)
             pred = _lr().fit(Xtr, train.y.to_numpy()).predict(Xte).astype(np.int64)
             gaps[label] = _dp_difference(test.y, pred, test.sensitive_features, seeds[2])
-        rows.append({
-            "proxy_strength": strength,
-            "leakage_auc": float(roc_auc_score(is_f, leak)),
-            "gap_with_gender": gaps["with"],
-            "gap_without_gender": gaps["without"],
-            "share_surviving": gaps["without"] / gaps["with"] if gaps["with"] else np.nan,
-        })
+        rows.append(
+            {
+                "proxy_strength": strength,
+                "leakage_auc": float(roc_auc_score(is_f, leak)),
+                "gap_with_gender": gaps["with"],
+                "gap_without_gender": gaps["without"],
+                "share_surviving": gaps["without"] / gaps["with"] if gaps["with"] else np.nan,
+            }
+        )
     return pd.DataFrame(rows).set_index("proxy_strength")
 
 
@@ -374,7 +418,11 @@ def _comparison(train, test, seed, n_bootstrap) -> Comparison:
 
     Xs_tr, Xs_te = _standardize(train.X, test.X)
     return compare(
-        _lr(), Xs_tr, train.y.to_numpy(), Xs_te, test.y.to_numpy(),
+        _lr(),
+        Xs_tr,
+        train.y.to_numpy(),
+        Xs_te,
+        test.y.to_numpy(),
         sensitive_features_train=train.sensitive_features,
         sensitive_features_test=test.sensitive_features,
         mitigators=_mitigators(seed),
@@ -390,13 +438,16 @@ def _repaired(train, *others, seed: int) -> list[pd.DataFrame]:
     from fairaudit.mitigation import FeatureRepairer
 
     repair = FeatureRepairer(1.0, method="quantile", random_state=seed).fit(
-        train.X, sensitive_features=train.sensitive_features)
-    return [repair.transform(d.X, sensitive_features=d.sensitive_features)
-            for d in (train, *others)]
+        train.X, sensitive_features=train.sensitive_features
+    )
+    return [
+        repair.transform(d.X, sensitive_features=d.sensitive_features) for d in (train, *others)
+    ]
 
 
-def _repair_effect(train, test, mitigation: pd.DataFrame, before: dict[str, float],
-                   seed: int) -> pd.DataFrame:
+def _repair_effect(
+    train, test, mitigation: pd.DataFrame, before: dict[str, float], seed: int
+) -> pd.DataFrame:
     """Leakage (AUC of predicting gender from the features the model sees) and the
     screening model's selection ratio, before and after feature repair, on ``test``.
 
@@ -405,8 +456,10 @@ def _repair_effect(train, test, mitigation: pd.DataFrame, before: dict[str, floa
     _, repaired = _repaired(train, test, seed=seed)
     after = _leakage_auc(repaired, test.sensitive_features, seed)
     rows = {}
-    for label, leak, method in (("before repair", before, "unmitigated"),
-                                ("after repair", after, REPAIR)):
+    for label, leak, method in (
+        ("before repair", before, "unmitigated"),
+        ("after repair", after, REPAIR),
+    ):
         row = mitigation.loc[method]
         rows[label] = {
             "leakage_auc_logistic": leak["logistic regression"],
@@ -421,8 +474,9 @@ def _repair_effect(train, test, mitigation: pd.DataFrame, before: dict[str, floa
     return table
 
 
-def _evaluate_methods(name, train, population, sample, seed, *,
-                      repair: bool = False) -> pd.DataFrame:
+def _evaluate_methods(
+    name, train, population, sample, seed, *, repair: bool = False
+) -> pd.DataFrame:
     """Fit the unmitigated model, the mitigators and the targeted fix; audit each.
 
     ``population`` is where the model is deployed; ``sample`` is a held-out sample drawn like
@@ -506,8 +560,9 @@ def _verdict(row: pd.Series, unmitigated: pd.Series, best_accuracy: float) -> st
     if abs(dp) <= GAP_TOLERANCE and abs(eo) <= GAP_TOLERANCE:
         if row["scenario"] == CONTROL or row["method"] == "unmitigated":
             return "no material gap"
-        return "fixed" if row["accuracy_true"] >= best_accuracy - ACCURACY_SLACK else (
-            "parity only")
+        return (
+            "fixed" if row["accuracy_true"] >= best_accuracy - ACCURACY_SLACK else ("parity only")
+        )
     if row["method"] == "unmitigated":
         return "biased"
     base = max(unmitigated["dp_difference"], unmitigated["tpr_gap_true"])
@@ -520,8 +575,7 @@ def _switch_experiment(n, random_state) -> tuple[pd.DataFrame, pd.DataFrame]:
         for i, (name, switches) in enumerate(SCENARIOS.items())
     ]
     table = pd.concat(frames, ignore_index=True)
-    control = table[(table["scenario"] == CONTROL)
-                     & (table["method"] == "unmitigated")]
+    control = table[(table["scenario"] == CONTROL) & (table["method"] == "unmitigated")]
     best_accuracy = float(control["accuracy_true"].iloc[0])
     verdicts = pd.Series("", index=table.index)
     for _, part in table.groupby("scenario", sort=False):
@@ -530,8 +584,9 @@ def _switch_experiment(n, random_state) -> tuple[pd.DataFrame, pd.DataFrame]:
             verdicts[idx] = _verdict(row, unmitigated, best_accuracy)
     table["verdict"] = verdicts
     matrix = table.pivot(index="method", columns="scenario", values="verdict")
-    matrix = matrix.reindex(index=list(table["method"].drop_duplicates()),
-                            columns=list(SCENARIOS)).fillna("-")
+    matrix = matrix.reindex(
+        index=list(table["method"].drop_duplicates()), columns=list(SCENARIOS)
+    ).fillna("-")
     return table, matrix
 
 
@@ -545,25 +600,26 @@ def _shortlists(test, score, seed, fractions=(0.05, 0.10, 0.25)) -> pd.DataFrame
         within = np.zeros_like(overall)
         for mask in (is_f, ~is_f):
             within[mask] = (score[mask] >= np.quantile(score[mask], 1.0 - k)).astype(np.int64)
-        for policy, chosen in (("top k% overall", overall),
-                               ("top k% within each gender", within)):
+        for policy, chosen in (("top k% overall", overall), ("top k% within each gender", within)):
             res = _audit(test.y_true, chosen, gender, random_state=seed)
             sr_f, sr_m = group_values(res, "selection_rate")
             ppv_f, ppv_m = group_values(res, "positive_predictive_value")
             counts = res.by_group["count"]
             women = sr_f * counts.loc[FEMALE]
             men = sr_m * counts.loc[MALE]
-            rows.append({
-                "k": k,
-                "policy": policy,
-                "women_share_of_shortlist": float(women / (women + men)),
-                "selection_rate_female": sr_f,
-                "selection_rate_male": sr_m,
-                "selection_ratio": sr_f / sr_m if sr_m > 0 else np.nan,
-                "truly_suitable_female": ppv_f,
-                "truly_suitable_male": ppv_m,
-                "truly_suitable_overall": float(res.overall["positive_predictive_value"]),
-            })
+            rows.append(
+                {
+                    "k": k,
+                    "policy": policy,
+                    "women_share_of_shortlist": float(women / (women + men)),
+                    "selection_rate_female": sr_f,
+                    "selection_rate_male": sr_m,
+                    "selection_ratio": sr_f / sr_m if sr_m > 0 else np.nan,
+                    "truly_suitable_female": ppv_f,
+                    "truly_suitable_male": ppv_m,
+                    "truly_suitable_overall": float(res.overall["positive_predictive_value"]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -592,8 +648,11 @@ def measure(quick: bool, random_state: int, n_applicants: int | None = None) -> 
     test_c = make_hiring(sizes["n_test"], random_state=s[1], **_OFF)
     control, _, _ = _models_table(train_c, test_c, sizes, s[2])
 
-    mitigation = _evaluate_methods("default", train, test, test, s[5], repair=True).drop(
-        columns=["scenario", "dp_difference_sample"]).set_index("method")
+    mitigation = (
+        _evaluate_methods("default", train, test, test, s[5], repair=True)
+        .drop(columns=["scenario", "dp_difference_sample"])
+        .set_index("method")
+    )
     repair = _repair_effect(train, test, mitigation, leak, s[3])
     comparison = _comparison(train, test, s[5], sizes["n_bootstrap"])
     switches, matrix = _switch_experiment(sizes["n_switch"], s[6])
@@ -601,8 +660,12 @@ def measure(quick: bool, random_state: int, n_applicants: int | None = None) -> 
     sweep = _proxy_sweep(sizes["n_switch"], spawn_seeds(s[3], 3))
 
     return {
-        "settings": {**sizes, "random_state": random_state, "seeds": s,
-                     "switches": dict(train.params)},
+        "settings": {
+            **sizes,
+            "random_state": random_state,
+            "seeds": s,
+            "switches": dict(train.params),
+        },
         "models": models,
         "audits": audits,
         "leakage": leak_features,

@@ -81,10 +81,20 @@ def _fig_sweep(sweep: pd.DataFrame):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.0, 3.0))
     x = sweep.index.to_numpy(dtype=float)
-    ax.plot(x, sweep["leakage_auc"], marker="o", color=_COLORS["neutral"],
-            label="how well the features predict gender (AUC)")
-    ax.plot(x, sweep["share_surviving"], marker="s", color=_COLORS[FEMALE],
-            label="share of the gap surviving without gender")
+    ax.plot(
+        x,
+        sweep["leakage_auc"],
+        marker="o",
+        color=_COLORS["neutral"],
+        label="how well the features predict gender (AUC)",
+    )
+    ax.plot(
+        x,
+        sweep["share_surviving"],
+        marker="s",
+        color=_COLORS[FEMALE],
+        label="share of the gap surviving without gender",
+    )
     ax.set_xlabel("proxy strength")
     ax.set_ylim(0, 1.05)
     ax.legend(frameon=False, loc="lower right")
@@ -99,11 +109,19 @@ def _fig_mitigation(mitigation: pd.DataFrame):
     height = 3.4 + 0.2 * rows
     fig, axes = plt.subplots(1, 2, figsize=(PRINT_FIGURE_IN, height), sharex=True)
     markers = "osD^vP*Xh"
-    for ax, col, title in ((axes[0], "accuracy_recorded", "against the historical labels"),
-                           (axes[1], "accuracy_true", "against true suitability")):
+    for ax, col, title in (
+        (axes[0], "accuracy_recorded", "against the historical labels"),
+        (axes[1], "accuracy_true", "against true suitability"),
+    ):
         for i, (method, row) in enumerate(mitigation.iterrows()):
-            ax.scatter(row["dp_difference"], row[col], marker=markers[i % len(markers)], s=45,
-                       label=method, zorder=3)
+            ax.scatter(
+                row["dp_difference"],
+                row[col],
+                marker=markers[i % len(markers)],
+                s=45,
+                label=method,
+                zorder=3,
+            )
         ax.axvline(0.0, color="black", lw=0.8, ls=":")
         ax.set_title(f"Accuracy {title}", fontsize=10)
         ax.set_xlabel("selection gap, men minus women")
@@ -119,8 +137,7 @@ def _fig_mitigation(mitigation: pd.DataFrame):
 def _fig_switch_heatmap(switches: pd.DataFrame, value: str, title: str):
     plt = _plt()
     grid = switches.pivot(index="method", columns="scenario", values=value)
-    grid = grid.reindex(index=list(switches["method"].drop_duplicates()),
-                        columns=list(SCENARIOS))
+    grid = grid.reindex(index=list(switches["method"].drop_duplicates()), columns=list(SCENARIOS))
     fig, ax = plt.subplots(figsize=(PRINT_FIGURE_IN, 0.42 * len(grid) + 1.6))
     lim = max(0.1, float(np.nanmax(np.abs(grid.to_numpy()))))
     values = np.ma.masked_invalid(grid.to_numpy(dtype=float))
@@ -134,9 +151,15 @@ def _fig_switch_heatmap(switches: pd.DataFrame, value: str, title: str):
             v = grid.iat[i, j]
             if np.isfinite(v):
                 points = int(round(100 * v))
-                ax.text(j + 0.5, i + 0.5, f"{points:+d}" if points else "0", ha="center",
-                        va="center", fontsize=8,
-                        color="white" if abs(v) > 0.6 * lim else "black")
+                ax.text(
+                    j + 0.5,
+                    i + 0.5,
+                    f"{points:+d}" if points else "0",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if abs(v) > 0.6 * lim else "black",
+                )
     ax.set_title(title, fontsize=10)  # no colour bar: matplotlib draws it as a bitmap
     fig.tight_layout()
     return fig
@@ -147,8 +170,12 @@ def _fig_shortlist(shortlist: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(6.0, 3.0))
     for policy, marker in (("top k% overall", "o"), ("top k% within each gender", "s")):
         part = shortlist[shortlist["policy"] == policy]
-        ax.plot(100 * part["k"], 100 * part["women_share_of_shortlist"], marker=marker,
-                label=_POLICY_LABELS.get(policy, policy))
+        ax.plot(
+            100 * part["k"],
+            100 * part["women_share_of_shortlist"],
+            marker=marker,
+            label=_POLICY_LABELS.get(policy, policy),
+        )
     ax.axhline(50, color="black", lw=1, ls="--")
     ax.set_xlabel("shortlist size (% of applicants)")
     ax.set_ylabel("women's share of the shortlist (%)")
@@ -205,12 +232,27 @@ _LABELS = {
 #: Columns shown as percentages (rates and accuracies) and as percentage points (their
 #: differences); the rest keep three decimals.
 _PERCENT = {
-    "selection_rate_female", "selection_rate_male", "accuracy_recorded", "accuracy_true",
-    "tpr_true_female", "tpr_true_male", "women_share_of_shortlist", "truly_suitable_female",
-    "truly_suitable_male", "truly_suitable_overall", "share_surviving",
+    "selection_rate_female",
+    "selection_rate_male",
+    "accuracy_recorded",
+    "accuracy_true",
+    "tpr_true_female",
+    "tpr_true_male",
+    "women_share_of_shortlist",
+    "truly_suitable_female",
+    "truly_suitable_male",
+    "truly_suitable_overall",
+    "share_surviving",
 }
-_POINTS = {"dp_difference", "dp_difference_sample", "tpr_gap_true", "tpr_gap_recorded",
-           "gap_with_gender", "gap_without_gender", "trees_gap_removed_by_permuting"}
+_POINTS = {
+    "dp_difference",
+    "dp_difference_sample",
+    "tpr_gap_true",
+    "tpr_gap_recorded",
+    "gap_with_gender",
+    "gap_without_gender",
+    "trees_gap_removed_by_permuting",
+}
 
 
 def _shown(column: str, values: pd.Series) -> pd.Series:
@@ -244,19 +286,33 @@ def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
 
 #: The two halves of a wide table of rates: who is selected, and how accurately.
 _SELECTION_COLS = [
-    "selection_rate_female", "selection_rate_male", "dp_difference", "selection_ratio",
+    "selection_rate_female",
+    "selection_rate_male",
+    "dp_difference",
+    "selection_ratio",
     "four_fifths_rule",
 ]
 _ACCURACY_COLS = [
-    "accuracy_recorded", "accuracy_true", "tpr_true_female", "tpr_true_male", "tpr_gap_true",
+    "accuracy_recorded",
+    "accuracy_true",
+    "tpr_true_female",
+    "tpr_true_male",
+    "tpr_gap_true",
 ]
 #: What every table of gaps says about them.
 _GAPS = "Gaps: men minus women, in percentage points."
 
 _RATE_COLS = [
-    "selection_rate_female", "selection_rate_male", "dp_difference", "selection_ratio",
-    "four_fifths_rule", "accuracy_recorded", "accuracy_true", "tpr_true_female",
-    "tpr_true_male", "tpr_gap_true",
+    "selection_rate_female",
+    "selection_rate_male",
+    "dp_difference",
+    "selection_ratio",
+    "four_fifths_rule",
+    "accuracy_recorded",
+    "accuracy_true",
+    "tpr_true_female",
+    "tpr_true_male",
+    "tpr_gap_true",
 ]
 
 #: Display names of the columns of the proxy-strength table.
@@ -319,9 +375,7 @@ def sections(out: dict[str, Any]) -> list:
     find = out["findings_by_topic"]
     models = out["models"]
     audits = out["audits"]
-    truth = tuple(
-        float(v) for v in group_values(audits[LR_WITHOUT][1], "base_rate")
-    )
+    truth = tuple(float(v) for v in group_values(audits[LR_WITHOUT][1], "base_rate"))
     settings = out["settings"]
     sections = [
         Section("Summary", paragraphs=out["summary"], id="summary"),
@@ -330,33 +384,50 @@ def sections(out: dict[str, Any]) -> list:
             paragraphs=[
                 *_STRUCTURE,
                 "The features given to the screening models (gender is not among them):",
-                *(f"{FEATURE_LABELS[name].capitalize()}: {text}"
-                  for name, text in FEATURE_DESCRIPTIONS.items()),
+                *(
+                    f"{FEATURE_LABELS[name].capitalize()}: {text}"
+                    for name, text in FEATURE_DESCRIPTIONS.items()
+                ),
             ],
             tables=[
-                Table(pd.Series({_SETTING_LABELS.get(k, k): f"{v:g}"
-                                 for k, v in settings["switches"].items()},
-                                name="value").rename_axis("setting").to_frame(),
-                      caption="Generator settings of the main experiment."),
+                Table(
+                    pd.Series(
+                        {
+                            _SETTING_LABELS.get(k, k): f"{v:g}"
+                            for k, v in settings["switches"].items()
+                        },
+                        name="value",
+                    )
+                    .rename_axis("setting")
+                    .to_frame(),
+                    caption="Generator settings of the main experiment.",
+                ),
             ],
             id="data",
         ),
         Section(
             "Dropping the gender column",
             paragraphs=find["unawareness"],
-            figures=[Figure(
-                figure_to_svg(_fig_selection(models, truth)),
-                alt="Bar chart of the share of women and of men selected by each model and the "
+            figures=[
+                Figure(
+                    figure_to_svg(_fig_selection(models, truth)),
+                    alt="Bar chart of the share of women and of men selected by each model and the "
                     "share truly suitable.",
-                caption="Share selected by each model, women and men, at threshold 0.5; the "
-                        "last bars are the share truly suitable.",
-            )],
+                    caption="Share selected by each model, women and men, at threshold 0.5; the "
+                    "last bars are the share truly suitable.",
+                )
+            ],
             tables=[
-                Table(_rates_frame(models, [*_RATE_COLS, "auc_recorded", "auc_true"]).T
-                      .rename_axis("measure"),
-                      caption=f"Held-out audit of each screening model (default data). {_GAPS}"),
-                Table(_rates_frame(out["control"], _RATE_COLS).T.rename_axis("measure"),
-                      caption=f"Control: the same models with every bias switched off. {_GAPS}"),
+                Table(
+                    _rates_frame(models, [*_RATE_COLS, "auc_recorded", "auc_true"]).T.rename_axis(
+                        "measure"
+                    ),
+                    caption=f"Held-out audit of each screening model (default data). {_GAPS}",
+                ),
+                Table(
+                    _rates_frame(out["control"], _RATE_COLS).T.rename_axis("measure"),
+                    caption=f"Control: the same models with every bias switched off. {_GAPS}",
+                ),
             ],
             audits=[audits[LR_WITHOUT][0], audits[LR_WITHOUT][1], audits[LR_WITH][0]],
             id="unawareness",
@@ -366,75 +437,108 @@ def sections(out: dict[str, Any]) -> list:
             paragraphs=find["proxies"],
             figures=[
                 Figure(
-                    figure_to_svg(_fig_bars(out["leakage"]["auc_alone"],
-                                            "AUC of the feature alone for predicting 'female'",
-                                            ref=0.5)),
+                    figure_to_svg(
+                        _fig_bars(
+                            out["leakage"]["auc_alone"],
+                            "AUC of the feature alone for predicting 'female'",
+                            ref=0.5,
+                        )
+                    ),
                     alt="Bar chart of how well each feature alone predicts gender.",
                     caption="0.5 = no information about gender. The proxies leak gender; the "
-                            "legitimate features do not.",
+                    "legitimate features do not.",
                 ),
                 Figure(
-                    figure_to_svg(_fig_bars(out["penalty"]["logit_gap_contribution"],
-                                            "contribution to women's minus men's mean "
-                                            "log-odds", ref=0.0)),
+                    figure_to_svg(
+                        _fig_bars(
+                            out["penalty"]["logit_gap_contribution"],
+                            "contribution to women's minus men's mean log-odds",
+                            ref=0.0,
+                        )
+                    ),
                     alt="Bar chart of each feature's contribution to the gap in scores "
-                        "between women and men.",
+                    "between women and men.",
                     caption="Logistic regression without gender: coefficient x difference of "
-                            "means (standardised). Negative bars push women's scores down.",
+                    "means (standardised). Negative bars push women's scores down.",
                 ),
                 Figure(
                     figure_to_svg(_fig_sweep(out["proxy_sweep"])),
                     alt="Line chart: as proxy strength grows, leakage AUC and the share of the "
-                        "gap surviving without gender both rise.",
+                    "gap surviving without gender both rise.",
                     caption="Logistic regression, default label bias, proxies from absent (0) "
-                            "to strong (2).",
+                    "to strong (2).",
                 ),
             ],
             tables=[
-                Table(_labelled(out["leakage"]),
-                      caption="Per-feature AUC for predicting gender."),
-                Table(pd.DataFrame({
-                    "default proxies": out["leakage_auc"],
-                    "proxies that do not encode gender": out["proxy_free"]["leakage_auc"],
-                }).rename_axis("model"), caption="Cross-validated AUC of predicting gender from all six features."),
-                Table(_labelled(out["penalty"]), caption="Which features carry the penalty. The "
-                      "gap removed by shuffling a feature is in percentage points."),
-                Table(_labelled(out["proxy_sweep"]).rename(columns=_SWEEP_LABELS).rename_axis(
-                    "proxy strength"), caption="Logistic regression as the proxies "
-                      "strengthen: how well the features predict gender (AUC) and the selection "
-                      f"gap with and without gender. {_GAPS}"),
-                Table(_rates_frame(out["proxy_free"]["models"], _RATE_COLS).T.rename_axis("measure"),
-                      caption="The same models when the proxies do not encode gender "
-                              f"(proxy strength 0). {_GAPS}"),
+                Table(_labelled(out["leakage"]), caption="Per-feature AUC for predicting gender."),
+                Table(
+                    pd.DataFrame(
+                        {
+                            "default proxies": out["leakage_auc"],
+                            "proxies that do not encode gender": out["proxy_free"]["leakage_auc"],
+                        }
+                    ).rename_axis("model"),
+                    caption="Cross-validated AUC of predicting gender from all six features.",
+                ),
+                Table(
+                    _labelled(out["penalty"]),
+                    caption="Which features carry the penalty. The "
+                    "gap removed by shuffling a feature is in percentage points.",
+                ),
+                Table(
+                    _labelled(out["proxy_sweep"])
+                    .rename(columns=_SWEEP_LABELS)
+                    .rename_axis("proxy strength"),
+                    caption="Logistic regression as the proxies "
+                    "strengthen: how well the features predict gender (AUC) and the selection "
+                    f"gap with and without gender. {_GAPS}",
+                ),
+                Table(
+                    _rates_frame(out["proxy_free"]["models"], _RATE_COLS).T.rename_axis("measure"),
+                    caption="The same models when the proxies do not encode gender "
+                    f"(proxy strength 0). {_GAPS}",
+                ),
             ],
             id="proxies",
         ),
         Section(
             "Mitigation",
-            paragraphs=[*find["mitigation"],
-                        "The chart and the first table put accuracy against the historical "
-                        "labels next to accuracy against true suitability. After them comes "
-                        "the comparison of fairaudit's mitigation methods on the same data (logistic regression "
-                        "without gender, historical labels), with confidence intervals."],
-            figures=[Figure(
-                figure_to_svg(_fig_mitigation(out["mitigation"])),
-                alt="Two scatter plots of accuracy against the gap in selection rates for each "
+            paragraphs=[
+                *find["mitigation"],
+                "The chart and the first table put accuracy against the historical "
+                "labels next to accuracy against true suitability. After them comes "
+                "the comparison of fairaudit's mitigation methods on the same data (logistic regression "
+                "without gender, historical labels), with confidence intervals.",
+            ],
+            figures=[
+                Figure(
+                    figure_to_svg(_fig_mitigation(out["mitigation"])),
+                    alt="Two scatter plots of accuracy against the gap in selection rates for each "
                     "method: against the historical labels mitigation costs accuracy, against "
                     "true suitability most mitigators gain accuracy.",
-                caption="Each point is a method on held-out data; left: accuracy against the "
-                        "historical labels, right: against true suitability.",
-            )],
+                    caption="Each point is a method on held-out data; left: accuracy against the "
+                    "historical labels, right: against true suitability.",
+                )
+            ],
             comparison=_compact(out["comparison"]),
-            tables=[Table(_rates_frame(out["mitigation"], _SELECTION_COLS).rename_axis("method"),
-                          caption=f"Whom each mitigator selects (held-out data). {_GAPS}"),
-                    Table(_rates_frame(out["mitigation"], _ACCURACY_COLS).rename_axis("method"),
-                          caption="Each mitigator's accuracy against the historical labels "
-                                  f"and against true suitability. {_GAPS}"),
-                    Table(_labelled(out["repair"]),
-                          caption="Feature repair (quantile, level 1): how well the features "
-                                  "the model sees predict gender (cross-validated AUC on the "
-                                  "held-out applicants; 0.5 = no information), and the "
-                                  f"screening model's selection, before and after. {_GAPS}")],
+            tables=[
+                Table(
+                    _rates_frame(out["mitigation"], _SELECTION_COLS).rename_axis("method"),
+                    caption=f"Whom each mitigator selects (held-out data). {_GAPS}",
+                ),
+                Table(
+                    _rates_frame(out["mitigation"], _ACCURACY_COLS).rename_axis("method"),
+                    caption="Each mitigator's accuracy against the historical labels "
+                    f"and against true suitability. {_GAPS}",
+                ),
+                Table(
+                    _labelled(out["repair"]),
+                    caption="Feature repair (quantile, level 1): how well the features "
+                    "the model sees predict gender (cross-validated AUC on the "
+                    "held-out applicants; 0.5 = no information), and the "
+                    f"screening model's selection, before and after. {_GAPS}",
+                ),
+            ],
             id="mitigation",
         ),
         Section(
@@ -449,40 +553,62 @@ def sections(out: dict[str, Any]) -> list:
                 "clearly favoured; 'partly' = the larger gap at most half the unmitigated one. "
                 "All measured on the population the model is deployed on.",
             ],
-            figures=[Figure(
-                figure_to_svg(_fig_switch_heatmap(
-                    out["switches"], "tpr_gap_true",
-                    "Suitable men found minus suitable women found (percentage points)")),
-                alt="Heat map of the gap in true-positive rate between men and women for each "
+            figures=[
+                Figure(
+                    figure_to_svg(
+                        _fig_switch_heatmap(
+                            out["switches"],
+                            "tpr_gap_true",
+                            "Suitable men found minus suitable women found (percentage points)",
+                        )
+                    ),
+                    alt="Heat map of the gap in true-positive rate between men and women for each "
                     "method and each kind of bias.",
-                caption="Red: suitable women found less often than suitable men; blue: more "
-                        "often.",
-            )],
+                    caption="Red: suitable women found less often than suitable men; blue: more "
+                    "often.",
+                )
+            ],
             tables=[
                 Table(out["fix_matrix"], caption="Which mitigation fixes which bias."),
-                Table(_labelled(out["switches"].set_index(["scenario", "method"])[
-                    [*_SELECTION_COLS, "dp_difference_sample", "verdict"]]),
-                    caption=f"The per-switch experiment: whom each method selects. {_GAPS}"),
-                Table(_labelled(out["switches"].set_index(["scenario", "method"])[
-                    _ACCURACY_COLS]),
-                    caption=f"The per-switch experiment: accuracy. {_GAPS}"),
+                Table(
+                    _labelled(
+                        out["switches"].set_index(["scenario", "method"])[
+                            [*_SELECTION_COLS, "dp_difference_sample", "verdict"]
+                        ]
+                    ),
+                    caption=f"The per-switch experiment: whom each method selects. {_GAPS}",
+                ),
+                Table(
+                    _labelled(out["switches"].set_index(["scenario", "method"])[_ACCURACY_COLS]),
+                    caption=f"The per-switch experiment: accuracy. {_GAPS}",
+                ),
             ],
             id="switches",
         ),
         Section(
             "Shortlists: the highest-scoring applicants",
             paragraphs=find["shortlist"],
-            figures=[Figure(
-                figure_to_svg(_fig_shortlist(out["shortlist"])),
-                alt="Women's share of the shortlist by shortlist size, overall ranking and "
+            figures=[
+                Figure(
+                    figure_to_svg(_fig_shortlist(out["shortlist"])),
+                    alt="Women's share of the shortlist by shortlist size, overall ranking and "
                     "ranking within each gender.",
-                caption="Dashed line: women's share of applicants (about half).",
-            )],
-            tables=[Table(_labelled(out["shortlist"].assign(
-                k=lambda f: f["k"].map(lambda v: f"top {100 * v:.0f}%"),
-                policy=lambda f: f["policy"].map(lambda v: _POLICY_LABELS.get(v, v)),
-            ).set_index(["k", "policy"])),
-                          caption="Shortlists from the model without gender.")],
+                    caption="Dashed line: women's share of applicants (about half).",
+                )
+            ],
+            tables=[
+                Table(
+                    _labelled(
+                        out["shortlist"]
+                        .assign(
+                            k=lambda f: f["k"].map(lambda v: f"top {100 * v:.0f}%"),
+                            policy=lambda f: f["policy"].map(lambda v: _POLICY_LABELS.get(v, v)),
+                        )
+                        .set_index(["k", "policy"])
+                    ),
+                    caption="Shortlists from the model without gender.",
+                )
+            ],
             id="shortlist",
         ),
         Section(

@@ -41,9 +41,11 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
     topics: dict[str, list[str]] = {}
     topics["unawareness"] = [
         (
-            ("Dropping the gender column does not remove the bias. "
-             if lo.dp_difference > GAP_TOLERANCE else "Dropping the gender column removes "
-             "the bias. ")
+            (
+                "Dropping the gender column does not remove the bias. "
+                if lo.dp_difference > GAP_TOLERANCE
+                else "Dropping the gender column removes the bias. "
+            )
             + f"Trained on past decisions "
             f"without gender, the logistic regression shortlists {fmt_percent(lo.selection_rate_female)}"
             f" of women and {fmt_percent(lo.selection_rate_male)} of men: a selection ratio of "
@@ -60,8 +62,12 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
             f"{fmt_percent(lo.tpr_true_male)} of the suitable men. Its accuracy is "
             f"{fmt_percent(lo.accuracy_recorded)} against the historical labels and "
             f"{fmt_percent(lo.accuracy_true)} against the truth"
-            + (": the labels themselves carry the bias, and an audit against them overstates "
-               "how good the screen is." if lo.accuracy_recorded > lo.accuracy_true else ".")
+            + (
+                ": the labels themselves carry the bias, and an audit against them overstates "
+                "how good the screen is."
+                if lo.accuracy_recorded > lo.accuracy_true
+                else "."
+            )
         ),
         (
             f"Control: with every bias switched off (proxies still on) the largest gap in "
@@ -115,7 +121,8 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
     mitigation = [
         f"The unmitigated model without gender has a gap of {fmt_points(base.dp_difference, signed=True)}. "
         f"{len(closes)} of {len(mit) - 2} mitigation methods bring it below half of that: "
-        + ", ".join(closes) + "."
+        + ", ".join(closes)
+        + "."
     ]
     if keeps:
         mitigation.append(
@@ -123,9 +130,7 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
             "the biased historical labels) for: " + "; ".join(keeps) + "."
         )
     if hurts:
-        mitigation.append(
-            "Accuracy against true suitability falls for: " + "; ".join(hurts) + "."
-        )
+        mitigation.append("Accuracy against true suitability falls for: " + "; ".join(hurts) + ".")
         if any("equalized odds" in h for h in hurts):
             mitigation.append(
                 "Why equalized odds fails here: measured against the historical labels, women's "
@@ -169,8 +174,11 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
                     "no harm when the labels are right."
                 )
             else:
-                sentence += " Some methods create a gap where there was none: " + ", ".join(
-                    part.index[part["verdict"] != "no material gap"]) + "."
+                sentence += (
+                    " Some methods create a gap where there was none: "
+                    + ", ".join(part.index[part["verdict"] != "no material gap"])
+                    + "."
+                )
         if fixed:
             sentence += " Fixed by: " + ", ".join(fixed) + "."
         if parity:
@@ -179,8 +187,9 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
                 "well below what is achievable): " + ", ".join(parity) + "."
             )
         if over:
-            sentence += " Overcorrects (favours women on the real population): " + ", ".join(
-                over) + "."
+            sentence += (
+                " Overcorrects (favours women on the real population): " + ", ".join(over) + "."
+            )
         if scenario == "selection bias":
             for meth in ("constrained (demographic parity)", "threshold (demographic parity)"):
                 r = part.loc[meth]
@@ -190,8 +199,7 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
                     f" The {meth} model's gap is {fmt_points(r.dp_difference_sample, signed=True)} on a sample "
                     f"drawn like the training data and {fmt_points(r.dp_difference, signed=True)} on the "
                     f"population it is deployed on"
-                    + (": the constraint holds on the wrong population." if held and fails
-                       else ".")
+                    + (": the constraint holds on the wrong population." if held and fails else ".")
                 )
         if scenario == "measurement bias":
             w = part.loc["with gender"]
@@ -225,8 +233,11 @@ def findings(out: dict[str, Any]) -> dict[str, list[str]]:
             f"of the applicants and as often suitable; the women who make it are "
             f"{fmt_percent(r.truly_suitable_female)} truly suitable against {fmt_percent(r.truly_suitable_male)}"
             f" of the men"
-            + (", a sign that women face a higher bar." if r.truly_suitable_female
-               > r.truly_suitable_male else ".")
+            + (
+                ", a sign that women face a higher bar."
+                if r.truly_suitable_female > r.truly_suitable_male
+                else "."
+            )
         )
     return topics
 
@@ -311,15 +322,26 @@ def summary(out: dict[str, Any]) -> list[str]:
     ]
     for scenario in biases:
         col = matrix[scenario]
-        mitigators = [k for k in col.index if k not in ("unmitigated", "with gender")
-                      and k not in TARGETED_FIX.values()]
+        mitigators = [
+            k
+            for k in col.index
+            if k not in ("unmitigated", "with gender") and k not in TARGETED_FIX.values()
+        ]
         fixed = [k for k in mitigators if col[k] == "fixed"]
         over = [k for k in mitigators if col[k] == "overcorrects"]
-        text = (f"{_capital(scenario)} is fixed by {_join(fixed)}" if fixed else
-                f"For {scenario}, no mitigator fixes it")
+        text = (
+            f"{_capital(scenario)} is fixed by {_join(fixed)}"
+            if fixed
+            else f"For {scenario}, no mitigator fixes it"
+        )
         if over:
-            text += f", and overcorrected by {_join(over)}" if fixed else (
-                f", and {_join(over)} {'overcorrects' if len(over) == 1 else 'overcorrect'} it")
+            text += (
+                f", and overcorrected by {_join(over)}"
+                if fixed
+                else (
+                    f", and {_join(over)} {'overcorrects' if len(over) == 1 else 'overcorrect'} it"
+                )
+            )
         remedy = TARGETED_FIX[scenario]
         text += f"; removing its cause ({remedy}) {REMEDY_WORDS.get(col[remedy], col[remedy])}."
         sentences.append(text)

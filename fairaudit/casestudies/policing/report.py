@@ -48,8 +48,13 @@ def _legend_below(ax) -> None:
     """The legend under the chart, where it hides no line or band: in two columns when its
     entries are short enough for the half-page width of a panel, else in one."""
     longest = max((len(t) for t in ax.get_legend_handles_labels()[1]), default=0)
-    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2),
-              ncol=2 if longest <= 24 else 1)
+    ax.legend(
+        fontsize=8,
+        frameon=False,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        ncol=2 if longest <= 24 else 1,
+    )
 
 
 def _fig_scenario1(sims, nums) -> Figure:
@@ -107,7 +112,9 @@ def _fig_scenario3(sims, nums) -> Figure:
     true_share = nums["scenario3"]["true_share"]
     for i, r in enumerate(REPORTED_FRACTIONS):
         _band(ax, sims[f"s3_r{r}"], 0, COLORS[i], f"{r:.0%} reported")
-    ax.axhline(true_share, color=COLORS[3], linestyle="--", label=f"true share {fmt_percent(true_share)}")
+    ax.axhline(
+        true_share, color=COLORS[3], linestyle="--", label=f"true share {fmt_percent(true_share)}"
+    )
     ax.set_ylim(0.45, 1.02)
     _finish(ax, "Rates 3.685 : 2.816, share of incidents reported")
     grid = np.linspace(0.02, 1.0, 100)
