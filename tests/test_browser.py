@@ -380,7 +380,7 @@ def test_report_loads_cleanly_and_screenshot_is_saved(report_file, tmp_path):
     assert facts["title"] == "Fairness audit: screening model"
     assert facts["sections"] == 13  # 11 standard + context + mitigation comparison
     assert facts["svgs"] >= 6
-    assert shot.stat().st_size > 20_000  # a real rendering, not a blank page
+    assert ink(shot) > MIN_INK and ink(full) > MIN_INK  # a real rendering, not a blank page
     assert full.stat().st_size > shot.stat().st_size
 
 
@@ -491,7 +491,7 @@ def test_recommendation_case_study_renders(recommendation_report, tmp_path, widt
     assert facts["title"] == "The recommender feedback loop"
     assert facts["sections"] == 8
     assert facts["svgs"] >= 4
-    assert shot.stat().st_size > 50_000
+    assert ink(shot) > MIN_INK
 
 
 def test_recommendation_case_study_prints(recommendation_report, tmp_path):
@@ -513,10 +513,11 @@ def test_credit_case_study_report_renders_wide_narrow_and_in_print(tmp_path):
     assert facts["title"] == "Credit: what fairness costs a lender"
     assert facts["sections"] == 7
     assert facts["svgs"] >= 4
-    assert wide.stat().st_size > 50_000
+    assert ink(wide) > MIN_INK
     narrow = ARTIFACTS / "credit-400.png"
     facts = load(page, tmp_path, narrow, width=400, full_page=True)
     assert facts["errors"] == [] and facts["requests"] == []
+    assert ink(narrow) > MIN_INK
     pdf = ARTIFACTS / "credit.pdf"
     facts = load(page, tmp_path, pdf=pdf)
     assert facts["print"]["toc"] == "none"
@@ -783,6 +784,33 @@ def test_the_print_check_fails_on_a_table_wider_than_the_page(report_file, tmp_p
     assert "LASTCOLUMNMARKER" not in pdf_text(pdf)
     with pytest.raises(AssertionError):
         check_prints_within_the_page(wide, tmp_path, "control-wide")
+
+
+def ink(png: Path) -> float:
+    """The share of a screenshot's pixels that are drawn (darker than light grey, on a
+    copy at most 400 px wide): about 0.07 to 0.18 for a report, 0 for a blank page, which
+    as a PNG of 1280 x 9000 px still weighs about 50 kB."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        grey = image.convert("L")
+        grey.thumbnail((400, 4000))
+        counts = grey.histogram()
+    return sum(counts[:200]) / sum(counts)
+
+
+#: The least :func:`ink` of a screenshot of a rendered page.
+MIN_INK = 0.03
+
+
+def test_the_ink_check_fails_on_a_blank_page(tmp_path):
+    """Control: a blank screenshot as large as a long report's has no ink."""
+    from PIL import Image
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (1280, 9000), "white").save(blank)
+    assert blank.stat().st_size > 20_000  # its size alone would pass for a rendering
+    assert ink(blank) == 0.0 < MIN_INK
 
 
 def verdict_cells_on_screen(page: Path, tmp_path: Path, shot: Path) -> list[str]:
