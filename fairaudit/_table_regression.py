@@ -309,6 +309,29 @@ def _bin_tree(x: Any, edges: np.ndarray, lo: int, hi: int) -> Any:
     )
 
 
+def _spark_bin(frame: Any, yp_col: str, edges: np.ndarray, name: str) -> Any:
+    """``frame`` (on Spark) with the column ``name``: the :func:`_bin_tree` of the
+    prediction written as one SQL ``CASE`` tree, which Spark parses in one call instead of
+    building the tree's hundreds of column expressions one JVM call at a time. The edges
+    are double literals (``D``: the shortest decimal that reads back as the same double),
+    and a null or NaN prediction takes the same branch as in the tree (``ELSE``)."""
+    import narwhals.stable.v2 as nw
+    from pyspark.sql import functions as F
+
+    x = "CAST(`" + yp_col.replace("`", "``") + "` AS DOUBLE)"
+
+    def tree(lo: int, hi: int) -> str:
+        if hi - lo == 1:
+            return str(lo)
+        mid = (lo + hi) // 2
+        return (
+            f"CASE WHEN {x} < {float(edges[mid])!r}D THEN {tree(lo, mid)} ELSE {tree(mid, hi)} END"
+        )
+
+    native = nw.to_native(frame).withColumn(name, F.expr(tree(0, len(edges) - 1)))
+    return nw.from_native(native)
+
+
 def _cells(
     frame: Any,
     features: list[str],
@@ -331,7 +354,15 @@ def _cells(
     n_bins = len(edges) - 1
     keys = [f"f{i}" for i in range(len(features))] + ["bin"]
     cols = [nw.col(f).alias(f"f{i}") for i, f in enumerate(features)]
-    cols.append(_bin_tree(yp, edges, 0, n_bins).cast(nw.Int64).alias("bin"))
+    impl = frame.implementation
+    if impl.is_pyspark() or impl.is_pyspark_connect():
+        spare = "__fairaudit_bin"
+        while spare in frame.columns:
+            spare += "_"
+        frame = _spark_bin(frame, yp_col, edges, spare)
+        cols.append(nw.col(spare).cast(nw.Int64).alias("bin"))
+    else:
+        cols.append(_bin_tree(yp, edges, 0, n_bins).cast(nw.Int64).alias("bin"))
     terms = _terms(yt, yp, w, edges_centre(edges))
     present = [j for j, t in enumerate(terms) if t is not None]
     cols += [terms[j].alias(f"m{j}") for j in present]

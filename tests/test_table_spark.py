@@ -179,3 +179,38 @@ def test_spark_regression_audits_like_the_rows(spark):
     named = data.withColumnRenamed("yhat", "y `hat`")
     got = quantiles(nw.from_native(named), "y `hat`", qs, len(frame))
     np.testing.assert_array_equal(got, np.quantile(frame["yhat"], qs))
+
+
+def test_the_bins_written_in_sql_are_the_bisection_trees(spark):
+    """The prediction's bin as one SQL CASE tree on Spark against the narwhals tree of
+    ``when`` it replaces and numpy's ``bin_index``: on the edges themselves, next to
+    them, outside the range, and for NaN and null predictions."""
+    import narwhals.stable.v2 as nw
+
+    from fairaudit._table_regression import _bin_tree, _spark_bin
+    from fairaudit.metrics._regression_stats import bin_index
+
+    rng = np.random.default_rng(0)
+    edges = np.unique(np.round(rng.normal(size=201), 3))
+    x = np.concatenate(
+        [
+            rng.normal(size=500),
+            edges,
+            edges - 1e-12,
+            edges + 1e-12,
+            [np.nan, -50.0, 50.0, 0.1, 1 / 3],
+        ]
+    )
+    rows = [(None if i == 5 else float(v),) for i, v in enumerate(x)]
+    frame = nw.from_native(spark.createDataFrame(rows, "`y hat` double"))
+    tree = _bin_tree(nw.col("y hat").cast(nw.Float64), edges, 0, len(edges) - 1)
+    old = nw.to_native(frame.select(tree.cast(nw.Int64).alias("bin"), nw.col("y hat")))
+    new = nw.to_native(_spark_bin(frame, "y hat", edges, "b").select(nw.col("b")))
+    # collected as rows: PySpark's toPandas warns on pandas 3
+    old_bins = np.array([r["bin"] for r in old.collect()])
+    values = np.array([np.nan if r["y hat"] is None else r["y hat"] for r in old.collect()])
+    new_bins = np.array([r["b"] for r in new.collect()])
+    np.testing.assert_array_equal(new_bins, old_bins)
+    finite = np.isfinite(values)
+    assert (~finite).sum() == 2  # the NaN and the null
+    np.testing.assert_array_equal(new_bins[finite], bin_index(values[finite], edges))
