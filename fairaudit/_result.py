@@ -25,6 +25,19 @@ from .metrics._tables import AttributeTables
 
 #: Version of the JSON layout written by :meth:`AuditResult.to_dict`.
 SCHEMA_VERSION = "1.3"
+#: A JSON document without ``schema_version``: not written by ``AuditResult.to_json``.
+ERR_NOT_A_RESULT = (
+    "not an audit result: it has no schema_version ({keys}); write one with "
+    "AuditResult.to_json or fairaudit audit --json."
+)
+
+
+def _keys(d: object) -> str:
+    if not isinstance(d, dict):
+        return f"it holds a {type(d).__name__}, not an object"
+    names = ", ".join(repr(k) for k in list(d)[:5])
+    return f"its keys: {names}{', ...' if len(d) > 5 else ''}" if d else "it is empty"
+
 
 _FRAMES = (
     "by_group",
@@ -290,6 +303,8 @@ class AuditResult:
     @classmethod
     def from_dict(cls, d: dict) -> AuditResult:
         """Rebuild a result from :meth:`to_dict` output (of this or an earlier 1.x schema)."""
+        if not isinstance(d, dict) or "schema_version" not in d:
+            raise ValueError(ERR_NOT_A_RESULT.format(keys=_keys(d)))
         version = d.get("schema_version")
         if version is None or str(version).split(".")[0] != SCHEMA_VERSION.split(".")[0]:
             raise ValueError(

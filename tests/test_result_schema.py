@@ -183,3 +183,26 @@ def test_broken_multiclass_documents_are_refused(multiclass_document, mutate):
     mutate(bad)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft7Validator(SCHEMA).validate(bad)
+
+
+@pytest.mark.parametrize(
+    ("document", "found"),
+    [
+        ({"x": 1}, "its keys: 'x'"),
+        ({}, "it is empty"),
+        ([1, 2], "it holds a list, not an object"),
+        ({f"k{i}": i for i in range(7)}, "its keys: 'k0', 'k1', 'k2', 'k3', 'k4', ..."),
+    ],
+)
+def test_a_document_that_is_not_a_result_is_named_so(document, found):
+    read = (
+        fairaudit.AuditResult.from_json
+        if isinstance(document, dict)
+        else (fairaudit.AuditResult.from_dict)
+    )
+    with pytest.raises(ValueError) as err:
+        read(json.dumps(document) if isinstance(document, dict) else document)
+    assert str(err.value) == (
+        f"not an audit result: it has no schema_version ({found}); write one with "
+        "AuditResult.to_json or fairaudit audit --json."
+    )
