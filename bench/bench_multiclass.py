@@ -203,7 +203,7 @@ def main() -> None:
     )
     print(
         f"fairaudit.audit, 1,000 replicates      {t_boot:8.3f} s  "
-        f"({t_peer / t_boot:.1f}x MetricFrame's time)"
+        f"({t_peer / t_boot:.1f}x faster than MetricFrame)"
     )
     print(
         f"one-pass floor (k x k bincount)        {t_floor:8.3f} s  "
