@@ -510,3 +510,28 @@ def test_the_averages_have_disparities_like_scikit_learns_per_group_values():
     row = off.disparities.loc["macro_f1"]
     assert np.isfinite(row["difference"]) and np.isnan(row["difference_lower"])
     assert off.to_reference.loc[off.to_reference["metric"] == "macro_f1", "p_value"].isna().all()
+
+
+def test_a_rate_of_no_weighted_rows_is_undefined_not_zero():
+    """A group whose rows are all of class b has no negatives for b: its false positive rate
+    of b is 0 / 0, undefined. With weights whose sums leave a rounding residue when the
+    negatives are computed as total minus the rest (+1.8e-15 for these), the rate came out
+    as 0 (fairlearn's MetricFrame: NaN)."""
+    rng = np.random.default_rng(6)
+    w = np.concatenate([rng.uniform(0.2, 3.0, 6), np.ones(6)])
+    yt = np.array(["b"] * 6 + ["a", "b", "c", "a", "b", "c"], dtype=object)
+    yp = np.array(["a", "b", "c", "b", "a", "c"] * 2, dtype=object)
+    g = np.array(["X"] * 6 + ["Y"] * 6)
+    result = fairaudit.audit(
+        yt,
+        yp,
+        sensitive_features=pd.Series(g, name="g"),
+        sample_weight=w,
+        task="multiclass",
+        n_bootstrap=0,
+    )
+    x = result.by_group.loc["X"]
+    assert np.isnan(x["false_positive_rate[b]"]) and np.isnan(x["true_positive_rate[a]"])
+    assert x["selection_rate[b]"] == pytest.approx(w[[1, 3]].sum() / w[:6].sum())
+    why = result.undefined
+    assert len(why[(why["group"] == "X") & (why["metric"] == "false_positive_rate[b]")]) == 1

@@ -122,23 +122,28 @@ class MulticlassStats:
         """The binary confusion counts (TN, FP, FN, TP) of class ``classes[j]`` against all
         others: TP the rows of the class predicted as it, FN its rows predicted as another,
         FP other classes' rows predicted as it, TN the rest."""
+        # each count summed from its own cells, never as a difference of sums: weighted
+        # counts of no row stay exactly 0 (a difference leaves a rounding residue, which
+        # would turn an undefined rate, 0 / 0, into 0 / 1e-16 = 0)
+        others = np.arange(self.n_classes) != j
         parts = []
         for x in (self.n, self.w, self.w2):
             tp = x[:, j, j]
-            fn = x[:, j, :].sum(axis=1) - tp
-            fp = x[:, :, j].sum(axis=1) - tp
-            tn = x.sum(axis=(1, 2)) - tp - fn - fp
+            fn = x[:, j, others].sum(axis=1)
+            fp = x[:, others, j].sum(axis=1)
+            tn = x[:, others][:, :, others].sum(axis=(1, 2))
             parts.append(np.stack([tn, fp, fn, tp], axis=1))
         return ConfusionStats(*parts, self.labels)
 
     def correct(self) -> ConfusionStats:
         """Correct against wrong decisions as binary counts: the correct rows in TP, the
         wrong ones in TN (so that the selection rate is the accuracy)."""
+        off = ~np.eye(self.n_classes, dtype=bool)  # the wrong cells, summed as themselves
         parts = []
         for x in (self.n, self.w, self.w2):
             right = np.trace(x, axis1=1, axis2=2)
             zero = np.zeros_like(right)
-            parts.append(np.stack([x.sum(axis=(1, 2)) - right, zero, zero, right], axis=1))
+            parts.append(np.stack([x[:, off].sum(axis=1), zero, zero, right], axis=1))
         return ConfusionStats(*parts, self.labels)
 
     def to_frame(self) -> pd.DataFrame:
