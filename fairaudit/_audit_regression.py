@@ -22,7 +22,12 @@ from ._engine import _find_group, _reference_by_feature, _versions, stats_hash
 from ._meta import AuditMeta
 from ._result import AuditResult, with_marginals
 from .metrics import _disparities as disp
-from .metrics._analysis import _criterion_reason, group_display
+from .metrics._analysis import (
+    CRITERIA_COLUMNS,
+    REFERENCE_COLUMNS,
+    _criterion_reason,
+    group_display,
+)
 from .metrics._config import AuditConfig
 from .metrics._criteria import verdict
 from .metrics._intervals import hold_value
@@ -117,33 +122,6 @@ WARN_CONSTANT = (
 )
 PAIRWISE_LIMIT = 60
 
-_REFERENCE_COLUMNS = (
-    "group",
-    "metric",
-    "value",
-    "reference_value",
-    "difference",
-    "difference_lower",
-    "difference_upper",
-    "ratio",
-    "ratio_lower",
-    "ratio_upper",
-    "p_value",
-)
-_CRITERIA_COLUMNS = (
-    "attribute",
-    "criterion",
-    "metric",
-    "kind",
-    "value",
-    "lower",
-    "upper",
-    "tolerance",
-    "verdict",
-    "worst_group",
-    "best_group",
-    "reason",
-)
 _DISTANCE_KEYS = {"ks_distance": "ks", "wasserstein_distance": "wasserstein"}
 
 
@@ -961,7 +939,7 @@ def _to_reference(
         parts.append(
             {
                 c: (a if a.shape[0] == others.sum() else a[others])
-                for c, a in zip(_REFERENCE_COLUMNS, cols, strict=True)
+                for c, a in zip(REFERENCE_COLUMNS, cols, strict=True)
             }
         )
 
@@ -1013,7 +991,7 @@ def _to_reference(
                 upper_bound=1.0 if key == "ks" else np.inf,
             )
         add(m, val, np.zeros(g), val, reps, np.full(g, np.nan), None, p, bounds)
-    cols = {c: np.concatenate([r[c] for r in parts]) for c in _REFERENCE_COLUMNS}
+    cols = {c: np.concatenate([r[c] for r in parts]) for c in REFERENCE_COLUMNS}
     cols["p_adjusted"] = adjust_family(
         cols["p_value"].astype(np.float64),
         cols["metric"].astype(object),
@@ -1127,7 +1105,7 @@ def _criteria(
                 reason,
             )
         )
-    return pd.DataFrame(rows, columns=list(_CRITERIA_COLUMNS))
+    return pd.DataFrame(rows, columns=list(CRITERIA_COLUMNS))
 
 
 def _criterion_intervals(

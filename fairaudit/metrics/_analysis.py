@@ -419,19 +419,14 @@ def _disparities(
     if not names:
         return pd.DataFrame([], columns=columns).set_index("metric")
     v = np.stack([values.groups[m][plan.kept] for m in names])  # (metrics, groups)
-    d, r = disp.between_groups(v)
-    do, ro = disp.to_value(v, np.array([values.overall[m] for m in names]))
-    _, _, dref, rref = disp.to_reference(v, plan.ref_k)
+    found, _, _ = disp.summaries(v, np.array([values.overall[m] for m in names]), plan.ref_k)
     no_ratio = np.array([_no_ratio(m, config) for m in names])
-    r, ro, rref = (np.where(no_ratio, np.nan, a) for a in (r, ro, rref))
     table = {
         "metric": names,
-        "difference": d,
-        "ratio": r,
-        "difference_to_overall": do,
-        "ratio_to_overall": ro,
-        "difference_to_reference": dref,
-        "ratio_to_reference": rref,
+        **{
+            key: np.where(no_ratio, np.nan, a) if key.startswith("ratio") else a
+            for key, a in found.items()
+        },
     }
     bounds = {
         key + end: np.full(len(names), np.nan)

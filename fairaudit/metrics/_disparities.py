@@ -91,6 +91,18 @@ def to_reference(
     return diff_g, ratio_g, _nanmax(d), _nanmin(folded)
 
 
+def summaries(
+    values: np.ndarray, overall: np.ndarray, ref_index: int
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """The :data:`SUMMARIES` of every row of ``values`` (metrics, groups) by name, and each
+    group's difference and ratio to the reference (:func:`to_reference`)."""
+    d, r = between_groups(values)
+    do, ro = to_value(values, overall)
+    diff_g, ratio_g, dref, rref = to_reference(values, ref_index)
+    found = dict(zip(SUMMARIES, (d, r, do, ro, dref, rref), strict=True))
+    return found, diff_g, ratio_g
+
+
 def extremes(values: np.ndarray) -> tuple[int, int]:
     """Index of the group with the smallest and with the largest defined value (-1 if none)."""
     finite = np.isfinite(values)

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from . import _disparities as disp
+from ._analysis import REFERENCE_COLUMNS
 from ._bootstrap import BootstrapSummary, summarise_bootstrap
 from ._config import AuditConfig
 from ._multiclass_stats import MulticlassStats, averaged_scores
@@ -420,17 +421,7 @@ def _pvalues(reps: np.ndarray, diff: np.ndarray, ref_k: int) -> np.ndarray:
 
 
 #: The numeric columns of the comparisons with the reference, in order.
-_REFERENCE_NUMBERS = (
-    "value",
-    "reference_value",
-    "difference",
-    "difference_lower",
-    "difference_upper",
-    "ratio",
-    "ratio_lower",
-    "ratio_upper",
-    "p_value",
-)
+_REFERENCE_NUMBERS = REFERENCE_COLUMNS[2:]
 
 
 def average_disparities(
@@ -451,17 +442,7 @@ def average_disparities(
     """
     names = list(AVERAGED_METRICS)
     v = np.stack([avg[m] for m in names])
-    d, r = disp.between_groups(v)
-    do, ro = disp.to_value(v, np.array([overall[m] for m in names]))
-    dg, rg, dref, rref = disp.to_reference(v, ref_k)
-    table = {
-        "difference": d,
-        "ratio": r,
-        "difference_to_overall": do,
-        "ratio_to_overall": ro,
-        "difference_to_reference": dref,
-        "ratio_to_reference": rref,
-    }
+    table, dg, rg = disp.summaries(v, np.array([overall[m] for m in names]), ref_k)
     bounds = {
         key + end: np.full(len(names), np.nan)
         for key in disp.SUMMARIES
