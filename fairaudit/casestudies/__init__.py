@@ -165,6 +165,8 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
     """
     if name not in CASE_STUDIES:
         load_case_study(name)  # raises the error of an unknown name
+    from ..cli._parser import whole_number
+
     options = f"{CASE_STUDIES[name][0]}.options"
     size_option, min_size = None, 1
     if importlib.util.find_spec(options) is not None:
@@ -187,18 +189,7 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
         help="a smaller, faster run (fewer samples or resamples) with the same findings",
     )
     if size_option is not None:
-
-        def size(text: str) -> int:
-            try:
-                value = int(text)
-            except ValueError:
-                value = None
-            if value is None or value < min_size:
-                raise argparse.ArgumentTypeError(
-                    f"must be a whole number of at least {min_size}; got {text!r}"
-                )
-            return value
-
+        size = whole_number(min_size, f"of at least {min_size}")
         parser.add_argument("--size", type=size, metavar="N", help=size_option[1])
     args = parser.parse_args(argv)
     module = load_case_study(name)

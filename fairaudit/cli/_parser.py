@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from ._errors import EXIT_USAGE, CLIError
 
@@ -39,12 +40,22 @@ def add_common_output(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
 
 
-def seed(text: str) -> int:
-    """An argparse type: a random seed, a whole number >= 0."""
-    try:
-        number = int(text)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0; got {text!r}")
-    return number
+def whole_number(minimum: int, bound: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``; the error says "must be a
+    whole number BOUND; got TEXT" (``bound`` by default ``>= minimum``)."""
+    bound = bound or f">= {minimum}"
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or number < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number {bound}; got {text!r}")
+        return number
+
+    return parse
+
+
+#: A random seed: a whole number >= 0.
+seed = whole_number(0)
