@@ -106,10 +106,15 @@ def load_case_study(name: str) -> ModuleType:
     ValueError
         If ``name`` is not a known case study.
     """
+    return importlib.import_module(_module_name(name))
+
+
+def _module_name(name: str) -> str:
+    """The module of case study ``name`` (ValueError if it is unknown)."""
     if name not in CASE_STUDIES:
         known = ", ".join(sorted(CASE_STUDIES))
         raise ValueError(ERR_UNKNOWN_CASE_STUDY.format(name=name, known=known))
-    return importlib.import_module(CASE_STUDIES[name][0])
+    return CASE_STUDIES[name][0]
 
 
 def write_report(
@@ -163,11 +168,9 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
     int
         The exit code (0).
     """
-    if name not in CASE_STUDIES:
-        load_case_study(name)  # raises the error of an unknown name
     from ..cli._parser import whole_number
 
-    options = f"{CASE_STUDIES[name][0]}.options"
+    options = f"{_module_name(name)}.options"
     size_option, min_size = None, 1
     if importlib.util.find_spec(options) is not None:
         found = importlib.import_module(options)
