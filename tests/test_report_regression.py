@@ -154,3 +154,13 @@ def test_the_caveats_of_numbers_do_not_speak_of_base_rates():
     caveats = html[html.index('id="caveats"') :]
     assert "No small groups or undefined metrics were found." in caveats
     assert "base rate" not in caveats[: caveats.index("What an audit cannot see")]
+
+
+def test_a_criterion_without_a_tolerance_says_none_is_set(result):
+    """The mean difference has no default tolerance: the grid, its tooltips and the
+    configuration say "none set", never "≤ n/a"."""
+    html = render(result)
+    assert "\u2264 n/a" not in html and "\u2265 n/a" not in html
+    assert 'data-value="nan">none set</td>' in html or ">none set<" in html
+    assert "Mean difference none set" in html  # the configuration's list of tolerances
+    assert "tolerance none set" in html  # a grid cell's tooltip

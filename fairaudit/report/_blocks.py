@@ -22,12 +22,15 @@ from ._format import (
     TableView,
     estimate_table,
     fmt_number,
+    is_missing,
     join_words,
     verdict_badge,
 )
 from ._views import AttributeView, few_flags
 
 GE, LE = "\u2265", "\u2264"
+#: A criterion without a tolerance (it has no default, and none was given).
+NO_TOLERANCE = "none set"
 MAX_CHART_GROUPS = 30
 MAX_SUPPRESSED_LISTED = 12
 
@@ -70,6 +73,14 @@ def count_text(counts: dict[str, int]) -> str:
     if missing:
         return f"{text}; {missing} could not be evaluated."
     return f"{text} (all {total} evaluated)." if total > 1 else f"{text}."
+
+
+def tolerance_text(kind: Any, tolerance: Any) -> str:
+    """``≥ 0.800`` for a ratio, ``≤ 0.100`` for a difference; :data:`NO_TOLERANCE` when
+    the criterion has none."""
+    if is_missing(tolerance):
+        return NO_TOLERANCE
+    return f"{GE if str(kind) == 'ratio' else LE} {fmt_number(tolerance, 3)}"
 
 
 def each_audit(named: Named, blocks: list[Block]) -> Iterator[tuple[str, Any]]:

@@ -7,7 +7,7 @@ from numbers import Integral
 from typing import Any
 
 from .._result import SCHEMA_VERSION, AuditResult
-from ._blocks import GE, LE, Named, each_audit, section, separate_intersection
+from ._blocks import Named, each_audit, section, separate_intersection, tolerance_text
 from ._document import Block, IdRegistry, RenderedSection
 from ._elements import h, kv, p
 from ._format import fmt_number
@@ -78,8 +78,7 @@ def _tolerance_text(audit: Any) -> str:
     crit = criteria_table(audit)
     tol = crit.drop_duplicates("criterion")[["criterion", "kind", "tolerance"]]
     text = "; ".join(
-        f"{criterion_label(r.criterion, r.tolerance)} {GE if r.kind == 'ratio' else LE} "
-        f"{fmt_number(r.tolerance, 3)}"
+        f"{criterion_label(r.criterion, r.tolerance)} {tolerance_text(r.kind, r.tolerance)}"
         for r in tol.itertuples()
     )
     return text or "n/a"

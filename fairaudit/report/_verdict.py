@@ -8,7 +8,15 @@ from typing import Any
 import pandas as pd
 
 from ..metrics._criteria import overall_verdict
-from ._blocks import GE, LE, Named, badge, count_text, each_audit, few_legend, section
+from ._blocks import (
+    Named,
+    badge,
+    count_text,
+    each_audit,
+    few_legend,
+    section,
+    tolerance_text,
+)
 from ._document import Block, IdRegistry, RenderedSection
 from ._elements import Banner, h, items, kv, marked, note, p, table
 from ._findings import (
@@ -171,15 +179,13 @@ def verdict_section(named: Named, ids: IdRegistry) -> RenderedSection:
 
 
 # --------------------------------------------------------------------------- criteria grid
-def _grid_cell(
-    r: pd.Series, name: str, attribute: str, rel: str, conf: float, few: str, legend: str
-) -> Cell:
+def _grid_cell(r: pd.Series, name: str, attribute: str, conf: float, few: str, legend: str) -> Cell:
     mark = badge(r["verdict"])
     value_text = fmt_near(r["value"], r["tolerance"], 3)
     tip = (
         f"{criterion_label(name, r['tolerance'])} for {attribute}: {value_text} "
         f"({conf:.0%} CI {fmt_interval(r.get('lower'), r.get('upper'))}), tolerance "
-        f"{rel}{fmt_number(r['tolerance'], 3)}"
+        f"{tolerance_text(r['kind'], r['tolerance'])}"
     )
     worst = r.get("worst_group")
     if not is_missing(worst) and str(worst):
@@ -216,7 +222,6 @@ def criteria_grid(audit: Any) -> TableView:
     for name in criteria:
         rows = crit[crit["criterion"].astype(str) == name]
         first = rows.iloc[0]
-        rel = (GE if str(first["kind"]) == "ratio" else LE) + " "
         line = [
             Cell(
                 text=criterion_label(name, first["tolerance"]),
@@ -225,7 +230,7 @@ def criteria_grid(audit: Any) -> TableView:
                 title=name,
             ),
             Cell(
-                text=rel + fmt_number(first["tolerance"], 3),
+                text=tolerance_text(first["kind"], first["tolerance"]),
                 value=exact(first["tolerance"]),
                 cls="num",
             ),
@@ -240,7 +245,6 @@ def criteria_grid(audit: Any) -> TableView:
                         match.iloc[0],
                         name,
                         attribute,
-                        rel,
                         conf,
                         few.get((attribute, name), ""),
                         legend,
